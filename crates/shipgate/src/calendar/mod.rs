@@ -1,0 +1,1 @@
+//! Windows, blackouts, recurrences and time zones.

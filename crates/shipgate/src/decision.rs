@@ -1,0 +1,176 @@
+//! The decision: what the engine answers, serialised to the stable JSON of the contract.
+
+use serde::Serialize;
+
+/// `allow`, `pending` (nothing forbids it but approvals or checks are missing) or `deny`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allow,
+    Pending,
+    Deny,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Pending => "pending",
+            Verdict::Deny => "deny",
+        }
+    }
+
+    /// The CLI's exit code for this verdict: 0 allow, 1 deny, 2 pending.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Allow => 0,
+            Verdict::Deny => 1,
+            Verdict::Pending => 2,
+        }
+    }
+}
+
+/// A rule that denied (or `"schedule"` for a start that is not allowed, or `"default"` for
+/// `default deny` with no `allow` firing).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    pub rule: String,
+    pub message: String,
+    /// `file:line:col` of the effect that denied; empty for `schedule`.
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequirementKind {
+    Approval,
+    Check,
+}
+
+/// An approval that did not count, and why (`requester`, `implementer`, `duplicate`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ignored {
+    pub by: String,
+    pub why: String,
+}
+
+/// An approval or check asked for by a rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Requirement {
+    pub rule: String,
+    pub kind: RequirementKind,
+    /// The approving group (approvals only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The check's name (checks only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    pub needed: u32,
+    /// Approvers who counted (approvals), or the check's name once done (checks).
+    pub counted: Vec<String>,
+    pub ignored: Vec<Ignored>,
+    pub satisfied: bool,
+}
+
+/// What was lifted, and by which rule or waiver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exemption {
+    /// The rule whose `exempt` effect applied, or `waiver:<by>` for a honoured waiver.
+    pub rule: String,
+    /// `blackout`, `window`, or `rule <name>`.
+    pub lifts: String,
+}
+
+/// A waiver found on the change, honoured or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverOutcome {
+    pub rule: String,
+    pub by: String,
+    pub honored: bool,
+    /// Why it was rejected; empty when honoured.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub why: String,
+}
+
+/// An open stretch of time, `[start, end)`, RFC 3339 UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stretch {
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegionSchedule {
+    pub region: String,
+    /// Whether `[start, end)` fits in the region.
+    pub open: bool,
+    /// Blackouts hit, or `"outside windows"`.
+    pub blocked_by: Vec<String>,
+    /// The next stretch where the whole change fits (`null` when none within the horizon).
+    pub next_window: Option<Stretch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Schedule {
+    pub start: String,
+    pub end: String,
+    pub allowed: bool,
+    /// The IANA time-zone database version used.
+    pub tzdb: String,
+    pub regions: Vec<RegionSchedule>,
+}
+
+/// A rollback trigger that applies to this change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RollbackTrigger {
+    pub metric: String,
+    pub op: String,
+    pub threshold: f64,
+    /// `"baseline"` when the threshold is relative (`150% of baseline` gives 1.5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relative_to: Option<String>,
+    #[serde(rename = "for")]
+    pub for_: String,
+    /// `"fire"` when the trigger fires on missing data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_no_data: Option<String>,
+}
+
+/// One step of evaluation, recorded with `explain`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TraceEntry {
+    /// `tier`, `rule`, `effect`, `strategy`, `notify`, `trigger`, `waiver`.
+    pub kind: String,
+    pub name: String,
+    /// What happened: `holds`, `does not hold`, `fired`, `skipped (guard false)`, `error: ...`.
+    pub outcome: String,
+    pub at: String,
+}
+
+/// The engine's answer for one change at one instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub tier: String,
+    pub reasons: Vec<Reason>,
+    pub requirements: Vec<Requirement>,
+    pub exemptions: Vec<Exemption>,
+    pub waivers: Vec<WaiverOutcome>,
+    pub schedule: Schedule,
+    pub strategy: Option<String>,
+    pub rollback: Vec<RollbackTrigger>,
+    pub notify: Vec<String>,
+    pub order: Vec<Vec<String>>,
+    pub trace: Vec<TraceEntry>,
+}
+
+impl Decision {
+    /// The stable JSON form (pretty-printed, two-space indent, keys in contract order).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    pub fn to_json_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}

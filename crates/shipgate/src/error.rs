@@ -1,0 +1,258 @@
+//! Errors: policy diagnostics (with spans), input errors (with JSON paths), evaluation errors.
+
+use crate::syntax::span::{SourceMap, Span};
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, Config};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One message about a policy, pointing at a span of its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// Short text under the caret.
+    pub label: String,
+    /// Other places worth showing (for example the first definition of a duplicate).
+    pub secondary: Vec<(Span, String)>,
+    /// "did you mean `high`?" and similar.
+    pub help: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            label: String::new(),
+            secondary: Vec::new(),
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(span, message)
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = label.into();
+        self
+    }
+
+    pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.secondary.push((span, label.into()));
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// "did you mean `x`?" for the closest candidate, when one is close enough.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(name, c);
+        if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+/// A policy set that failed to compile: every diagnostic found, and the sources to render them.
+#[derive(Debug, Clone)]
+pub struct PolicyError {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: SourceMap,
+}
+
+/// Where a diagnostic points, in 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl PolicyError {
+    pub fn new(diagnostics: Vec<Diagnostic>, sources: SourceMap) -> PolicyError {
+        PolicyError {
+            diagnostics,
+            sources,
+        }
+    }
+
+    /// An error that is not tied to any source text (for example an unreadable folder).
+    pub fn bare(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
+        let mut sources = SourceMap::default();
+        let file = sources.add(path, "");
+        PolicyError {
+            diagnostics: vec![Diagnostic::error(Span::new(file, 0, 0), message)],
+            sources,
+        }
+    }
+
+    /// The first error's location.
+    pub fn location(&self) -> Option<Location> {
+        let d = self
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .or(self.diagnostics.first())?;
+        self.locate(d.span)
+    }
+
+    pub fn locate(&self, span: Span) -> Option<Location> {
+        let f = self.sources.get(span.file)?;
+        let (line, column) = f.line_col(span.start as usize);
+        Some(Location {
+            path: f.name.clone(),
+            line,
+            column,
+        })
+    }
+
+    /// rustc-style rendering with carets; `color` adds ANSI colours.
+    pub fn render(&self, color: bool) -> String {
+        render_diagnostics(&self.diagnostics, &self.sources, color)
+    }
+}
+
+/// Renders diagnostics rustc-style (file:line:col, source line, caret, help).
+pub fn render_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let mut files = SimpleFiles::new();
+    for f in &sources.files {
+        files.add(f.name.clone(), f.text.clone());
+    }
+    let config = Config::default();
+    let mut out = String::new();
+    for d in diagnostics {
+        let cs = match d.severity {
+            Severity::Error => CsDiagnostic::error(),
+            Severity::Warning => CsDiagnostic::warning(),
+        };
+        let mut labels = vec![
+            Label::primary(d.span.file.0 as usize, d.span.range()).with_message(d.label.clone()),
+        ];
+        for (s, l) in &d.secondary {
+            labels.push(Label::secondary(s.file.0 as usize, s.range()).with_message(l.clone()));
+        }
+        let mut notes = d.notes.clone();
+        if let Some(h) = &d.help {
+            notes.push(format!("help: {h}"));
+        }
+        let cs = cs
+            .with_message(d.message.clone())
+            .with_labels(labels)
+            .with_notes(notes);
+        let rendered = if color {
+            let mut buf = codespan_reporting::term::termcolor::Buffer::ansi();
+            term::emit_to_write_style(&mut buf, &config, &files, &cs)
+                .ok()
+                .map(|_| String::from_utf8_lossy(buf.as_slice()).into_owned())
+        } else {
+            let mut s = String::new();
+            term::emit_to_string(&mut s, &config, &files, &cs)
+                .ok()
+                .map(|_| s)
+        };
+        match rendered {
+            Some(r) => out.push_str(&r),
+            None => {
+                out.push_str(&format!("{}: {}\n", sources.location(d.span), d.message));
+            }
+        }
+    }
+    out
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let errors = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        match self.diagnostics.iter().find(|d| d.is_error()) {
+            Some(d) => {
+                write!(f, "{}: {}", self.sources.location(d.span), d.message)?;
+                if let Some(h) = &d.help {
+                    write!(f, " ({h})")?;
+                }
+                if errors > 1 {
+                    write!(f, " (and {} more errors)", errors - 1)?;
+                }
+                Ok(())
+            }
+            None => write!(f, "policy error"),
+        }
+    }
+}
+
+/// A change, catalog or observation input that cannot be read; `path` is the JSON path
+/// (`change.approvals[2].at`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct InputError {
+    pub path: String,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> InputError {
+        InputError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything the engine can fail with.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The policy set does not compile.
+    #[error("{0}")]
+    Policy(Box<PolicyError>),
+    /// An input (change, catalog, observations) is malformed.
+    #[error("{0}")]
+    Input(InputError),
+    /// A file could not be read.
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+}
+
+impl From<PolicyError> for Error {
+    fn from(e: PolicyError) -> Error {
+        Error::Policy(Box::new(e))
+    }
+}
+
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Error {
+        Error::Input(e)
+    }
+}
