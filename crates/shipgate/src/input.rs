@@ -3,10 +3,11 @@
 //!
 //! Parsing lives here; the compiled dependency graph lives in `graph`.
 
-use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::error::InputError;
+use crate::error::{InputError, did_you_mean};
 
 /// An instant in UTC.
 pub type Instant = DateTime<Utc>;
@@ -125,16 +126,653 @@ pub fn parse_document(
     }
 }
 
-impl Change {
-    /// Reads a change from its JSON form; errors name the path under `change`.
-    pub fn from_json(value: &serde_json::Value) -> Result<Change, InputError> {
-        Err(InputError::new(
-            "change",
-            format!("not implemented yet: {value}"),
-        ))
+/// The built-in fields of a change as read from the input; any other top-level field goes to
+/// `Change::extra` (and must be declared by the policy's `extend change`).
+pub const CHANGE_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "kind",
+    "services",
+    "requester",
+    "implementer",
+    "approvals",
+    "checks",
+    "emergency",
+    "incident",
+    "start",
+    "duration",
+    "regions",
+    "size",
+    "labels",
+    "backward_compatible",
+    "contract_verified",
+    "after",
+    "waivers",
+];
+
+/// Fields of a change that the engine computes from the catalog; an input may not set them.
+pub const CHANGE_COMPUTED_FIELDS: &[&str] = &["dependents", "blast_radius"];
+
+/// The built-in fields of a catalog service; any other field goes to `Service::extra`.
+pub const SERVICE_FIELDS: &[&str] = &[
+    "id",
+    "team",
+    "tier",
+    "depends_on",
+    "regions",
+    "stateful",
+    "automated_rollback",
+    "legacy",
+    "monitored",
+    "error_budget",
+];
+
+/// Fields of a service that the engine computes from the catalog; an input may not set them.
+pub const SERVICE_COMPUTED_FIELDS: &[&str] = &["dependents"];
+
+const APPROVAL_FIELDS: &[&str] = &["by", "group", "at"];
+const INCIDENT_FIELDS: &[&str] = &["id", "severity", "opened"];
+const WAIVER_FIELDS: &[&str] = &["rule", "by", "group", "reason", "granted_at", "expires_at"];
+
+/// The longest duration an input may give: 100 years. Longer ones are typos, and instants
+/// this far out would leave the range the calendars can reason about.
+pub const MAX_DURATION_SECS: i64 = 36_500 * 86_400;
+
+const DURATION_UNITS: [(&str, i64); 5] = [
+    ("w", 7 * 86_400),
+    ("d", 86_400),
+    ("h", 3_600),
+    ("m", 60),
+    ("s", 1),
+];
+
+/// Parses a duration such as `"2h"`, `"90m"`, `"1h30m"`, `"3d"`, `"2w"` or `"45s"` into
+/// seconds. Units go from largest to smallest, each at most once; spaces between the parts are
+/// allowed (`"1h 30m"`).
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let bad = |why: &str| format!("invalid duration \"{text}\": {why}");
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(bad("expected e.g. \"2h\", \"90m\" or \"1h30m\""));
+    }
+    if trimmed.starts_with('-') {
+        return Err(bad("a duration cannot be negative"));
+    }
+    let mut total: i64 = 0;
+    // Index into DURATION_UNITS of the smallest unit allowed next.
+    let mut next_unit = 0;
+    let mut chars = trimmed.chars().peekable();
+    while chars.peek().is_some() {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut digits = String::new();
+        while let Some(c) = chars.next_if(char::is_ascii_digit) {
+            digits.push(c);
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if chars.next_if(|c| *c == '.' || *c == ',').is_some() {
+            return Err(bad("fractions are not supported: write e.g. \"1h30m\""));
+        }
+        let mut unit = String::new();
+        while let Some(c) = chars.next_if(|c| c.is_alphabetic()) {
+            unit.push(c);
+        }
+        if unit.is_empty() {
+            return Err(match chars.peek() {
+                None => bad(&format!(
+                    "a duration needs a unit (w, d, h, m or s), e.g. \"{digits}s\""
+                )),
+                Some(c) if !digits.is_empty() => {
+                    bad(&format!("unknown unit \"{c}\" (use w, d, h, m or s)"))
+                }
+                Some(c) => bad(&format!("expected a number, got \"{c}\"")),
+            });
+        }
+        if digits.is_empty() {
+            return Err(bad(&format!("expected a number before \"{unit}\"")));
+        }
+        let Some(pos) = DURATION_UNITS.iter().position(|(u, _)| *u == unit) else {
+            return Err(bad(&format!(
+                "unknown unit \"{unit}\" (use w, d, h, m or s)"
+            )));
+        };
+        if pos < next_unit {
+            return Err(bad(
+                "units must go from the largest to the smallest, each at most once",
+            ));
+        }
+        next_unit = pos + 1;
+        let too_large = || bad("too large (at most 100 years, 36500d)");
+        let count: i64 = digits.parse().map_err(|_| too_large())?;
+        let secs = DURATION_UNITS.get(pos).map_or(1, |(_, s)| *s);
+        total = count
+            .checked_mul(secs)
+            .and_then(|s| total.checked_add(s))
+            .filter(|t| *t <= MAX_DURATION_SECS)
+            .ok_or_else(too_large)?;
+    }
+    Ok(total)
+}
+
+/// Formats seconds as the shortest duration text `parse_duration` reads back: 5400 ->
+/// `"1h30m"`, 300 -> `"5m"`, 0 -> `"0s"`. Negative values get a leading `-`.
+pub fn format_duration(secs: i64) -> String {
+    if secs == 0 {
+        return "0s".to_string();
+    }
+    let mut out = String::new();
+    if secs < 0 {
+        out.push('-');
+    }
+    let mut rest = secs.unsigned_abs();
+    for (unit, size) in DURATION_UNITS {
+        let size = size.unsigned_abs();
+        let count = rest / size;
+        if count > 0 {
+            out.push_str(&count.to_string());
+            out.push_str(unit);
+            rest %= size;
+        }
+    }
+    out
+}
+
+/// Parses an RFC 3339 date-time with an offset (`Z` or `+01:00`) into UTC. Seconds may be
+/// left out (`2026-12-01T10:00Z`). A date-time without an offset is an error, not a guess.
+pub fn parse_instant(text: &str) -> Result<Instant, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Some(with_seconds) = insert_seconds(text) {
+        if let Ok(t) = DateTime::parse_from_rfc3339(&with_seconds) {
+            return Ok(t.with_timezone(&Utc));
+        }
+    }
+    let expected = format!("expected an RFC 3339 date-time with offset, got \"{text}\"");
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .any(|f| NaiveDateTime::parse_from_str(text, f).is_ok());
+    if naive {
+        return Err(format!(
+            "{expected} (a naive date-time is ambiguous: add Z or an offset)"
+        ));
+    }
+    if NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() {
+        return Err(format!(
+            "{expected} (a date alone is not an instant: write e.g. \"{text}T00:00:00Z\")"
+        ));
+    }
+    Err(format!("{expected} (e.g. \"2026-12-01T10:00:00Z\")"))
+}
+
+/// `2026-12-01T10:00Z` -> `2026-12-01T10:00:00Z`, so minute precision reads like the policy
+/// language's date-times; `None` when the text does not have that shape.
+fn insert_seconds(text: &str) -> Option<String> {
+    let head = text.get(..16)?;
+    let tail = text.get(16..)?;
+    let offset_follows = matches!(tail.as_bytes().first(), Some(b'Z' | b'z' | b'+' | b'-'));
+    (head.as_bytes().get(13) == Some(&b':') && offset_follows).then(|| format!("{head}:00{tail}"))
+}
+
+/// RFC 3339 in UTC with `Z`, to the second: `2026-12-01T10:00:00Z`.
+pub fn format_instant(instant: Instant) -> String {
+    instant.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+// --- reading JSON values with paths -----------------------------------------------------------
+
+/// Where a value sits in an input (`change.approvals[2].at`). Built on the stack while reading
+/// and only turned into text for an error, so a large catalog reads without allocating paths.
+#[derive(Clone, Copy)]
+pub(crate) enum JsonPath<'a> {
+    Root(&'a str),
+    Key(&'a JsonPath<'a>, &'a str),
+    Index(&'a JsonPath<'a>, usize),
+}
+
+impl<'a> JsonPath<'a> {
+    pub(crate) fn key(&'a self, key: &'a str) -> JsonPath<'a> {
+        JsonPath::Key(self, key)
     }
 
+    pub(crate) fn index(&'a self, index: usize) -> JsonPath<'a> {
+        JsonPath::Index(self, index)
+    }
+}
+
+impl std::fmt::Display for JsonPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonPath::Root(name) => f.write_str(name),
+            JsonPath::Index(base, i) => write!(f, "{base}[{i}]"),
+            JsonPath::Key(base, key) => {
+                // Keys that are not plain names are quoted: `change["my key"]`.
+                let plain = key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    && key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+                if plain {
+                    write!(f, "{base}.{key}")
+                } else {
+                    write!(f, "{base}[{}]", Value::String((*key).to_string()))
+                }
+            }
+        }
+    }
+}
+
+type Read<T> = Result<T, InputError>;
+
+/// How a value is shown after "got": scalars as JSON (long strings shortened), containers by
+/// their kind.
+pub(crate) fn got(value: &Value) -> String {
+    match value {
+        Value::Array(_) => "a list".to_string(),
+        Value::Object(_) => "an object".to_string(),
+        Value::String(s) if s.chars().count() > 60 => {
+            let short: String = s.chars().take(57).collect();
+            format!("{}...", Value::String(short))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn expected(path: &JsonPath, what: &str, value: &Value) -> InputError {
+    InputError::new(
+        path.to_string(),
+        format!("expected {what}, got {}", got(value)),
+    )
+}
+
+fn read_string(value: &Value, path: &JsonPath) -> Read<String> {
+    value
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| expected(path, "a string", value))
+}
+
+fn read_bool(value: &Value, path: &JsonPath) -> Read<bool> {
+    value
+        .as_bool()
+        .ok_or_else(|| expected(path, "true or false", value))
+}
+
+/// An integer; a float with no fractional part (`2.0`, as JavaScript hosts send numbers) counts.
+fn read_int(value: &Value, path: &JsonPath) -> Read<i64> {
+    let Value::Number(n) = value else {
+        return Err(expected(path, "an integer", value));
+    };
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    if n.is_u64() {
+        return Err(InputError::new(
+            path.to_string(),
+            format!("integer too large: {n}"),
+        ));
+    }
+    // 2^63 as f64; every whole float strictly inside the range converts exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f > -LIMIT && f < LIMIT => Ok(f as i64),
+        _ => Err(expected(path, "an integer", value)),
+    }
+}
+
+fn read_number(value: &Value, path: &JsonPath) -> Read<f64> {
+    value
+        .as_f64()
+        .filter(|f| f.is_finite())
+        .ok_or_else(|| expected(path, "a number", value))
+}
+
+fn read_list<'v>(value: &'v Value, path: &JsonPath, of: &str) -> Read<&'v [Value]> {
+    match value {
+        Value::Array(items) => Ok(items),
+        other => Err(expected(path, &format!("a list of {of}"), other)),
+    }
+}
+
+fn read_list_of<T>(
+    value: &Value,
+    path: &JsonPath,
+    of: &str,
+    read: impl Fn(&Value, &JsonPath) -> Read<T>,
+) -> Read<Vec<T>> {
+    read_list(value, path, of)?
+        .iter()
+        .enumerate()
+        .map(|(i, item)| read(item, &path.index(i)))
+        .collect()
+}
+
+fn read_string_list(value: &Value, path: &JsonPath) -> Read<Vec<String>> {
+    read_list_of(value, path, "strings", read_string)
+}
+
+fn read_instant(value: &Value, path: &JsonPath) -> Read<Instant> {
+    match value {
+        Value::String(text) => {
+            parse_instant(text).map_err(|m| InputError::new(path.to_string(), m))
+        }
+        other => Err(expected(
+            path,
+            "an RFC 3339 date-time with offset (a string)",
+            other,
+        )),
+    }
+}
+
+fn read_duration(value: &Value, path: &JsonPath) -> Read<i64> {
+    match value {
+        Value::String(text) => {
+            parse_duration(text).map_err(|m| InputError::new(path.to_string(), m))
+        }
+        Value::Number(_) => {
+            let secs = read_int(value, path)
+                .map_err(|_| expected(path, "a whole number of seconds", value))?;
+            if secs < 0 {
+                Err(InputError::new(
+                    path.to_string(),
+                    format!("a duration cannot be negative, got {secs}"),
+                ))
+            } else if secs > MAX_DURATION_SECS {
+                Err(InputError::new(
+                    path.to_string(),
+                    format!("duration too large (at most 100 years), got {secs}"),
+                ))
+            } else {
+                Ok(secs)
+            }
+        }
+        other => Err(expected(
+            path,
+            "a duration like \"2h\" or \"1h30m\", or a number of seconds",
+            other,
+        )),
+    }
+}
+
+/// A JSON object being read, with the path it sits at.
+struct Record<'a> {
+    fields: &'a serde_json::Map<String, Value>,
+    path: &'a JsonPath<'a>,
+}
+
+impl<'a> Record<'a> {
+    fn new(value: &'a Value, path: &'a JsonPath<'a>) -> Read<Record<'a>> {
+        match value {
+            Value::Object(fields) => Ok(Record { fields, path }),
+            other => Err(expected(path, "an object", other)),
+        }
+    }
+
+    /// Nested records have a fixed shape: a field they do not know is a mistake (a misspelt
+    /// optional field would otherwise be silently dropped).
+    fn deny_unknown(&self, known: &[&str]) -> Read<()> {
+        for key in self.fields.keys() {
+            if !known.contains(&key.as_str()) {
+                let mut message = "unknown field".to_string();
+                if let Some(help) = did_you_mean(key, known.iter().copied()) {
+                    message.push_str(&format!(" ({help})"));
+                }
+                message.push_str(&format!("; expected one of: {}", known.join(", ")));
+                return Err(InputError::new(self.path.key(key).to_string(), message));
+            }
+        }
+        Ok(())
+    }
+
+    fn required<T>(&self, key: &str, read: impl FnOnce(&Value, &JsonPath) -> Read<T>) -> Read<T> {
+        let path = self.path.key(key);
+        match self.fields.get(key) {
+            Some(value) => read(value, &path),
+            None => Err(InputError::new(
+                path.to_string(),
+                "required field is missing",
+            )),
+        }
+    }
+
+    /// An optional field: absent gives `default`, `null` is a type error.
+    fn or<T>(
+        &self,
+        key: &str,
+        default: T,
+        read: impl FnOnce(&Value, &JsonPath) -> Read<T>,
+    ) -> Read<T> {
+        match self.fields.get(key) {
+            Some(value) => read(value, &self.path.key(key)),
+            None => Ok(default),
+        }
+    }
+
+    fn or_default<T: Default>(
+        &self,
+        key: &str,
+        read: impl FnOnce(&Value, &JsonPath) -> Read<T>,
+    ) -> Read<T> {
+        self.or(key, T::default(), read)
+    }
+
+    /// A field that may be absent: absent or `null` gives `None`.
+    fn nullable<T>(
+        &self,
+        key: &str,
+        read: impl FnOnce(&Value, &JsonPath) -> Read<T>,
+    ) -> Read<Option<T>> {
+        match self.fields.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => read(value, &self.path.key(key)).map(Some),
+        }
+    }
+
+    /// Fields other than the built-in ones, unchanged; a computed field is refused.
+    fn extra(&self, builtin: &[&str], computed: &[&str]) -> Read<BTreeMap<String, Value>> {
+        let mut extra = BTreeMap::new();
+        for (key, value) in self.fields {
+            if computed.contains(&key.as_str()) {
+                return Err(InputError::new(
+                    self.path.key(key).to_string(),
+                    "this field is computed from the catalog and cannot be given",
+                ));
+            }
+            if !builtin.contains(&key.as_str()) {
+                extra.insert(key.clone(), value.clone());
+            }
+        }
+        Ok(extra)
+    }
+}
+
+fn read_non_empty_id(value: &Value, path: &JsonPath) -> Read<String> {
+    let id = read_string(value, path)?;
+    if id.is_empty() {
+        return Err(InputError::new(path.to_string(), "an id cannot be empty"));
+    }
+    Ok(id)
+}
+
+/// A list of ids where each appears once (`change.services`).
+fn read_unique_ids(value: &Value, path: &JsonPath) -> Read<Vec<String>> {
+    let ids = read_string_list(value, path)?;
+    if let Some((first, dup)) = first_duplicate(&ids) {
+        return Err(InputError::new(
+            path.index(dup).to_string(),
+            format!(
+                "\"{}\" is listed twice (also at {})",
+                ids.get(dup).map_or("", String::as_str),
+                path.index(first)
+            ),
+        ));
+    }
+    Ok(ids)
+}
+
+/// The first index whose value appeared earlier, with that earlier index.
+fn first_duplicate(ids: &[String]) -> Option<(usize, usize)> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(first) = seen.insert(id.as_str(), i) {
+            return Some((first, i));
+        }
+    }
+    None
+}
+
+fn read_approval(value: &Value, path: &JsonPath) -> Read<Approval> {
+    let r = Record::new(value, path)?;
+    r.deny_unknown(APPROVAL_FIELDS)?;
+    Ok(Approval {
+        by: r.required("by", read_string)?,
+        group: r.required("group", read_string)?,
+        at: r.required("at", read_instant)?,
+    })
+}
+
+fn read_incident(value: &Value, path: &JsonPath) -> Read<Incident> {
+    let r = Record::new(value, path)?;
+    r.deny_unknown(INCIDENT_FIELDS)?;
+    Ok(Incident {
+        id: r.required("id", read_string)?,
+        severity: r.required("severity", read_int)?,
+        opened: r.nullable("opened", read_instant)?,
+    })
+}
+
+fn read_waiver(value: &Value, path: &JsonPath) -> Read<Waiver> {
+    let r = Record::new(value, path)?;
+    r.deny_unknown(WAIVER_FIELDS)?;
+    Ok(Waiver {
+        rule: r.required("rule", read_string)?,
+        by: r.required("by", read_string)?,
+        group: r.required("group", read_string)?,
+        reason: r.or_default("reason", read_string)?,
+        granted_at: r.required("granted_at", read_instant)?,
+        expires_at: r.required("expires_at", read_instant)?,
+    })
+}
+
+fn read_size(value: &Value, path: &JsonPath) -> Read<i64> {
+    let size = read_int(value, path)?;
+    if size < 0 {
+        return Err(expected(path, "a non-negative integer", value));
+    }
+    Ok(size)
+}
+
+fn read_change(value: &Value, path: &JsonPath) -> Read<Change> {
+    let r = Record::new(value, path)?;
+    let extra = r.extra(CHANGE_FIELDS, CHANGE_COMPUTED_FIELDS)?;
+    Ok(Change {
+        id: r.required("id", read_non_empty_id)?,
+        title: r.or_default("title", read_string)?,
+        kind: r.or_default("kind", read_string_list)?,
+        services: r.required("services", read_unique_ids)?,
+        requester: r.required("requester", read_string)?,
+        implementer: r.required("implementer", read_string)?,
+        approvals: r.or_default("approvals", |v, p| {
+            read_list_of(v, p, "approvals", read_approval)
+        })?,
+        checks: r.or_default("checks", read_string_list)?,
+        emergency: r.or_default("emergency", read_bool)?,
+        incident: r.nullable("incident", read_incident)?,
+        start: r.nullable("start", read_instant)?,
+        duration: r.required("duration", read_duration)?,
+        regions: r.nullable("regions", read_string_list)?,
+        size: r.or_default("size", read_size)?,
+        labels: r.or_default("labels", read_string_list)?,
+        backward_compatible: r.or_default("backward_compatible", read_bool)?,
+        contract_verified: r.or_default("contract_verified", read_bool)?,
+        after: r.or_default("after", read_string_list)?,
+        waivers: r.or_default("waivers", |v, p| read_list_of(v, p, "waivers", read_waiver))?,
+        extra,
+    })
+}
+
+fn read_tier(value: &Value, path: &JsonPath) -> Read<i64> {
+    match read_int(value, path) {
+        Ok(tier) if (0..=3).contains(&tier) => Ok(tier),
+        _ => Err(expected(path, "an integer from 0 to 3", value)),
+    }
+}
+
+/// Reads one catalog service at `path` (`catalog.services[3]`). Dependencies are only read
+/// here; the catalog resolves them.
+pub(crate) fn read_service(value: &Value, path: &JsonPath) -> Read<Service> {
+    let r = Record::new(value, path)?;
+    let extra = r.extra(SERVICE_FIELDS, SERVICE_COMPUTED_FIELDS)?;
+    Ok(Service {
+        id: r.required("id", read_non_empty_id)?,
+        team: r.or_default("team", read_string)?,
+        tier: r.required("tier", read_tier)?,
+        depends_on: r.or_default("depends_on", read_string_list)?,
+        regions: r.or_default("regions", read_string_list)?,
+        stateful: r.or_default("stateful", read_bool)?,
+        automated_rollback: r.or_default("automated_rollback", read_bool)?,
+        legacy: r.or_default("legacy", read_bool)?,
+        monitored: r.or_default("monitored", read_bool)?,
+        error_budget: r.or("error_budget", 1.0, read_number)?,
+        extra,
+    })
+}
+
+impl Change {
+    /// Reads a change from its JSON form; errors name the path under `change`.
+    pub fn from_json(value: &Value) -> Result<Change, InputError> {
+        read_change(value, &JsonPath::Root("change"))
+    }
+
+    /// Reads a change from JSON or YAML text.
     pub fn from_text(text: &str, format: Format) -> Result<Change, InputError> {
         Change::from_json(&parse_document(text, format, "change")?)
     }
 }
+
+/// Reads several changes (for a release train): a list, or `{"changes": [...]}`. Errors name
+/// the path under `changes` (`changes[3].start`). Change ids must be unique.
+pub fn changes_from_json(value: &Value) -> Result<Vec<Change>, InputError> {
+    let root = JsonPath::Root("changes");
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Object(fields) => match fields.get("changes") {
+            Some(list) => read_list(list, &root, "changes")?,
+            None => {
+                return Err(InputError::new(
+                    "changes",
+                    "expected a list of changes or an object with \"changes\"",
+                ));
+            }
+        },
+        other => return Err(expected(&root, "a list of changes", other)),
+    };
+    let changes = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| read_change(item, &root.index(i)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<String> = changes.iter().map(|c| c.id.clone()).collect();
+    if let Some((first, dup)) = first_duplicate(&ids) {
+        return Err(InputError::new(
+            root.index(dup).key("id").to_string(),
+            format!(
+                "duplicate change id \"{}\" (also at {})",
+                ids.get(dup).map_or("", String::as_str),
+                root.index(first)
+            ),
+        ));
+    }
+    Ok(changes)
+}
+
+/// Reads several changes from JSON or YAML text; see [`changes_from_json`].
+pub fn changes_from_text(text: &str, format: Format) -> Result<Vec<Change>, InputError> {
+    changes_from_json(&parse_document(text, format, "changes")?)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,24 +1,441 @@
 //! The service catalog compiled into a dependency graph: dependents, blast radius, waves.
+//!
+//! The catalog is read and checked once (unknown dependencies, duplicate ids, cycles), then
+//! compiled into two compressed adjacency structures (petgraph `Csr`): "depends on" and its
+//! reverse. A topological order and each service's wave are computed at that point, so the
+//! per-decision work is a walk over the part of the graph a change touches.
 
-use crate::error::InputError;
-use crate::input::Service;
+mod render;
+
+use std::collections::HashMap;
+
+use petgraph::csr::Csr;
+use petgraph::visit::{Dfs, VisitMap, Visitable};
+use serde_json::Value;
+
+use crate::error::{InputError, did_you_mean};
+use crate::input::{Format, JsonPath, Service, got, parse_document, read_service};
+
+/// Service indices are `u32`: the catalog refuses more services than that.
+type Adjacency = Csr<(), (), petgraph::Directed, u32>;
 
 /// A service catalog, compiled once and shared between evaluations.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub(crate) services: Vec<Service>,
+    index: HashMap<String, u32>,
+    /// Edge `a -> b`: service `a` depends on service `b` (sorted, no duplicates).
+    depends_on: Adjacency,
+    /// Edge `b -> a`: service `a` depends on service `b`.
+    dependents: Adjacency,
+    /// Every service, dependencies before their dependents.
+    topo_order: Vec<u32>,
+    /// Position of each service in `topo_order`.
+    topo_position: Vec<u32>,
+    /// Each service's wave in the whole catalog: 0 without dependencies, else one more than
+    /// its deepest dependency.
+    wave: Vec<u32>,
 }
 
 impl Catalog {
     /// Reads a catalog (`{"services": [...]}`); errors name the JSON path under `catalog`.
-    pub fn from_json(value: &serde_json::Value) -> Result<Catalog, InputError> {
-        Err(InputError::new(
-            "catalog",
-            format!("not implemented yet: {value}"),
-        ))
+    pub fn from_json(value: &Value) -> Result<Catalog, InputError> {
+        let fields = match value {
+            Value::Object(fields) => fields,
+            other => {
+                return Err(InputError::new(
+                    "catalog",
+                    format!("expected an object with \"services\", got {}", got(other)),
+                ));
+            }
+        };
+        let Some(list) = fields.get("services") else {
+            return Err(InputError::new(
+                "catalog.services",
+                "required field is missing",
+            ));
+        };
+        let Value::Array(items) = list else {
+            return Err(InputError::new(
+                "catalog.services",
+                format!("expected a list of services, got {}", got(list)),
+            ));
+        };
+        if u32::try_from(items.len()).is_err() {
+            return Err(InputError::new(
+                "catalog.services",
+                "too many services (at most 4294967295)",
+            ));
+        }
+        let root = JsonPath::Root("catalog");
+        let list_path = root.key("services");
+        let services = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| read_service(item, &list_path.index(i)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Catalog::compile(services)
+    }
+
+    /// Reads a catalog from JSON or YAML text.
+    pub fn from_text(text: &str, format: Format) -> Result<Catalog, InputError> {
+        Catalog::from_json(&parse_document(text, format, "catalog")?)
+    }
+
+    /// Checks and compiles services (ids unique, dependencies known, no cycle).
+    fn compile(services: Vec<Service>) -> Result<Catalog, InputError> {
+        let mut index: HashMap<String, u32> = HashMap::with_capacity(services.len());
+        for (i, s) in (0u32..).zip(&services) {
+            if let Some(first) = index.insert(s.id.clone(), i) {
+                return Err(InputError::new(
+                    format!("catalog.services[{i}].id"),
+                    format!(
+                        "duplicate service \"{}\" (first at catalog.services[{first}])",
+                        s.id
+                    ),
+                ));
+            }
+        }
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        for (i, s) in (0u32..).zip(&services) {
+            for (j, dep) in s.depends_on.iter().enumerate() {
+                match index.get(dep) {
+                    Some(&d) => edges.push((i, d)),
+                    None => {
+                        return Err(unknown_service(
+                            format!("catalog.services[{i}].depends_on[{j}]"),
+                            dep,
+                            &services,
+                        ));
+                    }
+                }
+            }
+        }
+        let n = services.len();
+        edges.sort_unstable();
+        edges.dedup();
+        let depends_on = adjacency(n, &edges)?;
+        let mut reversed: Vec<(u32, u32)> = edges.iter().map(|&(a, b)| (b, a)).collect();
+        reversed.sort_unstable();
+        let dependents = adjacency(n, &reversed)?;
+
+        let mut catalog = Catalog {
+            services,
+            index,
+            depends_on,
+            dependents,
+            topo_order: Vec::new(),
+            topo_position: Vec::new(),
+            wave: Vec::new(),
+        };
+        catalog.order()?;
+        Ok(catalog)
+    }
+
+    /// Kahn's algorithm over "depends on": fills the topological order and the waves, or
+    /// names a cycle.
+    fn order(&mut self) -> Result<(), InputError> {
+        let n = self.services.len();
+        let mut waiting: Vec<u32> = (0..n).map(|i| self.dependency_count(i)).collect();
+        let mut wave = vec![0u32; n];
+        let mut topo: Vec<u32> = Vec::with_capacity(n);
+        topo.extend(
+            (0u32..)
+                .zip(&waiting)
+                .filter(|(_, w)| **w == 0)
+                .map(|(i, _)| i),
+        );
+        let mut next = 0;
+        while let Some(&done) = topo.get(next) {
+            next += 1;
+            let done_wave = wave.get(done as usize).copied().unwrap_or(0);
+            for &user in self.dependents_of(done) {
+                let u = user as usize;
+                if let (Some(w), Some(left)) = (wave.get_mut(u), waiting.get_mut(u)) {
+                    *w = (*w).max(done_wave + 1);
+                    *left -= 1;
+                    if *left == 0 {
+                        topo.push(user);
+                    }
+                }
+            }
+        }
+        if topo.len() < n {
+            return Err(InputError::new(
+                "catalog.services",
+                format!("dependency cycle: {}", self.name_cycle(&waiting)),
+            ));
+        }
+        let mut position = vec![0u32; n];
+        for (pos, &s) in (0u32..).zip(&topo) {
+            if let Some(p) = position.get_mut(s as usize) {
+                *p = pos;
+            }
+        }
+        self.topo_order = topo;
+        self.topo_position = position;
+        self.wave = wave;
+        Ok(())
+    }
+
+    /// After Kahn's algorithm stalls, every service still waiting has a dependency that is
+    /// also waiting; following those from the first one must close a loop. The cycle is
+    /// named from its service listed first in the catalog.
+    fn name_cycle(&self, waiting: &[u32]) -> String {
+        let stuck = |s: u32| waiting.get(s as usize).is_some_and(|w| *w > 0);
+        let Some(start) = (0u32..).zip(waiting).find(|(_, w)| **w > 0).map(|(i, _)| i) else {
+            return String::new();
+        };
+        // Step on the dependencies in the order the catalog lists them.
+        let step = |s: u32| -> Option<u32> {
+            self.services
+                .get(s as usize)?
+                .depends_on
+                .iter()
+                .find_map(|d| {
+                    let d = *self.index.get(d)?;
+                    stuck(d).then_some(d)
+                })
+        };
+        let mut seen_at: HashMap<u32, usize> = HashMap::new();
+        let mut path: Vec<u32> = Vec::new();
+        let mut at = start;
+        while let std::collections::hash_map::Entry::Vacant(e) = seen_at.entry(at) {
+            e.insert(path.len());
+            path.push(at);
+            match step(at) {
+                Some(d) => at = d,
+                None => break,
+            }
+        }
+        let from = seen_at.get(&at).copied().unwrap_or(0);
+        let mut cycle: Vec<u32> = path.get(from..).map(<[u32]>::to_vec).unwrap_or_default();
+        if let Some(min_pos) = cycle
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, s)| **s)
+            .map(|(p, _)| p)
+        {
+            cycle.rotate_left(min_pos);
+        }
+        if let Some(&first) = cycle.first() {
+            cycle.push(first);
+        }
+        cycle
+            .iter()
+            .map(|&s| self.id(s))
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    }
+
+    fn dependency_count(&self, service: usize) -> u32 {
+        u32::try_from(self.depends_on_of(service as u32).len()).unwrap_or(u32::MAX)
+    }
+
+    /// The direct dependencies of a service, by index (sorted).
+    pub fn depends_on_of(&self, service: u32) -> &[u32] {
+        if (service as usize) < self.depends_on.node_count() {
+            self.depends_on.neighbors_slice(service)
+        } else {
+            &[]
+        }
+    }
+
+    /// The services that directly depend on a service, by index (sorted).
+    pub fn dependents_of(&self, service: u32) -> &[u32] {
+        if (service as usize) < self.dependents.node_count() {
+            self.dependents.neighbors_slice(service)
+        } else {
+            &[]
+        }
+    }
+
+    fn id(&self, service: u32) -> &str {
+        self.services
+            .get(service as usize)
+            .map_or("", |s| s.id.as_str())
+    }
+
+    /// The index of a service id.
+    pub fn index_of(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    pub fn service(&self, idx: u32) -> Option<&Service> {
+        self.services.get(idx as usize)
     }
 
     pub fn services(&self) -> &[Service] {
         &self.services
     }
+
+    pub fn len(&self) -> usize {
+        self.services.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.services.is_empty()
+    }
+
+    /// Resolves a change's service ids, in order; `path` is where the list sits
+    /// (`change.services`), so an unknown id is reported as `change.services[1]`.
+    pub fn services_from_ids(&self, ids: &[String], path: &str) -> Result<Vec<u32>, InputError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            let Some(idx) = self.index_of(id) else {
+                return Err(unknown_service(format!("{path}[{i}]"), id, &self.services));
+            };
+            if let Some(first) = out.iter().position(|&o| o == idx) {
+                return Err(InputError::new(
+                    format!("{path}[{i}]"),
+                    format!("\"{id}\" is listed twice (also at {path}[{first}])"),
+                ));
+            }
+            out.push(idx);
+        }
+        Ok(out)
+    }
+
+    /// Services that transitively depend on any seed, without the seeds, sorted by index.
+    pub fn dependents(&self, seeds: &[u32]) -> Vec<u32> {
+        self.reach(&self.dependents, seeds)
+    }
+
+    /// Services any seed transitively depends on, without the seeds, sorted by index.
+    pub fn dependencies(&self, seeds: &[u32]) -> Vec<u32> {
+        self.reach(&self.depends_on, seeds)
+    }
+
+    /// Everything reachable from the seeds in `graph`, minus the seeds, sorted.
+    fn reach(&self, graph: &Adjacency, seeds: &[u32]) -> Vec<u32> {
+        let n = graph.node_count();
+        let starts: Vec<u32> = seeds
+            .iter()
+            .copied()
+            .filter(|&s| (s as usize) < n)
+            .collect();
+        let mut is_seed = graph.visit_map();
+        for &s in &starts {
+            is_seed.visit(s);
+        }
+        let mut walk = Dfs::from_parts(starts, graph.visit_map());
+        let mut out = Vec::new();
+        while let Some(s) = walk.next(graph) {
+            if !is_seed.is_visited(&s) {
+                out.push(s);
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// The touched services in deployment waves, dependencies first: a touched service goes in
+    /// a later wave than every touched service it depends on, directly or through untouched
+    /// services, and as early as that allows. Within a wave, sorted by service id.
+    pub fn waves(&self, touched: &[u32]) -> Vec<Vec<u32>> {
+        let n = self.len();
+        let mut is_touched = self.depends_on.visit_map();
+        let mut members: Vec<u32> = Vec::with_capacity(touched.len());
+        for &t in touched {
+            if (t as usize) < n && is_touched.visit(t) {
+                members.push(t);
+            }
+        }
+        if members.len() <= 1 {
+            return if members.is_empty() {
+                Vec::new()
+            } else {
+                vec![members]
+            };
+        }
+        // Everything the touched services depend on, as (topological position, service),
+        // sorted, so each service is settled after all its dependencies.
+        let position = |s: u32| self.topo_position.get(s as usize).copied().unwrap_or(0);
+        let mut region: Vec<(u32, u32)> = members.iter().map(|&s| (position(s), s)).collect();
+        region.extend(
+            self.dependencies(&members)
+                .into_iter()
+                .map(|s| (position(s), s)),
+        );
+        region.sort_unstable();
+        // For each service of the region: the deepest wave of a touched service at or below
+        // it (`None` when there is none).
+        let mut deepest: Vec<Option<u32>> = vec![None; region.len()];
+        let mut wave_of: Vec<(u32, u32)> = Vec::with_capacity(members.len());
+        for (k, &(_, s)) in region.iter().enumerate() {
+            let below = self
+                .depends_on_of(s)
+                .iter()
+                .filter_map(|&d| {
+                    let at = region.binary_search(&(position(d), d)).ok()?;
+                    deepest.get(at).copied().flatten()
+                })
+                .max();
+            let here = if is_touched.is_visited(&s) {
+                let w = below.map_or(0, |b| b + 1);
+                wave_of.push((s, w));
+                Some(w)
+            } else {
+                below
+            };
+            if let Some(slot) = deepest.get_mut(k) {
+                *slot = here;
+            }
+        }
+        self.group_waves(wave_of)
+    }
+
+    /// The whole catalog in deployment waves (same rule as [`Catalog::waves`]).
+    pub fn catalog_waves(&self) -> Vec<Vec<u32>> {
+        self.group_waves((0u32..).zip(self.wave.iter().copied()).collect())
+    }
+
+    /// `(service, wave)` pairs into waves, each sorted by service id.
+    fn group_waves(&self, mut wave_of: Vec<(u32, u32)>) -> Vec<Vec<u32>> {
+        wave_of.sort_unstable_by(|a, b| a.1.cmp(&b.1).then_with(|| self.id(a.0).cmp(self.id(b.0))));
+        let mut waves: Vec<Vec<u32>> = Vec::new();
+        let mut current = None;
+        for (s, w) in wave_of {
+            if current != Some(w) {
+                waves.push(Vec::new());
+                current = Some(w);
+            }
+            if let Some(last) = waves.last_mut() {
+                last.push(s);
+            }
+        }
+        waves
+    }
+
+    /// Each service's wave in the whole catalog (0 for services without dependencies).
+    pub fn catalog_wave_of(&self, service: u32) -> Option<u32> {
+        self.wave.get(service as usize).copied()
+    }
 }
+
+/// A `Csr` over `n` nodes from edges sorted by (source, target) without duplicates.
+fn adjacency(n: usize, edges: &[(u32, u32)]) -> Result<Adjacency, InputError> {
+    // `from_sorted_edges` sizes the graph by the largest index it sees; services after that
+    // (without edges) are added one by one.
+    let mut graph = Adjacency::from_sorted_edges(edges).map_err(|e| {
+        InputError::new(
+            "catalog.services",
+            format!("internal error: dependency edges out of order: {e:?}"),
+        )
+    })?;
+    while graph.node_count() < n {
+        graph.add_node(());
+    }
+    Ok(graph)
+}
+
+fn unknown_service(path: String, id: &str, services: &[Service]) -> InputError {
+    let mut message = format!("unknown service \"{id}\"");
+    if let Some(help) = did_you_mean(id, services.iter().map(|s| s.id.as_str())) {
+        message.push_str(&format!(" ({help})"));
+    }
+    InputError::new(path, message)
+}
+
+#[cfg(test)]
+mod tests;

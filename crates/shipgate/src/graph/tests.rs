@@ -1,0 +1,461 @@
+use serde_json::json;
+
+use super::Catalog;
+use crate::input::Format;
+
+fn err(value: serde_json::Value) -> String {
+    Catalog::from_json(&value).unwrap_err().to_string()
+}
+
+/// A catalog from `(id, depends_on)` pairs, tier 1 each.
+fn catalog(services: &[(&str, &[&str])]) -> Catalog {
+    let services: Vec<_> = services
+        .iter()
+        .map(|(id, deps)| json!({"id": id, "tier": 1, "depends_on": deps}))
+        .collect();
+    Catalog::from_json(&json!({ "services": services })).unwrap()
+}
+
+fn ids(c: &Catalog, idx: &[u32]) -> Vec<String> {
+    idx.iter()
+        .map(|&i| c.service(i).unwrap().id.clone())
+        .collect()
+}
+
+fn wave_ids(c: &Catalog, waves: &[Vec<u32>]) -> Vec<Vec<String>> {
+    waves.iter().map(|w| ids(c, w)).collect()
+}
+
+fn idx(c: &Catalog, names: &[&str]) -> Vec<u32> {
+    names.iter().map(|n| c.index_of(n).unwrap()).collect()
+}
+
+/// The example of SPEC section 4: checkout-web -> payments-api, fraud-worker -> ledger-db.
+fn shop() -> Catalog {
+    catalog(&[
+        ("checkout-web", &["payments-api", "fraud-worker"]),
+        ("payments-api", &["ledger-db"]),
+        ("fraud-worker", &["ledger-db"]),
+        ("ledger-db", &[]),
+        ("search", &[]),
+    ])
+}
+
+#[test]
+fn reads_a_service_with_defaults() {
+    let c = Catalog::from_json(&json!({"services": [{"id": "api", "tier": 2}]})).unwrap();
+    let s = c.service(0).unwrap();
+    assert_eq!(s.id, "api");
+    assert_eq!(s.tier, 2);
+    assert_eq!(s.team, "");
+    assert_eq!(s.error_budget, 1.0);
+    assert!(!s.stateful && !s.automated_rollback && !s.legacy && !s.monitored);
+    assert!(s.depends_on.is_empty() && s.regions.is_empty() && s.extra.is_empty());
+    assert_eq!(c.len(), 1);
+    assert_eq!(c.index_of("api"), Some(0));
+    assert_eq!(c.index_of("nope"), None);
+    assert!(c.service(1).is_none());
+}
+
+#[test]
+fn reads_every_service_field_and_keeps_extend_fields() {
+    let c = Catalog::from_json(&json!({"services": [
+        {"id": "db", "tier": 0},
+        {"id": "api", "team": "core", "tier": 3, "depends_on": ["db"], "regions": ["eu-west"],
+         "stateful": true, "automated_rollback": true, "legacy": true, "monitored": true,
+         "error_budget": -0.25, "pci": true}
+    ]}))
+    .unwrap();
+    let s = c.service(1).unwrap();
+    assert_eq!(s.team, "core");
+    assert_eq!(s.tier, 3);
+    assert_eq!(s.depends_on, vec!["db"]);
+    assert_eq!(s.regions, vec!["eu-west"]);
+    assert!(s.stateful && s.automated_rollback && s.legacy && s.monitored);
+    assert_eq!(s.error_budget, -0.25);
+    assert_eq!(s.extra.get("pci"), Some(&json!(true)));
+    assert_eq!(s.extra.len(), 1);
+    assert_eq!(c.depends_on_of(1), &[0]);
+    assert_eq!(c.dependents_of(0), &[1]);
+}
+
+#[test]
+fn catalog_error_paths() {
+    assert_eq!(
+        err(json!([])),
+        "catalog: expected an object with \"services\", got a list"
+    );
+    assert_eq!(
+        err(json!({})),
+        "catalog.services: required field is missing"
+    );
+    assert_eq!(
+        err(json!({"services": {"id": "a"}})),
+        "catalog.services: expected a list of services, got an object"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1}, 7]})),
+        "catalog.services[1]: expected an object, got 7"
+    );
+    assert_eq!(
+        err(json!({"services": [{"tier": 1}]})),
+        "catalog.services[0].id: required field is missing"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "", "tier": 1}]})),
+        "catalog.services[0].id: an id cannot be empty"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": 5, "tier": 1}]})),
+        "catalog.services[0].id: expected a string, got 5"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a"}]})),
+        "catalog.services[0].tier: required field is missing"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 4}]})),
+        "catalog.services[0].tier: expected an integer from 0 to 3, got 4"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1.5}]})),
+        "catalog.services[0].tier: expected an integer from 0 to 3, got 1.5"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": "1"}]})),
+        "catalog.services[0].tier: expected an integer from 0 to 3, got \"1\""
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1, "team": null}]})),
+        "catalog.services[0].team: expected a string, got null"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1, "stateful": "yes"}]})),
+        "catalog.services[0].stateful: expected true or false, got \"yes\""
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1, "error_budget": "50%"}]})),
+        "catalog.services[0].error_budget: expected a number, got \"50%\""
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1, "regions": "eu"}]})),
+        "catalog.services[0].regions: expected a list of strings, got \"eu\""
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1, "depends_on": ["b", 3]}]})),
+        "catalog.services[0].depends_on[1]: expected a string, got 3"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1, "depends_on": ["b"]}]})),
+        "catalog.services[0].depends_on[0]: unknown service \"b\""
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1, "depends_on": [3]}]})),
+        "catalog.services[0].depends_on[0]: expected a string, got 3"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1, "dependents": []}]})),
+        "catalog.services[0].dependents: this field is computed from the catalog and cannot \
+         be given"
+    );
+}
+
+#[test]
+fn unknown_dependency_suggests_the_closest_id() {
+    assert_eq!(
+        err(json!({"services": [
+            {"id": "ledger", "tier": 0},
+            {"id": "api", "tier": 1},
+            {"id": "web", "tier": 1},
+            {"id": "pay", "tier": 1, "depends_on": ["api", "ledgr"]}
+        ]})),
+        "catalog.services[3].depends_on[1]: unknown service \"ledgr\" (did you mean `ledger`?)"
+    );
+}
+
+#[test]
+fn duplicate_ids_name_both_indices() {
+    assert_eq!(
+        err(json!({"services": [
+            {"id": "a", "tier": 1}, {"id": "b", "tier": 1}, {"id": "a", "tier": 2}
+        ]})),
+        "catalog.services[2].id: duplicate service \"a\" (first at catalog.services[0])"
+    );
+}
+
+#[test]
+fn cycles_are_named() {
+    assert_eq!(
+        err(json!({"services": [
+            {"id": "x", "tier": 1, "depends_on": ["a"]},
+            {"id": "a", "tier": 1, "depends_on": ["b"]},
+            {"id": "b", "tier": 1, "depends_on": ["c"]},
+            {"id": "c", "tier": 1, "depends_on": ["a"]}
+        ]})),
+        "catalog.services: dependency cycle: a -> b -> c -> a"
+    );
+    // Named from the service listed first, whatever the walk entered by.
+    assert_eq!(
+        err(json!({"services": [
+            {"id": "c", "tier": 1, "depends_on": ["a"]},
+            {"id": "b", "tier": 1, "depends_on": ["c"]},
+            {"id": "a", "tier": 1, "depends_on": ["b"]}
+        ]})),
+        "catalog.services: dependency cycle: c -> a -> b -> c"
+    );
+    assert_eq!(
+        err(json!({"services": [{"id": "a", "tier": 1, "depends_on": ["a"]}]})),
+        "catalog.services: dependency cycle: a -> a"
+    );
+}
+
+#[test]
+fn duplicate_dependencies_are_one_edge() {
+    let c = catalog(&[("a", &["b", "b"]), ("b", &[])]);
+    assert_eq!(c.depends_on_of(0), &[1]);
+    assert_eq!(c.edges().collect::<Vec<_>>(), vec![(0, 1)]);
+}
+
+#[test]
+fn dependents_are_transitive_without_the_seeds() {
+    let c = shop();
+    let db = idx(&c, &["ledger-db"]);
+    assert_eq!(
+        ids(&c, &c.dependents(&db)),
+        vec!["checkout-web", "payments-api", "fraud-worker"]
+    );
+    let pay = idx(&c, &["payments-api", "checkout-web"]);
+    assert!(c.dependents(&pay).is_empty());
+    assert!(c.dependents(&[]).is_empty());
+    // Out-of-range seeds are ignored, not a panic.
+    assert!(c.dependents(&[99]).is_empty());
+    assert_eq!(
+        ids(&c, &c.dependencies(&idx(&c, &["checkout-web"]))),
+        vec!["payments-api", "fraud-worker", "ledger-db"]
+    );
+}
+
+#[test]
+fn waves_put_dependencies_first_and_sort_by_id() {
+    let c = shop();
+    let all = idx(
+        &c,
+        &["checkout-web", "payments-api", "fraud-worker", "ledger-db"],
+    );
+    assert_eq!(
+        wave_ids(&c, &c.waves(&all)),
+        vec![
+            vec!["ledger-db"],
+            vec!["fraud-worker", "payments-api"],
+            vec!["checkout-web"]
+        ]
+    );
+    // Through an untouched service: checkout-web depends on ledger-db via payments-api.
+    let two = idx(&c, &["checkout-web", "ledger-db"]);
+    assert_eq!(
+        wave_ids(&c, &c.waves(&two)),
+        vec![vec!["ledger-db"], vec!["checkout-web"]]
+    );
+    // Unrelated services share the first wave; duplicates and bad indices are dropped.
+    let mut loose = idx(&c, &["search", "payments-api", "search"]);
+    loose.push(1000);
+    assert_eq!(
+        wave_ids(&c, &c.waves(&loose)),
+        vec![vec!["payments-api", "search"]]
+    );
+    assert!(c.waves(&[]).is_empty());
+}
+
+#[test]
+fn waves_are_minimal_layers() {
+    // d depends on a directly and on c through a long chain: d must follow c.
+    let c = catalog(&[
+        ("a", &[]),
+        ("b", &["a"]),
+        ("c", &["b"]),
+        ("d", &["a", "c"]),
+        ("e", &["a"]),
+    ]);
+    let t = idx(&c, &["a", "c", "d", "e"]);
+    assert_eq!(
+        wave_ids(&c, &c.waves(&t)),
+        vec![vec!["a"], vec!["c", "e"], vec!["d"]]
+    );
+    assert_eq!(
+        wave_ids(&c, &c.catalog_waves()),
+        vec![vec!["a"], vec!["b", "e"], vec!["c"], vec!["d"]]
+    );
+    assert_eq!(c.catalog_wave_of(3), Some(3));
+}
+
+#[test]
+fn services_from_ids_resolves_in_order() {
+    let c = shop();
+    let list = vec!["ledger-db".to_string(), "search".to_string()];
+    assert_eq!(
+        c.services_from_ids(&list, "change.services").unwrap(),
+        vec![3, 4]
+    );
+    let bad = vec!["search".to_string(), "ledger".to_string()];
+    assert_eq!(
+        c.services_from_ids(&bad, "change.services")
+            .unwrap_err()
+            .to_string(),
+        "change.services[1]: unknown service \"ledger\" (did you mean `ledger-db`?)"
+    );
+    let far = vec!["zzz".to_string()];
+    assert_eq!(
+        c.services_from_ids(&far, "changes[2].services")
+            .unwrap_err()
+            .to_string(),
+        "changes[2].services[0]: unknown service \"zzz\""
+    );
+    let twice = vec!["search".to_string(), "search".to_string()];
+    assert_eq!(
+        c.services_from_ids(&twice, "change.services")
+            .unwrap_err()
+            .to_string(),
+        "change.services[1]: \"search\" is listed twice (also at change.services[0])"
+    );
+}
+
+#[test]
+fn dot_output_is_deterministic_and_escaped() {
+    let c = Catalog::from_json(&json!({"services": [
+        {"id": "web", "tier": 2, "depends_on": ["db \"main\""]},
+        {"id": "db \"main\"", "tier": 0}
+    ]}))
+    .unwrap();
+    assert_eq!(
+        c.to_dot(),
+        "digraph catalog {\n  node [shape=box];\n  \"web\" [label=\"web\\ntier 2\"];\n  \
+         \"db \\\"main\\\"\" [label=\"db \\\"main\\\"\\ntier 0\"];\n  \
+         \"web\" -> \"db \\\"main\\\"\";\n}\n"
+    );
+}
+
+#[test]
+fn mermaid_output() {
+    let c = catalog(&[("web", &["db"]), ("db", &[])]);
+    assert_eq!(
+        c.to_mermaid(),
+        "graph TD\n  s0[\"web (tier 1)\"]\n  s1[\"db (tier 1)\"]\n  s0 --> s1\n"
+    );
+    let odd = Catalog::from_json(&json!({"services": [{"id": "a\"<#>", "tier": 0}]})).unwrap();
+    assert_eq!(
+        odd.to_mermaid(),
+        "graph TD\n  s0[\"a#quot;#lt;#35;#gt; (tier 0)\"]\n"
+    );
+}
+
+#[test]
+fn graph_json_lists_services_edges_and_waves() {
+    let c = shop();
+    assert_eq!(
+        c.to_graph_json(),
+        json!({
+            "services": ["checkout-web", "payments-api", "fraud-worker", "ledger-db", "search"],
+            "edges": [["checkout-web", "payments-api"], ["checkout-web", "fraud-worker"],
+                      ["payments-api", "ledger-db"], ["fraud-worker", "ledger-db"]],
+            "waves": [["ledger-db", "search"], ["fraud-worker", "payments-api"],
+                      ["checkout-web"]]
+        })
+    );
+}
+
+#[test]
+fn empty_catalog() {
+    let c = Catalog::from_json(&json!({"services": []})).unwrap();
+    assert!(c.is_empty());
+    assert!(c.catalog_waves().is_empty());
+    assert!(c.dependents(&[0]).is_empty());
+    assert_eq!(
+        c.to_graph_json(),
+        json!({"services": [], "edges": [], "waves": []})
+    );
+    let d = Catalog::default();
+    assert!(d.waves(&[0, 1]).is_empty());
+    assert!(d.depends_on_of(0).is_empty());
+}
+
+#[test]
+fn yaml_catalog_goes_through_the_same_checks() {
+    let text = "services:\n  - id: db\n    tier: 0\n  - id: api\n    tier: 1\n    \
+                depends_on: [db]\n    launched: 2026-12-01T10:00:00Z\n";
+    let c = Catalog::from_text(text, Format::Yaml).unwrap();
+    assert_eq!(c.depends_on_of(1), &[0]);
+    // A YAML timestamp stays a string.
+    assert_eq!(
+        c.service(1).unwrap().extra.get("launched"),
+        Some(&json!("2026-12-01T10:00:00Z"))
+    );
+    let bad = "services:\n  - id: db\n    tier: high\n";
+    assert_eq!(
+        Catalog::from_text(bad, Format::Yaml)
+            .unwrap_err()
+            .to_string(),
+        "catalog.services[0].tier: expected an integer from 0 to 3, got \"high\""
+    );
+    let nan = "services:\n  - id: db\n    tier: 0\n    error_budget: .nan\n";
+    assert_eq!(
+        Catalog::from_text(nan, Format::Yaml)
+            .unwrap_err()
+            .to_string(),
+        "catalog.services[0].error_budget: expected a number, got null"
+    );
+    assert!(
+        Catalog::from_text("services: [", Format::Yaml)
+            .unwrap_err()
+            .to_string()
+            .starts_with("catalog: invalid YAML")
+    );
+    assert!(
+        Catalog::from_text("{\"services\": [", Format::Json)
+            .unwrap_err()
+            .to_string()
+            .starts_with("catalog: invalid JSON at line 1")
+    );
+}
+
+/// 100,000 services, 300,000 edges: load, cycle check and waves. The time bound is only
+/// asserted in optimised builds.
+#[test]
+fn large_catalog_loads_fast() {
+    let n = 100_000usize;
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let services: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            // Three dependencies on earlier services, some far back, so the graph is deep.
+            let deps: Vec<String> = if i == 0 {
+                Vec::new()
+            } else {
+                (0..3)
+                    .map(|k| {
+                        let back = if k == 0 { 1 } else { 1 + (next() as usize % i) };
+                        format!("svc-{}", i - back.min(i))
+                    })
+                    .collect()
+            };
+            json!({"id": format!("svc-{i}"), "tier": i % 4, "depends_on": deps})
+        })
+        .collect();
+    let value = json!({ "services": services });
+    let started = std::time::Instant::now();
+    let c = Catalog::from_json(&value).unwrap();
+    let waves = c.catalog_waves();
+    let elapsed = started.elapsed();
+    eprintln!("large catalog: {elapsed:?}");
+    assert_eq!(c.len(), n);
+    // svc-i always depends on svc-(i-1): a chain, so every service has its own wave.
+    assert_eq!(waves.len(), n);
+    assert_eq!(c.dependents(&[0]).len(), n - 1);
+    if !cfg!(debug_assertions) {
+        assert!(elapsed.as_millis() < 300, "took {elapsed:?}");
+    }
+}
