@@ -138,3 +138,69 @@ impl Change {
         Change::from_json(&parse_document(text, format, "change")?)
     }
 }
+
+/// Parses `"2h"`, `"90m"`, `"1h30m"`, `"45s"`, `"3d"`, `"2w"` into seconds.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let mut total: i64 = 0;
+    let mut num = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'w' => 604800,
+            _ => return Err(format!("expected a duration like 2h or 90m, got {text:?}")),
+        };
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("expected a duration like 2h or 90m, got {text:?}"))?;
+        total = total.saturating_add(n.saturating_mul(unit));
+        num.clear();
+    }
+    if !num.is_empty() || text.trim().is_empty() {
+        return Err(format!("expected a duration like 2h or 90m, got {text:?}"));
+    }
+    Ok(total)
+}
+
+/// Seconds as the shortest duration text: 5400 -> "1h30m", 300 -> "5m", 0 -> "0s".
+pub fn format_duration(secs: i64) -> String {
+    if secs == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    let mut rest = secs.unsigned_abs();
+    if secs < 0 {
+        out.push('-');
+    }
+    for (unit, name) in [
+        (604800, "w"),
+        (86400, "d"),
+        (3600, "h"),
+        (60, "m"),
+        (1, "s"),
+    ] {
+        if rest >= unit {
+            out.push_str(&format!("{}{}", rest / unit, name));
+            rest %= unit;
+        }
+    }
+    out
+}
+
+/// Parses an RFC 3339 date-time with an offset; a naive one is an error.
+pub fn parse_instant(text: &str) -> Result<Instant, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| format!("expected an RFC 3339 date-time with offset, got {text:?}"))
+}
+
+/// RFC 3339 in UTC with seconds: `2026-12-01T10:00:00Z`.
+pub fn format_instant(t: Instant) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
