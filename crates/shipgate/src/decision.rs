@@ -75,10 +75,13 @@ pub struct Requirement {
 /// What was lifted, and by which rule or waiver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Exemption {
-    /// The rule whose `exempt` effect applied, or `waiver:<by>` for a honoured waiver.
+    /// The rule whose `exempt` effect applied, or `"waiver"` for a honoured waiver.
     pub rule: String,
     /// `blackout`, `window`, or `rule <name>`.
     pub lifts: String,
+    /// Who granted it, for a waiver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// A waiver found on the change, honoured or not.

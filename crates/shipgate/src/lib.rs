@@ -42,7 +42,10 @@ pub use decision::{
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity};
 pub use graph::Catalog;
-pub use input::{Approval, Change, Format, Incident, Instant, Service, Waiver};
+pub use input::{
+    Approval, Change, Format, Incident, Instant, Service, Waiver, format_duration, format_instant,
+    parse_document, parse_duration, parse_instant,
+};
 
 /// A compiled policy set. Cheap to clone and share between threads.
 #[derive(Clone)]

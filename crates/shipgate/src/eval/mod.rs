@@ -1,10 +1,236 @@
 //! Evaluation of the compiled policy set against one change; assembles the Decision.
 
+mod expr;
+pub mod value;
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use crate::calendar::{Lift, tzdb_version};
 use crate::check::Compiled;
-use crate::decision::Decision;
+use crate::check::ir::*;
+use crate::decision::*;
 use crate::error::{Error, InputError};
 use crate::graph::Catalog;
-use crate::input::{Change, Instant};
+use crate::input::{
+    Change, Instant, format_duration, format_instant, parse_duration, parse_instant,
+};
+use expr::Ctx;
+use value::{EvalError, ListVal, Value};
+
+/// Per-evaluation facts derived from the inputs once, before any rule runs.
+pub struct Prepared<'a> {
+    /// The touched services, as catalog indices.
+    pub services: Vec<u32>,
+    /// The change's regions: its own, else the union of its services' (sorted, unique).
+    pub regions: Vec<String>,
+    pub start: i64,
+    pub end: i64,
+    /// `extend change` values, by field index (`None` when an optional is absent).
+    pub change_ext: Vec<Option<Value<'a>>>,
+    dependents: OnceCell<Vec<u32>>,
+}
+
+impl Prepared<'_> {
+    /// Services that transitively depend on a touched one (computed on first use).
+    pub fn dependents(&self, catalog: &Catalog) -> &[u32] {
+        self.dependents
+            .get_or_init(|| catalog.dependents(&self.services))
+    }
+}
+
+/// Reads a JSON value as the declared `extend` type.
+pub fn ext_value<'a>(v: &'a serde_json::Value, ty: &'a Ty) -> Result<Value<'a>, String> {
+    use serde_json::Value as J;
+    let expected = || format!("expected {}, got {}", ty.describe(), json_kind(v));
+    Ok(match (ty.unopt(), v) {
+        (Ty::Bool, J::Bool(b)) => Value::Bool(*b),
+        (Ty::Int, J::Number(n)) => Value::Int(n.as_i64().ok_or_else(expected)?),
+        (Ty::Float, J::Number(n)) => Value::Float(n.as_f64().ok_or_else(expected)?),
+        (Ty::Str, J::String(s)) => Value::Str(Cow::Borrowed(s)),
+        (Ty::Duration, J::String(s)) => Value::Duration(parse_duration(s)?),
+        (Ty::Duration, J::Number(n)) => Value::Duration(n.as_i64().ok_or_else(expected)?),
+        (Ty::DateTime, J::String(s)) => Value::DateTime(parse_instant(s)?.timestamp()),
+        (Ty::Date, J::String(s)) => {
+            let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| format!("expected a date like 2026-12-24, got {s:?}"))?;
+            Value::Date(
+                d.signed_duration_since(crate::check::expr::epoch_date())
+                    .num_days(),
+            )
+        }
+        (Ty::List(inner), J::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                ext_value(item, inner).map_err(|m| format!("[{i}]: {m}"))?;
+            }
+            Value::List(ListVal::Json(items, inner))
+        }
+        _ => return Err(expected()),
+    })
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a bool",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Approvals from `group` that count (at most one per person; never the requester or the
+/// implementer; none dated after `now`), and those ignored with why.
+pub fn count_approvals<'c>(
+    change: &'c Change,
+    group: &str,
+    now: i64,
+) -> (Vec<&'c str>, Vec<Ignored>) {
+    let mut counted: Vec<&str> = Vec::new();
+    let mut ignored = Vec::new();
+    for a in change.approvals.iter().filter(|a| a.group == group) {
+        let why = if a.by == change.requester {
+            Some("requester")
+        } else if a.by == change.implementer {
+            Some("implementer")
+        } else if a.at.timestamp() > now {
+            Some("in the future")
+        } else if counted.contains(&a.by.as_str()) {
+            Some("duplicate")
+        } else {
+            None
+        };
+        match why {
+            Some(why) => ignored.push(Ignored {
+                by: a.by.clone(),
+                why: why.to_string(),
+            }),
+            None => counted.push(&a.by),
+        }
+    }
+    (counted, ignored)
+}
+
+fn prepare<'a>(
+    policy: &'a Compiled,
+    change: &'a Change,
+    catalog: &'a Catalog,
+    now: Instant,
+) -> Result<Prepared<'a>, InputError> {
+    let services = catalog.services_from_ids(&change.services, "change.services")?;
+    let regions: Vec<String> = match &change.regions {
+        Some(r) => r.clone(),
+        None => {
+            let mut r: Vec<String> = services
+                .iter()
+                .filter_map(|i| catalog.service(*i))
+                .flat_map(|s| s.regions.iter().cloned())
+                .collect();
+            r.sort();
+            r.dedup();
+            r
+        }
+    };
+    let start = change.start.unwrap_or(now).timestamp();
+    let end = start.saturating_add(change.duration);
+    let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
+    for f in &policy.ir.change_ext {
+        let path = format!("change.{}", f.name);
+        match change.extra.get(&f.name) {
+            None | Some(serde_json::Value::Null) => {
+                if matches!(f.ty, Ty::Opt(_)) {
+                    change_ext.push(None);
+                } else {
+                    return Err(InputError::new(
+                        path,
+                        format!("missing required field ({})", f.ty.describe()),
+                    ));
+                }
+            }
+            Some(v) => change_ext.push(Some(
+                ext_value(v, &f.ty).map_err(|m| InputError::new(path, m))?,
+            )),
+        }
+    }
+    // `extend service` fields of the touched services are validated up front, so a
+    // malformed catalog entry is an input error rather than a failed rule.
+    for (k, idx) in services.iter().enumerate() {
+        let Some(s) = catalog.service(*idx) else {
+            continue;
+        };
+        for f in &policy.ir.service_ext {
+            let path = format!("catalog.services[{idx}].{}", f.name);
+            match s.extra.get(&f.name) {
+                None | Some(serde_json::Value::Null) => {
+                    if !matches!(f.ty, Ty::Opt(_)) {
+                        return Err(InputError::new(
+                            path,
+                            format!(
+                                "missing required field ({}) of service \"{}\" (change.services[{k}])",
+                                f.ty.describe(),
+                                s.id
+                            ),
+                        ));
+                    }
+                }
+                Some(v) => {
+                    ext_value(v, &f.ty).map_err(|m| InputError::new(path, m))?;
+                }
+            }
+        }
+    }
+    Ok(Prepared {
+        services,
+        regions,
+        start,
+        end,
+        change_ext,
+        dependents: OnceCell::new(),
+    })
+}
+
+fn instant(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(format_instant)
+        .unwrap_or_else(|| secs.to_string())
+}
+
+struct Builder<'a> {
+    explain: bool,
+    trace: Vec<TraceEntry>,
+    reasons: Vec<Reason>,
+    sources: &'a crate::syntax::span::SourceMap,
+}
+
+impl Builder<'_> {
+    fn trace(&mut self, kind: &str, name: &str, outcome: impl Into<String>, at: &str) {
+        if self.explain {
+            self.trace.push(TraceEntry {
+                kind: kind.to_string(),
+                name: name.to_string(),
+                outcome: outcome.into(),
+                at: at.to_string(),
+            });
+        }
+    }
+
+    /// An evaluation error denies: the engine fails closed.
+    fn fail_closed(&mut self, rule: &str, what: &str, err: &EvalError, at: &str) {
+        self.reasons.push(Reason {
+            rule: rule.to_string(),
+            message: format!(
+                "{what} could not be evaluated: {}; failing closed",
+                err.message
+            ),
+            at: at.to_string(),
+        });
+    }
+}
+
+fn outcome(b: bool) -> &'static str {
+    if b { "holds" } else { "does not hold" }
+}
 
 pub fn evaluate(
     policy: &Compiled,
@@ -13,8 +239,565 @@ pub fn evaluate(
     now: Instant,
     explain: bool,
 ) -> Result<Decision, Error> {
-    let _ = (policy, change, catalog, now, explain);
-    Err(InputError::new("change", "not implemented yet").into())
+    let ir = &policy.ir;
+    let prep = prepare(policy, change, catalog, now)?;
+    let mut ctx = Ctx {
+        ir,
+        sources: &policy.sources,
+        change,
+        catalog,
+        prep: &prep,
+        tier: 0,
+        now: now.timestamp(),
+        vars: vec![Value::Bool(false); ir.var_slots],
+    };
+    let mut b = Builder {
+        explain,
+        trace: Vec::new(),
+        reasons: Vec::new(),
+        sources: &policy.sources,
+    };
+    let _ = b.sources;
+
+    // --- tier: the highest whose condition holds ------------------------------------
+    let mut tier = 0u8;
+    for t in &ir.tier_rules {
+        let name = ir
+            .tiers
+            .get(usize::from(t.tier))
+            .map(String::as_str)
+            .unwrap_or("");
+        let at = policy.sources.location(t.span);
+        if t.tier <= tier && !explain {
+            continue; // cannot raise the tier
+        }
+        match ctx.cond(&t.cond) {
+            Ok(h) => {
+                b.trace("tier", name, outcome(h), &at);
+                if h {
+                    tier = tier.max(t.tier);
+                }
+            }
+            Err(e) => {
+                b.trace("tier", name, format!("error: {}", e.message), &at);
+                b.fail_closed(&format!("tier {name}"), "the tier condition", &e, &at);
+            }
+        }
+    }
+    ctx.tier = tier;
+
+    // --- waivers ----------------------------------------------------------------------
+    let mut exempted = vec![false; ir.rules.len()];
+    let mut exemptions = Vec::new();
+    let mut waivers = Vec::with_capacity(change.waivers.len());
+    for w in &change.waivers {
+        let why = waiver_rejection(ir, change, w, now);
+        if why.is_none()
+            && let Some(ri) = ir.rules.iter().position(|r| r.name == w.rule)
+        {
+            if let Some(e) = exempted.get_mut(ri) {
+                *e = true;
+            }
+            exemptions.push(Exemption {
+                rule: "waiver".into(),
+                lifts: format!("rule {}", w.rule),
+                by: Some(w.by.clone()),
+            });
+        }
+        b.trace(
+            "waiver",
+            &w.rule,
+            why.clone()
+                .map(|w| format!("rejected: {w}"))
+                .unwrap_or_else(|| "honored".into()),
+            "",
+        );
+        waivers.push(WaiverOutcome {
+            rule: w.rule.clone(),
+            by: w.by.clone(),
+            honored: why.is_none(),
+            why: why.unwrap_or_default(),
+        });
+    }
+
+    // --- pass 1: exemptions (so that `exempt rule X` applies whatever the order) ----------
+    let mut guards: Vec<Option<Result<bool, EvalError>>> = vec![None; ir.rules.len()];
+    let mut lift = Lift::default();
+    for (ri, r) in ir.rules.iter().enumerate() {
+        if !r.has_exemptions {
+            continue;
+        }
+        let g = match &r.guard {
+            Some(g) => ctx.cond(g),
+            None => Ok(true),
+        };
+        if let Some(slot) = guards.get_mut(ri) {
+            *slot = Some(g.clone());
+        }
+        // An exemption whose guard cannot be evaluated does not apply (fail closed).
+        if g != Ok(true) {
+            continue;
+        }
+        for e in &r.effects {
+            let lifts = match &e.effect {
+                EffectIr::ExemptBlackout => {
+                    lift.blackouts = true;
+                    "blackout".to_string()
+                }
+                EffectIr::ExemptWindow => {
+                    lift.windows = true;
+                    "window".to_string()
+                }
+                EffectIr::ExemptRule(x) => {
+                    if let Some(flag) = exempted.get_mut(usize::from(*x)) {
+                        *flag = true;
+                    }
+                    let name = ir
+                        .rules
+                        .get(usize::from(*x))
+                        .map(|r| r.name.as_str())
+                        .unwrap_or("");
+                    format!("rule {name}")
+                }
+                _ => continue,
+            };
+            b.trace("effect", &r.name, format!("exempts {lifts}"), &e.at);
+            exemptions.push(Exemption {
+                rule: r.name.clone(),
+                lifts,
+                by: None,
+            });
+        }
+    }
+
+    // --- pass 2: deny, allow and require effects --------------------------------------------
+    let mut requirements = Vec::new();
+    let mut allowed = false;
+    for (ri, r) in ir.rules.iter().enumerate() {
+        let is_exempt = exempted.get(ri).copied().unwrap_or(false);
+        let guard = match guards.get_mut(ri).and_then(Option::take) {
+            Some(g) => g,
+            None => match &r.guard {
+                Some(g) => ctx.cond(g),
+                None => Ok(true),
+            },
+        };
+        match guard {
+            Ok(true) => b.trace(
+                "rule",
+                &r.name,
+                if is_exempt {
+                    "applies (exempted)"
+                } else {
+                    "applies"
+                },
+                &r.at,
+            ),
+            Ok(false) => {
+                b.trace("rule", &r.name, "skipped (guard does not hold)", &r.at);
+                continue;
+            }
+            Err(e) => {
+                b.trace("rule", &r.name, format!("error: {}", e.message), &r.at);
+                if !is_exempt {
+                    b.fail_closed(&r.name, "the rule's guard", &e, &r.at);
+                }
+                continue;
+            }
+        }
+        for e in &r.effects {
+            match &e.effect {
+                EffectIr::Deny(c) => {
+                    if is_exempt {
+                        b.trace("effect", &r.name, "deny lifted by exemption", &e.at);
+                        continue;
+                    }
+                    match ctx.cond(c) {
+                        Ok(true) => {
+                            let message = match &r.message {
+                                Some(parts) => render_message(parts, &mut ctx),
+                                None => format!("denied by rule {}", r.name),
+                            };
+                            b.trace("effect", &r.name, "deny fires", &e.at);
+                            b.reasons.push(Reason {
+                                rule: r.name.clone(),
+                                message,
+                                at: e.at.clone(),
+                            });
+                        }
+                        Ok(false) => b.trace("effect", &r.name, "deny does not fire", &e.at),
+                        Err(err) => {
+                            b.trace("effect", &r.name, format!("error: {}", err.message), &e.at);
+                            b.fail_closed(&r.name, "the deny condition", &err, &e.at);
+                        }
+                    }
+                }
+                EffectIr::Allow(c) => match ctx.cond(c) {
+                    Ok(h) => {
+                        b.trace(
+                            "effect",
+                            &r.name,
+                            if h {
+                                "allow fires"
+                            } else {
+                                "allow does not fire"
+                            },
+                            &e.at,
+                        );
+                        allowed |= h;
+                    }
+                    // An allow that cannot be evaluated does not allow.
+                    Err(err) => {
+                        b.trace("effect", &r.name, format!("error: {}", err.message), &e.at)
+                    }
+                },
+                EffectIr::RequireApproval { group, count } => {
+                    if is_exempt {
+                        continue;
+                    }
+                    let gname = ir
+                        .groups
+                        .get(usize::from(*group))
+                        .map(String::as_str)
+                        .unwrap_or("");
+                    let (counted, ignored) = count_approvals(change, gname, ctx.now);
+                    let satisfied = counted.len() >= *count as usize;
+                    b.trace(
+                        "effect",
+                        &r.name,
+                        format!(
+                            "requires {count} approval(s) from {gname}: {}",
+                            if satisfied { "satisfied" } else { "missing" }
+                        ),
+                        &e.at,
+                    );
+                    requirements.push(Requirement {
+                        rule: r.name.clone(),
+                        kind: RequirementKind::Approval,
+                        group: Some(gname.to_string()),
+                        check: None,
+                        needed: *count,
+                        counted: counted.into_iter().map(str::to_string).collect(),
+                        ignored,
+                        satisfied,
+                    });
+                }
+                EffectIr::RequireCheck { name } => {
+                    if is_exempt {
+                        continue;
+                    }
+                    let done = change.checks.iter().any(|c| c == name);
+                    b.trace(
+                        "effect",
+                        &r.name,
+                        format!(
+                            "requires check {name}: {}",
+                            if done { "done" } else { "missing" }
+                        ),
+                        &e.at,
+                    );
+                    requirements.push(Requirement {
+                        rule: r.name.clone(),
+                        kind: RequirementKind::Check,
+                        group: None,
+                        check: Some(name.clone()),
+                        needed: 1,
+                        counted: if done { vec![name.clone()] } else { Vec::new() },
+                        ignored: Vec::new(),
+                        satisfied: done,
+                    });
+                }
+                EffectIr::ExemptBlackout | EffectIr::ExemptWindow | EffectIr::ExemptRule(_) => {}
+            }
+        }
+    }
+    if ir.default_deny && !allowed {
+        b.reasons.push(Reason {
+            rule: "default".into(),
+            message: "no rule allows this change and the policy's default is deny".into(),
+            at: ir.default_at.clone(),
+        });
+    }
+
+    // --- schedule ---------------------------------------------------------------------------
+    let schedule = schedule(policy, change, catalog, &prep, lift, &mut b)?;
+
+    // --- strategy, rollback, notify -----------------------------------------------------------
+    let mut strategy = None;
+    for arm in &ir.strategy {
+        let holds = match &arm.cond {
+            None => Ok(true),
+            Some(c) => ctx.cond(c),
+        };
+        match holds {
+            Ok(h) => {
+                b.trace("strategy", &arm.name, outcome(h), &arm.at);
+                if h {
+                    strategy = Some(arm.name.clone());
+                    break;
+                }
+            }
+            Err(e) => {
+                b.trace(
+                    "strategy",
+                    &arm.name,
+                    format!("error: {}", e.message),
+                    &arm.at,
+                );
+                b.fail_closed(
+                    &format!("strategy {}", arm.name),
+                    "the strategy arm",
+                    &e,
+                    &arm.at,
+                );
+                break;
+            }
+        }
+    }
+    let mut rollback = Vec::new();
+    for t in &ir.triggers {
+        let applies = match &t.when {
+            None => Ok(true),
+            Some(c) => ctx.cond(c),
+        };
+        match applies {
+            Ok(true) => rollback.push(trigger_out(t)),
+            Ok(false) => {}
+            // A trigger whose condition cannot be evaluated is kept: safer to watch too much.
+            Err(_) => rollback.push(trigger_out(t)),
+        }
+        if explain {
+            let o = match &applies {
+                Ok(h) => outcome(*h).to_string(),
+                Err(e) => format!("error: {} (kept)", e.message),
+            };
+            b.trace("trigger", &t.metric, o, &t.at);
+        }
+    }
+    let mut notify: Vec<String> = Vec::new();
+    for n in &ir.notify {
+        let applies = match &n.when {
+            None => Ok(true),
+            Some(c) => ctx.cond(c),
+        };
+        let applies = match applies {
+            Ok(h) => h,
+            Err(e) => {
+                b.trace(
+                    "notify",
+                    &n.audiences.join(", "),
+                    format!("error: {} (notified)", e.message),
+                    &n.at,
+                );
+                true // tell too many rather than too few
+            }
+        };
+        if applies {
+            for a in &n.audiences {
+                if !notify.contains(a) {
+                    notify.push(a.clone());
+                }
+            }
+        }
+        b.trace("notify", &n.audiences.join(", "), outcome(applies), &n.at);
+    }
+
+    let order = catalog
+        .waves(&prep.services)
+        .into_iter()
+        .map(|w| {
+            w.into_iter()
+                .filter_map(|i| catalog.service(i).map(|s| s.id.clone()))
+                .collect()
+        })
+        .collect();
+
+    let verdict = if !b.reasons.is_empty() {
+        Verdict::Deny
+    } else if requirements.iter().any(|r| !r.satisfied) {
+        Verdict::Pending
+    } else {
+        Verdict::Allow
+    };
+    Ok(Decision {
+        verdict,
+        tier: ir.tiers.get(usize::from(tier)).cloned().unwrap_or_default(),
+        reasons: b.reasons,
+        requirements,
+        exemptions,
+        waivers,
+        schedule,
+        strategy,
+        rollback,
+        notify,
+        order,
+        trace: b.trace,
+    })
+}
+
+fn trigger_out(t: &TriggerIr) -> RollbackTrigger {
+    RollbackTrigger {
+        metric: t.metric.clone(),
+        op: t.op.as_str().to_string(),
+        threshold: t.threshold,
+        relative_to: t.of_baseline.then(|| "baseline".to_string()),
+        for_: format_duration(t.for_secs),
+        on_no_data: t.on_no_data_fire.then(|| "fire".to_string()),
+    }
+}
+
+fn render_message<'a>(parts: &'a [MessagePart], ctx: &mut Ctx<'a>) -> String {
+    let mut out = String::new();
+    for p in parts {
+        match p {
+            MessagePart::Text(t) => out.push_str(t),
+            MessagePart::Value(e) => match ctx.eval(e) {
+                Ok(v) => out.push_str(&expr::render(&v, ctx)),
+                Err(_) => out.push_str("<absent>"),
+            },
+        }
+    }
+    out
+}
+
+/// Why a waiver is not honoured, or `None` when it is.
+fn waiver_rejection(
+    ir: &PolicyIr,
+    change: &Change,
+    w: &crate::input::Waiver,
+    now: Instant,
+) -> Option<String> {
+    let Some(rule) = ir.rules.iter().find(|r| r.name == w.rule) else {
+        return Some(format!("no rule named {}", w.rule));
+    };
+    let Some((group, max)) = rule.waivable else {
+        return Some(format!("rule {} is not waivable", w.rule));
+    };
+    let gname = ir
+        .groups
+        .get(usize::from(group))
+        .map(String::as_str)
+        .unwrap_or("");
+    if w.group != gname {
+        return Some(format!("must be granted by group {gname}, not {}", w.group));
+    }
+    if w.by == change.requester {
+        return Some("granted by the change's requester".into());
+    }
+    if now < w.granted_at {
+        return Some("not yet valid".into());
+    }
+    if now >= w.expires_at {
+        return Some("expired".into());
+    }
+    let span = (w.expires_at - w.granted_at).num_seconds();
+    if span > max {
+        return Some(format!(
+            "valid for {}, longer than the maximum {}",
+            format_duration(span),
+            format_duration(max)
+        ));
+    }
+    None
+}
+
+fn schedule(
+    policy: &Compiled,
+    change: &Change,
+    catalog: &Catalog,
+    prep: &Prepared<'_>,
+    lift: Lift,
+    b: &mut Builder<'_>,
+) -> Result<Schedule, Error> {
+    let cals = &policy.ir.calendars;
+    let declared = cals.region_names();
+    let (start, end) = (
+        chrono::DateTime::from_timestamp(prep.start, 0).unwrap_or_default(),
+        chrono::DateTime::from_timestamp(prep.end, 0).unwrap_or_default(),
+    );
+    let mut regions = Vec::with_capacity(prep.regions.len());
+    let mut allowed = true;
+    let mut blocked = Vec::new();
+    for (i, r) in prep.regions.iter().enumerate() {
+        let Some(id) = cals.region(r) else {
+            if declared.is_empty() {
+                regions.push(RegionSchedule {
+                    region: r.clone(),
+                    open: true,
+                    blocked_by: Vec::new(),
+                    next_window: None,
+                });
+                continue;
+            }
+            let path = match &change.regions {
+                Some(_) => format!("change.regions[{i}]"),
+                None => {
+                    let owner = prep
+                        .services
+                        .iter()
+                        .filter_map(|s| catalog.service(*s).map(|svc| (s, svc)))
+                        .find(|(_, svc)| svc.regions.contains(r));
+                    match owner {
+                        Some((s, _)) => format!("catalog.services[{s}].regions"),
+                        None => "change.regions".into(),
+                    }
+                }
+            };
+            let mut msg = format!(
+                "unknown region {r:?}: the policy declares {}",
+                declared.join(", ")
+            );
+            if let Some(h) = crate::error::did_you_mean(r, declared.iter().map(String::as_str)) {
+                msg.push_str(&format!(" ({h})"));
+            }
+            return Err(InputError::new(path, msg).into());
+        };
+        let check = cals.check(id, start, end, lift);
+        let next_window = check.next_window.map(|(s, e)| Stretch {
+            start: format_instant(s),
+            end: format_instant(e),
+        });
+        if !check.open {
+            allowed = false;
+            let when = match &next_window {
+                Some(w) => format!("next window starts {}", w.start),
+                None => format!(
+                    "no window in the next {} days",
+                    crate::calendar::HORIZON_DAYS
+                ),
+            };
+            blocked.push(format!(
+                "{r}: blocked by {}; {when}",
+                check.blocked_by.join(", ")
+            ));
+        }
+        b.trace(
+            "schedule",
+            r,
+            if check.open { "open" } else { "blocked" },
+            "",
+        );
+        regions.push(RegionSchedule {
+            region: r.clone(),
+            open: check.open,
+            blocked_by: check.blocked_by,
+            next_window,
+        });
+    }
+    if !allowed {
+        b.reasons.push(Reason {
+            rule: "schedule".into(),
+            message: format!("the requested start is not allowed: {}", blocked.join("; ")),
+            at: String::new(),
+        });
+    }
+    Ok(Schedule {
+        start: instant(prep.start),
+        end: instant(prep.end),
+        allowed,
+        tzdb: tzdb_version().to_string(),
+        regions,
+    })
 }
 
 pub fn evaluate_many(
@@ -23,10 +806,42 @@ pub fn evaluate_many(
     catalog: &Catalog,
     now: Instant,
 ) -> Vec<Result<Decision, Error>> {
-    changes
-        .iter()
-        .map(|c| evaluate(policy, c, catalog, now, false))
-        .collect()
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    if threads <= 1 || changes.len() < 64 {
+        return changes
+            .iter()
+            .map(|c| evaluate(policy, c, catalog, now, false))
+            .collect();
+    }
+    let chunk = changes.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = changes
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|c| evaluate(policy, c, catalog, now, false))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(changes.len());
+        for (h, part) in handles.into_iter().zip(changes.chunks(chunk)) {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                // A panic in a worker is a bug; report it per change rather than crash the host.
+                Err(_) => out.extend(part.iter().map(|c| {
+                    Err(Error::Input(InputError::new(
+                        format!("change {}", c.id),
+                        "internal error while evaluating",
+                    )))
+                })),
+            }
+        }
+        out
+    })
 }
 
 pub fn next_window(
@@ -35,6 +850,20 @@ pub fn next_window(
     after: Instant,
     duration_secs: i64,
 ) -> Result<Option<(Instant, Instant)>, Error> {
-    let _ = (policy, region, after, duration_secs);
-    Ok(None)
+    let cals = &policy.ir.calendars;
+    let Some(id) = cals.region(region) else {
+        let declared = cals.region_names();
+        return Err(InputError::new(
+            "region",
+            format!(
+                "unknown region {region:?}: the policy declares {}",
+                declared.join(", ")
+            ),
+        )
+        .into());
+    };
+    if duration_secs < 0 {
+        return Err(InputError::new("duration", "must not be negative").into());
+    }
+    Ok(cals.next_window(id, after, duration_secs, Lift::default()))
 }

@@ -1,0 +1,814 @@
+//! Type checking and resolution of expressions: AST `Expr` to `CExpr`.
+
+use super::ir::*;
+use crate::error::{Diagnostic, did_you_mean};
+use crate::syntax::ast::{self, BinOp, CmpOp, Expr, ExprKind, Quantifier};
+use crate::syntax::span::{SourceMap, Span};
+
+/// The names an expression can see besides its variables.
+pub struct Schema<'a> {
+    pub tiers: &'a [String],
+    pub change_ext: &'a [ExtField],
+    pub service_ext: &'a [ExtField],
+}
+
+/// Resolves group names to indices (and reports unknown ones); supplied by the policy checker.
+pub trait GroupResolver {
+    fn group(&mut self, name: &str, span: Span) -> Option<u16>;
+}
+
+pub struct ExprChecker<'a, 'g> {
+    pub schema: Schema<'a>,
+    pub sources: &'a SourceMap,
+    pub groups: &'g mut dyn GroupResolver,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether `tier` may be read (not inside tier conditions).
+    pub tier_available: bool,
+    /// `(base text, field)` pairs tested with `has` in the condition being checked.
+    pub has_tests: Vec<(String, String)>,
+    scope: Vec<(String, Ty, u16)>,
+    next_slot: u16,
+    pub max_slots: u16,
+}
+
+const CHANGE_FIELDS: &[(&str, ChangeField)] = &[
+    ("id", ChangeField::Id),
+    ("title", ChangeField::Title),
+    ("kind", ChangeField::Kind),
+    ("services", ChangeField::Services),
+    ("requester", ChangeField::Requester),
+    ("implementer", ChangeField::Implementer),
+    ("approvals", ChangeField::Approvals),
+    ("checks", ChangeField::Checks),
+    ("emergency", ChangeField::Emergency),
+    ("incident", ChangeField::Incident),
+    ("start", ChangeField::Start),
+    ("end", ChangeField::End),
+    ("duration", ChangeField::Duration),
+    ("regions", ChangeField::Regions),
+    ("size", ChangeField::Size),
+    ("labels", ChangeField::Labels),
+    ("backward_compatible", ChangeField::BackwardCompatible),
+    ("contract_verified", ChangeField::ContractVerified),
+    ("after", ChangeField::After),
+    ("waivers", ChangeField::Waivers),
+    ("dependents", ChangeField::Dependents),
+    ("blast_radius", ChangeField::BlastRadius),
+];
+
+pub fn change_field_ty(f: ChangeField) -> Ty {
+    use ChangeField as F;
+    match f {
+        F::Id | F::Title | F::Requester | F::Implementer => Ty::Str,
+        F::Kind | F::Checks | F::Regions | F::Labels | F::After => Ty::list(Ty::Str),
+        F::Services | F::Dependents => Ty::list(Ty::Service),
+        F::Approvals => Ty::list(Ty::Approval),
+        F::Waivers => Ty::list(Ty::Waiver),
+        F::Emergency | F::BackwardCompatible | F::ContractVerified => Ty::Bool,
+        F::Incident => Ty::opt(Ty::Incident),
+        F::Start | F::End => Ty::DateTime,
+        F::Duration => Ty::Duration,
+        F::Size | F::BlastRadius => Ty::Int,
+    }
+}
+
+const SERVICE_FIELDS: &[(&str, ServiceField)] = &[
+    ("id", ServiceField::Id),
+    ("team", ServiceField::Team),
+    ("tier", ServiceField::Tier),
+    ("depends_on", ServiceField::DependsOn),
+    ("regions", ServiceField::Regions),
+    ("stateful", ServiceField::Stateful),
+    ("automated_rollback", ServiceField::AutomatedRollback),
+    ("legacy", ServiceField::Legacy),
+    ("monitored", ServiceField::Monitored),
+    ("error_budget", ServiceField::ErrorBudget),
+    ("dependents", ServiceField::Dependents),
+];
+
+pub fn service_field_ty(f: ServiceField) -> Ty {
+    use ServiceField as F;
+    match f {
+        F::Id | F::Team => Ty::Str,
+        F::Tier => Ty::Int,
+        F::DependsOn | F::Regions => Ty::list(Ty::Str),
+        F::Stateful | F::AutomatedRollback | F::Legacy | F::Monitored => Ty::Bool,
+        F::ErrorBudget => Ty::Float,
+        F::Dependents => Ty::list(Ty::Service),
+    }
+}
+
+/// Names of the built-in change fields (for telling them from `extend` fields).
+pub fn builtin_change_fields() -> impl Iterator<Item = &'static str> {
+    CHANGE_FIELDS.iter().map(|(n, _)| *n)
+}
+
+pub fn builtin_service_fields() -> impl Iterator<Item = &'static str> {
+    SERVICE_FIELDS.iter().map(|(n, _)| *n)
+}
+
+const FUNCTIONS: &[&str] = &[
+    "len",
+    "approvals",
+    "starts_with",
+    "ends_with",
+    "lower",
+    "weekday",
+    "hour",
+];
+
+type Checked = Option<(CExpr, Ty)>;
+
+impl<'a, 'g> ExprChecker<'a, 'g> {
+    pub fn new(
+        schema: Schema<'a>,
+        sources: &'a SourceMap,
+        groups: &'g mut dyn GroupResolver,
+    ) -> Self {
+        ExprChecker {
+            schema,
+            sources,
+            groups,
+            diagnostics: Vec::new(),
+            tier_available: true,
+            has_tests: Vec::new(),
+            scope: Vec::new(),
+            next_slot: 0,
+            max_slots: 0,
+        }
+    }
+
+    fn err(&mut self, span: Span, msg: impl Into<String>, label: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::error(span, msg).with_label(label));
+    }
+
+    /// Checks a condition (must be bool). `extra_has` are `has` tests that guard it from
+    /// outside (a rule's guard for its effects).
+    pub fn condition(&mut self, e: &Expr, extra_has: &[(String, String)]) -> Option<Cond> {
+        self.has_tests.clear();
+        self.has_tests.extend_from_slice(extra_has);
+        collect_has(e, self.sources, &mut self.has_tests);
+        let (c, t) = self.expr(e)?;
+        if t.unopt() != &Ty::Bool {
+            self.err(
+                e.span,
+                format!("a condition must be a bool, but this is {}", t.describe()),
+                "expected bool",
+            );
+            return None;
+        }
+        Some(Cond {
+            expr: c,
+            span: e.span,
+        })
+    }
+
+    /// Checks an expression of any type (message templates).
+    pub fn value(&mut self, e: &Expr) -> Checked {
+        self.has_tests.clear();
+        collect_has(e, self.sources, &mut self.has_tests);
+        self.expr(e)
+    }
+
+    pub fn expr(&mut self, e: &Expr) -> Checked {
+        match &e.kind {
+            ExprKind::Bool(b) => Some((CExpr::Const(Const::Bool(*b)), Ty::Bool)),
+            ExprKind::Int(i) => Some((CExpr::Const(Const::Int(*i)), Ty::Int)),
+            ExprKind::Float(f) | ExprKind::Percent(f) => {
+                Some((CExpr::Const(Const::Float(*f)), Ty::Float))
+            }
+            ExprKind::Str(s) => Some((CExpr::Const(Const::Str(s.as_str().into())), Ty::Str)),
+            ExprKind::Duration(s) => Some((CExpr::Const(Const::Duration(*s)), Ty::Duration)),
+            ExprKind::Date(d) => match chrono::NaiveDate::from_ymd_opt(d.year, d.month, d.day) {
+                Some(nd) => {
+                    let days = nd.signed_duration_since(epoch_date()).num_days();
+                    Some((CExpr::Const(Const::Date(days)), Ty::Date))
+                }
+                None => {
+                    self.err(e.span, "this date does not exist", "no such day");
+                    None
+                }
+            },
+            ExprKind::DateTime {
+                local,
+                offset_minutes,
+            } => self.datetime_literal(e.span, local, *offset_minutes),
+            ExprKind::List(items) => self.list(e.span, items),
+            ExprKind::Name(n) => self.name(e.span, n),
+            ExprKind::Field(base, field) => self.field(e.span, base, field),
+            ExprKind::Has(base, field) => {
+                let (b, bt) = self.expr(base)?;
+                let (f, _) = self.resolve_field(&bt, field)?;
+                Some((CExpr::Has(Box::new(b), f), Ty::Bool))
+            }
+            ExprKind::Not(inner) => {
+                let (c, t) = self.expr(inner)?;
+                if t.unopt() != &Ty::Bool {
+                    self.err(
+                        inner.span,
+                        format!("`not` needs a bool, but this is {}", t.describe()),
+                        "expected bool",
+                    );
+                    return None;
+                }
+                Some((CExpr::Not(Box::new(c)), Ty::Bool))
+            }
+            ExprKind::Neg(inner) => {
+                let (c, t) = self.expr(inner)?;
+                match t.unopt() {
+                    Ty::Int | Ty::Float | Ty::Duration => {
+                        let t = t.unopt().clone();
+                        Some((CExpr::Neg(Box::new(c)), t))
+                    }
+                    other => {
+                        let d = other.describe();
+                        self.err(
+                            inner.span,
+                            format!("cannot negate a {d}"),
+                            "expected a number or duration",
+                        );
+                        None
+                    }
+                }
+            }
+            ExprKind::Binary(op, l, r) => self.binary(e.span, *op, l, r),
+            ExprKind::Quant { q, var, list, body } => self.quant(*q, var, list, body),
+            ExprKind::Call { func, args } => self.call(e.span, func, args),
+        }
+    }
+
+    fn datetime_literal(
+        &mut self,
+        span: Span,
+        local: &ast::LocalDateTimeLit,
+        offset: Option<i32>,
+    ) -> Checked {
+        let Some(offset) = offset else {
+            self.diagnostics.push(
+                Diagnostic::error(span, "a date-time without an offset is ambiguous")
+                    .with_label("naive date-time")
+                    .with_help("add `Z` for UTC or an offset like `+01:00`"),
+            );
+            return None;
+        };
+        let d = &local.date;
+        let nd = chrono::NaiveDate::from_ymd_opt(d.year, d.month, d.day)
+            .and_then(|nd| nd.and_hms_opt(local.minutes / 60, local.minutes % 60, local.second));
+        match nd {
+            Some(ndt) => {
+                let secs = ndt.and_utc().timestamp() - i64::from(offset) * 60;
+                Some((CExpr::Const(Const::DateTime(secs)), Ty::DateTime))
+            }
+            None => {
+                self.err(span, "this date-time does not exist", "invalid date-time");
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, span: Span, items: &[Expr]) -> Checked {
+        let mut out = Vec::with_capacity(items.len());
+        let mut elem = Ty::Any;
+        for it in items {
+            let (c, t) = self.expr(it)?;
+            let t = t.unopt().clone();
+            if elem == Ty::Any {
+                elem = t;
+            } else if !elem.comparable(&t) {
+                self.err(
+                    it.span,
+                    format!(
+                        "list elements must have one type: this is {}, earlier ones are {}",
+                        t.describe(),
+                        elem.describe()
+                    ),
+                    "mixed list",
+                );
+                return None;
+            } else if elem.is_numeric() && t.is_numeric() && elem != t {
+                elem = Ty::Float;
+            }
+            out.push(c);
+        }
+        let _ = span;
+        Some((CExpr::List(out), Ty::list(elem)))
+    }
+
+    fn name(&mut self, span: Span, n: &str) -> Checked {
+        if let Some((_, t, slot)) = self.scope.iter().rev().find(|(name, _, _)| name == n) {
+            return Some((CExpr::Var(*slot), t.clone()));
+        }
+        match n {
+            "change" => return Some((CExpr::Change, Ty::Change)),
+            "now" => return Some((CExpr::Now, Ty::DateTime)),
+            "tier" => {
+                if !self.tier_available {
+                    self.err(
+                        span,
+                        "`tier` cannot be read inside a tier condition",
+                        "the tier is what is being computed",
+                    );
+                    return None;
+                }
+                return Some((CExpr::Tier, Ty::Tier));
+            }
+            _ => {}
+        }
+        if let Some(i) = self.schema.tiers.iter().position(|t| t == n) {
+            return Some((
+                CExpr::Const(Const::Tier(u8::try_from(i).unwrap_or(u8::MAX))),
+                Ty::Tier,
+            ));
+        }
+        let mut candidates: Vec<&str> = self.scope.iter().map(|(n, _, _)| n.as_str()).collect();
+        candidates.extend(self.schema.tiers.iter().map(|s| s.as_str()));
+        candidates.extend(["change", "tier", "now"]);
+        let mut d =
+            Diagnostic::error(span, format!("unknown name `{n}`")).with_label("not defined");
+        if let Some(h) = did_you_mean(n, candidates) {
+            d = d.with_help(h);
+        } else if !self.schema.tiers.is_empty() {
+            d = d.with_note(format!("tiers are: {}", self.schema.tiers.join(", ")));
+        }
+        self.diagnostics.push(d);
+        None
+    }
+
+    fn resolve_field(&mut self, base: &Ty, field: &ast::Ident) -> Option<(Field, Ty)> {
+        let name = field.name.as_str();
+        let (found, candidates): (Option<(Field, Ty)>, Vec<&str>) = match base.unopt() {
+            Ty::Change => {
+                let b = CHANGE_FIELDS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, f)| (Field::Change(*f), change_field_ty(*f)));
+                let e = self
+                    .schema
+                    .change_ext
+                    .iter()
+                    .position(|f| f.name == name)
+                    .map(|i| {
+                        (
+                            Field::ChangeExt(u16::try_from(i).unwrap_or(u16::MAX)),
+                            self.schema
+                                .change_ext
+                                .get(i)
+                                .map(|f| f.ty.clone())
+                                .unwrap_or(Ty::Any),
+                        )
+                    });
+                let mut c: Vec<&str> = builtin_change_fields().collect();
+                c.extend(self.schema.change_ext.iter().map(|f| f.name.as_str()));
+                (b.or(e), c)
+            }
+            Ty::Service => {
+                let b = SERVICE_FIELDS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, f)| (Field::Service(*f), service_field_ty(*f)));
+                let e = self
+                    .schema
+                    .service_ext
+                    .iter()
+                    .position(|f| f.name == name)
+                    .map(|i| {
+                        (
+                            Field::ServiceExt(u16::try_from(i).unwrap_or(u16::MAX)),
+                            self.schema
+                                .service_ext
+                                .get(i)
+                                .map(|f| f.ty.clone())
+                                .unwrap_or(Ty::Any),
+                        )
+                    });
+                let mut c: Vec<&str> = builtin_service_fields().collect();
+                c.extend(self.schema.service_ext.iter().map(|f| f.name.as_str()));
+                (b.or(e), c)
+            }
+            Ty::Approval => (
+                match name {
+                    "by" => Some((Field::Approval(ApprovalField::By), Ty::Str)),
+                    "group" => Some((Field::Approval(ApprovalField::Group), Ty::Str)),
+                    "at" => Some((Field::Approval(ApprovalField::At), Ty::DateTime)),
+                    _ => None,
+                },
+                vec!["by", "group", "at"],
+            ),
+            Ty::Incident => (
+                match name {
+                    "id" => Some((Field::Incident(IncidentField::Id), Ty::Str)),
+                    "severity" => Some((Field::Incident(IncidentField::Severity), Ty::Int)),
+                    "opened" => Some((
+                        Field::Incident(IncidentField::Opened),
+                        Ty::opt(Ty::DateTime),
+                    )),
+                    _ => None,
+                },
+                vec!["id", "severity", "opened"],
+            ),
+            Ty::Waiver => (
+                match name {
+                    "rule" => Some((Field::Waiver(WaiverField::Rule), Ty::Str)),
+                    "by" => Some((Field::Waiver(WaiverField::By), Ty::Str)),
+                    "group" => Some((Field::Waiver(WaiverField::Group), Ty::Str)),
+                    "reason" => Some((Field::Waiver(WaiverField::Reason), Ty::Str)),
+                    "granted_at" => Some((Field::Waiver(WaiverField::GrantedAt), Ty::DateTime)),
+                    "expires_at" => Some((Field::Waiver(WaiverField::ExpiresAt), Ty::DateTime)),
+                    _ => None,
+                },
+                vec!["rule", "by", "group", "reason", "granted_at", "expires_at"],
+            ),
+            other => {
+                let d = other.describe();
+                self.err(
+                    field.span,
+                    format!("a {d} has no fields"),
+                    format!("`.{name}` on a {d}"),
+                );
+                return None;
+            }
+        };
+        match found {
+            Some(f) => Some(f),
+            None => {
+                let mut d = Diagnostic::error(
+                    field.span,
+                    format!("unknown field `{name}` on {}", base.unopt().describe()),
+                )
+                .with_label("no such field");
+                if let Some(h) = did_you_mean(name, candidates) {
+                    d = d.with_help(h);
+                }
+                self.diagnostics.push(d);
+                None
+            }
+        }
+    }
+
+    fn field(&mut self, span: Span, base: &Expr, field: &ast::Ident) -> Checked {
+        let (b, bt) = self.expr(base)?;
+        let (f, t) = self.resolve_field(&bt, field)?;
+        if matches!(t, Ty::Opt(_)) {
+            let base_text = self.sources.text(base.span).trim().to_string();
+            let guarded = self
+                .has_tests
+                .iter()
+                .any(|(bt, fname)| *bt == base_text && *fname == field.name);
+            if !guarded {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        span,
+                        format!(
+                            "optional field `{}` is read without a `has` test",
+                            self.sources.text(span).trim()
+                        ),
+                    )
+                    .with_label("may be absent: the rule then fails closed")
+                    .with_help(format!(
+                        "guard it in the same condition: `{base_text} has {} and ...`",
+                        field.name
+                    )),
+                );
+            }
+        }
+        let t = match t {
+            Ty::Opt(inner) => *inner,
+            t => t,
+        };
+        Some((CExpr::Field(Box::new(b), f, span), t))
+    }
+
+    fn binary(&mut self, span: Span, op: BinOp, l: &Expr, r: &Expr) -> Checked {
+        let (lc, lt) = self.expr(l)?;
+        let (rc, rt) = self.expr(r)?;
+        let (lt, rt) = (lt.unopt().clone(), rt.unopt().clone());
+        let bx = |c| Box::new(c);
+        match op {
+            BinOp::And | BinOp::Or => {
+                for (t, e) in [(&lt, l), (&rt, r)] {
+                    if t != &Ty::Bool {
+                        let word = if op == BinOp::And { "and" } else { "or" };
+                        self.err(
+                            e.span,
+                            format!("`{word}` needs bools, but this is {}", t.describe()),
+                            "expected bool",
+                        );
+                        return None;
+                    }
+                }
+                let c = if op == BinOp::And {
+                    CExpr::And(bx(lc), bx(rc))
+                } else {
+                    CExpr::Or(bx(lc), bx(rc))
+                };
+                Some((c, Ty::Bool))
+            }
+            BinOp::Cmp(cmp) => {
+                let kind = self.cmp_kind(span, cmp, &lt, &rt)?;
+                Some((CExpr::Cmp(cmp, kind, bx(lc), bx(rc)), Ty::Bool))
+            }
+            BinOp::In | BinOp::NotIn => {
+                let c = match (&lt, &rt) {
+                    (elem, Ty::List(inner)) if elem.comparable(inner) => CExpr::In(bx(lc), bx(rc)),
+                    (Ty::Str, Ty::Str) => CExpr::Contains(bx(lc), bx(rc)),
+                    _ => {
+                        self.err(
+                            span,
+                            format!(
+                                "cannot test whether a {} is in a {}",
+                                lt.describe(),
+                                rt.describe()
+                            ),
+                            "`in` needs an element and a list of the same type",
+                        );
+                        return None;
+                    }
+                };
+                let c = if op == BinOp::NotIn {
+                    CExpr::Not(bx(c))
+                } else {
+                    c
+                };
+                Some((c, Ty::Bool))
+            }
+            BinOp::SubsetOf | BinOp::Intersects => match (&lt, &rt) {
+                (Ty::List(a), Ty::List(b)) if a.comparable(b) => {
+                    let c = if op == BinOp::SubsetOf {
+                        CExpr::SubsetOf(bx(lc), bx(rc))
+                    } else {
+                        CExpr::Intersects(bx(lc), bx(rc))
+                    };
+                    Some((c, Ty::Bool))
+                }
+                _ => {
+                    let word = if op == BinOp::SubsetOf {
+                        "subset of"
+                    } else {
+                        "intersects"
+                    };
+                    self.err(
+                        span,
+                        format!(
+                            "`{word}` needs two lists of the same element type, found {} and {}",
+                            lt.describe(),
+                            rt.describe()
+                        ),
+                        "type mismatch",
+                    );
+                    None
+                }
+            },
+            BinOp::Add | BinOp::Sub => {
+                let add = op == BinOp::Add;
+                let (kind, ty) = match (&lt, &rt) {
+                    (Ty::Int, Ty::Int) => (ArithKind::Int, Ty::Int),
+                    (a, b) if a.is_numeric() && b.is_numeric() => (ArithKind::Float, Ty::Float),
+                    (Ty::Duration, Ty::Duration) => (ArithKind::Duration, Ty::Duration),
+                    (Ty::DateTime, Ty::Duration) => (ArithKind::DateTimeDuration, Ty::DateTime),
+                    (Ty::DateTime, Ty::DateTime) if !add => (ArithKind::DateTimeDiff, Ty::Duration),
+                    _ => {
+                        self.err(
+                            span,
+                            format!(
+                                "cannot {} a {} and a {}",
+                                if add { "add" } else { "subtract" },
+                                lt.describe(),
+                                rt.describe()
+                            ),
+                            "type mismatch",
+                        );
+                        return None;
+                    }
+                };
+                let c = if add {
+                    CExpr::Add(kind, bx(lc), bx(rc))
+                } else {
+                    CExpr::Sub(kind, bx(lc), bx(rc))
+                };
+                Some((c, ty))
+            }
+        }
+    }
+
+    fn cmp_kind(&mut self, span: Span, op: CmpOp, lt: &Ty, rt: &Ty) -> Option<CmpKind> {
+        let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
+        let kind = match (lt, rt) {
+            (Ty::Int, Ty::Int) => Some(CmpKind::Int),
+            (a, b) if a.is_numeric() && b.is_numeric() => Some(CmpKind::Num),
+            (Ty::Duration, Ty::Duration) => Some(CmpKind::Duration),
+            (Ty::DateTime, Ty::DateTime) => Some(CmpKind::DateTime),
+            (Ty::Date, Ty::Date) => Some(CmpKind::Date),
+            (Ty::Tier, Ty::Tier) => Some(CmpKind::Tier),
+            (Ty::Str, Ty::Str) if !ordering => Some(CmpKind::Str),
+            (Ty::Bool, Ty::Bool) if !ordering => Some(CmpKind::Bool),
+            (a, b) if !ordering && a.comparable(b) => Some(CmpKind::Any),
+            _ => None,
+        };
+        if kind.is_none() {
+            let msg = if ordering && lt.comparable(rt) {
+                format!("`{}` cannot order {} values", op.as_str(), lt.describe())
+            } else {
+                format!(
+                    "cannot compare a {} with a {}",
+                    lt.describe(),
+                    rt.describe()
+                )
+            };
+            self.err(span, msg, "type mismatch");
+        }
+        kind
+    }
+
+    fn quant(&mut self, q: Quantifier, var: &ast::Ident, list: &Expr, body: &Expr) -> Checked {
+        let (lc, lt) = self.expr(list)?;
+        let elem = match lt.unopt() {
+            Ty::List(e) => (**e).clone(),
+            other => {
+                let d = other.describe();
+                self.err(
+                    list.span,
+                    format!("a quantifier ranges over a list, but this is {d}"),
+                    "expected a list",
+                );
+                return None;
+            }
+        };
+        let slot = self.next_slot;
+        self.next_slot = self.next_slot.saturating_add(1);
+        self.max_slots = self.max_slots.max(self.next_slot);
+        self.scope.push((var.name.clone(), elem, slot));
+        let body_res = self.expr(body);
+        self.scope.pop();
+        self.next_slot = self.next_slot.saturating_sub(1);
+        let (bc, bt) = body_res?;
+        if bt.unopt() != &Ty::Bool {
+            self.err(
+                body.span,
+                format!(
+                    "a quantifier's body must be a bool, but this is {}",
+                    bt.describe()
+                ),
+                "expected bool",
+            );
+            return None;
+        }
+        let (k, ty) = match q {
+            Quantifier::Any => (QuantKind::Any, Ty::Bool),
+            Quantifier::All => (QuantKind::All, Ty::Bool),
+            Quantifier::Count => (QuantKind::Count, Ty::Int),
+        };
+        Some((CExpr::Quant(k, slot, Box::new(lc), Box::new(bc)), ty))
+    }
+
+    fn call(&mut self, span: Span, func: &ast::Ident, args: &[Expr]) -> Checked {
+        let name = func.name.as_str();
+        let arity = match name {
+            "len" | "approvals" | "lower" => 1,
+            "starts_with" | "ends_with" | "weekday" | "hour" => 2,
+            _ => {
+                let mut d = Diagnostic::error(func.span, format!("unknown function `{name}`"))
+                    .with_label("not a built-in");
+                match did_you_mean(name, FUNCTIONS.iter().copied()) {
+                    Some(h) => d = d.with_help(h),
+                    None => d = d.with_note(format!("built-ins: {}", FUNCTIONS.join(", "))),
+                }
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        if args.len() != arity {
+            self.err(
+                span,
+                format!("`{name}` takes {arity} argument(s), {} given", args.len()),
+                "wrong number of arguments",
+            );
+            return None;
+        }
+        // Literal arguments resolved at compile time.
+        let literal = |e: &Expr| match &e.kind {
+            ExprKind::Str(s) => Some(s.clone()),
+            _ => None,
+        };
+        match name {
+            "approvals" => {
+                let a = args.first()?;
+                let Some(g) = literal(a) else {
+                    self.err(
+                        a.span,
+                        "`approvals` takes a group name as a string literal",
+                        "expected \"group\"",
+                    );
+                    return None;
+                };
+                let gi = self.groups.group(&g, a.span)?;
+                Some((CExpr::Call(Builtin::Approvals(gi), Vec::new()), Ty::Int))
+            }
+            "weekday" | "hour" => {
+                let (a, b) = (args.first()?, args.get(1)?);
+                let (ac, at) = self.expr(a)?;
+                if at.unopt() != &Ty::DateTime {
+                    self.err(
+                        a.span,
+                        format!("`{name}` needs a datetime, but this is {}", at.describe()),
+                        "expected datetime",
+                    );
+                    return None;
+                }
+                let Some(zone) = literal(b) else {
+                    self.err(
+                        b.span,
+                        "the time zone must be a string literal like \"Europe/Berlin\"",
+                        "expected a zone name",
+                    );
+                    return None;
+                };
+                let tz: chrono_tz::Tz = match zone.parse() {
+                    Ok(tz) => tz,
+                    Err(_) => {
+                        let mut d =
+                            Diagnostic::error(b.span, format!("unknown time zone \"{zone}\""))
+                                .with_label("not an IANA zone name");
+                        if let Some(h) =
+                            did_you_mean(&zone, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()))
+                        {
+                            d = d.with_help(h);
+                        }
+                        self.diagnostics.push(d);
+                        return None;
+                    }
+                };
+                let (b, t) = if name == "weekday" {
+                    (Builtin::Weekday(tz), Ty::Str)
+                } else {
+                    (Builtin::Hour(tz), Ty::Int)
+                };
+                Some((CExpr::Call(b, vec![ac]), t))
+            }
+            "len" => {
+                let a = args.first()?;
+                let (ac, at) = self.expr(a)?;
+                match at.unopt() {
+                    Ty::List(_) | Ty::Str => Some((CExpr::Call(Builtin::Len, vec![ac]), Ty::Int)),
+                    other => {
+                        let d = other.describe();
+                        self.err(
+                            a.span,
+                            format!("`len` needs a list or a string, but this is {d}"),
+                            "expected list or string",
+                        );
+                        None
+                    }
+                }
+            }
+            _ => {
+                // starts_with, ends_with, lower: strings only
+                let mut out = Vec::with_capacity(args.len());
+                for a in args {
+                    let (c, t) = self.expr(a)?;
+                    if t.unopt() != &Ty::Str {
+                        self.err(
+                            a.span,
+                            format!("`{name}` needs strings, but this is {}", t.describe()),
+                            "expected string",
+                        );
+                        return None;
+                    }
+                    out.push(c);
+                }
+                let (b, t) = match name {
+                    "starts_with" => (Builtin::StartsWith, Ty::Bool),
+                    "ends_with" => (Builtin::EndsWith, Ty::Bool),
+                    _ => (Builtin::Lower, Ty::Str),
+                };
+                Some((CExpr::Call(b, out), t))
+            }
+        }
+    }
+}
+
+pub fn epoch_date() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+/// Every `base has field` in an expression, as `(base source text, field)`.
+pub fn collect_has(e: &Expr, sources: &SourceMap, out: &mut Vec<(String, String)>) {
+    match &e.kind {
+        ExprKind::Has(base, f) => {
+            out.push((sources.text(base.span).trim().to_string(), f.name.clone()));
+            collect_has(base, sources, out);
+        }
+        ExprKind::List(items) => items.iter().for_each(|i| collect_has(i, sources, out)),
+        ExprKind::Field(b, _) | ExprKind::Not(b) | ExprKind::Neg(b) => collect_has(b, sources, out),
+        ExprKind::Binary(_, l, r) => {
+            collect_has(l, sources, out);
+            collect_has(r, sources, out);
+        }
+        ExprKind::Quant { list, body, .. } => {
+            collect_has(list, sources, out);
+            collect_has(body, sources, out);
+        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| collect_has(a, sources, out)),
+        _ => {}
+    }
+}

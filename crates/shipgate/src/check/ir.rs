@@ -1,0 +1,377 @@
+//! The compiled form of a policy set: names resolved to indices and slots, types known.
+//!
+//! The evaluator walks this and nothing else: no strings are looked up by name at evaluation.
+
+use crate::calendar::CalendarSet;
+use crate::syntax::ast::CmpOp;
+use crate::syntax::span::Span;
+
+/// A value type of the language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    Bool,
+    Int,
+    Float,
+    Str,
+    Duration,
+    DateTime,
+    Date,
+    Tier,
+    List(Box<Ty>),
+    /// `T?`: a field that may be absent.
+    Opt(Box<Ty>),
+    Service,
+    Change,
+    Approval,
+    Incident,
+    Waiver,
+    /// The element type of an empty list literal: compatible with anything.
+    Any,
+}
+
+impl Ty {
+    pub fn list(t: Ty) -> Ty {
+        Ty::List(Box::new(t))
+    }
+
+    pub fn opt(t: Ty) -> Ty {
+        Ty::Opt(Box::new(t))
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Ty::Int | Ty::Float)
+    }
+
+    /// The type with one level of `?` removed.
+    pub fn unopt(&self) -> &Ty {
+        match self {
+            Ty::Opt(t) => t,
+            t => t,
+        }
+    }
+
+    /// Whether a value of `self` can be compared for equality with one of `other`.
+    pub fn comparable(&self, other: &Ty) -> bool {
+        match (self.unopt(), other.unopt()) {
+            (Ty::Any, _) | (_, Ty::Any) => true,
+            (a, b) if a.is_numeric() && b.is_numeric() => true,
+            (Ty::List(a), Ty::List(b)) => a.comparable(b),
+            (a, b) => a == b,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Ty::Bool => "bool".into(),
+            Ty::Int => "int".into(),
+            Ty::Float => "float".into(),
+            Ty::Str => "string".into(),
+            Ty::Duration => "duration".into(),
+            Ty::DateTime => "datetime".into(),
+            Ty::Date => "date".into(),
+            Ty::Tier => "tier".into(),
+            Ty::List(t) => format!("list<{}>", t.describe()),
+            Ty::Opt(t) => format!("{}?", t.describe()),
+            Ty::Service => "service".into(),
+            Ty::Change => "change".into(),
+            Ty::Approval => "approval".into(),
+            Ty::Incident => "incident".into(),
+            Ty::Waiver => "waiver".into(),
+            Ty::Any => "any".into(),
+        }
+    }
+}
+
+/// Built-in fields of `change`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeField {
+    Id,
+    Title,
+    Kind,
+    Services,
+    Requester,
+    Implementer,
+    Approvals,
+    Checks,
+    Emergency,
+    Incident,
+    Start,
+    End,
+    Duration,
+    Regions,
+    Size,
+    Labels,
+    BackwardCompatible,
+    ContractVerified,
+    After,
+    Waivers,
+    Dependents,
+    BlastRadius,
+}
+
+/// Built-in fields of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceField {
+    Id,
+    Team,
+    Tier,
+    DependsOn,
+    Regions,
+    Stateful,
+    AutomatedRollback,
+    Legacy,
+    Monitored,
+    ErrorBudget,
+    Dependents,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalField {
+    By,
+    Group,
+    At,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentField {
+    Id,
+    Severity,
+    Opened,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaiverField {
+    Rule,
+    By,
+    Group,
+    Reason,
+    GrantedAt,
+    ExpiresAt,
+}
+
+/// A field read, resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Change(ChangeField),
+    /// Index into `Compiled::change_ext`.
+    ChangeExt(u16),
+    Service(ServiceField),
+    /// Index into `Compiled::service_ext`.
+    ServiceExt(u16),
+    Approval(ApprovalField),
+    Incident(IncidentField),
+    Waiver(WaiverField),
+}
+
+/// A literal, typed at compile time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Const {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Box<str>),
+    /// seconds
+    Duration(i64),
+    /// unix seconds
+    DateTime(i64),
+    /// days since 1970-01-01
+    Date(i64),
+    Tier(u8),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// `len(list | string)`
+    Len,
+    /// `approvals("group")`: the group is resolved to its index at compile time.
+    Approvals(u16),
+    StartsWith,
+    EndsWith,
+    Lower,
+    /// `weekday(t, "Zone")`: `"mon"` ... `"sun"`.
+    Weekday(chrono_tz::Tz),
+    /// `hour(t, "Zone")`: 0..23.
+    Hour(chrono_tz::Tz),
+}
+
+/// How two operands of a comparison are compared, decided at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpKind {
+    Int,
+    /// At least one side is a float.
+    Num,
+    Str,
+    Bool,
+    Duration,
+    DateTime,
+    Date,
+    Tier,
+    /// Structural equality (lists, records).
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithKind {
+    Int,
+    Float,
+    Duration,
+    /// datetime ± duration
+    DateTimeDuration,
+    /// datetime - datetime
+    DateTimeDiff,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantKind {
+    Any,
+    All,
+    Count,
+}
+
+/// A typed, resolved expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CExpr {
+    Const(Const),
+    List(Vec<CExpr>),
+    /// The change being decided.
+    Change,
+    /// The computed tier (not available inside tier conditions).
+    Tier,
+    /// The evaluation instant.
+    Now,
+    /// A quantifier's variable, by slot.
+    Var(u16),
+    /// `base.field`; `span` locates errors (reading an absent optional).
+    Field(Box<CExpr>, Field, Span),
+    /// `base has field` (the field's presence).
+    Has(Box<CExpr>, Field),
+    Not(Box<CExpr>),
+    Neg(Box<CExpr>),
+    And(Box<CExpr>, Box<CExpr>),
+    Or(Box<CExpr>, Box<CExpr>),
+    Cmp(CmpOp, CmpKind, Box<CExpr>, Box<CExpr>),
+    In(Box<CExpr>, Box<CExpr>),
+    /// substring test: `"prod" in change.title`
+    Contains(Box<CExpr>, Box<CExpr>),
+    SubsetOf(Box<CExpr>, Box<CExpr>),
+    Intersects(Box<CExpr>, Box<CExpr>),
+    Add(ArithKind, Box<CExpr>, Box<CExpr>),
+    Sub(ArithKind, Box<CExpr>, Box<CExpr>),
+    Quant(QuantKind, u16, Box<CExpr>, Box<CExpr>),
+    Call(Builtin, Vec<CExpr>),
+}
+
+/// A condition with where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cond {
+    pub expr: CExpr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierRule {
+    pub tier: u8,
+    pub cond: Cond,
+    pub span: Span,
+}
+
+/// A piece of a message template: text, or a value to interpolate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessagePart {
+    Text(String),
+    Value(CExpr),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EffectIr {
+    Deny(Cond),
+    Allow(Cond),
+    RequireApproval {
+        group: u16,
+        count: u32,
+    },
+    RequireCheck {
+        name: String,
+    },
+    ExemptBlackout,
+    ExemptWindow,
+    /// Index into `Compiled::rules`.
+    ExemptRule(u16),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectAt {
+    pub effect: EffectIr,
+    /// `file:line:col` of the effect, precomputed for the decision.
+    pub at: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleIr {
+    pub name: String,
+    pub guard: Option<Cond>,
+    pub effects: Vec<EffectAt>,
+    /// `None`: the default message naming the rule.
+    pub message: Option<Vec<MessagePart>>,
+    pub at: String,
+    /// `waivable ... by "group" max D`: (group index, max seconds).
+    pub waivable: Option<(u16, i64)>,
+    /// Whether any effect is an exemption (evaluated in the first pass).
+    pub has_exemptions: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategyArmIr {
+    pub name: String,
+    pub cond: Option<Cond>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerIr {
+    pub metric: String,
+    pub op: CmpOp,
+    pub threshold: f64,
+    pub of_baseline: bool,
+    pub for_secs: i64,
+    pub when: Option<Cond>,
+    pub on_no_data_fire: bool,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotifyIr {
+    pub audiences: Vec<String>,
+    pub when: Option<Cond>,
+    pub at: String,
+}
+
+/// An `extend` field: its name and type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtField {
+    pub name: String,
+    pub ty: Ty,
+}
+
+/// The compiled policy: settings, rules and indexes.
+#[derive(Debug)]
+pub struct PolicyIr {
+    /// Tier names, ascending.
+    pub tiers: Vec<String>,
+    pub tier_rules: Vec<TierRule>,
+    pub default_deny: bool,
+    pub default_at: String,
+    pub capacity: Option<u64>,
+    /// Every group named anywhere (declared or used), by index.
+    pub groups: Vec<String>,
+    pub change_ext: Vec<ExtField>,
+    pub service_ext: Vec<ExtField>,
+    pub rules: Vec<RuleIr>,
+    pub strategy: Vec<StrategyArmIr>,
+    pub triggers: Vec<TriggerIr>,
+    pub notify: Vec<NotifyIr>,
+    pub calendars: CalendarSet,
+    /// Number of quantifier variable slots any expression needs.
+    pub var_slots: usize,
+}

@@ -1,0 +1,532 @@
+//! The expression evaluator over the compiled IR.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use chrono::{Datelike, TimeZone, Timelike};
+
+use super::value::{EvalError, EvalResult, ListVal, Value};
+use super::{Prepared, ext_value};
+use crate::check::ir::*;
+use crate::graph::Catalog;
+use crate::input::{Change, format_duration};
+use crate::syntax::ast::CmpOp;
+use crate::syntax::span::SourceMap;
+
+/// Everything an expression can read during one evaluation.
+pub struct Ctx<'a> {
+    pub ir: &'a PolicyIr,
+    pub sources: &'a SourceMap,
+    pub change: &'a Change,
+    pub catalog: &'a Catalog,
+    pub prep: &'a Prepared<'a>,
+    pub tier: u8,
+    pub now: i64,
+    pub vars: Vec<Value<'a>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn cond(&mut self, c: &'a Cond) -> Result<bool, EvalError> {
+        match self.eval(&c.expr)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(EvalError::new("condition is not a bool")),
+        }
+    }
+
+    pub fn eval(&mut self, e: &'a CExpr) -> EvalResult<'a> {
+        Ok(match e {
+            CExpr::Const(c) => match c {
+                Const::Bool(b) => Value::Bool(*b),
+                Const::Int(i) => Value::Int(*i),
+                Const::Float(f) => Value::Float(*f),
+                Const::Str(s) => Value::Str(Cow::Borrowed(s)),
+                Const::Duration(d) => Value::Duration(*d),
+                Const::DateTime(t) => Value::DateTime(*t),
+                Const::Date(d) => Value::Date(*d),
+                Const::Tier(t) => Value::Tier(*t),
+            },
+            CExpr::List(items) => Value::List(ListVal::Exprs(items)),
+            CExpr::Change => Value::Change,
+            CExpr::Tier => Value::Tier(self.tier),
+            CExpr::Now => Value::DateTime(self.now),
+            CExpr::Var(slot) => self
+                .vars
+                .get(usize::from(*slot))
+                .cloned()
+                .ok_or_else(|| EvalError::new("unbound variable"))?,
+            CExpr::Field(base, f, span) => {
+                let b = self.eval(base)?;
+                match self.field(&b, *f)? {
+                    Some(v) => v,
+                    None => {
+                        return Err(EvalError::new(format!(
+                            "`{}` is absent (guard it with `has`)",
+                            self.sources.text(*span).trim()
+                        )));
+                    }
+                }
+            }
+            CExpr::Has(base, f) => {
+                let b = self.eval(base)?;
+                Value::Bool(self.field(&b, *f)?.is_some())
+            }
+            CExpr::Not(x) => Value::Bool(!self.bool(x)?),
+            CExpr::Neg(x) => match self.eval(x)? {
+                Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(overflow)?),
+                Value::Float(f) => Value::Float(-f),
+                Value::Duration(d) => Value::Duration(d.checked_neg().ok_or_else(overflow)?),
+                _ => return Err(type_error()),
+            },
+            CExpr::And(a, b) => Value::Bool(self.bool(a)? && self.bool(b)?),
+            CExpr::Or(a, b) => Value::Bool(self.bool(a)? || self.bool(b)?),
+            CExpr::Cmp(op, kind, a, b) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                Value::Bool(compare(*op, *kind, &x, &y, self)?)
+            }
+            CExpr::In(x, list) => {
+                let x = self.eval(x)?;
+                let Value::List(l) = self.eval(list)? else {
+                    return Err(type_error());
+                };
+                Value::Bool(self.contains(&l, &x)?)
+            }
+            CExpr::Contains(needle, hay) => {
+                let (n, h) = (self.eval(needle)?, self.eval(hay)?);
+                match (n.as_str(), h.as_str()) {
+                    (Some(n), Some(h)) => Value::Bool(h.contains(n)),
+                    _ => return Err(type_error()),
+                }
+            }
+            CExpr::SubsetOf(a, b) => {
+                let (Value::List(a), Value::List(b)) = (self.eval(a)?, self.eval(b)?) else {
+                    return Err(type_error());
+                };
+                let mut all = true;
+                for i in 0..a.len() {
+                    let x = self.item(&a, i)?;
+                    if !self.contains(&b, &x)? {
+                        all = false;
+                        break;
+                    }
+                }
+                Value::Bool(all)
+            }
+            CExpr::Intersects(a, b) => {
+                let (Value::List(a), Value::List(b)) = (self.eval(a)?, self.eval(b)?) else {
+                    return Err(type_error());
+                };
+                let mut any = false;
+                for i in 0..a.len() {
+                    let x = self.item(&a, i)?;
+                    if self.contains(&b, &x)? {
+                        any = true;
+                        break;
+                    }
+                }
+                Value::Bool(any)
+            }
+            CExpr::Add(kind, a, b) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                arith(*kind, true, &x, &y)?
+            }
+            CExpr::Sub(kind, a, b) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                arith(*kind, false, &x, &y)?
+            }
+            CExpr::Quant(kind, slot, list, body) => {
+                let Value::List(l) = self.eval(list)? else {
+                    return Err(type_error());
+                };
+                let slot = usize::from(*slot);
+                let mut count: i64 = 0;
+                let mut result = matches!(kind, QuantKind::All);
+                for i in 0..l.len() {
+                    let v = self.item(&l, i)?;
+                    if let Some(s) = self.vars.get_mut(slot) {
+                        *s = v;
+                    }
+                    let holds = self.bool(body)?;
+                    match kind {
+                        QuantKind::Any if holds => {
+                            result = true;
+                            break;
+                        }
+                        QuantKind::All if !holds => {
+                            result = false;
+                            break;
+                        }
+                        QuantKind::Count if holds => count += 1,
+                        _ => {}
+                    }
+                }
+                match kind {
+                    QuantKind::Count => Value::Int(count),
+                    _ => Value::Bool(result),
+                }
+            }
+            CExpr::Call(b, args) => self.call(*b, args)?,
+        })
+    }
+
+    fn bool(&mut self, e: &'a CExpr) -> Result<bool, EvalError> {
+        match self.eval(e)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(type_error()),
+        }
+    }
+
+    /// Element `i` of a list.
+    pub fn item(&mut self, l: &ListVal<'a>, i: usize) -> EvalResult<'a> {
+        let missing = || EvalError::new("list index out of range");
+        Ok(match l {
+            ListVal::Strs(s) => Value::Str(Cow::Borrowed(s.get(i).ok_or_else(missing)?.as_str())),
+            ListVal::Services(s) => Value::Service(*s.get(i).ok_or_else(missing)?),
+            ListVal::Approvals(a) => Value::Approval(a.get(i).ok_or_else(missing)?),
+            ListVal::Waivers(w) => Value::Waiver(w.get(i).ok_or_else(missing)?),
+            ListVal::Exprs(e) => {
+                let e: &'a [CExpr] = e;
+                let x = e.get(i).ok_or_else(missing)?;
+                self.eval(x)?
+            }
+            ListVal::Json(j, ty) => {
+                let j: &'a [serde_json::Value] = j;
+                let ty: &'a Ty = ty;
+                let v = j.get(i).ok_or_else(missing)?;
+                ext_value(v, ty).map_err(|m| EvalError::new(format!("list element {i}: {m}")))?
+            }
+        })
+    }
+
+    fn contains(&mut self, l: &ListVal<'a>, x: &Value<'a>) -> Result<bool, EvalError> {
+        // Fast paths for the common shapes.
+        match (l, x) {
+            (ListVal::Strs(s), Value::Str(x)) => return Ok(s.iter().any(|s| s == x)),
+            (ListVal::Services(s), Value::Service(x)) => return Ok(s.contains(x)),
+            _ => {}
+        }
+        for i in 0..l.len() {
+            let y = self.item(l, i)?;
+            if equal(x, &y, self)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Reads a field; `None` when an optional field is absent.
+    fn field(&self, base: &Value<'a>, f: Field) -> Result<Option<Value<'a>>, EvalError> {
+        let c = self.change;
+        let p = self.prep;
+        Ok(Some(match (base, f) {
+            (Value::Change, Field::Change(cf)) => {
+                use ChangeField as F;
+                match cf {
+                    F::Id => Value::Str(Cow::Borrowed(&c.id)),
+                    F::Title => Value::Str(Cow::Borrowed(&c.title)),
+                    F::Kind => Value::List(ListVal::Strs(&c.kind)),
+                    F::Services => Value::List(ListVal::Services(Cow::Borrowed(&p.services))),
+                    F::Requester => Value::Str(Cow::Borrowed(&c.requester)),
+                    F::Implementer => Value::Str(Cow::Borrowed(&c.implementer)),
+                    F::Approvals => Value::List(ListVal::Approvals(&c.approvals)),
+                    F::Checks => Value::List(ListVal::Strs(&c.checks)),
+                    F::Emergency => Value::Bool(c.emergency),
+                    F::Incident => match &c.incident {
+                        Some(i) => Value::Incident(i),
+                        None => return Ok(None),
+                    },
+                    F::Start => Value::DateTime(p.start),
+                    F::End => Value::DateTime(p.end),
+                    F::Duration => Value::Duration(c.duration),
+                    F::Regions => Value::List(ListVal::Strs(&p.regions)),
+                    F::Size => Value::Int(c.size),
+                    F::Labels => Value::List(ListVal::Strs(&c.labels)),
+                    F::BackwardCompatible => Value::Bool(c.backward_compatible),
+                    F::ContractVerified => Value::Bool(c.contract_verified),
+                    F::After => Value::List(ListVal::Strs(&c.after)),
+                    F::Waivers => Value::List(ListVal::Waivers(&c.waivers)),
+                    F::Dependents => {
+                        Value::List(ListVal::Services(Cow::Borrowed(p.dependents(self.catalog))))
+                    }
+                    F::BlastRadius => Value::Int(
+                        i64::try_from(p.dependents(self.catalog).len()).unwrap_or(i64::MAX),
+                    ),
+                }
+            }
+            (Value::Change, Field::ChangeExt(i)) => {
+                match p.change_ext.get(usize::from(i)).cloned().flatten() {
+                    Some(v) => v,
+                    None => return Ok(None),
+                }
+            }
+            (Value::Service(idx), Field::Service(sf)) => {
+                use ServiceField as F;
+                let s = self
+                    .catalog
+                    .service(*idx)
+                    .ok_or_else(|| EvalError::new("service index out of range"))?;
+                match sf {
+                    F::Id => Value::Str(Cow::Borrowed(&s.id)),
+                    F::Team => Value::Str(Cow::Borrowed(&s.team)),
+                    F::Tier => Value::Int(s.tier),
+                    F::DependsOn => Value::List(ListVal::Strs(&s.depends_on)),
+                    F::Regions => Value::List(ListVal::Strs(&s.regions)),
+                    F::Stateful => Value::Bool(s.stateful),
+                    F::AutomatedRollback => Value::Bool(s.automated_rollback),
+                    F::Legacy => Value::Bool(s.legacy),
+                    F::Monitored => Value::Bool(s.monitored),
+                    F::ErrorBudget => Value::Float(s.error_budget),
+                    F::Dependents => Value::List(ListVal::Services(Cow::Owned(
+                        self.catalog.dependents(&[*idx]),
+                    ))),
+                }
+            }
+            (Value::Service(idx), Field::ServiceExt(i)) => {
+                let s = self
+                    .catalog
+                    .service(*idx)
+                    .ok_or_else(|| EvalError::new("service index out of range"))?;
+                let f = self
+                    .ir
+                    .service_ext
+                    .get(usize::from(i))
+                    .ok_or_else(|| EvalError::new("field index out of range"))?;
+                match s.extra.get(&f.name) {
+                    None | Some(serde_json::Value::Null) => {
+                        if matches!(f.ty, Ty::Opt(_)) {
+                            return Ok(None);
+                        }
+                        return Err(EvalError::new(format!(
+                            "catalog service \"{}\" has no field `{}`",
+                            s.id, f.name
+                        )));
+                    }
+                    Some(v) => ext_value(v, f.ty.unopt()).map_err(|m| {
+                        EvalError::new(format!(
+                            "catalog service \"{}\" field `{}`: {m}",
+                            s.id, f.name
+                        ))
+                    })?,
+                }
+            }
+            (Value::Approval(a), Field::Approval(af)) => match af {
+                ApprovalField::By => Value::Str(Cow::Borrowed(&a.by)),
+                ApprovalField::Group => Value::Str(Cow::Borrowed(&a.group)),
+                ApprovalField::At => Value::DateTime(a.at.timestamp()),
+            },
+            (Value::Incident(i), Field::Incident(f)) => match f {
+                IncidentField::Id => Value::Str(Cow::Borrowed(&i.id)),
+                IncidentField::Severity => Value::Int(i.severity),
+                IncidentField::Opened => match i.opened {
+                    Some(t) => Value::DateTime(t.timestamp()),
+                    None => return Ok(None),
+                },
+            },
+            (Value::Waiver(w), Field::Waiver(f)) => match f {
+                WaiverField::Rule => Value::Str(Cow::Borrowed(&w.rule)),
+                WaiverField::By => Value::Str(Cow::Borrowed(&w.by)),
+                WaiverField::Group => Value::Str(Cow::Borrowed(&w.group)),
+                WaiverField::Reason => Value::Str(Cow::Borrowed(&w.reason)),
+                WaiverField::GrantedAt => Value::DateTime(w.granted_at.timestamp()),
+                WaiverField::ExpiresAt => Value::DateTime(w.expires_at.timestamp()),
+            },
+            _ => return Err(type_error()),
+        }))
+    }
+
+    fn call(&mut self, b: Builtin, args: &'a [CExpr]) -> EvalResult<'a> {
+        let arg = |i: usize| args.get(i).ok_or_else(type_error);
+        Ok(match b {
+            Builtin::Len => match self.eval(arg(0)?)? {
+                Value::List(l) => Value::Int(i64::try_from(l.len()).unwrap_or(i64::MAX)),
+                Value::Str(s) => Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX)),
+                _ => return Err(type_error()),
+            },
+            Builtin::Approvals(g) => {
+                let group = self.ir.groups.get(usize::from(g)).ok_or_else(type_error)?;
+                let (counted, _) = super::count_approvals(self.change, group, self.now);
+                Value::Int(i64::try_from(counted.len()).unwrap_or(i64::MAX))
+            }
+            Builtin::StartsWith | Builtin::EndsWith => {
+                let (a, b2) = (self.eval(arg(0)?)?, self.eval(arg(1)?)?);
+                let (Some(a), Some(b2)) = (a.as_str(), b2.as_str()) else {
+                    return Err(type_error());
+                };
+                Value::Bool(if b == Builtin::StartsWith {
+                    a.starts_with(b2)
+                } else {
+                    a.ends_with(b2)
+                })
+            }
+            Builtin::Lower => match self.eval(arg(0)?)? {
+                Value::Str(s) => Value::Str(Cow::Owned(s.to_lowercase())),
+                _ => return Err(type_error()),
+            },
+            Builtin::Weekday(tz) | Builtin::Hour(tz) => {
+                let Value::DateTime(t) = self.eval(arg(0)?)? else {
+                    return Err(type_error());
+                };
+                let local = tz
+                    .timestamp_opt(t, 0)
+                    .single()
+                    .ok_or_else(|| EvalError::new("date-time out of range"))?;
+                if let Builtin::Hour(_) = b {
+                    Value::Int(i64::from(local.hour()))
+                } else {
+                    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+                    let d = DAYS
+                        .get(local.weekday().num_days_from_monday() as usize)
+                        .copied()
+                        .unwrap_or("mon");
+                    Value::Str(Cow::Borrowed(d))
+                }
+            }
+        })
+    }
+}
+
+fn type_error() -> EvalError {
+    EvalError::new("internal type error")
+}
+
+fn overflow() -> EvalError {
+    EvalError::new("arithmetic overflow")
+}
+
+fn arith<'a>(kind: ArithKind, add: bool, x: &Value<'a>, y: &Value<'a>) -> EvalResult<'a> {
+    let ints = || match (x.as_i64(), y.as_i64()) {
+        (Some(a), Some(b)) => {
+            let r = if add {
+                a.checked_add(b)
+            } else {
+                a.checked_sub(b)
+            };
+            r.ok_or_else(overflow)
+        }
+        _ => Err(type_error()),
+    };
+    Ok(match kind {
+        ArithKind::Int => Value::Int(ints()?),
+        ArithKind::Duration => Value::Duration(ints()?),
+        ArithKind::DateTimeDuration => Value::DateTime(ints()?),
+        ArithKind::DateTimeDiff => Value::Duration(ints()?),
+        ArithKind::Float => match (x.as_f64(), y.as_f64()) {
+            (Some(a), Some(b)) => Value::Float(if add { a + b } else { a - b }),
+            _ => return Err(type_error()),
+        },
+    })
+}
+
+fn ordering_holds(op: CmpOp, o: Option<Ordering>) -> bool {
+    match o {
+        // NaN compares false except `!=`.
+        None => op == CmpOp::Ne,
+        Some(o) => match op {
+            CmpOp::Eq => o == Ordering::Equal,
+            CmpOp::Ne => o != Ordering::Equal,
+            CmpOp::Lt => o == Ordering::Less,
+            CmpOp::Le => o != Ordering::Greater,
+            CmpOp::Gt => o == Ordering::Greater,
+            CmpOp::Ge => o != Ordering::Less,
+        },
+    }
+}
+
+fn compare<'a>(
+    op: CmpOp,
+    kind: CmpKind,
+    x: &Value<'a>,
+    y: &Value<'a>,
+    ctx: &mut Ctx<'a>,
+) -> Result<bool, EvalError> {
+    let o = match kind {
+        CmpKind::Int | CmpKind::Duration | CmpKind::DateTime | CmpKind::Date | CmpKind::Tier => {
+            match (x.as_i64(), y.as_i64()) {
+                (Some(a), Some(b)) => Some(a.cmp(&b)),
+                _ => return Err(type_error()),
+            }
+        }
+        CmpKind::Num => match (x.as_f64(), y.as_f64()) {
+            (Some(a), Some(b)) => a.partial_cmp(&b),
+            _ => return Err(type_error()),
+        },
+        CmpKind::Str => match (x.as_str(), y.as_str()) {
+            (Some(a), Some(b)) => Some(a.cmp(b)),
+            _ => return Err(type_error()),
+        },
+        CmpKind::Bool => match (x, y) {
+            (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+            _ => return Err(type_error()),
+        },
+        CmpKind::Any => {
+            let eq = equal(x, y, ctx)?;
+            return Ok(if op == CmpOp::Ne { !eq } else { eq });
+        }
+    };
+    Ok(ordering_holds(op, o))
+}
+
+/// Structural equality of two values of comparable types.
+pub fn equal<'a>(x: &Value<'a>, y: &Value<'a>, ctx: &mut Ctx<'a>) -> Result<bool, EvalError> {
+    Ok(match (x, y) {
+        (Value::Str(a), Value::Str(b)) => a == b,
+        (Value::Bool(a), Value::Bool(b)) => a == b,
+        (Value::Service(a), Value::Service(b)) => a == b,
+        (Value::Change, Value::Change) => true,
+        (Value::Approval(a), Value::Approval(b)) => a == b,
+        (Value::Incident(a), Value::Incident(b)) => a == b,
+        (Value::Waiver(a), Value::Waiver(b)) => a == b,
+        (Value::List(a), Value::List(b)) => {
+            if a.len() != b.len() {
+                return Ok(false);
+            }
+            for i in 0..a.len() {
+                let (p, q) = (ctx.item(a, i)?, ctx.item(b, i)?);
+                if !equal(&p, &q, ctx)? {
+                    return Ok(false);
+                }
+            }
+            true
+        }
+        (Value::Float(_), _) | (_, Value::Float(_)) => match (x.as_f64(), y.as_f64()) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        },
+        _ => match (x.as_i64(), y.as_i64()) {
+            (Some(a), Some(b)) => std::mem::discriminant(x) == std::mem::discriminant(y) && a == b,
+            _ => false,
+        },
+    })
+}
+
+/// A value as message text.
+pub fn render(v: &Value<'_>, ctx: &mut Ctx<'_>) -> String {
+    match v {
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Str(s) => s.to_string(),
+        Value::Duration(d) => format_duration(*d),
+        Value::DateTime(t) => chrono::DateTime::from_timestamp(*t, 0)
+            .map(crate::input::format_instant)
+            .unwrap_or_else(|| t.to_string()),
+        Value::Date(d) => {
+            (crate::check::expr::epoch_date() + chrono::Duration::days(*d)).to_string()
+        }
+        Value::Tier(t) => ctx
+            .ir
+            .tiers
+            .get(usize::from(*t))
+            .cloned()
+            .unwrap_or_default(),
+        Value::Change => ctx.change.id.clone(),
+        Value::Service(i) => ctx
+            .catalog
+            .service(*i)
+            .map(|s| s.id.clone())
+            .unwrap_or_default(),
+        Value::Approval(a) => a.by.clone(),
+        Value::Incident(i) => i.id.clone(),
+        Value::Waiver(w) => w.rule.clone(),
+        Value::List(_) => String::from("[list]"),
+    }
+}

@@ -1,0 +1,94 @@
+//! Runtime values: borrowed from the inputs wherever possible, so evaluation allocates little.
+
+use std::borrow::Cow;
+
+use crate::check::ir::{CExpr, Ty};
+use crate::input::{Approval, Incident, Waiver};
+
+/// A list value without copying the input it comes from.
+#[derive(Debug, Clone)]
+pub enum ListVal<'a> {
+    Strs(&'a [String]),
+    Services(Cow<'a, [u32]>),
+    Approvals(&'a [Approval]),
+    Waivers(&'a [Waiver]),
+    /// A list literal of the policy, evaluated element by element.
+    Exprs(&'a [CExpr]),
+    /// An `extend` field's JSON array, read with its declared element type.
+    Json(&'a [serde_json::Value], &'a Ty),
+}
+
+impl ListVal<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            ListVal::Strs(s) => s.len(),
+            ListVal::Services(s) => s.len(),
+            ListVal::Approvals(a) => a.len(),
+            ListVal::Waivers(w) => w.len(),
+            ListVal::Exprs(e) => e.len(),
+            ListVal::Json(j, _) => j.len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Value<'a> {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Cow<'a, str>),
+    /// seconds
+    Duration(i64),
+    /// unix seconds
+    DateTime(i64),
+    /// days since 1970-01-01
+    Date(i64),
+    Tier(u8),
+    Change,
+    Service(u32),
+    Approval(&'a Approval),
+    Incident(&'a Incident),
+    Waiver(&'a Waiver),
+    List(ListVal<'a>),
+}
+
+impl<'a> Value<'a> {
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) | Value::Duration(i) | Value::DateTime(i) | Value::Date(i) => Some(*i),
+            Value::Tier(t) => Some(i64::from(*t)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Why an expression could not be evaluated. Evaluation fails closed on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    pub message: String,
+}
+
+impl EvalError {
+    pub fn new(message: impl Into<String>) -> EvalError {
+        EvalError {
+            message: message.into(),
+        }
+    }
+}
+
+pub type EvalResult<'a> = Result<Value<'a>, EvalError>;

@@ -1,0 +1,357 @@
+//! Model-based property test of the evaluator: random well-typed expressions are compiled into
+//! a policy (`deny when EXPR`) and evaluated by the engine; a slow, obvious tree-walking model
+//! evaluates the same expression over plain Rust data. They must agree.
+
+#![allow(clippy::panic)] // test helpers fail loudly
+
+use proptest::prelude::*;
+use serde_json::json;
+use shipgate::{Catalog, Change, Engine, Verdict};
+
+#[derive(Debug, Clone)]
+struct Svc {
+    id: String,
+    tier: i64,
+    legacy: bool,
+    stateful: bool,
+    error_budget: f64,
+}
+
+#[derive(Debug, Clone)]
+struct World {
+    services: Vec<Svc>,
+    touched: Vec<usize>,
+    kind: Vec<String>,
+    size: i64,
+    emergency: bool,
+    requester: String,
+    implementer: String,
+}
+
+/// The model's expression language, a subset of the policy language with obvious semantics.
+#[derive(Debug, Clone)]
+enum B {
+    Lit(bool),
+    Emergency,
+    Not(Box<B>),
+    And(Box<B>, Box<B>),
+    Or(Box<B>, Box<B>),
+    IntCmp(&'static str, Box<I>, Box<I>),
+    StrEq(bool, Box<S>, Box<S>),
+    KindHas(String),
+    KindSubset(Vec<String>),
+    KindIntersects(Vec<String>),
+    Any(Box<SB>),
+    All(Box<SB>),
+}
+
+/// A bool over the quantified service `s`.
+#[derive(Debug, Clone)]
+enum SB {
+    Legacy,
+    Stateful,
+    TierCmp(&'static str, i64),
+    BudgetNeg,
+    Not(Box<SB>),
+    And(Box<SB>, Box<SB>),
+    Or(Box<SB>, Box<SB>),
+}
+
+#[derive(Debug, Clone)]
+enum I {
+    Lit(i64),
+    Size,
+    LenKind,
+    LenServices,
+    Add(Box<I>, Box<I>),
+    Sub(Box<I>, Box<I>),
+    Count(Box<SB>),
+}
+
+#[derive(Debug, Clone)]
+enum S {
+    Lit(String),
+    Requester,
+    Implementer,
+    Lower(Box<S>),
+}
+
+const OPS: [&str; 6] = ["==", "!=", "<", "<=", ">", ">="];
+const KINDS: [&str; 4] = ["application", "database", "config", "infrastructure"];
+const NAMES: [&str; 4] = ["ana", "Bob", "bob", "chen"];
+
+fn cmp(op: &str, a: i64, b: i64) -> bool {
+    match op {
+        "==" => a == b,
+        "!=" => a != b,
+        "<" => a < b,
+        "<=" => a <= b,
+        ">" => a > b,
+        _ => a >= b,
+    }
+}
+
+impl SB {
+    fn text(&self) -> String {
+        match self {
+            SB::Legacy => "s.legacy".into(),
+            SB::Stateful => "s.stateful".into(),
+            SB::TierCmp(op, n) => format!("s.tier {op} {n}"),
+            SB::BudgetNeg => "s.error_budget < 0%".into(),
+            SB::Not(x) => format!("not ({})", x.text()),
+            SB::And(a, b) => format!("({}) and ({})", a.text(), b.text()),
+            SB::Or(a, b) => format!("({}) or ({})", a.text(), b.text()),
+        }
+    }
+    fn eval(&self, s: &Svc) -> bool {
+        match self {
+            SB::Legacy => s.legacy,
+            SB::Stateful => s.stateful,
+            SB::TierCmp(op, n) => cmp(op, s.tier, *n),
+            SB::BudgetNeg => s.error_budget < 0.0,
+            SB::Not(x) => !x.eval(s),
+            SB::And(a, b) => a.eval(s) && b.eval(s),
+            SB::Or(a, b) => a.eval(s) || b.eval(s),
+        }
+    }
+}
+
+impl I {
+    fn text(&self) -> String {
+        match self {
+            I::Lit(n) => format!("{n}"),
+            I::Size => "change.size".into(),
+            I::LenKind => "len(change.kind)".into(),
+            I::LenServices => "len(change.services)".into(),
+            I::Add(a, b) => format!("({} + {})", a.text(), b.text()),
+            I::Sub(a, b) => format!("({} - {})", a.text(), b.text()),
+            I::Count(x) => format!("(count s in change.services: {})", x.text()),
+        }
+    }
+    fn eval(&self, w: &World) -> i64 {
+        match self {
+            I::Lit(n) => *n,
+            I::Size => w.size,
+            I::LenKind => w.kind.len() as i64,
+            I::LenServices => w.touched.len() as i64,
+            I::Add(a, b) => a.eval(w) + b.eval(w),
+            I::Sub(a, b) => a.eval(w) - b.eval(w),
+            I::Count(x) => w.touched.iter().filter(|i| x.eval(&w.services[**i])).count() as i64,
+        }
+    }
+}
+
+impl S {
+    fn text(&self) -> String {
+        match self {
+            S::Lit(s) => format!("\"{s}\""),
+            S::Requester => "change.requester".into(),
+            S::Implementer => "change.implementer".into(),
+            S::Lower(x) => format!("lower({})", x.text()),
+        }
+    }
+    fn eval(&self, w: &World) -> String {
+        match self {
+            S::Lit(s) => s.clone(),
+            S::Requester => w.requester.clone(),
+            S::Implementer => w.implementer.clone(),
+            S::Lower(x) => x.eval(w).to_lowercase(),
+        }
+    }
+}
+
+fn list_text(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("\"{s}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+impl B {
+    fn text(&self) -> String {
+        match self {
+            B::Lit(b) => b.to_string(),
+            B::Emergency => "change.emergency".into(),
+            B::Not(x) => format!("not ({})", x.text()),
+            B::And(a, b) => format!("({}) and ({})", a.text(), b.text()),
+            B::Or(a, b) => format!("({}) or ({})", a.text(), b.text()),
+            B::IntCmp(op, a, b) => format!("{} {op} {}", a.text(), b.text()),
+            B::StrEq(eq, a, b) => format!("{} {} {}", a.text(), if *eq { "==" } else { "!=" }, b.text()),
+            B::KindHas(k) => format!("\"{k}\" in change.kind"),
+            B::KindSubset(l) => format!("change.kind subset of {}", list_text(l)),
+            B::KindIntersects(l) => format!("change.kind intersects {}", list_text(l)),
+            B::Any(x) => format!("(any s in change.services: {})", x.text()),
+            B::All(x) => format!("(all s in change.services: {})", x.text()),
+        }
+    }
+    fn eval(&self, w: &World) -> bool {
+        match self {
+            B::Lit(b) => *b,
+            B::Emergency => w.emergency,
+            B::Not(x) => !x.eval(w),
+            B::And(a, b) => a.eval(w) && b.eval(w),
+            B::Or(a, b) => a.eval(w) || b.eval(w),
+            B::IntCmp(op, a, b) => cmp(op, a.eval(w), b.eval(w)),
+            B::StrEq(eq, a, b) => (a.eval(w) == b.eval(w)) == *eq,
+            B::KindHas(k) => w.kind.contains(k),
+            B::KindSubset(l) => w.kind.iter().all(|k| l.contains(k)),
+            B::KindIntersects(l) => w.kind.iter().any(|k| l.contains(k)),
+            B::Any(x) => w.touched.iter().any(|i| x.eval(&w.services[*i])),
+            B::All(x) => w.touched.iter().all(|i| x.eval(&w.services[*i])),
+        }
+    }
+}
+
+fn op() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(OPS.to_vec())
+}
+
+fn kinds() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(prop::sample::select(KINDS.to_vec()).prop_map(String::from), 0..3)
+}
+
+fn sb() -> impl Strategy<Value = SB> {
+    let leaf = prop_oneof![
+        Just(SB::Legacy),
+        Just(SB::Stateful),
+        Just(SB::BudgetNeg),
+        (op(), 0i64..4).prop_map(|(o, n)| SB::TierCmp(o, n)),
+    ];
+    leaf.prop_recursive(3, 12, 2, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|x| SB::Not(Box::new(x))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| SB::And(Box::new(a), Box::new(b))),
+            (inner.clone(), inner).prop_map(|(a, b)| SB::Or(Box::new(a), Box::new(b))),
+        ]
+    })
+}
+
+fn int() -> impl Strategy<Value = I> {
+    let leaf = prop_oneof![
+        (-50i64..500).prop_map(I::Lit),
+        Just(I::Size),
+        Just(I::LenKind),
+        Just(I::LenServices),
+        sb().prop_map(|x| I::Count(Box::new(x))),
+    ];
+    leaf.prop_recursive(2, 8, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| I::Add(Box::new(a), Box::new(b))),
+            (inner.clone(), inner).prop_map(|(a, b)| I::Sub(Box::new(a), Box::new(b))),
+        ]
+    })
+}
+
+fn string() -> impl Strategy<Value = S> {
+    let leaf = prop_oneof![
+        prop::sample::select(NAMES.to_vec()).prop_map(|s| S::Lit(s.to_string())),
+        Just(S::Requester),
+        Just(S::Implementer),
+    ];
+    leaf.prop_recursive(1, 2, 1, |inner| inner.prop_map(|x| S::Lower(Box::new(x))))
+}
+
+fn boolean() -> impl Strategy<Value = B> {
+    let leaf = prop_oneof![
+        any::<bool>().prop_map(B::Lit),
+        Just(B::Emergency),
+        (op(), int(), int()).prop_map(|(o, a, b)| B::IntCmp(o, Box::new(a), Box::new(b))),
+        (any::<bool>(), string(), string()).prop_map(|(e, a, b)| B::StrEq(e, Box::new(a), Box::new(b))),
+        prop::sample::select(KINDS.to_vec()).prop_map(|k| B::KindHas(k.to_string())),
+        kinds().prop_map(B::KindSubset),
+        kinds().prop_map(B::KindIntersects),
+        sb().prop_map(|x| B::Any(Box::new(x))),
+        sb().prop_map(|x| B::All(Box::new(x))),
+    ];
+    leaf.prop_recursive(4, 24, 2, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|x| B::Not(Box::new(x))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| B::And(Box::new(a), Box::new(b))),
+            (inner.clone(), inner).prop_map(|(a, b)| B::Or(Box::new(a), Box::new(b))),
+        ]
+    })
+}
+
+fn world() -> impl Strategy<Value = World> {
+    let svc = (0i64..4, any::<bool>(), any::<bool>(), -0.5f64..1.0);
+    (
+        prop::collection::vec(svc, 1..6),
+        prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+        kinds(),
+        0i64..1000,
+        any::<bool>(),
+        prop::sample::select(NAMES.to_vec()),
+        prop::sample::select(NAMES.to_vec()),
+    )
+        .prop_map(|(svcs, picks, kind, size, emergency, req, imp)| {
+            let services: Vec<Svc> = svcs
+                .into_iter()
+                .enumerate()
+                .map(|(i, (tier, legacy, stateful, error_budget))| Svc {
+                    id: format!("svc-{i}"),
+                    tier,
+                    legacy,
+                    stateful,
+                    error_budget,
+                })
+                .collect();
+            let mut touched: Vec<usize> = picks.iter().map(|p| p.index(services.len())).collect();
+            touched.sort();
+            touched.dedup();
+            World {
+                services,
+                touched,
+                kind,
+                size,
+                emergency,
+                requester: req.to_string(),
+                implementer: imp.to_string(),
+            }
+        })
+}
+
+fn inputs(w: &World) -> (Catalog, Change) {
+    let services: Vec<serde_json::Value> = w
+        .services
+        .iter()
+        .map(|s| {
+            json!({"id": s.id, "tier": s.tier, "legacy": s.legacy, "stateful": s.stateful,
+                   "error_budget": s.error_budget})
+        })
+        .collect();
+    let catalog = Catalog::from_json(&json!({ "services": services })).unwrap();
+    let touched: Vec<&str> = w.touched.iter().map(|i| w.services[*i].id.as_str()).collect();
+    let change = Change::from_json(&json!({
+        "id": "CHG-P", "services": touched, "requester": w.requester, "implementer": w.implementer,
+        "kind": w.kind, "size": w.size, "emergency": w.emergency,
+        "start": "2026-12-01T10:00:00Z", "duration": "1h"
+    }))
+    .unwrap();
+    (catalog, change)
+}
+
+fn verdict(expr_text: &str, w: &World) -> Verdict {
+    let policy = format!("rule r {{\n  deny when {expr_text}\n}}\n");
+    let engine = Engine::from_source(&policy, "prop.gate")
+        .unwrap_or_else(|e| panic!("policy did not compile: {e}\n{policy}"));
+    let (catalog, change) = inputs(w);
+    let now = "2026-12-01T09:00:00Z".parse().unwrap();
+    engine.evaluate(&change, &catalog, now, false).unwrap().verdict
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn bool_expressions_agree_with_model(e in boolean(), w in world()) {
+        let want = if e.eval(&w) { Verdict::Deny } else { Verdict::Allow };
+        prop_assert_eq!(verdict(&e.text(), &w), want, "expr: {}", e.text());
+    }
+
+    #[test]
+    fn int_expressions_agree_with_model(e in int(), w in world()) {
+        let value = e.eval(&w);
+        let text = format!("{} == {value}", e.text());
+        prop_assert_eq!(verdict(&text, &w), Verdict::Deny, "expr: {} (model {})", e.text(), value);
+        let text = format!("{} != {value}", e.text());
+        prop_assert_eq!(verdict(&text, &w), Verdict::Allow, "expr: {} (model {})", e.text(), value);
+    }
+}
