@@ -114,8 +114,8 @@ fn arb_graph() -> impl Strategy<Value = Model> {
         })
 }
 
-fn load(model: &Model) -> Catalog {
-    Catalog::from_json(&model.to_json()).unwrap()
+fn load(model: &Model) -> Result<Catalog, TestCaseError> {
+    Catalog::from_json(&model.to_json()).map_err(|e| TestCaseError::fail(e.to_string()))
 }
 
 /// Checks `waves` of `touched` against the model: every touched service exactly once; a
@@ -142,8 +142,8 @@ fn check_waves(
             wave_of[s as usize] = Some(k);
         }
     }
-    for i in 0..model.ids.len() {
-        prop_assert_eq!(wave_of[i].is_some(), touched.contains(&i));
+    for (i, wave) in wave_of.iter().enumerate() {
+        prop_assert_eq!(wave.is_some(), touched.contains(&i));
     }
     for &t in touched {
         let k = wave_of[t].unwrap_or(0);
@@ -193,7 +193,7 @@ proptest! {
         model in arb_dag(),
         seeds in prop::collection::vec(0usize..24, 0..4),
     ) {
-        let catalog = load(&model);
+        let catalog = load(&model)?;
         let n = model.ids.len();
         let seeds: Vec<usize> = seeds.into_iter().filter(|&s| s < n).collect();
         let reach = model.reach();
@@ -215,7 +215,7 @@ proptest! {
         model in arb_dag(),
         touched in prop::collection::vec(0usize..24, 0..10),
     ) {
-        let catalog = load(&model);
+        let catalog = load(&model)?;
         let n = model.ids.len();
         let touched: Vec<usize> = touched.into_iter().filter(|&t| t < n).collect();
         let set: BTreeSet<usize> = touched.iter().copied().collect();
@@ -226,7 +226,7 @@ proptest! {
 
     #[test]
     fn catalog_waves_go_forward_and_are_minimal(model in arb_dag()) {
-        let catalog = load(&model);
+        let catalog = load(&model)?;
         let all: BTreeSet<usize> = (0..model.ids.len()).collect();
         let reach = model.reach();
         let waves = catalog.catalog_waves();
@@ -237,7 +237,7 @@ proptest! {
 
     #[test]
     fn graph_json_edges_are_the_distinct_dependencies(model in arb_dag()) {
-        let catalog = load(&model);
+        let catalog = load(&model)?;
         let json = catalog.to_graph_json();
         let edges: BTreeSet<(String, String)> = json["edges"]
             .as_array()

@@ -450,7 +450,6 @@ fn large_catalog_loads_fast() {
     let c = Catalog::from_json(&value).unwrap();
     let waves = c.catalog_waves();
     let elapsed = started.elapsed();
-    eprintln!("large catalog: {elapsed:?}");
     assert_eq!(c.len(), n);
     // svc-i always depends on svc-(i-1): a chain, so every service has its own wave.
     assert_eq!(waves.len(), n);
@@ -458,4 +457,13 @@ fn large_catalog_loads_fast() {
     if !cfg!(debug_assertions) {
         assert!(elapsed.as_millis() < 300, "took {elapsed:?}");
     }
+}
+
+#[test]
+fn catalog_is_shareable_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Catalog>();
+    let c = shop();
+    let from_thread = std::thread::scope(|s| s.spawn(|| c.dependents(&[3]).len()).join().unwrap());
+    assert_eq!(from_thread, 3);
 }
