@@ -10,7 +10,7 @@
 //! `SHIPGATE_BLESS=1 cargo test --test corpus` writes `expected.json` for cases that lack it;
 //! review every blessed file before committing it.
 
-#![allow(clippy::panic)] // test helpers fail loudly
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use std::path::{Path, PathBuf};
 
@@ -35,8 +35,10 @@ fn run_case(dir: &Path) -> Result<serde_json::Value, String> {
     if !dir.join("change.json").exists() {
         return Ok(serde_json::Value::Null);
     }
-    let catalog = Catalog::from_json(&read_json(&dir.join("catalog.json"))).map_err(|e| e.to_string())?;
-    let change = Change::from_json(&read_json(&dir.join("change.json"))).map_err(|e| e.to_string())?;
+    let catalog =
+        Catalog::from_json(&read_json(&dir.join("catalog.json"))).map_err(|e| e.to_string())?;
+    let change =
+        Change::from_json(&read_json(&dir.join("change.json"))).map_err(|e| e.to_string())?;
     let case = read_json(&dir.join("case.json"));
     let now = case["now"]
         .as_str()
@@ -89,7 +91,9 @@ fn corpus() {
                         std::fs::write(&expected_json, text).unwrap();
                         continue;
                     }
-                    failures.push(format!("{name}: no expected.json (run with SHIPGATE_BLESS=1 and review)"));
+                    failures.push(format!(
+                        "{name}: no expected.json (run with SHIPGATE_BLESS=1 and review)"
+                    ));
                     continue;
                 }
                 let want = read_json(&expected_json);
@@ -103,6 +107,16 @@ fn corpus() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n\n{}", failures.len(), dirs.len(), failures.join("\n\n"));
-    assert!(dirs.len() >= 30, "the corpus must hold at least 30 cases, has {}", dirs.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n\n")
+    );
+    assert!(
+        dirs.len() >= 30,
+        "the corpus must hold at least 30 cases, has {}",
+        dirs.len()
+    );
 }

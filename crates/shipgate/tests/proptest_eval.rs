@@ -2,7 +2,7 @@
 //! a policy (`deny when EXPR`) and evaluated by the engine; a slow, obvious tree-walking model
 //! evaluates the same expression over plain Rust data. They must agree.
 
-#![allow(clippy::panic)] // test helpers fail loudly
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use proptest::prelude::*;
 use serde_json::json;
@@ -136,7 +136,11 @@ impl I {
             I::LenServices => w.touched.len() as i64,
             I::Add(a, b) => a.eval(w) + b.eval(w),
             I::Sub(a, b) => a.eval(w) - b.eval(w),
-            I::Count(x) => w.touched.iter().filter(|i| x.eval(&w.services[**i])).count() as i64,
+            I::Count(x) => w
+                .touched
+                .iter()
+                .filter(|i| x.eval(&w.services[**i]))
+                .count() as i64,
         }
     }
 }
@@ -174,7 +178,12 @@ impl B {
             B::And(a, b) => format!("({}) and ({})", a.text(), b.text()),
             B::Or(a, b) => format!("({}) or ({})", a.text(), b.text()),
             B::IntCmp(op, a, b) => format!("{} {op} {}", a.text(), b.text()),
-            B::StrEq(eq, a, b) => format!("{} {} {}", a.text(), if *eq { "==" } else { "!=" }, b.text()),
+            B::StrEq(eq, a, b) => format!(
+                "{} {} {}",
+                a.text(),
+                if *eq { "==" } else { "!=" },
+                b.text()
+            ),
             B::KindHas(k) => format!("\"{k}\" in change.kind"),
             B::KindSubset(l) => format!("change.kind subset of {}", list_text(l)),
             B::KindIntersects(l) => format!("change.kind intersects {}", list_text(l)),
@@ -205,7 +214,10 @@ fn op() -> impl Strategy<Value = &'static str> {
 }
 
 fn kinds() -> impl Strategy<Value = Vec<String>> {
-    prop::collection::vec(prop::sample::select(KINDS.to_vec()).prop_map(String::from), 0..3)
+    prop::collection::vec(
+        prop::sample::select(KINDS.to_vec()).prop_map(String::from),
+        0..3,
+    )
 }
 
 fn sb() -> impl Strategy<Value = SB> {
@@ -254,7 +266,11 @@ fn boolean() -> impl Strategy<Value = B> {
         any::<bool>().prop_map(B::Lit),
         Just(B::Emergency),
         (op(), int(), int()).prop_map(|(o, a, b)| B::IntCmp(o, Box::new(a), Box::new(b))),
-        (any::<bool>(), string(), string()).prop_map(|(e, a, b)| B::StrEq(e, Box::new(a), Box::new(b))),
+        (any::<bool>(), string(), string()).prop_map(|(e, a, b)| B::StrEq(
+            e,
+            Box::new(a),
+            Box::new(b)
+        )),
         prop::sample::select(KINDS.to_vec()).prop_map(|k| B::KindHas(k.to_string())),
         kinds().prop_map(B::KindSubset),
         kinds().prop_map(B::KindIntersects),
@@ -318,7 +334,11 @@ fn inputs(w: &World) -> (Catalog, Change) {
         })
         .collect();
     let catalog = Catalog::from_json(&json!({ "services": services })).unwrap();
-    let touched: Vec<&str> = w.touched.iter().map(|i| w.services[*i].id.as_str()).collect();
+    let touched: Vec<&str> = w
+        .touched
+        .iter()
+        .map(|i| w.services[*i].id.as_str())
+        .collect();
     let change = Change::from_json(&json!({
         "id": "CHG-P", "services": touched, "requester": w.requester, "implementer": w.implementer,
         "kind": w.kind, "size": w.size, "emergency": w.emergency,
@@ -334,7 +354,10 @@ fn verdict(expr_text: &str, w: &World) -> Verdict {
         .unwrap_or_else(|e| panic!("policy did not compile: {e}\n{policy}"));
     let (catalog, change) = inputs(w);
     let now = "2026-12-01T09:00:00Z".parse().unwrap();
-    engine.evaluate(&change, &catalog, now, false).unwrap().verdict
+    engine
+        .evaluate(&change, &catalog, now, false)
+        .unwrap()
+        .verdict
 }
 
 proptest! {
