@@ -86,6 +86,7 @@ pub(crate) fn meets(x: &[Iv], lo: i64, hi: i64) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -19,8 +19,10 @@ mod rules;
 mod zone;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
 mod model_tests;
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
 mod tests;
 
 use std::collections::HashMap;

@@ -370,6 +370,7 @@ fn shifted_anchor(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
 mod tests {
     use super::*;
 

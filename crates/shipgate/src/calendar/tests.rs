@@ -13,7 +13,7 @@ use crate::syntax::span::{FileId, Span};
 // ---- builders -------------------------------------------------------------------------
 
 /// Spans are distinct per call so diagnostics can be told apart.
-fn sp() -> Span {
+pub(super) fn sp() -> Span {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(10, Ordering::Relaxed);

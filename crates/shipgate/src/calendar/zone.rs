@@ -99,6 +99,7 @@ pub(crate) fn wall_clock(tz: Tz, t: i64) -> Option<NaiveDateTime> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
 mod tests {
     use super::*;
 
