@@ -18,9 +18,11 @@ use crate::syntax::ast::{
 };
 use crate::syntax::span::Span;
 
-/// The DTSTART of every `rrule` blackout: 1970-01-01 (a Thursday) at the `at` time, on the
-/// calendar's wall clock.
-pub(crate) const RRULE_ANCHOR: (i32, u32, u32) = (1970, 1, 1);
+/// The DTSTART of every `rrule` blackout, at the `at` time on the calendar's wall clock:
+/// Monday 1969-12-01, so that weekly rules without BYDAY fall on Mondays, monthly ones on
+/// the 1st, and every-third-month rules (`FREQ=MONTHLY;INTERVAL=3`) on the calendar
+/// quarters' last months (December, March, June, September).
+pub(crate) const RRULE_ANCHOR: (i32, u32, u32) = (1969, 12, 1);
 
 const MINUTES_PER_DAY: u32 = 1440;
 

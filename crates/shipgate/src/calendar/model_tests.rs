@@ -8,6 +8,7 @@ use chrono_tz::{TZ_VARIANTS, Tz};
 use proptest::prelude::*;
 use rrule::{RRule, RRuleSet, Unvalidated};
 
+use super::compile::RRULE_ANCHOR;
 use super::tests::{calendar, region, sp, strlit};
 use super::zone::{segments, wall_clock};
 use super::*;
@@ -291,8 +292,9 @@ fn build(spec: &CalSpec, name: &str, lo: i64) -> (CalendarDecl, ModelCal) {
             } => {
                 let except = except.map(|k| first_date + TimeDelta::days(k));
                 let text = TEMPLATES[*template];
-                // The raw expansion: DTSTART 1970-01-01 at `at`, walked from there.
-                let anchor = NaiveDate::from_ymd_opt(1970, 1, 1)
+                // The raw expansion: DTSTART at the documented anchor, walked from there.
+                let (y, m, d) = RRULE_ANCHOR;
+                let anchor = NaiveDate::from_ymd_opt(y, m, d)
                     .unwrap()
                     .and_hms_opt(at / 60, at % 60, 0)
                     .unwrap();
@@ -439,7 +441,7 @@ fn compile_model(specs: &[CalSpec], lo: i64) -> (CalendarSet, Vec<ModelCal>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
     #[test]
     fn index_agrees_with_minute_by_minute_model(
@@ -447,12 +449,19 @@ proptest! {
         year in 1995i32..2099,
         day in 0i64..365,
         lift in 0u8..4,
+        around_new_year in prop::bool::weighted(0.2),
         queries in prop::collection::vec((0usize..RANGE_MINUTES, 1i64..600), 6),
     ) {
         let lift = lift_of(lift);
         let base = NaiveDate::from_ymd_opt(year, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
             + day * 86_400;
-        let center = near_transition(TZ_VARIANTS[specs[0].zone], base);
+        // Around an offset change of the first zone, or around New Year (UTC), where the
+        // index splits stretches between years.
+        let center = if around_new_year {
+            base - day * 86_400
+        } else {
+            near_transition(TZ_VARIANTS[specs[0].zone], base)
+        };
         let lo = (center - 36 * 3600).div_euclid(60) * 60;
         let hi = lo + RANGE_MINUTES as i64 * 60;
         let (set, models) = compile_model(&specs, lo);

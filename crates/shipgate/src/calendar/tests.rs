@@ -1124,3 +1124,54 @@ fn to_ics_is_rfc5545_and_parses_back() {
         assert_eq!(e.property_value("DTSTAMP"), Some("20261201T000000Z"));
     }
 }
+
+#[test]
+fn rrule_anchor_makes_quarterly_rules_hit_quarter_ends_and_weekly_rules_mondays() {
+    // The SPEC's example: "quarter close" rrule "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1" at 00:00 for 2d.
+    let (set, r) = one_region(vec![calendar(
+        "emea",
+        "UTC",
+        vec![
+            blackout(
+                "quarter close",
+                rrule(
+                    "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1",
+                    "00:00",
+                    2 * 86_400,
+                    &[],
+                ),
+            ),
+            blackout("monday", rrule("FREQ=WEEKLY", "06:00", 3600, &[])),
+        ],
+    )]);
+    let v = set.view(r, at("2026-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"));
+    let quarters: Vec<_> = v
+        .blackouts
+        .iter()
+        .filter(|b| b.0 == "quarter close")
+        .map(|b| (b.1, b.2))
+        .collect();
+    assert_eq!(
+        quarters,
+        vec![
+            // 2025-12-31 for two days, clipped to the view
+            (at("2026-01-01T00:00:00Z"), at("2026-01-02T00:00:00Z")),
+            (at("2026-03-31T00:00:00Z"), at("2026-04-02T00:00:00Z")),
+            (at("2026-06-30T00:00:00Z"), at("2026-07-02T00:00:00Z")),
+            (at("2026-09-30T00:00:00Z"), at("2026-10-02T00:00:00Z")),
+            (at("2026-12-31T00:00:00Z"), at("2027-01-01T00:00:00Z")),
+        ]
+    );
+    let mondays: Vec<_> = v
+        .blackouts
+        .iter()
+        .filter(|b| b.0 == "monday")
+        .map(|b| b.1)
+        .collect();
+    assert_eq!(mondays.len(), 52);
+    assert!(
+        mondays
+            .iter()
+            .all(|m| m.format("%a %H:%M").to_string() == "Mon 06:00")
+    );
+}
