@@ -10,7 +10,9 @@ use chrono_tz::Tz;
 use super::CalendarSet;
 use super::ics;
 use super::index::{Blackout, Calendar, Region, Source};
-use super::rules::{DAY, LocalRule, Recurrence, naive_secs, parse_rrule, validate_rrule};
+use super::rules::{
+    DAY, LocalRule, MAX_DURATION, Recurrence, naive_secs, parse_rrule, validate_rrule,
+};
 use crate::error::{Diagnostic, did_you_mean};
 use crate::syntax::ast::{
     BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, LocalDateTimeLit, LocalTime,
@@ -461,11 +463,17 @@ fn rrule_source(
                 .with_label("not a start time"),
         );
     }
-    let duration_ok = duration > 0;
-    if !duration_ok {
+    let duration_ok = duration > 0 && duration <= MAX_DURATION;
+    if duration <= 0 {
         diags.push(
             Diagnostic::error(duration_span, "the duration must be positive")
                 .with_label("empty occurrences"),
+        );
+    } else if duration > MAX_DURATION {
+        diags.push(
+            Diagnostic::error(duration_span, "an occurrence may last at most 3660 days")
+                .with_label("too long")
+                .with_help("for a one-off stretch write `from DATE to DATE`"),
         );
     }
     let mut except_dates = BTreeSet::new();
@@ -507,7 +515,9 @@ fn rrule_source(
             continue;
         };
         let from = day.and_time(NaiveTime::MIN);
-        let to = from + TimeDelta::days(1);
+        let Some(to) = from.checked_add_signed(TimeDelta::days(1)) else {
+            continue;
+        };
         if recurrence.starts(from, to).is_empty() {
             diags.push(
                 Diagnostic::warning(

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use icalendar::parser::{Component as RawComponent, Property as RawProperty};
 use icalendar::{Component, EventLike};
 
-use super::rules::{DAY, Recurrence, naive_secs, parse_rrule, validate_rrule};
+use super::rules::{DAY, MAX_DURATION, Recurrence, naive_secs, parse_rrule, validate_rrule};
 use super::zone::{localize, wall_clock};
 
 /// Which clock an imported event's times are read on.
@@ -311,6 +311,9 @@ fn event(
     };
     if duration < 0 {
         return Err(err("it ends before it starts".to_string()));
+    }
+    if duration > MAX_DURATION {
+        return Err(err("it lasts more than 3660 days".to_string()));
     }
     if duration == 0 {
         warnings.push(format!("{what} has no duration and blocks nothing"));

@@ -12,6 +12,8 @@ use rrule::{Frequency, RRule, RRuleSet, Unvalidated};
 use super::intervals::Iv;
 
 pub(crate) const DAY: i64 = 86_400;
+/// The longest a recurring occurrence may last (about ten years).
+pub(crate) const MAX_DURATION: i64 = 3660 * DAY;
 const MINUTE: i64 = 60;
 /// `NaiveDate::num_days_from_ce` of 1970-01-01.
 const EPOCH_DAYS_FROM_CE: i64 = 719_163;

@@ -887,12 +887,13 @@ fn bad_dates_times_ranges_and_rrules_are_errors_at_their_spans() {
             blackout("h", rrule("FREQ=HOURLY;BYMINUTE=0", "00:00", 60, &[])),
             blackout("i", rrule("FREQ=DAILY", "00:00", 0, &[])),
             blackout("j", monthly(-2, 2, None)),
+            blackout("k", rrule("FREQ=YEARLY", "00:00", 4000 * 86_400, &[])),
         ],
     );
     let (_, diags) = compile_in(&[cal], &[region("r", &["c"])], None);
     let e = errors(&diags);
     let messages: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
-    assert_eq!(e.len(), 12, "{messages:#?}");
+    assert_eq!(e.len(), 13, "{messages:#?}");
     assert_eq!(e[0].span, bad_date_span);
     assert_eq!(e[0].message, "2026-02-30 is not a date");
     assert_eq!(e[1].span, bad_rrule_span);
@@ -919,6 +920,7 @@ fn bad_dates_times_ranges_and_rrules_are_errors_at_their_spans() {
     );
     assert!(e[10].message.contains("duration must be positive"));
     assert!(e[11].message.contains("runs backwards"));
+    assert!(e[12].message.contains("at most 3660 days"));
 }
 
 fn testdata() -> PathBuf {
