@@ -43,7 +43,7 @@ pub const OUTSIDE_WINDOWS: &str = "outside windows";
 pub const OUTSIDE_RANGE: &str = "outside the calendar range (1970 to 2199)";
 
 /// The compiled calendars and regions of a policy set. Cheap to query from many threads.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct CalendarSet {
     calendars: Vec<Calendar>,
     regions: Vec<Region>,
