@@ -29,6 +29,20 @@ enum OutFormat {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CalendarFormat {
+    Text,
+    Json,
+    Ics,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Decide one change: exit 0 allow, 1 deny, 2 pending, 3 bad input or policy.
@@ -55,6 +69,29 @@ enum Command {
     Validate {
         #[arg(long, num_args = 1.., required = true)]
         policy: Vec<PathBuf>,
+    },
+    /// Open windows and blackouts of one region over a range of time.
+    Calendar {
+        #[arg(long, num_args = 1.., required = true)]
+        policy: Vec<PathBuf>,
+        /// The region, as declared by `region NAME uses ...`.
+        #[arg(long)]
+        region: String,
+        /// Start of the range (RFC 3339 with offset).
+        #[arg(long)]
+        from: String,
+        /// End of the range (RFC 3339 with offset), at most three years after `--from`.
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: CalendarFormat,
+    },
+    /// The catalog's dependency graph and its deployment waves.
+    Graph {
+        #[arg(long)]
+        catalog: String,
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
     },
 }
 
@@ -105,7 +142,47 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             );
             Ok(0)
         }
+        Command::Calendar {
+            policy,
+            region,
+            from,
+            to,
+            format,
+        } => {
+            let engine = Engine::from_paths(&policy)?;
+            let from = parse_time("--from", &from)?;
+            let to = parse_time("--to", &to)?;
+            match format {
+                CalendarFormat::Ics => print!("{}", engine.calendar_ics(&region, from, to)?),
+                CalendarFormat::Json => {
+                    println!("{}", engine.calendar(&region, from, to)?.to_json())
+                }
+                CalendarFormat::Text => {
+                    print!(
+                        "{}",
+                        render::calendar(&engine.calendar(&region, from, to)?, color)
+                    )
+                }
+            }
+            Ok(0)
+        }
+        Command::Graph { catalog, format } => {
+            let catalog = read_catalog(&catalog)?;
+            match format {
+                GraphFormat::Dot => print!("{}", catalog.to_dot()),
+                GraphFormat::Mermaid => print!("{}", catalog.to_mermaid()),
+                GraphFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&catalog.to_graph_json()).unwrap_or_default()
+                ),
+            }
+            Ok(0)
+        }
     }
+}
+
+fn parse_time(flag: &str, text: &str) -> Result<Instant, Error> {
+    shipgate::parse_instant(text).map_err(|m| Error::Input(shipgate::InputError::new(flag, m)))
 }
 
 /// Reads a file or standard input (`-`).
@@ -148,7 +225,6 @@ fn read_change(path: &str) -> Result<Change, Error> {
 fn parse_now(now: Option<&str>) -> Result<Instant, Error> {
     match now {
         None => Ok(chrono::Utc::now()),
-        Some(t) => shipgate::parse_instant(t)
-            .map_err(|m| Error::Input(shipgate::InputError::new("--now", m))),
+        Some(t) => parse_time("--now", t),
     }
 }

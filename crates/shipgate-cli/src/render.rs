@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use shipgate::{Change, Decision, Error, RequirementKind, Verdict};
+use shipgate::{CalendarReport, Change, Decision, Error, RequirementKind, Verdict};
 
 struct Paint {
     on: bool,
@@ -202,4 +202,30 @@ pub fn error(e: &Error, color: bool) -> String {
         }
         other => format!("error: {other}\n"),
     }
+}
+
+pub fn calendar(c: &CalendarReport, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} (tz database {})",
+        p.bold(&format!("Region {}", c.region)),
+        c.timezone_db
+    );
+    let _ = writeln!(out, "\n{}", p.bold("Open:"));
+    if c.open.is_empty() {
+        let _ = writeln!(out, "  (never open in this range)");
+    }
+    for s in &c.open {
+        let _ = writeln!(out, "  {} {} to {}", p.green("+"), s.start, s.end);
+    }
+    let _ = writeln!(out, "\n{}", p.bold("Blackouts:"));
+    if c.blackouts.is_empty() {
+        let _ = writeln!(out, "  (none in this range)");
+    }
+    for b in &c.blackouts {
+        let _ = writeln!(out, "  {} {} to {}  {}", p.red("-"), b.start, b.end, b.name);
+    }
+    out
 }

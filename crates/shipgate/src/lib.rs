@@ -37,8 +37,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use decision::{
-    Decision, Exemption, Ignored, Reason, RegionSchedule, Requirement, RequirementKind,
-    RollbackTrigger, Schedule, Stretch, TraceEntry, Verdict, WaiverOutcome,
+    BlackoutOccurrence, CalendarReport, Decision, Exemption, Ignored, Reason, RegionSchedule,
+    Requirement, RequirementKind, RollbackTrigger, Schedule, Stretch, TraceEntry, Verdict,
+    WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity};
 pub use graph::Catalog;
@@ -131,6 +132,21 @@ impl Engine {
         duration_secs: i64,
     ) -> Result<Option<(Instant, Instant)>, Error> {
         eval::next_window(&self.inner, region, after, duration_secs)
+    }
+
+    /// Open stretches and blackout occurrences of `region` within `[from, to)`.
+    pub fn calendar(
+        &self,
+        region: &str,
+        from: Instant,
+        to: Instant,
+    ) -> Result<CalendarReport, Error> {
+        eval::calendar_report(&self.inner, region, from, to)
+    }
+
+    /// The same as [`Engine::calendar`] as an RFC 5545 iCalendar document.
+    pub fn calendar_ics(&self, region: &str, from: Instant, to: Instant) -> Result<String, Error> {
+        eval::calendar_ics(&self.inner, region, from, to)
     }
 
     /// The names of the policy set's regions, in declaration order.
