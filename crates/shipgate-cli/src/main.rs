@@ -9,6 +9,21 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use shipgate::{Catalog, Change, Engine, Error, Format, Instant};
 
+/// Writes to standard output; a closed pipe (`shipgate ... | head`) is not an error.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Exit code for bad input or a policy that does not compile.
 const EXIT_BAD_INPUT: u8 = 3;
 
@@ -125,8 +140,8 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             let now = parse_now(now.as_deref())?;
             let decision = engine.evaluate(&change, &catalog, now, explain)?;
             match format {
-                OutFormat::Json => println!("{}", decision.to_json()),
-                OutFormat::Text => print!("{}", render::decision(&decision, &change, color)),
+                OutFormat::Json => outln!("{}", decision.to_json()),
+                OutFormat::Text => out!("{}", render::decision(&decision, &change, color)),
             }
             Ok(u8::try_from(decision.verdict.exit_code()).unwrap_or(EXIT_BAD_INPUT))
         }
@@ -135,7 +150,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             let warnings = engine.render_warnings(std::io::stderr().is_terminal() && color);
             eprint!("{warnings}");
             let files = shipgate::policy_files(&policy)?;
-            println!(
+            outln!(
                 "ok: {} file(s) valid, {} warning(s)",
                 files.len(),
                 engine.warnings().len()
@@ -153,12 +168,12 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             let from = parse_time("--from", &from)?;
             let to = parse_time("--to", &to)?;
             match format {
-                CalendarFormat::Ics => print!("{}", engine.calendar_ics(&region, from, to)?),
+                CalendarFormat::Ics => out!("{}", engine.calendar_ics(&region, from, to)?),
                 CalendarFormat::Json => {
-                    println!("{}", engine.calendar(&region, from, to)?.to_json())
+                    outln!("{}", engine.calendar(&region, from, to)?.to_json())
                 }
                 CalendarFormat::Text => {
-                    print!(
+                    out!(
                         "{}",
                         render::calendar(&engine.calendar(&region, from, to)?, color)
                     )
@@ -169,9 +184,9 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
         Command::Graph { catalog, format } => {
             let catalog = read_catalog(&catalog)?;
             match format {
-                GraphFormat::Dot => print!("{}", catalog.to_dot()),
-                GraphFormat::Mermaid => print!("{}", catalog.to_mermaid()),
-                GraphFormat::Json => println!(
+                GraphFormat::Dot => out!("{}", catalog.to_dot()),
+                GraphFormat::Mermaid => out!("{}", catalog.to_mermaid()),
+                GraphFormat::Json => outln!(
                     "{}",
                     serde_json::to_string_pretty(&catalog.to_graph_json()).unwrap_or_default()
                 ),
