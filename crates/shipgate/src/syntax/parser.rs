@@ -317,15 +317,12 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
 fn is_operator(rule: Rule) -> bool {
     matches!(
         rule,
-        Rule::cmp_tail
-            | Rule::op_or
-            | Rule::op_and
+        Rule::infix
+            | Rule::infix_symbol
             | Rule::op_not_in
-            | Rule::op_in
             | Rule::op_subset_of
-            | Rule::op_intersects
+            | Rule::has_tail
             | Rule::op_has
-            | Rule::op_add
             | Rule::op_dot
             | Rule::call_open
     )
@@ -336,13 +333,10 @@ fn expects_name(rule: Rule) -> bool {
     matches!(
         rule,
         Rule::expr
-            | Rule::and_expr
-            | Rule::not_expr
-            | Rule::cmp_expr
-            | Rule::sum
-            | Rule::neg
-            | Rule::postfix
+            | Rule::operand
+            | Rule::unary
             | Rule::primary
+            | Rule::name_or_call
             | Rule::name
             | Rule::var_name
             | Rule::arm_name
@@ -421,6 +415,8 @@ fn describe(rule: Rule) -> &'static str {
         Rule::COMMENT => "a comment",
         Rule::ident_char => "a letter, digit or `_`",
         Rule::word | Rule::hyphen_word => "a name",
+        Rule::prefix_start => "`not`, `any`, `all` or `count`",
+        Rule::infix_symbol | Rule::op_not_in | Rule::op_subset_of => "an operator",
         Rule::date_part => "a date like 2026-12-24",
         Rule::clock => "a time like 09:00",
         // `file` is reported when the very first item is broken: it stands for an item.
@@ -479,30 +475,19 @@ fn describe(rule: Rule) -> &'static str {
         Rule::threshold => "a threshold like 2%, 3 or 150% of baseline",
         Rule::notify_decl => "`notify` and audiences",
         Rule::expr
-        | Rule::and_expr
-        | Rule::not_expr
-        | Rule::cmp_expr
-        | Rule::sum
-        | Rule::neg
-        | Rule::postfix
+        | Rule::operand
+        | Rule::unary
         | Rule::primary
+        | Rule::name_or_call
         | Rule::paren => "an expression",
-        Rule::quant => "a quantifier like `any s in change.services: ...`",
+        Rule::quant_head => "a quantifier like `any s in change.services: ...`",
         Rule::quantifier => "`any`, `all` or `count`",
         Rule::list_lit => "a list like [\"a\", \"b\"]",
-        Rule::call => "a function call",
+        Rule::call_args => "a function call's arguments",
         Rule::cmp_op => "a comparison like `>`",
-        Rule::cmp_tail
-        | Rule::op_or
-        | Rule::op_and
-        | Rule::op_not_in
-        | Rule::op_in
-        | Rule::op_subset_of
-        | Rule::op_intersects
-        | Rule::op_has
-        | Rule::op_add
-        | Rule::op_dot
-        | Rule::call_open => "an operator",
+        Rule::infix | Rule::has_tail | Rule::op_has | Rule::op_dot | Rule::call_open => {
+            "an operator"
+        }
         Rule::op_neg => "`-`",
         Rule::reserved => "a reserved word",
         Rule::name => "a name",
@@ -593,8 +578,6 @@ fn describe(rule: Rule) -> &'static str {
         Rule::kw_not => "`not`",
         Rule::kw_in => "`in`",
         Rule::kw_subset => "`subset`",
-        Rule::kw_any => "`any`",
-        Rule::kw_all => "`all`",
         Rule::kw_true => "`true`",
         Rule::kw_false => "`false`",
     }
@@ -1534,192 +1517,257 @@ impl Builder<'_> {
         None
     }
 
-    /// Builds an expression and returns it with its tree depth.
-    ///
-    /// The grammar gives every precedence level a pair even where it has no operator; those
-    /// single-child pairs are skipped in a loop, so the recursion (and the stack) grows only
-    /// where the expression really nests. Each shape has its own small function for the same
-    /// reason: one big match would give every recursive call the frame of all its arms.
+    /// Builds an `expr` pair (a flat run of prefixes, operands and operators) by precedence
+    /// climbing, and returns it with its tree depth.
     fn expr_depth(&mut self, p: P<'_>) -> Option<(Expr, u32)> {
-        let mut p = p;
-        loop {
-            let passthrough = matches!(
-                p.as_rule(),
-                Rule::expr
-                    | Rule::and_expr
-                    | Rule::not_expr
-                    | Rule::cmp_expr
-                    | Rule::sum
-                    | Rule::neg
-                    | Rule::postfix
-                    | Rule::primary
-            );
-            if !passthrough {
-                break;
-            }
-            let mut inner = p.clone().into_inner();
-            match (inner.next(), inner.next()) {
-                (Some(only), None) => p = only,
-                _ => break,
+        let span = self.span(&p);
+        let mut tokens = Vec::new();
+        for c in p.into_inner() {
+            if c.as_rule() == Rule::operand {
+                tokens.extend(c.into_inner());
+            } else {
+                tokens.push(c);
             }
         }
-        let span = self.span(&p);
-        match p.as_rule() {
-            Rule::expr | Rule::and_expr | Rule::sum => self.left_fold(p, span),
-            Rule::not_expr | Rule::neg => self.prefixed(p, span),
-            Rule::quant => self.quant(p, span),
-            Rule::cmp_expr => self.comparison(p, span),
-            Rule::postfix => self.postfix(p, span),
-            Rule::paren => {
-                let inner = p.into_inner().find(|c| c.as_rule() == Rule::expr);
-                let inner = self.need(inner, span)?;
-                let (mut e, depth) = self.expr_depth(inner)?;
-                e.span = span;
-                Some((e, depth))
+        let mut pos = 0;
+        let e = self.climb(&tokens, &mut pos, OR)?;
+        if pos != tokens.len() {
+            return self.bug(span);
+        }
+        Some(e)
+    }
+
+    /// Parses operators of level `min` and above, starting with an operand at `tokens[*pos]`.
+    fn climb(&mut self, tokens: &[P<'_>], pos: &mut usize, min: u8) -> Option<(Expr, u32)> {
+        let (mut lhs, mut depth) = self.prefixed_operand(tokens, pos, min)?;
+        let mut last_comparison: Option<Span> = None;
+        while let Some(tok) = tokens.get(*pos) {
+            let op_span = self.span(tok);
+            let (level, bin) = match tok.as_rule() {
+                Rule::has_tail => (CMP, None),
+                Rule::infix => match infix_op(tok) {
+                    Some((level, bin)) => (level, Some(bin)),
+                    None => return self.bug(op_span),
+                },
+                _ => return self.bug(op_span),
+            };
+            if level < min {
+                break;
             }
-            Rule::list_lit | Rule::call => self.list_or_call(p, span),
-            _ => self.literal(p, span).map(|e| (e, 1)),
+            if level == CMP {
+                if let Some(first) = last_comparison {
+                    let d = Diagnostic::error(op_span, "comparisons cannot be chained")
+                        .with_label("second comparison")
+                        .with_secondary(first, "first comparison")
+                        .with_help("combine them with `and`, or add parentheses");
+                    self.diags.push(d);
+                    return None;
+                }
+                last_comparison = Some(op_span);
+            } else {
+                last_comparison = None;
+            }
+            *pos += 1;
+            let (kind, d) = match bin {
+                None => {
+                    let field = tok
+                        .clone()
+                        .into_inner()
+                        .find(|c| c.as_rule() == Rule::field_name);
+                    let field = self.need(field, op_span)?;
+                    let field = self.ident(&field);
+                    (ExprKind::Has(Box::new(lhs), field), depth + 1)
+                }
+                Some(bin) => {
+                    let (rhs, rd) = self.climb(tokens, pos, level + 1)?;
+                    let d = depth.max(rd) + 1;
+                    (ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)), d)
+                }
+            };
+            if d > MAX_EXPR_DEPTH {
+                return self.too_deep(op_span);
+            }
+            let span = match &kind {
+                ExprKind::Has(l, f) => l.span.to(f.span),
+                ExprKind::Binary(_, l, r) => l.span.to(r.span),
+                _ => op_span,
+            };
+            lhs = Expr { kind, span };
+            depth = d;
+        }
+        Some((lhs, depth))
+    }
+
+    /// An operand with its `not` and quantifier prefixes. A quantifier's body runs to the end
+    /// of the expression; `not` takes a comparison (or another prefix).
+    fn prefixed_operand(
+        &mut self,
+        tokens: &[P<'_>],
+        pos: &mut usize,
+        min: u8,
+    ) -> Option<(Expr, u32)> {
+        let Some(first) = tokens.get(*pos) else {
+            let at = tokens.last().map(|t| self.span(t)).unwrap_or_default();
+            return self.bug(at);
+        };
+        let first_span = self.span(first);
+        match first.as_rule() {
+            Rule::unary => {
+                *pos += 1;
+                self.unary(first.clone())
+            }
+            Rule::kw_not | Rule::quant_head if min > NOT => {
+                self.error(
+                    first_span,
+                    "`not` and quantifiers cannot stand directly after a comparison, `+` or `-`",
+                    "put this in parentheses",
+                );
+                None
+            }
+            Rule::kw_not => {
+                let mut nots = Vec::new();
+                while let Some(t) = tokens.get(*pos) {
+                    if t.as_rule() != Rule::kw_not {
+                        break;
+                    }
+                    nots.push(self.span(t));
+                    *pos += 1;
+                }
+                let (e, depth) = self.climb(tokens, pos, NOT)?;
+                self.wrap_prefixes(e, depth, nots, first_span, |e| ExprKind::Not(Box::new(e)))
+            }
+            Rule::quant_head => {
+                *pos += 1;
+                let mut q = None;
+                let mut var = None;
+                let mut list = None;
+                for c in first.clone().into_inner() {
+                    match c.as_rule() {
+                        Rule::quantifier => {
+                            q = match c.as_str() {
+                                "any" => Some(Quantifier::Any),
+                                "all" => Some(Quantifier::All),
+                                _ => Some(Quantifier::Count),
+                            }
+                        }
+                        Rule::var_name => var = Some(self.ident(&c)),
+                        Rule::expr => list = Some(self.expr_depth(c)?),
+                        _ => {}
+                    }
+                }
+                let (Some(q), Some(var), Some((list, ld))) = (q, var, list) else {
+                    return self.bug(first_span);
+                };
+                let (body, bd) = self.climb(tokens, pos, OR)?;
+                let depth = ld.max(bd) + 1;
+                if depth > MAX_EXPR_DEPTH {
+                    return self.too_deep(first_span);
+                }
+                let span = first_span.to(body.span);
+                let kind = ExprKind::Quant {
+                    q,
+                    var,
+                    list: Box::new(list),
+                    body: Box::new(body),
+                };
+                Some((Expr { kind, span }, depth))
+            }
+            _ => self.bug(first_span),
         }
     }
 
-    /// `not not x`, `- -x`.
-    fn prefixed(&mut self, p: P<'_>, span: Span) -> Option<(Expr, u32)> {
-        let mut prefixes = Vec::new();
-        let mut operand = None;
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::kw_not | Rule::op_neg => prefixes.push((c.as_rule(), self.span(&c))),
-                _ => operand = Some(c),
-            }
-        }
-        let operand = self.need(operand, span)?;
-        let (mut e, mut depth) = self.expr_depth(operand)?;
-        for (rule, at) in prefixes.into_iter().rev() {
+    /// Applies prefix operators (written at `prefixes`, innermost last) around `e`.
+    fn wrap_prefixes(
+        &mut self,
+        mut e: Expr,
+        mut depth: u32,
+        prefixes: Vec<Span>,
+        span: Span,
+        kind: fn(Expr) -> ExprKind,
+    ) -> Option<(Expr, u32)> {
+        for at in prefixes.into_iter().rev() {
             depth += 1;
             if depth > MAX_EXPR_DEPTH {
                 return self.too_deep(span);
             }
             let s = at.to(e.span);
-            let kind = if rule == Rule::kw_not {
-                ExprKind::Not(Box::new(e))
-            } else {
-                ExprKind::Neg(Box::new(e))
-            };
-            e = Expr { kind, span: s };
-        }
-        Some((e, depth))
-    }
-
-    fn quant(&mut self, p: P<'_>, span: Span) -> Option<(Expr, u32)> {
-        let mut q = None;
-        let mut var = None;
-        let mut exprs = Vec::with_capacity(2);
-        for c in p.into_inner() {
-            match c.as_rule() {
-                Rule::quantifier => {
-                    q = match c.as_str() {
-                        "any" => Some(Quantifier::Any),
-                        "all" => Some(Quantifier::All),
-                        _ => Some(Quantifier::Count),
-                    }
-                }
-                Rule::var_name => var = Some(self.ident(&c)),
-                Rule::expr => exprs.push(self.expr_depth(c)?),
-                _ => {}
-            }
-        }
-        let mut exprs = exprs.into_iter();
-        let (Some((list, ld)), Some((body, bd)), Some(q), Some(var)) =
-            (exprs.next(), exprs.next(), q, var)
-        else {
-            return self.bug(span);
-        };
-        let depth = ld.max(bd) + 1;
-        if depth > MAX_EXPR_DEPTH {
-            return self.too_deep(span);
-        }
-        let kind = ExprKind::Quant {
-            q,
-            var,
-            list: Box::new(list),
-            body: Box::new(body),
-        };
-        Some((Expr { kind, span }, depth))
-    }
-
-    /// `a == b`, `a in b`, `a not in b`, `a subset of b`, `a intersects b`, `a has f`.
-    fn comparison(&mut self, p: P<'_>, span: Span) -> Option<(Expr, u32)> {
-        let mut parts = p.into_inner();
-        let (Some(lhs), Some(tail)) = (parts.next(), parts.next()) else {
-            return self.bug(span);
-        };
-        let (lhs, ld) = self.expr_depth(lhs)?;
-        let mut tail = tail.into_inner();
-        let (Some(op), Some(rhs)) = (tail.next(), tail.next()) else {
-            return self.bug(span);
-        };
-        if op.as_rule() == Rule::op_has {
-            let depth = ld + 1;
-            if depth > MAX_EXPR_DEPTH {
-                return self.too_deep(span);
-            }
-            let field = self.ident(&rhs);
-            let s = lhs.span.to(field.span);
-            let kind = ExprKind::Has(Box::new(lhs), field);
-            return Some((Expr { kind, span: s }, depth));
-        }
-        let bin = match op.as_rule() {
-            Rule::cmp_op => cmp_op(op.as_str()).map(BinOp::Cmp),
-            Rule::op_not_in => Some(BinOp::NotIn),
-            Rule::op_in => Some(BinOp::In),
-            Rule::op_subset_of => Some(BinOp::SubsetOf),
-            Rule::op_intersects => Some(BinOp::Intersects),
-            _ => None,
-        };
-        let bin = self.need(bin, span)?;
-        let (rhs, rd) = self.expr_depth(rhs)?;
-        let depth = ld.max(rd) + 1;
-        if depth > MAX_EXPR_DEPTH {
-            return self.too_deep(span);
-        }
-        let s = lhs.span.to(rhs.span);
-        let kind = ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs));
-        Some((Expr { kind, span: s }, depth))
-    }
-
-    /// `base.field.field`.
-    fn postfix(&mut self, p: P<'_>, span: Span) -> Option<(Expr, u32)> {
-        let mut parts = p.into_inner();
-        let base = parts.next();
-        let base = self.need(base, span)?;
-        let (mut e, mut depth) = self.expr_depth(base)?;
-        for c in parts {
-            if c.as_rule() != Rule::field_name {
-                continue;
-            }
-            depth += 1;
-            if depth > MAX_EXPR_DEPTH {
-                return self.too_deep(span);
-            }
-            let field = self.ident(&c);
-            let s = e.span.to(field.span);
             e = Expr {
-                kind: ExprKind::Field(Box::new(e), field),
+                kind: kind(e),
                 span: s,
             };
         }
         Some((e, depth))
     }
 
-    /// `[a, b]` and `f(a, b)`.
+    /// `-base.field.field`: the fields bind tighter than the minus.
+    fn unary(&mut self, p: P<'_>) -> Option<(Expr, u32)> {
+        let span = self.span(&p);
+        let mut negs = Vec::new();
+        let mut base = None;
+        let mut fields = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::op_neg => negs.push(self.span(&c)),
+                Rule::field_name => fields.push(self.ident(&c)),
+                Rule::primary => base = Some(c),
+                _ => {}
+            }
+        }
+        let base = self.need(base, span)?;
+        let (mut e, mut depth) = self.primary(base)?;
+        for field in fields {
+            depth += 1;
+            if depth > MAX_EXPR_DEPTH {
+                return self.too_deep(span);
+            }
+            let s = e.span.to(field.span);
+            e = Expr {
+                kind: ExprKind::Field(Box::new(e), field),
+                span: s,
+            };
+        }
+        self.wrap_prefixes(e, depth, negs, span, |e| ExprKind::Neg(Box::new(e)))
+    }
+
+    fn primary(&mut self, p: P<'_>) -> Option<(Expr, u32)> {
+        let outer = self.span(&p);
+        let inner = p.into_inner().next();
+        let inner = self.need(inner, outer)?;
+        let span = self.span(&inner);
+        match inner.as_rule() {
+            Rule::paren => {
+                let e = inner.into_inner().find(|c| c.as_rule() == Rule::expr);
+                let e = self.need(e, span)?;
+                let (mut e, depth) = self.expr_depth(e)?;
+                e.span = span;
+                Some((e, depth))
+            }
+            Rule::list_lit | Rule::name_or_call => self.list_or_call(inner, span),
+            _ => self.literal(inner, span).map(|e| (e, 1)),
+        }
+    }
+
+    /// `[a, b]`, `f(a, b)` and a bare name.
     fn list_or_call(&mut self, p: P<'_>, span: Span) -> Option<(Expr, u32)> {
-        let is_call = p.as_rule() == Rule::call;
+        let is_list = p.as_rule() == Rule::list_lit;
         let mut func = None;
-        let mut items = Vec::new();
+        let mut args = None;
         let mut depth = 0;
+        let mut items = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::name => func = Some(self.ident(&c)),
+                Rule::call_args => {
+                    let mut list = Vec::new();
+                    for a in c.into_inner() {
+                        if a.as_rule() == Rule::expr {
+                            let (e, d) = self.expr_depth(a)?;
+                            depth = depth.max(d);
+                            list.push(e);
+                        }
+                    }
+                    args = Some(list);
+                }
                 Rule::expr => {
                     let (e, d) = self.expr_depth(c)?;
                     depth = depth.max(d);
@@ -1728,18 +1776,20 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        let kind = if is_call {
-            let func = self.need(func, span)?;
-            ExprKind::Call { func, args: items }
-        } else {
+        let kind = if is_list {
             ExprKind::List(items)
+        } else {
+            let func = self.need(func, span)?;
+            match args {
+                Some(args) => ExprKind::Call { func, args },
+                None => ExprKind::Name(func.name),
+            }
         };
         Some((Expr { kind, span }, depth + 1))
     }
 
     fn literal(&mut self, p: P<'_>, span: Span) -> Option<Expr> {
         let kind = match p.as_rule() {
-            Rule::name => ExprKind::Name(p.as_str().to_owned()),
             Rule::kw_true => ExprKind::Bool(true),
             Rule::kw_false => ExprKind::Bool(false),
             Rule::string => ExprKind::Str(self.string(&p).value),
@@ -1769,36 +1819,31 @@ impl Builder<'_> {
         };
         Some(Expr { kind, span })
     }
+}
 
-    /// `a op b op c` as `((a op b) op c)`.
-    fn left_fold(&mut self, p: P<'_>, span: Span) -> Option<(Expr, u32)> {
-        let mut parts = p.into_inner();
-        let first = parts.next();
-        let first = self.need(first, span)?;
-        let (mut acc, mut depth) = self.expr_depth(first)?;
-        while let Some(op) = parts.next() {
-            let bin = match (op.as_rule(), op.as_str()) {
-                (Rule::op_or, _) => BinOp::Or,
-                (Rule::op_and, _) => BinOp::And,
-                (Rule::op_add, "+") => BinOp::Add,
-                (Rule::op_add, _) => BinOp::Sub,
-                _ => return self.bug(span),
-            };
-            let rhs = parts.next();
-            let rhs = self.need(rhs, span)?;
-            let (rhs, rd) = self.expr_depth(rhs)?;
-            depth = depth.max(rd) + 1;
-            if depth > MAX_EXPR_DEPTH {
-                return self.too_deep(span);
-            }
-            let s = acc.span.to(rhs.span);
-            acc = Expr {
-                kind: ExprKind::Binary(bin, Box::new(acc), Box::new(rhs)),
-                span: s,
-            };
-        }
-        Some((acc, depth))
-    }
+/// Precedence levels, lowest first (`not` and quantifiers sit at `NOT`).
+const OR: u8 = 1;
+const AND: u8 = 2;
+const NOT: u8 = 3;
+const CMP: u8 = 4;
+const ADD: u8 = 5;
+
+/// The level and operator of an `infix` pair.
+fn infix_op(p: &P<'_>) -> Option<(u8, BinOp)> {
+    let op = p.clone().into_inner().next()?;
+    Some(match op.as_rule() {
+        Rule::op_not_in => (CMP, BinOp::NotIn),
+        Rule::op_subset_of => (CMP, BinOp::SubsetOf),
+        _ => match op.as_str() {
+            "or" => (OR, BinOp::Or),
+            "and" => (AND, BinOp::And),
+            "+" => (ADD, BinOp::Add),
+            "-" => (ADD, BinOp::Sub),
+            "in" => (CMP, BinOp::In),
+            "intersects" => (CMP, BinOp::Intersects),
+            text => (CMP, BinOp::Cmp(cmp_op(text)?)),
+        },
+    })
 }
 
 fn cmp_op(text: &str) -> Option<CmpOp> {
@@ -1847,4 +1892,10 @@ pub(super) fn duration_seconds(text: &str) -> Option<i64> {
         n = 0;
     }
     Some(total)
+}
+
+/// Whether the grammar alone accepts `text` (for timing the builder apart from pest).
+#[cfg(test)]
+pub(super) fn grammar_accepts(text: &str) -> bool {
+    GateParser::parse(Rule::file, text).is_ok()
 }
