@@ -202,7 +202,7 @@ fn item_starts(text: &str) -> Vec<usize> {
                 starts.push(word_start);
             }
         }
-        match memchr_newline(bytes, i) {
+        match next_newline(bytes, i) {
             Some(nl) => line = nl + 1,
             None => break,
         }
@@ -210,7 +210,7 @@ fn item_starts(text: &str) -> Vec<usize> {
     starts
 }
 
-fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
+fn next_newline(bytes: &[u8], from: usize) -> Option<usize> {
     bytes
         .get(from..)?
         .iter()
@@ -218,22 +218,60 @@ fn memchr_newline(bytes: &[u8], from: usize) -> Option<usize> {
         .map(|p| p + from)
 }
 
+/// Words after which no quantifier of the same bracket level is still open: every
+/// expression starts after `when`, and the others start statements or items.
+const STATEMENT_WORDS: [&str; 20] = [
+    "when",
+    "deny",
+    "allow",
+    "require",
+    "exempt",
+    "message",
+    "trigger",
+    "otherwise",
+    "tiers",
+    "default",
+    "capacity",
+    "groups",
+    "extend",
+    "tier",
+    "calendar",
+    "region",
+    "rule",
+    "waivable",
+    "strategy",
+    "rollback",
+];
+
+/// One open bracket (or `list<`) and the quantifiers opened inside it since its last
+/// statement word.
+struct Level {
+    opener: u8,
+    quants: usize,
+}
+
 /// The offset where brackets, quantifiers and `list<` types nest deeper than [`MAX_NESTING`],
-/// if they do. Conservative: quantifiers count until the next `when` or closing bracket.
+/// if they do. Conservative: a quantifier counts until the next statement word or the end of
+/// its bracket.
 fn nesting_overflow(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    // One counter of open quantifiers per open bracket (plus the outermost level).
-    let mut levels: Vec<usize> = vec![0];
+    let mut levels = vec![Level {
+        opener: 0,
+        quants: 0,
+    }];
     let mut quants = 0usize;
-    let mut lists = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        let at = i;
         match b {
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if bytes.get(i) == Some(&b'"') {
+                    i += 1;
                 }
             }
             b'#' => {
@@ -241,51 +279,68 @@ fn nesting_overflow(text: &str) -> Option<usize> {
                     i += 1;
                 }
             }
-            b'(' | b'[' | b'{' => levels.push(0),
-            b')' | b']' | b'}' if levels.len() > 1 => {
-                quants = quants.saturating_sub(levels.pop().unwrap_or(0));
+            b'(' | b'[' | b'{' => levels.push(Level {
+                opener: b,
+                quants: 0,
+            }),
+            b')' | b']' | b'}' => {
+                // An unclosed `list<` (or `list < 3`) ends with its enclosing bracket.
+                while levels.len() > 1 && levels.last().is_some_and(|l| l.opener == b'<') {
+                    quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
+                }
+                if levels.len() > 1 {
+                    quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
+                }
             }
-            b'>' if lists > 0 => lists -= 1,
-            _ if b.is_ascii_alphabetic() || b == b'_' => {
-                let start = i;
+            b'>' if levels.last().is_some_and(|l| l.opener == b'<') => {
+                quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
+            }
+            b'.' => {
+                // A field name is never a keyword: skip it.
+                i += 1;
                 while i < bytes.len() && is_word_byte(bytes[i]) {
                     i += 1;
                 }
-                match text.get(start..i).unwrap_or("") {
-                    "any" | "all" | "count" => {
-                        quants += 1;
-                        if let Some(top) = levels.last_mut() {
-                            *top += 1;
-                        }
-                    }
-                    "when" => {
-                        if let Some(top) = levels.last_mut() {
-                            quants = quants.saturating_sub(*top);
-                            *top = 0;
-                        }
-                    }
-                    "list" => {
-                        let mut j = i;
-                        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-                            j += 1;
-                        }
-                        if bytes.get(j) == Some(&b'<') {
-                            lists += 1;
-                        }
-                    }
-                    _ => {}
-                }
-                if levels.len() - 1 + quants + lists > MAX_NESTING {
-                    return Some(start);
-                }
                 continue;
+            }
+            _ if b.is_ascii_alphabetic() || b == b'_' => {
+                while i < bytes.len() && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
+                let word = text.get(at..i).unwrap_or("");
+                if matches!(word, "any" | "all" | "count") {
+                    quants += 1;
+                    if let Some(top) = levels.last_mut() {
+                        top.quants += 1;
+                    }
+                } else if STATEMENT_WORDS.contains(&word) {
+                    while levels.len() > 1 && levels.last().is_some_and(|l| l.opener == b'<') {
+                        quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
+                    }
+                    if let Some(top) = levels.last_mut() {
+                        quants = quants.saturating_sub(top.quants);
+                        top.quants = 0;
+                    }
+                } else if word == "list" {
+                    let rest = bytes.get(i..).unwrap_or(&[]);
+                    let gap = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+                    if rest.get(gap) == Some(&b'<') {
+                        levels.push(Level {
+                            opener: b'<',
+                            quants: 0,
+                        });
+                        i += gap + 1;
+                    }
+                }
             }
             _ => {}
         }
-        if levels.len() - 1 + quants + lists > MAX_NESTING {
-            return Some(i.min(bytes.len().saturating_sub(1)));
+        if levels.len() - 1 + quants > MAX_NESTING {
+            return Some(at);
         }
-        i += 1;
+        if i == at {
+            i += 1;
+        }
     }
     None
 }

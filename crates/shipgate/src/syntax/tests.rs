@@ -168,6 +168,16 @@ fn spec_example_parses_without_diagnostics() {
 }
 
 #[test]
+fn indented_inline_policy_parses() {
+    // The shape of the crate-level doc example: indented items, a one-line rule.
+    let file = parse_ok(
+        "\n    tiers low, high\n    tier high when change.size > 100\n    \
+         rule two_eyes { deny when change.requester == change.implementer }\n",
+    );
+    assert_eq!(file.items.len(), 3);
+}
+
+#[test]
 fn spec_example_details() {
     let file = parse_ok(SPEC_EXAMPLE);
     let emea = file
@@ -1062,11 +1072,29 @@ fn deep_nesting_is_an_error_not_a_crash() {
     );
     assert!(only_error(&lists).contains("nests too deeply"));
 
+    // Brackets in strings and comments do not count.
+    let quoted = format!("notify \"{}\" # {}\n", "(".repeat(100), "[".repeat(100));
+    assert_eq!(parse_ok(&quoted).items.len(), 1);
+
     // A deep item does not hide the others.
     let mixed = format!("{deep}\ntiers a\nrule r {{ deny when a }}\n");
     let (file, diags) = parse(FileId(0), &mixed);
     assert_eq!(diags.len(), 1);
     assert_eq!(file.items.len(), 2);
+}
+
+#[test]
+fn many_statements_are_not_nesting() {
+    // `count` in approvals and `list < n` comparisons open nothing that stays open.
+    let approvals = "  require approval \"g\" count 2\n".repeat(100);
+    assert_eq!(
+        rule(&format!("rule r {{\n{approvals}}}")).effects.len(),
+        100
+    );
+    let lists = "tier t when list < 3 and any s in xs: s\n".repeat(100);
+    assert_eq!(parse_ok(&lists).items.len(), 100);
+    let counts = "  deny when change.count > 1 and count s in xs: s\n".repeat(100);
+    assert_eq!(rule(&format!("rule r {{\n{counts}}}")).effects.len(), 100);
 }
 
 #[test]
