@@ -1,0 +1,106 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops loudly on bad setup
+
+//! Issue 2: compile and evaluate on the example policy set `policies/` (policy
+//! `policies/payments`, catalog `policies/catalog.yaml`, the changes of `policies/changes/`,
+//! at `2026-12-01T09:00:00Z`), and the race policy on its own.
+//!
+//! `cargo bench -p shipgate-benches --bench engine`
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use shipgate::{Catalog, Change, Engine, Format};
+use shipgate_benches::{Race, now, repo_root, shipgate_from_json};
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn example_changes() -> Vec<(String, String, Change)> {
+    let dir = repo_root().join("policies/changes");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().to_string();
+            let text = read(&p);
+            let change = Change::from_text(&text, Format::from_path(&p.to_string_lossy())).unwrap();
+            (name, text, change)
+        })
+        .collect()
+}
+
+fn payments(c: &mut Criterion) {
+    let policy = repo_root().join("policies/payments");
+    let catalog_text = read(&repo_root().join("policies/catalog.yaml"));
+    let engine = Engine::from_path(&policy).unwrap();
+    let catalog = Catalog::from_text(&catalog_text, Format::Yaml).unwrap();
+    let changes = example_changes();
+    let now = now();
+
+    let mut g = c.benchmark_group("payments");
+    g.bench_function("compile", |b| {
+        b.iter(|| Engine::from_path(black_box(&policy)).unwrap())
+    });
+    g.bench_function("load_catalog", |b| {
+        b.iter(|| Catalog::from_text(black_box(&catalog_text), Format::Yaml).unwrap())
+    });
+    for (name, _, change) in &changes {
+        g.bench_function(format!("evaluate/{name}"), |b| {
+            b.iter(|| {
+                engine
+                    .evaluate(black_box(change), &catalog, now, false)
+                    .unwrap()
+            })
+        });
+    }
+    if let Some((name, text, change)) = changes.first() {
+        g.bench_function(format!("evaluate_explain/{name}"), |b| {
+            b.iter(|| {
+                engine
+                    .evaluate(black_box(change), &catalog, now, true)
+                    .unwrap()
+            })
+        });
+        g.bench_function(format!("from_json/{name}"), |b| {
+            b.iter(|| shipgate_from_json(&engine, &catalog, black_box(text)).unwrap())
+        });
+        let decision = engine.evaluate(change, &catalog, now, false).unwrap();
+        g.bench_function(format!("decision_to_json/{name}"), |b| {
+            b.iter(|| black_box(&decision).to_json())
+        });
+    }
+    g.finish();
+}
+
+fn race_policy(c: &mut Criterion) {
+    let race = Race::new(1_000).unwrap();
+    let allowed = race.find(|v| v.is_empty()).unwrap();
+    let denied = race.find(|v| v.len() >= 3).unwrap();
+    let now = now();
+    let mut g = c.benchmark_group("release_gate");
+    for (name, i) in [("allowed", allowed), ("denied", denied)] {
+        g.bench_function(format!("evaluate/{name}"), |b| {
+            b.iter(|| {
+                race.engine
+                    .evaluate(black_box(&race.changes[i]), &race.catalog, now, false)
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+}
+
+criterion_group! { name = benches; config = config(); targets = payments, race_policy }
+criterion_main!(benches);

@@ -1,0 +1,135 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops loudly on bad setup
+
+//! How cost grows: compile and evaluate against policy sets of growing size (up to 1,000+
+//! rules across 50 files), a catalog of up to 100,000 services and 300,000 edges (load with
+//! its cycle check, waves, blast radius of one service), and `next_window` over calendars of
+//! up to 1,000 blackouts and rrules across two years.
+//!
+//! `cargo bench -p shipgate-benches --bench scale`
+//!
+//! Under `cargo test` (criterion's test mode) the sizes are small so CI stays fast.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use shipgate::{Catalog, Change, Engine, Format, parse_instant};
+use shipgate_benches::scale::{calendar_policy, catalog_text, policy_sources, scale_change};
+use shipgate_benches::{now, race_catalog};
+
+/// Criterion's test mode (`cargo test --benches`): run each routine once on small inputs.
+fn quick() -> bool {
+    std::env::args().any(|a| a == "--test")
+}
+
+fn sizes(full: &[usize], small: &[usize]) -> Vec<usize> {
+    if quick() {
+        small.to_vec()
+    } else {
+        full.to_vec()
+    }
+}
+
+fn policies(c: &mut Criterion) {
+    let catalog = Catalog::from_json(&race_catalog(200, 3)).unwrap();
+    let change = Change::from_json(&scale_change(3)).unwrap();
+    let now = now();
+    let mut g = c.benchmark_group("scale/rules");
+    g.sample_size(20);
+    for rules in sizes(&[10, 100, 1_000, 5_000], &[10, 100]) {
+        // 20 rules per file: 1,000 rules are 50 files.
+        let files = (rules / 20).max(1);
+        let sources = policy_sources(rules, files);
+        g.bench_with_input(BenchmarkId::new("compile", rules), &sources, |b, s| {
+            b.iter(|| Engine::from_sources(black_box(s.clone()), None).unwrap())
+        });
+        let engine = Engine::from_sources(sources, None).unwrap();
+        g.bench_with_input(BenchmarkId::new("evaluate", rules), &engine, |b, e| {
+            b.iter(|| {
+                e.evaluate(black_box(&change), &catalog, now, false)
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+fn catalogs(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scale/catalog");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(500));
+    for n in sizes(&[1_000, 10_000, 100_000], &[1_000]) {
+        // Three dependencies per service: 100,000 services have 300,000 edges.
+        let text = catalog_text(n, 3, 42);
+        g.bench_with_input(BenchmarkId::new("load", n), &text, |b, t| {
+            b.iter(|| Catalog::from_text(black_box(t), Format::Json).unwrap())
+        });
+        g.bench_with_input(BenchmarkId::new("load_and_waves", n), &text, |b, t| {
+            b.iter(|| {
+                let catalog = Catalog::from_text(black_box(t), Format::Json).unwrap();
+                let waves = catalog.catalog_waves();
+                (catalog, waves)
+            })
+        });
+        let catalog = Catalog::from_text(&text, Format::Json).unwrap();
+        g.bench_with_input(BenchmarkId::new("waves", n), &catalog, |b, cat| {
+            b.iter(|| black_box(cat).catalog_waves())
+        });
+        // Blast radius of one service: the root most of the graph depends on (worst case),
+        // and a recent one (typical).
+        let root = catalog.index_of("svc-0").unwrap();
+        let leafish = catalog
+            .index_of(&format!("svc-{}", n - n / 100 - 1))
+            .unwrap();
+        for (name, s) in [
+            ("blast_radius_root", root),
+            ("blast_radius_recent", leafish),
+        ] {
+            g.bench_with_input(BenchmarkId::new(name, n), &catalog, |b, cat| {
+                b.iter(|| black_box(cat).dependents(&[s]).len())
+            });
+        }
+        // The waves of a change touching ten services spread over the catalog.
+        let touched: Vec<u32> = (0..10)
+            .map(|k| catalog.index_of(&format!("svc-{}", k * (n / 10))).unwrap())
+            .collect();
+        g.bench_with_input(BenchmarkId::new("change_waves", n), &catalog, |b, cat| {
+            b.iter(|| black_box(cat).waves(&touched))
+        });
+    }
+    g.finish();
+}
+
+fn calendars(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scale/calendar");
+    g.sample_size(20);
+    let afters: Vec<_> = [
+        "2027-01-04T07:00:00Z",
+        "2027-06-15T16:55:00Z",
+        "2027-12-24T12:00:00Z",
+        "2028-03-01T03:00:00Z",
+        "2028-10-20T17:30:00Z",
+    ]
+    .iter()
+    .map(|t| parse_instant(t).unwrap())
+    .collect();
+    for n in sizes(&[10, 100, 1_000], &[10]) {
+        let text = calendar_policy(n);
+        g.bench_with_input(BenchmarkId::new("compile", n), &text, |b, t| {
+            b.iter(|| Engine::from_source(black_box(t), "calendar.gate").unwrap())
+        });
+        let engine = Engine::from_source(&text, "calendar.gate").unwrap();
+        // Requests spread over the two years, for a 2h change: one call per iteration.
+        g.bench_with_input(BenchmarkId::new("next_window", n), &engine, |b, e| {
+            let mut k = 0;
+            b.iter(|| {
+                k = (k + 1) % afters.len();
+                e.next_window("eu", afters[k], 7_200).unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, policies, catalogs, calendars);
+criterion_main!(benches);

@@ -1,0 +1,234 @@
+//! Generators for the scale benchmarks: large policy sets, catalogs and calendars.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::Rng;
+
+/// The settings file every generated policy set starts with.
+const SETTINGS: &str = "tiers low, medium, high, critical\ndefault allow\n\
+     groups cab, dba, platform-lead, team-lead, incident-commander\n\
+     tier critical when any s in change.services: s.tier == 0\n\
+     tier high when \"infrastructure\" in change.kind\n\
+     tier medium when change.size > 300\n";
+
+const GROUPS: [&str; 5] = [
+    "cab",
+    "dba",
+    "platform-lead",
+    "team-lead",
+    "incident-commander",
+];
+
+/// Rule `i` of a generated policy set: six shapes in turn, with numbers that vary per rule.
+pub fn rule_text(i: usize) -> String {
+    let group = GROUPS.get(i % GROUPS.len()).copied().unwrap_or("cab");
+    match i % 6 {
+        0 => format!(
+            "rule r{i} {{\n  deny when change.size > {} and \"label-{}\" in change.labels\n  \
+             message \"change {{change.id}} is too large for label-{}\"\n}}\n",
+            1000 + i,
+            i % 50,
+            i % 50
+        ),
+        1 => format!(
+            "rule r{i} {{\n  when tier >= high and \"kind-{}\" in change.kind\n  \
+             require approval \"{group}\" count {}\n}}\n",
+            i % 40,
+            1 + i % 3
+        ),
+        2 => format!(
+            "rule r{i} {{\n  deny when any s in change.services: s.tier == {} and \
+             s.error_budget < {}% and change.size > {}\n}}\n",
+            i % 4,
+            i % 10,
+            i % 500
+        ),
+        3 => format!(
+            "rule r{i} {{\n  when change.emergency and change has incident and \
+             change.incident.severity <= {}\n  require check \"check-{}\"\n}}\n",
+            1 + i % 3,
+            i % 20
+        ),
+        4 => format!(
+            "rule r{i} {{\n  deny when len(change.services) > {} and not change.backward_compatible\n}}\n",
+            2 + i % 4
+        ),
+        _ => format!(
+            "rule r{i} {{\n  deny when starts_with(change.title, \"tmp-{i}\") or \
+             lower(change.requester) == \"bot-{i}\"\n}}\n"
+        ),
+    }
+}
+
+/// A policy set of `rules` rules spread over `files` files (plus a settings file), as named
+/// sources for `Engine::from_sources`.
+pub fn policy_sources(rules: usize, files: usize) -> Vec<(String, String)> {
+    let files = files.max(1);
+    let mut out = vec![("settings.gate".to_string(), SETTINGS.to_string())];
+    let mut texts = vec![String::new(); files];
+    for i in 0..rules {
+        if let Some(t) = texts.get_mut(i % files) {
+            t.push_str(&rule_text(i));
+        }
+    }
+    out.extend(
+        texts
+            .into_iter()
+            .enumerate()
+            .map(|(f, t)| (format!("rules-{f:03}.gate"), t)),
+    );
+    out
+}
+
+/// A change for the generated policy sets: it touches `services` services `svc-0..`.
+pub fn scale_change(services: usize) -> Value {
+    json!({
+        "id": "CHG-7",
+        "title": "rotate keys",
+        "kind": ["application", "kind-3"],
+        "services": (0..services).map(|i| format!("svc-{i}")).collect::<Vec<_>>(),
+        "requester": "ana",
+        "implementer": "bo",
+        "approvals": [
+            {"by": "cy", "group": "cab", "at": "2026-11-30T15:30:00Z"},
+            {"by": "dee", "group": "team-lead", "at": "2026-11-30T15:30:00Z"}
+        ],
+        "checks": ["check-1", "check-2"],
+        "emergency": true,
+        "incident": {"id": "INC-1", "severity": 2},
+        "start": "2026-12-01T10:00:00Z",
+        "duration": "1h",
+        "size": 420,
+        "labels": ["label-3", "label-17"],
+        "backward_compatible": false
+    })
+}
+
+/// A catalog of `n` services where service `i` depends on `edges_per` distinct earlier
+/// services (fewer for the first ones), as JSON text. Earlier services are picked with a bias
+/// towards the recent ones so the graph is deep as well as wide.
+pub fn catalog_text(n: usize, edges_per: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut out = String::with_capacity(n * 120);
+    out.push_str("{\"services\":[");
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        let mut deps: Vec<usize> = Vec::with_capacity(edges_per);
+        let mut tries = 0;
+        while deps.len() < edges_per.min(i) && tries < 4 * edges_per {
+            tries += 1;
+            // Half the edges reach anywhere earlier, half into the last thousand.
+            let d = if rng.chance(50) {
+                rng.below(i)
+            } else {
+                i - 1 - rng.below(i.min(1000))
+            };
+            if !deps.contains(&d) {
+                deps.push(d);
+            }
+        }
+        let _ = write!(
+            out,
+            "{{\"id\":\"svc-{i}\",\"team\":\"team-{}\",\"tier\":{},\"regions\":[\"eu-west\"],\"depends_on\":[",
+            i % 97,
+            rng.below(4)
+        );
+        for (k, d) in deps.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "\"svc-{d}\"");
+        }
+        out.push_str("]}");
+    }
+    out.push_str("]}");
+    out
+}
+
+/// A policy with one calendar of working-hours windows and `n` blackouts spread over two
+/// years (2027 and 2028), in five shapes: date ranges, date-time ranges, weekly, monthly and
+/// rrule; and a region `eu` that uses it.
+pub fn calendar_policy(n: usize) -> String {
+    let mut rng = Rng::new(0xca1e_da25);
+    let mut out = String::from(
+        "tiers standard\n\ncalendar ops timezone \"Europe/Berlin\" {\n  window mon-fri 08:00-18:00\n",
+    );
+    for i in 0..n {
+        let year = 2027 + rng.below(2);
+        let month = 1 + rng.below(12);
+        let day = 1 + rng.below(27);
+        let _ = match i % 5 {
+            0 => writeln!(
+                out,
+                "  blackout \"b{i}\" from {year}-{month:02}-{day:02} to {year}-{month:02}-{:02}",
+                day + 1
+            ),
+            1 => writeln!(
+                out,
+                "  blackout \"b{i}\" from {year}-{month:02}-{day:02}T{:02}:00 to {year}-{month:02}-{day:02}T{:02}:30",
+                8 + rng.below(4),
+                12 + rng.below(5)
+            ),
+            2 => writeln!(
+                out,
+                "  blackout \"b{i}\" rrule \"FREQ=WEEKLY;BYDAY={};UNTIL={year}{month:02}{day:02}T000000Z\" at {:02}:{:02} for {}m",
+                ["MO", "TU", "WE", "TH", "FR"][rng.below(5)],
+                8 + rng.below(9),
+                [0, 15, 30, 45][rng.below(4)],
+                15 + 15 * rng.below(4)
+            ),
+            3 => writeln!(
+                out,
+                "  blackout \"b{i}\" rrule \"FREQ=MONTHLY;BYMONTHDAY={};COUNT=24\" at {:02}:00 for {}h",
+                1 + rng.below(28),
+                8 + rng.below(9),
+                1 + rng.below(3)
+            ),
+            _ => writeln!(
+                out,
+                "  blackout \"b{i}\" rrule \"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day};COUNT=2\" at 00:00 for 1d"
+            ),
+        };
+    }
+    out.push_str("}\n\nregion eu uses ops\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shipgate::{Catalog, Change, Engine, Format, Verdict};
+
+    #[test]
+    fn generated_policy_sets_compile_and_decide() {
+        let engine = Engine::from_sources(policy_sources(120, 7), None).unwrap();
+        let catalog = Catalog::from_text(&catalog_text(50, 3, 1), Format::Json).unwrap();
+        let change = Change::from_json(&scale_change(5)).unwrap();
+        let d = engine
+            .evaluate(&change, &catalog, crate::now(), false)
+            .unwrap();
+        // len(services) > 2 and not backward compatible: the r4-shaped rules deny.
+        assert_eq!(d.verdict, Verdict::Deny);
+        assert!(d.reasons.iter().any(|r| r.rule == "r4"));
+    }
+
+    #[test]
+    fn generated_catalogs_have_the_asked_edges() {
+        let catalog = Catalog::from_text(&catalog_text(2_000, 3, 9), Format::Json).unwrap();
+        assert_eq!(catalog.len(), 2_000);
+        let edges: usize = catalog.services().iter().map(|s| s.depends_on.len()).sum();
+        assert_eq!(edges, 3 * 2_000 - 3 - 2 - 1);
+    }
+
+    #[test]
+    fn generated_calendars_compile_and_have_windows() {
+        let engine = Engine::from_source(&calendar_policy(200), "cal.gate").unwrap();
+        let after = shipgate::parse_instant("2027-03-01T00:00:00Z").unwrap();
+        let (start, end) = engine.next_window("eu", after, 3600).unwrap().unwrap();
+        assert!(start >= after && end - start >= chrono::Duration::hours(1));
+    }
+}
