@@ -1,6 +1,8 @@
 //! The `shipgate` binary, run as users run it: exit codes, output formats, inputs from files,
 //! YAML and standard input, and the README's main command.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
