@@ -166,12 +166,11 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             .rollback
             .iter()
             .map(|t| {
-                let rel = if t.relative_to.is_some() {
-                    " of baseline"
-                } else {
-                    ""
+                let threshold = match &t.relative_to {
+                    Some(base) => format!("{}% of {base}", t.threshold * 100.0),
+                    None => t.threshold.to_string(),
                 };
-                format!("{} {} {}{rel} for {}", t.metric, t.op, t.threshold, t.for_)
+                format!("{} {} {threshold} for {}", t.metric, t.op, t.for_)
             })
             .collect();
         let _ = writeln!(out, "Rollback: {}", triggers.join("; "));
