@@ -767,8 +767,8 @@ fn schedule(
                 ),
             };
             blocked.push(format!(
-                "{r}: blocked by {}; {when}",
-                check.blocked_by.join(", ")
+                "{r}: {}; {when}",
+                blocked_phrase(&check.blocked_by)
             ));
         }
         b.trace(
@@ -798,6 +798,22 @@ fn schedule(
         tzdb: tzdb_version().to_string(),
         regions,
     })
+}
+
+/// `blocked by year-end freeze and outside windows`: blackouts are what blocks; being outside
+/// the windows or the calendar range is a state, not a blocker, so it is not "blocked by".
+fn blocked_phrase(blocked_by: &[String]) -> String {
+    use crate::calendar::{OUTSIDE_RANGE, OUTSIDE_WINDOWS};
+    let (states, blackouts): (Vec<&str>, Vec<&str>) = blocked_by
+        .iter()
+        .map(String::as_str)
+        .partition(|b| *b == OUTSIDE_WINDOWS || *b == OUTSIDE_RANGE);
+    let mut parts = Vec::with_capacity(2);
+    if !blackouts.is_empty() {
+        parts.push(format!("blocked by {}", blackouts.join(", ")));
+    }
+    parts.extend(states.into_iter().map(str::to_string));
+    parts.join(" and ")
 }
 
 pub fn evaluate_many(
