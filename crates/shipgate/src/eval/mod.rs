@@ -260,7 +260,12 @@ pub fn evaluate(
     let _ = b.sources;
 
     // --- tier: the highest whose condition holds ------------------------------------
+    // A condition that cannot be evaluated fails closed only when its tier is above the one
+    // computed: one at or below it could not change the tier. Deciding this after the loop
+    // keeps the decision independent of declaration order and of `explain` (which evaluates
+    // the conditions the fast path skips).
     let mut tier = 0u8;
+    let mut tier_errors: Vec<(u8, &str, EvalError, String)> = Vec::new();
     for t in &ir.tier_rules {
         let name = ir
             .tiers
@@ -280,9 +285,12 @@ pub fn evaluate(
             }
             Err(e) => {
                 b.trace("tier", name, format!("error: {}", e.message), &at);
-                b.fail_closed(&format!("tier {name}"), "the tier condition", &e, &at);
+                tier_errors.push((t.tier, name, e, at));
             }
         }
+    }
+    for (_, name, e, at) in tier_errors.iter().filter(|(t, ..)| *t > tier) {
+        b.fail_closed(&format!("tier {name}"), "the tier condition", e, at);
     }
     ctx.tier = tier;
 
