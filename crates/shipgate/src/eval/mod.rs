@@ -23,7 +23,7 @@ pub struct Prepared<'a> {
     /// The touched services, as catalog indices.
     pub services: Vec<u32>,
     /// The change's regions: its own, else the union of its services' (sorted, unique).
-    pub regions: Vec<String>,
+    pub regions: Cow<'a, [String]>,
     pub start: i64,
     pub end: i64,
     /// `extend change` values, by field index (`None` when an optional is absent).
@@ -119,8 +119,8 @@ fn prepare<'a>(
     now: Instant,
 ) -> Result<Prepared<'a>, InputError> {
     let services = catalog.services_from_ids(&change.services, "change.services")?;
-    let regions: Vec<String> = match &change.regions {
-        Some(r) => r.clone(),
+    let regions: Cow<'a, [String]> = match &change.regions {
+        Some(r) => Cow::Borrowed(r),
         None => {
             let mut r: Vec<String> = services
                 .iter()
@@ -129,27 +129,28 @@ fn prepare<'a>(
                 .collect();
             r.sort();
             r.dedup();
-            r
+            Cow::Owned(r)
         }
     };
     let start = change.start.unwrap_or(now).timestamp();
     let end = start.saturating_add(change.duration);
     let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
     for f in &policy.ir.change_ext {
-        let path = format!("change.{}", f.name);
+        // Paths are formatted only on the error path: this runs on every evaluation.
+        let path = || format!("change.{}", f.name);
         match change.extra.get(&f.name) {
             None | Some(serde_json::Value::Null) => {
                 if matches!(f.ty, Ty::Opt(_)) {
                     change_ext.push(None);
                 } else {
                     return Err(InputError::new(
-                        path,
+                        path(),
                         format!("missing required field ({})", f.ty.describe()),
                     ));
                 }
             }
             Some(v) => change_ext.push(Some(
-                ext_value(v, &f.ty).map_err(|m| InputError::new(path, m))?,
+                ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?,
             )),
         }
     }
@@ -160,12 +161,12 @@ fn prepare<'a>(
             continue;
         };
         for f in &policy.ir.service_ext {
-            let path = format!("catalog.services[{idx}].{}", f.name);
+            let path = || format!("catalog.services[{idx}].{}", f.name);
             match s.extra.get(&f.name) {
                 None | Some(serde_json::Value::Null) => {
                     if !matches!(f.ty, Ty::Opt(_)) {
                         return Err(InputError::new(
-                            path,
+                            path(),
                             format!(
                                 "missing required field ({}) of service \"{}\" (change.services[{k}])",
                                 f.ty.describe(),
@@ -175,7 +176,7 @@ fn prepare<'a>(
                     }
                 }
                 Some(v) => {
-                    ext_value(v, &f.ty).map_err(|m| InputError::new(path, m))?;
+                    ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?;
                 }
             }
         }
@@ -718,7 +719,6 @@ fn schedule(
     b: &mut Builder<'_>,
 ) -> Result<Schedule, Error> {
     let cals = &policy.ir.calendars;
-    let declared = cals.region_names();
     let (start, end) = (
         chrono::DateTime::from_timestamp(prep.start, 0).unwrap_or_default(),
         chrono::DateTime::from_timestamp(prep.end, 0).unwrap_or_default(),
@@ -728,6 +728,7 @@ fn schedule(
     let mut blocked = Vec::new();
     for (i, r) in prep.regions.iter().enumerate() {
         let Some(id) = cals.region(r) else {
+            let declared = cals.region_names();
             if declared.is_empty() {
                 regions.push(RegionSchedule {
                     region: r.clone(),
