@@ -793,6 +793,16 @@ fn schedule(
             next_window,
         });
     }
+    // A policy with calendars cannot let a change through that names no region: no calendar
+    // could have been consulted, and the engine fails closed.
+    if prep.regions.is_empty() && !cals.region_names().is_empty() {
+        allowed = false;
+        blocked.push(
+            "the change touches no region (give `regions` on the change or on its services), \
+             so no calendar can allow it"
+                .to_string(),
+        );
+    }
     if !allowed {
         b.reasons.push(Reason {
             rule: "schedule".into(),
