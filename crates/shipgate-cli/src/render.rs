@@ -137,7 +137,22 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             };
             let mut line = format!("  {:<12} {state}", r.region);
             if !r.blocked_by.is_empty() {
-                let _ = write!(line, "  blocked by {}", r.blocked_by.join(", "));
+                let (outside, names): (Vec<&String>, Vec<&String>) =
+                    r.blocked_by.iter().partition(|b| *b == "outside windows");
+                let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+                match (names.is_empty(), outside.is_empty()) {
+                    (false, true) => {
+                        let _ = write!(line, "  blocked by {}", names.join(", "));
+                    }
+                    (false, false) => {
+                        let _ = write!(
+                            line,
+                            "  blocked by {} and outside windows",
+                            names.join(", ")
+                        );
+                    }
+                    _ => line.push_str("  outside windows"),
+                }
             }
             if !r.open {
                 match &r.next_window {
@@ -166,12 +181,11 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             .rollback
             .iter()
             .map(|t| {
-                let rel = if t.relative_to.is_some() {
-                    " of baseline"
-                } else {
-                    ""
+                let threshold = match &t.relative_to {
+                    Some(base) => format!("{}% of {base}", t.threshold * 100.0),
+                    None => t.threshold.to_string(),
                 };
-                format!("{} {} {}{rel} for {}", t.metric, t.op, t.threshold, t.for_)
+                format!("{} {} {threshold} for {}", t.metric, t.op, t.for_)
             })
             .collect();
         let _ = writeln!(out, "Rollback: {}", triggers.join("; "));

@@ -22,8 +22,6 @@
 //! assert_eq!(decision.verdict, shipgate::Verdict::Deny);
 //! ```
 
-#![allow(dead_code)] // scaffolding: removed once every module is wired in
-
 mod calendar;
 mod check;
 mod decision;
@@ -44,8 +42,9 @@ pub use decision::{
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity};
 pub use graph::Catalog;
 pub use input::{
-    Approval, Change, Format, Incident, Instant, Service, Waiver, format_duration, format_instant,
-    parse_document, parse_duration, parse_instant,
+    Approval, Change, Format, Incident, Instant, Service, Waiver, changes_from_json,
+    changes_from_text, format_duration, format_instant, parse_document, parse_duration,
+    parse_instant,
 };
 
 /// A compiled policy set. Cheap to clone and share between threads.
@@ -147,6 +146,16 @@ impl Engine {
     /// The same as [`Engine::calendar`] as an RFC 5545 iCalendar document.
     pub fn calendar_ics(&self, region: &str, from: Instant, to: Instant) -> Result<String, Error> {
         eval::calendar_ics(&self.inner, region, from, to)
+    }
+
+    /// How many changes may deploy at once (`capacity N`); `None` when unlimited.
+    pub fn capacity(&self) -> Option<u64> {
+        self.inner.ir.capacity
+    }
+
+    /// The tier names, ascending.
+    pub fn tiers(&self) -> &[String] {
+        &self.inner.ir.tiers
     }
 
     /// The names of the policy set's regions, in declaration order.

@@ -83,6 +83,8 @@ pub(crate) struct Blackout {
 
 #[derive(Debug)]
 pub(crate) struct Calendar {
+    /// The calendar's name, kept for debugging output.
+    #[allow(dead_code)]
     pub name: String,
     pub tz: Tz,
     /// Empty: the calendar has no window, so it is open wherever no blackout holds.
