@@ -1,6 +1,7 @@
 //! Evaluation of the compiled policy set against one change; assembles the Decision.
 
 mod expr;
+mod fmt;
 pub mod value;
 
 use std::borrow::Cow;
@@ -192,6 +193,9 @@ fn prepare<'a>(
 }
 
 fn instant(secs: i64) -> String {
+    if let Some(text) = fmt::utc_seconds(secs) {
+        return text;
+    }
     chrono::DateTime::from_timestamp(secs, 0)
         .map(format_instant)
         .unwrap_or_else(|| secs.to_string())
@@ -213,6 +217,13 @@ impl Builder<'_> {
                 outcome: outcome.into(),
                 at: at.to_string(),
             });
+        }
+    }
+
+    /// As `trace`, for an outcome that costs a `format!`: built only with `explain`.
+    fn trace_with(&mut self, kind: &str, name: &str, outcome: impl FnOnce() -> String, at: &str) {
+        if self.explain {
+            self.trace(kind, name, outcome(), at);
         }
     }
 
@@ -273,18 +284,21 @@ pub fn evaluate(
             .get(usize::from(t.tier))
             .map(String::as_str)
             .unwrap_or("");
-        let at = policy.sources.location(t.span);
         if t.tier <= tier && !explain {
             continue; // cannot raise the tier
         }
         match ctx.cond(&t.cond) {
             Ok(h) => {
-                b.trace("tier", name, outcome(h), &at);
+                if explain {
+                    let at = policy.sources.location(t.span);
+                    b.trace("tier", name, outcome(h), &at);
+                }
                 if h {
                     tier = tier.max(t.tier);
                 }
             }
             Err(e) => {
+                let at = policy.sources.location(t.span);
                 b.trace("tier", name, format!("error: {}", e.message), &at);
                 tier_errors.push((t.tier, name, e, at));
             }
@@ -471,13 +485,15 @@ pub fn evaluate(
                         .unwrap_or("");
                     let (counted, ignored) = count_approvals(change, gname, ctx.now);
                     let satisfied = counted.len() >= *count as usize;
-                    b.trace(
+                    b.trace_with(
                         "effect",
                         &r.name,
-                        format!(
-                            "requires {count} approval(s) from {gname}: {}",
-                            if satisfied { "satisfied" } else { "missing" }
-                        ),
+                        || {
+                            format!(
+                                "requires {count} approval(s) from {gname}: {}",
+                                if satisfied { "satisfied" } else { "missing" }
+                            )
+                        },
                         &e.at,
                     );
                     requirements.push(Requirement {
@@ -496,13 +512,15 @@ pub fn evaluate(
                         continue;
                     }
                     let done = change.checks.iter().any(|c| c == name);
-                    b.trace(
+                    b.trace_with(
                         "effect",
                         &r.name,
-                        format!(
-                            "requires check {name}: {}",
-                            if done { "done" } else { "missing" }
-                        ),
+                        || {
+                            format!(
+                                "requires check {name}: {}",
+                                if done { "done" } else { "missing" }
+                            )
+                        },
                         &e.at,
                     );
                     requirements.push(Requirement {
@@ -608,7 +626,9 @@ pub fn evaluate(
                 }
             }
         }
-        b.trace("notify", &n.audiences.join(", "), outcome(applies), &n.at);
+        if explain {
+            b.trace("notify", &n.audiences.join(", "), outcome(applies), &n.at);
+        }
     }
 
     let order = catalog
@@ -763,8 +783,8 @@ fn schedule(
         };
         let check = cals.check(id, start, end, lift);
         let next_window = check.next_window.map(|(s, e)| Stretch {
-            start: format_instant(s),
-            end: format_instant(e),
+            start: instant(s.timestamp()),
+            end: instant(e.timestamp()),
         });
         if !check.open {
             allowed = false;
