@@ -14,12 +14,14 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use shipgate::{Catalog, Change, Engine, Format, parse_instant};
-use shipgate_benches::scale::{calendar_policy, catalog_text, policy_sources, scale_change};
+use shipgate_benches::scale::{
+    calendar_policy, catalog_text, dense_calendar_policy, policy_sources, scale_change,
+};
 use shipgate_benches::{now, race_catalog};
 
-/// Criterion's test mode (`cargo test --benches`): run each routine once on small inputs.
+/// Criterion's test mode (`cargo test --benches`: run without `--bench`): run each routine once on small inputs.
 fn quick() -> bool {
-    std::env::args().any(|a| a == "--test")
+    !std::env::args().any(|a| a == "--bench")
 }
 
 fn sizes(full: &[usize], small: &[usize]) -> Vec<usize> {
@@ -119,14 +121,17 @@ fn calendars(c: &mut Criterion) {
             b.iter(|| Engine::from_source(black_box(t), "calendar.gate").unwrap())
         });
         let engine = Engine::from_source(&text, "calendar.gate").unwrap();
+        let dense = Engine::from_source(&dense_calendar_policy(n), "dense.gate").unwrap();
         // Requests spread over the two years, for a 2h change: one call per iteration.
-        g.bench_with_input(BenchmarkId::new("next_window", n), &engine, |b, e| {
-            let mut k = 0;
-            b.iter(|| {
-                k = (k + 1) % afters.len();
-                e.next_window("eu", afters[k], 7_200).unwrap()
-            })
-        });
+        for (name, e) in [("next_window", &engine), ("next_window_dense", &dense)] {
+            g.bench_with_input(BenchmarkId::new(name, n), e, |b, e| {
+                let mut k = 0;
+                b.iter(|| {
+                    k = (k + 1) % afters.len();
+                    e.next_window("eu", afters[k], 7_200).unwrap()
+                })
+            });
+        }
     }
     g.finish();
 }

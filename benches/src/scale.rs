@@ -149,14 +149,62 @@ pub fn catalog_text(n: usize, edges_per: usize, seed: u64) -> String {
     out
 }
 
-/// A policy with one calendar of working-hours windows and `n` blackouts spread over two
-/// years (2027 and 2028), in five shapes: date ranges, date-time ranges, weekly, monthly and
-/// rrule; and a region `eu` that uses it.
+/// A policy with one calendar of working-hours windows (mon-fri 08:00-18:00) and `n`
+/// blackouts over two years (2027 and 2028), and a region `eu` that uses it.
+///
+/// The mix is that of a busy organisation: per ten blackouts, one whole day, five one-off
+/// slots of 30-90 minutes, two yearly dates, one yearly slot by ISO week and one monthly slot.
 pub fn calendar_policy(n: usize) -> String {
     let mut rng = Rng::new(0xca1e_da25);
-    let mut out = String::from(
+    let mut out = calendar_head();
+    const DAYS: [&str; 5] = ["MO", "TU", "WE", "TH", "FR"];
+    for i in 0..n {
+        let year = 2027 + rng.below(2);
+        let month = 1 + rng.below(12);
+        let day = 1 + rng.below(28);
+        let hour = 8 + rng.below(9);
+        let _ = match i % 10 {
+            0 => writeln!(
+                out,
+                "  blackout \"b{i}\" from {year}-{month:02}-{day:02} to {year}-{month:02}-{day:02}"
+            ),
+            1..=5 => writeln!(
+                out,
+                "  blackout \"b{i}\" from {year}-{month:02}-{day:02}T{hour:02}:00 to {year}-{month:02}-{day:02}T{hour:02}:{}",
+                [30, 45, 59][rng.below(3)]
+            ),
+            6 | 7 => writeln!(
+                out,
+                "  blackout \"b{i}\" rrule \"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}\" at {hour:02}:00 for 1h"
+            ),
+            8 => writeln!(
+                out,
+                "  blackout \"b{i}\" rrule \"FREQ=YEARLY;BYWEEKNO={};BYDAY={}\" at {hour:02}:30 for 30m",
+                1 + rng.below(52),
+                DAYS.get(rng.below(5)).copied().unwrap_or("MO")
+            ),
+            _ => writeln!(
+                out,
+                "  blackout \"b{i}\" rrule \"FREQ=MONTHLY;BYMONTHDAY={day}\" at {hour:02}:00 for 30m"
+            ),
+        };
+    }
+    out.push_str("}\n\nregion eu uses ops\n");
+    out
+}
+
+fn calendar_head() -> String {
+    String::from(
         "tiers standard\n\ncalendar ops timezone \"Europe/Berlin\" {\n  window mon-fri 08:00-18:00\n",
-    );
+    )
+}
+
+/// A stress case: `n` blackouts of which a fifth are weekly slots that repeat until a date in
+/// 2027-2028, so that for months no working day has a free two-hour stretch and
+/// `next_window` must walk far.
+pub fn dense_calendar_policy(n: usize) -> String {
+    let mut rng = Rng::new(0xca1e_da25);
+    let mut out = calendar_head();
     for i in 0..n {
         let year = 2027 + rng.below(2);
         let month = 1 + rng.below(12);
@@ -176,21 +224,24 @@ pub fn calendar_policy(n: usize) -> String {
             2 => writeln!(
                 out,
                 "  blackout \"b{i}\" rrule \"FREQ=WEEKLY;BYDAY={};UNTIL={year}{month:02}{day:02}T000000Z\" at {:02}:{:02} for {}m",
-                ["MO", "TU", "WE", "TH", "FR"][rng.below(5)],
+                ["MO", "TU", "WE", "TH", "FR"]
+                    .get(rng.below(5))
+                    .copied()
+                    .unwrap_or("MO"),
                 8 + rng.below(9),
-                [0, 15, 30, 45][rng.below(4)],
+                [0, 15, 30, 45].get(rng.below(4)).copied().unwrap_or(0),
                 15 + 15 * rng.below(4)
             ),
             3 => writeln!(
                 out,
-                "  blackout \"b{i}\" rrule \"FREQ=MONTHLY;BYMONTHDAY={};COUNT=24\" at {:02}:00 for {}h",
+                "  blackout \"b{i}\" rrule \"FREQ=MONTHLY;BYMONTHDAY={}\" at {:02}:00 for {}h",
                 1 + rng.below(28),
                 8 + rng.below(9),
                 1 + rng.below(3)
             ),
             _ => writeln!(
                 out,
-                "  blackout \"b{i}\" rrule \"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day};COUNT=2\" at 00:00 for 1d"
+                "  blackout \"b{i}\" rrule \"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}\" at 00:00 for 1d"
             ),
         };
     }
@@ -226,9 +277,23 @@ mod tests {
 
     #[test]
     fn generated_calendars_compile_and_have_windows() {
-        let engine = Engine::from_source(&calendar_policy(200), "cal.gate").unwrap();
-        let after = shipgate::parse_instant("2027-03-01T00:00:00Z").unwrap();
-        let (start, end) = engine.next_window("eu", after, 3600).unwrap().unwrap();
-        assert!(start >= after && end - start >= chrono::Duration::hours(1));
+        for text in [calendar_policy(200), dense_calendar_policy(200)] {
+            let engine = Engine::from_source(&text, "cal.gate").unwrap();
+            let after = shipgate::parse_instant("2027-03-01T00:00:00Z").unwrap();
+            let (start, end) = engine.next_window("eu", after, 3600).unwrap().unwrap();
+            assert!(start >= after && end - start >= chrono::Duration::hours(1));
+        }
+    }
+
+    #[test]
+    fn generated_blackouts_fall_in_the_two_years() {
+        // Every blackout of the realistic mix blocks something in 2027-2028.
+        let engine = Engine::from_source(&calendar_policy(50), "cal.gate").unwrap();
+        let from = shipgate::parse_instant("2027-01-01T00:00:00Z").unwrap();
+        let to = shipgate::parse_instant("2028-12-31T00:00:00Z").unwrap();
+        let report = engine.calendar("eu", from, to).unwrap();
+        let names: std::collections::BTreeSet<_> =
+            report.blackouts.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names.len(), 50);
     }
 }
