@@ -844,6 +844,74 @@ pub fn evaluate_many(
     })
 }
 
+fn region_id(policy: &Compiled, region: &str) -> Result<crate::calendar::RegionId, Error> {
+    let cals = &policy.ir.calendars;
+    cals.region(region).ok_or_else(|| {
+        let declared = cals.region_names();
+        let mut msg = format!(
+            "unknown region {region:?}: the policy declares {}",
+            declared.join(", ")
+        );
+        if let Some(h) = crate::error::did_you_mean(region, declared.iter().map(String::as_str)) {
+            msg.push_str(&format!(" ({h})"));
+        }
+        InputError::new("region", msg).into()
+    })
+}
+
+fn check_range(from: Instant, to: Instant) -> Result<(), Error> {
+    if to <= from {
+        return Err(InputError::new("to", "must be after `from`").into());
+    }
+    if (to - from).num_days() > 3 * 366 {
+        return Err(InputError::new("to", "a calendar range may span at most three years").into());
+    }
+    Ok(())
+}
+
+pub fn calendar_report(
+    policy: &Compiled,
+    region: &str,
+    from: Instant,
+    to: Instant,
+) -> Result<CalendarReport, Error> {
+    let id = region_id(policy, region)?;
+    check_range(from, to)?;
+    let view = policy.ir.calendars.view(id, from, to);
+    Ok(CalendarReport {
+        region: region.to_string(),
+        timezone_db: tzdb_version().to_string(),
+        open: view
+            .open
+            .into_iter()
+            .map(|(s, e)| Stretch {
+                start: format_instant(s),
+                end: format_instant(e),
+            })
+            .collect(),
+        blackouts: view
+            .blackouts
+            .into_iter()
+            .map(|(name, s, e)| BlackoutOccurrence {
+                name,
+                start: format_instant(s),
+                end: format_instant(e),
+            })
+            .collect(),
+    })
+}
+
+pub fn calendar_ics(
+    policy: &Compiled,
+    region: &str,
+    from: Instant,
+    to: Instant,
+) -> Result<String, Error> {
+    let id = region_id(policy, region)?;
+    check_range(from, to)?;
+    Ok(policy.ir.calendars.to_ics(id, from, to))
+}
+
 pub fn next_window(
     policy: &Compiled,
     region: &str,
@@ -851,17 +919,7 @@ pub fn next_window(
     duration_secs: i64,
 ) -> Result<Option<(Instant, Instant)>, Error> {
     let cals = &policy.ir.calendars;
-    let Some(id) = cals.region(region) else {
-        let declared = cals.region_names();
-        return Err(InputError::new(
-            "region",
-            format!(
-                "unknown region {region:?}: the policy declares {}",
-                declared.join(", ")
-            ),
-        )
-        .into());
-    };
+    let id = region_id(policy, region)?;
     if duration_secs < 0 {
         return Err(InputError::new("duration", "must not be negative").into());
     }
