@@ -11,8 +11,8 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use napi::bindgen_prelude::{
-    Array, FromNapiValue, Function, JsObjectValue, KeyCollectionMode, KeyConversion, KeyFilter, Object,
-    ObjectRef, Unknown,
+    Array, FromNapiValue, Function, JsObjectValue, KeyCollectionMode, KeyConversion, KeyFilter,
+    Object, ObjectRef, Unknown,
 };
 use napi::{Env, JsDate, JsValue, ValueType};
 use serde::Serialize;
@@ -193,7 +193,8 @@ impl Walker<'_> {
                     match object.get::<Unknown<'_>>("toJSON")? {
                         // As JSON.stringify does: an object that says how to serialise itself.
                         Some(to_json) if to_json.get_type()? == ValueType::Function => {
-                            let to_json = Function::<'_, String, Unknown<'_>>::from_unknown(to_json)?;
+                            let to_json =
+                                Function::<'_, String, Unknown<'_>>::from_unknown(to_json)?;
                             let replaced = to_json.apply(object, self.key())?;
                             self.value(replaced)
                         }

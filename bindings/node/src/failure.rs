@@ -176,7 +176,8 @@ fn saturate(n: usize) -> u32 {
 }
 
 fn build<'env>(env: &'env Env, f: &ErrorFields) -> napi::Result<Object<'env>> {
-    let mut error = env.create_error(napi::Error::new(Status::GenericFailure, f.message.clone()))?;
+    let mut error =
+        env.create_error(napi::Error::new(Status::GenericFailure, f.message.clone()))?;
     error.set_named_property("code", f.code)?;
     if let Some(p) = &f.path {
         error.set_named_property("path", p.as_str())?;
@@ -223,7 +224,10 @@ mod tests {
         let inner = input("change.start", "expected a date-time, got 3");
         let fields = Failure::AtIndex(7, Box::new(inner)).fields();
         assert_eq!(fields.path.as_deref(), Some("changes[7].start"));
-        assert_eq!(fields.message, "changes[7].start: expected a date-time, got 3");
+        assert_eq!(
+            fields.message,
+            "changes[7].start: expected a date-time, got 3"
+        );
         assert_eq!(fields.index, Some(7));
     }
 
@@ -246,6 +250,11 @@ mod tests {
         assert_eq!(fields.path.as_deref(), Some("policies/p.gate"));
         assert_eq!((fields.line, fields.column), (Some(1), Some(1)));
         assert!(fields.message.contains("cannot read the folder"));
-        assert!(fields.diagnostics.unwrap().contains("cannot read the folder"));
+        assert!(
+            fields
+                .diagnostics
+                .unwrap()
+                .contains("cannot read the folder")
+        );
     }
 }

@@ -10,9 +10,7 @@ mod failure;
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{
-    AsyncTask, ClassInstance, FromNapiValue, Object, Unknown,
-};
+use napi::bindgen_prelude::{AsyncTask, ClassInstance, FromNapiValue, Object, Unknown};
 use napi::{Env, JsValue, ScopedTask, ValueType};
 use napi_derive::napi;
 
@@ -419,7 +417,10 @@ impl EvaluateMany {
         if changes.get_type()? != ValueType::Object || !changes.is_array()? {
             return Err(input(
                 "changes",
-                format!("expected an array of changes, got {}", convert::kind(changes)),
+                format!(
+                    "expected an array of changes, got {}",
+                    convert::kind(changes)
+                ),
             ));
         }
         let list = napi::bindgen_prelude::Array::from_unknown(changes)?;
@@ -445,9 +446,7 @@ impl EvaluateMany {
         let catalog = self.catalog.resolve()?;
         let mut changes = Vec::with_capacity(self.changes.len());
         for (i, c) in self.changes.iter().enumerate() {
-            let change = c
-                .resolve()
-                .map_err(|f| Failure::AtIndex(i, Box::new(f)))?;
+            let change = c.resolve().map_err(|f| Failure::AtIndex(i, Box::new(f)))?;
             changes.push(change.into_owned());
         }
         self.engine
@@ -525,12 +524,16 @@ fn now(value: Option<Unknown<'_>>) -> Outcome<shipgate::Instant> {
 /// Throws a panic from inside the binding, to test that it reaches JavaScript as an
 /// `INTERNAL_ERROR` instead of aborting the process. Debug builds only; not in `index.d.ts`.
 #[cfg(debug_assertions)]
+#[allow(clippy::panic, reason = "a test hook whose purpose is to panic")]
 #[napi(js_name = "__panicForTests")]
 pub fn panic_for_tests(env: &Env, is_async: bool) -> napi::Result<Option<AsyncTask<Panic>>> {
     if is_async {
         return Ok(Some(AsyncTask::new(Panic)));
     }
-    finish(env, guard(|| -> Outcome<()> { std::panic::panic_any("test panic") }))?;
+    finish(
+        env,
+        guard(|| -> Outcome<()> { std::panic::panic_any("test panic") }),
+    )?;
     Ok(None)
 }
 
@@ -538,12 +541,15 @@ pub fn panic_for_tests(env: &Env, is_async: bool) -> napi::Result<Option<AsyncTa
 pub struct Panic;
 
 #[cfg(debug_assertions)]
+#[allow(clippy::panic, reason = "a test hook whose purpose is to panic")]
 impl<'task> ScopedTask<'task> for Panic {
     type Output = Outcome<()>;
     type JsValue = ();
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(guard(|| -> Outcome<()> { std::panic::panic_any("test panic on a worker") }))
+        Ok(guard(|| -> Outcome<()> {
+            std::panic::panic_any("test panic on a worker")
+        }))
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<()> {
