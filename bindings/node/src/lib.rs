@@ -111,7 +111,7 @@ impl Engine {
 
     /// `evaluate` on the libuv thread pool: the arguments are read now, the decision is made
     /// off the main thread, and the promise settles on it.
-    #[napi(ts_return_type = "Promise<Decision>")]
+    #[napi]
     pub fn evaluate_async(
         &self,
         env: &Env,
@@ -147,7 +147,7 @@ impl Engine {
     }
 
     /// `evaluateMany` on the libuv thread pool (which then uses all cores).
-    #[napi(ts_return_type = "Promise<Decision[]>")]
+    #[napi]
     pub fn evaluate_many_async(
         &self,
         env: &Env,

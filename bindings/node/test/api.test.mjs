@@ -41,6 +41,24 @@ describe('loading', () => {
     assert.deepEqual(Object.keys(cjs).sort(), ['Catalog', 'Change', 'Engine'])
   })
 
+  test('loads in a worker thread too, with its own copy of the helpers', async () => {
+    const { Worker } = await import('node:worker_threads')
+    const code = `
+      const { parentPort } = require('node:worker_threads')
+      const { Engine, Catalog } = require('shipgate')
+      const engine = Engine.fromSource('tiers low, high')
+      const catalog = new Catalog(${JSON.stringify(catalogObject())})
+      const d = engine.evaluate(${JSON.stringify(changeObject())}, catalog, { now: new Date('${NOW}') })
+      parentPort.postMessage(d)
+    `
+    const worker = new Worker(code, { eval: true })
+    const [decision] = await Promise.all([
+      new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject)),
+      new Promise((resolve) => worker.once('exit', resolve)),
+    ])
+    assert.deepEqual(decision, Engine.fromSource('tiers low, high').evaluate(changeObject(), new Catalog(catalogObject()), { now: NOW }))
+  })
+
   test('Engine has no public constructor', () => {
     assert.throws(() => new Engine())
   })
