@@ -39,7 +39,7 @@ struct Walker<'a> {
 }
 
 /// Reads a JavaScript value as JSON; errors name the path under `root` (`change.start`).
-pub fn to_json(env: &Env, value: Unknown<'_>, root: &str) -> Result<Value, Failure> {
+pub fn read_input(env: &Env, value: Unknown<'_>, root: &str) -> Result<Value, Failure> {
     let encode: Function<'_, Unknown<'_>, Option<String>> =
         helpers(env)?.get_named_property("encode")?;
     if let Some(text) = encode.call(value)? {
@@ -413,12 +413,30 @@ pub fn option<'env>(
     }
 }
 
-/// A serialisable result (a decision, a list of them) as plain JavaScript objects with the
-/// same keys as the JSON the CLI prints. Serialising to JSON text and letting V8's `JSON.parse`
-/// build the objects is about twice as fast as creating them one N-API call at a time.
-pub fn to_js<'env, T: Serialize>(env: &'env Env, value: &T) -> Result<Unknown<'env>, Failure> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| Failure::Internal(format!("a decision did not serialise: {e}")))?;
+/// A decision (or a window) as its JSON text, the same text the CLI prints. Done where the
+/// decision is made, so the async calls serialise on the worker thread.
+pub fn to_text<T: Serialize>(value: &T) -> Result<String, Failure> {
+    serde_json::to_string(value)
+        .map_err(|e| Failure::Internal(format!("a result did not serialise: {e}")))
+}
+
+/// JSON text as plain JavaScript objects, with the same keys as the JSON the CLI prints.
+/// Letting V8's `JSON.parse` build the objects is about twice as fast as creating them one
+/// N-API call at a time.
+pub fn from_text<'env>(env: &'env Env, text: String) -> Result<Unknown<'env>, Failure> {
     let parse: Function<'_, String, Unknown<'env>> = helpers(env)?.get_named_property("parse")?;
     Ok(parse.call(text)?)
+}
+
+/// A list of JSON texts as an array of objects. Each is parsed on its own, so a batch never
+/// builds one string larger than V8 allows.
+pub fn from_texts<'env>(env: &'env Env, texts: Vec<String>) -> Result<Unknown<'env>, Failure> {
+    let parse: Function<'_, String, Unknown<'env>> = helpers(env)?.get_named_property("parse")?;
+    let len = u32::try_from(texts.len())
+        .map_err(|_| Failure::Internal("more results than a JavaScript array holds".into()))?;
+    let mut array = env.create_array(len)?;
+    for (i, text) in (0..len).zip(texts) {
+        array.set(i, parse.call(text)?)?;
+    }
+    Ok(array.to_unknown())
 }

@@ -14,7 +14,7 @@ use napi::bindgen_prelude::{AsyncTask, ClassInstance, FromNapiValue, Object, Unk
 use napi::{Env, JsValue, ScopedTask, ValueType};
 use napi_derive::napi;
 
-use convert::{flag, instant, option, options, to_js, to_json};
+use convert::{flag, from_text, from_texts, instant, option, options, read_input, to_text};
 use failure::{Failure, guard, input};
 
 type Outcome<T> = Result<T, Failure>;
@@ -103,8 +103,7 @@ impl Engine {
             env,
             guard(|| {
                 let call = Evaluate::read(env, self, change, catalog, options)?;
-                let decision = call.run()?;
-                to_js(env, &decision)
+                from_text(env, call.run()?)
             }),
         )
     }
@@ -140,8 +139,7 @@ impl Engine {
             env,
             guard(|| {
                 let call = EvaluateMany::read(env, self, changes, catalog, options)?;
-                let decisions = call.run()?;
-                to_js(env, &decisions)
+                from_texts(env, call.run()?)
             }),
         )
     }
@@ -183,7 +181,7 @@ impl Engine {
                     start: shipgate::format_instant(start),
                     end: shipgate::format_instant(end),
                 });
-                to_js(env, &window)
+                from_text(env, to_text(&window)?)
             }),
         )
     }
@@ -205,7 +203,7 @@ impl Catalog {
         finish(
             env,
             guard(|| {
-                let value = to_json(env, catalog, "catalog")?;
+                let value = read_input(env, catalog, "catalog")?;
                 Ok(Catalog {
                     inner: Arc::new(shipgate::Catalog::from_json(&value)?),
                 })
@@ -249,7 +247,7 @@ impl Change {
         finish(
             env,
             guard(|| {
-                let value = to_json(env, change, "change")?;
+                let value = read_input(env, change, "change")?;
                 Ok(Change {
                     inner: Arc::new(shipgate::Change::from_json(&value)?),
                 })
@@ -303,7 +301,7 @@ impl ChangeArg {
                 ),
             ));
         }
-        Ok(ChangeArg::Raw(to_json(env, value, root)?))
+        Ok(ChangeArg::Raw(read_input(env, value, root)?))
     }
 
     fn resolve(&self) -> Outcome<std::borrow::Cow<'_, shipgate::Change>> {
@@ -336,7 +334,7 @@ impl CatalogArg {
                 ),
             ));
         }
-        Ok(CatalogArg::Raw(to_json(env, value, "catalog")?))
+        Ok(CatalogArg::Raw(read_input(env, value, "catalog")?))
     }
 
     fn resolve(&self) -> Outcome<std::borrow::Cow<'_, shipgate::Catalog>> {
@@ -376,17 +374,19 @@ impl Evaluate {
         })
     }
 
-    fn run(&self) -> Outcome<shipgate::Decision> {
+    /// The decision as JSON text.
+    fn run(&self) -> Outcome<String> {
         let change = self.change.resolve()?;
         let catalog = self.catalog.resolve()?;
-        Ok(self
+        let decision = self
             .engine
-            .evaluate(&change, &catalog, self.now, self.explain)?)
+            .evaluate(&change, &catalog, self.now, self.explain)?;
+        to_text(&decision)
     }
 }
 
 impl<'task> ScopedTask<'task> for Evaluate {
-    type Output = Outcome<shipgate::Decision>;
+    type Output = Outcome<String>;
     type JsValue = Unknown<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
@@ -394,7 +394,7 @@ impl<'task> ScopedTask<'task> for Evaluate {
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
-        finish(env, output.and_then(|d| to_js(env, &d)))
+        finish(env, output.and_then(|text| from_text(env, text)))
     }
 }
 
@@ -442,7 +442,8 @@ impl EvaluateMany {
         })
     }
 
-    fn run(&self) -> Outcome<Vec<shipgate::Decision>> {
+    /// The decisions as JSON texts, in input order.
+    fn run(&self) -> Outcome<Vec<String>> {
         let catalog = self.catalog.resolve()?;
         let mut changes = Vec::with_capacity(self.changes.len());
         for (i, c) in self.changes.iter().enumerate() {
@@ -453,13 +454,16 @@ impl EvaluateMany {
             .evaluate_many(&changes, &catalog, self.now)
             .into_iter()
             .enumerate()
-            .map(|(i, d)| d.map_err(|e| Failure::AtIndex(i, Box::new(e.into()))))
+            .map(|(i, d)| match d {
+                Ok(d) => to_text(&d),
+                Err(e) => Err(Failure::AtIndex(i, Box::new(e.into()))),
+            })
             .collect()
     }
 }
 
 impl<'task> ScopedTask<'task> for EvaluateMany {
-    type Output = Outcome<Vec<shipgate::Decision>>;
+    type Output = Outcome<Vec<String>>;
     type JsValue = Unknown<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
@@ -467,7 +471,7 @@ impl<'task> ScopedTask<'task> for EvaluateMany {
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
-        finish(env, output.and_then(|d| to_js(env, &d)))
+        finish(env, output.and_then(|texts| from_texts(env, texts)))
     }
 }
 
