@@ -8,7 +8,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyDate, PyDateAccess, PyDateTime, PyDelta, PyDeltaAccess, PyDict, PyFloat, PyInt,
-    PyList, PyMapping, PyString, PyTimeAccess, PyTuple,
+    PyList, PyMapping, PyString, PyTimeAccess, PyTuple, PyTzInfo, PyTzInfoAccess,
 };
 use serde::Serialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -231,23 +231,29 @@ fn sequence_to_json<'py>(
 /// a change ships an hour into a freeze.
 pub fn instant_of(dt: &Bound<'_, PyDateTime>) -> Result<Instant, String> {
     let py = dt.py();
-    let offset = dt
-        .call_method0(intern!(py, "utcoffset"))
-        .map_err(|e| format!("the datetime's tzinfo failed: {e}"))?;
-    if offset.is_none() {
-        return Err(
-            "a naive datetime is ambiguous: give it a tzinfo (datetime.timezone.utc or a \
-             zoneinfo.ZoneInfo)"
-                .to_string(),
-        );
-    }
-    let offset = offset
-        .cast::<PyDelta>()
-        .map_err(|_| "the datetime's utcoffset() is not a timedelta".to_string())?;
-    let offset = TimeDelta::try_days(i64::from(offset.get_days()))
-        .zip(TimeDelta::try_seconds(i64::from(offset.get_seconds())))
-        .map(|(d, s)| d + s + TimeDelta::microseconds(i64::from(offset.get_microseconds())))
-        .ok_or_else(|| "the datetime's utcoffset() is out of range".to_string())?;
+    const NAIVE: &str = "a naive datetime is ambiguous: give it a tzinfo (datetime.timezone.utc \
+                         or a zoneinfo.ZoneInfo)";
+    let Some(tzinfo) = dt.get_tzinfo() else {
+        return Err(NAIVE.to_string());
+    };
+    // `timezone.utc` is the common case and needs no call into Python.
+    let offset = if PyTzInfo::utc(py).is_ok_and(|utc| tzinfo.is(&*utc)) {
+        TimeDelta::zero()
+    } else {
+        let offset = dt
+            .call_method0(intern!(py, "utcoffset"))
+            .map_err(|e| format!("the datetime's tzinfo failed: {e}"))?;
+        if offset.is_none() {
+            return Err(NAIVE.to_string());
+        }
+        let offset = offset
+            .cast::<PyDelta>()
+            .map_err(|_| "the datetime's utcoffset() is not a timedelta".to_string())?;
+        TimeDelta::try_days(i64::from(offset.get_days()))
+            .zip(TimeDelta::try_seconds(i64::from(offset.get_seconds())))
+            .map(|(d, s)| d + s + TimeDelta::microseconds(i64::from(offset.get_microseconds())))
+            .ok_or_else(|| "the datetime's utcoffset() is out of range".to_string())?
+    };
     let local = NaiveDate::from_ymd_opt(
         dt.get_year(),
         u32::from(dt.get_month()),

@@ -9,7 +9,7 @@ use shipgate::{InputError, Instant};
 
 use crate::convert::{instant_arg, seconds_arg, to_json};
 use crate::decision::{Decision, Stretch};
-use crate::errors::{IntoPyResult, guard, input_error};
+use crate::errors::{IntoPyResult, ShipgateError, guard, input_error, panic_message};
 
 /// `change.start` -> `changes[3].start`: the engine names paths under `change`; in a batch the
 /// root says which change.
@@ -43,6 +43,60 @@ fn catalog_arg<'a, 'py>(catalog: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'p
             "catalog must be a shipgate.Catalog: build it once with shipgate.Catalog(data) and \
              reuse it",
         )
+    })
+}
+
+/// A change in a batch: borrowed from a prepared `Change`, or read from a dict for this call.
+enum Held<'a> {
+    Prepared(&'a shipgate::Change),
+    Read(Box<shipgate::Change>),
+}
+
+impl Held<'_> {
+    fn change(&self) -> &shipgate::Change {
+        match self {
+            Held::Prepared(c) => c,
+            Held::Read(c) => c,
+        }
+    }
+}
+
+/// Batches smaller than this are decided on the calling thread: spawning costs more than the
+/// work (the same rule as the engine's `evaluate_many`).
+const PARALLEL_FROM: usize = 64;
+
+/// Decides every change on all cores, in input order. This is `Engine::evaluate_many` over
+/// borrowed changes: that API takes owned changes, and copying each prepared change out of its
+/// Python object cost more than deciding it. `Err` carries the message of a panic.
+fn decide_all(
+    engine: &shipgate::Engine,
+    changes: &[Held<'_>],
+    catalog: &shipgate::Catalog,
+    now: Instant,
+) -> Result<Vec<Result<shipgate::Decision, shipgate::Error>>, String> {
+    let decide = |part: &[Held<'_>]| -> Vec<_> {
+        part.iter()
+            .map(|c| engine.evaluate(c.change(), catalog, now, false))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 || changes.len() < PARALLEL_FROM {
+        return Ok(decide(changes));
+    }
+    let chunk = changes.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = changes
+            .chunks(chunk)
+            .map(|part| s.spawn(move || decide(part)))
+            .collect();
+        let mut out = Vec::with_capacity(changes.len());
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                Err(payload) => return Err(panic_message(payload.as_ref())),
+            }
+        }
+        Ok(out)
     })
 }
 
@@ -187,20 +241,32 @@ impl Engine {
         guard(|| {
             let catalog = &catalog_arg(catalog)?.get().inner;
             let now = now_arg(now).or_raise(py)?;
-            let items = changes.try_iter().map_err(|_| {
-                PyTypeError::new_err("changes must be an iterable of dicts or shipgate.Change")
-            })?;
-            let mut read = Vec::with_capacity(changes.len().unwrap_or(0));
-            for (i, item) in items.enumerate() {
-                let item = item?;
-                let change = match item.cast::<Change>() {
-                    Ok(prepared) => prepared.get().inner.clone(),
-                    Err(_) => change_from_py(&item, &format!("changes[{i}]")).or_raise(py)?,
-                };
-                read.push(change);
-            }
+            let items = changes
+                .try_iter()
+                .map_err(|_| {
+                    PyTypeError::new_err("changes must be an iterable of dicts or shipgate.Change")
+                })?
+                .collect::<PyResult<Vec<_>>>()?;
+            // Prepared changes are borrowed from their Python objects (which `items` keeps
+            // alive), dicts are read here: nothing is copied.
+            let held = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| match item.cast::<Change>() {
+                    Ok(prepared) => Ok(Held::Prepared(&prepared.get().inner)),
+                    Err(_) => change_from_py(item, &format!("changes[{i}]"))
+                        .map(|c| Held::Read(Box::new(c))),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .or_raise(py)?;
             let engine = &self.inner;
-            let results = py.detach(|| engine.evaluate_many(&read, catalog, now));
+            let results = py
+                .detach(|| decide_all(engine, &held, catalog, now))
+                .map_err(|what| {
+                    ShipgateError::new_err(format!(
+                        "internal error in shipgate (please report it): {what}"
+                    ))
+                })?;
             results
                 .into_iter()
                 .enumerate()

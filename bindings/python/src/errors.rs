@@ -132,15 +132,18 @@ impl<T> IntoPyResult<T> for Result<T, shipgate::InputError> {
 pub fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
-        Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Err(ShipgateError::new_err(format!(
-                "internal error in shipgate (please report it): {what}"
-            )))
-        }
+        Err(payload) => Err(ShipgateError::new_err(format!(
+            "internal error in shipgate (please report it): {}",
+            panic_message(payload.as_ref())
+        ))),
     }
+}
+
+/// The text a panic was raised with.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }

@@ -15,13 +15,14 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "check_change.py"
 mypy_api = pytest.importorskip("mypy.api")
 
 
-def run_mypy(path: Path) -> tuple[str, int]:
-    out, err, status = mypy_api.run(["--strict", "--no-incremental", "--no-error-summary", str(path)])
+def run_mypy(path: Path, cache: Path) -> tuple[str, int]:
+    args = ["--strict", "--no-error-summary", "--cache-dir", str(cache), str(path)]
+    out, err, status = mypy_api.run(args)
     return out + err, status
 
 
-def test_example_type_checks_strictly() -> None:
-    out, status = run_mypy(EXAMPLE)
+def test_example_type_checks_strictly(tmp_path: Path) -> None:
+    out, status = run_mypy(EXAMPLE, tmp_path / "cache")
     assert status == 0, out
 
 
@@ -44,7 +45,7 @@ def test_stubs_catch_misuse(tmp_path: Path) -> None:
             """
         )
     )
-    out, status = run_mypy(script)
+    out, status = run_mypy(script, tmp_path / "cache")
     assert status == 1
     assert "misuse.py:7: error: Incompatible types in assignment" in out
     assert "misuse.py:8: error: Argument 2 to \"evaluate\" of \"Engine\"" in out
