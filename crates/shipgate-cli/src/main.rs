@@ -9,6 +9,21 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use shipgate::{Catalog, Change, Engine, Error, Format, Instant};
 
+/// Writes to standard output; a closed pipe (`shipgate ... | head`) is not an error.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Exit code for bad input or a policy that does not compile.
 const EXIT_BAD_INPUT: u8 = 3;
 
@@ -26,6 +41,20 @@ struct Cli {
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutFormat {
     Text,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CalendarFormat {
+    Text,
+    Json,
+    Ics,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
     Json,
 }
 
@@ -55,6 +84,29 @@ enum Command {
     Validate {
         #[arg(long, num_args = 1.., required = true)]
         policy: Vec<PathBuf>,
+    },
+    /// Open windows and blackouts of one region over a range of time.
+    Calendar {
+        #[arg(long, num_args = 1.., required = true)]
+        policy: Vec<PathBuf>,
+        /// The region, as declared by `region NAME uses ...`.
+        #[arg(long)]
+        region: String,
+        /// Start of the range (RFC 3339 with offset).
+        #[arg(long)]
+        from: String,
+        /// End of the range (RFC 3339 with offset), at most three years after `--from`.
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: CalendarFormat,
+    },
+    /// The catalog's dependency graph and its deployment waves.
+    Graph {
+        #[arg(long)]
+        catalog: String,
+        #[arg(long, value_enum, default_value = "dot")]
+        format: GraphFormat,
     },
 }
 
@@ -88,8 +140,8 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             let now = parse_now(now.as_deref())?;
             let decision = engine.evaluate(&change, &catalog, now, explain)?;
             match format {
-                OutFormat::Json => println!("{}", decision.to_json()),
-                OutFormat::Text => print!("{}", render::decision(&decision, &change, color)),
+                OutFormat::Json => outln!("{}", decision.to_json()),
+                OutFormat::Text => out!("{}", render::decision(&decision, &change, color)),
             }
             Ok(u8::try_from(decision.verdict.exit_code()).unwrap_or(EXIT_BAD_INPUT))
         }
@@ -98,14 +150,54 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             let warnings = engine.render_warnings(std::io::stderr().is_terminal() && color);
             eprint!("{warnings}");
             let files = shipgate::policy_files(&policy)?;
-            println!(
+            outln!(
                 "ok: {} file(s) valid, {} warning(s)",
                 files.len(),
                 engine.warnings().len()
             );
             Ok(0)
         }
+        Command::Calendar {
+            policy,
+            region,
+            from,
+            to,
+            format,
+        } => {
+            let engine = Engine::from_paths(&policy)?;
+            let from = parse_time("--from", &from)?;
+            let to = parse_time("--to", &to)?;
+            match format {
+                CalendarFormat::Ics => out!("{}", engine.calendar_ics(&region, from, to)?),
+                CalendarFormat::Json => {
+                    outln!("{}", engine.calendar(&region, from, to)?.to_json())
+                }
+                CalendarFormat::Text => {
+                    out!(
+                        "{}",
+                        render::calendar(&engine.calendar(&region, from, to)?, color)
+                    )
+                }
+            }
+            Ok(0)
+        }
+        Command::Graph { catalog, format } => {
+            let catalog = read_catalog(&catalog)?;
+            match format {
+                GraphFormat::Dot => out!("{}", catalog.to_dot()),
+                GraphFormat::Mermaid => out!("{}", catalog.to_mermaid()),
+                GraphFormat::Json => outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&catalog.to_graph_json()).unwrap_or_default()
+                ),
+            }
+            Ok(0)
+        }
     }
+}
+
+fn parse_time(flag: &str, text: &str) -> Result<Instant, Error> {
+    shipgate::parse_instant(text).map_err(|m| Error::Input(shipgate::InputError::new(flag, m)))
 }
 
 /// Reads a file or standard input (`-`).
@@ -148,7 +240,6 @@ fn read_change(path: &str) -> Result<Change, Error> {
 fn parse_now(now: Option<&str>) -> Result<Instant, Error> {
     match now {
         None => Ok(chrono::Utc::now()),
-        Some(t) => shipgate::parse_instant(t)
-            .map_err(|m| Error::Input(shipgate::InputError::new("--now", m))),
+        Some(t) => parse_time("--now", t),
     }
 }

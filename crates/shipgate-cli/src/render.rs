@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use shipgate::{Change, Decision, Error, RequirementKind, Verdict};
+use shipgate::{CalendarReport, Change, Decision, Error, RequirementKind, Verdict};
 
 struct Paint {
     on: bool,
@@ -166,12 +166,11 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             .rollback
             .iter()
             .map(|t| {
-                let rel = if t.relative_to.is_some() {
-                    " of baseline"
-                } else {
-                    ""
+                let threshold = match &t.relative_to {
+                    Some(base) => format!("{}% of {base}", t.threshold * 100.0),
+                    None => t.threshold.to_string(),
                 };
-                format!("{} {} {}{rel} for {}", t.metric, t.op, t.threshold, t.for_)
+                format!("{} {} {threshold} for {}", t.metric, t.op, t.for_)
             })
             .collect();
         let _ = writeln!(out, "Rollback: {}", triggers.join("; "));
@@ -202,4 +201,30 @@ pub fn error(e: &Error, color: bool) -> String {
         }
         other => format!("error: {other}\n"),
     }
+}
+
+pub fn calendar(c: &CalendarReport, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} (tz database {})",
+        p.bold(&format!("Region {}", c.region)),
+        c.timezone_db
+    );
+    let _ = writeln!(out, "\n{}", p.bold("Open:"));
+    if c.open.is_empty() {
+        let _ = writeln!(out, "  (never open in this range)");
+    }
+    for s in &c.open {
+        let _ = writeln!(out, "  {} {} to {}", p.green("+"), s.start, s.end);
+    }
+    let _ = writeln!(out, "\n{}", p.bold("Blackouts:"));
+    if c.blackouts.is_empty() {
+        let _ = writeln!(out, "  (none in this range)");
+    }
+    for b in &c.blackouts {
+        let _ = writeln!(out, "  {} {} to {}  {}", p.red("-"), b.start, b.end, b.name);
+    }
+    out
 }

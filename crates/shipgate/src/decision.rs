@@ -177,3 +177,26 @@ impl Decision {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 }
+
+/// A blackout occurrence, `[start, end)`, RFC 3339 UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlackoutOccurrence {
+    pub name: String,
+    pub start: String,
+    pub end: String,
+}
+
+/// Open stretches and blackouts of one region over a range (`shipgate calendar`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CalendarReport {
+    pub region: String,
+    pub timezone_db: String,
+    pub open: Vec<Stretch>,
+    pub blackouts: Vec<BlackoutOccurrence>,
+}
+
+impl CalendarReport {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}

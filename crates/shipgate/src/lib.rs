@@ -22,8 +22,6 @@
 //! assert_eq!(decision.verdict, shipgate::Verdict::Deny);
 //! ```
 
-#![allow(dead_code)] // scaffolding: removed once every module is wired in
-
 mod calendar;
 mod check;
 mod decision;
@@ -37,14 +35,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use decision::{
-    Decision, Exemption, Ignored, Reason, RegionSchedule, Requirement, RequirementKind,
-    RollbackTrigger, Schedule, Stretch, TraceEntry, Verdict, WaiverOutcome,
+    BlackoutOccurrence, CalendarReport, Decision, Exemption, Ignored, Reason, RegionSchedule,
+    Requirement, RequirementKind, RollbackTrigger, Schedule, Stretch, TraceEntry, Verdict,
+    WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity};
 pub use graph::Catalog;
 pub use input::{
-    Approval, Change, Format, Incident, Instant, Service, Waiver, format_duration, format_instant,
-    parse_document, parse_duration, parse_instant,
+    Approval, Change, Format, Incident, Instant, Service, Waiver, changes_from_json,
+    changes_from_text, format_duration, format_instant, parse_document, parse_duration,
+    parse_instant,
 };
 
 /// A compiled policy set. Cheap to clone and share between threads.
@@ -131,6 +131,31 @@ impl Engine {
         duration_secs: i64,
     ) -> Result<Option<(Instant, Instant)>, Error> {
         eval::next_window(&self.inner, region, after, duration_secs)
+    }
+
+    /// Open stretches and blackout occurrences of `region` within `[from, to)`.
+    pub fn calendar(
+        &self,
+        region: &str,
+        from: Instant,
+        to: Instant,
+    ) -> Result<CalendarReport, Error> {
+        eval::calendar_report(&self.inner, region, from, to)
+    }
+
+    /// The same as [`Engine::calendar`] as an RFC 5545 iCalendar document.
+    pub fn calendar_ics(&self, region: &str, from: Instant, to: Instant) -> Result<String, Error> {
+        eval::calendar_ics(&self.inner, region, from, to)
+    }
+
+    /// How many changes may deploy at once (`capacity N`); `None` when unlimited.
+    pub fn capacity(&self) -> Option<u64> {
+        self.inner.ir.capacity
+    }
+
+    /// The tier names, ascending.
+    pub fn tiers(&self) -> &[String] {
+        &self.inner.ir.tiers
     }
 
     /// The names of the policy set's regions, in declaration order.

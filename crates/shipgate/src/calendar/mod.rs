@@ -1,83 +1,429 @@
-//! Windows, blackouts, recurrences and time zones. (Stub until the calendar module lands.)
+//! Windows, blackouts, recurrences and time zones.
+//!
+//! A [`CalendarSet`] is compiled once per policy set from the `calendar` and `region`
+//! declarations. It answers, per region: is `[start, end)` inside one open stretch
+//! ([`CalendarSet::check`]), where is the next stretch with room for a change
+//! ([`CalendarSet::next_window`]), and what is open or blacked out over a range
+//! ([`CalendarSet::view`], [`CalendarSet::to_ics`]). The semantics are in
+//! `docs/calendars.md`.
+//!
+//! Occurrences are expanded per UTC year on first use and cached (`OnceLock`), as sorted,
+//! merged intervals per calendar and per region, so a query is a binary search plus a walk
+//! over the few stretches it touches.
 
-use std::path::Path;
+mod compile;
+mod ics;
+mod index;
+mod intervals;
+mod rules;
+mod zone;
 
-use crate::error::Diagnostic;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
+mod model_tests;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
+mod tests;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
 use crate::input::Instant;
-use crate::syntax::ast::{CalendarDecl, RegionDecl};
+use index::{Calendar, DOMAIN_END, DOMAIN_START, Region, YEARS, year_of, year_start};
+use intervals::{Iv, clip, meets, normalize};
 
+/// How far `next_window` looks ahead of the requested start.
+pub const HORIZON_DAYS: i64 = 365;
+const HORIZON_SECS: i64 = HORIZON_DAYS * 86_400;
+
+/// What `blocked_by` says when the windows, not a blackout, keep a change out.
+pub const OUTSIDE_WINDOWS: &str = "outside windows";
+/// What `blocked_by` says for a change outside the years the calendars cover.
+pub const OUTSIDE_RANGE: &str = "outside the calendar range (1970 to 2199)";
+
+/// The compiled calendars and regions of a policy set. Cheap to query from many threads.
 #[derive(Debug, Default)]
 pub struct CalendarSet {
-    regions: Vec<String>,
+    calendars: Vec<Calendar>,
+    regions: Vec<Region>,
+    by_name: HashMap<String, usize>,
 }
 
+/// A region of a [`CalendarSet`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RegionId(pub u32);
 
+/// What an exemption lifts: `exempt blackout` sets `blackouts`, `exempt window` sets
+/// `windows`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Lift {
     pub blackouts: bool,
     pub windows: bool,
 }
 
+impl Lift {
+    pub const NONE: Lift = Lift {
+        blackouts: false,
+        windows: false,
+    };
+    pub const BLACKOUTS: Lift = Lift {
+        blackouts: true,
+        windows: false,
+    };
+    pub const WINDOWS: Lift = Lift {
+        blackouts: false,
+        windows: true,
+    };
+    pub const ALL: Lift = Lift {
+        blackouts: true,
+        windows: true,
+    };
+
+    fn index(self) -> usize {
+        usize::from(self.blackouts) | usize::from(self.windows) << 1
+    }
+}
+
+/// One region's answer for a change `[start, end)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegionCheck {
+    /// The change lies inside one open stretch of every calendar of the region.
     pub open: bool,
+    /// The blackouts the change meets (not the lifted ones), then [`OUTSIDE_WINDOWS`] when
+    /// the windows keep it out; empty when open.
     pub blocked_by: Vec<String>,
+    /// The first stretch at or after `start` with room for the whole change: its start and
+    /// the stretch's end. When `open`, that is `start` and the end of its stretch.
     pub next_window: Option<(Instant, Instant)>,
 }
 
+/// What a region looks like over a range (clipped to it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CalendarView {
+    /// Open stretches, in order.
+    pub open: Vec<(Instant, Instant)>,
+    /// Blackout occurrences `(name, start, end)`, ordered by start; a name's occurrences
+    /// are merged where they overlap or touch, also across the region's calendars.
+    pub blackouts: Vec<(String, Instant, Instant)>,
+}
+
+/// The IANA time zone database version compiled into chrono-tz (for example `2025b`).
+pub fn tzdb_version() -> &'static str {
+    chrono_tz::IANA_TZDB_VERSION
+}
+
+fn secs_floor(t: Instant) -> i64 {
+    t.timestamp()
+}
+
+fn secs_ceil(t: Instant) -> i64 {
+    t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0)
+}
+
+fn instant(secs: i64) -> Instant {
+    DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default()
+}
+
 impl CalendarSet {
-    pub fn compile(
-        _calendars: &[&CalendarDecl],
-        regions: &[&RegionDecl],
-        _root: Option<&Path>,
-    ) -> (CalendarSet, Vec<Diagnostic>) {
-        (
-            CalendarSet {
-                regions: regions.iter().map(|r| r.name.name.clone()).collect(),
-            },
-            Vec::new(),
-        )
-    }
-
     pub fn region(&self, name: &str) -> Option<RegionId> {
-        self.regions
-            .iter()
-            .position(|r| r == name)
-            .map(|i| RegionId(i as u32))
+        let i = self.by_name.get(name)?;
+        u32::try_from(*i).ok().map(RegionId)
     }
 
+    /// The region's name (empty for an id from another set).
+    pub fn region_name(&self, id: RegionId) -> &str {
+        self.get(id).map_or("", |r| r.name.as_str())
+    }
+
+    /// Region names in declaration order.
     pub fn region_names(&self) -> Vec<String> {
-        self.regions.clone()
+        self.regions.iter().map(|r| r.name.clone()).collect()
     }
 
-    pub fn check(
-        &self,
-        _region: RegionId,
-        _start: Instant,
-        _end: Instant,
-        _lift: Lift,
-    ) -> RegionCheck {
-        RegionCheck {
-            open: true,
-            blocked_by: Vec::new(),
-            next_window: None,
+    fn get(&self, id: RegionId) -> Option<&Region> {
+        self.regions.get(id.0 as usize)
+    }
+
+    /// The region's open stretches in indexed year `i`.
+    fn open_in<'a>(&'a self, r: &'a Region, lift: Lift, i: usize) -> &'a [Iv] {
+        r.open(&self.calendars, lift, i)
+    }
+
+    /// Does `[s, e)` (`e > s`) lie inside one open stretch of the region?
+    fn fits(&self, r: &Region, s: i64, e: i64, lift: Lift) -> bool {
+        if s < DOMAIN_START || e > DOMAIN_END {
+            return false;
+        }
+        let Some(mut year) = year_of(s) else {
+            return false;
+        };
+        let open = self.open_in(r, lift, year);
+        let Some(&(a, mut end)) = open.get(open.partition_point(|iv| iv.1 <= s)) else {
+            return false;
+        };
+        if a > s {
+            return false;
+        }
+        // A stretch running over New Year is split at the year's edge: follow it.
+        while end < e {
+            year += 1;
+            if end != year_start(year) || year >= YEARS {
+                return false;
+            }
+            match self.open_in(r, lift, year).first() {
+                Some(&(a, b)) if a == end => end = b,
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// The first open piece (within one indexed year) that ends after `t` and starts before
+    /// `limit`: `(year, piece)`.
+    fn first_piece_after(&self, r: &Region, lift: Lift, t: i64, limit: i64) -> Option<(usize, Iv)> {
+        let t = t.max(DOMAIN_START);
+        let mut year = year_of(t)?;
+        let open = self.open_in(r, lift, year);
+        let mut piece = open.get(open.partition_point(|iv| iv.1 <= t)).copied();
+        loop {
+            if let Some(p) = piece {
+                return (p.0 < limit).then_some((year, p));
+            }
+            year += 1;
+            if year >= YEARS || year_start(year) >= limit {
+                return None;
+            }
+            piece = self.open_in(r, lift, year).first().copied();
         }
     }
 
+    /// The end of the stretch whose piece in `year` ends at `end`, followed over year edges
+    /// but not past `cap`.
+    fn stretch_end(&self, r: &Region, lift: Lift, mut year: usize, mut end: i64, cap: i64) -> i64 {
+        while end < cap {
+            year += 1;
+            if year >= YEARS || end != year_start(year) {
+                break;
+            }
+            match self.open_in(r, lift, year).first() {
+                Some(&(a, b)) if a == end => end = b,
+                _ => break,
+            }
+        }
+        end.min(cap)
+    }
+
+    fn next_window_secs(
+        &self,
+        r: &Region,
+        after: i64,
+        duration: i64,
+        lift: Lift,
+    ) -> Option<(i64, i64)> {
+        let duration = duration.max(0);
+        let horizon = after.saturating_add(HORIZON_SECS);
+        let mut t = after;
+        loop {
+            let (year, (a, b)) = self.first_piece_after(r, lift, t, horizon)?;
+            let start = a.max(t);
+            // A stretch reaching past the horizon is reported as ending there (or where the
+            // change ends, if later): stretches can be decades long.
+            let cap = horizon.max(start.saturating_add(duration)).min(DOMAIN_END);
+            let end = self.stretch_end(r, lift, year, b, cap);
+            if start.saturating_add(duration) <= end {
+                return Some((start, end));
+            }
+            if end >= cap {
+                return None;
+            }
+            t = end;
+        }
+    }
+
+    /// Is `[start, end)` allowed in the region, what blocks it, and where does it fit next?
+    /// A zero-length change is checked at its start instant.
+    pub fn check(&self, region: RegionId, start: Instant, end: Instant, lift: Lift) -> RegionCheck {
+        let Some(r) = self.get(region) else {
+            return RegionCheck {
+                open: false,
+                blocked_by: Vec::new(),
+                next_window: None,
+            };
+        };
+        let s = secs_floor(start);
+        let e = secs_ceil(end).max(s + 1);
+        let open = self.fits(r, s, e, lift);
+        let mut blocked_by = Vec::new();
+        if !open {
+            if s < DOMAIN_START || e > DOMAIN_END {
+                blocked_by.push(OUTSIDE_RANGE.to_string());
+            }
+            if !lift.blackouts {
+                for name in self.blackouts_meeting(r, s, e) {
+                    if !blocked_by.contains(&name) {
+                        blocked_by.push(name);
+                    }
+                }
+            }
+            let windows_only = Lift {
+                blackouts: true,
+                windows: lift.windows,
+            };
+            if !lift.windows
+                && !self.fits(r, s, e, windows_only)
+                && !blocked_by.iter().any(|b| b == OUTSIDE_RANGE)
+            {
+                blocked_by.push(OUTSIDE_WINDOWS.to_string());
+            }
+        }
+        let next_window = self
+            .next_window_secs(r, s, e - s, lift)
+            .map(|(a, b)| (instant(a), instant(b)));
+        RegionCheck {
+            open,
+            blocked_by,
+            next_window,
+        }
+    }
+
+    /// Names of the blackouts with an occurrence meeting `[s, e)`, in the order of the
+    /// region's calendars and then of declaration (duplicates included).
+    fn blackouts_meeting(&self, r: &Region, s: i64, e: i64) -> Vec<String> {
+        let (Some(first), Some(last)) = (
+            year_of(s.max(DOMAIN_START)),
+            year_of((e - 1).min(DOMAIN_END - 1)),
+        ) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for cal in r.calendars.iter().filter_map(|&c| self.calendars.get(c)) {
+            for (bi, b) in cal.blackouts.iter().enumerate() {
+                let hit = (first..=last).any(|y| {
+                    cal.year(y)
+                        .and_then(|y| y.blackouts.get(bi))
+                        .is_some_and(|occ| meets(occ, s, e))
+                });
+                if hit {
+                    out.push(b.name.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The first stretch at or after `after` with room for `duration_secs`, as (start, end of
+    /// the stretch), when it starts within [`HORIZON_DAYS`] of `after`. A stretch that runs
+    /// past the horizon is reported as ending at the horizon (or at the change's end if
+    /// that is later).
     pub fn next_window(
         &self,
-        _region: RegionId,
+        region: RegionId,
         after: Instant,
         duration_secs: i64,
-        _lift: Lift,
+        lift: Lift,
     ) -> Option<(Instant, Instant)> {
-        Some((after, after + chrono::Duration::seconds(duration_secs)))
+        let r = self.get(region)?;
+        self.next_window_secs(r, secs_floor(after), duration_secs, lift)
+            .map(|(a, b)| (instant(a), instant(b)))
     }
-}
 
-pub const HORIZON_DAYS: i64 = 365;
+    /// Open stretches and blackout occurrences meeting `[from, to)`, clipped to it.
+    pub fn view(&self, region: RegionId, from: Instant, to: Instant) -> CalendarView {
+        let Some(r) = self.get(region) else {
+            return CalendarView::default();
+        };
+        let (lo, hi) = (
+            secs_floor(from).max(DOMAIN_START),
+            secs_ceil(to).min(DOMAIN_END),
+        );
+        let (Some(first), Some(last)) = (year_of(lo), year_of(hi - 1)) else {
+            return CalendarView::default();
+        };
+        if lo >= hi {
+            return CalendarView::default();
+        }
+        let mut open = Vec::new();
+        for y in first..=last {
+            open.extend(clip(self.open_in(r, Lift::NONE, y), lo, hi));
+        }
+        // Occurrences by name, in order of first appearance.
+        let mut names: Vec<(String, Vec<Iv>)> = Vec::new();
+        for cal in r.calendars.iter().filter_map(|&c| self.calendars.get(c)) {
+            for (bi, b) in cal.blackouts.iter().enumerate() {
+                let slot = match names.iter().position(|(n, _)| *n == b.name) {
+                    Some(i) => i,
+                    None => {
+                        names.push((b.name.clone(), Vec::new()));
+                        names.len() - 1
+                    }
+                };
+                for y in first..=last {
+                    if let (Some(occ), Some((_, acc))) = (
+                        cal.year(y).and_then(|y| y.blackouts.get(bi)),
+                        names.get_mut(slot),
+                    ) {
+                        acc.extend(clip(occ, lo, hi));
+                    }
+                }
+            }
+        }
+        let mut blackouts: Vec<(usize, Iv)> = Vec::new();
+        for (i, (_, ivs)) in names.iter().enumerate() {
+            blackouts.extend(normalize(ivs.clone()).into_iter().map(|iv| (i, iv)));
+        }
+        blackouts.sort_by_key(|&(i, (a, b))| (a, b, i));
+        CalendarView {
+            open: normalize(open)
+                .into_iter()
+                .map(|(a, b)| (instant(a), instant(b)))
+                .collect(),
+            blackouts: blackouts
+                .into_iter()
+                .filter_map(|(i, (a, b))| {
+                    names
+                        .get(i)
+                        .map(|(n, _)| (n.clone(), instant(a), instant(b)))
+                })
+                .collect(),
+        }
+    }
 
-pub fn tzdb_version() -> &'static str {
-    "unknown"
+    /// The view of `[from, to)` as an RFC 5545 calendar: one VEVENT per blackout occurrence
+    /// (SUMMARY = its name, CATEGORIES:BLACKOUT) and one per open stretch (SUMMARY "open
+    /// window", CATEGORIES:OPEN-WINDOW, TRANSP:TRANSPARENT), times in UTC. DTSTAMP is `from`,
+    /// so the same query gives the same bytes.
+    pub fn to_ics(&self, region: RegionId, from: Instant, to: Instant) -> String {
+        let view = self.view(region, from, to);
+        let mut ordinals: Vec<&str> = Vec::new();
+        let mut events = Vec::new();
+        for (name, start, end) in &view.blackouts {
+            let ordinal = match ordinals.iter().position(|n| n == name) {
+                Some(i) => i,
+                None => {
+                    ordinals.push(name);
+                    ordinals.len() - 1
+                }
+            };
+            events.push(ics::ExportEvent {
+                blackout: Some(name),
+                ordinal,
+                start: *start,
+                end: *end,
+            });
+        }
+        for (start, end) in &view.open {
+            events.push(ics::ExportEvent {
+                blackout: None,
+                ordinal: 0,
+                start: *start,
+                end: *end,
+            });
+        }
+        events.sort_by(|x, y| {
+            (x.start, x.end, x.blackout.is_none()).cmp(&(y.start, y.end, y.blackout.is_none()))
+        });
+        let dtstamp = instant(secs_floor(from));
+        ics::export(self.region_name(region), tzdb_version(), dtstamp, &events)
+    }
 }

@@ -164,13 +164,6 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         })
     }
 
-    /// Checks an expression of any type (message templates).
-    pub fn value(&mut self, e: &Expr) -> Checked {
-        self.has_tests.clear();
-        collect_has(e, self.sources, &mut self.has_tests);
-        self.expr(e)
-    }
-
     pub fn expr(&mut self, e: &Expr) -> Checked {
         match &e.kind {
             ExprKind::Bool(b) => Some((CExpr::Const(Const::Bool(*b)), Ty::Bool)),

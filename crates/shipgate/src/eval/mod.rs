@@ -23,7 +23,7 @@ pub struct Prepared<'a> {
     /// The touched services, as catalog indices.
     pub services: Vec<u32>,
     /// The change's regions: its own, else the union of its services' (sorted, unique).
-    pub regions: Vec<String>,
+    pub regions: Cow<'a, [String]>,
     pub start: i64,
     pub end: i64,
     /// `extend change` values, by field index (`None` when an optional is absent).
@@ -119,8 +119,8 @@ fn prepare<'a>(
     now: Instant,
 ) -> Result<Prepared<'a>, InputError> {
     let services = catalog.services_from_ids(&change.services, "change.services")?;
-    let regions: Vec<String> = match &change.regions {
-        Some(r) => r.clone(),
+    let regions: Cow<'a, [String]> = match &change.regions {
+        Some(r) => Cow::Borrowed(r),
         None => {
             let mut r: Vec<String> = services
                 .iter()
@@ -129,27 +129,28 @@ fn prepare<'a>(
                 .collect();
             r.sort();
             r.dedup();
-            r
+            Cow::Owned(r)
         }
     };
     let start = change.start.unwrap_or(now).timestamp();
     let end = start.saturating_add(change.duration);
     let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
     for f in &policy.ir.change_ext {
-        let path = format!("change.{}", f.name);
+        // Paths are formatted only on the error path: this runs on every evaluation.
+        let path = || format!("change.{}", f.name);
         match change.extra.get(&f.name) {
             None | Some(serde_json::Value::Null) => {
                 if matches!(f.ty, Ty::Opt(_)) {
                     change_ext.push(None);
                 } else {
                     return Err(InputError::new(
-                        path,
+                        path(),
                         format!("missing required field ({})", f.ty.describe()),
                     ));
                 }
             }
             Some(v) => change_ext.push(Some(
-                ext_value(v, &f.ty).map_err(|m| InputError::new(path, m))?,
+                ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?,
             )),
         }
     }
@@ -160,12 +161,12 @@ fn prepare<'a>(
             continue;
         };
         for f in &policy.ir.service_ext {
-            let path = format!("catalog.services[{idx}].{}", f.name);
+            let path = || format!("catalog.services[{idx}].{}", f.name);
             match s.extra.get(&f.name) {
                 None | Some(serde_json::Value::Null) => {
                     if !matches!(f.ty, Ty::Opt(_)) {
                         return Err(InputError::new(
-                            path,
+                            path(),
                             format!(
                                 "missing required field ({}) of service \"{}\" (change.services[{k}])",
                                 f.ty.describe(),
@@ -175,7 +176,7 @@ fn prepare<'a>(
                     }
                 }
                 Some(v) => {
-                    ext_value(v, &f.ty).map_err(|m| InputError::new(path, m))?;
+                    ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?;
                 }
             }
         }
@@ -710,7 +711,6 @@ fn schedule(
     b: &mut Builder<'_>,
 ) -> Result<Schedule, Error> {
     let cals = &policy.ir.calendars;
-    let declared = cals.region_names();
     let (start, end) = (
         chrono::DateTime::from_timestamp(prep.start, 0).unwrap_or_default(),
         chrono::DateTime::from_timestamp(prep.end, 0).unwrap_or_default(),
@@ -720,6 +720,7 @@ fn schedule(
     let mut blocked = Vec::new();
     for (i, r) in prep.regions.iter().enumerate() {
         let Some(id) = cals.region(r) else {
+            let declared = cals.region_names();
             if declared.is_empty() {
                 regions.push(RegionSchedule {
                     region: r.clone(),
@@ -844,6 +845,74 @@ pub fn evaluate_many(
     })
 }
 
+fn region_id(policy: &Compiled, region: &str) -> Result<crate::calendar::RegionId, Error> {
+    let cals = &policy.ir.calendars;
+    cals.region(region).ok_or_else(|| {
+        let declared = cals.region_names();
+        let mut msg = format!(
+            "unknown region {region:?}: the policy declares {}",
+            declared.join(", ")
+        );
+        if let Some(h) = crate::error::did_you_mean(region, declared.iter().map(String::as_str)) {
+            msg.push_str(&format!(" ({h})"));
+        }
+        InputError::new("region", msg).into()
+    })
+}
+
+fn check_range(from: Instant, to: Instant) -> Result<(), Error> {
+    if to <= from {
+        return Err(InputError::new("to", "must be after `from`").into());
+    }
+    if (to - from).num_days() > 3 * 366 {
+        return Err(InputError::new("to", "a calendar range may span at most three years").into());
+    }
+    Ok(())
+}
+
+pub fn calendar_report(
+    policy: &Compiled,
+    region: &str,
+    from: Instant,
+    to: Instant,
+) -> Result<CalendarReport, Error> {
+    let id = region_id(policy, region)?;
+    check_range(from, to)?;
+    let view = policy.ir.calendars.view(id, from, to);
+    Ok(CalendarReport {
+        region: region.to_string(),
+        timezone_db: tzdb_version().to_string(),
+        open: view
+            .open
+            .into_iter()
+            .map(|(s, e)| Stretch {
+                start: format_instant(s),
+                end: format_instant(e),
+            })
+            .collect(),
+        blackouts: view
+            .blackouts
+            .into_iter()
+            .map(|(name, s, e)| BlackoutOccurrence {
+                name,
+                start: format_instant(s),
+                end: format_instant(e),
+            })
+            .collect(),
+    })
+}
+
+pub fn calendar_ics(
+    policy: &Compiled,
+    region: &str,
+    from: Instant,
+    to: Instant,
+) -> Result<String, Error> {
+    let id = region_id(policy, region)?;
+    check_range(from, to)?;
+    Ok(policy.ir.calendars.to_ics(id, from, to))
+}
+
 pub fn next_window(
     policy: &Compiled,
     region: &str,
@@ -851,17 +920,7 @@ pub fn next_window(
     duration_secs: i64,
 ) -> Result<Option<(Instant, Instant)>, Error> {
     let cals = &policy.ir.calendars;
-    let Some(id) = cals.region(region) else {
-        let declared = cals.region_names();
-        return Err(InputError::new(
-            "region",
-            format!(
-                "unknown region {region:?}: the policy declares {}",
-                declared.join(", ")
-            ),
-        )
-        .into());
-    };
+    let id = region_id(policy, region)?;
     if duration_secs < 0 {
         return Err(InputError::new("duration", "must not be negative").into());
     }

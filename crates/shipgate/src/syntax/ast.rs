@@ -148,6 +148,7 @@ pub enum Weekday {
 }
 
 impl Weekday {
+    #[cfg(test)]
     pub const ALL: [Weekday; 7] = [
         Weekday::Mon,
         Weekday::Tue,

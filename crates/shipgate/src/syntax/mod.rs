@@ -1,7 +1,11 @@
 //! Text to AST: the pest grammar, the parser and source spans.
 
 pub mod ast;
+mod parser;
 pub mod span;
+
+#[cfg(test)]
+mod tests;
 
 use crate::error::Diagnostic;
 use span::FileId;
@@ -9,6 +13,5 @@ use span::FileId;
 /// Parses one file. Returns the items that parsed (recovering at the next top-level item after
 /// an error) and every diagnostic found.
 pub fn parse(file: FileId, text: &str) -> (ast::PolicyFile, Vec<Diagnostic>) {
-    let _ = (file, text);
-    (ast::PolicyFile { items: Vec::new() }, Vec::new())
+    parser::parse(file, text)
 }

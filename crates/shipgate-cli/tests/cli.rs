@@ -1,0 +1,305 @@
+//! The `shipgate` binary, run as users run it: exit codes, output formats, inputs from files,
+//! YAML and standard input, and the README's main command.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn shipgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn check(change: &str, now: &str, extra: &[&str]) -> Output {
+    let change = format!("policies/changes/{change}");
+    let mut args = vec![
+        "check",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--change",
+        &change,
+        "--now",
+        now,
+    ];
+    args.extend_from_slice(extra);
+    shipgate(&args)
+}
+
+#[test]
+fn readme_main_command_denies_the_ledger_migration() {
+    // The README's first command, verbatim.
+    let o = check(
+        "chg-1043-ledger-migration.json",
+        "2026-12-18T09:00:00Z",
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("DENY  CHG-1043"), "{out}");
+    assert!(out.contains("blocked by year-end freeze"), "{out}");
+    assert!(
+        out.contains("next window starts 2027-01-05T08:00:00Z"),
+        "{out}"
+    );
+    assert!(out.contains("ignored approval by bob (requester)"), "{out}");
+    assert!(
+        out.contains("p99_latency > 150% of baseline for 10m"),
+        "{out}"
+    );
+    assert!(!out.contains('\x1b'), "NO_COLOR is honoured");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(
+            "--change policies/changes/chg-1043-ledger-migration.json --now 2026-12-18T09:00:00Z"
+        ),
+        "the README still shows this command"
+    );
+}
+
+#[test]
+fn exit_codes_follow_the_verdict() {
+    let allow = check("chg-1042-checkout-copy.json", "2026-12-01T09:00:00Z", &[]);
+    assert_eq!(allow.status.code(), Some(0), "{}", stdout(&allow));
+    let pending = check("chg-1047-portal-export.json", "2026-12-01T09:00:00Z", &[]);
+    assert_eq!(pending.status.code(), Some(2), "{}", stdout(&pending));
+    assert!(stdout(&pending).contains("0 of 1 approval(s) from team-lead"));
+    let deny = check("chg-1046-partner-api.json", "2026-12-01T09:00:00Z", &[]);
+    assert_eq!(deny.status.code(), Some(1));
+}
+
+#[test]
+fn yaml_change_and_json_format() {
+    let o = check(
+        "chg-1044-fraud-rules.yaml",
+        "2026-12-01T09:00:00Z",
+        &["--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["verdict"], "deny");
+    assert_eq!(v["tier"], "medium");
+    assert_eq!(v["reasons"][0]["rule"], "error_budget_freeze");
+    assert_eq!(v["reasons"][0]["at"], "policies/payments/rules.gate:39:3");
+    let text = stdout(&o);
+    let positions: Vec<usize> = [
+        "verdict",
+        "tier",
+        "reasons",
+        "requirements",
+        "exemptions",
+        "waivers",
+        "schedule",
+        "strategy",
+        "rollback",
+        "notify",
+        "order",
+        "trace",
+    ]
+    .iter()
+    .map(|k| {
+        text.find(&format!("\n  \"{k}\":"))
+            .unwrap_or_else(|| panic!("no key {k}"))
+    })
+    .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "keys in contract order: {text}"
+    );
+}
+
+#[test]
+fn json_output_is_deterministic() {
+    let args = ["--format", "json", "--explain"];
+    let a = check(
+        "chg-1043-ledger-migration.json",
+        "2026-12-18T09:00:00Z",
+        &args,
+    );
+    let b = check(
+        "chg-1043-ledger-migration.json",
+        "2026-12-18T09:00:00Z",
+        &args,
+    );
+    assert_eq!(a.stdout, b.stdout);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&a)).unwrap();
+    assert!(
+        !v["trace"].as_array().unwrap().is_empty(),
+        "--explain fills the trace"
+    );
+}
+
+#[test]
+fn change_from_standard_input() {
+    let text = std::fs::read_to_string(root().join("policies/changes/chg-1042-checkout-copy.json"))
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .args([
+            "check",
+            "--policy",
+            "policies/payments",
+            "--catalog",
+            "policies/catalog.yaml",
+        ])
+        .args([
+            "--change",
+            "-",
+            "--now",
+            "2026-12-01T09:00:00Z",
+            "--format",
+            "json",
+        ])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"], "allow");
+}
+
+#[test]
+fn bad_input_exits_3_naming_the_json_path() {
+    let dir = tempdir();
+    let change = dir.join("bad.json");
+    std::fs::write(
+        &change,
+        r#"{"id": "X", "services": ["checkout-web"], "requester": "a", "implementer": "b",
+            "duration": "1h", "start": "2026-12-01T10:00", "ticket": "PAY-1"}"#,
+    )
+    .unwrap();
+    let o = shipgate(&[
+        "check",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--change",
+        change.to_str().unwrap(),
+        "--now",
+        "2026-12-01T09:00:00Z",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("change.start"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "no decision on bad input");
+}
+
+#[test]
+fn validate_reports_errors_with_caret_and_suggestion() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.join("p.gate"),
+        "rule r {\n  deny when change.requestor == \"x\"\n}\n",
+    )
+    .unwrap();
+    let o = shipgate(&["validate", "--policy", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = stderr(&o);
+    assert!(err.contains("unknown field `requestor` on change"), "{err}");
+    assert!(err.contains("p.gate:2:20"), "{err}");
+    assert!(err.contains("^^^^^^^^^"), "{err}");
+    assert!(err.contains("did you mean `requester`?"), "{err}");
+
+    let ok = shipgate(&["validate", "--policy", "policies/payments"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("ok: 4 file(s) valid"));
+}
+
+#[test]
+fn calendar_formats() {
+    let base = [
+        "calendar",
+        "--policy",
+        "policies/payments",
+        "--region",
+        "eu-west",
+        "--from",
+        "2026-12-14T00:00:00Z",
+        "--to",
+        "2026-12-21T00:00:00Z",
+    ];
+    let json = shipgate(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(json.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["region"], "eu-west");
+    assert_eq!(v["open"][0]["start"], "2026-12-14T08:00:00Z");
+    let blackouts = v["blackouts"].as_array().unwrap();
+    assert!(blackouts.iter().any(|b| b["name"] == "year-end freeze"));
+    let ics = shipgate(&[&base[..], &["--format", "ics"]].concat());
+    let text = stdout(&ics);
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(text.contains("SUMMARY:year-end freeze\r\n"));
+    let mut bad_args = base;
+    bad_args[4] = "eu-wst";
+    let bad = shipgate(&bad_args);
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(
+        stderr(&bad).contains("did you mean `eu-west`?"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn graph_formats() {
+    let dot = stdout(&shipgate(&[
+        "graph",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--format",
+        "dot",
+    ]));
+    assert!(dot.starts_with("digraph"));
+    assert!(dot.contains("\"payments-api\" -> \"ledger-db\""), "{dot}");
+    let json = shipgate(&[
+        "graph",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(
+        v["waves"][0],
+        serde_json::json!(["ledger-db", "notifications"])
+    );
+}
+
+fn tempdir() -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "shipgate-cli-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,248 @@
+//! The compiled index: per calendar and per region, the open stretches and blackout
+//! occurrences of each UTC year as sorted, merged intervals, expanded on first use.
+
+use std::sync::OnceLock;
+
+use chrono_tz::Tz;
+
+use super::Lift;
+use super::ics::{Frame, ImportedEvent};
+use super::intervals::{Iv, clip, intersect, normalize, subtract};
+use super::rules::{LocalRule, Recurrence, naive_at};
+use super::zone::{Segment, localize, segments};
+
+/// The first year of the index (UTC).
+pub(crate) const FIRST_YEAR: i64 = 1970;
+/// The number of indexed years: 1970 to 2199.
+pub(crate) const YEARS: usize = 230;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// UTC second at which indexed year `i` starts (`i == YEARS` gives the end of the index).
+pub(crate) const fn year_start(i: usize) -> i64 {
+    days_from_civil(FIRST_YEAR + i as i64, 1, 1) * 86_400
+}
+
+/// The first instant the index covers (1970-01-01T00:00:00Z).
+pub(crate) const DOMAIN_START: i64 = year_start(0);
+/// The first instant past the index (2200-01-01T00:00:00Z).
+pub(crate) const DOMAIN_END: i64 = year_start(YEARS);
+
+/// The indexed year holding UTC second `t`.
+pub(crate) fn year_of(t: i64) -> Option<usize> {
+    if !(DOMAIN_START..DOMAIN_END).contains(&t) {
+        return None;
+    }
+    let mut i = usize::try_from((t - DOMAIN_START) / 31_556_952)
+        .ok()?
+        .min(YEARS - 1);
+    while i > 0 && year_start(i) > t {
+        i -= 1;
+    }
+    while i + 1 < YEARS && year_start(i + 1) <= t {
+        i += 1;
+    }
+    Some(i)
+}
+
+/// Where a blackout's occurrences come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// Wall-clock times of the calendar's zone.
+    Local(LocalRule),
+    /// Occurrences that start at instants of a fixed zone (imported zoned or UTC events).
+    Zoned { tz: Tz, recurrence: Recurrence },
+}
+
+impl From<ImportedEvent> for Source {
+    fn from(e: ImportedEvent) -> Source {
+        match e.frame {
+            Frame::Local => Source::Local(LocalRule::Recur(e.recurrence)),
+            Frame::Zone(tz) => Source::Zoned {
+                tz,
+                recurrence: e.recurrence,
+            },
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Blackout {
+    pub name: String,
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Calendar {
+    /// The calendar's name, kept for debugging output.
+    #[allow(dead_code)]
+    pub name: String,
+    pub tz: Tz,
+    /// Empty: the calendar has no window, so it is open wherever no blackout holds.
+    pub windows: Vec<LocalRule>,
+    pub blackouts: Vec<Blackout>,
+    years: Box<[OnceLock<CalendarYear>]>,
+}
+
+/// One UTC year of a calendar.
+#[derive(Debug)]
+pub(crate) struct CalendarYear {
+    /// Occurrences of each blackout (by declaration index), merged.
+    pub blackouts: Vec<Vec<Iv>>,
+    /// Open stretches for each [`Lift`] (by [`Lift::index`]).
+    open: [Vec<Iv>; 4],
+}
+
+impl CalendarYear {
+    pub(crate) fn open(&self, lift: Lift) -> &[Iv] {
+        self.open.get(lift.index()).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Calendar {
+    pub(crate) fn new(
+        name: String,
+        tz: Tz,
+        windows: Vec<LocalRule>,
+        blackouts: Vec<Blackout>,
+    ) -> Calendar {
+        Calendar {
+            name,
+            tz,
+            windows,
+            blackouts,
+            years: (0..YEARS).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// Year `i` of the calendar, computed on first use.
+    pub(crate) fn year(&self, i: usize) -> Option<&CalendarYear> {
+        self.years
+            .get(i)
+            .map(|slot| slot.get_or_init(|| self.compute_year(i)))
+    }
+
+    fn compute_year(&self, i: usize) -> CalendarYear {
+        let (u0, u1) = (year_start(i), year_start(i + 1));
+        let segs = segments(self.tz, u0, u1);
+        let min_off = segs.iter().map(|s| s.offset).min().unwrap_or(0);
+        let max_off = segs.iter().map(|s| s.offset).max().unwrap_or(0);
+        // Wall-clock span that the year's instants show.
+        let (lo, hi) = (u0 + min_off, u1 + max_off);
+
+        let windows = (!self.windows.is_empty()).then(|| {
+            let mut local = Vec::new();
+            for w in &self.windows {
+                w.intervals(lo, hi, &mut local);
+            }
+            clip(&to_utc(&normalize(local), &segs), u0, u1)
+        });
+        let blackouts: Vec<Vec<Iv>> = self
+            .blackouts
+            .iter()
+            .map(|b| occurrences(b, &segs, lo, hi, u0, u1))
+            .collect();
+        let union = normalize(blackouts.concat());
+        let all = vec![(u0, u1)];
+        let open = [Lift::NONE, Lift::BLACKOUTS, Lift::WINDOWS, Lift::ALL].map(|lift| {
+            let base = match (&windows, lift.windows) {
+                (Some(w), false) => w.clone(),
+                _ => all.clone(),
+            };
+            if lift.blackouts {
+                base
+            } else {
+                subtract(&base, &union)
+            }
+        });
+        CalendarYear { blackouts, open }
+    }
+}
+
+/// A blackout's occurrences in UTC year `[u0, u1)`, whose instants show wall-clock `[lo, hi)`.
+fn occurrences(b: &Blackout, segs: &[Segment], lo: i64, hi: i64, u0: i64, u1: i64) -> Vec<Iv> {
+    let mut local = Vec::new();
+    let mut utc = Vec::new();
+    for source in &b.sources {
+        match source {
+            Source::Local(rule) => rule.intervals(lo, hi, &mut local),
+            Source::Zoned { tz, recurrence } => {
+                // Offsets stay within a day of UTC, so two days of margin find every start.
+                let margin = 2 * 86_400;
+                let (Some(from), Some(to)) = (
+                    naive_at(u0 - margin - recurrence.duration),
+                    naive_at(u1 + margin),
+                ) else {
+                    continue;
+                };
+                for o in recurrence.starts(from, to) {
+                    let s = localize(*tz, o);
+                    utc.push((s, s + recurrence.duration));
+                }
+            }
+        }
+    }
+    utc.extend(to_utc(&normalize(local), segs));
+    clip(&normalize(utc), u0, u1)
+}
+
+/// The instants whose wall-clock time falls in `local` (normalized): in each constant-offset
+/// segment, wall-clock `[a, b)` is UTC `[a - offset, b - offset)`. A wall-clock interval over
+/// a backward jump meets two segments and so counts both of the repeated instants; one over
+/// a forward jump loses the skipped part.
+pub(crate) fn to_utc(local: &[Iv], segs: &[Segment]) -> Vec<Iv> {
+    let mut out = Vec::new();
+    for seg in segs {
+        let (lo, hi) = (seg.start + seg.offset, seg.end + seg.offset);
+        for &(a, b) in clip(local, lo, hi).iter() {
+            out.push((a - seg.offset, b - seg.offset));
+        }
+    }
+    normalize(out)
+}
+
+#[derive(Debug)]
+pub(crate) struct Region {
+    pub name: String,
+    /// Indices into the set's calendars, as listed after `uses`.
+    pub calendars: Vec<usize>,
+    years: Box<[[OnceLock<Vec<Iv>>; 4]]>,
+}
+
+impl Region {
+    pub(crate) fn new(name: String, calendars: Vec<usize>) -> Region {
+        Region {
+            name,
+            calendars,
+            years: (0..YEARS)
+                .map(|_| std::array::from_fn(|_| OnceLock::new()))
+                .collect(),
+        }
+    }
+
+    /// The region's open stretches in year `i`: the intersection of its calendars'.
+    pub(crate) fn open<'a>(&'a self, calendars: &'a [Calendar], lift: Lift, i: usize) -> &'a [Iv] {
+        let Some(slot) = self.years.get(i).and_then(|y| y.get(lift.index())) else {
+            return &[];
+        };
+        slot.get_or_init(|| {
+            let mut acc = vec![(year_start(i), year_start(i + 1))];
+            for cal in self.calendars.iter().filter_map(|&c| calendars.get(c)) {
+                match cal.year(i) {
+                    Some(y) => acc = intersect(&acc, y.open(lift)),
+                    None => acc.clear(),
+                }
+            }
+            acc
+        })
+    }
+}

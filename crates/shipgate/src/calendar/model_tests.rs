@@ -1,0 +1,540 @@
+//! Model-based property tests: the compiled index against a brute-force model that walks
+//! minute by minute, converts each UTC minute to wall-clock time with chrono-tz, and tests
+//! the raw rules, for random calendars in random IANA zones over ranges around an offset
+//! change of the zone.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Timelike};
+use chrono_tz::{TZ_VARIANTS, Tz};
+use proptest::prelude::*;
+use rrule::{RRule, RRuleSet, Unvalidated};
+
+use super::compile::RRULE_ANCHOR;
+use super::tests::{calendar, region, sp, strlit};
+use super::zone::{segments, wall_clock};
+use super::*;
+use crate::syntax::ast::{
+    BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, DurationLit, LocalDateTimeLit,
+    LocalTime, RegionDecl, TimeRange, Weekday,
+};
+
+const TEMPLATES: &[&str] = &[
+    "FREQ=WEEKLY;BYDAY=MO,WE,SA",
+    "FREQ=WEEKLY;INTERVAL=2;BYDAY=SU",
+    "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "FREQ=MONTHLY;BYDAY=-1SU",
+    "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1,15",
+    "FREQ=YEARLY;BYMONTH=3,4,9,10,11;BYDAY=1SU,-1SU",
+    "FREQ=DAILY;INTERVAL=3",
+    "FREQ=YEARLY;BYYEARDAY=1,60,100,200,300",
+];
+
+/// Minutes.
+const RANGE_MINUTES: usize = 72 * 60;
+
+#[derive(Debug, Clone)]
+enum Spec {
+    Window {
+        days: Vec<(usize, usize)>,
+        start: u32,
+        end: u32,
+    },
+    Daily {
+        start: u32,
+        end: u32,
+    },
+    Weekly {
+        fd: usize,
+        ft: u32,
+        td: usize,
+        tt: u32,
+    },
+    Monthly {
+        from: i32,
+        to: i32,
+        times: Option<(u32, u32)>,
+    },
+    /// Days relative to the range's first local date.
+    Dates {
+        from: i64,
+        len: i64,
+    },
+    /// Quarter hours relative to the range's first local quarter hour.
+    DateTimes {
+        from: i64,
+        len: i64,
+    },
+    Rrule {
+        template: usize,
+        at: u32,
+        minutes: i64,
+        except: Option<i64>,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct CalSpec {
+    zone: usize,
+    entries: Vec<Spec>,
+}
+
+fn time_of_day() -> impl Strategy<Value = u32> {
+    // Quarter hours, with extra weight on the hours where clocks jump.
+    prop_oneof![
+        3 => (0u32..96).prop_map(|q| q * 15),
+        2 => (0u32..16).prop_map(|q| q * 15),
+        1 => Just(0u32),
+    ]
+}
+
+fn time_range() -> impl Strategy<Value = (u32, u32)> {
+    (time_of_day(), prop_oneof![time_of_day(), Just(1440u32)])
+        .prop_filter("non-empty", |(a, b)| a != b)
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    prop_oneof![
+        (
+            prop::collection::vec((0usize..7, 0usize..7), 1..3),
+            time_range()
+        )
+            .prop_map(|(days, (start, end))| Spec::Window { days, start, end }),
+        time_range().prop_map(|(start, end)| Spec::Daily { start, end }),
+        (
+            0usize..7,
+            time_of_day(),
+            0usize..7,
+            prop_oneof![time_of_day(), Just(1440u32)]
+        )
+            .prop_filter("non-empty", |(fd, ft, td, tt)| (*fd as u32 * 1440 + ft)
+                % 10080
+                != (*td as u32 * 1440 + tt) % 10080)
+            .prop_map(|(fd, ft, td, tt)| Spec::Weekly { fd, ft, td, tt }),
+        (
+            prop_oneof![
+                (1i32..=31, 1i32..=31).prop_map(|(a, b)| (a.min(b), a.max(b))),
+                (-5i32..=-1, -5i32..=-1).prop_map(|(a, b)| (a.min(b), a.max(b))),
+                (25i32..=31, -3i32..=-1),
+            ],
+            prop::option::of(time_range())
+        )
+            .prop_map(|((from, to), times)| Spec::Monthly { from, to, times }),
+        (-2i64..3, 0i64..3).prop_map(|(from, len)| Spec::Dates { from, len }),
+        (-40i64..250, 1i64..200).prop_map(|(from, len)| Spec::DateTimes { from, len }),
+        (
+            0..TEMPLATES.len(),
+            time_of_day().prop_filter("not 24:00", |t| *t < 1440),
+            prop_oneof![Just(30i64), Just(120), Just(1440), Just(2880), 1i64..600],
+            prop::option::of(0i64..3)
+        )
+            .prop_map(|(template, at, minutes, except)| Spec::Rrule {
+                template,
+                at,
+                minutes,
+                except
+            }),
+    ]
+}
+
+fn cal_spec() -> impl Strategy<Value = CalSpec> {
+    (0..TZ_VARIANTS.len(), prop::collection::vec(spec(), 0..5))
+        .prop_map(|(zone, entries)| CalSpec { zone, entries })
+}
+
+fn lt(minutes: u32) -> LocalTime {
+    LocalTime { minutes }
+}
+
+fn tr((a, b): (u32, u32)) -> TimeRange {
+    TimeRange {
+        start: lt(a),
+        end: lt(b),
+        span: sp(),
+    }
+}
+
+fn date_lit(d: NaiveDate) -> DateLit {
+    DateLit {
+        year: d.year(),
+        month: d.month(),
+        day: d.day(),
+        span: sp(),
+    }
+}
+
+fn datetime_lit(n: NaiveDateTime) -> LocalDateTimeLit {
+    LocalDateTimeLit {
+        date: date_lit(n.date()),
+        minutes: n.hour() * 60 + n.minute(),
+        second: 0,
+        span: sp(),
+    }
+}
+
+/// A rule resolved against the test range, for both the AST and the model.
+#[derive(Debug, Clone)]
+enum Rule {
+    Window([bool; 7], u32, u32),
+    Weekly(u32, u32),
+    Monthly(i32, i32, Option<(u32, u32)>),
+    Dates(NaiveDate, NaiveDate),
+    DateTimes(NaiveDateTime, NaiveDateTime),
+    /// Occurrence starts (from the rrule crate walking from the real anchor), minutes,
+    /// excepted date.
+    Occurrences(Vec<NaiveDateTime>, i64, Option<NaiveDate>),
+}
+
+struct ModelCal {
+    tz: Tz,
+    windows: Vec<Rule>,
+    blackouts: Vec<(String, Rule)>,
+}
+
+fn mask(days: &[(usize, usize)]) -> [bool; 7] {
+    let mut m = [false; 7];
+    for &(a, b) in days {
+        for k in 0..=((b + 7 - a) % 7) {
+            m[(a + k) % 7] = true;
+        }
+    }
+    m
+}
+
+fn day_set(days: &[(usize, usize)]) -> DaySet {
+    DaySet {
+        ranges: days
+            .iter()
+            .map(|&(a, b)| (Weekday::ALL[a], Weekday::ALL[b]))
+            .collect(),
+        span: sp(),
+    }
+}
+
+/// Builds the declaration and the model of a calendar, for a test range starting at `lo`.
+fn build(spec: &CalSpec, name: &str, lo: i64) -> (CalendarDecl, ModelCal) {
+    let tz = TZ_VARIANTS[spec.zone];
+    let first_local = wall_clock(tz, lo).unwrap();
+    let first_date = first_local.date();
+    let first_quarter = first_local
+        .with_minute(first_local.minute() / 15 * 15)
+        .unwrap();
+    let mut entries = Vec::new();
+    let mut model = ModelCal {
+        tz,
+        windows: Vec::new(),
+        blackouts: Vec::new(),
+    };
+    for (i, s) in spec.entries.iter().enumerate() {
+        let bname = format!("b{i}");
+        let (spec, rule) = match s {
+            Spec::Window { days, start, end } => {
+                entries.push(CalendarEntry::Window {
+                    days: day_set(days),
+                    times: tr((*start, *end)),
+                    span: sp(),
+                });
+                model.windows.push(Rule::Window(mask(days), *start, *end));
+                continue;
+            }
+            Spec::Daily { start, end } => (
+                BlackoutSpec::Daily(tr((*start, *end))),
+                Rule::Window([true; 7], *start, *end),
+            ),
+            Spec::Weekly { fd, ft, td, tt } => {
+                let from = *fd as u32 * 1440 + ft;
+                let to = *td as u32 * 1440 + tt;
+                (
+                    BlackoutSpec::Weekly {
+                        from_day: Weekday::ALL[*fd],
+                        from_time: lt(*ft),
+                        to_day: Weekday::ALL[*td],
+                        to_time: lt(*tt),
+                        span: sp(),
+                    },
+                    Rule::Weekly(from, (to + 10080 - from) % 10080),
+                )
+            }
+            Spec::Monthly { from, to, times } => (
+                BlackoutSpec::Monthly {
+                    from_day: *from,
+                    to_day: *to,
+                    times: times.map(tr),
+                    span: sp(),
+                },
+                Rule::Monthly(*from, *to, *times),
+            ),
+            Spec::Dates { from, len } => {
+                let a = first_date + TimeDelta::days(*from);
+                let b = a + TimeDelta::days(*len);
+                (
+                    BlackoutSpec::DateRange {
+                        from: date_lit(a),
+                        to: date_lit(b),
+                    },
+                    Rule::Dates(a, b),
+                )
+            }
+            Spec::DateTimes { from, len } => {
+                let a = first_quarter + TimeDelta::minutes(15 * from);
+                let b = a + TimeDelta::minutes(15 * len);
+                (
+                    BlackoutSpec::DateTimeRange {
+                        from: datetime_lit(a),
+                        to: datetime_lit(b),
+                    },
+                    Rule::DateTimes(a, b),
+                )
+            }
+            Spec::Rrule {
+                template,
+                at,
+                minutes,
+                except,
+            } => {
+                let except = except.map(|k| first_date + TimeDelta::days(k));
+                let text = TEMPLATES[*template];
+                // The raw expansion: DTSTART at the documented anchor, walked from there.
+                let (y, m, d) = RRULE_ANCHOR;
+                let anchor = NaiveDate::from_ymd_opt(y, m, d)
+                    .unwrap()
+                    .and_hms_opt(at / 60, at % 60, 0)
+                    .unwrap();
+                let start = rrule::Tz::UTC.from_utc_datetime(&anchor);
+                let rule: RRule<Unvalidated> = text.parse().unwrap();
+                let set = RRuleSet::new(start).rrule(rule.validate(start).unwrap());
+                let from = first_local - TimeDelta::minutes(*minutes) - TimeDelta::days(2);
+                let to = first_local + TimeDelta::days(6);
+                let occ: Vec<NaiveDateTime> = set
+                    .after(rrule::Tz::UTC.from_utc_datetime(&from))
+                    .before(rrule::Tz::UTC.from_utc_datetime(&to))
+                    .all(u16::MAX)
+                    .dates
+                    .into_iter()
+                    .map(|d| d.naive_utc())
+                    .collect();
+                (
+                    BlackoutSpec::Rrule {
+                        rule: strlit(text),
+                        at: lt(*at),
+                        duration: DurationLit {
+                            seconds: minutes * 60,
+                            span: sp(),
+                        },
+                        except: except.map(date_lit).into_iter().collect(),
+                        span: sp(),
+                    },
+                    Rule::Occurrences(occ, *minutes, except),
+                )
+            }
+        };
+        entries.push(CalendarEntry::Blackout {
+            name: strlit(&bname),
+            spec,
+            span: sp(),
+        });
+        model.blackouts.push((bname, rule));
+    }
+    (calendar(name, tz.name(), entries), model)
+}
+
+fn days_in_month(d: NaiveDate) -> u32 {
+    let next = if d.month() == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+    };
+    (next.unwrap() - d.with_day(1).unwrap()).num_days() as u32
+}
+
+fn month_day_in(from: i32, to: i32, d: NaiveDate) -> bool {
+    let len = days_in_month(d) as i32;
+    let resolve = |x: i32| if x > 0 { x } else { len + 1 + x };
+    let day = d.day() as i32;
+    resolve(from) <= day && day <= resolve(to)
+}
+
+/// Does the raw rule hold at wall-clock time `n`?
+fn holds(rule: &Rule, n: NaiveDateTime) -> bool {
+    let tod = n.hour() * 60 + n.minute();
+    let wd = n.weekday().num_days_from_monday() as usize;
+    let yesterday = n.date() - TimeDelta::days(1);
+    match rule {
+        Rule::Window(days, s, e) => {
+            if e > s {
+                days[wd] && *s <= tod && tod < *e
+            } else {
+                (days[wd] && tod >= *s) || (days[(wd + 6) % 7] && tod < *e)
+            }
+        }
+        Rule::Weekly(from, len) => {
+            let wm = wd as u32 * 1440 + tod;
+            (wm + 10080 - from) % 10080 < *len
+        }
+        Rule::Monthly(from, to, None) => month_day_in(*from, *to, n.date()),
+        Rule::Monthly(from, to, Some((s, e))) => {
+            if e > s {
+                month_day_in(*from, *to, n.date()) && *s <= tod && tod < *e
+            } else {
+                (month_day_in(*from, *to, n.date()) && tod >= *s)
+                    || (month_day_in(*from, *to, yesterday) && tod < *e)
+            }
+        }
+        Rule::Dates(a, b) => *a <= n.date() && n.date() <= *b,
+        Rule::DateTimes(a, b) => *a <= n && n < *b,
+        Rule::Occurrences(occ, minutes, except) => occ
+            .iter()
+            .any(|o| *o <= n && n < *o + TimeDelta::minutes(*minutes) && Some(o.date()) != *except),
+    }
+}
+
+/// The model at one UTC second: open, the blackouts holding, and whether windows allow.
+fn model_at(cals: &[ModelCal], t: i64, lift: Lift) -> (bool, Vec<String>, bool) {
+    let instant = chrono::DateTime::from_timestamp(t, 0).unwrap();
+    let mut names = Vec::new();
+    let mut windows_ok = true;
+    for c in cals {
+        let n = c.tz.from_utc_datetime(&instant.naive_utc()).naive_local();
+        if !c.windows.is_empty() && !c.windows.iter().any(|w| holds(w, n)) {
+            windows_ok = false;
+        }
+        for (name, b) in &c.blackouts {
+            if holds(b, n) && !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    let open = (lift.windows || windows_ok) && (lift.blackouts || names.is_empty());
+    (open, names, windows_ok)
+}
+
+fn lift_of(i: u8) -> Lift {
+    Lift {
+        blackouts: i & 1 == 1,
+        windows: i & 2 == 2,
+    }
+}
+
+/// An instant near a change of the zone's UTC offset after `base`, when there is one.
+fn near_transition(tz: Tz, base: i64) -> i64 {
+    let segs = segments(tz, base, base + 400 * 86_400);
+    match segs.first() {
+        Some(s) if segs.len() > 1 => s.end,
+        _ => base,
+    }
+}
+
+fn compile_model(specs: &[CalSpec], lo: i64) -> (CalendarSet, Vec<ModelCal>) {
+    let mut decls = Vec::new();
+    let mut models = Vec::new();
+    for (i, s) in specs.iter().enumerate() {
+        let (d, m) = build(s, &format!("c{i}"), lo);
+        decls.push(d);
+        models.push(m);
+    }
+    let names: Vec<String> = (0..specs.len()).map(|i| format!("c{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let regions: Vec<RegionDecl> = vec![region("r", &names)];
+    let c: Vec<&CalendarDecl> = decls.iter().collect();
+    let r: Vec<&RegionDecl> = regions.iter().collect();
+    let (set, diags) = CalendarSet::compile(&c, &r, None);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
+    (set, models)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn index_agrees_with_minute_by_minute_model(
+        specs in prop::collection::vec(cal_spec(), 1..3),
+        year in 1995i32..2099,
+        day in 0i64..365,
+        lift in 0u8..4,
+        around_new_year in prop::bool::weighted(0.2),
+        queries in prop::collection::vec((0usize..RANGE_MINUTES, 1i64..600), 6),
+    ) {
+        let lift = lift_of(lift);
+        let base = NaiveDate::from_ymd_opt(year, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
+            + day * 86_400;
+        // Around an offset change of the first zone, or around New Year (UTC), where the
+        // index splits stretches between years.
+        let center = if around_new_year {
+            base - day * 86_400
+        } else {
+            near_transition(TZ_VARIANTS[specs[0].zone], base)
+        };
+        let lo = (center - 36 * 3600).div_euclid(60) * 60;
+        let hi = lo + RANGE_MINUTES as i64 * 60;
+        let (set, models) = compile_model(&specs, lo);
+        let id = set.region("r").unwrap();
+        let region = &set.regions[0];
+
+        let mut open = Vec::with_capacity(RANGE_MINUTES);
+        let mut prev = None;
+        for m in 0..RANGE_MINUTES {
+            let t = lo + m as i64 * 60;
+            let (model_open, names, windows_ok) = model_at(&models, t, lift);
+            prop_assert_eq!(set.fits(region, t, t + 60, lift), model_open, "open at {}", instant(t));
+            let hit = set.blackouts_meeting(region, t, t + 60);
+            let mut dedup: Vec<String> = Vec::new();
+            for n in hit {
+                if !dedup.contains(&n) {
+                    dedup.push(n);
+                }
+            }
+            prop_assert_eq!(&dedup, &names, "blackouts at {}", instant(t));
+            // The public check, where the state changes and every 20 minutes.
+            if prev != Some(model_open) || m % 20 == 0 {
+                let c = set.check(id, instant(t), instant(t + 60), lift);
+                let mut want = Vec::new();
+                if !model_open {
+                    if !lift.blackouts {
+                        want.extend(names.iter().cloned());
+                    }
+                    if !lift.windows && !windows_ok {
+                        want.push(OUTSIDE_WINDOWS.to_string());
+                    }
+                }
+                prop_assert_eq!(c.open, model_open);
+                prop_assert_eq!(c.blocked_by, want, "blocked_by at {}", instant(t));
+            }
+            prev = Some(model_open);
+            open.push(model_open);
+        }
+
+        // next_window against a scan of the model's minutes.
+        for (a, d) in queries {
+            let d = d as usize;
+            let got = set.next_window(id, instant(lo + a as i64 * 60), d as i64 * 60, lift);
+            let found = (a..RANGE_MINUTES.saturating_sub(d - 1)).find(|&s| open[s..s + d].iter().all(|&o| o));
+            match found {
+                Some(s) => {
+                    let end = (s + d..RANGE_MINUTES).find(|&i| !open[i]);
+                    let (gs, ge) = got.expect("index finds the window the model finds");
+                    prop_assert_eq!(gs, instant(lo + s as i64 * 60));
+                    match end {
+                        Some(e) => prop_assert_eq!(ge, instant(lo + e as i64 * 60)),
+                        None => prop_assert!(ge >= instant(hi)),
+                    }
+                }
+                None => {
+                    if let Some((gs, _)) = got {
+                        prop_assert!(gs + TimeDelta::minutes(d as i64) > instant(hi), "index found {gs} the model did not");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The proptest ranges are built around offset changes; make sure that is what happens.
+#[test]
+fn model_ranges_cover_offset_changes() {
+    let berlin: Tz = "Europe/Berlin".parse().unwrap();
+    let base = chrono::DateTime::parse_from_rfc3339("2026-01-10T00:00:00Z")
+        .unwrap()
+        .timestamp();
+    assert_eq!(
+        instant(near_transition(berlin, base)),
+        "2026-03-29T01:00:00Z".parse::<Instant>().unwrap()
+    );
+}

@@ -1,0 +1,1956 @@
+//! Text to AST: runs the pest grammar (`grammar.pest`) and turns its pairs into [`ast`] nodes.
+//!
+//! A file that parses is read in one pass. A file with errors is cut into top-level items
+//! (at lines whose first word starts a declaration) and each piece is parsed on its own, so
+//! every broken item is reported and every good item is still returned.
+
+use pest::Parser as _;
+use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pair;
+
+use super::ast::{
+    BinOp, BlackoutSpec, CalendarDecl, CalendarEntry, CmpOp, DateLit, DaySet, DefaultEffect,
+    DurationLit, Effect, Expr, ExprKind, ExtendDecl, ExtendTarget, FieldDecl, Ident, Item,
+    LocalDateTimeLit, LocalTime, NotifyDecl, PolicyFile, Quantifier, RegionDecl, RollbackDecl,
+    RuleDecl, StrLit, StrategyArm, StrategyDecl, Threshold, TierDecl, TimeRange, TriggerDecl,
+    TypeExpr, WaivableDecl, Weekday,
+};
+use super::span::{FileId, Span};
+use crate::error::Diagnostic;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "syntax/grammar.pest"]
+struct GateParser;
+
+/// How deeply brackets, quantifiers and `list<...>` types may nest before parsing is refused.
+/// The grammar recurses once per level; this keeps the stack small on any thread.
+const MAX_NESTING: usize = 64;
+
+/// How deep an expression tree may grow (long `or` chains count one level per operator).
+/// Everything downstream walks expressions recursively, so their depth is bounded here.
+const MAX_EXPR_DEPTH: u32 = 256;
+
+/// Words that cannot be names in expressions; the grammar's `reserved` rule lists the same.
+pub(super) const RESERVED: [&str; 35] = [
+    "and",
+    "or",
+    "not",
+    "in",
+    "has",
+    "subset",
+    "of",
+    "intersects",
+    "any",
+    "all",
+    "count",
+    "true",
+    "false",
+    "when",
+    "deny",
+    "allow",
+    "require",
+    "exempt",
+    "message",
+    "otherwise",
+    "trigger",
+    "for",
+    "on",
+    "rule",
+    "tiers",
+    "default",
+    "capacity",
+    "groups",
+    "extend",
+    "calendar",
+    "region",
+    "waivable",
+    "strategy",
+    "rollback",
+    "notify",
+];
+
+/// Words that start a top-level item.
+const ITEM_KEYWORDS: [&str; 13] = [
+    "tiers", "default", "capacity", "groups", "extend", "tier", "calendar", "region", "rule",
+    "waivable", "strategy", "rollback", "notify",
+];
+
+fn is_reserved(word: &str) -> bool {
+    RESERVED.contains(&word)
+}
+
+/// Parses one file; see [`super::parse`].
+pub(super) fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut items = Vec::new();
+    let base = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let body = text.get(base..).unwrap_or("");
+
+    let mut whole_error = None;
+    if nesting_overflow(body).is_none() {
+        match GateParser::parse(Rule::file, body) {
+            Ok(pairs) => {
+                let mut builder = Builder {
+                    file,
+                    offset: base,
+                    diags: &mut diags,
+                };
+                for pair in pairs {
+                    builder.file_items(pair, &mut items);
+                }
+                return (PolicyFile { items }, diags);
+            }
+            Err(e) => whole_error = Some(e),
+        }
+    }
+
+    // Recovery: parse each top-level item on its own.
+    let mut bounds = item_starts(body);
+    bounds.push(body.len());
+    let mut start = 0;
+    for end in bounds {
+        if end <= start {
+            continue;
+        }
+        let Some(chunk) = body.get(start..end) else {
+            break;
+        };
+        let offset = base + start;
+        start = end;
+        if let Some(pos) = nesting_overflow(chunk) {
+            let at = offset + pos;
+            diags.push(
+                Diagnostic::error(
+                    Span::new(file, at, at + 1),
+                    format!("this nests too deeply (more than {MAX_NESTING} levels)"),
+                )
+                .with_label("too deep"),
+            );
+            continue;
+        }
+        match GateParser::parse(Rule::file, chunk) {
+            Ok(pairs) => {
+                let mut builder = Builder {
+                    file,
+                    offset,
+                    diags: &mut diags,
+                };
+                for pair in pairs {
+                    builder.file_items(pair, &mut items);
+                }
+            }
+            Err(e) => diags.push(syntax_error(file, text, offset, e)),
+        }
+    }
+    if !diags.iter().any(|d| d.is_error()) {
+        if let Some(e) = whole_error {
+            diags.push(syntax_error(file, text, base, e));
+        }
+    }
+    (PolicyFile { items }, diags)
+}
+
+// --- recovery helpers -------------------------------------------------------------------
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Byte offsets of lines whose first word starts a top-level item. Such a word can never
+/// begin a line inside a block or continue an expression, with two exceptions handled here:
+/// an `extend` field may be called like a keyword (`region: string`), and `tier` is also a
+/// name in expressions (`tier >= high` on a continuation line).
+fn item_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut line = 0;
+    while line < bytes.len() {
+        let mut i = line;
+        while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+            i += 1;
+        }
+        let word_start = i;
+        while i < bytes.len() && is_word_byte(bytes[i]) {
+            i += 1;
+        }
+        let word = text.get(word_start..i).unwrap_or("");
+        if ITEM_KEYWORDS.contains(&word) {
+            let mut j = i;
+            while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b'\t') {
+                j += 1;
+            }
+            let next_start = j;
+            while j < bytes.len() && is_word_byte(bytes[j]) {
+                j += 1;
+            }
+            let next_word = text.get(next_start..j).unwrap_or("");
+            let field_like = bytes.get(next_start) == Some(&b':');
+            let starts_item = if word == "tier" {
+                next_word
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                    && !is_reserved(next_word)
+            } else {
+                !field_like
+            };
+            if starts_item && word_start > 0 {
+                starts.push(word_start);
+            }
+        }
+        match next_newline(bytes, i) {
+            Some(nl) => line = nl + 1,
+            None => break,
+        }
+    }
+    starts
+}
+
+fn next_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| p + from)
+}
+
+/// Words after which no quantifier of the same bracket level is still open: every
+/// expression starts after `when`, and the others start statements or items.
+const STATEMENT_WORDS: [&str; 20] = [
+    "when",
+    "deny",
+    "allow",
+    "require",
+    "exempt",
+    "message",
+    "trigger",
+    "otherwise",
+    "tiers",
+    "default",
+    "capacity",
+    "groups",
+    "extend",
+    "tier",
+    "calendar",
+    "region",
+    "rule",
+    "waivable",
+    "strategy",
+    "rollback",
+];
+
+/// One open bracket (or `list<`) and the quantifiers opened inside it since its last
+/// statement word.
+struct Level {
+    opener: u8,
+    quants: usize,
+}
+
+/// The offset where brackets, quantifiers and `list<` types nest deeper than [`MAX_NESTING`],
+/// if they do. Conservative: a quantifier counts until the next statement word or the end of
+/// its bracket.
+fn nesting_overflow(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut levels = vec![Level {
+        opener: 0,
+        quants: 0,
+    }];
+    let mut quants = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let at = i;
+        match b {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if bytes.get(i) == Some(&b'"') {
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => levels.push(Level {
+                opener: b,
+                quants: 0,
+            }),
+            b')' | b']' | b'}' => {
+                // An unclosed `list<` (or `list < 3`) ends with its enclosing bracket.
+                while levels.len() > 1 && levels.last().is_some_and(|l| l.opener == b'<') {
+                    quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
+                }
+                if levels.len() > 1 {
+                    quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
+                }
+            }
+            b'>' if levels.last().is_some_and(|l| l.opener == b'<') => {
+                quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
+            }
+            b'.' => {
+                // A field name is never a keyword: skip it.
+                i += 1;
+                while i < bytes.len() && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
+                continue;
+            }
+            _ if b.is_ascii_alphabetic() || b == b'_' => {
+                while i < bytes.len() && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
+                let word = text.get(at..i).unwrap_or("");
+                if matches!(word, "any" | "all" | "count") {
+                    quants += 1;
+                    if let Some(top) = levels.last_mut() {
+                        top.quants += 1;
+                    }
+                } else if STATEMENT_WORDS.contains(&word) {
+                    while levels.len() > 1 && levels.last().is_some_and(|l| l.opener == b'<') {
+                        quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
+                    }
+                    if let Some(top) = levels.last_mut() {
+                        quants = quants.saturating_sub(top.quants);
+                        top.quants = 0;
+                    }
+                } else if word == "list" {
+                    let rest = bytes.get(i..).unwrap_or(&[]);
+                    let gap = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
+                    if rest.get(gap) == Some(&b'<') {
+                        levels.push(Level {
+                            opener: b'<',
+                            quants: 0,
+                        });
+                        i += gap + 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+        if levels.len() - 1 + quants > MAX_NESTING {
+            return Some(at);
+        }
+        if i == at {
+            i += 1;
+        }
+    }
+    None
+}
+
+// --- syntax errors -----------------------------------------------------------------------
+
+/// What stands at `pos`: the word or character a syntax error points at.
+fn found_at(text: &str, pos: usize) -> (String, usize) {
+    let Some(rest) = text.get(pos..) else {
+        return ("end of file".to_owned(), pos);
+    };
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        None => ("end of file".to_owned(), pos),
+        Some((_, c)) if c.is_ascii_alphanumeric() || c == '_' => {
+            let len = rest
+                .bytes()
+                .position(|b| !is_word_byte(b))
+                .unwrap_or(rest.len());
+            (format!("`{}`", rest.get(..len).unwrap_or("")), pos + len)
+        }
+        Some((_, '\n')) | Some((_, '\r')) => ("end of line".to_owned(), pos + 1),
+        Some((_, c)) if c.is_control() => (format!("{c:?}"), pos + c.len_utf8()),
+        Some((_, c)) => (format!("`{c}`"), pos + c.len_utf8()),
+    }
+}
+
+/// Rules that stand for "some operator could continue the expression here".
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::infix
+            | Rule::infix_symbol
+            | Rule::op_not_in
+            | Rule::op_subset_of
+            | Rule::has_tail
+            | Rule::op_has
+            | Rule::op_dot
+            | Rule::call_open
+    )
+}
+
+/// Rules after which a name was expected (for the "reserved word" help).
+fn expects_name(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::expr
+            | Rule::operand
+            | Rule::unary
+            | Rule::primary
+            | Rule::name_or_call
+            | Rule::name
+            | Rule::var_name
+            | Rule::arm_name
+            | Rule::tier_name
+    )
+}
+
+fn syntax_error(
+    file: FileId,
+    text: &str,
+    offset: usize,
+    mut err: pest::error::Error<Rule>,
+) -> Diagnostic {
+    let local = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let pos = (offset + local).min(text.len());
+    let (found, end) = found_at(text, pos);
+    let found_word = text.get(pos..end).unwrap_or("");
+    let mut help = None;
+    let message = match &mut err.variant {
+        ErrorVariant::ParsingError {
+            positives,
+            negatives,
+        } => {
+            if positives.len() > 1 {
+                positives.retain(|r| *r != Rule::EOI);
+            }
+            positives.sort_by_key(|r| (!is_operator(*r), *r));
+            let mut seen = Vec::new();
+            positives.retain(|r| {
+                let d = describe(*r);
+                let fresh = !seen.contains(&d);
+                seen.push(d);
+                fresh
+            });
+            if is_reserved(found_word) && positives.iter().any(|r| expects_name(*r)) {
+                help = Some(format!(
+                    "`{found_word}` is a reserved word and cannot be used as a name"
+                ));
+            }
+            let empty = positives.is_empty() && negatives.is_empty();
+            let renamed = err.renamed_rules(|r| describe(*r).to_owned());
+            if empty {
+                format!("unexpected {found}")
+            } else {
+                format!("{}, found {found}", renamed.variant.message())
+            }
+        }
+        ErrorVariant::CustomError { message } => {
+            if message.contains("limit") {
+                "this nests too deeply to parse".to_owned()
+            } else {
+                message.clone()
+            }
+        }
+    };
+    let label = if end == pos {
+        "the file ends here".to_owned()
+    } else {
+        format!("unexpected {found}")
+    };
+    let diag = Diagnostic::error(Span::new(file, pos, end), message).with_label(label);
+    match help {
+        Some(h) => diag.with_help(h),
+        None => diag,
+    }
+}
+
+/// The human name of every grammar rule, used in "expected ..." messages.
+fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "end of file",
+        Rule::WHITESPACE => "whitespace",
+        Rule::COMMENT => "a comment",
+        Rule::ident_char => "a letter, digit or `_`",
+        Rule::word | Rule::hyphen_word => "a name",
+        Rule::prefix_start => "`not`, `any`, `all` or `count`",
+        Rule::infix_symbol | Rule::op_not_in | Rule::op_subset_of => "an operator",
+        Rule::date_part => "a date like 2026-12-24",
+        Rule::clock => "a time like 09:00",
+        // `file` is reported when the very first item is broken: it stands for an item.
+        Rule::file | Rule::item => {
+            "a declaration (`tiers`, `default`, `capacity`, `groups`, `extend`, `tier`, \
+             `calendar`, `region`, `rule`, `waivable`, `strategy`, `rollback` or `notify`)"
+        }
+        Rule::tiers_decl => "`tiers` and tier names",
+        Rule::default_decl => "`default allow` or `default deny`",
+        Rule::default_effect => "`allow` or `deny`",
+        Rule::capacity_decl => "`capacity` and a number",
+        Rule::groups_decl => "`groups` and group names",
+        Rule::extend_decl => "an `extend` block",
+        Rule::extend_target => "`change` or `service`",
+        Rule::field_decl => "a field like `ticket: string`",
+        Rule::type_expr => "a type like `string`, `list<string>` or `int?`",
+        Rule::list_type => "a list type like `list<string>`",
+        Rule::tier_decl => "a tier condition like `tier high when ...`",
+        Rule::calendar_decl => "a calendar",
+        Rule::calendar_entry => "a `window` or `blackout`",
+        Rule::window_entry => "a window like `window mon-fri 09:00-17:00`",
+        Rule::blackout_entry => "a blackout like `blackout \"name\" daily 01:00-04:00`",
+        Rule::blackout_spec => {
+            "a blackout period (`daily`, `weekly`, `monthly`, `from`, `ics` or `rrule`)"
+        }
+        Rule::daily_spec => "`daily` and a time range",
+        Rule::weekly_spec => "a weekly period like `weekly fri 18:00 - mon 06:00`",
+        Rule::monthly_spec => "a monthly period like `monthly days -3..-1`",
+        Rule::dated_spec => "a period like `from 2026-12-19 to 2027-01-04`",
+        Rule::date_or_datetime => "a date like 2026-12-24 or a date-time like 2026-12-24T18:00",
+        Rule::ics_spec => "`ics` and a file path",
+        Rule::rrule_spec => "a recurrence like `rrule \"FREQ=MONTHLY\" at 00:00 for 1d`",
+        Rule::day_set => "days like `mon-fri`, `sat,sun` or `daily`",
+        Rule::day_range => "a day or a range of days like `mon-fri`",
+        Rule::time_range => "a time range like 09:00-17:00",
+        Rule::region_decl => "a region like `region eu-west uses emea`",
+        Rule::rule_decl => "a rule",
+        Rule::rule_stmt => {
+            "a rule statement (`when`, `deny when`, `allow when`, `require`, `exempt` or \
+             `message`)"
+        }
+        Rule::guard_stmt => "a guard like `when ...`",
+        Rule::deny_stmt => "`deny when ...`",
+        Rule::allow_stmt => "`allow when ...`",
+        Rule::require_stmt => "`require approval \"group\"` or `require check \"name\"`",
+        Rule::approval_req => "`approval \"group\"`",
+        Rule::check_req => "`check \"name\"`",
+        Rule::exempt_stmt => "`exempt blackout`, `exempt window` or `exempt rule NAME`",
+        Rule::exempt_target => "`blackout`, `window` or `rule NAME`",
+        Rule::message_stmt => "`message \"...\"`",
+        Rule::waivable_decl => "a waiver like `waivable rule_name by \"group\" max 72h`",
+        Rule::strategy_decl => "a `strategy` block",
+        Rule::strategy_arm => "a strategy like `canary when ...` or `rolling otherwise`",
+        Rule::rollback_decl => "a `rollback` block",
+        Rule::trigger_decl => "a trigger like `trigger error_rate > 2% for 5m`",
+        Rule::threshold => "a threshold like 2%, 3 or 150% of baseline",
+        Rule::notify_decl => "`notify` and audiences",
+        Rule::expr
+        | Rule::operand
+        | Rule::unary
+        | Rule::primary
+        | Rule::name_or_call
+        | Rule::paren => "an expression",
+        Rule::quant_head => "a quantifier like `any s in change.services: ...`",
+        Rule::quantifier => "`any`, `all` or `count`",
+        Rule::list_lit => "a list like [\"a\", \"b\"]",
+        Rule::call_args => "a function call's arguments",
+        Rule::cmp_op => "a comparison like `>`",
+        Rule::infix | Rule::has_tail | Rule::op_has | Rule::op_dot | Rule::call_open => {
+            "an operator"
+        }
+        Rule::op_neg => "`-`",
+        Rule::reserved => "a reserved word",
+        Rule::name => "a name",
+        Rule::var_name => "a variable name",
+        Rule::arm_name => "a strategy name like `canary`",
+        Rule::tier_name => "a tier name",
+        Rule::group_name => "a group name",
+        Rule::calendar_name => "a calendar name",
+        Rule::region_name => "a region name",
+        Rule::rule_name => "a rule name",
+        Rule::field_name => "a field name",
+        Rule::type_name => "a type like `string`",
+        Rule::metric_name => "a metric name like `error_rate`",
+        Rule::string => "a string like \"text\"",
+        Rule::string_body => "the text of a string",
+        Rule::string_end => "a closing `\"` (strings end on the line they start)",
+        Rule::datetime_lit => "a date-time like 2026-12-24T10:00",
+        Rule::date_lit => "a date like 2026-12-24",
+        Rule::duration_lit => "a duration like 5m",
+        Rule::percent_lit => "a percentage like 2%",
+        Rule::float_lit => "a number like 1.5",
+        Rule::int_lit | Rule::uint => "a whole number",
+        Rule::month_day => "a day of the month like 1 or -1",
+        Rule::time => "a time like 09:00",
+        Rule::weekday => "a day like `mon`",
+        Rule::comma => "`,`",
+        Rule::colon => "`:`",
+        Rule::lbrace => "`{`",
+        Rule::rbrace => "`}`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::langle => "`<`",
+        Rule::rangle => "`>`",
+        Rule::question => "`?`",
+        Rule::dash => "`-`",
+        Rule::dotdot => "`..`",
+        Rule::kw_tiers => "`tiers`",
+        Rule::kw_default => "`default`",
+        Rule::kw_capacity => "`capacity`",
+        Rule::kw_groups => "`groups`",
+        Rule::kw_extend => "`extend`",
+        Rule::kw_change => "`change`",
+        Rule::kw_service => "`service`",
+        Rule::kw_list => "`list`",
+        Rule::kw_tier => "`tier`",
+        Rule::kw_calendar => "`calendar`",
+        Rule::kw_timezone => "`timezone`",
+        Rule::kw_window => "`window`",
+        Rule::kw_blackout => "`blackout`",
+        Rule::kw_daily => "`daily`",
+        Rule::kw_weekly => "`weekly`",
+        Rule::kw_monthly => "`monthly`",
+        Rule::kw_days => "`days`",
+        Rule::kw_from => "`from`",
+        Rule::kw_to => "`to`",
+        Rule::kw_ics => "`ics`",
+        Rule::kw_rrule => "`rrule`",
+        Rule::kw_at => "`at`",
+        Rule::kw_for => "`for`",
+        Rule::kw_except => "`except`",
+        Rule::kw_region => "`region`",
+        Rule::kw_uses => "`uses`",
+        Rule::kw_rule => "`rule`",
+        Rule::kw_when => "`when`",
+        Rule::kw_deny => "`deny`",
+        Rule::kw_allow => "`allow`",
+        Rule::kw_require => "`require`",
+        Rule::kw_approval => "`approval`",
+        Rule::kw_count => "`count`",
+        Rule::kw_check => "`check`",
+        Rule::kw_exempt => "`exempt`",
+        Rule::kw_message => "`message`",
+        Rule::kw_waivable => "`waivable`",
+        Rule::kw_by => "`by`",
+        Rule::kw_max => "`max`",
+        Rule::kw_strategy => "`strategy`",
+        Rule::kw_otherwise => "`otherwise`",
+        Rule::kw_rollback => "`rollback`",
+        Rule::kw_trigger => "`trigger`",
+        Rule::kw_of => "`of`",
+        Rule::kw_baseline => "`baseline`",
+        Rule::kw_on => "`on`",
+        Rule::kw_no_data => "`no_data`",
+        Rule::kw_fire => "`fire`",
+        Rule::kw_notify => "`notify`",
+        Rule::kw_not => "`not`",
+        Rule::kw_in => "`in`",
+        Rule::kw_subset => "`subset`",
+        Rule::kw_true => "`true`",
+        Rule::kw_false => "`false`",
+    }
+}
+
+// --- pairs to AST --------------------------------------------------------------------------
+
+type P<'i> = Pair<'i, Rule>;
+
+/// Builds AST nodes from the pairs of one parsed piece of text that starts at `offset`.
+///
+/// Convention: a method that returns `None` has already reported why (a value error, an
+/// expression too deep, or, should grammar and builder ever disagree, an internal error).
+/// Value errors (a bad date, an out-of-range time) are reported and a placeholder is kept, so
+/// the item still stands for name resolution.
+struct Builder<'a> {
+    file: FileId,
+    offset: usize,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    fn span(&self, p: &P<'_>) -> Span {
+        let s = p.as_span();
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn ident(&self, p: &P<'_>) -> Ident {
+        Ident {
+            name: p.as_str().to_owned(),
+            span: self.span(p),
+        }
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>, label: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::error(span, message).with_label(label));
+    }
+
+    /// Grammar and builder disagree: report instead of panicking.
+    fn bug<T>(&mut self, span: Span) -> Option<T> {
+        self.error(
+            span,
+            "internal error: the parser could not read this (please report it)",
+            "here",
+        );
+        None
+    }
+
+    fn need<T>(&mut self, value: Option<T>, span: Span) -> Option<T> {
+        match value {
+            Some(v) => Some(v),
+            None => self.bug(span),
+        }
+    }
+
+    fn file_items(&mut self, file: P<'_>, out: &mut Vec<Item>) {
+        for p in file.into_inner() {
+            if p.as_rule() == Rule::item {
+                if let Some(item) = self.item(p) {
+                    out.push(item);
+                }
+            }
+        }
+    }
+
+    fn item(&mut self, p: P<'_>) -> Option<Item> {
+        let outer = self.span(&p);
+        let decl = p.into_inner().next();
+        let decl = self.need(decl, outer)?;
+        let span = self.span(&decl);
+        match decl.as_rule() {
+            Rule::tiers_decl => Some(Item::Tiers {
+                names: self.names(decl, Rule::tier_name),
+                span,
+            }),
+            Rule::default_decl => {
+                let effect = if decl
+                    .into_inner()
+                    .any(|c| c.as_rule() == Rule::default_effect && c.as_str() == "deny")
+                {
+                    DefaultEffect::Deny
+                } else {
+                    DefaultEffect::Allow
+                };
+                Some(Item::Default { effect, span })
+            }
+            Rule::capacity_decl => {
+                let n = decl.into_inner().find(|c| c.as_rule() == Rule::uint);
+                let n = self.need(n, span)?;
+                let value = self.uint(&n);
+                Some(Item::Capacity { value, span })
+            }
+            Rule::groups_decl => Some(Item::Groups {
+                names: self.names(decl, Rule::group_name),
+                span,
+            }),
+            Rule::extend_decl => self.extend(decl, span).map(Item::Extend),
+            Rule::tier_decl => {
+                let mut tier = None;
+                let mut when = None;
+                for c in decl.into_inner() {
+                    match c.as_rule() {
+                        Rule::tier_name => tier = Some(self.ident(&c)),
+                        Rule::expr => when = Some(self.expr(c)?),
+                        _ => {}
+                    }
+                }
+                Some(Item::Tier(TierDecl {
+                    tier: self.need(tier, span)?,
+                    when: self.need(when, span)?,
+                    span,
+                }))
+            }
+            Rule::calendar_decl => self.calendar(decl, span).map(Item::Calendar),
+            Rule::region_decl => {
+                let mut name = None;
+                let mut calendars = Vec::new();
+                for c in decl.into_inner() {
+                    match c.as_rule() {
+                        Rule::region_name => name = Some(self.ident(&c)),
+                        Rule::calendar_name => calendars.push(self.ident(&c)),
+                        _ => {}
+                    }
+                }
+                Some(Item::Region(RegionDecl {
+                    name: self.need(name, span)?,
+                    calendars,
+                    span,
+                }))
+            }
+            Rule::rule_decl => self.rule(decl, span).map(Item::Rule),
+            Rule::waivable_decl => {
+                let mut rule = None;
+                let mut group = None;
+                let mut max = None;
+                for c in decl.into_inner() {
+                    match c.as_rule() {
+                        Rule::rule_name => rule = Some(self.ident(&c)),
+                        Rule::string => group = Some(self.string(&c)),
+                        Rule::duration_lit => max = Some(self.duration(&c)),
+                        _ => {}
+                    }
+                }
+                Some(Item::Waivable(WaivableDecl {
+                    rule: self.need(rule, span)?,
+                    group: self.need(group, span)?,
+                    max: self.need(max, span)?,
+                    span,
+                }))
+            }
+            Rule::strategy_decl => {
+                let mut arms = Vec::new();
+                for c in decl.into_inner() {
+                    if c.as_rule() == Rule::strategy_arm {
+                        arms.push(self.strategy_arm(c)?);
+                    }
+                }
+                Some(Item::Strategy(StrategyDecl { arms, span }))
+            }
+            Rule::rollback_decl => {
+                let mut triggers = Vec::new();
+                for c in decl.into_inner() {
+                    if c.as_rule() == Rule::trigger_decl {
+                        if let Some(t) = self.trigger(c) {
+                            triggers.push(t);
+                        }
+                    }
+                }
+                Some(Item::Rollback(RollbackDecl { triggers, span }))
+            }
+            Rule::notify_decl => {
+                let mut audiences = Vec::new();
+                let mut when = None;
+                for c in decl.into_inner() {
+                    match c.as_rule() {
+                        Rule::string => audiences.push(self.string(&c)),
+                        Rule::expr => when = Some(self.expr(c)?),
+                        _ => {}
+                    }
+                }
+                Some(Item::Notify(NotifyDecl {
+                    audiences,
+                    when,
+                    span,
+                }))
+            }
+            _ => self.bug(span),
+        }
+    }
+
+    fn names(&self, p: P<'_>, rule: Rule) -> Vec<Ident> {
+        p.into_inner()
+            .filter(|c| c.as_rule() == rule)
+            .map(|c| self.ident(&c))
+            .collect()
+    }
+
+    fn extend(&mut self, p: P<'_>, span: Span) -> Option<ExtendDecl> {
+        let mut target = None;
+        let mut fields = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::extend_target => {
+                    let t = if c.as_str() == "service" {
+                        ExtendTarget::Service
+                    } else {
+                        ExtendTarget::Change
+                    };
+                    target = Some((t, self.span(&c)));
+                }
+                Rule::field_decl => {
+                    let fspan = self.span(&c);
+                    let mut name = None;
+                    let mut ty = None;
+                    for f in c.into_inner() {
+                        match f.as_rule() {
+                            Rule::field_name => name = Some(self.ident(&f)),
+                            Rule::type_expr => ty = Some(self.type_expr(f)?),
+                            _ => {}
+                        }
+                    }
+                    fields.push(FieldDecl {
+                        name: self.need(name, fspan)?,
+                        ty: self.need(ty, fspan)?,
+                    });
+                }
+                _ => {}
+            }
+        }
+        let (target, target_span) = self.need(target, span)?;
+        Some(ExtendDecl {
+            target,
+            target_span,
+            fields,
+            span,
+        })
+    }
+
+    fn type_expr(&mut self, p: P<'_>) -> Option<TypeExpr> {
+        let span = self.span(&p);
+        let mut base = None;
+        let mut optional = false;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::type_name => base = Some(TypeExpr::Named(self.ident(&c))),
+                Rule::list_type => {
+                    let lspan = self.span(&c);
+                    let inner = c.into_inner().find(|x| x.as_rule() == Rule::type_expr);
+                    let inner = self.need(inner, lspan)?;
+                    base = Some(TypeExpr::List(Box::new(self.type_expr(inner)?), lspan));
+                }
+                Rule::question => optional = true,
+                _ => {}
+            }
+        }
+        let base = self.need(base, span)?;
+        Some(if optional {
+            TypeExpr::Optional(Box::new(base), span)
+        } else {
+            base
+        })
+    }
+
+    // --- calendars ---
+
+    fn calendar(&mut self, p: P<'_>, span: Span) -> Option<CalendarDecl> {
+        let mut name = None;
+        let mut timezone = None;
+        let mut entries = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::calendar_name => name = Some(self.ident(&c)),
+                Rule::string => timezone = Some(self.string(&c)),
+                Rule::calendar_entry => {
+                    if let Some(e) = self.calendar_entry(c) {
+                        entries.push(e);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(CalendarDecl {
+            name: self.need(name, span)?,
+            timezone: self.need(timezone, span)?,
+            entries,
+            span,
+        })
+    }
+
+    fn calendar_entry(&mut self, p: P<'_>) -> Option<CalendarEntry> {
+        let outer = self.span(&p);
+        let entry = p.into_inner().next();
+        let entry = self.need(entry, outer)?;
+        let span = self.span(&entry);
+        match entry.as_rule() {
+            Rule::window_entry => {
+                let mut days = None;
+                let mut times = None;
+                for c in entry.into_inner() {
+                    match c.as_rule() {
+                        Rule::day_set => days = Some(self.day_set(c)?),
+                        Rule::time_range => times = Some(self.time_range(c)?),
+                        _ => {}
+                    }
+                }
+                Some(CalendarEntry::Window {
+                    days: self.need(days, span)?,
+                    times: self.need(times, span)?,
+                    span,
+                })
+            }
+            Rule::blackout_entry => {
+                let mut name = None;
+                let mut spec = None;
+                for c in entry.into_inner() {
+                    match c.as_rule() {
+                        Rule::string => name = Some(self.string(&c)),
+                        Rule::blackout_spec => spec = Some(self.blackout_spec(c)?),
+                        _ => {}
+                    }
+                }
+                Some(CalendarEntry::Blackout {
+                    name: self.need(name, span)?,
+                    spec: self.need(spec, span)?,
+                    span,
+                })
+            }
+            _ => self.bug(span),
+        }
+    }
+
+    fn blackout_spec(&mut self, p: P<'_>) -> Option<BlackoutSpec> {
+        let outer = self.span(&p);
+        let spec = p.into_inner().next();
+        let spec = self.need(spec, outer)?;
+        let span = self.span(&spec);
+        let rule = spec.as_rule();
+        let parts: Vec<P<'_>> = spec.into_inner().collect();
+        match rule {
+            Rule::daily_spec => {
+                let tr = parts.into_iter().find(|c| c.as_rule() == Rule::time_range);
+                let tr = self.need(tr, span)?;
+                Some(BlackoutSpec::Daily(self.time_range(tr)?))
+            }
+            Rule::weekly_spec => {
+                let days: Vec<Weekday> = parts
+                    .iter()
+                    .filter(|c| c.as_rule() == Rule::weekday)
+                    .filter_map(|c| weekday(c.as_str()))
+                    .collect();
+                let times: Vec<&P<'_>> =
+                    parts.iter().filter(|c| c.as_rule() == Rule::time).collect();
+                let (Some(&from_day), Some(&to_day), Some(from), Some(to)) =
+                    (days.first(), days.get(1), times.first(), times.get(1))
+                else {
+                    return self.bug(span);
+                };
+                Some(BlackoutSpec::Weekly {
+                    from_day,
+                    from_time: self.time(from, false),
+                    to_day,
+                    to_time: self.time(to, true),
+                    span,
+                })
+            }
+            Rule::monthly_spec => {
+                let days: Vec<i32> = parts
+                    .iter()
+                    .filter(|c| c.as_rule() == Rule::month_day)
+                    .map(|c| self.month_day(c))
+                    .collect();
+                let from_day = *self.need(days.first(), span)?;
+                let to_day = days.get(1).copied().unwrap_or(from_day);
+                let mut times = None;
+                for c in parts {
+                    if c.as_rule() == Rule::time_range {
+                        times = Some(self.time_range(c)?);
+                    }
+                }
+                Some(BlackoutSpec::Monthly {
+                    from_day,
+                    to_day,
+                    times,
+                    span,
+                })
+            }
+            Rule::dated_spec => {
+                let ends: Vec<P<'_>> = parts
+                    .into_iter()
+                    .filter(|c| c.as_rule() == Rule::date_or_datetime)
+                    .filter_map(|c| c.into_inner().next())
+                    .collect();
+                let (Some(from), Some(to)) = (ends.first(), ends.get(1)) else {
+                    return self.bug(span);
+                };
+                match (from.as_rule(), to.as_rule()) {
+                    (Rule::date_lit, Rule::date_lit) => Some(BlackoutSpec::DateRange {
+                        from: self.date(from),
+                        to: self.date(to),
+                    }),
+                    (Rule::datetime_lit, Rule::datetime_lit) => {
+                        let from = self.local_datetime(from)?;
+                        let to = self.local_datetime(to)?;
+                        Some(BlackoutSpec::DateTimeRange { from, to })
+                    }
+                    _ => {
+                        self.error(
+                            span,
+                            "both ends of `from ... to` must be dates, or both date-times",
+                            "a date and a date-time",
+                        );
+                        None
+                    }
+                }
+            }
+            Rule::ics_spec => {
+                let s = parts.into_iter().find(|c| c.as_rule() == Rule::string);
+                let s = self.need(s, span)?;
+                Some(BlackoutSpec::Ics(self.string(&s)))
+            }
+            Rule::rrule_spec => {
+                let mut rule = None;
+                let mut at = None;
+                let mut duration = None;
+                let mut except = Vec::new();
+                for c in &parts {
+                    match c.as_rule() {
+                        Rule::string => rule = Some(self.string(c)),
+                        Rule::time => at = Some(self.time(c, false)),
+                        Rule::duration_lit => duration = Some(self.duration(c)),
+                        Rule::date_lit => except.push(self.date(c)),
+                        _ => {}
+                    }
+                }
+                Some(BlackoutSpec::Rrule {
+                    rule: self.need(rule, span)?,
+                    at: self.need(at, span)?,
+                    duration: self.need(duration, span)?,
+                    except,
+                    span,
+                })
+            }
+            _ => self.bug(span),
+        }
+    }
+
+    fn day_set(&mut self, p: P<'_>) -> Option<DaySet> {
+        let span = self.span(&p);
+        let mut ranges = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_daily => ranges.push((Weekday::Mon, Weekday::Sun)),
+                Rule::day_range => {
+                    let rspan = self.span(&c);
+                    let days: Vec<Weekday> = c
+                        .into_inner()
+                        .filter(|d| d.as_rule() == Rule::weekday)
+                        .filter_map(|d| weekday(d.as_str()))
+                        .collect();
+                    let first = *self.need(days.first(), rspan)?;
+                    ranges.push((first, days.get(1).copied().unwrap_or(first)));
+                }
+                _ => {}
+            }
+        }
+        Some(DaySet { ranges, span })
+    }
+
+    fn time_range(&mut self, p: P<'_>) -> Option<TimeRange> {
+        let span = self.span(&p);
+        let times: Vec<P<'_>> = p
+            .into_inner()
+            .filter(|c| c.as_rule() == Rule::time)
+            .collect();
+        let (Some(start), Some(end)) = (times.first(), times.get(1)) else {
+            return self.bug(span);
+        };
+        Some(TimeRange {
+            start: self.time(start, false),
+            end: self.time(end, true),
+            span,
+        })
+    }
+
+    /// `HH:MM`; `24:00` only where `end` (the end of a range). Out of range: reported, clamped.
+    fn time(&mut self, p: &P<'_>, end: bool) -> LocalTime {
+        let span = self.span(p);
+        let text = p.as_str();
+        let (h, m) = text.split_once(':').unwrap_or((text, "0"));
+        let h: u32 = h.parse().unwrap_or(99);
+        let m: u32 = m.parse().unwrap_or(99);
+        let ok = if h == 24 {
+            m == 0 && end
+        } else {
+            h < 24 && m < 60
+        };
+        if !ok {
+            let why = if h > 24 || (h == 24 && m != 0) {
+                "hours go from 00 to 23 (24:00 may end a range)"
+            } else if h == 24 {
+                "24:00 can only end a range"
+            } else {
+                "minutes go from 00 to 59"
+            };
+            self.error(span, format!("`{text}` is not a valid time of day"), why);
+        }
+        LocalTime {
+            minutes: (h.min(24) * 60 + m.min(59)).min(1440),
+        }
+    }
+
+    fn month_day(&mut self, p: &P<'_>) -> i32 {
+        let span = self.span(p);
+        let day: i32 = p.as_str().parse().unwrap_or(0);
+        if day == 0 || !(-31..=31).contains(&day) {
+            self.error(
+                span,
+                format!("`{}` is not a day of the month", p.as_str()),
+                "use 1 to 31, or -1 (the last day) to -31",
+            );
+            return 1;
+        }
+        day
+    }
+
+    fn date(&mut self, p: &P<'_>) -> DateLit {
+        let span = self.span(p);
+        self.date_text(p.as_str(), span)
+    }
+
+    /// `YYYY-MM-DD` at the start of `text` (the grammar guarantees the shape).
+    fn date_text(&mut self, text: &str, span: Span) -> DateLit {
+        let num = |r: std::ops::Range<usize>| -> u32 {
+            text.get(r).and_then(|s| s.parse().ok()).unwrap_or(0)
+        };
+        let year = num(0..4);
+        let month = num(5..7);
+        let day = num(8..10);
+        let date_span = Span::new(
+            span.file,
+            span.start as usize,
+            (span.start as usize + 10).min(span.end as usize),
+        );
+        let valid = i32::try_from(year)
+            .ok()
+            .and_then(|y| chrono::NaiveDate::from_ymd_opt(y, month, day))
+            .is_some();
+        if !valid {
+            let why = if !(1..=12).contains(&month) {
+                format!("there is no month {month}")
+            } else {
+                format!("month {month} of {year} has no day {day}")
+            };
+            self.error(
+                date_span,
+                format!("`{}` is not a valid date", text.get(0..10).unwrap_or(text)),
+                why,
+            );
+        }
+        DateLit {
+            year: i32::try_from(year).unwrap_or(0),
+            month,
+            day,
+            span: date_span,
+        }
+    }
+
+    /// A date-time literal: the local part and the offset in minutes, if written.
+    fn datetime(&mut self, p: &P<'_>) -> (LocalDateTimeLit, Option<i32>) {
+        let span = self.span(p);
+        let text = p.as_str();
+        let date = self.date_text(text, span);
+        let num = |r: std::ops::Range<usize>| -> u32 {
+            text.get(r).and_then(|s| s.parse().ok()).unwrap_or(0)
+        };
+        let hour = num(11..13);
+        let minute = num(14..16);
+        let (second, rest) = if text.get(16..17) == Some(":") {
+            (num(17..19), text.get(19..).unwrap_or(""))
+        } else {
+            (0, text.get(16..).unwrap_or(""))
+        };
+        if hour > 23 || minute > 59 || second > 59 {
+            self.error(
+                span,
+                format!("`{text}` is not a valid date-time"),
+                "the time must be 00:00 to 23:59:59",
+            );
+        }
+        let offset = match rest.as_bytes().first() {
+            Some(b'Z') => Some(0),
+            Some(&sign @ (b'+' | b'-')) => {
+                let oh = rest
+                    .get(1..3)
+                    .and_then(|s| s.parse::<i32>().ok())
+                    .unwrap_or(0);
+                let om = rest
+                    .get(4..6)
+                    .and_then(|s| s.parse::<i32>().ok())
+                    .unwrap_or(0);
+                if oh > 23 || om > 59 {
+                    self.error(
+                        span,
+                        format!("`{rest}` is not a valid time-zone offset"),
+                        "offsets go from -23:59 to +23:59",
+                    );
+                }
+                let total = oh.min(23) * 60 + om.min(59);
+                Some(if sign == b'-' { -total } else { total })
+            }
+            _ => None,
+        };
+        let local = LocalDateTimeLit {
+            date,
+            minutes: hour.min(23) * 60 + minute.min(59),
+            second: second.min(59),
+            span,
+        };
+        (local, offset)
+    }
+
+    /// A date-time inside a calendar: local to the calendar's zone, so no offset.
+    fn local_datetime(&mut self, p: &P<'_>) -> Option<LocalDateTimeLit> {
+        let (local, offset) = self.datetime(p);
+        if offset.is_some() {
+            self.error(
+                local.span,
+                "date-times in a calendar are local to its time zone",
+                "remove the offset",
+            );
+            return None;
+        }
+        Some(local)
+    }
+
+    fn duration(&mut self, p: &P<'_>) -> DurationLit {
+        let span = self.span(p);
+        let seconds = match duration_seconds(p.as_str()) {
+            Some(s) => s,
+            None => {
+                self.error(span, "this duration is too long", "too long");
+                0
+            }
+        };
+        DurationLit { seconds, span }
+    }
+
+    fn uint(&mut self, p: &P<'_>) -> u64 {
+        match p.as_str().parse() {
+            Ok(v) => v,
+            Err(_) => {
+                let span = self.span(p);
+                self.error(
+                    span,
+                    format!("this number is too large (the largest is {})", u64::MAX),
+                    "too large",
+                );
+                0
+            }
+        }
+    }
+
+    fn string(&mut self, p: &P<'_>) -> StrLit {
+        let span = self.span(p);
+        let body = p
+            .clone()
+            .into_inner()
+            .find(|c| c.as_rule() == Rule::string_body);
+        let (raw, body_start) = match &body {
+            Some(b) => (b.as_str(), self.offset + b.as_span().start()),
+            None => ("", span.start as usize),
+        };
+        let mut value = String::with_capacity(raw.len());
+        let mut chars = raw.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                value.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, '"')) => value.push('"'),
+                Some((_, '\\')) => value.push('\\'),
+                Some((_, 'n')) => value.push('\n'),
+                Some((_, 't')) => value.push('\t'),
+                Some((_, other)) => {
+                    let at = body_start + i;
+                    self.error(
+                        Span::new(self.file, at, at + 1 + other.len_utf8()),
+                        format!("unknown escape `\\{other}` in a string"),
+                        "use \\\" \\\\ \\n or \\t",
+                    );
+                    value.push(other);
+                }
+                None => {}
+            }
+        }
+        StrLit { value, span }
+    }
+
+    // --- rules ---
+
+    fn rule(&mut self, p: P<'_>, span: Span) -> Option<RuleDecl> {
+        let mut name = None;
+        let mut guard: Option<(Expr, Span)> = None;
+        let mut message: Option<StrLit> = None;
+        let mut message_span = None;
+        let mut effects = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::rule_name => name = Some(self.ident(&c)),
+                Rule::rule_stmt => {
+                    let outer = self.span(&c);
+                    let stmt = c.into_inner().next();
+                    let stmt = self.need(stmt, outer)?;
+                    let sspan = self.span(&stmt);
+                    match stmt.as_rule() {
+                        Rule::guard_stmt => {
+                            let e = stmt.into_inner().find(|x| x.as_rule() == Rule::expr);
+                            let e = self.need(e, sspan)?;
+                            let e = self.expr(e)?;
+                            match &guard {
+                                Some((_, first)) => {
+                                    let d = Diagnostic::error(
+                                        sspan,
+                                        "a rule can have only one `when` guard",
+                                    )
+                                    .with_label("second guard")
+                                    .with_secondary(*first, "first guard")
+                                    .with_help("combine the conditions with `and`");
+                                    self.diags.push(d);
+                                }
+                                None => guard = Some((e, sspan)),
+                            }
+                        }
+                        Rule::message_stmt => {
+                            let s = stmt.into_inner().find(|x| x.as_rule() == Rule::string);
+                            let s = self.need(s, sspan)?;
+                            let s = self.string(&s);
+                            match message_span {
+                                Some(first) => {
+                                    let d = Diagnostic::error(
+                                        sspan,
+                                        "a rule can have only one `message`",
+                                    )
+                                    .with_label("second message")
+                                    .with_secondary(first, "first message");
+                                    self.diags.push(d);
+                                }
+                                None => {
+                                    message = Some(s);
+                                    message_span = Some(sspan);
+                                }
+                            }
+                        }
+                        _ => effects.push(self.effect(stmt, sspan)?),
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(RuleDecl {
+            name: self.need(name, span)?,
+            guard: guard.map(|(e, _)| e),
+            effects,
+            message,
+            span,
+        })
+    }
+
+    fn effect(&mut self, stmt: P<'_>, span: Span) -> Option<Effect> {
+        match stmt.as_rule() {
+            Rule::deny_stmt | Rule::allow_stmt => {
+                let deny = stmt.as_rule() == Rule::deny_stmt;
+                let e = stmt.into_inner().find(|x| x.as_rule() == Rule::expr);
+                let e = self.need(e, span)?;
+                let when = self.expr(e)?;
+                Some(if deny {
+                    Effect::Deny { when, span }
+                } else {
+                    Effect::Allow { when, span }
+                })
+            }
+            Rule::require_stmt => {
+                let req = stmt
+                    .into_inner()
+                    .find(|x| matches!(x.as_rule(), Rule::approval_req | Rule::check_req));
+                let req = self.need(req, span)?;
+                let is_approval = req.as_rule() == Rule::approval_req;
+                let mut name = None;
+                let mut count = None;
+                for c in req.into_inner() {
+                    match c.as_rule() {
+                        Rule::string => name = Some(self.string(&c)),
+                        Rule::uint => count = Some((self.uint(&c), self.span(&c))),
+                        _ => {}
+                    }
+                }
+                let name = self.need(name, span)?;
+                Some(if is_approval {
+                    Effect::RequireApproval {
+                        group: name,
+                        count,
+                        span,
+                    }
+                } else {
+                    Effect::RequireCheck { name, span }
+                })
+            }
+            Rule::exempt_stmt => {
+                let target = stmt
+                    .into_inner()
+                    .find(|x| x.as_rule() == Rule::exempt_target);
+                let target = self.need(target, span)?;
+                let mut parts = target.into_inner();
+                let kw = parts.next();
+                let kw = self.need(kw, span)?;
+                match kw.as_rule() {
+                    Rule::kw_blackout => Some(Effect::ExemptBlackout { span }),
+                    Rule::kw_window => Some(Effect::ExemptWindow { span }),
+                    _ => {
+                        let rule = parts.find(|x| x.as_rule() == Rule::rule_name);
+                        let rule = self.need(rule, span)?;
+                        Some(Effect::ExemptRule {
+                            rule: self.ident(&rule),
+                            span,
+                        })
+                    }
+                }
+            }
+            _ => self.bug(span),
+        }
+    }
+
+    fn strategy_arm(&mut self, p: P<'_>) -> Option<StrategyArm> {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut when = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::arm_name => name = Some(self.ident(&c)),
+                Rule::expr => when = Some(self.expr(c)?),
+                _ => {}
+            }
+        }
+        Some(StrategyArm {
+            name: self.need(name, span)?,
+            when,
+            span,
+        })
+    }
+
+    fn trigger(&mut self, p: P<'_>) -> Option<TriggerDecl> {
+        let span = self.span(&p);
+        let mut metric = None;
+        let mut op = None;
+        let mut threshold = None;
+        let mut for_ = None;
+        let mut when = None;
+        let mut on_no_data_fire = false;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::metric_name => metric = Some(self.ident(&c)),
+                Rule::cmp_op => op = cmp_op(c.as_str()),
+                Rule::threshold => threshold = Some(self.threshold(c)?),
+                Rule::duration_lit => for_ = Some(self.duration(&c)),
+                Rule::expr => when = Some(self.expr(c)?),
+                Rule::kw_fire => on_no_data_fire = true,
+                _ => {}
+            }
+        }
+        Some(TriggerDecl {
+            metric: self.need(metric, span)?,
+            op: self.need(op, span)?,
+            threshold: self.need(threshold, span)?,
+            for_: self.need(for_, span)?,
+            when,
+            on_no_data_fire,
+            span,
+        })
+    }
+
+    fn threshold(&mut self, p: P<'_>) -> Option<Threshold> {
+        let span = self.span(&p);
+        let mut negative = false;
+        let mut value = None;
+        let mut of_baseline = false;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::op_neg => negative = true,
+                Rule::percent_lit | Rule::float_lit | Rule::int_lit => {
+                    value = Some(self.number(&c));
+                }
+                Rule::kw_baseline => of_baseline = true,
+                _ => {}
+            }
+        }
+        let value = self.need(value, span)?;
+        let value = if negative { -value } else { value };
+        Some(if of_baseline {
+            Threshold::OfBaseline(value, span)
+        } else {
+            Threshold::Number(value, span)
+        })
+    }
+
+    /// A number, percent or float literal as an `f64` (`2%` is 0.02).
+    fn number(&mut self, p: &P<'_>) -> f64 {
+        let text = p.as_str();
+        let parsed = match p.as_rule() {
+            // "2e-2" parses to the double nearest 0.02, as the literal `0.02` would.
+            Rule::percent_lit => format!("{}e-2", text.trim_end_matches('%')).parse::<f64>(),
+            _ => text.parse::<f64>(),
+        };
+        match parsed {
+            Ok(v) if v.is_finite() => v,
+            _ => {
+                let span = self.span(p);
+                self.error(span, "this number is too large", "too large");
+                0.0
+            }
+        }
+    }
+
+    // --- expressions ---
+
+    fn expr(&mut self, p: P<'_>) -> Option<Expr> {
+        self.expr_depth(p).map(|(e, _)| e)
+    }
+
+    fn too_deep(&mut self, span: Span) -> Option<(Expr, u32)> {
+        self.error(
+            span,
+            format!("this expression nests too deeply (more than {MAX_EXPR_DEPTH} levels)"),
+            "too deep",
+        );
+        None
+    }
+
+    /// Builds an `expr` pair (a flat run of prefixes, operands and operators) by precedence
+    /// climbing, and returns it with its tree depth.
+    fn expr_depth(&mut self, p: P<'_>) -> Option<(Expr, u32)> {
+        let span = self.span(&p);
+        let mut tokens = Vec::new();
+        for c in p.into_inner() {
+            if c.as_rule() == Rule::operand {
+                tokens.extend(c.into_inner());
+            } else {
+                tokens.push(c);
+            }
+        }
+        let mut pos = 0;
+        let e = self.climb(&tokens, &mut pos, OR)?;
+        if pos != tokens.len() {
+            return self.bug(span);
+        }
+        Some(e)
+    }
+
+    /// Parses operators of level `min` and above, starting with an operand at `tokens[*pos]`.
+    fn climb(&mut self, tokens: &[P<'_>], pos: &mut usize, min: u8) -> Option<(Expr, u32)> {
+        let (mut lhs, mut depth) = self.prefixed_operand(tokens, pos, min)?;
+        let mut last_comparison: Option<Span> = None;
+        while let Some(tok) = tokens.get(*pos) {
+            let op_span = self.span(tok);
+            let (level, bin) = match tok.as_rule() {
+                Rule::has_tail => (CMP, None),
+                Rule::infix => match infix_op(tok) {
+                    Some((level, bin)) => (level, Some(bin)),
+                    None => return self.bug(op_span),
+                },
+                _ => return self.bug(op_span),
+            };
+            if level < min {
+                break;
+            }
+            if level == CMP {
+                if let Some(first) = last_comparison {
+                    let d = Diagnostic::error(op_span, "comparisons cannot be chained")
+                        .with_label("second comparison")
+                        .with_secondary(first, "first comparison")
+                        .with_help("combine them with `and`, or add parentheses");
+                    self.diags.push(d);
+                    return None;
+                }
+                last_comparison = Some(op_span);
+            } else {
+                last_comparison = None;
+            }
+            *pos += 1;
+            let (kind, d) = match bin {
+                None => {
+                    let field = tok
+                        .clone()
+                        .into_inner()
+                        .find(|c| c.as_rule() == Rule::field_name);
+                    let field = self.need(field, op_span)?;
+                    let field = self.ident(&field);
+                    (ExprKind::Has(Box::new(lhs), field), depth + 1)
+                }
+                Some(bin) => {
+                    let (rhs, rd) = self.climb(tokens, pos, level + 1)?;
+                    let d = depth.max(rd) + 1;
+                    (ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)), d)
+                }
+            };
+            if d > MAX_EXPR_DEPTH {
+                return self.too_deep(op_span);
+            }
+            let span = match &kind {
+                ExprKind::Has(l, f) => l.span.to(f.span),
+                ExprKind::Binary(_, l, r) => l.span.to(r.span),
+                _ => op_span,
+            };
+            lhs = Expr { kind, span };
+            depth = d;
+        }
+        Some((lhs, depth))
+    }
+
+    /// An operand with its `not` and quantifier prefixes. A quantifier's body runs to the end
+    /// of the expression; `not` takes a comparison (or another prefix).
+    fn prefixed_operand(
+        &mut self,
+        tokens: &[P<'_>],
+        pos: &mut usize,
+        min: u8,
+    ) -> Option<(Expr, u32)> {
+        let Some(first) = tokens.get(*pos) else {
+            let at = tokens.last().map(|t| self.span(t)).unwrap_or_default();
+            return self.bug(at);
+        };
+        let first_span = self.span(first);
+        match first.as_rule() {
+            Rule::unary => {
+                *pos += 1;
+                self.unary(first.clone())
+            }
+            Rule::kw_not | Rule::quant_head if min > NOT => {
+                self.error(
+                    first_span,
+                    "`not` and quantifiers cannot stand directly after a comparison, `+` or `-`",
+                    "put this in parentheses",
+                );
+                None
+            }
+            Rule::kw_not => {
+                let mut nots = Vec::new();
+                while let Some(t) = tokens.get(*pos) {
+                    if t.as_rule() != Rule::kw_not {
+                        break;
+                    }
+                    nots.push(self.span(t));
+                    *pos += 1;
+                }
+                let (e, depth) = self.climb(tokens, pos, NOT)?;
+                self.wrap_prefixes(e, depth, nots, first_span, |e| ExprKind::Not(Box::new(e)))
+            }
+            Rule::quant_head => {
+                *pos += 1;
+                let mut q = None;
+                let mut var = None;
+                let mut list = None;
+                for c in first.clone().into_inner() {
+                    match c.as_rule() {
+                        Rule::quantifier => {
+                            q = match c.as_str() {
+                                "any" => Some(Quantifier::Any),
+                                "all" => Some(Quantifier::All),
+                                _ => Some(Quantifier::Count),
+                            }
+                        }
+                        Rule::var_name => var = Some(self.ident(&c)),
+                        Rule::expr => list = Some(self.expr_depth(c)?),
+                        _ => {}
+                    }
+                }
+                let (Some(q), Some(var), Some((list, ld))) = (q, var, list) else {
+                    return self.bug(first_span);
+                };
+                let (body, bd) = self.climb(tokens, pos, OR)?;
+                let depth = ld.max(bd) + 1;
+                if depth > MAX_EXPR_DEPTH {
+                    return self.too_deep(first_span);
+                }
+                let span = first_span.to(body.span);
+                let kind = ExprKind::Quant {
+                    q,
+                    var,
+                    list: Box::new(list),
+                    body: Box::new(body),
+                };
+                Some((Expr { kind, span }, depth))
+            }
+            _ => self.bug(first_span),
+        }
+    }
+
+    /// Applies prefix operators (written at `prefixes`, innermost last) around `e`.
+    fn wrap_prefixes(
+        &mut self,
+        mut e: Expr,
+        mut depth: u32,
+        prefixes: Vec<Span>,
+        span: Span,
+        kind: fn(Expr) -> ExprKind,
+    ) -> Option<(Expr, u32)> {
+        for at in prefixes.into_iter().rev() {
+            depth += 1;
+            if depth > MAX_EXPR_DEPTH {
+                return self.too_deep(span);
+            }
+            let s = at.to(e.span);
+            e = Expr {
+                kind: kind(e),
+                span: s,
+            };
+        }
+        Some((e, depth))
+    }
+
+    /// `-base.field.field`: the fields bind tighter than the minus.
+    fn unary(&mut self, p: P<'_>) -> Option<(Expr, u32)> {
+        let span = self.span(&p);
+        let mut negs = Vec::new();
+        let mut base = None;
+        let mut fields = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::op_neg => negs.push(self.span(&c)),
+                Rule::field_name => fields.push(self.ident(&c)),
+                Rule::primary => base = Some(c),
+                _ => {}
+            }
+        }
+        let base = self.need(base, span)?;
+        let (mut e, mut depth) = self.primary(base)?;
+        for field in fields {
+            depth += 1;
+            if depth > MAX_EXPR_DEPTH {
+                return self.too_deep(span);
+            }
+            let s = e.span.to(field.span);
+            e = Expr {
+                kind: ExprKind::Field(Box::new(e), field),
+                span: s,
+            };
+        }
+        self.wrap_prefixes(e, depth, negs, span, |e| ExprKind::Neg(Box::new(e)))
+    }
+
+    fn primary(&mut self, p: P<'_>) -> Option<(Expr, u32)> {
+        let outer = self.span(&p);
+        let inner = p.into_inner().next();
+        let inner = self.need(inner, outer)?;
+        let span = self.span(&inner);
+        match inner.as_rule() {
+            Rule::paren => {
+                let e = inner.into_inner().find(|c| c.as_rule() == Rule::expr);
+                let e = self.need(e, span)?;
+                let (mut e, depth) = self.expr_depth(e)?;
+                e.span = span;
+                Some((e, depth))
+            }
+            Rule::list_lit | Rule::name_or_call => self.list_or_call(inner, span),
+            _ => self.literal(inner, span).map(|e| (e, 1)),
+        }
+    }
+
+    /// `[a, b]`, `f(a, b)` and a bare name.
+    fn list_or_call(&mut self, p: P<'_>, span: Span) -> Option<(Expr, u32)> {
+        let is_list = p.as_rule() == Rule::list_lit;
+        let mut func = None;
+        let mut args = None;
+        let mut depth = 0;
+        let mut items = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::name => func = Some(self.ident(&c)),
+                Rule::call_args => {
+                    let mut list = Vec::new();
+                    for a in c.into_inner() {
+                        if a.as_rule() == Rule::expr {
+                            let (e, d) = self.expr_depth(a)?;
+                            depth = depth.max(d);
+                            list.push(e);
+                        }
+                    }
+                    args = Some(list);
+                }
+                Rule::expr => {
+                    let (e, d) = self.expr_depth(c)?;
+                    depth = depth.max(d);
+                    items.push(e);
+                }
+                _ => {}
+            }
+        }
+        let kind = if is_list {
+            ExprKind::List(items)
+        } else {
+            let func = self.need(func, span)?;
+            match args {
+                Some(args) => ExprKind::Call { func, args },
+                None => ExprKind::Name(func.name),
+            }
+        };
+        Some((Expr { kind, span }, depth + 1))
+    }
+
+    fn literal(&mut self, p: P<'_>, span: Span) -> Option<Expr> {
+        let kind = match p.as_rule() {
+            Rule::kw_true => ExprKind::Bool(true),
+            Rule::kw_false => ExprKind::Bool(false),
+            Rule::string => ExprKind::Str(self.string(&p).value),
+            Rule::int_lit => match p.as_str().parse::<i64>() {
+                Ok(v) => ExprKind::Int(v),
+                Err(_) => {
+                    self.error(
+                        span,
+                        format!("this number is too large (the largest is {})", i64::MAX),
+                        "too large",
+                    );
+                    ExprKind::Int(0)
+                }
+            },
+            Rule::float_lit => ExprKind::Float(self.number(&p)),
+            Rule::percent_lit => ExprKind::Percent(self.number(&p)),
+            Rule::duration_lit => ExprKind::Duration(self.duration(&p).seconds),
+            Rule::date_lit => ExprKind::Date(self.date(&p)),
+            Rule::datetime_lit => {
+                let (local, offset_minutes) = self.datetime(&p);
+                ExprKind::DateTime {
+                    local,
+                    offset_minutes,
+                }
+            }
+            _ => return self.bug(span),
+        };
+        Some(Expr { kind, span })
+    }
+}
+
+/// Precedence levels, lowest first (`not` and quantifiers sit at `NOT`).
+const OR: u8 = 1;
+const AND: u8 = 2;
+const NOT: u8 = 3;
+const CMP: u8 = 4;
+const ADD: u8 = 5;
+
+/// The level and operator of an `infix` pair.
+fn infix_op(p: &P<'_>) -> Option<(u8, BinOp)> {
+    let op = p.clone().into_inner().next()?;
+    Some(match op.as_rule() {
+        Rule::op_not_in => (CMP, BinOp::NotIn),
+        Rule::op_subset_of => (CMP, BinOp::SubsetOf),
+        _ => match op.as_str() {
+            "or" => (OR, BinOp::Or),
+            "and" => (AND, BinOp::And),
+            "+" => (ADD, BinOp::Add),
+            "-" => (ADD, BinOp::Sub),
+            "in" => (CMP, BinOp::In),
+            "intersects" => (CMP, BinOp::Intersects),
+            text => (CMP, BinOp::Cmp(cmp_op(text)?)),
+        },
+    })
+}
+
+fn cmp_op(text: &str) -> Option<CmpOp> {
+    Some(match text {
+        "==" => CmpOp::Eq,
+        "!=" => CmpOp::Ne,
+        "<" => CmpOp::Lt,
+        "<=" => CmpOp::Le,
+        ">" => CmpOp::Gt,
+        ">=" => CmpOp::Ge,
+        _ => return None,
+    })
+}
+
+fn weekday(text: &str) -> Option<Weekday> {
+    Some(match text {
+        "mon" => Weekday::Mon,
+        "tue" => Weekday::Tue,
+        "wed" => Weekday::Wed,
+        "thu" => Weekday::Thu,
+        "fri" => Weekday::Fri,
+        "sat" => Weekday::Sat,
+        "sun" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+/// `90s`, `1h30m`, ... in seconds; `None` on overflow.
+pub(super) fn duration_seconds(text: &str) -> Option<i64> {
+    let mut total: i64 = 0;
+    let mut n: i64 = 0;
+    for b in text.bytes() {
+        if b.is_ascii_digit() {
+            n = n.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+            continue;
+        }
+        let unit: i64 = match b {
+            b's' => 1,
+            b'm' => 60,
+            b'h' => 3600,
+            b'd' => 86_400,
+            b'w' => 604_800,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        n = 0;
+    }
+    Some(total)
+}
+
+/// Whether the grammar alone accepts `text` (for timing the builder apart from pest).
+#[cfg(test)]
+pub(super) fn grammar_accepts(text: &str) -> bool {
+    GateParser::parse(Rule::file, text).is_ok()
+}
