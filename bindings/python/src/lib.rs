@@ -12,6 +12,14 @@ mod errors;
 
 use pyo3::prelude::*;
 
+/// Panics inside the same guard as every entry point, so that the tests can check that a panic
+/// reaches Python as a `ShipgateError` (private: not re-exported, not in the stubs).
+#[pyfunction]
+#[allow(clippy::panic)] // the point of the function
+fn _panic_for_tests() -> PyResult<()> {
+    errors::guard(|| panic!("deliberate panic for the tests"))
+}
+
 #[pymodule]
 fn _shipgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -33,5 +41,6 @@ fn _shipgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decision::Stretch>()?;
     m.add_class::<decision::RollbackTrigger>()?;
     m.add_class::<decision::TraceEntry>()?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

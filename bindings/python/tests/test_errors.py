@@ -260,3 +260,13 @@ def test_next_window_argument_errors() -> None:
     with pytest.raises(shipgate.InputError) as info:
         engine.next_window("mars", aware, True)  # type: ignore[arg-type]
     assert_input_error(info, "duration", "bool")
+
+
+def test_a_panic_is_a_shipgate_error() -> None:
+    """A bug in the engine (a Rust panic) is raised as a ShipgateError, which `except
+    Exception` catches, not as pyo3's PanicException (a BaseException)."""
+    from shipgate import _shipgate
+
+    with pytest.raises(shipgate.ShipgateError, match="internal error in shipgate.*deliberate panic"):
+        _shipgate._panic_for_tests()  # type: ignore[attr-defined]
+    assert "_panic_for_tests" not in shipgate.__all__
