@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use shipgate::{InputError, Instant};
 
 use crate::convert::{instant_arg, seconds_arg, to_json};
@@ -121,8 +122,11 @@ impl Change {
         &self.inner.id
     }
 
-    fn __repr__(&self) -> String {
-        format!("Change(id={:?})", self.inner.id).replace('"', "'")
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Change(id={})",
+            PyString::new(py, &self.inner.id).repr()?
+        ))
     }
 }
 
@@ -314,7 +318,10 @@ impl Engine {
         self.inner.render_warnings(false)
     }
 
-    fn __repr__(&self) -> String {
-        format!("Engine(regions={:?})", self.inner.regions()).replace('"', "'")
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Engine(regions={})",
+            self.inner.regions().into_pyobject(py)?.repr()?
+        ))
     }
 }

@@ -87,6 +87,14 @@ def test_from_path_rejects_a_non_path() -> None:
 def test_from_path_compiles_the_example_regions(engine: shipgate.Engine) -> None:
     assert engine.regions == ["eu-west", "us-east"]
     assert engine.warnings == ""
+    assert repr(engine) == "Engine(regions=['eu-west', 'us-east'])"
+
+
+def test_warnings_are_rendered() -> None:
+    source = "extend change { cost_center: string? }\nrule r { deny when change.cost_center == \"x\" }\n"
+    engine = shipgate.Engine.from_source(source, name="warn.gate")
+    assert "warn.gate:2:" in engine.warnings
+    assert "warning" in engine.warnings
 
 
 def test_from_source_names_the_file_in_locations(simple_catalog: shipgate.Catalog) -> None:
@@ -161,6 +169,7 @@ def test_evaluate_accepts_a_prepared_change(
     prepared = shipgate.Change(ledger_change)
     assert prepared.id == "CHG-1043"
     assert repr(prepared) == "Change(id='CHG-1043')"
+    assert repr(shipgate.Change({**ledger_change, "id": "it's"})) == 'Change(id="it\'s")'
     from_dict = engine.evaluate(ledger_change, catalog, now=NOW)
     from_prepared = engine.evaluate(prepared, catalog, now=NOW)
     assert from_dict == from_prepared
