@@ -49,7 +49,8 @@ fn type_errors_have_file_line_and_column() {
     let loc = e.location().unwrap();
     assert_eq!((loc.path.as_str(), loc.line, loc.column), ("p.gate", 2, 13));
     assert!(
-        e.to_string().contains("cannot compare a int with a string"),
+        e.to_string()
+            .contains("cannot compare an int with a string"),
         "{e}"
     );
 }

@@ -261,7 +261,12 @@ pub fn evaluate(
     let _ = b.sources;
 
     // --- tier: the highest whose condition holds ------------------------------------
+    // A condition that cannot be evaluated fails closed only when its tier is above the one
+    // computed: one at or below it could not change the tier. Deciding this after the loop
+    // keeps the decision independent of declaration order and of `explain` (which evaluates
+    // the conditions the fast path skips).
     let mut tier = 0u8;
+    let mut tier_errors: Vec<(u8, &str, EvalError, String)> = Vec::new();
     for t in &ir.tier_rules {
         let name = ir
             .tiers
@@ -281,9 +286,12 @@ pub fn evaluate(
             }
             Err(e) => {
                 b.trace("tier", name, format!("error: {}", e.message), &at);
-                b.fail_closed(&format!("tier {name}"), "the tier condition", &e, &at);
+                tier_errors.push((t.tier, name, e, at));
             }
         }
+    }
+    for (_, name, e, at) in tier_errors.iter().filter(|(t, ..)| *t > tier) {
+        b.fail_closed(&format!("tier {name}"), "the tier condition", e, at);
     }
     ctx.tier = tier;
 
@@ -768,8 +776,8 @@ fn schedule(
                 ),
             };
             blocked.push(format!(
-                "{r}: blocked by {}; {when}",
-                check.blocked_by.join(", ")
+                "{r}: {}; {when}",
+                blocked_phrase(&check.blocked_by)
             ));
         }
         b.trace(
@@ -785,6 +793,16 @@ fn schedule(
             next_window,
         });
     }
+    // A policy with calendars cannot let a change through that names no region: no calendar
+    // could have been consulted, and the engine fails closed.
+    if prep.regions.is_empty() && !cals.region_names().is_empty() {
+        allowed = false;
+        blocked.push(
+            "the change touches no region (give `regions` on the change or on its services), \
+             so no calendar can allow it"
+                .to_string(),
+        );
+    }
     if !allowed {
         b.reasons.push(Reason {
             rule: "schedule".into(),
@@ -799,6 +817,22 @@ fn schedule(
         tzdb: tzdb_version().to_string(),
         regions,
     })
+}
+
+/// `blocked by year-end freeze and outside windows`: blackouts are what blocks; being outside
+/// the windows or the calendar range is a state, not a blocker, so it is not "blocked by".
+fn blocked_phrase(blocked_by: &[String]) -> String {
+    use crate::calendar::{OUTSIDE_RANGE, OUTSIDE_WINDOWS};
+    let (states, blackouts): (Vec<&str>, Vec<&str>) = blocked_by
+        .iter()
+        .map(String::as_str)
+        .partition(|b| *b == OUTSIDE_WINDOWS || *b == OUTSIDE_RANGE);
+    let mut parts = Vec::with_capacity(2);
+    if !blackouts.is_empty() {
+        parts.push(format!("blocked by {}", blackouts.join(", ")));
+    }
+    parts.extend(states.into_iter().map(str::to_string));
+    parts.join(" and ")
 }
 
 pub fn evaluate_many(
