@@ -10,7 +10,7 @@ use shipgate::{InputError, Instant};
 
 use crate::convert::{instant_arg, seconds_arg, to_json};
 use crate::decision::{Decision, Stretch};
-use crate::errors::{IntoPyResult, ShipgateError, guard, input_error, panic_message};
+use crate::errors::{IntoPyResult, guard, input_error};
 
 /// `change.start` -> `changes[3].start`: the engine names paths under `change`; in a batch the
 /// root says which change.
@@ -62,43 +62,10 @@ impl Held<'_> {
     }
 }
 
-/// Batches smaller than this are decided on the calling thread: spawning costs more than the
-/// work (the same rule as the engine's `evaluate_many`).
-const PARALLEL_FROM: usize = 64;
-
-/// Decides every change on all cores, in input order. This is `Engine::evaluate_many` over
-/// borrowed changes: that API takes owned changes, and copying each prepared change out of its
-/// Python object cost more than deciding it. `Err` carries the message of a panic.
-fn decide_all(
-    engine: &shipgate::Engine,
-    changes: &[Held<'_>],
-    catalog: &shipgate::Catalog,
-    now: Instant,
-) -> Result<Vec<Result<shipgate::Decision, shipgate::Error>>, String> {
-    let decide = |part: &[Held<'_>]| -> Vec<_> {
-        part.iter()
-            .map(|c| engine.evaluate(c.change(), catalog, now, false))
-            .collect()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads <= 1 || changes.len() < PARALLEL_FROM {
-        return Ok(decide(changes));
+impl std::borrow::Borrow<shipgate::Change> for Held<'_> {
+    fn borrow(&self) -> &shipgate::Change {
+        self.change()
     }
-    let chunk = changes.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = changes
-            .chunks(chunk)
-            .map(|part| s.spawn(move || decide(part)))
-            .collect();
-        let mut out = Vec::with_capacity(changes.len());
-        for h in handles {
-            match h.join() {
-                Ok(part) => out.extend(part),
-                Err(payload) => return Err(panic_message(payload.as_ref())),
-            }
-        }
-        Ok(out)
-    })
 }
 
 /// A change request read once, to be decided many times without reading the dict again.
@@ -264,13 +231,8 @@ impl Engine {
                 .collect::<Result<Vec<_>, _>>()
                 .or_raise(py)?;
             let engine = &self.inner;
-            let results = py
-                .detach(|| decide_all(engine, &held, catalog, now))
-                .map_err(|what| {
-                    ShipgateError::new_err(format!(
-                        "internal error in shipgate (please report it): {what}"
-                    ))
-                })?;
+            // The engine borrows the prepared changes: nothing is copied.
+            let results = py.detach(|| engine.evaluate_many(&held, catalog, now));
             results
                 .into_iter()
                 .enumerate()
