@@ -137,7 +137,22 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             };
             let mut line = format!("  {:<12} {state}", r.region);
             if !r.blocked_by.is_empty() {
-                let _ = write!(line, "  blocked by {}", r.blocked_by.join(", "));
+                let (outside, names): (Vec<&String>, Vec<&String>) =
+                    r.blocked_by.iter().partition(|b| *b == "outside windows");
+                let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+                match (names.is_empty(), outside.is_empty()) {
+                    (false, true) => {
+                        let _ = write!(line, "  blocked by {}", names.join(", "));
+                    }
+                    (false, false) => {
+                        let _ = write!(
+                            line,
+                            "  blocked by {} and outside windows",
+                            names.join(", ")
+                        );
+                    }
+                    _ => line.push_str("  outside windows"),
+                }
             }
             if !r.open {
                 match &r.next_window {

@@ -71,19 +71,34 @@ impl Diagnostic {
     }
 }
 
-/// "did you mean `x`?" for the closest candidate, when one is close enough.
+/// "did you mean `x`?" for the closest candidate, when one is close enough: within a small
+/// edit distance (transpositions count as one edit) or very similar by Jaro-Winkler.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let mut best: Option<(f64, &str)> = None;
+    let len = name.chars().count();
+    // A name of one or two characters is too short to guess from.
+    let budget = if len < 3 { 0 } else { (len / 3).max(1) };
+    let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(name, c);
-        if score >= 0.8 && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, c));
+        if c == name {
+            continue;
+        }
+        let edits = strsim::osa_distance(name, c);
+        let similarity = strsim::jaro_winkler(name, c);
+        if edits > budget && similarity < 0.85 {
+            continue;
+        }
+        let better = match best {
+            None => true,
+            Some((e, s, _)) => edits < e || (edits == e && similarity > s),
+        };
+        if better {
+            best = Some((edits, similarity, c));
         }
     }
-    best.map(|(_, c)| format!("did you mean `{c}`?"))
+    best.map(|(_, _, c)| format!("did you mean `{c}`?"))
 }
 
 /// A policy set that failed to compile: every diagnostic found, and the sources to render them.

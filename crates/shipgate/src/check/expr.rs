@@ -29,6 +29,8 @@ pub struct ExprChecker<'a, 'g> {
     scope: Vec<(String, Ty, u16)>,
     next_slot: u16,
     pub max_slots: u16,
+    /// How many `count` bodies enclose the expression being checked (for a hint).
+    count_bodies: u32,
 }
 
 const CHANGE_FIELDS: &[(&str, ChangeField)] = &[
@@ -135,6 +137,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             scope: Vec::new(),
             next_slot: 0,
             max_slots: 0,
+            count_bodies: 0,
         }
     }
 
@@ -215,10 +218,10 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                         Some((CExpr::Neg(Box::new(c)), t))
                     }
                     other => {
-                        let d = other.describe();
+                        let d = other.with_article();
                         self.err(
                             inner.span,
-                            format!("cannot negate a {d}"),
+                            format!("cannot negate {d}"),
                             "expected a number or duration",
                         );
                         None
@@ -413,11 +416,11 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 vec!["rule", "by", "group", "reason", "granted_at", "expires_at"],
             ),
             other => {
-                let d = other.describe();
+                let d = other.with_article();
                 self.err(
                     field.span,
-                    format!("a {d} has no fields"),
-                    format!("`.{name}` on a {d}"),
+                    format!("{d} has no fields"),
+                    format!("`.{name}` on {d}"),
                 );
                 return None;
             }
@@ -509,9 +512,9 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                         self.err(
                             span,
                             format!(
-                                "cannot test whether a {} is in a {}",
-                                lt.describe(),
-                                rt.describe()
+                                "cannot test whether {} is in {}",
+                                lt.with_article(),
+                                rt.with_article()
                             ),
                             "`in` needs an element and a list of the same type",
                         );
@@ -564,10 +567,10 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                         self.err(
                             span,
                             format!(
-                                "cannot {} a {} and a {}",
+                                "cannot {} {} and {}",
                                 if add { "add" } else { "subtract" },
-                                lt.describe(),
-                                rt.describe()
+                                lt.with_article(),
+                                rt.with_article()
                             ),
                             "type mismatch",
                         );
@@ -603,12 +606,21 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 format!("`{}` cannot order {} values", op.as_str(), lt.describe())
             } else {
                 format!(
-                    "cannot compare a {} with a {}",
-                    lt.describe(),
-                    rt.describe()
+                    "cannot compare {} with {}",
+                    lt.with_article(),
+                    rt.with_article()
                 )
             };
-            self.err(span, msg, "type mismatch");
+            let mut d = Diagnostic::error(span, msg).with_label("type mismatch");
+            let bool_vs_number =
+                (lt == &Ty::Bool && rt.is_numeric()) || (lt.is_numeric() && rt == &Ty::Bool);
+            if self.count_bodies > 0 && bool_vs_number {
+                d = d.with_help(
+                    "a quantifier's body runs to the end of the condition: \
+                     write `(count x in LIST: CONDITION) >= N`",
+                );
+            }
+            self.diagnostics.push(d);
         }
         kind
     }
@@ -631,7 +643,10 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         self.next_slot = self.next_slot.saturating_add(1);
         self.max_slots = self.max_slots.max(self.next_slot);
         self.scope.push((var.name.clone(), elem, slot));
+        let counting = q == Quantifier::Count;
+        self.count_bodies += u32::from(counting);
         let body_res = self.expr(body);
+        self.count_bodies -= u32::from(counting);
         self.scope.pop();
         self.next_slot = self.next_slot.saturating_sub(1);
         let (bc, bt) = body_res?;

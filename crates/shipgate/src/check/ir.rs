@@ -60,6 +60,17 @@ impl Ty {
         }
     }
 
+    /// The type's name with its article, for messages: `an int`, `a string`.
+    pub fn with_article(&self) -> String {
+        let name = self.describe();
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Ty::Bool => "bool".into(),

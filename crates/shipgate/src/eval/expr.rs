@@ -498,8 +498,8 @@ pub fn equal<'a>(x: &Value<'a>, y: &Value<'a>, ctx: &mut Ctx<'a>) -> Result<bool
     })
 }
 
-/// A value as message text.
-pub fn render(v: &Value<'_>, ctx: &mut Ctx<'_>) -> String {
+/// A value as message text; a list is its items separated by commas (`database, config`).
+pub fn render<'a>(v: &Value<'a>, ctx: &mut Ctx<'a>) -> String {
     match v {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
@@ -527,6 +527,15 @@ pub fn render(v: &Value<'_>, ctx: &mut Ctx<'_>) -> String {
         Value::Approval(a) => a.by.clone(),
         Value::Incident(i) => i.id.clone(),
         Value::Waiver(w) => w.rule.clone(),
-        Value::List(_) => String::from("[list]"),
+        Value::List(l) => {
+            let mut items = Vec::with_capacity(l.len());
+            for i in 0..l.len() {
+                match ctx.item(l, i) {
+                    Ok(item) => items.push(render(&item, ctx)),
+                    Err(_) => items.push(String::from("<invalid>")),
+                }
+            }
+            items.join(", ")
+        }
     }
 }

@@ -23,7 +23,7 @@ pub struct Prepared<'a> {
     /// The touched services, as catalog indices.
     pub services: Vec<u32>,
     /// The change's regions: its own, else the union of its services' (sorted, unique).
-    pub regions: Vec<String>,
+    pub regions: Cow<'a, [String]>,
     pub start: i64,
     pub end: i64,
     /// `extend change` values, by field index (`None` when an optional is absent).
@@ -119,8 +119,8 @@ fn prepare<'a>(
     now: Instant,
 ) -> Result<Prepared<'a>, InputError> {
     let services = catalog.services_from_ids(&change.services, "change.services")?;
-    let regions: Vec<String> = match &change.regions {
-        Some(r) => r.clone(),
+    let regions: Cow<'a, [String]> = match &change.regions {
+        Some(r) => Cow::Borrowed(r),
         None => {
             let mut r: Vec<String> = services
                 .iter()
@@ -129,27 +129,28 @@ fn prepare<'a>(
                 .collect();
             r.sort();
             r.dedup();
-            r
+            Cow::Owned(r)
         }
     };
     let start = change.start.unwrap_or(now).timestamp();
     let end = start.saturating_add(change.duration);
     let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
     for f in &policy.ir.change_ext {
-        let path = format!("change.{}", f.name);
+        // Paths are formatted only on the error path: this runs on every evaluation.
+        let path = || format!("change.{}", f.name);
         match change.extra.get(&f.name) {
             None | Some(serde_json::Value::Null) => {
                 if matches!(f.ty, Ty::Opt(_)) {
                     change_ext.push(None);
                 } else {
                     return Err(InputError::new(
-                        path,
+                        path(),
                         format!("missing required field ({})", f.ty.describe()),
                     ));
                 }
             }
             Some(v) => change_ext.push(Some(
-                ext_value(v, &f.ty).map_err(|m| InputError::new(path, m))?,
+                ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?,
             )),
         }
     }
@@ -160,12 +161,12 @@ fn prepare<'a>(
             continue;
         };
         for f in &policy.ir.service_ext {
-            let path = format!("catalog.services[{idx}].{}", f.name);
+            let path = || format!("catalog.services[{idx}].{}", f.name);
             match s.extra.get(&f.name) {
                 None | Some(serde_json::Value::Null) => {
                     if !matches!(f.ty, Ty::Opt(_)) {
                         return Err(InputError::new(
-                            path,
+                            path(),
                             format!(
                                 "missing required field ({}) of service \"{}\" (change.services[{k}])",
                                 f.ty.describe(),
@@ -175,7 +176,7 @@ fn prepare<'a>(
                     }
                 }
                 Some(v) => {
-                    ext_value(v, &f.ty).map_err(|m| InputError::new(path, m))?;
+                    ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?;
                 }
             }
         }
@@ -260,7 +261,12 @@ pub fn evaluate(
     let _ = b.sources;
 
     // --- tier: the highest whose condition holds ------------------------------------
+    // A condition that cannot be evaluated fails closed only when its tier is above the one
+    // computed: one at or below it could not change the tier. Deciding this after the loop
+    // keeps the decision independent of declaration order and of `explain` (which evaluates
+    // the conditions the fast path skips).
     let mut tier = 0u8;
+    let mut tier_errors: Vec<(u8, &str, EvalError, String)> = Vec::new();
     for t in &ir.tier_rules {
         let name = ir
             .tiers
@@ -280,9 +286,12 @@ pub fn evaluate(
             }
             Err(e) => {
                 b.trace("tier", name, format!("error: {}", e.message), &at);
-                b.fail_closed(&format!("tier {name}"), "the tier condition", &e, &at);
+                tier_errors.push((t.tier, name, e, at));
             }
         }
+    }
+    for (_, name, e, at) in tier_errors.iter().filter(|(t, ..)| *t > tier) {
+        b.fail_closed(&format!("tier {name}"), "the tier condition", e, at);
     }
     ctx.tier = tier;
 
@@ -710,7 +719,6 @@ fn schedule(
     b: &mut Builder<'_>,
 ) -> Result<Schedule, Error> {
     let cals = &policy.ir.calendars;
-    let declared = cals.region_names();
     let (start, end) = (
         chrono::DateTime::from_timestamp(prep.start, 0).unwrap_or_default(),
         chrono::DateTime::from_timestamp(prep.end, 0).unwrap_or_default(),
@@ -720,6 +728,7 @@ fn schedule(
     let mut blocked = Vec::new();
     for (i, r) in prep.regions.iter().enumerate() {
         let Some(id) = cals.region(r) else {
+            let declared = cals.region_names();
             if declared.is_empty() {
                 regions.push(RegionSchedule {
                     region: r.clone(),
@@ -767,8 +776,8 @@ fn schedule(
                 ),
             };
             blocked.push(format!(
-                "{r}: blocked by {}; {when}",
-                check.blocked_by.join(", ")
+                "{r}: {}; {when}",
+                blocked_phrase(&check.blocked_by)
             ));
         }
         b.trace(
@@ -783,6 +792,16 @@ fn schedule(
             blocked_by: check.blocked_by,
             next_window,
         });
+    }
+    // A policy with calendars cannot let a change through that names no region: no calendar
+    // could have been consulted, and the engine fails closed.
+    if prep.regions.is_empty() && !cals.region_names().is_empty() {
+        allowed = false;
+        blocked.push(
+            "the change touches no region (give `regions` on the change or on its services), \
+             so no calendar can allow it"
+                .to_string(),
+        );
     }
     if !allowed {
         b.reasons.push(Reason {
@@ -800,32 +819,45 @@ fn schedule(
     })
 }
 
-pub fn evaluate_many(
+/// `blocked by year-end freeze and outside windows`: blackouts are what blocks; being outside
+/// the windows or the calendar range is a state, not a blocker, so it is not "blocked by".
+fn blocked_phrase(blocked_by: &[String]) -> String {
+    use crate::calendar::{OUTSIDE_RANGE, OUTSIDE_WINDOWS};
+    let (states, blackouts): (Vec<&str>, Vec<&str>) = blocked_by
+        .iter()
+        .map(String::as_str)
+        .partition(|b| *b == OUTSIDE_WINDOWS || *b == OUTSIDE_RANGE);
+    let mut parts = Vec::with_capacity(2);
+    if !blackouts.is_empty() {
+        parts.push(format!("blocked by {}", blackouts.join(", ")));
+    }
+    parts.extend(states.into_iter().map(str::to_string));
+    parts.join(" and ")
+}
+
+/// Batches smaller than this are decided on the calling thread: spawning costs more.
+const PARALLEL_FROM: usize = 64;
+
+pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
     policy: &Compiled,
-    changes: &[Change],
+    changes: &[C],
     catalog: &Catalog,
     now: Instant,
 ) -> Vec<Result<Decision, Error>> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    if threads <= 1 || changes.len() < 64 {
-        return changes
-            .iter()
-            .map(|c| evaluate(policy, c, catalog, now, false))
-            .collect();
+    let decide = |part: &[C]| -> Vec<Result<Decision, Error>> {
+        part.iter()
+            .map(|c| evaluate(policy, c.borrow(), catalog, now, false))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 || changes.len() < PARALLEL_FROM {
+        return decide(changes);
     }
     let chunk = changes.len().div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = changes
             .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|c| evaluate(policy, c, catalog, now, false))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| s.spawn(move || decide(part)))
             .collect();
         let mut out = Vec::with_capacity(changes.len());
         for (h, part) in handles.into_iter().zip(changes.chunks(chunk)) {
@@ -834,8 +866,8 @@ pub fn evaluate_many(
                 // A panic in a worker is a bug; report it per change rather than crash the host.
                 Err(_) => out.extend(part.iter().map(|c| {
                     Err(Error::Input(InputError::new(
-                        format!("change {}", c.id),
-                        "internal error while evaluating",
+                        format!("change {}", c.borrow().id),
+                        "internal error while evaluating (please report it)",
                     )))
                 })),
             }

@@ -1831,13 +1831,15 @@ impl Builder<'_> {
                 _ => {}
             }
         }
-        let kind = if is_list {
-            ExprKind::List(items)
+        let (kind, span) = if is_list {
+            (ExprKind::List(items), span)
         } else {
             let func = self.need(func, span)?;
             match args {
-                Some(args) => ExprKind::Call { func, args },
-                None => ExprKind::Name(func.name),
+                Some(args) => (ExprKind::Call { func, args }, span),
+                // The name's own span: the `name_or_call` pair also holds the whitespace
+                // pest skips while looking for call arguments (up to the next line).
+                None => (ExprKind::Name(func.name), func.span),
             }
         };
         Some((Expr { kind, span }, depth + 1))

@@ -1,0 +1,199 @@
+//! The engine through its public API only: compile errors with locations, warnings, failing
+//! closed, thread safety and batch evaluation.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
+
+use serde_json::json;
+use shipgate::{Catalog, Change, Engine, Error, Severity, Verdict};
+
+fn catalog() -> Catalog {
+    Catalog::from_json(&json!({"services": [
+        {"id": "db", "tier": 0, "stateful": true},
+        {"id": "api", "tier": 1, "depends_on": ["db"]},
+        {"id": "web", "tier": 2, "depends_on": ["api"]}
+    ]}))
+    .unwrap()
+}
+
+fn change(extra: serde_json::Value) -> Change {
+    let mut base = json!({"id": "C-1", "services": ["api"], "requester": "ana",
+        "implementer": "bo", "start": "2026-12-01T10:00:00Z", "duration": "1h"});
+    for (k, v) in extra.as_object().unwrap() {
+        base[k] = v.clone();
+    }
+    Change::from_json(&base).unwrap()
+}
+
+fn now() -> shipgate::Instant {
+    "2026-12-01T09:00:00Z".parse().unwrap()
+}
+
+fn policy_error(src: &str) -> shipgate::PolicyError {
+    match Engine::from_source(src, "p.gate") {
+        Err(Error::Policy(p)) => *p,
+        other => panic!("expected a policy error, got {other:?}"),
+    }
+}
+
+#[test]
+fn engine_and_catalog_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+    assert_send_sync::<Catalog>();
+    assert_send_sync::<shipgate::Decision>();
+}
+
+#[test]
+fn type_errors_have_file_line_and_column() {
+    let e = policy_error("rule r {\n  deny when change.size == \"big\"\n}\n");
+    let loc = e.location().unwrap();
+    assert_eq!((loc.path.as_str(), loc.line, loc.column), ("p.gate", 2, 13));
+    assert!(
+        e.to_string()
+            .contains("cannot compare an int with a string"),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_error_of_a_set_is_reported() {
+    let e = policy_error(
+        "tier hihg when change.size > 1\nrule r {\n  deny when change.sise > 3\n}\nrule s { require approval \"cab\" count 0 }\n",
+    );
+    let errors: Vec<_> = e
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 3, "{}", e.render(false));
+    let text = e.render(false);
+    assert!(
+        text.contains("unknown tier `hihg`") && text.contains("did you mean `high`?"),
+        "{text}"
+    );
+    assert!(text.contains("did you mean `size`?"), "{text}");
+    assert!(text.contains("between 1 and 1000"), "{text}");
+}
+
+#[test]
+fn duplicate_rules_across_files_name_both_places() {
+    let files = vec![
+        (
+            "a.gate".to_string(),
+            "rule r { deny when false }\n".to_string(),
+        ),
+        (
+            "b.gate".to_string(),
+            "\nrule r { deny when true }\n".to_string(),
+        ),
+    ];
+    let e = match Engine::from_sources(files, None) {
+        Err(Error::Policy(p)) => p,
+        other => panic!("{other:?}"),
+    };
+    let text = e.render(false);
+    assert!(text.contains("rule `r` is defined twice"), "{text}");
+    assert!(
+        text.contains("b.gate:2:6") && text.contains("a.gate:1:6"),
+        "{text}"
+    );
+}
+
+#[test]
+fn optional_read_without_has_warns_and_fails_closed() {
+    let engine = Engine::from_source(
+        "rule sev {\n  deny when change.incident.severity > 2\n}\n",
+        "p.gate",
+    )
+    .unwrap();
+    assert_eq!(engine.warnings().len(), 1);
+    assert!(
+        engine.warnings()[0]
+            .message
+            .contains("without a `has` test")
+    );
+    let d = engine
+        .evaluate(&change(json!({})), &catalog(), now(), false)
+        .unwrap();
+    assert_eq!(d.verdict, Verdict::Deny, "an absent optional fails closed");
+    assert!(
+        d.reasons[0].message.contains("`change.incident` is absent"),
+        "{:?}",
+        d.reasons
+    );
+
+    let guarded = Engine::from_source(
+        "rule sev {\n  deny when change has incident and change.incident.severity > 2\n}\n",
+        "p.gate",
+    )
+    .unwrap();
+    assert!(guarded.warnings().is_empty());
+    let d = guarded
+        .evaluate(&change(json!({})), &catalog(), now(), false)
+        .unwrap();
+    assert_eq!(d.verdict, Verdict::Allow);
+}
+
+#[test]
+fn blast_radius_and_order_come_from_the_graph() {
+    let engine = Engine::from_source(
+        "rule wide {\n  deny when change.blast_radius >= 1\n  message \"{change.blast_radius} dependents\"\n}\n",
+        "p.gate",
+    )
+    .unwrap();
+    let d = engine
+        .evaluate(
+            &change(json!({"services": ["web", "db"]})),
+            &catalog(),
+            now(),
+            false,
+        )
+        .unwrap();
+    assert_eq!(
+        d.reasons[0].message, "1 dependents",
+        "api depends on db; web is touched"
+    );
+    assert_eq!(
+        d.order,
+        vec![vec!["db".to_string()], vec!["web".to_string()]]
+    );
+}
+
+#[test]
+fn evaluate_many_matches_serial_evaluation() {
+    let engine = Engine::from_source(
+        "tiers low, high\ntier high when change.size > 100\nrule big {\n  when tier >= high\n  require approval \"cab\" count 2\n}\n",
+        "p.gate",
+    )
+    .unwrap();
+    let changes: Vec<Change> = (0..500)
+        .map(|i| change(json!({"id": format!("C-{i}"), "size": i,
+            "approvals": [{"by": "x", "group": "cab", "at": "2026-12-01T08:00:00Z"},
+                          {"by": if i % 2 == 0 { "y" } else { "ana" }, "group": "cab", "at": "2026-12-01T08:00:00Z"}]})))
+        .collect();
+    let cat = catalog();
+    let many = engine.evaluate_many(&changes, &cat, now());
+    for (c, d) in changes.iter().zip(many) {
+        assert_eq!(d.unwrap(), engine.evaluate(c, &cat, now(), false).unwrap());
+    }
+    let d = engine.evaluate(&changes[201], &cat, now(), false).unwrap();
+    assert_eq!(
+        d.verdict,
+        Verdict::Pending,
+        "ana is the requester: her approval is ignored"
+    );
+    assert_eq!(d.requirements[0].ignored[0].why, "requester");
+}
+
+#[test]
+fn unknown_service_is_an_input_error_with_its_path() {
+    let engine = Engine::from_source("rule r { deny when false }", "p.gate").unwrap();
+    let c = change(json!({"services": ["api", "wbe"]}));
+    match engine.evaluate(&c, &catalog(), now(), false) {
+        Err(Error::Input(e)) => {
+            assert_eq!(e.path, "change.services[1]");
+            assert!(e.message.contains("did you mean `web`?"), "{}", e.message);
+        }
+        other => panic!("{other:?}"),
+    }
+}
