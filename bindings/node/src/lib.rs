@@ -445,11 +445,13 @@ impl EvaluateMany {
     /// The decisions as JSON texts, in input order.
     fn run(&self) -> Outcome<Vec<String>> {
         let catalog = self.catalog.resolve()?;
-        let mut changes = Vec::with_capacity(self.changes.len());
-        for (i, c) in self.changes.iter().enumerate() {
-            let change = c.resolve().map_err(|f| Failure::AtIndex(i, Box::new(f)))?;
-            changes.push(change.into_owned());
-        }
+        // Prepared changes are borrowed, not copied; objects were read into owned ones.
+        let changes = self
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c.resolve().map_err(|f| Failure::AtIndex(i, Box::new(f))))
+            .collect::<Outcome<Vec<_>>>()?;
         self.engine
             .evaluate_many(&changes, &catalog, self.now)
             .into_iter()

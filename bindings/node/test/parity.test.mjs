@@ -3,20 +3,27 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { describe, test } from 'node:test'
 
 import { Catalog, Change, Engine } from 'shipgate'
-import { casesDir, policiesDir, repoRoot } from './support.mjs'
+import { repoRoot } from './support.mjs'
 
 const exe = process.platform === 'win32' ? 'shipgate.exe' : 'shipgate'
-const cli = process.env.SHIPGATE_BIN || join(repoRoot, 'target', 'debug', exe)
+const cli = resolve(process.env.SHIPGATE_BIN || join(repoRoot, 'target', 'debug', exe))
+
+// Policies are named by paths relative to the repository root, as in the corpus's expected
+// decisions (`at` locations carry the path the policy was loaded from). Each test file runs
+// in its own process, so changing folder here affects no other file.
+process.chdir(repoRoot)
+const policiesDir = 'policies'
+const casesDir = join('tests', 'cases')
 
 /** Runs `shipgate check`; returns the decision, or the error text for exit code 3. */
 function check({ policy, catalog, change, now, explain }) {
   const args = ['check', '--policy', policy, '--catalog', catalog, '--change', change, '--now', now, '--format', 'json']
   if (explain) args.push('--explain')
-  const run = spawnSync(cli, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+  const run = spawnSync(cli, args, { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
   if (run.error) throw run.error
   if (run.status === 3) return { error: run.stderr }
   assert.ok([0, 1, 2].includes(run.status), `exit ${run.status}: ${run.stderr}`)
@@ -74,7 +81,7 @@ describe('tests/cases/: every case with a change', { skip: !existsSync(cli) }, (
   for (const name of cases) {
     const dir = join(casesDir, name)
     const changeFile = join(dir, 'change.json')
-    const skip = !existsSync(changeFile) && 'a validate-only case (no change.json)'
+    const skip = !existsSync(changeFile) && 'a policy-only case (see the next suite)'
     test(name, { skip }, () => {
       const settings = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8'))
       const now = settings.now
@@ -107,6 +114,51 @@ describe('tests/cases/: every case with a change', { skip: !existsSync(cli) }, (
       if (existsSync(expected)) {
         assert.deepEqual(got.decision, JSON.parse(readFileSync(expected, 'utf8')))
       }
+    })
+  }
+})
+
+describe('tests/cases/: every policy-only case compiles, or fails, as `shipgate validate` does', { skip: !existsSync(cli) }, () => {
+  const cases = readdirSync(casesDir)
+    .filter((name) => statSync(join(casesDir, name)).isDirectory())
+    .filter((name) => !existsSync(join(casesDir, name, 'change.json')))
+    .sort()
+
+  for (const name of cases) {
+    const dir = join(casesDir, name)
+    test(name, () => {
+      const run = spawnSync(cli, ['validate', '--policy', dir], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      })
+      const expectedError = join(dir, 'expected_error.txt')
+      if (!existsSync(expectedError)) {
+        assert.equal(run.status, 0, run.stderr)
+        assert.ok(Engine.fromPath(dir) instanceof Engine)
+        return
+      }
+      assert.equal(run.status, 3, 'the CLI rejects the policy')
+      let err
+      try {
+        Engine.fromPath(dir)
+      } catch (e) {
+        err = e
+      }
+      assert.ok(err, 'expected a POLICY_ERROR')
+      assert.equal(err.code, 'POLICY_ERROR', err.message)
+      const want = readFileSync(expectedError, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean)
+      for (const line of want) {
+        assert.ok(err.diagnostics.includes(line), `the diagnostics lack ${JSON.stringify(line)}:\n${err.diagnostics}`)
+      }
+      // The location fields are those of the first error: the first `file:line:col` listed.
+      const at = want.map((l) => l.match(/^(.+\.gate):(\d+):(\d+)$/)).find(Boolean)
+      if (at) {
+        assert.ok(err.path.endsWith(at[1]), `${err.path} is not ${at[1]}`)
+        assert.deepEqual([err.line, err.column], [Number(at[2]), Number(at[3])])
+        assert.ok(err.message.startsWith(`${err.path}:${err.line}:${err.column}: `), err.message)
+      }
+      assert.ok(run.stderr.includes(err.diagnostics.trim()), `the CLI renders the same diagnostics:\n${run.stderr}`)
     })
   }
 })
