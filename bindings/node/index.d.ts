@@ -224,7 +224,7 @@ export interface ShipgateError extends Error {
 export declare class Engine {
   private constructor()
   /** Compiles every `.gate` file in a folder (recursively, sorted by path), one file, or a list. */
-  static fromPath(path: string | string[]): Engine
+  static fromPath(path: string | readonly string[]): Engine
   /** Compiles policy text; `name` (default `"inline.gate"`) is what locations call the file. */
   static fromSource(text: string, name?: string): Engine
   /** The names of the policy set's regions, in declaration order. */
@@ -239,9 +239,9 @@ export declare class Engine {
    * Decides many changes in parallel on all cores (the calling thread waits); decisions are in
    * input order. The first change that fails throws, with `index` set.
    */
-  evaluateMany(changes: Array<ChangeInput | Change>, catalog: Catalog | CatalogInput, options?: EvaluateManyOptions): Decision[]
+  evaluateMany(changes: ReadonlyArray<ChangeInput | Change>, catalog: Catalog | CatalogInput, options?: EvaluateManyOptions): Decision[]
   /** `evaluateMany` off the main thread. */
-  evaluateManyAsync(changes: Array<ChangeInput | Change>, catalog: Catalog | CatalogInput, options?: EvaluateManyOptions): Promise<Decision[]>
+  evaluateManyAsync(changes: ReadonlyArray<ChangeInput | Change>, catalog: Catalog | CatalogInput, options?: EvaluateManyOptions): Promise<Decision[]>
   /**
    * The first stretch in `region` at or after `after` with room for `duration`: its start and
    * the stretch's end, RFC 3339 UTC; `null` when there is none within the horizon.

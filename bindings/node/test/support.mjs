@@ -4,32 +4,14 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-import { Engine } from 'shipgate'
-
 export const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const repoRoot = join(pkgDir, '..', '..')
 export const policiesDir = join(repoRoot, 'policies')
-export const casesDir = join(repoRoot, 'tests', 'cases')
 
 /** The addon itself (same instance as the package's), for the debug-only test hooks. */
 export const addon = createRequire(import.meta.url)(
   process.env.SHIPGATE_NODE_ADDON || join(pkgDir, 'shipgate.node'),
 )
-
-/**
- * Whether main's policy parser has landed: until it has, every policy compiles to an empty set.
- * Tests that need real rules are marked `todo` until then, so they run and report but do not
- * fail the suite; once the parser exists they are ordinary tests.
- */
-export const parserMissing = (() => {
-  try {
-    Engine.fromSource('this is } not { a policy', 'probe.gate')
-    return true
-  } catch {
-    return false
-  }
-})()
-export const needsParser = parserMissing ? 'needs the policy parser from main' : false
 
 export const NOW = '2026-12-01T09:00:00Z'
 
