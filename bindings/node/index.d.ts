@@ -198,16 +198,17 @@ export interface Decision {
 }
 
 /** `err.code` of every error this package throws or rejects with. */
-export type ErrorCode = 'POLICY_ERROR' | 'INPUT_ERROR' | 'IO_ERROR' | 'INTERNAL_ERROR'
+export type ErrorCode = 'POLICY_ERROR' | 'INPUT_ERROR' | 'INTERNAL_ERROR'
 
 /**
  * The shape of the `Error`s thrown (and the rejections of the async calls). They are plain
  * `Error` instances with these extra fields:
- * - `POLICY_ERROR`: the policy set does not compile. `path`, `line`, `column` point at the
- *   first error (1-based); `diagnostics` has every diagnostic rendered rustc-style.
- * - `INPUT_ERROR`: a change, catalog, option or argument is malformed; `path` is its JSON path
- *   (`change.approvals[2].at`, `changes[4].start`, `options.now`).
- * - `IO_ERROR`: a file or folder could not be read; `path` names it.
+ * - `POLICY_ERROR`: the policy set does not compile, or cannot be read. `path`, `line`,
+ *   `column` point at the first error (1-based; `line` and `column` are null for a file or
+ *   folder that cannot be read); `diagnostics` has every diagnostic rendered rustc-style.
+ * - `INPUT_ERROR`: a change, catalog, option or argument is malformed (or its file cannot be
+ *   read); `path` is its JSON path (`change.approvals[2].at`, `changes[4].start`,
+ *   `options.now`, `catalog`).
  * - `INTERNAL_ERROR`: a bug in shipgate (a caught panic); the process keeps running.
  * `index` is set by `evaluateMany` to the position of the change that failed.
  */

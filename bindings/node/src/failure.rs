@@ -8,10 +8,10 @@ use napi::bindgen_prelude::{JsObjectValue, Object};
 use napi::{Env, JsValue, Status};
 use shipgate::{Error, InputError};
 
-/// Codes a JavaScript caller can switch on (`err.code`).
+/// Codes a JavaScript caller can switch on (`err.code`): the two of the contract, and one for
+/// bugs.
 pub const POLICY_ERROR: &str = "POLICY_ERROR";
 pub const INPUT_ERROR: &str = "INPUT_ERROR";
-pub const IO_ERROR: &str = "IO_ERROR";
 pub const INTERNAL_ERROR: &str = "INTERNAL_ERROR";
 
 /// A failed call, before it is turned into a JavaScript `Error`.
@@ -72,7 +72,7 @@ pub fn guard<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
 pub struct ErrorFields {
     pub code: &'static str,
     pub message: String,
-    /// POLICY_ERROR: the policy file; INPUT_ERROR: the JSON path; IO_ERROR: the file.
+    /// POLICY_ERROR: the policy file or folder; INPUT_ERROR: the JSON path.
     pub path: Option<String>,
     pub line: Option<u32>,
     pub column: Option<u32>,
@@ -103,11 +103,17 @@ impl Failure {
                 path: Some(i.path.clone()),
                 ..ErrorFields::default()
             },
+            // Only policy files are read from disk by the engine (input files are read by
+            // `read_file`, which reports an input error): a path that cannot be read is a
+            // policy set that cannot be loaded. The Python binding says the same.
             Failure::Engine(Error::Io { path, message }) => ErrorFields {
-                code: IO_ERROR,
+                code: POLICY_ERROR,
                 message: format!("{path}: {message}"),
                 path: Some(path.clone()),
-                ..ErrorFields::default()
+                line: None,
+                column: None,
+                diagnostics: Some(format!("{path}: {message}")),
+                index: None,
             },
             Failure::Engine(other) => ErrorFields {
                 code: INTERNAL_ERROR,
@@ -232,14 +238,16 @@ mod tests {
     }
 
     #[test]
-    fn io_errors_name_the_file() {
+    fn an_unreadable_policy_folder_is_a_policy_error_without_a_line() {
         let e = Failure::Engine(Error::Io {
             path: "nope/".into(),
             message: "not found".into(),
         });
         let fields = e.fields();
-        assert_eq!(fields.code, IO_ERROR);
+        assert_eq!(fields.code, POLICY_ERROR);
         assert_eq!(fields.path.as_deref(), Some("nope/"));
+        assert_eq!((fields.line, fields.column), (None, None));
+        assert_eq!(fields.message, "nope/: not found");
     }
 
     #[test]

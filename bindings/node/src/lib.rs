@@ -2,7 +2,7 @@
 //! the engine, and converts the result or error back; there is no policy logic here.
 //!
 //! Decisions are plain objects with exactly the keys of the CLI's JSON (snake_case), errors
-//! are `Error`s with a `code` (`POLICY_ERROR`, `INPUT_ERROR`, `IO_ERROR`, `INTERNAL_ERROR`)
+//! are `Error`s with a `code` (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug)
 //! and location fields. The JavaScript surface is declared in `index.d.ts`.
 
 mod convert;
@@ -217,7 +217,7 @@ impl Catalog {
         finish(
             env,
             guard(|| {
-                let (text, format) = read_file(path)?;
+                let (text, format) = read_file(path, "catalog")?;
                 Ok(Catalog {
                     inner: Arc::new(shipgate::Catalog::from_text(&text, format)?),
                 })
@@ -261,7 +261,7 @@ impl Change {
         finish(
             env,
             guard(|| {
-                let (text, format) = read_file(path)?;
+                let (text, format) = read_file(path, "change")?;
                 Ok(Change {
                     inner: Arc::new(shipgate::Change::from_text(&text, format)?),
                 })
@@ -511,12 +511,12 @@ fn paths(value: Unknown<'_>) -> Outcome<Vec<std::path::PathBuf>> {
     }
 }
 
-fn read_file(path: Unknown<'_>) -> Outcome<(String, shipgate::Format)> {
+/// An input file (JSON or YAML by extension). A file that cannot be read is an input error at
+/// the input's root (`catalog`, `change`), whose message names the file.
+fn read_file(path: Unknown<'_>, root: &str) -> Outcome<(String, shipgate::Format)> {
     let path = string(path, "path")?;
-    let text = std::fs::read_to_string(&path).map_err(|e| shipgate::Error::Io {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| input(root, format!("cannot read {path}: {e}")))?;
     Ok((text, shipgate::Format::from_path(&path)))
 }
 

@@ -205,19 +205,28 @@ describe('INPUT_ERROR', () => {
   })
 })
 
-describe('IO_ERROR', () => {
-  test('a missing policy folder or input file names it', () => {
-    assertThrowsShipgate(() => Engine.fromPath(join(policiesDir, 'no-such-folder')), {
-      code: 'IO_ERROR',
-      path: join(policiesDir, 'no-such-folder'),
+describe('unreadable files', () => {
+  test('a missing policy folder is a POLICY_ERROR naming it, without a line', () => {
+    const missing = join(policiesDir, 'no-such-folder')
+    const err = assertThrowsShipgate(() => Engine.fromPath(missing), {
+      code: 'POLICY_ERROR',
+      path: missing,
+      line: null,
+      column: null,
     })
+    assert.match(err.diagnostics, /no-such-folder/)
+  })
+
+  test('a missing input file is an INPUT_ERROR at the input, naming the file', () => {
     assertThrowsShipgate(() => Catalog.fromPath('no-such-catalog.json'), {
-      code: 'IO_ERROR',
-      path: 'no-such-catalog.json',
+      code: 'INPUT_ERROR',
+      path: 'catalog',
+      message: /^catalog: cannot read no-such-catalog\.json: /,
     })
     assertThrowsShipgate(() => Change.fromPath('no-such-change.yaml'), {
-      code: 'IO_ERROR',
-      path: 'no-such-change.yaml',
+      code: 'INPUT_ERROR',
+      path: 'change',
+      message: /^change: cannot read no-such-change\.yaml: /,
     })
   })
 })
