@@ -162,6 +162,12 @@ impl Walker<'_> {
     }
 
     fn value(&mut self, value: Unknown<'_>) -> Result<Value, Failure> {
+        self.read(value, true)
+    }
+
+    /// `to_json`: whether an object's `toJSON` applies. It does once per value, as in
+    /// `JSON.stringify`, so a `toJSON` that returns its own object cannot recurse.
+    fn read(&mut self, value: Unknown<'_>, to_json: bool) -> Result<Value, Failure> {
         self.values += 1;
         if self.values > MAX_VALUES {
             return Err(self.fail(format!("more than {MAX_VALUES} values in one input")));
@@ -190,13 +196,16 @@ impl Walker<'_> {
                     self.array(Array::from_unknown(value)?)
                 } else {
                     let object = Object::from_unknown(value)?;
-                    match object.get::<Unknown<'_>>("toJSON")? {
+                    let method = match to_json {
+                        true => object.get::<Unknown<'_>>("toJSON")?,
+                        false => None,
+                    };
+                    match method {
                         // As JSON.stringify does: an object that says how to serialise itself.
-                        Some(to_json) if to_json.get_type()? == ValueType::Function => {
-                            let to_json =
-                                Function::<'_, String, Unknown<'_>>::from_unknown(to_json)?;
-                            let replaced = to_json.apply(object, self.key())?;
-                            self.value(replaced)
+                        Some(method) if method.get_type()? == ValueType::Function => {
+                            let method = Function::<'_, String, Unknown<'_>>::from_unknown(method)?;
+                            let replaced = method.apply(object, self.key())?;
+                            self.read(replaced, false)
                         }
                         _ => self.object(object),
                     }

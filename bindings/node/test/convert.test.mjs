@@ -21,6 +21,15 @@ describe('reading values', () => {
     assert.deepEqual(decide(changeObject({ start: when })), decide(changeObject()))
   })
 
+  test('a toJSON that returns its own object is applied once, not forever', () => {
+    const odd = { label: 'x' }
+    odd.toJSON = () => odd
+    assertThrowsShipgate(() => decide(changeObject({ labels: [odd] })), {
+      code: 'INPUT_ERROR',
+      path: 'change.labels[0].toJSON',
+    })
+  })
+
   test('Dates from another realm are Dates', () => {
     const foreign = vm.runInNewContext('new Date("2026-12-01T10:00:00Z")')
     assert.ok(!(foreign instanceof Date))
