@@ -38,8 +38,15 @@ function cyclic() {
   return o
 }
 
+function selfToJson() {
+  const o = { a: 1 }
+  o.toJSON = () => o
+  return o
+}
+
 // Values that are never a string, a list of strings, a boolean, an integer, ... in JSON terms.
-const notString = () => pick([0, 1.5, -7, true, false, [], ['a'], {}, { a: 1 }, null, NaN, Infinity, () => 1, Symbol('s'), 10n, deep(80), cyclic()])
+const notString = () =>
+  pick([0, 1.5, -7, true, false, [], ['a'], {}, { a: 1 }, null, NaN, Infinity, () => 1, Symbol('s'), 10n, deep(80), cyclic(), selfToJson(), new Number(NaN)])
 const notList = () => pick([0, 'a', true, {}, { 0: 'a' }, NaN, () => [], Symbol('l'), 3n, cyclic(), new Date(NOW)])
 const notStringItem = () => pick([0, true, null, [], {}, NaN, undefined, () => 'a', Symbol('i'), 1n, deep(70)])
 const notBool = () => pick([0, 1, 'true', 'false', [], {}, null, NaN, () => true, new Date(NOW)])
@@ -77,6 +84,7 @@ const changeMutations = [
   (c) => (c[pick(STRING_FIELDS)] = notString()),
   (c) => (c[pick(LIST_FIELDS)] = notList()),
   (c) => (c[pick(LIST_FIELDS)] = ['a', notStringItem()]),
+  (c) => (c[pick(LIST_FIELDS)] = [, 'a']), // eslint-disable-line no-sparse-arrays
   (c) => (c.regions = pick([notList(), ['eu', notStringItem()]])),
   (c) => (c[pick(BOOL_FIELDS)] = notBool()),
   (c) => (c.size = notSize()),
