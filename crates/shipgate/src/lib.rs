@@ -113,9 +113,11 @@ impl Engine {
     }
 
     /// Decides many changes, in parallel on all cores; results are in input order.
-    pub fn evaluate_many(
+    /// Takes owned changes or references (`&[Change]`, `&[&Change]`, ...), so callers that
+    /// hold changes elsewhere need not copy them.
+    pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
         &self,
-        changes: &[Change],
+        changes: &[C],
         catalog: &Catalog,
         now: Instant,
     ) -> Vec<Result<Decision, Error>> {

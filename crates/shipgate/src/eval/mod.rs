@@ -855,32 +855,29 @@ fn blocked_phrase(blocked_by: &[String]) -> String {
     parts.join(" and ")
 }
 
-pub fn evaluate_many(
+/// Batches smaller than this are decided on the calling thread: spawning costs more.
+const PARALLEL_FROM: usize = 64;
+
+pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
     policy: &Compiled,
-    changes: &[Change],
+    changes: &[C],
     catalog: &Catalog,
     now: Instant,
 ) -> Vec<Result<Decision, Error>> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    if threads <= 1 || changes.len() < 64 {
-        return changes
-            .iter()
-            .map(|c| evaluate(policy, c, catalog, now, false))
-            .collect();
+    let decide = |part: &[C]| -> Vec<Result<Decision, Error>> {
+        part.iter()
+            .map(|c| evaluate(policy, c.borrow(), catalog, now, false))
+            .collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 || changes.len() < PARALLEL_FROM {
+        return decide(changes);
     }
     let chunk = changes.len().div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = changes
             .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|c| evaluate(policy, c, catalog, now, false))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| s.spawn(move || decide(part)))
             .collect();
         let mut out = Vec::with_capacity(changes.len());
         for (h, part) in handles.into_iter().zip(changes.chunks(chunk)) {
@@ -889,8 +886,8 @@ pub fn evaluate_many(
                 // A panic in a worker is a bug; report it per change rather than crash the host.
                 Err(_) => out.extend(part.iter().map(|c| {
                     Err(Error::Input(InputError::new(
-                        format!("change {}", c.id),
-                        "internal error while evaluating",
+                        format!("change {}", c.borrow().id),
+                        "internal error while evaluating (please report it)",
                     )))
                 })),
             }

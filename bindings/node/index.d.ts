@@ -1,0 +1,269 @@
+// Type declarations for the `shipgate` Node package. Hand-written and committed; the test
+// `test/dts.test.mjs` checks that every class and method declared here exists at run time and
+// that nothing exported at run time is missing here.
+//
+// Decisions are plain objects with exactly the keys of `shipgate check --format json`
+// (snake_case: `blocked_by`, `next_window`, `relative_to`, ...), so they compare equal to the
+// CLI's output. Only the method names of this API are camelCase.
+
+/** An instant: a `Date`, or RFC 3339 text with an offset (`"2026-12-01T10:00:00Z"`). */
+export type Time = Date | string
+
+/** A duration: text like `"2h"`, `"90m"`, `"1h30m"`, or a whole number of seconds. */
+export type Duration = string | number
+
+/** Options of `evaluate` and `evaluateAsync`. Any other key is an `INPUT_ERROR`. */
+export interface EvaluateOptions {
+  /** The evaluation instant; default: the current time. */
+  now?: Time
+  /** Fill the decision's `trace` with every tier, rule and strategy arm evaluated. */
+  explain?: boolean
+}
+
+/** Options of `evaluateMany` and `evaluateManyAsync`. */
+export interface EvaluateManyOptions {
+  /** The evaluation instant for every change; default: the current time. */
+  now?: Time
+}
+
+/** A service of the catalog (SPEC section 3); other keys are `extend service` fields. */
+export interface ServiceInput {
+  id: string
+  team?: string
+  /** 0 (most critical) to 3. */
+  tier?: number
+  depends_on?: string[]
+  regions?: string[]
+  stateful?: boolean
+  automated_rollback?: boolean
+  legacy?: boolean
+  monitored?: boolean
+  /** Fraction of the error budget remaining; may be negative. */
+  error_budget?: number
+  [field: string]: unknown
+}
+
+export interface CatalogInput {
+  services: ServiceInput[]
+}
+
+export interface ApprovalInput {
+  by: string
+  group: string
+  at: Time
+}
+
+export interface IncidentInput {
+  id: string
+  severity: number
+  opened?: Time
+}
+
+export interface WaiverInput {
+  rule: string
+  by: string
+  group: string
+  reason: string
+  granted_at: Time
+  expires_at: Time
+}
+
+/**
+ * A change request (SPEC section 3). A `Date` is accepted wherever an instant is (`start`,
+ * `approvals[].at`, `granted_at`, ...) and is read as RFC 3339 UTC. Other keys are
+ * `extend change` fields.
+ */
+export interface ChangeInput {
+  id: string
+  title?: string
+  kind?: string[]
+  services: string[]
+  requester: string
+  implementer: string
+  approvals?: ApprovalInput[]
+  checks?: string[]
+  emergency?: boolean
+  incident?: IncidentInput
+  start?: Time
+  duration?: Duration
+  regions?: string[]
+  size?: number
+  labels?: string[]
+  backward_compatible?: boolean
+  contract_verified?: boolean
+  after?: string[]
+  waivers?: WaiverInput[]
+  [field: string]: unknown
+}
+
+export type Verdict = 'allow' | 'pending' | 'deny'
+
+export interface Reason {
+  rule: string
+  message: string
+  /** `file:line:col` of the effect that denied; empty for `schedule`. */
+  at: string
+}
+
+export interface Ignored {
+  by: string
+  /** `requester`, `implementer` or `duplicate`. */
+  why: string
+}
+
+export interface Requirement {
+  rule: string
+  kind: 'approval' | 'check'
+  /** The approving group (approvals only). */
+  group?: string
+  /** The check's name (checks only). */
+  check?: string
+  needed: number
+  counted: string[]
+  ignored: Ignored[]
+  satisfied: boolean
+}
+
+export interface Exemption {
+  /** The rule whose `exempt` applied, or `"waiver"`. */
+  rule: string
+  /** `blackout`, `window`, or `rule <name>`. */
+  lifts: string
+  /** Who granted it, for a waiver. */
+  by?: string
+}
+
+export interface WaiverOutcome {
+  rule: string
+  by: string
+  honored: boolean
+  /** Why it was rejected; absent when honoured. */
+  why?: string
+}
+
+/** An open stretch of time `[start, end)`, RFC 3339 UTC. */
+export interface Stretch {
+  start: string
+  end: string
+}
+
+export interface RegionSchedule {
+  region: string
+  open: boolean
+  blocked_by: string[]
+  next_window: Stretch | null
+}
+
+export interface Schedule {
+  start: string
+  end: string
+  allowed: boolean
+  /** The IANA time-zone database version used. */
+  tzdb: string
+  regions: RegionSchedule[]
+}
+
+export interface RollbackTrigger {
+  metric: string
+  op: string
+  threshold: number
+  /** `"baseline"` when the threshold is relative. */
+  relative_to?: string
+  for: string
+  /** `"fire"` when the trigger fires on missing data. */
+  on_no_data?: string
+}
+
+export interface TraceEntry {
+  kind: string
+  name: string
+  outcome: string
+  at: string
+}
+
+/** The engine's answer: the same object as `shipgate check --format json` prints. */
+export interface Decision {
+  verdict: Verdict
+  tier: string
+  reasons: Reason[]
+  requirements: Requirement[]
+  exemptions: Exemption[]
+  waivers: WaiverOutcome[]
+  schedule: Schedule
+  strategy: string | null
+  rollback: RollbackTrigger[]
+  notify: string[]
+  order: string[][]
+  trace: TraceEntry[]
+}
+
+/** `err.code` of every error this package throws or rejects with. */
+export type ErrorCode = 'POLICY_ERROR' | 'INPUT_ERROR' | 'INTERNAL_ERROR'
+
+/**
+ * The shape of the `Error`s thrown (and the rejections of the async calls). They are plain
+ * `Error` instances with these extra fields:
+ * - `POLICY_ERROR`: the policy set does not compile, or cannot be read. `path`, `line`,
+ *   `column` point at the first error (1-based; `line` and `column` are null for a file or
+ *   folder that cannot be read); `diagnostics` has every diagnostic rendered rustc-style.
+ * - `INPUT_ERROR`: a change, catalog, option or argument is malformed (or its file cannot be
+ *   read); `path` is its JSON path (`change.approvals[2].at`, `changes[4].start`,
+ *   `options.now`, `catalog`).
+ * - `INTERNAL_ERROR`: a bug in shipgate (a caught panic); the process keeps running.
+ * `index` is set by `evaluateMany` to the position of the change that failed.
+ */
+export interface ShipgateError extends Error {
+  code: ErrorCode
+  path?: string
+  line?: number | null
+  column?: number | null
+  diagnostics?: string
+  index?: number
+}
+
+/** A compiled policy set. Compile once, evaluate many times; safe to share. */
+export declare class Engine {
+  private constructor()
+  /** Compiles every `.gate` file in a folder (recursively, sorted by path), one file, or a list. */
+  static fromPath(path: string | readonly string[]): Engine
+  /** Compiles policy text; `name` (default `"inline.gate"`) is what locations call the file. */
+  static fromSource(text: string, name?: string): Engine
+  /** The names of the policy set's regions, in declaration order. */
+  get regions(): string[]
+  /** Compile warnings rendered rustc-style; empty when there are none. */
+  renderWarnings(): string
+  /** Decides one change. A plain `catalog` object is compiled for this call only. */
+  evaluate(change: ChangeInput | Change, catalog: Catalog | CatalogInput, options?: EvaluateOptions): Decision
+  /** `evaluate` off the main thread (libuv pool); arguments are read before it returns. */
+  evaluateAsync(change: ChangeInput | Change, catalog: Catalog | CatalogInput, options?: EvaluateOptions): Promise<Decision>
+  /**
+   * Decides many changes in parallel on all cores (the calling thread waits); decisions are in
+   * input order. The first change that fails throws, with `index` set.
+   */
+  evaluateMany(changes: ReadonlyArray<ChangeInput | Change>, catalog: Catalog | CatalogInput, options?: EvaluateManyOptions): Decision[]
+  /** `evaluateMany` off the main thread. */
+  evaluateManyAsync(changes: ReadonlyArray<ChangeInput | Change>, catalog: Catalog | CatalogInput, options?: EvaluateManyOptions): Promise<Decision[]>
+  /**
+   * The first stretch in `region` at or after `after` with room for `duration`: its start and
+   * the stretch's end, RFC 3339 UTC; `null` when there is none within the horizon.
+   */
+  nextWindow(region: string, after: Time, duration: Duration): Stretch | null
+}
+
+/** A service catalog, compiled once (with its dependency graph) and reused by every call. */
+export declare class Catalog {
+  constructor(catalog: CatalogInput)
+  /** Reads a catalog file, JSON or YAML by extension, as the CLI does. */
+  static fromPath(path: string): Catalog
+  /** The number of services. */
+  get size(): number
+}
+
+/** A change request read once; pass it instead of a plain object to skip re-reading it. */
+export declare class Change {
+  constructor(change: ChangeInput)
+  /** Reads a change file, JSON or YAML by extension, as the CLI does. */
+  static fromPath(path: string): Change
+  /** The change's id. */
+  get id(): string
+}

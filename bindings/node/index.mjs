@@ -1,0 +1,8 @@
+// ES module entry: the same classes as the CommonJS entry (one addon instance, shared).
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const shipgate = require('./index.js')
+
+export const { Engine, Catalog, Change } = shipgate
+export default shipgate

@@ -1,0 +1,564 @@
+//! Node bindings for shipgate (napi-rs). Each export converts its arguments at the edge, calls
+//! the engine, and converts the result or error back; there is no policy logic here.
+//!
+//! Decisions are plain objects with exactly the keys of the CLI's JSON (snake_case), errors
+//! are `Error`s with a `code` (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug)
+//! and location fields. The JavaScript surface is declared in `index.d.ts`.
+
+mod convert;
+mod failure;
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{AsyncTask, ClassInstance, FromNapiValue, Object, Unknown};
+use napi::{Env, JsValue, ScopedTask, ValueType};
+use napi_derive::napi;
+
+use convert::{flag, from_text, from_texts, instant, option, options, read_input, to_text};
+use failure::{Failure, guard, input};
+
+type Outcome<T> = Result<T, Failure>;
+
+/// Compiles the JavaScript helpers as the addon loads, so they hold the `JSON` functions as
+/// they were then.
+#[napi(module_exports)]
+pub fn init(_exports: Object<'_>, env: Env) -> napi::Result<()> {
+    finish(&env, convert::prepare(&env))
+}
+
+/// Turns a failure into the JavaScript error to throw.
+fn finish<T>(env: &Env, outcome: Outcome<T>) -> napi::Result<T> {
+    outcome.map_err(|f| f.into_napi(env))
+}
+
+// --- Engine -------------------------------------------------------------------------------
+
+/// A compiled policy set.
+#[napi]
+pub struct Engine {
+    inner: shipgate::Engine,
+}
+
+#[napi]
+impl Engine {
+    /// Compiles every `.gate` file in a folder (recursively, sorted), one file, or a list.
+    #[napi(factory)]
+    pub fn from_path(env: &Env, path: Unknown<'_>) -> napi::Result<Engine> {
+        finish(
+            env,
+            guard(|| {
+                let paths = paths(path)?;
+                Ok(Engine {
+                    inner: shipgate::Engine::from_paths(&paths)?,
+                })
+            }),
+        )
+    }
+
+    /// Compiles policy text; `name` is the file name diagnostics and `at` locations use.
+    #[napi(factory)]
+    pub fn from_source(
+        env: &Env,
+        text: Unknown<'_>,
+        name: Option<Unknown<'_>>,
+    ) -> napi::Result<Engine> {
+        finish(
+            env,
+            guard(|| {
+                let text = string(text, "text")?;
+                let name = match name {
+                    Some(n) if n.get_type()? != ValueType::Undefined => string(n, "name")?,
+                    _ => "inline.gate".to_string(),
+                };
+                Ok(Engine {
+                    inner: shipgate::Engine::from_source(&text, &name)?,
+                })
+            }),
+        )
+    }
+
+    /// The names of the policy set's regions, in declaration order.
+    #[napi(getter)]
+    pub fn regions(&self) -> Vec<String> {
+        self.inner.regions()
+    }
+
+    /// Compile warnings rendered rustc-style; empty when there are none.
+    #[napi]
+    pub fn render_warnings(&self) -> String {
+        self.inner.render_warnings(false)
+    }
+
+    /// Decides one change. `options.now` (a `Date` or RFC 3339 text) defaults to the current
+    /// time; `options.explain` fills the trace.
+    #[napi]
+    pub fn evaluate<'env>(
+        &self,
+        env: &'env Env,
+        change: Unknown<'_>,
+        catalog: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            guard(|| {
+                let call = Evaluate::read(env, self, change, catalog, options)?;
+                from_text(env, call.run()?)
+            }),
+        )
+    }
+
+    /// `evaluate` on the libuv thread pool: the arguments are read now, the decision is made
+    /// off the main thread, and the promise settles on it.
+    #[napi]
+    pub fn evaluate_async(
+        &self,
+        env: &Env,
+        change: Unknown<'_>,
+        catalog: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<AsyncTask<Evaluate>> {
+        let call = finish(
+            env,
+            guard(|| Evaluate::read(env, self, change, catalog, options)),
+        )?;
+        Ok(AsyncTask::new(call))
+    }
+
+    /// Decides many changes on all cores; the decisions are in input order. The first change
+    /// that fails throws, with `index` and a path under `changes[i]`.
+    #[napi]
+    pub fn evaluate_many<'env>(
+        &self,
+        env: &'env Env,
+        changes: Unknown<'_>,
+        catalog: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            guard(|| {
+                let call = EvaluateMany::read(env, self, changes, catalog, options)?;
+                from_texts(env, call.run()?)
+            }),
+        )
+    }
+
+    /// `evaluateMany` on the libuv thread pool (which then uses all cores).
+    #[napi]
+    pub fn evaluate_many_async(
+        &self,
+        env: &Env,
+        changes: Unknown<'_>,
+        catalog: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<AsyncTask<EvaluateMany>> {
+        let call = finish(
+            env,
+            guard(|| EvaluateMany::read(env, self, changes, catalog, options)),
+        )?;
+        Ok(AsyncTask::new(call))
+    }
+
+    /// The first stretch in `region` at or after `after` with room for `duration` (text like
+    /// `"2h"` or seconds): `{start, end}` in RFC 3339 UTC, or `null` within the horizon.
+    #[napi]
+    pub fn next_window<'env>(
+        &self,
+        env: &'env Env,
+        region: Unknown<'_>,
+        after: Unknown<'_>,
+        duration: Unknown<'_>,
+    ) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            guard(|| {
+                let region = string(region, "region")?;
+                let after = instant(after, "after")?;
+                let secs = convert::duration(duration, "duration")?;
+                let window = self.inner.next_window(&region, after, secs)?;
+                let window = window.map(|(start, end)| shipgate::Stretch {
+                    start: shipgate::format_instant(start),
+                    end: shipgate::format_instant(end),
+                });
+                from_text(env, to_text(&window)?)
+            }),
+        )
+    }
+}
+
+// --- Catalog and Change ----------------------------------------------------------------------
+
+/// A service catalog, compiled once (dependency graph included) and shared by every call.
+#[napi]
+pub struct Catalog {
+    inner: Arc<shipgate::Catalog>,
+}
+
+#[napi]
+impl Catalog {
+    /// Reads and compiles a catalog object (`{services: [...]}`).
+    #[napi(constructor)]
+    pub fn new(env: &Env, catalog: Unknown<'_>) -> napi::Result<Catalog> {
+        finish(
+            env,
+            guard(|| {
+                let value = read_input(env, catalog, "catalog")?;
+                Ok(Catalog {
+                    inner: Arc::new(shipgate::Catalog::from_json(&value)?),
+                })
+            }),
+        )
+    }
+
+    /// Reads a catalog file, JSON or YAML by extension, as the CLI does.
+    #[napi(factory)]
+    pub fn from_path(env: &Env, path: Unknown<'_>) -> napi::Result<Catalog> {
+        finish(
+            env,
+            guard(|| {
+                let (text, format) = read_file(path, "catalog")?;
+                Ok(Catalog {
+                    inner: Arc::new(shipgate::Catalog::from_text(&text, format)?),
+                })
+            }),
+        )
+    }
+
+    /// The number of services.
+    #[napi(getter)]
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.inner.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// A change request read once; pass it instead of a plain object to skip the conversion on
+/// every call.
+#[napi]
+pub struct Change {
+    inner: Arc<shipgate::Change>,
+}
+
+#[napi]
+impl Change {
+    /// Reads a change object; `Date`s anywhere in it are accepted for instants.
+    #[napi(constructor)]
+    pub fn new(env: &Env, change: Unknown<'_>) -> napi::Result<Change> {
+        finish(
+            env,
+            guard(|| {
+                let value = read_input(env, change, "change")?;
+                Ok(Change {
+                    inner: Arc::new(shipgate::Change::from_json(&value)?),
+                })
+            }),
+        )
+    }
+
+    /// Reads a change file, JSON or YAML by extension, as the CLI does.
+    #[napi(factory)]
+    pub fn from_path(env: &Env, path: Unknown<'_>) -> napi::Result<Change> {
+        finish(
+            env,
+            guard(|| {
+                let (text, format) = read_file(path, "change")?;
+                Ok(Change {
+                    inner: Arc::new(shipgate::Change::from_text(&text, format)?),
+                })
+            }),
+        )
+    }
+
+    /// The change's id.
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.inner.id.clone()
+    }
+}
+
+// --- calls ---------------------------------------------------------------------------------
+
+/// A change argument: a prepared `Change`, or an object to read (on the worker thread, for
+/// the async calls).
+enum ChangeArg {
+    Prepared(Arc<shipgate::Change>),
+    Raw(serde_json::Value),
+}
+
+impl ChangeArg {
+    fn read(env: &Env, value: Unknown<'_>, root: &str) -> Outcome<ChangeArg> {
+        if value.get_type()? == ValueType::Object {
+            if let Ok(prepared) = ClassInstance::<Change>::from_unknown(value) {
+                return Ok(ChangeArg::Prepared(prepared.inner.clone()));
+            }
+        }
+        if value.get_type()? != ValueType::Object || value.is_array()? {
+            return Err(input(
+                root,
+                format!(
+                    "expected a change object or a Change, got {}",
+                    convert::kind(value)
+                ),
+            ));
+        }
+        Ok(ChangeArg::Raw(read_input(env, value, root)?))
+    }
+
+    fn resolve(&self) -> Outcome<std::borrow::Cow<'_, shipgate::Change>> {
+        match self {
+            ChangeArg::Prepared(c) => Ok(std::borrow::Cow::Borrowed(c)),
+            ChangeArg::Raw(v) => Ok(std::borrow::Cow::Owned(shipgate::Change::from_json(v)?)),
+        }
+    }
+}
+
+/// A catalog argument: a compiled `Catalog`, or an object compiled for this call only.
+enum CatalogArg {
+    Compiled(Arc<shipgate::Catalog>),
+    Raw(serde_json::Value),
+}
+
+impl CatalogArg {
+    fn read(env: &Env, value: Unknown<'_>) -> Outcome<CatalogArg> {
+        if value.get_type()? == ValueType::Object {
+            if let Ok(compiled) = ClassInstance::<Catalog>::from_unknown(value) {
+                return Ok(CatalogArg::Compiled(compiled.inner.clone()));
+            }
+        }
+        if value.get_type()? != ValueType::Object || value.is_array()? {
+            return Err(input(
+                "catalog",
+                format!(
+                    "expected a Catalog or a catalog object, got {}",
+                    convert::kind(value)
+                ),
+            ));
+        }
+        Ok(CatalogArg::Raw(read_input(env, value, "catalog")?))
+    }
+
+    fn resolve(&self) -> Outcome<std::borrow::Cow<'_, shipgate::Catalog>> {
+        match self {
+            CatalogArg::Compiled(c) => Ok(std::borrow::Cow::Borrowed(c)),
+            CatalogArg::Raw(v) => Ok(std::borrow::Cow::Owned(shipgate::Catalog::from_json(v)?)),
+        }
+    }
+}
+
+/// One `evaluate` call with its arguments read; runs on either thread.
+pub struct Evaluate {
+    engine: shipgate::Engine,
+    change: ChangeArg,
+    catalog: CatalogArg,
+    now: shipgate::Instant,
+    explain: bool,
+}
+
+impl Evaluate {
+    fn read(
+        env: &Env,
+        engine: &Engine,
+        change: Unknown<'_>,
+        catalog: Unknown<'_>,
+        opts: Option<Unknown<'_>>,
+    ) -> Outcome<Evaluate> {
+        let change = ChangeArg::read(env, change, "change")?;
+        let catalog = CatalogArg::read(env, catalog)?;
+        let opts = options(opts, &["now", "explain"])?;
+        Ok(Evaluate {
+            engine: engine.inner.clone(),
+            change,
+            catalog,
+            now: now(option(&opts, "now")?)?,
+            explain: flag(option(&opts, "explain")?, "options.explain")?,
+        })
+    }
+
+    /// The decision as JSON text.
+    fn run(&self) -> Outcome<String> {
+        let change = self.change.resolve()?;
+        let catalog = self.catalog.resolve()?;
+        let decision = self
+            .engine
+            .evaluate(&change, &catalog, self.now, self.explain)?;
+        to_text(&decision)
+    }
+}
+
+impl<'task> ScopedTask<'task> for Evaluate {
+    type Output = Outcome<String>;
+    type JsValue = Unknown<'task>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard(|| self.run()))
+    }
+
+    fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
+        finish(env, output.and_then(|text| from_text(env, text)))
+    }
+}
+
+/// One `evaluateMany` call with its arguments read.
+pub struct EvaluateMany {
+    engine: shipgate::Engine,
+    changes: Vec<ChangeArg>,
+    catalog: CatalogArg,
+    now: shipgate::Instant,
+}
+
+impl EvaluateMany {
+    fn read(
+        env: &Env,
+        engine: &Engine,
+        changes: Unknown<'_>,
+        catalog: Unknown<'_>,
+        opts: Option<Unknown<'_>>,
+    ) -> Outcome<EvaluateMany> {
+        if changes.get_type()? != ValueType::Object || !changes.is_array()? {
+            return Err(input(
+                "changes",
+                format!(
+                    "expected an array of changes, got {}",
+                    convert::kind(changes)
+                ),
+            ));
+        }
+        let list = napi::bindgen_prelude::Array::from_unknown(changes)?;
+        let mut read = Vec::with_capacity(list.len() as usize);
+        for i in 0..list.len() {
+            let root = format!("changes[{i}]");
+            let item = list
+                .get::<Unknown<'_>>(i)?
+                .ok_or_else(|| input(root.as_str(), "expected a change, got undefined"))?;
+            read.push(ChangeArg::read(env, item, &root)?);
+        }
+        let catalog = CatalogArg::read(env, catalog)?;
+        let opts = options(opts, &["now"])?;
+        Ok(EvaluateMany {
+            engine: engine.inner.clone(),
+            changes: read,
+            catalog,
+            now: now(option(&opts, "now")?)?,
+        })
+    }
+
+    /// The decisions as JSON texts, in input order.
+    fn run(&self) -> Outcome<Vec<String>> {
+        let catalog = self.catalog.resolve()?;
+        // Prepared changes are borrowed, not copied; objects were read into owned ones.
+        let changes = self
+            .changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c.resolve().map_err(|f| Failure::AtIndex(i, Box::new(f))))
+            .collect::<Outcome<Vec<_>>>()?;
+        self.engine
+            .evaluate_many(&changes, &catalog, self.now)
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| match d {
+                Ok(d) => to_text(&d),
+                Err(e) => Err(Failure::AtIndex(i, Box::new(e.into()))),
+            })
+            .collect()
+    }
+}
+
+impl<'task> ScopedTask<'task> for EvaluateMany {
+    type Output = Outcome<Vec<String>>;
+    type JsValue = Unknown<'task>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard(|| self.run()))
+    }
+
+    fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
+        finish(env, output.and_then(|texts| from_texts(env, texts)))
+    }
+}
+
+// --- small readers ----------------------------------------------------------------------------
+
+fn string(value: Unknown<'_>, path: &str) -> Outcome<String> {
+    if value.get_type()? == ValueType::String {
+        Ok(String::from_unknown(value)?)
+    } else {
+        Err(input(
+            path,
+            format!("expected a string, got {}", convert::kind(value)),
+        ))
+    }
+}
+
+fn paths(value: Unknown<'_>) -> Outcome<Vec<std::path::PathBuf>> {
+    if value.get_type()? == ValueType::Object && value.is_array()? {
+        let list = napi::bindgen_prelude::Array::from_unknown(value)?;
+        let mut out = Vec::with_capacity(list.len() as usize);
+        for i in 0..list.len() {
+            let item = list.get::<Unknown<'_>>(i)?;
+            let path = format!("path[{i}]");
+            match item {
+                Some(item) => out.push(string(item, &path)?.into()),
+                None => return Err(input(path, "expected a string, got undefined")),
+            }
+        }
+        if out.is_empty() {
+            return Err(input("path", "expected at least one path"));
+        }
+        Ok(out)
+    } else {
+        Ok(vec![string(value, "path")?.into()])
+    }
+}
+
+/// An input file (JSON or YAML by extension). A file that cannot be read is an input error at
+/// the input's root (`catalog`, `change`), whose message names the file.
+fn read_file(path: Unknown<'_>, root: &str) -> Outcome<(String, shipgate::Format)> {
+    let path = string(path, "path")?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| input(root, format!("cannot read {path}: {e}")))?;
+    Ok((text, shipgate::Format::from_path(&path)))
+}
+
+fn now(value: Option<Unknown<'_>>) -> Outcome<shipgate::Instant> {
+    match value {
+        Some(v) => instant(v, "options.now"),
+        None => Ok(chrono::Utc::now()),
+    }
+}
+
+/// Throws a panic from inside the binding, to test that it reaches JavaScript as an
+/// `INTERNAL_ERROR` instead of aborting the process. Debug builds only; not in `index.d.ts`.
+#[cfg(debug_assertions)]
+#[allow(clippy::panic, reason = "a test hook whose purpose is to panic")]
+#[napi(js_name = "__panicForTests")]
+pub fn panic_for_tests(env: &Env, is_async: bool) -> napi::Result<Option<AsyncTask<Panic>>> {
+    if is_async {
+        return Ok(Some(AsyncTask::new(Panic)));
+    }
+    finish(
+        env,
+        guard(|| -> Outcome<()> { std::panic::panic_any("test panic") }),
+    )?;
+    Ok(None)
+}
+
+#[cfg(debug_assertions)]
+pub struct Panic;
+
+#[cfg(debug_assertions)]
+#[allow(clippy::panic, reason = "a test hook whose purpose is to panic")]
+impl<'task> ScopedTask<'task> for Panic {
+    type Output = Outcome<()>;
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(guard(|| -> Outcome<()> {
+            std::panic::panic_any("test panic on a worker")
+        }))
+    }
+
+    fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<()> {
+        finish(env, output)
+    }
+}

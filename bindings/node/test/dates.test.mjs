@@ -1,0 +1,115 @@
+// `Date` is accepted wherever the engine takes an instant, and means the same as its RFC 3339 text.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+
+import { Catalog, Change, Engine } from 'shipgate'
+import { NOW, assertThrowsShipgate, catalogObject, changeObject } from './support.mjs'
+
+const engine = Engine.fromSource(`tiers low, high
+rule cab { require approval "cab" count 2 }
+waivable cab by "change-manager" max 72h
+`)
+const catalog = new Catalog(catalogObject())
+
+/** The same change with every instant as text and as a `Date`. */
+function both() {
+  const text = changeObject({
+    start: '2026-12-01T10:00:00Z',
+    approvals: [
+      { by: 'carol', group: 'cab', at: '2026-11-30T12:00:00Z' },
+      { by: 'dave', group: 'cab', at: '2026-11-30T12:05:00+01:00' },
+    ],
+    emergency: true,
+    incident: { id: 'INC-7', severity: 1, opened: '2026-11-30T23:00:00Z' },
+    waivers: [{
+      rule: 'cab', by: 'erin', group: 'change-manager', reason: 'hotfix',
+      granted_at: '2026-11-30T00:00:00Z', expires_at: '2026-12-02T00:00:00Z',
+    }],
+  })
+  const dated = structuredClone(text)
+  dated.start = new Date(text.start)
+  dated.approvals.forEach((a) => (a.at = new Date(a.at)))
+  dated.incident.opened = new Date(dated.incident.opened)
+  dated.waivers[0].granted_at = new Date(dated.waivers[0].granted_at)
+  dated.waivers[0].expires_at = new Date(dated.waivers[0].expires_at)
+  return { text, dated }
+}
+
+describe('Date', () => {
+  test('as now: a Date and its text decide the same', () => {
+    const a = engine.evaluate(changeObject({ start: undefined }), catalog, { now: new Date(NOW) })
+    const b = engine.evaluate(changeObject({ start: undefined }), catalog, { now: NOW })
+    assert.deepEqual(a, b)
+    // Without a start, the change starts at now.
+    assert.equal(a.schedule.start, NOW)
+  })
+
+  test('inside a change: start, approvals, incident and waivers', () => {
+    const { text, dated } = both()
+    const want = engine.evaluate(text, catalog, { now: NOW })
+    assert.deepEqual(engine.evaluate(dated, catalog, { now: NOW }), want)
+    assert.deepEqual(engine.evaluate(new Change(dated), catalog, { now: NOW }), want)
+    assert.deepEqual(engine.evaluateMany([dated], catalog, { now: new Date(NOW) }), [want])
+    assert.equal(want.schedule.start, '2026-12-01T10:00:00Z')
+  })
+
+  test('as now in the async calls', async () => {
+    const { text, dated } = both()
+    assert.deepEqual(
+      await engine.evaluateAsync(dated, catalog, { now: new Date(NOW) }),
+      engine.evaluate(text, catalog, { now: NOW }),
+    )
+  })
+
+  test('a Date with another offset is the same instant', () => {
+    const a = engine.evaluate(changeObject({ start: new Date('2026-12-01T11:00:00+01:00') }), catalog, { now: NOW })
+    assert.equal(a.schedule.start, '2026-12-01T10:00:00Z')
+  })
+
+  test('a Date with milliseconds is accepted; decisions print whole seconds', () => {
+    const a = engine.evaluate(changeObject({ start: new Date('2026-12-01T10:00:00.750Z'), duration: '1h' }), catalog, {
+      now: NOW,
+    })
+    assert.equal(a.schedule.start, '2026-12-01T10:00:00Z')
+    assert.equal(a.schedule.end, '2026-12-01T11:00:00Z')
+  })
+
+  test('approvals given as Dates count like text', () => {
+    const { dated } = both()
+    const d = engine.evaluate({ ...dated, emergency: false, waivers: [] }, catalog, { now: NOW })
+    assert.deepEqual(d.requirements[0].counted, ['carol', 'dave'])
+    assert.equal(d.verdict, 'allow')
+  })
+
+  test('an approval given after now still reads as an instant', () => {
+    const d = engine.evaluate(
+      changeObject({ approvals: [{ by: 'x', group: 'cab', at: new Date('2027-01-01T00:00:00Z') }] }),
+      catalog,
+      { now: NOW },
+    )
+    assert.equal(d.schedule.start, '2026-12-01T10:00:00Z')
+  })
+
+  test('an invalid Date is an input error at its path', () => {
+    assertThrowsShipgate(() => engine.evaluate(changeObject(), catalog, { now: new Date('x') }), {
+      code: 'INPUT_ERROR',
+      path: 'options.now',
+    })
+    assertThrowsShipgate(
+      () => new Change(changeObject({ approvals: [{ by: 'x', group: 'cab', at: new Date(NaN) }] })),
+      { code: 'INPUT_ERROR', path: 'change.approvals[0].at' },
+    )
+  })
+
+  test('nextWindow takes a Date', () => {
+    // The region is unknown, so this throws; but only after `after` was read as a Date.
+    assertThrowsShipgate(() => engine.nextWindow('nowhere', new Date(NOW), '1h'), {
+      code: 'INPUT_ERROR',
+      path: 'region',
+    })
+    assertThrowsShipgate(() => engine.nextWindow('nowhere', new Date(NaN), '1h'), {
+      code: 'INPUT_ERROR',
+      path: 'after',
+    })
+  })
+})

@@ -1,0 +1,57 @@
+"""shipgate: may this change ship now, and if not, what is missing and when is the next window?
+
+Compile a policy set once with :class:`Engine`, build a :class:`Catalog` once, and ask for a
+:class:`Decision` for each change::
+
+    import shipgate
+    engine = shipgate.Engine.from_path("policies/payments")
+    catalog = shipgate.Catalog({"services": [...]})
+    decision = engine.evaluate(change_dict, catalog, now=datetime.now(timezone.utc))
+    print(decision.verdict, decision.to_dict())
+
+Errors are :class:`ShipgateError`, or its subclasses :class:`PolicyError` (the policy does not
+compile: ``.path``, ``.line``, ``.column``) and :class:`InputError` (an input cannot be read:
+``.path`` is its JSON path).
+"""
+
+from ._shipgate import (
+    Catalog,
+    Change,
+    Decision,
+    Engine,
+    Exemption,
+    Ignored,
+    InputError,
+    PolicyError,
+    Reason,
+    RegionSchedule,
+    Requirement,
+    RollbackTrigger,
+    Schedule,
+    ShipgateError,
+    Stretch,
+    TraceEntry,
+    WaiverOutcome,
+    __version__,
+)
+
+__all__ = [
+    "Catalog",
+    "Change",
+    "Decision",
+    "Engine",
+    "Exemption",
+    "Ignored",
+    "InputError",
+    "PolicyError",
+    "Reason",
+    "RegionSchedule",
+    "Requirement",
+    "RollbackTrigger",
+    "Schedule",
+    "ShipgateError",
+    "Stretch",
+    "TraceEntry",
+    "WaiverOutcome",
+    "__version__",
+]

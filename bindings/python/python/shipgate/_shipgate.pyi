@@ -1,0 +1,346 @@
+"""Type stubs for shipgate's native module (re-exported by the ``shipgate`` package).
+
+Times: wherever the engine reads an instant it accepts an *aware* ``datetime`` (any tzinfo,
+``datetime.timezone.utc`` or a ``zoneinfo.ZoneInfo``) or an RFC 3339 string with an offset; a
+naive ``datetime`` raises :class:`InputError`, it is never guessed. Durations are a
+``timedelta`` (whole seconds), an ``int`` of seconds, or text like ``"1h30m"``. Instants the
+engine returns are aware ``datetime``s in UTC; durations are ``timedelta``s.
+"""
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal, Union, final
+
+__version__: str
+
+_Path = Union[str, os.PathLike[str]]
+_Instant = Union[datetime, str]
+_Duration = Union[timedelta, int, str]
+_ChangeInput = Union["Change", Mapping[str, Any]]
+
+class ShipgateError(Exception):
+    """Base class of every error shipgate raises.
+
+    A bug inside the engine (a Rust panic) is also raised as a ``ShipgateError``, never as
+    anything that ``except Exception`` would miss.
+    """
+
+class PolicyError(ShipgateError):
+    """The policy set does not compile, or cannot be read.
+
+    ``str(e)`` is every diagnostic rendered rustc-style (``file:line:col``, the source line, a
+    caret and "did you mean"), the same text ``shipgate validate`` prints.
+    """
+
+    path: str | None
+    """The file of the first error (as named in the diagnostics)."""
+    line: int | None
+    """1-based line of the first error; ``None`` when the error has no place in a file."""
+    column: int | None
+    """1-based column of the first error; ``None`` when the error has no place in a file."""
+    diagnostics: str
+    """Every diagnostic, rendered (the same text as ``str(e)``)."""
+
+class InputError(ShipgateError):
+    """A change, a catalog or an argument cannot be read.
+
+    ``str(e)`` is ``"<path>: <message>"``, for example
+    ``"change.approvals[2].at: a naive datetime is ambiguous: ..."``.
+    """
+
+    path: str
+    """The JSON path of the value: ``change.start``, ``catalog.services[3].depends_on[0]``,
+    ``changes[7].start`` (in :meth:`Engine.evaluate_many`), or the argument (``now``)."""
+    message: str
+    """What is wrong with it."""
+
+@final
+class Catalog:
+    """A service catalog, checked and compiled once, then shared by every evaluation.
+
+    ``data`` is ``{"services": [{"id", "team", "tier", "depends_on", "regions", ...}]}``
+    (SPEC section 3). Unknown dependencies, duplicate ids and cycles raise
+    :class:`InputError`.
+    """
+
+    def __init__(self, data: Mapping[str, Any]) -> None: ...
+    @property
+    def service_ids(self) -> list[str]:
+        """The service ids, in catalog order."""
+    def __len__(self) -> int: ...
+    def __contains__(self, service_id: object) -> bool: ...
+
+@final
+class Change:
+    """A change request read once. Pass it to :meth:`Engine.evaluate` instead of a dict to
+    skip reading the dict again on every call.
+
+    ``data`` is the change as in SPEC section 3; a missing required field or a value of the
+    wrong type raises :class:`InputError` naming its JSON path (``change.start``).
+    """
+
+    def __init__(self, data: Mapping[str, Any]) -> None: ...
+    @property
+    def id(self) -> str: ...
+
+@final
+class Engine:
+    """A compiled policy set. Thread-safe; evaluation releases the GIL."""
+
+    @staticmethod
+    def from_path(path: _Path | Sequence[_Path]) -> Engine:
+        """Compiles every ``.gate`` file under a folder (sorted by path), one file, or a list of
+        files and folders, as one policy set. Raises :class:`PolicyError`."""
+    @staticmethod
+    def from_source(text: str, name: str = "inline.gate") -> Engine:
+        """Compiles policy text; ``name`` is what diagnostics and ``at`` locations call it."""
+    def evaluate(
+        self,
+        change: _ChangeInput,
+        catalog: Catalog,
+        now: _Instant | None = None,
+        explain: bool = False,
+    ) -> Decision:
+        """Decides one change at ``now`` (default: the current time). With ``explain``, the
+        decision's ``trace`` lists every tier, rule and strategy arm evaluated.
+
+        Raises :class:`InputError` for a change that cannot be read (or a naive ``now``) and
+        ``TypeError`` when ``catalog`` is not a :class:`Catalog`."""
+    def evaluate_many(
+        self,
+        changes: Iterable[_ChangeInput],
+        catalog: Catalog,
+        now: _Instant | None = None,
+    ) -> list[Decision]:
+        """Decides many changes in parallel on all cores with the GIL released; the results
+        are in input order. All changes are read first: the first one (lowest index) that
+        cannot be read or decided raises :class:`InputError` naming its index
+        (``changes[3].start``), and no decisions are returned."""
+    def next_window(self, region: str, after: _Instant, duration: _Duration) -> Stretch | None:
+        """The first stretch in ``region`` at or after ``after`` with room for ``duration``;
+        ``None`` when there is none within the horizon. An unknown region raises
+        :class:`InputError`."""
+    @property
+    def regions(self) -> list[str]:
+        """The policy set's regions, in declaration order."""
+    @property
+    def warnings(self) -> str:
+        """Compile warnings rendered rustc-style; empty when there are none."""
+
+@final
+class Decision:
+    """The engine's answer for one change at one instant (SPEC section 4).
+
+    Attributes are built when read; :meth:`to_dict` is the JSON of
+    ``shipgate check --format json`` as plain Python objects. Decisions compare equal when
+    every part is equal.
+    """
+
+    @property
+    def verdict(self) -> Literal["allow", "pending", "deny"]:
+        """``deny`` if a rule denied or the start is not allowed somewhere; else ``pending`` if
+        a requirement is unsatisfied; else ``allow``."""
+    @property
+    def tier(self) -> str:
+        """The computed risk tier."""
+    @property
+    def reasons(self) -> list[Reason]:
+        """Every rule that denied (``"schedule"`` for a start that is not allowed)."""
+    @property
+    def requirements(self) -> list[Requirement]:
+        """Approvals and checks asked for, satisfied or not."""
+    @property
+    def exemptions(self) -> list[Exemption]:
+        """What was lifted, and by which rule or waiver."""
+    @property
+    def waivers(self) -> list[WaiverOutcome]:
+        """The change's waivers, honoured or not, with why."""
+    @property
+    def schedule(self) -> Schedule:
+        """The requested stretch and each region's view of it."""
+    @property
+    def strategy(self) -> str | None:
+        """The deployment strategy chosen (``canary``, ``blue_green``, ``rolling``, ...)."""
+    @property
+    def rollback(self) -> list[RollbackTrigger]:
+        """The rollback triggers that apply to this change."""
+    @property
+    def notify(self) -> list[str]:
+        """The audiences to tell."""
+    @property
+    def order(self) -> list[list[str]]:
+        """The touched services in deployment waves, dependencies first."""
+    @property
+    def trace(self) -> list[TraceEntry]:
+        """With ``explain=True``: every step evaluated; else empty."""
+    def to_dict(self) -> dict[str, Any]:
+        """The whole decision as the contract's JSON (RFC 3339 strings for instants, ``"5m"``
+        for durations), keys in contract order."""
+    def to_json(self) -> str:
+        """The stable JSON text, exactly as ``shipgate check --format json`` prints it
+        (without the final newline)."""
+
+@final
+class Reason:
+    """A rule that denied."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def at(self) -> str:
+        """``file:line:col`` of the effect that denied; empty for ``schedule``."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Ignored:
+    """An approval that did not count."""
+
+    @property
+    def by(self) -> str: ...
+    @property
+    def why(self) -> str:
+        """``requester``, ``implementer`` or ``duplicate``."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Requirement:
+    """An approval or check asked for by a rule."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def kind(self) -> Literal["approval", "check"]: ...
+    @property
+    def group(self) -> str | None:
+        """The approving group (approvals only)."""
+    @property
+    def check(self) -> str | None:
+        """The check's name (checks only)."""
+    @property
+    def needed(self) -> int: ...
+    @property
+    def counted(self) -> list[str]:
+        """Approvers who counted, or the check's name once done."""
+    @property
+    def ignored(self) -> list[Ignored]: ...
+    @property
+    def satisfied(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Exemption:
+    """Something lifted by a rule's ``exempt`` effect or by a waiver."""
+
+    @property
+    def rule(self) -> str:
+        """The rule whose ``exempt`` applied, or ``"waiver"``."""
+    @property
+    def lifts(self) -> str:
+        """``blackout``, ``window`` or ``rule <name>``."""
+    @property
+    def by(self) -> str | None:
+        """Who granted it, for a waiver."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class WaiverOutcome:
+    """A waiver found on the change, honoured or not."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def by(self) -> str: ...
+    @property
+    def honored(self) -> bool: ...
+    @property
+    def why(self) -> str:
+        """Why it was rejected; empty when honoured."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Stretch:
+    """An open stretch of time ``[start, end)``."""
+
+    @property
+    def start(self) -> datetime:
+        """Aware, in UTC."""
+    @property
+    def end(self) -> datetime:
+        """Aware, in UTC."""
+    def to_dict(self) -> dict[str, Any]:
+        """``{"start": ..., "end": ...}`` as RFC 3339 UTC strings."""
+
+@final
+class RegionSchedule:
+    """One region's view of the requested stretch."""
+
+    @property
+    def region(self) -> str: ...
+    @property
+    def open(self) -> bool:
+        """Whether the whole change fits in the region at the requested start."""
+    @property
+    def blocked_by(self) -> list[str]:
+        """Blackouts hit, or ``"outside windows"``."""
+    @property
+    def next_window(self) -> Stretch | None:
+        """The next stretch where the whole change fits; ``None`` within the horizon."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Schedule:
+    """The requested stretch and whether every region allows it."""
+
+    @property
+    def start(self) -> datetime:
+        """Aware, in UTC."""
+    @property
+    def end(self) -> datetime:
+        """Aware, in UTC."""
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def tzdb(self) -> str:
+        """The IANA time-zone database version used."""
+    @property
+    def regions(self) -> list[RegionSchedule]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class RollbackTrigger:
+    """A rollback trigger that applies to the change."""
+
+    @property
+    def metric(self) -> str: ...
+    @property
+    def op(self) -> str: ...
+    @property
+    def threshold(self) -> float:
+        """Absolute, or a factor of the baseline when ``relative_to`` is ``"baseline"``."""
+    @property
+    def relative_to(self) -> str | None: ...
+    @property
+    def for_(self) -> timedelta:
+        """How long the breach must last (``"for"`` in the JSON)."""
+    @property
+    def on_no_data(self) -> str | None:
+        """``"fire"`` when missing data fires the trigger."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class TraceEntry:
+    """One step of evaluation, recorded with ``explain=True``."""
+
+    @property
+    def kind(self) -> str:
+        """``tier``, ``rule``, ``effect``, ``strategy``, ``notify``, ``trigger`` or ``waiver``."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def at(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...

@@ -1,0 +1,425 @@
+//! The decision as Python objects. Each class wraps the engine's struct and builds Python
+//! values only when an attribute is read, so a decision nobody inspects costs one allocation.
+//! Instants come back as aware `datetime`s in UTC and durations as `timedelta`s; `to_dict()`
+//! gives the JSON form of the contract (the same as `shipgate check --format json`).
+
+use chrono::TimeDelta;
+use pyo3::prelude::*;
+use serde::Serialize;
+use shipgate::Instant;
+
+use crate::convert::to_python;
+use crate::errors::{ShipgateError, guard};
+
+/// `obj` in its JSON form, as plain Python objects.
+fn dict_of<'py>(py: Python<'py>, obj: &impl Serialize) -> PyResult<Bound<'py, PyAny>> {
+    to_python(py, obj).map_err(|e| ShipgateError::new_err(e.to_string()))
+}
+
+/// `Name({...})`: the class name and its `to_dict()`.
+fn repr_of(py: Python<'_>, name: &str, obj: &impl Serialize) -> PyResult<String> {
+    Ok(format!("{name}({})", dict_of(py, obj)?.repr()?))
+}
+
+/// The engine writes instants as RFC 3339 UTC; read them back for the `datetime` attributes.
+fn instant(text: &str) -> PyResult<Instant> {
+    shipgate::parse_instant(text).map_err(|e| ShipgateError::new_err(format!("bad instant: {e}")))
+}
+
+/// A `#[pymethods]` block with the given getters plus `to_dict()` and `__repr__`, for a class
+/// wrapping a serialisable engine struct (pyo3 allows one `#[pymethods]` block per class).
+macro_rules! wrapper_methods {
+    ($class:ident, $name:literal, { $($getters:tt)* }) => {
+        #[pymethods]
+        impl $class {
+            $($getters)*
+
+            /// The JSON form as plain Python objects.
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                guard(|| dict_of(py, &self.0))
+            }
+
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                guard(|| repr_of(py, $name, &self.0))
+            }
+        }
+    };
+}
+
+/// A rule that denied.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct Reason(pub shipgate::Reason);
+
+wrapper_methods!(Reason, "Reason", {
+    #[getter]
+    fn rule(&self) -> &str {
+        &self.0.rule
+    }
+    #[getter]
+    fn message(&self) -> &str {
+        &self.0.message
+    }
+    #[getter]
+    fn at(&self) -> &str {
+        &self.0.at
+    }
+});
+
+/// An approval that did not count, and why.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct Ignored(pub shipgate::Ignored);
+
+wrapper_methods!(Ignored, "Ignored", {
+    #[getter]
+    fn by(&self) -> &str {
+        &self.0.by
+    }
+    #[getter]
+    fn why(&self) -> &str {
+        &self.0.why
+    }
+});
+
+/// An approval or check asked for by a rule.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct Requirement(pub shipgate::Requirement);
+
+wrapper_methods!(Requirement, "Requirement", {
+    #[getter]
+    fn rule(&self) -> &str {
+        &self.0.rule
+    }
+    #[getter]
+    fn kind(&self) -> &'static str {
+        match self.0.kind {
+            shipgate::RequirementKind::Approval => "approval",
+            shipgate::RequirementKind::Check => "check",
+        }
+    }
+    #[getter]
+    fn group(&self) -> Option<&str> {
+        self.0.group.as_deref()
+    }
+    #[getter]
+    fn check(&self) -> Option<&str> {
+        self.0.check.as_deref()
+    }
+    #[getter]
+    fn needed(&self) -> u32 {
+        self.0.needed
+    }
+    #[getter]
+    fn counted(&self) -> Vec<String> {
+        self.0.counted.clone()
+    }
+    #[getter]
+    fn ignored(&self) -> Vec<Ignored> {
+        self.0.ignored.iter().cloned().map(Ignored).collect()
+    }
+    #[getter]
+    fn satisfied(&self) -> bool {
+        self.0.satisfied
+    }
+});
+
+/// What was lifted, and by which rule or waiver.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct Exemption(pub shipgate::Exemption);
+
+wrapper_methods!(Exemption, "Exemption", {
+    #[getter]
+    fn rule(&self) -> &str {
+        &self.0.rule
+    }
+    #[getter]
+    fn lifts(&self) -> &str {
+        &self.0.lifts
+    }
+    #[getter]
+    fn by(&self) -> Option<&str> {
+        self.0.by.as_deref()
+    }
+});
+
+/// A waiver found on the change, honoured or not.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct WaiverOutcome(pub shipgate::WaiverOutcome);
+
+wrapper_methods!(WaiverOutcome, "WaiverOutcome", {
+    #[getter]
+    fn rule(&self) -> &str {
+        &self.0.rule
+    }
+    #[getter]
+    fn by(&self) -> &str {
+        &self.0.by
+    }
+    #[getter]
+    fn honored(&self) -> bool {
+        self.0.honored
+    }
+    #[getter]
+    fn why(&self) -> &str {
+        &self.0.why
+    }
+});
+
+/// An open stretch of time `[start, end)`.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct Stretch {
+    pub start: Instant,
+    pub end: Instant,
+}
+
+#[derive(Serialize)]
+struct StretchJson {
+    start: String,
+    end: String,
+}
+
+impl Stretch {
+    fn json(&self) -> StretchJson {
+        StretchJson {
+            start: shipgate::format_instant(self.start),
+            end: shipgate::format_instant(self.end),
+        }
+    }
+}
+
+#[pymethods]
+impl Stretch {
+    #[getter]
+    fn start(&self) -> Instant {
+        self.start
+    }
+    #[getter]
+    fn end(&self) -> Instant {
+        self.end
+    }
+    /// `{"start": ..., "end": ...}` with RFC 3339 UTC strings.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| dict_of(py, &self.json()))
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(|| repr_of(py, "Stretch", &self.json()))
+    }
+}
+
+/// One region's view of the requested start.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct RegionSchedule(pub shipgate::RegionSchedule);
+
+wrapper_methods!(RegionSchedule, "RegionSchedule", {
+    #[getter]
+    fn region(&self) -> &str {
+        &self.0.region
+    }
+    #[getter]
+    fn open(&self) -> bool {
+        self.0.open
+    }
+    #[getter]
+    fn blocked_by(&self) -> Vec<String> {
+        self.0.blocked_by.clone()
+    }
+    #[getter]
+    fn next_window(&self) -> PyResult<Option<Stretch>> {
+        guard(|| {
+            self.0
+                .next_window
+                .as_ref()
+                .map(|w| {
+                    Ok(Stretch {
+                        start: instant(&w.start)?,
+                        end: instant(&w.end)?,
+                    })
+                })
+                .transpose()
+        })
+    }
+});
+
+/// The requested stretch and whether every region allows it.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct Schedule(pub shipgate::Schedule);
+
+wrapper_methods!(Schedule, "Schedule", {
+    #[getter]
+    fn start(&self) -> PyResult<Instant> {
+        guard(|| instant(&self.0.start))
+    }
+    #[getter]
+    fn end(&self) -> PyResult<Instant> {
+        guard(|| instant(&self.0.end))
+    }
+    #[getter]
+    fn allowed(&self) -> bool {
+        self.0.allowed
+    }
+    #[getter]
+    fn tzdb(&self) -> &str {
+        &self.0.tzdb
+    }
+    #[getter]
+    fn regions(&self) -> Vec<RegionSchedule> {
+        self.0.regions.iter().cloned().map(RegionSchedule).collect()
+    }
+});
+
+/// A rollback trigger that applies to the change.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct RollbackTrigger(pub shipgate::RollbackTrigger);
+
+wrapper_methods!(RollbackTrigger, "RollbackTrigger", {
+    #[getter]
+    fn metric(&self) -> &str {
+        &self.0.metric
+    }
+    #[getter]
+    fn op(&self) -> &str {
+        &self.0.op
+    }
+    #[getter]
+    fn threshold(&self) -> f64 {
+        self.0.threshold
+    }
+    #[getter]
+    fn relative_to(&self) -> Option<&str> {
+        self.0.relative_to.as_deref()
+    }
+    /// How long the breach must last (`"for"` in the JSON; `for` is a Python keyword).
+    #[getter]
+    fn for_(&self) -> PyResult<TimeDelta> {
+        guard(|| {
+            shipgate::parse_duration(&self.0.for_)
+                .ok()
+                .and_then(TimeDelta::try_seconds)
+                .ok_or_else(|| ShipgateError::new_err(format!("bad duration {:?}", self.0.for_)))
+        })
+    }
+    #[getter]
+    fn on_no_data(&self) -> Option<&str> {
+        self.0.on_no_data.as_deref()
+    }
+});
+
+/// One step of evaluation, recorded with `explain=True`.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct TraceEntry(pub shipgate::TraceEntry);
+
+wrapper_methods!(TraceEntry, "TraceEntry", {
+    #[getter]
+    fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    #[getter]
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+    #[getter]
+    fn outcome(&self) -> &str {
+        &self.0.outcome
+    }
+    #[getter]
+    fn at(&self) -> &str {
+        &self.0.at
+    }
+});
+
+/// The engine's answer for one change at one instant.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct Decision(pub shipgate::Decision);
+
+#[pymethods]
+impl Decision {
+    #[getter]
+    fn verdict(&self) -> &'static str {
+        self.0.verdict.as_str()
+    }
+    #[getter]
+    fn tier(&self) -> &str {
+        &self.0.tier
+    }
+    #[getter]
+    fn reasons(&self) -> Vec<Reason> {
+        self.0.reasons.iter().cloned().map(Reason).collect()
+    }
+    #[getter]
+    fn requirements(&self) -> Vec<Requirement> {
+        self.0
+            .requirements
+            .iter()
+            .cloned()
+            .map(Requirement)
+            .collect()
+    }
+    #[getter]
+    fn exemptions(&self) -> Vec<Exemption> {
+        self.0.exemptions.iter().cloned().map(Exemption).collect()
+    }
+    #[getter]
+    fn waivers(&self) -> Vec<WaiverOutcome> {
+        self.0.waivers.iter().cloned().map(WaiverOutcome).collect()
+    }
+    #[getter]
+    fn schedule(&self) -> Schedule {
+        Schedule(self.0.schedule.clone())
+    }
+    #[getter]
+    fn strategy(&self) -> Option<&str> {
+        self.0.strategy.as_deref()
+    }
+    #[getter]
+    fn rollback(&self) -> Vec<RollbackTrigger> {
+        self.0
+            .rollback
+            .iter()
+            .cloned()
+            .map(RollbackTrigger)
+            .collect()
+    }
+    #[getter]
+    fn notify(&self) -> Vec<String> {
+        self.0.notify.clone()
+    }
+    #[getter]
+    fn order(&self) -> Vec<Vec<String>> {
+        self.0.order.clone()
+    }
+    #[getter]
+    fn trace(&self) -> Vec<TraceEntry> {
+        self.0.trace.iter().cloned().map(TraceEntry).collect()
+    }
+
+    /// The whole decision as plain Python objects: the JSON of `shipgate check --format json`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| dict_of(py, &self.0))
+    }
+
+    /// The decision's stable JSON text (two-space indent, keys in contract order), as the CLI
+    /// prints it.
+    fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Decision(verdict='{}', tier='{}', reasons={}, requirements={})",
+            self.0.verdict.as_str(),
+            self.0.tier,
+            self.0.reasons.len(),
+            self.0.requirements.len()
+        )
+    }
+}

@@ -1,0 +1,289 @@
+//! `Engine`, `Catalog` and `Change`: each method converts its arguments, calls the engine and
+//! converts the result or error. Evaluation runs with the GIL released.
+
+use std::path::PathBuf;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+use shipgate::{InputError, Instant};
+
+use crate::convert::{instant_arg, seconds_arg, to_json};
+use crate::decision::{Decision, Stretch};
+use crate::errors::{IntoPyResult, guard, input_error};
+
+/// `change.start` -> `changes[3].start`: the engine names paths under `change`; in a batch the
+/// root says which change.
+fn reroot(mut e: InputError, from: &str, to: &str) -> InputError {
+    if let Some(rest) = e.path.strip_prefix(from) {
+        if rest.is_empty() || rest.starts_with(['.', '[']) {
+            e.path = format!("{to}{rest}");
+        }
+    }
+    e
+}
+
+/// Reads a change given as a mapping; errors name the path under `root`.
+fn change_from_py(obj: &Bound<'_, PyAny>, root: &str) -> Result<shipgate::Change, InputError> {
+    let value = to_json(obj).map_err(|e| e.under(root))?;
+    shipgate::Change::from_json(&value).map_err(|e| reroot(e, "change", root))
+}
+
+/// `now=None` is the current time.
+fn now_arg(now: Option<&Bound<'_, PyAny>>) -> Result<Instant, InputError> {
+    match now {
+        None => Ok(chrono::Utc::now()),
+        Some(obj) if obj.is_none() => Ok(chrono::Utc::now()),
+        Some(obj) => instant_arg(obj, "now"),
+    }
+}
+
+fn catalog_arg<'a, 'py>(catalog: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, Catalog>> {
+    catalog.cast::<Catalog>().map_err(|_| {
+        PyTypeError::new_err(
+            "catalog must be a shipgate.Catalog: build it once with shipgate.Catalog(data) and \
+             reuse it",
+        )
+    })
+}
+
+/// A change in a batch: borrowed from a prepared `Change`, or read from a dict for this call.
+enum Held<'a> {
+    Prepared(&'a shipgate::Change),
+    Read(Box<shipgate::Change>),
+}
+
+impl Held<'_> {
+    fn change(&self) -> &shipgate::Change {
+        match self {
+            Held::Prepared(c) => c,
+            Held::Read(c) => c,
+        }
+    }
+}
+
+impl std::borrow::Borrow<shipgate::Change> for Held<'_> {
+    fn borrow(&self) -> &shipgate::Change {
+        self.change()
+    }
+}
+
+/// A change request read once, to be decided many times without reading the dict again.
+#[pyclass(frozen, module = "shipgate")]
+pub struct Change {
+    inner: shipgate::Change,
+}
+
+#[pymethods]
+impl Change {
+    #[new]
+    fn new(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Change> {
+        guard(|| {
+            let inner = change_from_py(data, "change").or_raise(py)?;
+            Ok(Change { inner })
+        })
+    }
+
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Change(id={})",
+            PyString::new(py, &self.inner.id).repr()?
+        ))
+    }
+}
+
+/// A service catalog, checked and compiled once (ids unique, dependencies known, no cycle).
+#[pyclass(frozen, module = "shipgate")]
+pub struct Catalog {
+    inner: shipgate::Catalog,
+}
+
+#[pymethods]
+impl Catalog {
+    #[new]
+    fn new(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Catalog> {
+        guard(|| {
+            let value = to_json(data).map_err(|e| e.under("catalog")).or_raise(py)?;
+            let inner = shipgate::Catalog::from_json(&value).or_raise(py)?;
+            Ok(Catalog { inner })
+        })
+    }
+
+    /// The service ids, in catalog order.
+    #[getter]
+    fn service_ids(&self) -> Vec<String> {
+        self.inner.services().iter().map(|s| s.id.clone()).collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __contains__(&self, id: &Bound<'_, PyAny>) -> bool {
+        id.extract::<String>()
+            .is_ok_and(|id| self.inner.index_of(&id).is_some())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Catalog({} services)", self.inner.len())
+    }
+}
+
+/// A compiled policy set. Thread-safe; evaluation releases the GIL.
+#[pyclass(frozen, module = "shipgate")]
+pub struct Engine {
+    inner: shipgate::Engine,
+}
+
+#[pymethods]
+impl Engine {
+    /// Compiles every `.gate` file under a folder, one file, or a list of them.
+    #[staticmethod]
+    fn from_path(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Engine> {
+        guard(|| {
+            let paths: Vec<PathBuf> = if let Ok(one) = path.extract::<PathBuf>() {
+                vec![one]
+            } else if let Ok(many) = path.extract::<Vec<PathBuf>>() {
+                many
+            } else {
+                return Err(PyTypeError::new_err(
+                    "path must be a str or os.PathLike, or a list of them",
+                ));
+            };
+            let inner = py
+                .detach(|| shipgate::Engine::from_paths(&paths))
+                .or_raise(py)?;
+            Ok(Engine { inner })
+        })
+    }
+
+    /// Compiles policy text; `name` is what diagnostics and `at` locations call the file.
+    #[staticmethod]
+    #[pyo3(signature = (text, name = "inline.gate"))]
+    fn from_source(py: Python<'_>, text: &str, name: &str) -> PyResult<Engine> {
+        guard(|| {
+            let inner = py
+                .detach(|| shipgate::Engine::from_source(text, name))
+                .or_raise(py)?;
+            Ok(Engine { inner })
+        })
+    }
+
+    /// Decides one change at `now` (default: the current time).
+    #[pyo3(signature = (change, catalog, now = None, explain = false))]
+    fn evaluate(
+        &self,
+        py: Python<'_>,
+        change: &Bound<'_, PyAny>,
+        catalog: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        explain: bool,
+    ) -> PyResult<Decision> {
+        guard(|| {
+            let catalog = &catalog_arg(catalog)?.get().inner;
+            let now = now_arg(now).or_raise(py)?;
+            let engine = &self.inner;
+            let decision = if let Ok(prepared) = change.cast::<Change>() {
+                let change = &prepared.get().inner;
+                py.detach(|| engine.evaluate(change, catalog, now, explain))
+            } else {
+                let change = change_from_py(change, "change").or_raise(py)?;
+                py.detach(|| engine.evaluate(&change, catalog, now, explain))
+            };
+            Ok(Decision(decision.or_raise(py)?))
+        })
+    }
+
+    /// Decides many changes on all cores, with the GIL released; results are in input order.
+    /// The first change (lowest index) that cannot be read or decided raises, naming its index.
+    #[pyo3(signature = (changes, catalog, now = None))]
+    fn evaluate_many(
+        &self,
+        py: Python<'_>,
+        changes: &Bound<'_, PyAny>,
+        catalog: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Decision>> {
+        guard(|| {
+            let catalog = &catalog_arg(catalog)?.get().inner;
+            let now = now_arg(now).or_raise(py)?;
+            let items = changes
+                .try_iter()
+                .map_err(|_| {
+                    PyTypeError::new_err("changes must be an iterable of dicts or shipgate.Change")
+                })?
+                .collect::<PyResult<Vec<_>>>()?;
+            // Prepared changes are borrowed from their Python objects (which `items` keeps
+            // alive), dicts are read here: nothing is copied.
+            let held = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| match item.cast::<Change>() {
+                    Ok(prepared) => Ok(Held::Prepared(&prepared.get().inner)),
+                    Err(_) => change_from_py(item, &format!("changes[{i}]"))
+                        .map(|c| Held::Read(Box::new(c))),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .or_raise(py)?;
+            let engine = &self.inner;
+            // The engine borrows the prepared changes: nothing is copied.
+            let results = py.detach(|| engine.evaluate_many(&held, catalog, now));
+            results
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| match r {
+                    Ok(d) => Ok(Decision(d)),
+                    Err(shipgate::Error::Input(e)) => Err(input_error(
+                        py,
+                        &reroot(e, "change", &format!("changes[{i}]")),
+                    )),
+                    Err(e) => Err(e).or_raise(py),
+                })
+                .collect()
+        })
+    }
+
+    /// The first stretch in `region` at or after `after` with room for `duration`, or `None`
+    /// when there is none within the horizon.
+    fn next_window(
+        &self,
+        py: Python<'_>,
+        region: &str,
+        after: &Bound<'_, PyAny>,
+        duration: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Stretch>> {
+        guard(|| {
+            let after = instant_arg(after, "after").or_raise(py)?;
+            let secs = seconds_arg(duration, "duration").or_raise(py)?;
+            let engine = &self.inner;
+            let window = py
+                .detach(|| engine.next_window(region, after, secs))
+                .or_raise(py)?;
+            Ok(window.map(|(start, end)| Stretch { start, end }))
+        })
+    }
+
+    /// The policy set's regions, in declaration order.
+    #[getter]
+    fn regions(&self) -> Vec<String> {
+        self.inner.regions()
+    }
+
+    /// Compile warnings rendered rustc-style; empty when there are none.
+    #[getter]
+    fn warnings(&self) -> String {
+        self.inner.render_warnings(false)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Engine(regions={})",
+            self.inner.regions().into_pyobject(py)?.repr()?
+        ))
+    }
+}

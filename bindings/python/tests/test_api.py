@@ -1,0 +1,384 @@
+"""Every public function and class of the package, against the SPEC and the example policies."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import shipgate
+from conftest import CHANGES_DIR, NOW, PAYMENTS, load
+
+# A small policy in the language of SPEC section 2.
+TWO_EYES = """\
+tiers low, high
+default allow
+tier high when change.size > 100
+
+rule two_eyes {
+  deny when change.requester == change.implementer
+  message "requester {change.requester} may not implement {change.id}"
+}
+
+rule big_needs_cab {
+  when tier >= high
+  require approval "cab" count 2
+}
+"""
+
+
+def test_package_exports_everything_it_documents() -> None:
+    assert sorted(shipgate.__all__) == sorted(
+        [
+            "Catalog",
+            "Change",
+            "Decision",
+            "Engine",
+            "Exemption",
+            "Ignored",
+            "InputError",
+            "PolicyError",
+            "Reason",
+            "RegionSchedule",
+            "Requirement",
+            "RollbackTrigger",
+            "Schedule",
+            "ShipgateError",
+            "Stretch",
+            "TraceEntry",
+            "WaiverOutcome",
+            "__version__",
+        ]
+    )
+    for name in shipgate.__all__:
+        assert getattr(shipgate, name) is getattr(shipgate._shipgate, name)
+    assert shipgate.Engine.__module__ == "shipgate"
+    assert shipgate.ShipgateError.__module__ == "shipgate"
+    assert isinstance(shipgate.__version__, str) and shipgate.__version__.count(".") == 2
+
+
+def test_package_ships_typing_files() -> None:
+    package = Path(shipgate.__file__).parent
+    assert (package / "py.typed").exists()
+    assert (package / "_shipgate.pyi").exists()
+
+
+# --- Engine construction ----------------------------------------------------------------------
+
+
+def test_from_path_accepts_folder_file_pathlike_and_list(catalog: shipgate.Catalog) -> None:
+    by_str = shipgate.Engine.from_path(str(PAYMENTS))
+    by_path = shipgate.Engine.from_path(PAYMENTS)
+    files = sorted(PAYMENTS.glob("*.gate"))
+    by_list = shipgate.Engine.from_path(files)
+    change = load(CHANGES_DIR / "chg-1042-checkout-copy.json")
+    decisions = [e.evaluate(change, catalog, now=NOW) for e in (by_str, by_path, by_list)]
+    assert decisions[0] == decisions[1] == decisions[2]
+
+
+def test_from_path_rejects_a_non_path() -> None:
+    with pytest.raises(TypeError):
+        shipgate.Engine.from_path(42)  # type: ignore[arg-type]
+
+
+def test_from_path_compiles_the_example_regions(engine: shipgate.Engine) -> None:
+    assert engine.regions == ["eu-west", "us-east"]
+    assert engine.warnings == ""
+    assert repr(engine) == "Engine(regions=['eu-west', 'us-east'])"
+
+
+def test_warnings_are_rendered() -> None:
+    source = "extend change { cost_center: string? }\nrule r { deny when change.cost_center == \"x\" }\n"
+    engine = shipgate.Engine.from_source(source, name="warn.gate")
+    assert "warn.gate:2:" in engine.warnings
+    assert "warning" in engine.warnings
+
+
+def test_from_source_names_the_file_in_locations(simple_catalog: shipgate.Catalog) -> None:
+    engine = shipgate.Engine.from_source(TWO_EYES, name="two_eyes.gate")
+    change = {
+        "id": "CHG-7",
+        "services": ["web"],
+        "requester": "ana",
+        "implementer": "ana",
+        "start": "2026-12-01T10:00:00Z",
+        "duration": "1h",
+    }
+    d = engine.evaluate(change, simple_catalog, now=NOW)
+    assert d.verdict == "deny"
+    [reason] = d.reasons
+    assert reason.rule == "two_eyes"
+    assert reason.message == "requester ana may not implement CHG-7"
+    assert reason.at.startswith("two_eyes.gate:6:")
+
+
+def test_from_source_default_name_is_inline_gate(simple_catalog: shipgate.Catalog) -> None:
+    engine = shipgate.Engine.from_source(TWO_EYES)
+    change = {
+        "id": "CHG-7",
+        "services": ["web"],
+        "requester": "ana",
+        "implementer": "ana",
+        "duration": "1h",
+    }
+    d = engine.evaluate(change, simple_catalog, now=NOW)
+    assert [r.at.split(":")[0] for r in d.reasons] == ["inline.gate"]
+
+
+# --- evaluate ---------------------------------------------------------------------------------
+
+
+def test_evaluate_tiers_and_requirements(simple_catalog: shipgate.Catalog) -> None:
+    engine = shipgate.Engine.from_source(TWO_EYES)
+    change = {
+        "id": "CHG-8",
+        "services": ["web"],
+        "requester": "ana",
+        "implementer": "bob",
+        "approvals": [
+            {"by": "cy", "group": "cab", "at": "2026-11-30T10:00:00Z"},
+            {"by": "ana", "group": "cab", "at": "2026-11-30T10:05:00Z"},
+        ],
+        "size": 500,
+        "duration": "1h",
+        "start": "2026-12-01T10:00:00Z",
+    }
+    d = engine.evaluate(change, simple_catalog, now=NOW)
+    assert d.verdict == "pending"
+    assert d.tier == "high"
+    [req] = d.requirements
+    assert (req.rule, req.kind, req.group, req.check) == ("big_needs_cab", "approval", "cab", None)
+    assert req.needed == 2
+    assert req.counted == ["cy"]
+    assert [(i.by, i.why) for i in req.ignored] == [("ana", "requester")]
+    assert req.satisfied is False
+
+    change["approvals"].append({"by": "dee", "group": "cab", "at": "2026-11-30T11:00:00Z"})
+    assert engine.evaluate(change, simple_catalog, now=NOW).verdict == "allow"
+    change["size"] = 5
+    low = engine.evaluate(change, simple_catalog, now=NOW)
+    assert (low.verdict, low.tier, low.requirements) == ("allow", "low", [])
+
+
+def test_evaluate_accepts_a_prepared_change(
+    engine: shipgate.Engine, catalog: shipgate.Catalog, ledger_change: dict[str, Any]
+) -> None:
+    prepared = shipgate.Change(ledger_change)
+    assert prepared.id == "CHG-1043"
+    assert repr(prepared) == "Change(id='CHG-1043')"
+    assert repr(shipgate.Change({**ledger_change, "id": "it's"})) == 'Change(id="it\'s")'
+    from_dict = engine.evaluate(ledger_change, catalog, now=NOW)
+    from_prepared = engine.evaluate(prepared, catalog, now=NOW)
+    assert from_dict == from_prepared
+    assert from_dict.to_json() == from_prepared.to_json()
+
+
+def test_evaluate_requires_a_catalog_object(
+    engine: shipgate.Engine, catalog_data: dict[str, Any], ledger_change: dict[str, Any]
+) -> None:
+    with pytest.raises(TypeError, match="shipgate.Catalog"):
+        engine.evaluate(ledger_change, catalog_data, now=NOW)  # type: ignore[arg-type]
+
+
+def test_evaluate_the_readme_example(
+    engine: shipgate.Engine, catalog: shipgate.Catalog, ledger_change: dict[str, Any]
+) -> None:
+    """CHG-1043 on 2026-12-18: a critical database change into the year-end freeze."""
+    d = engine.evaluate(ledger_change, catalog, now=datetime(2026, 12, 18, 9, tzinfo=timezone.utc))
+    assert d.verdict == "deny"
+    assert d.tier == "critical"
+    schedule_reasons = [r for r in d.reasons if r.rule == "schedule"]
+    assert len(schedule_reasons) == 1
+    assert "year-end freeze" in schedule_reasons[0].message
+    cab = next(r for r in d.requirements if r.rule == "cab_review")
+    assert (cab.counted, cab.satisfied) == (["ana"], False)
+    assert [(i.by, i.why) for i in cab.ignored] == [("bob", "requester")]
+    [region] = d.schedule.regions
+    assert region.region == "eu-west"
+    assert region.open is False
+    assert "year-end freeze" in region.blocked_by
+    assert region.next_window is not None
+    assert region.next_window.start >= datetime(2027, 1, 5, tzinfo=timezone.utc)
+    assert d.schedule.allowed is False
+    assert d.order == [["ledger-db"]]
+    assert "business-stakeholders" in d.notify
+    assert d.strategy == "canary"  # critical, and ledger-db is monitored
+
+
+def test_explain_fills_the_trace(
+    engine: shipgate.Engine, catalog: shipgate.Catalog, ledger_change: dict[str, Any]
+) -> None:
+    plain = engine.evaluate(ledger_change, catalog, now=NOW)
+    explained = engine.evaluate(ledger_change, catalog, now=NOW, explain=True)
+    assert plain.trace == []
+    assert explained.trace, "explain=True must record the steps"
+    kinds = {t.kind for t in explained.trace}
+    assert {"tier", "rule"} <= kinds
+    for t in explained.trace:
+        assert t.name and t.outcome
+        assert t.to_dict() == {"kind": t.kind, "name": t.name, "outcome": t.outcome, "at": t.at}
+    # Everything but the trace is the same decision.
+    a, b = plain.to_dict(), explained.to_dict()
+    a.pop("trace")
+    b.pop("trace")
+    assert a == b
+
+
+# --- the decision object ----------------------------------------------------------------------
+
+
+def test_decision_attributes_match_to_dict(
+    engine: shipgate.Engine, catalog: shipgate.Catalog
+) -> None:
+    for path in sorted(CHANGES_DIR.iterdir()):
+        d = engine.evaluate(load(path), catalog, now=NOW, explain=True)
+        full = d.to_dict()
+        assert list(full) == [
+            "verdict",
+            "tier",
+            "reasons",
+            "requirements",
+            "exemptions",
+            "waivers",
+            "schedule",
+            "strategy",
+            "rollback",
+            "notify",
+            "order",
+            "trace",
+        ]
+        assert d.verdict == full["verdict"] and d.verdict in ("allow", "pending", "deny")
+        assert d.tier == full["tier"]
+        assert [r.to_dict() for r in d.reasons] == full["reasons"]
+        assert [r.to_dict() for r in d.requirements] == full["requirements"]
+        assert [e.to_dict() for e in d.exemptions] == full["exemptions"]
+        assert [w.to_dict() for w in d.waivers] == full["waivers"]
+        assert d.schedule.to_dict() == full["schedule"]
+        assert d.strategy == full["strategy"]
+        assert [t.to_dict() for t in d.rollback] == full["rollback"]
+        assert d.notify == full["notify"]
+        assert d.order == full["order"]
+        assert [t.to_dict() for t in d.trace] == full["trace"]
+        assert json.loads(d.to_json()) == full
+
+        s = d.schedule
+        assert s.start.isoformat().replace("+00:00", "Z") == full["schedule"]["start"]
+        assert s.end.isoformat().replace("+00:00", "Z") == full["schedule"]["end"]
+        assert (s.allowed, s.tzdb) == (full["schedule"]["allowed"], full["schedule"]["tzdb"])
+        for region, want in zip(s.regions, full["schedule"]["regions"]):
+            assert (region.region, region.open, region.blocked_by) == (
+                want["region"],
+                want["open"],
+                want["blocked_by"],
+            )
+            if want["next_window"] is None:
+                assert region.next_window is None
+            else:
+                assert region.next_window is not None
+                assert region.next_window.to_dict() == want["next_window"]
+        for r, want in zip(d.requirements, full["requirements"]):
+            assert r.counted == want["counted"]
+            assert [i.to_dict() for i in r.ignored] == want["ignored"]
+            assert r.needed == want["needed"] and r.satisfied == want["satisfied"]
+        for t, want in zip(d.rollback, full["rollback"]):
+            assert (t.metric, t.op, t.threshold) == (want["metric"], want["op"], want["threshold"])
+            assert t.relative_to == want.get("relative_to")
+            assert t.on_no_data == want.get("on_no_data")
+
+
+def test_rollback_triggers_are_typed(
+    engine: shipgate.Engine, catalog: shipgate.Catalog, ledger_change: dict[str, Any]
+) -> None:
+    d = engine.evaluate(ledger_change, catalog, now=NOW)
+    triggers = {t.metric: t for t in d.rollback}
+    assert set(triggers) == {"error_rate", "p99_latency", "failed_health_checks"}
+    error_rate = triggers["error_rate"]
+    assert (error_rate.op, error_rate.threshold, error_rate.for_) == (">", 0.02, timedelta(minutes=5))
+    assert error_rate.relative_to is None
+    p99 = triggers["p99_latency"]
+    assert (p99.threshold, p99.relative_to, p99.for_) == (1.5, "baseline", timedelta(minutes=10))
+    assert p99.to_dict()["for"] == "10m"
+
+
+def test_decision_equality_and_repr(
+    engine: shipgate.Engine, catalog: shipgate.Catalog, ledger_change: dict[str, Any]
+) -> None:
+    a = engine.evaluate(ledger_change, catalog, now=NOW)
+    b = engine.evaluate(ledger_change, catalog, now=NOW)
+    assert a == b and a is not b
+    explained = engine.evaluate(ledger_change, catalog, now=NOW, explain=True)
+    assert (a == explained) == (explained.trace == [])
+    assert repr(a).startswith(f"Decision(verdict='{a.verdict}', tier='{a.tier}'")
+    assert repr(a.schedule).startswith("Schedule({")
+
+
+def test_to_json_is_the_clis_text(
+    engine: shipgate.Engine, catalog: shipgate.Catalog, ledger_change: dict[str, Any]
+) -> None:
+    d = engine.evaluate(ledger_change, catalog, now=NOW)
+    text = d.to_json()
+    assert text.startswith('{\n  "verdict": ')
+    assert json.dumps(d.to_dict(), indent=2, ensure_ascii=False) == text
+
+
+# --- Catalog and Change -----------------------------------------------------------------------
+
+
+def test_catalog_is_compiled_once(catalog: shipgate.Catalog, catalog_data: dict[str, Any]) -> None:
+    ids = [s["id"] for s in catalog_data["services"]]
+    assert catalog.service_ids == ids
+    assert len(catalog) == len(ids)
+    assert "ledger-db" in catalog
+    assert "nope" not in catalog
+    assert 3 not in catalog
+    assert repr(catalog) == f"Catalog({len(ids)} services)"
+
+
+def test_catalog_accepts_any_mapping_and_tuples() -> None:
+    from types import MappingProxyType
+
+    data = MappingProxyType({"services": ({"id": "a", "tier": 1},)})
+    assert shipgate.Catalog(data).service_ids == ["a"]
+
+
+# --- evaluate_many ----------------------------------------------------------------------------
+
+
+def test_evaluate_many_matches_evaluate_in_order(
+    engine: shipgate.Engine, catalog: shipgate.Catalog
+) -> None:
+    changes = [load(p) for p in sorted(CHANGES_DIR.iterdir())]
+    batch = changes * 30  # past the size where the engine goes parallel
+    for i, c in enumerate(batch):
+        batch[i] = {**c, "id": f"{c['id']}-{i}", "size": i * 7}
+    mixed: list[Any] = [shipgate.Change(c) if i % 2 else c for i, c in enumerate(batch)]
+    got = engine.evaluate_many(mixed, catalog, now=NOW)
+    want = [engine.evaluate(c, catalog, now=NOW) for c in batch]
+    assert got == want
+    assert engine.evaluate_many([], catalog, now=NOW) == []
+    assert engine.evaluate_many(iter(batch[:3]), catalog, now=NOW) == want[:3]
+
+
+# --- next_window ------------------------------------------------------------------------------
+
+
+def test_next_window(engine: shipgate.Engine) -> None:
+    # Saturday 2026-12-05: emea has no window until Monday 09:00 Berlin (08:00 UTC).
+    after = datetime(2026, 12, 5, 12, tzinfo=timezone.utc)
+    w = engine.next_window("eu-west", after, timedelta(hours=2))
+    assert w is not None
+    assert w.start == datetime(2026, 12, 7, 8, tzinfo=timezone.utc)
+    assert w.end - w.start >= timedelta(hours=2)
+    assert w.to_dict() == {"start": "2026-12-07T08:00:00Z", "end": w.end.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    assert engine.next_window("eu-west", after, "2h") == w
+    assert engine.next_window("eu-west", after, 7200) == w
+    assert engine.next_window("eu-west", "2026-12-05T13:00:00+01:00", 7200) == w
+
+
+def test_next_window_none_when_nothing_fits(engine: shipgate.Engine) -> None:
+    # No emea window is longer than 7 hours.
+    after = datetime(2026, 12, 5, 12, tzinfo=timezone.utc)
+    assert engine.next_window("eu-west", after, timedelta(hours=8)) is None
