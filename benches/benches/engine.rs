@@ -78,6 +78,41 @@ fn payments(c: &mut Criterion) {
     g.finish();
 }
 
+/// Issue 3: the schedule part of one decision, alone: the example's calendars and regions
+/// with no rules, so what is timed is reading the regions, checking `[start, end)` in each
+/// and finding its next window.
+fn schedule(c: &mut Criterion) {
+    let calendars = repo_root().join("policies/payments/calendars.gate");
+    let engine = Engine::from_path(&calendars).unwrap();
+    let catalog = Catalog::from_text(
+        &read(&repo_root().join("policies/catalog.yaml")),
+        Format::Yaml,
+    )
+    .unwrap();
+    let now = now();
+    let mut g = c.benchmark_group("schedule");
+    for (name, _, change) in example_changes() {
+        let d = engine.evaluate(&change, &catalog, now, false).unwrap();
+        assert!(!d.schedule.regions.is_empty(), "{name} touches a region");
+        g.bench_function(format!("decision/{name}"), |b| {
+            b.iter(|| {
+                engine
+                    .evaluate(black_box(&change), &catalog, now, false)
+                    .unwrap()
+            })
+        });
+    }
+    let after = "2026-12-18T09:00:00Z".parse().unwrap();
+    g.bench_function("next_window/eu-west/3h", |b| {
+        b.iter(|| {
+            engine
+                .next_window("eu-west", black_box(after), 3 * 3600)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
 fn race_policy(c: &mut Criterion) {
     let race = Race::new(1_000).unwrap();
     let allowed = race.find(|v| v.is_empty()).unwrap();
@@ -102,5 +137,5 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-criterion_group! { name = benches; config = config(); targets = payments, race_policy }
+criterion_group! { name = benches; config = config(); targets = payments, schedule, race_policy }
 criterion_main!(benches);
