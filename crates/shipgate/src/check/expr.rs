@@ -502,6 +502,8 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             }
             BinOp::Cmp(cmp) => {
                 let kind = self.cmp_kind(span, cmp, &lt, &rt)?;
+                self.check_weekday_literal(&lc, r);
+                self.check_weekday_literal(&rc, l);
                 Some((CExpr::Cmp(cmp, kind, bx(lc), bx(rc)), Ty::Bool))
             }
             BinOp::In | BinOp::NotIn => {
@@ -585,6 +587,32 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 Some((c, ty))
             }
         }
+    }
+
+    /// `weekday(t, "Zone") == "Fri"` would never hold: the names are `mon` ... `sun`.
+    fn check_weekday_literal(&mut self, call: &CExpr, other: &Expr) {
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let CExpr::Call(Builtin::Weekday(_), _) = call else {
+            return;
+        };
+        let ExprKind::Str(day) = &other.kind else {
+            return;
+        };
+        if DAYS.contains(&day.as_str()) {
+            return;
+        }
+        let mut d = Diagnostic::error(other.span, format!("\"{day}\" is not a weekday name"))
+            .with_label("`weekday` returns mon, tue, wed, thu, fri, sat or sun");
+        let lower = day.to_lowercase();
+        let guess = DAYS
+            .iter()
+            .find(|d| lower.starts_with(*d))
+            .map(|d| format!("did you mean `{d}`?"))
+            .or_else(|| did_you_mean(&lower, DAYS));
+        if let Some(h) = guess {
+            d = d.with_help(h);
+        }
+        self.diagnostics.push(d);
     }
 
     fn cmp_kind(&mut self, span: Span, op: CmpOp, lt: &Ty, rt: &Ty) -> Option<CmpKind> {

@@ -423,7 +423,13 @@ pub fn evaluate(
             Err(e) => {
                 b.trace("rule", &r.name, format!("error: {}", e.message), &r.at);
                 if !is_exempt {
-                    b.fail_closed(&r.name, "the rule's guard", &e, &r.at);
+                    // Point at the guard that failed, not at the rule's name.
+                    let at = r
+                        .guard
+                        .as_ref()
+                        .map(|g| policy.sources.location(g.span))
+                        .unwrap_or_else(|| r.at.clone());
+                    b.fail_closed(&r.name, "the rule's guard", &e, &at);
                 }
                 continue;
             }
