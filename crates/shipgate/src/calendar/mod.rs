@@ -141,6 +141,11 @@ impl CalendarSet {
         self.regions.iter().map(|r| r.name.clone()).collect()
     }
 
+    /// Whether the policy declares any region (without allocating their names).
+    pub fn has_regions(&self) -> bool {
+        !self.regions.is_empty()
+    }
+
     fn get(&self, id: RegionId) -> Option<&Region> {
         self.regions.get(id.0 as usize)
     }

@@ -754,8 +754,7 @@ fn schedule(
     let mut blocked = Vec::new();
     for (i, r) in prep.regions.iter().enumerate() {
         let Some(id) = cals.region(r) else {
-            let declared = cals.region_names();
-            if declared.is_empty() {
+            if !cals.has_regions() {
                 regions.push(RegionSchedule {
                     region: r.clone(),
                     open: true,
@@ -764,6 +763,7 @@ fn schedule(
                 });
                 continue;
             }
+            let declared = cals.region_names();
             let path = match &change.regions {
                 Some(_) => format!("change.regions[{i}]"),
                 None => {
@@ -821,7 +821,7 @@ fn schedule(
     }
     // A policy with calendars cannot let a change through that names no region: no calendar
     // could have been consulted, and the engine fails closed.
-    if prep.regions.is_empty() && !cals.region_names().is_empty() {
+    if prep.regions.is_empty() && cals.has_regions() {
         allowed = false;
         blocked.push(
             "the change touches no region (give `regions` on the change or on its services), \
