@@ -201,14 +201,13 @@ fn instant(secs: i64) -> String {
         .unwrap_or_else(|| secs.to_string())
 }
 
-struct Builder<'a> {
+struct Builder {
     explain: bool,
     trace: Vec<TraceEntry>,
     reasons: Vec<Reason>,
-    sources: &'a crate::syntax::span::SourceMap,
 }
 
-impl Builder<'_> {
+impl Builder {
     fn trace(&mut self, kind: &str, name: &str, outcome: impl Into<String>, at: &str) {
         if self.explain {
             self.trace.push(TraceEntry {
@@ -267,9 +266,7 @@ pub fn evaluate(
         explain,
         trace: Vec::new(),
         reasons: Vec::new(),
-        sources: &policy.sources,
     };
-    let _ = b.sources;
 
     // --- tier: the highest whose condition holds ------------------------------------
     // A condition that cannot be evaluated fails closed only when its tier is above the one
@@ -742,7 +739,7 @@ fn schedule(
     catalog: &Catalog,
     prep: &Prepared<'_>,
     lift: Lift,
-    b: &mut Builder<'_>,
+    b: &mut Builder,
 ) -> Result<Schedule, Error> {
     let cals = &policy.ir.calendars;
     let (start, end) = (
@@ -763,7 +760,6 @@ fn schedule(
                 });
                 continue;
             }
-            let declared = cals.region_names();
             let path = match &change.regions {
                 Some(_) => format!("change.regions[{i}]"),
                 None => {
@@ -778,14 +774,7 @@ fn schedule(
                     }
                 }
             };
-            let mut msg = format!(
-                "unknown region {r:?}: the policy declares {}",
-                declared.join(", ")
-            );
-            if let Some(h) = crate::error::did_you_mean(r, declared.iter().map(String::as_str)) {
-                msg.push_str(&format!(" ({h})"));
-            }
-            return Err(InputError::new(path, msg).into());
+            return Err(InputError::new(path, unknown_region(cals, r)).into());
         };
         let check = cals.check(id, start, end, lift);
         let next_window = check.next_window.map(|(s, e)| Stretch {
@@ -904,17 +893,21 @@ pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
 
 fn region_id(policy: &Compiled, region: &str) -> Result<crate::calendar::RegionId, Error> {
     let cals = &policy.ir.calendars;
-    cals.region(region).ok_or_else(|| {
-        let declared = cals.region_names();
-        let mut msg = format!(
-            "unknown region {region:?}: the policy declares {}",
-            declared.join(", ")
-        );
-        if let Some(h) = crate::error::did_you_mean(region, declared.iter().map(String::as_str)) {
-            msg.push_str(&format!(" ({h})"));
-        }
-        InputError::new("region", msg).into()
-    })
+    cals.region(region)
+        .ok_or_else(|| InputError::new("region", unknown_region(cals, region)).into())
+}
+
+/// "unknown region ...: the policy declares ..." with a suggestion when one is close.
+fn unknown_region(cals: &crate::calendar::CalendarSet, region: &str) -> String {
+    let declared = cals.region_names();
+    let mut msg = format!(
+        "unknown region {region:?}: the policy declares {}",
+        declared.join(", ")
+    );
+    if let Some(h) = crate::error::did_you_mean(region, declared.iter().map(String::as_str)) {
+        msg.push_str(&format!(" ({h})"));
+    }
+    msg
 }
 
 fn check_range(from: Instant, to: Instant) -> Result<(), Error> {
