@@ -112,6 +112,20 @@ impl Engine {
         eval::evaluate(&self.inner, change, catalog, now, explain)
     }
 
+    /// [`Engine::evaluate`] with every condition decided by the general expression evaluator,
+    /// not by the compiled fast forms that `evaluate` uses. The decision must be the same,
+    /// byte for byte: this exists so that tests can check it. Not for production use.
+    #[doc(hidden)]
+    pub fn evaluate_reference(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        now: Instant,
+        explain: bool,
+    ) -> Result<Decision, Error> {
+        eval::evaluate_with(&self.inner, change, catalog, now, explain, true)
+    }
+
     /// Decides many changes, in parallel on all cores; results are in input order.
     /// Takes owned changes or references (`&[Change]`, `&[&Change]`, ...), so callers that
     /// hold changes elsewhere need not copy them.

@@ -55,6 +55,23 @@ fn run_case(dir: &Path) -> Result<serde_json::Value, String> {
     let d = engine
         .evaluate(&change, &catalog, now, explain)
         .map_err(render)?;
+    // The fast condition forms must decide exactly as the general evaluator, with and
+    // without the trace.
+    for explain in [false, true] {
+        let fast = engine
+            .evaluate(&change, &catalog, now, explain)
+            .map_err(render)?;
+        let reference = engine
+            .evaluate_reference(&change, &catalog, now, explain)
+            .map_err(render)?;
+        if fast.to_json() != reference.to_json() {
+            return Err(format!(
+                "the fast evaluator differs from the reference (explain {explain}):\n{}\n---\n{}",
+                fast.to_json(),
+                reference.to_json()
+            ));
+        }
+    }
     Ok(d.to_json_value())
 }
 

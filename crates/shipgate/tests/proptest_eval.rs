@@ -354,10 +354,13 @@ fn verdict(expr_text: &str, w: &World) -> Verdict {
         .unwrap_or_else(|e| panic!("policy did not compile: {e}\n{policy}"));
     let (catalog, change) = inputs(w);
     let now = "2026-12-01T09:00:00Z".parse().unwrap();
-    engine
-        .evaluate(&change, &catalog, now, false)
-        .unwrap()
-        .verdict
+    let decision = engine.evaluate(&change, &catalog, now, true).unwrap();
+    // The compiled fast forms and the general evaluator must give the same decision.
+    let reference = engine
+        .evaluate_reference(&change, &catalog, now, true)
+        .unwrap();
+    assert_eq!(decision.to_json(), reference.to_json(), "expr: {expr_text}");
+    decision.verdict
 }
 
 proptest! {

@@ -162,6 +162,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             return None;
         }
         Some(Cond {
+            fast: crate::eval::fast::compile(&c),
             expr: c,
             span: e.span,
         })

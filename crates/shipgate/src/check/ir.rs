@@ -277,6 +277,8 @@ pub enum CExpr {
 pub struct Cond {
     pub expr: CExpr,
     pub span: Span,
+    /// The same condition in the evaluator's fast form (`eval::fast`).
+    pub fast: crate::eval::fast::FBool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

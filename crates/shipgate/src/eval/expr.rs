@@ -23,10 +23,16 @@ pub struct Ctx<'a> {
     pub tier: u8,
     pub now: i64,
     pub vars: Vec<Value<'a>>,
+    /// Decide every condition with the general evaluator, ignoring the fast forms (the
+    /// reference the tests compare the fast forms with).
+    pub reference: bool,
 }
 
 impl<'a> Ctx<'a> {
     pub fn cond(&mut self, c: &'a Cond) -> Result<bool, EvalError> {
+        if !self.reference {
+            return self.fast_bool(&c.fast);
+        }
         match self.eval(&c.expr)? {
             Value::Bool(b) => Ok(b),
             _ => Err(EvalError::new("condition is not a bool")),
@@ -384,7 +390,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn type_error() -> EvalError {
+pub(super) fn type_error() -> EvalError {
     EvalError::new("internal type error")
 }
 
@@ -416,7 +422,7 @@ fn arith<'a>(kind: ArithKind, add: bool, x: &Value<'a>, y: &Value<'a>) -> EvalRe
     })
 }
 
-fn ordering_holds(op: CmpOp, o: Option<Ordering>) -> bool {
+pub(super) fn ordering_holds(op: CmpOp, o: Option<Ordering>) -> bool {
     match o {
         // NaN compares false except `!=`.
         None => op == CmpOp::Ne,

@@ -1,6 +1,7 @@
 //! Evaluation of the compiled policy set against one change; assembles the Decision.
 
 mod expr;
+pub mod fast;
 mod fmt;
 pub mod value;
 
@@ -250,6 +251,19 @@ pub fn evaluate(
     now: Instant,
     explain: bool,
 ) -> Result<Decision, Error> {
+    evaluate_with(policy, change, catalog, now, explain, false)
+}
+
+/// `evaluate`; with `reference`, every condition is decided by the general evaluator instead
+/// of its fast form (the tests compare the two).
+pub fn evaluate_with(
+    policy: &Compiled,
+    change: &Change,
+    catalog: &Catalog,
+    now: Instant,
+    explain: bool,
+    reference: bool,
+) -> Result<Decision, Error> {
     let ir = &policy.ir;
     let prep = prepare(policy, change, catalog, now)?;
     let mut ctx = Ctx {
@@ -261,6 +275,7 @@ pub fn evaluate(
         tier: 0,
         now: now.timestamp(),
         vars: vec![Value::Bool(false); ir.var_slots],
+        reference,
     };
     let mut b = Builder {
         explain,
