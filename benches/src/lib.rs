@@ -242,13 +242,17 @@ pub fn race_corpus(n: usize, services: usize, seed: u64) -> Vec<Value> {
 /// The rules a shipgate decision reports as violated: every rule that denied, and every rule
 /// with an unsatisfied requirement (sorted, unique).
 pub fn shipgate_violations(decision: &Decision) -> Vec<String> {
-    let mut out: BTreeSet<String> = decision.reasons.iter().map(|r| r.rule.clone()).collect();
+    let mut out: BTreeSet<String> = decision
+        .reasons
+        .iter()
+        .map(|r| r.rule.to_string())
+        .collect();
     out.extend(
         decision
             .requirements
             .iter()
             .filter(|r| !r.satisfied)
-            .map(|r| r.rule.clone()),
+            .map(|r| r.rule.to_string()),
     );
     out.into_iter().collect()
 }

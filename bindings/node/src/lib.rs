@@ -178,8 +178,8 @@ impl Engine {
                 let secs = convert::duration(duration, "duration")?;
                 let window = self.inner.next_window(&region, after, secs)?;
                 let window = window.map(|(start, end)| shipgate::Stretch {
-                    start: shipgate::format_instant(start),
-                    end: shipgate::format_instant(end),
+                    start: shipgate::format_instant(start).into(),
+                    end: shipgate::format_instant(end).into(),
                 });
                 from_text(env, to_text(&window)?)
             }),

@@ -112,8 +112,8 @@ wrapper_methods!(Requirement, "Requirement", {
         self.0.needed
     }
     #[getter]
-    fn counted(&self) -> Vec<String> {
-        self.0.counted.clone()
+    fn counted(&self) -> Vec<&str> {
+        self.0.counted.iter().map(|t| t.as_str()).collect()
     }
     #[getter]
     fn ignored(&self) -> Vec<Ignored> {
@@ -226,8 +226,8 @@ wrapper_methods!(RegionSchedule, "RegionSchedule", {
         self.0.open
     }
     #[getter]
-    fn blocked_by(&self) -> Vec<String> {
-        self.0.blocked_by.clone()
+    fn blocked_by(&self) -> Vec<&str> {
+        self.0.blocked_by.iter().map(|t| t.as_str()).collect()
     }
     #[getter]
     fn next_window(&self) -> PyResult<Option<Stretch>> {
@@ -390,12 +390,16 @@ impl Decision {
             .collect()
     }
     #[getter]
-    fn notify(&self) -> Vec<String> {
-        self.0.notify.clone()
+    fn notify(&self) -> Vec<&str> {
+        self.0.notify.iter().map(|t| t.as_str()).collect()
     }
     #[getter]
-    fn order(&self) -> Vec<Vec<String>> {
-        self.0.order.clone()
+    fn order(&self) -> Vec<Vec<&str>> {
+        self.0
+            .order
+            .iter()
+            .map(|w| w.iter().map(|t| t.as_str()).collect())
+            .collect()
     }
     #[getter]
     fn trace(&self) -> Vec<TraceEntry> {

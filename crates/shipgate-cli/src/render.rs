@@ -137,7 +137,7 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             };
             let mut line = format!("  {:<12} {state}", r.region);
             if !r.blocked_by.is_empty() {
-                let (outside, names): (Vec<&String>, Vec<&String>) =
+                let (outside, names): (Vec<&shipgate::Text>, Vec<&shipgate::Text>) =
                     r.blocked_by.iter().partition(|b| *b == "outside windows");
                 let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
                 match (names.is_empty(), outside.is_empty()) {

@@ -2,6 +2,11 @@
 
 use serde::Serialize;
 
+/// The strings of a decision: immutable, stored inline up to 23 bytes, and shared (not
+/// copied) when longer, so that building a decision from the compiled policy's names does not
+/// allocate. Derefs to `&str`; compares with `&str` and `String`.
+pub use smol_str::SmolStr as Text;
+
 /// `allow`, `pending` (nothing forbids it but approvals or checks are missing) or `deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -34,10 +39,10 @@ impl Verdict {
 /// `default deny` with no `allow` firing).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
-    pub rule: String,
-    pub message: String,
+    pub rule: Text,
+    pub message: Text,
     /// `file:line:col` of the effect that denied; empty for `schedule`.
-    pub at: String,
+    pub at: Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,24 +55,24 @@ pub enum RequirementKind {
 /// An approval that did not count, and why (`requester`, `implementer`, `duplicate`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ignored {
-    pub by: String,
-    pub why: String,
+    pub by: Text,
+    pub why: Text,
 }
 
 /// An approval or check asked for by a rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Requirement {
-    pub rule: String,
+    pub rule: Text,
     pub kind: RequirementKind,
     /// The approving group (approvals only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Text>,
     /// The check's name (checks only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub check: Option<String>,
+    pub check: Option<Text>,
     pub needed: u32,
     /// Approvers who counted (approvals), or the check's name once done (checks).
-    pub counted: Vec<String>,
+    pub counted: Vec<Text>,
     pub ignored: Vec<Ignored>,
     pub satisfied: bool,
 }
@@ -76,94 +81,94 @@ pub struct Requirement {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Exemption {
     /// The rule whose `exempt` effect applied, or `"waiver"` for a honoured waiver.
-    pub rule: String,
+    pub rule: Text,
     /// `blackout`, `window`, or `rule <name>`.
-    pub lifts: String,
+    pub lifts: Text,
     /// Who granted it, for a waiver.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub by: Option<String>,
+    pub by: Option<Text>,
 }
 
 /// A waiver found on the change, honoured or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WaiverOutcome {
-    pub rule: String,
-    pub by: String,
+    pub rule: Text,
+    pub by: Text,
     pub honored: bool,
     /// Why it was rejected; empty when honoured.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub why: String,
+    #[serde(skip_serializing_if = "Text::is_empty")]
+    pub why: Text,
 }
 
 /// An open stretch of time, `[start, end)`, RFC 3339 UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stretch {
-    pub start: String,
-    pub end: String,
+    pub start: Text,
+    pub end: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegionSchedule {
-    pub region: String,
+    pub region: Text,
     /// Whether `[start, end)` fits in the region.
     pub open: bool,
     /// Blackouts hit, or `"outside windows"`.
-    pub blocked_by: Vec<String>,
+    pub blocked_by: Vec<Text>,
     /// The next stretch where the whole change fits (`null` when none within the horizon).
     pub next_window: Option<Stretch>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Schedule {
-    pub start: String,
-    pub end: String,
+    pub start: Text,
+    pub end: Text,
     pub allowed: bool,
     /// The IANA time-zone database version used.
-    pub tzdb: String,
+    pub tzdb: Text,
     pub regions: Vec<RegionSchedule>,
 }
 
 /// A rollback trigger that applies to this change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RollbackTrigger {
-    pub metric: String,
-    pub op: String,
+    pub metric: Text,
+    pub op: Text,
     pub threshold: f64,
     /// `"baseline"` when the threshold is relative (`150% of baseline` gives 1.5).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub relative_to: Option<String>,
+    pub relative_to: Option<Text>,
     #[serde(rename = "for")]
-    pub for_: String,
+    pub for_: Text,
     /// `"fire"` when the trigger fires on missing data.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub on_no_data: Option<String>,
+    pub on_no_data: Option<Text>,
 }
 
 /// One step of evaluation, recorded with `explain`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TraceEntry {
     /// `tier`, `rule`, `effect`, `strategy`, `notify`, `trigger`, `waiver`.
-    pub kind: String,
-    pub name: String,
+    pub kind: Text,
+    pub name: Text,
     /// What happened: `holds`, `does not hold`, `fired`, `skipped (guard false)`, `error: ...`.
-    pub outcome: String,
-    pub at: String,
+    pub outcome: Text,
+    pub at: Text,
 }
 
 /// The engine's answer for one change at one instant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
     pub verdict: Verdict,
-    pub tier: String,
+    pub tier: Text,
     pub reasons: Vec<Reason>,
     pub requirements: Vec<Requirement>,
     pub exemptions: Vec<Exemption>,
     pub waivers: Vec<WaiverOutcome>,
     pub schedule: Schedule,
-    pub strategy: Option<String>,
+    pub strategy: Option<Text>,
     pub rollback: Vec<RollbackTrigger>,
-    pub notify: Vec<String>,
-    pub order: Vec<Vec<String>>,
+    pub notify: Vec<Text>,
+    pub order: Vec<Vec<Text>>,
     pub trace: Vec<TraceEntry>,
 }
 

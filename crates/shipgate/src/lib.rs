@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 pub use decision::{
     BlackoutOccurrence, CalendarReport, Decision, Exemption, Ignored, Reason, RegionSchedule,
-    Requirement, RequirementKind, RollbackTrigger, Schedule, Stretch, TraceEntry, Verdict,
+    Requirement, RequirementKind, RollbackTrigger, Schedule, Stretch, Text, TraceEntry, Verdict,
     WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity};

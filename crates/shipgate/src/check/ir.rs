@@ -3,6 +3,7 @@
 //! The evaluator walks this and nothing else: no strings are looked up by name at evaluation.
 
 use crate::calendar::CalendarSet;
+use crate::decision::Text;
 use crate::syntax::ast::CmpOp;
 use crate::syntax::span::Span;
 
@@ -278,7 +279,7 @@ pub struct Cond {
     pub expr: CExpr,
     pub span: Span,
     /// The same condition in the evaluator's fast form (`eval::fast`).
-    pub fast: crate::eval::fast::FBool,
+    pub fast: crate::eval::fast::Program,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -304,7 +305,7 @@ pub enum EffectIr {
         count: u32,
     },
     RequireCheck {
-        name: String,
+        name: Text,
     },
     ExemptBlackout,
     ExemptWindow,
@@ -316,18 +317,21 @@ pub enum EffectIr {
 pub struct EffectAt {
     pub effect: EffectIr,
     /// `file:line:col` of the effect, precomputed for the decision.
-    pub at: String,
+    pub at: Text,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleIr {
-    pub name: String,
+    pub name: Text,
     pub guard: Option<Cond>,
     pub effects: Vec<EffectAt>,
     /// `None`: the default message naming the rule.
     pub message: Option<Vec<MessagePart>>,
-    pub at: String,
+    /// The message when it needs no value from the inputs: `denied by rule <name>`, or a
+    /// template made of text only. Shared by every decision that quotes it.
+    pub fixed_message: Option<Text>,
+    pub at: Text,
     /// `waivable ... by "group" max D`: (group index, max seconds).
     pub waivable: Option<(u16, i64)>,
     /// Whether any effect is an exemption (evaluated in the first pass).
@@ -336,28 +340,28 @@ pub struct RuleIr {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StrategyArmIr {
-    pub name: String,
+    pub name: Text,
     pub cond: Option<Cond>,
-    pub at: String,
+    pub at: Text,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TriggerIr {
-    pub metric: String,
+    pub metric: Text,
     pub op: CmpOp,
     pub threshold: f64,
     pub of_baseline: bool,
     pub for_secs: i64,
     pub when: Option<Cond>,
     pub on_no_data_fire: bool,
-    pub at: String,
+    pub at: Text,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotifyIr {
-    pub audiences: Vec<String>,
+    pub audiences: Vec<Text>,
     pub when: Option<Cond>,
-    pub at: String,
+    pub at: Text,
 }
 
 /// An `extend` field: its name and type.
@@ -372,15 +376,19 @@ pub struct ExtField {
 pub struct PolicyIr {
     /// Tier names, ascending.
     pub tiers: Vec<String>,
+    /// The same names, shared into decisions.
+    pub tier_names: Vec<Text>,
     pub tier_rules: Vec<TierRule>,
     pub default_deny: bool,
-    pub default_at: String,
+    pub default_at: Text,
     pub capacity: Option<u64>,
     /// Every group named anywhere (declared or used), by index.
-    pub groups: Vec<String>,
+    pub groups: Vec<Text>,
     pub change_ext: Vec<ExtField>,
     pub service_ext: Vec<ExtField>,
     pub rules: Vec<RuleIr>,
+    /// Indices of the rules with an `exempt` effect, in order (evaluated in a first pass).
+    pub exempting_rules: Vec<u16>,
     pub strategy: Vec<StrategyArmIr>,
     pub triggers: Vec<TriggerIr>,
     pub notify: Vec<NotifyIr>,

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::calendar::CalendarSet;
+use crate::decision::Text;
 use crate::error::{Diagnostic, Error, PolicyError, did_you_mean};
 use crate::syntax::ast::{self, Effect, Item};
 use crate::syntax::span::{SourceMap, Span};
@@ -485,7 +486,7 @@ fn check_items(
                 }
                 Effect::RequireCheck { name, span } => (
                     EffectIr::RequireCheck {
-                        name: name.value.clone(),
+                        name: name.value.as_str().into(),
                     },
                     *span,
                 ),
@@ -510,7 +511,7 @@ fn check_items(
             };
             effects.push(EffectAt {
                 effect,
-                at: at(span),
+                at: at(span).into(),
                 span,
             });
         }
@@ -525,12 +526,24 @@ fn check_items(
             )
         });
         let idx = u16::try_from(ri).unwrap_or(u16::MAX);
+        let fixed_message = match &message {
+            None => Some(Text::from(format!("denied by rule {}", r.name.name))),
+            Some(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    MessagePart::Text(t) => Some(t.as_str()),
+                    MessagePart::Value(_) => None,
+                })
+                .collect::<Option<String>>()
+                .map(Text::from),
+        };
         rules.push(RuleIr {
-            name: r.name.name.clone(),
+            name: r.name.name.as_str().into(),
             guard,
             effects,
             message,
-            at: at(r.name.span),
+            fixed_message,
+            at: at(r.name.span).into(),
             waivable: waivable.get(&idx).map(|(g, m, _)| (*g, *m)),
             has_exemptions,
         });
@@ -571,9 +584,9 @@ fn check_items(
                 }
             };
             strategy.push(StrategyArmIr {
-                name: arm.name.name.clone(),
+                name: arm.name.name.as_str().into(),
                 cond,
-                at: at(arm.span),
+                at: at(arm.span).into(),
             });
         }
     }
@@ -601,14 +614,14 @@ fn check_items(
                 ast::Threshold::OfBaseline(v, _) => (v, true),
             };
             triggers.push(TriggerIr {
-                metric: t.metric.name.clone(),
+                metric: t.metric.name.as_str().into(),
                 op: t.op,
                 threshold,
                 of_baseline,
                 for_secs: t.for_.seconds,
                 when,
                 on_no_data_fire: t.on_no_data_fire,
-                at: at(t.span),
+                at: at(t.span).into(),
             });
         }
     }
@@ -624,9 +637,13 @@ fn check_items(
             None => None,
         };
         notify.push(NotifyIr {
-            audiences: n.audiences.iter().map(|a| a.value.clone()).collect(),
+            audiences: n
+                .audiences
+                .iter()
+                .map(|a| a.value.as_str().into())
+                .collect(),
             when,
-            at: at(n.span),
+            at: at(n.span).into(),
         });
     }
 
@@ -636,14 +653,25 @@ fn check_items(
     diags.append(&mut groups.diagnostics);
 
     let default_deny = default.map(|(d, _)| d).unwrap_or(false);
-    let default_at = default.map(|(_, s)| at(s)).unwrap_or_default();
+    let default_at = default.map(|(_, s)| at(s)).unwrap_or_default().into();
+    let exempting_rules = (0u16..)
+        .zip(&rules)
+        .filter(|(_, r)| r.has_exemptions)
+        .map(|(i, _)| i)
+        .collect();
     let ir = PolicyIr {
+        exempting_rules,
+        tier_names: tiers.iter().map(|t| Text::from(t.as_str())).collect(),
         tiers,
         tier_rules,
         default_deny,
         default_at,
         capacity: capacity.map(|(c, _)| c),
-        groups: groups.names,
+        groups: groups
+            .names
+            .iter()
+            .map(|g| Text::from(g.as_str()))
+            .collect(),
         change_ext,
         service_ext,
         rules,

@@ -22,7 +22,7 @@ pub struct Ctx<'a> {
     pub prep: &'a Prepared<'a>,
     pub tier: u8,
     pub now: i64,
-    pub vars: Vec<Value<'a>>,
+    pub vars: smallvec::SmallVec<[Value<'a>; 4]>,
     /// Decide every condition with the general evaluator, ignoring the fast forms (the
     /// reference the tests compare the fast forms with).
     pub reference: bool,
@@ -31,7 +31,7 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn cond(&mut self, c: &'a Cond) -> Result<bool, EvalError> {
         if !self.reference {
-            return self.fast_bool(&c.fast);
+            return self.run(&c.fast);
         }
         match self.eval(&c.expr)? {
             Value::Bool(b) => Ok(b),

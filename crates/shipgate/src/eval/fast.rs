@@ -15,9 +15,27 @@ use super::value::{EvalError, Value};
 use crate::check::ir::*;
 use crate::syntax::ast::CmpOp;
 
-/// A boolean condition.
+/// A condition as a flat list of steps with short-circuit jumps: no recursion and no
+/// intermediate values for `and`, `or` and `not`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FBool {
+pub struct Program {
+    ops: Box<[Op]>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Op {
+    /// The result so far becomes the test's value.
+    Test(Test),
+    Not,
+    /// `and`: when the result so far is false, it is the result: jump to the end.
+    JumpIfFalse(u32),
+    /// `or`: when the result so far is true, it is the result.
+    JumpIfTrue(u32),
+}
+
+/// One boolean test that reads the inputs directly.
+#[derive(Debug, Clone, PartialEq)]
+enum Test {
     Const(bool),
     /// `change.emergency`, `change.backward_compatible`, `change.contract_verified`.
     ChangeFlag(ChangeField),
@@ -25,9 +43,6 @@ pub enum FBool {
     ServiceFlag(u16, ServiceField),
     /// `change has incident`.
     HasIncident,
-    Not(Box<FBool>),
-    And(Box<FBool>, Box<FBool>),
-    Or(Box<FBool>, Box<FBool>),
     /// An integer-like comparison (int, duration, date-time, date, tier).
     Int(CmpOp, FInt, FInt),
     /// A numeric comparison where one side is a float.
@@ -36,19 +51,19 @@ pub enum FBool {
     /// A string in a list of strings.
     StrIn(FStr, FStrs),
     /// `any`/`all` over the touched services or their dependents.
-    Services(QuantKind, u16, Services, Box<FBool>),
+    Services(QuantKind, u16, Services, Program),
     /// Any other shape: the general evaluator.
-    Expr(CExpr),
+    Expr(Box<CExpr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Services {
+enum Services {
     Touched,
     Dependents,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum FInt {
+enum FInt {
     Const(i64),
     Size,
     Duration,
@@ -57,19 +72,19 @@ pub enum FInt {
     Now,
     Tier,
     ServiceTier(u16),
-    Expr(CExpr),
+    Expr(Box<CExpr>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum FNum {
+enum FNum {
     Const(f64),
     ErrorBudget(u16),
     Int(FInt),
-    Expr(CExpr),
+    Expr(Box<CExpr>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum FStr {
+enum FStr {
     Const(Box<str>),
     Id,
     Title,
@@ -77,11 +92,11 @@ pub enum FStr {
     Implementer,
     ServiceId(u16),
     ServiceTeam(u16),
-    Expr(CExpr),
+    Expr(Box<CExpr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FStrs {
+enum FStrs {
     Kind,
     Checks,
     Labels,
@@ -115,7 +130,38 @@ fn service_field(e: &CExpr) -> Option<(u16, ServiceField)> {
     }
 }
 
-pub fn compile(e: &CExpr) -> FBool {
+/// Compiles a condition; shapes without a fast form run on the general evaluator.
+pub fn compile(e: &CExpr) -> Program {
+    let mut ops = Vec::new();
+    emit(e, &mut ops);
+    Program {
+        ops: ops.into_boxed_slice(),
+    }
+}
+
+fn emit(e: &CExpr, ops: &mut Vec<Op>) {
+    let jump = |ops: &mut Vec<Op>, a: &CExpr, b: &CExpr, op: fn(u32) -> Op| {
+        emit(a, ops);
+        let at = ops.len();
+        ops.push(op(0));
+        emit(b, ops);
+        let end = u32::try_from(ops.len()).unwrap_or(u32::MAX);
+        if let Some(j) = ops.get_mut(at) {
+            *j = op(end);
+        }
+    };
+    match e {
+        CExpr::Not(x) => {
+            emit(x, ops);
+            ops.push(Op::Not);
+        }
+        CExpr::And(a, b) => jump(ops, a, b, Op::JumpIfFalse),
+        CExpr::Or(a, b) => jump(ops, a, b, Op::JumpIfTrue),
+        _ => ops.push(Op::Test(test(e))),
+    }
+}
+
+fn test(e: &CExpr) -> Test {
     use ChangeField as C;
     use ServiceField as S;
     if let Some(f) = change_field(e)
@@ -124,7 +170,7 @@ pub fn compile(e: &CExpr) -> FBool {
             C::Emergency | C::BackwardCompatible | C::ContractVerified
         )
     {
-        return FBool::ChangeFlag(f);
+        return Test::ChangeFlag(f);
     }
     if let Some((slot, f)) = service_field(e)
         && matches!(
@@ -132,39 +178,37 @@ pub fn compile(e: &CExpr) -> FBool {
             S::Stateful | S::AutomatedRollback | S::Legacy | S::Monitored
         )
     {
-        return FBool::ServiceFlag(slot, f);
+        return Test::ServiceFlag(slot, f);
     }
+    let general = || Test::Expr(Box::new(e.clone()));
     match e {
-        CExpr::Const(Const::Bool(b)) => FBool::Const(*b),
+        CExpr::Const(Const::Bool(b)) => Test::Const(*b),
         CExpr::Has(base, Field::Change(C::Incident)) if **base == CExpr::Change => {
-            FBool::HasIncident
+            Test::HasIncident
         }
-        CExpr::Not(x) => FBool::Not(Box::new(compile(x))),
-        CExpr::And(a, b) => FBool::And(Box::new(compile(a)), Box::new(compile(b))),
-        CExpr::Or(a, b) => FBool::Or(Box::new(compile(a)), Box::new(compile(b))),
         CExpr::Cmp(op, kind, a, b) => match kind {
             CmpKind::Int
             | CmpKind::Duration
             | CmpKind::DateTime
             | CmpKind::Date
-            | CmpKind::Tier => FBool::Int(*op, int(a), int(b)),
-            CmpKind::Num => FBool::Num(*op, num(a), num(b)),
-            CmpKind::Str => FBool::Str(*op, string(a), string(b)),
-            _ => FBool::Expr(e.clone()),
+            | CmpKind::Tier => Test::Int(*op, int(a), int(b)),
+            CmpKind::Num => Test::Num(*op, num(a), num(b)),
+            CmpKind::Str => Test::Str(*op, string(a), string(b)),
+            _ => general(),
         },
         CExpr::In(x, list) => match (string(x), strings(list)) {
-            (FStr::Expr(_), _) | (_, None) => FBool::Expr(e.clone()),
-            (s, Some(l)) => FBool::StrIn(s, l),
+            (FStr::Expr(_), _) | (_, None) => general(),
+            (s, Some(l)) => Test::StrIn(s, l),
         },
         CExpr::Quant(kind @ (QuantKind::Any | QuantKind::All), slot, list, body) => {
             let source = match change_field(list) {
                 Some(C::Services) => Services::Touched,
                 Some(C::Dependents) => Services::Dependents,
-                _ => return FBool::Expr(e.clone()),
+                _ => return general(),
             };
-            FBool::Services(*kind, *slot, source, Box::new(compile(body)))
+            Test::Services(*kind, *slot, source, compile(body))
         }
-        _ => FBool::Expr(e.clone()),
+        _ => general(),
     }
 }
 
@@ -189,7 +233,7 @@ fn int(e: &CExpr) -> FInt {
         CExpr::Const(Const::Tier(t)) => FInt::Const(i64::from(*t)),
         CExpr::Now => FInt::Now,
         CExpr::Tier => FInt::Tier,
-        _ => FInt::Expr(e.clone()),
+        _ => FInt::Expr(Box::new(e.clone())),
     }
 }
 
@@ -204,7 +248,7 @@ fn num(e: &CExpr) -> FNum {
         CExpr::Const(Const::Float(f)) => FNum::Const(*f),
         CExpr::Const(Const::Int(i)) => FNum::Int(FInt::Const(*i)),
         _ if change_field(e) == Some(ChangeField::Size) => FNum::Int(FInt::Size),
-        _ => FNum::Expr(e.clone()),
+        _ => FNum::Expr(Box::new(e.clone())),
     }
 }
 
@@ -226,7 +270,7 @@ fn string(e: &CExpr) -> FStr {
     }
     match e {
         CExpr::Const(Const::Str(s)) => FStr::Const(s.clone()),
-        _ => FStr::Expr(e.clone()),
+        _ => FStr::Expr(Box::new(e.clone())),
     }
 }
 
@@ -261,17 +305,42 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn fast_bool(&mut self, f: &'a FBool) -> Result<bool, EvalError> {
+    /// Runs a compiled condition.
+    pub fn run(&mut self, p: &'a Program) -> Result<bool, EvalError> {
+        let mut acc = false;
+        let mut pc = 0usize;
+        while let Some(op) = p.ops.get(pc) {
+            pc += 1;
+            match op {
+                Op::Test(t) => acc = self.test(t)?,
+                Op::Not => acc = !acc,
+                Op::JumpIfFalse(to) => {
+                    if !acc {
+                        pc = *to as usize;
+                    }
+                }
+                Op::JumpIfTrue(to) => {
+                    if acc {
+                        pc = *to as usize;
+                    }
+                }
+            }
+        }
+        Ok(acc)
+    }
+
+    #[inline]
+    fn test(&mut self, t: &'a Test) -> Result<bool, EvalError> {
         use ServiceField as S;
-        Ok(match f {
-            FBool::Const(b) => *b,
-            FBool::ChangeFlag(cf) => match cf {
+        Ok(match t {
+            Test::Const(b) => *b,
+            Test::ChangeFlag(cf) => match cf {
                 ChangeField::Emergency => self.change.emergency,
                 ChangeField::BackwardCompatible => self.change.backward_compatible,
                 ChangeField::ContractVerified => self.change.contract_verified,
                 _ => return Err(type_error()),
             },
-            FBool::ServiceFlag(slot, sf) => {
+            Test::ServiceFlag(slot, sf) => {
                 let s = self.bound(*slot)?;
                 match sf {
                     S::Stateful => s.stateful,
@@ -281,49 +350,63 @@ impl<'a> Ctx<'a> {
                     _ => return Err(type_error()),
                 }
             }
-            FBool::HasIncident => self.change.incident.is_some(),
-            FBool::Not(x) => !self.fast_bool(x)?,
-            FBool::And(a, b) => self.fast_bool(a)? && self.fast_bool(b)?,
-            FBool::Or(a, b) => self.fast_bool(a)? || self.fast_bool(b)?,
-            FBool::Int(op, a, b) => {
+            Test::HasIncident => self.change.incident.is_some(),
+            Test::Int(op, a, b) => {
                 let (x, y) = (self.fast_int(a)?, self.fast_int(b)?);
                 ordering_holds(*op, Some(x.cmp(&y)))
             }
-            FBool::Num(op, a, b) => {
+            Test::Num(op, a, b) => {
                 let (x, y) = (self.fast_num(a)?, self.fast_num(b)?);
                 ordering_holds(*op, x.partial_cmp(&y))
             }
-            FBool::Str(op, a, b) => {
+            Test::Str(op, a, b) => {
                 let x = self.fast_str(a)?;
                 let y = self.fast_str(b)?;
                 ordering_holds(*op, Some(x.as_ref().cmp(y.as_ref())))
             }
-            FBool::StrIn(x, list) => {
+            Test::StrIn(x, list) => {
                 let x = self.fast_str(x)?;
                 self.fast_strs(*list)?.iter().any(|s| *s == *x)
             }
-            FBool::Services(kind, slot, source, body) => {
-                let list: &'a [u32] = match source {
-                    Services::Touched => &self.prep.services,
-                    Services::Dependents => self.prep.dependents(self.catalog),
-                };
-                let all = *kind == QuantKind::All;
-                for i in list {
-                    match self.vars.get_mut(usize::from(*slot)) {
-                        Some(v) => *v = Value::Service(*i),
-                        None => return Err(EvalError::new("unbound variable")),
-                    }
-                    if self.fast_bool(body)? != all {
-                        return Ok(!all);
-                    }
-                }
-                all
+            Test::Services(kind, slot, source, body) => {
+                self.services(*kind, *slot, *source, body)?
             }
-            FBool::Expr(e) => match self.eval(e)? {
-                Value::Bool(b) => b,
-                _ => return Err(type_error()),
-            },
+            Test::Expr(e) => self.general(e)?,
         })
+    }
+
+    /// `any`/`all` over services: binds each to the slot and runs the body.
+    #[inline(never)]
+    fn services(
+        &mut self,
+        kind: QuantKind,
+        slot: u16,
+        source: Services,
+        body: &'a Program,
+    ) -> Result<bool, EvalError> {
+        let list: &'a [u32] = match source {
+            Services::Touched => &self.prep.services,
+            Services::Dependents => self.prep.dependents(self.catalog),
+        };
+        let all = kind == QuantKind::All;
+        for i in list {
+            match self.vars.get_mut(usize::from(slot)) {
+                Some(v) => *v = Value::Service(*i),
+                None => return Err(EvalError::new("unbound variable")),
+            }
+            if self.run(body)? != all {
+                return Ok(!all);
+            }
+        }
+        Ok(all)
+    }
+
+    #[inline(never)]
+    fn general(&mut self, e: &'a CExpr) -> Result<bool, EvalError> {
+        match self.eval(e)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(type_error()),
+        }
     }
 
     fn fast_int(&mut self, f: &'a FInt) -> Result<i64, EvalError> {

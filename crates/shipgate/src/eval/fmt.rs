@@ -3,7 +3,7 @@
 //! `evaluate`). The same text as `input::format_instant` for every instant it handles.
 
 /// Unix seconds as RFC 3339 UTC to the second; `None` outside years 0000-9999.
-pub fn utc_seconds(secs: i64) -> Option<String> {
+pub fn utc_seconds(secs: i64) -> Option<crate::decision::Text> {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
@@ -11,35 +11,23 @@ pub fn utc_seconds(secs: i64) -> Option<String> {
         return None;
     }
     let (hh, mm, ss) = (rem / 3600, rem / 60 % 60, rem % 60);
-    let mut buf = [0u8; 20];
-    let mut put = |at: usize, value: i64, width: usize| {
-        let mut v = value;
-        for k in (0..width).rev() {
-            if let Some(b) = buf.get_mut(at + k) {
-                *b = b'0' + (v % 10) as u8;
-            }
-            v /= 10;
-        }
-    };
-    put(0, y, 4);
-    put(5, m, 2);
-    put(8, d, 2);
-    put(11, hh, 2);
-    put(14, mm, 2);
-    put(17, ss, 2);
-    for (at, c) in [
-        (4, b'-'),
-        (7, b'-'),
-        (10, b'T'),
-        (13, b':'),
-        (16, b':'),
-        (19, b'Z'),
-    ] {
-        if let Some(b) = buf.get_mut(at) {
-            *b = c;
-        }
-    }
-    String::from_utf8(buf.to_vec()).ok()
+    // Every value is in range here (year 0..=9999, the others below 100), so `two` never
+    // truncates.
+    let two = |v: i64| [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8];
+    let [c1, c2] = two(y / 100);
+    let [y1, y2] = two(y % 100);
+    let [m1, m2] = two(m);
+    let [d1, d2] = two(d);
+    let [h1, h2] = two(hh);
+    let [n1, n2] = two(mm);
+    let [s1, s2] = two(ss);
+    let buf = [
+        c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z',
+    ];
+    // 20 bytes: stored inline, no allocation.
+    std::str::from_utf8(&buf)
+        .ok()
+        .map(crate::decision::Text::new)
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar

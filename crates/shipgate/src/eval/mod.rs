@@ -23,7 +23,7 @@ use value::{EvalError, ListVal, Value};
 /// Per-evaluation facts derived from the inputs once, before any rule runs.
 pub struct Prepared<'a> {
     /// The touched services, as catalog indices.
-    pub services: Vec<u32>,
+    pub services: smallvec::SmallVec<[u32; 4]>,
     /// The change's regions: its own, else the union of its services' (sorted, unique).
     pub regions: Cow<'a, [String]>,
     pub start: i64,
@@ -84,12 +84,8 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 
 /// Approvals from `group` that count (at most one per person; never the requester or the
 /// implementer; none dated after `now`), and those ignored with why.
-pub fn count_approvals<'c>(
-    change: &'c Change,
-    group: &str,
-    now: i64,
-) -> (Vec<&'c str>, Vec<Ignored>) {
-    let mut counted: Vec<&str> = Vec::new();
+pub fn count_approvals(change: &Change, group: &str, now: i64) -> (Vec<Text>, Vec<Ignored>) {
+    let mut counted: Vec<Text> = Vec::new();
     let mut ignored = Vec::new();
     for a in change.approvals.iter().filter(|a| a.group == group) {
         let why = if a.by == change.requester {
@@ -98,17 +94,17 @@ pub fn count_approvals<'c>(
             Some("implementer")
         } else if a.at.timestamp() > now {
             Some("in the future")
-        } else if counted.contains(&a.by.as_str()) {
+        } else if counted.iter().any(|c| *c == a.by) {
             Some("duplicate")
         } else {
             None
         };
         match why {
             Some(why) => ignored.push(Ignored {
-                by: a.by.clone(),
-                why: why.to_string(),
+                by: Text::new(&a.by),
+                why: Text::new_static(why),
             }),
-            None => counted.push(&a.by),
+            None => counted.push(Text::new(&a.by)),
         }
     }
     (counted, ignored)
@@ -120,9 +116,31 @@ fn prepare<'a>(
     catalog: &'a Catalog,
     now: Instant,
 ) -> Result<Prepared<'a>, InputError> {
-    let services = catalog.services_from_ids(&change.services, "change.services")?;
+    let mut services = smallvec::SmallVec::<[u32; 4]>::with_capacity(change.services.len());
+    for id in &change.services {
+        match catalog.index_of(id) {
+            Some(i) if !services.contains(&i) => services.push(i),
+            // Unknown or listed twice: the catalog's reader words the error with its path.
+            _ => {
+                catalog.services_from_ids(&change.services, "change.services")?;
+                return Err(InputError::new("change.services", "invalid service list"));
+            }
+        }
+    }
     let regions: Cow<'a, [String]> = match &change.regions {
         Some(r) => Cow::Borrowed(r),
+        // One touched service whose regions are already sorted and unique: borrowed.
+        None if services.len() == 1
+            && services
+                .first()
+                .and_then(|i| catalog.service(*i))
+                .is_some_and(|s| s.regions.windows(2).all(|w| w[0] < w[1])) =>
+        {
+            match services.first().and_then(|i| catalog.service(*i)) {
+                Some(s) => Cow::Borrowed(s.regions.as_slice()),
+                None => Cow::Owned(Vec::new()),
+            }
+        }
         None => {
             let mut r: Vec<String> = services
                 .iter()
@@ -193,13 +211,15 @@ fn prepare<'a>(
     })
 }
 
-fn instant(secs: i64) -> String {
+fn instant(secs: i64) -> Text {
     if let Some(text) = fmt::utc_seconds(secs) {
         return text;
     }
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(format_instant)
-        .unwrap_or_else(|| secs.to_string())
+    Text::from(
+        chrono::DateTime::from_timestamp(secs, 0)
+            .map(format_instant)
+            .unwrap_or_else(|| secs.to_string()),
+    )
 }
 
 struct Builder {
@@ -209,33 +229,54 @@ struct Builder {
 }
 
 impl Builder {
-    fn trace(&mut self, kind: &str, name: &str, outcome: impl Into<String>, at: &str) {
+    /// Records a step with `explain`. The arguments are converted only then: this is called
+    /// for every rule and effect of every decision.
+    #[inline]
+    fn trace(
+        &mut self,
+        kind: &'static str,
+        name: impl AsRef<str>,
+        outcome: impl Into<Text>,
+        at: impl AsRef<str>,
+    ) {
         if self.explain {
-            self.trace.push(TraceEntry {
-                kind: kind.to_string(),
-                name: name.to_string(),
-                outcome: outcome.into(),
-                at: at.to_string(),
-            });
+            self.push_trace(kind, name.as_ref(), outcome.into(), at.as_ref());
         }
     }
 
+    #[cold]
+    fn push_trace(&mut self, kind: &'static str, name: &str, outcome: Text, at: &str) {
+        self.trace.push(TraceEntry {
+            kind: Text::new_static(kind),
+            name: Text::new(name),
+            outcome,
+            at: Text::new(at),
+        });
+    }
+
     /// As `trace`, for an outcome that costs a `format!`: built only with `explain`.
-    fn trace_with(&mut self, kind: &str, name: &str, outcome: impl FnOnce() -> String, at: &str) {
+    #[inline]
+    fn trace_with(
+        &mut self,
+        kind: &'static str,
+        name: impl AsRef<str>,
+        outcome: impl FnOnce() -> String,
+        at: impl AsRef<str>,
+    ) {
         if self.explain {
-            self.trace(kind, name, outcome(), at);
+            self.push_trace(kind, name.as_ref(), Text::from(outcome()), at.as_ref());
         }
     }
 
     /// An evaluation error denies: the engine fails closed.
     fn fail_closed(&mut self, rule: &str, what: &str, err: &EvalError, at: &str) {
         self.reasons.push(Reason {
-            rule: rule.to_string(),
-            message: format!(
+            rule: Text::new(rule),
+            message: Text::from(format!(
                 "{what} could not be evaluated: {}; failing closed",
                 err.message
-            ),
-            at: at.to_string(),
+            )),
+            at: Text::new(at),
         });
     }
 }
@@ -274,7 +315,7 @@ pub fn evaluate_with(
         prep: &prep,
         tier: 0,
         now: now.timestamp(),
-        vars: vec![Value::Bool(false); ir.var_slots],
+        vars: smallvec::smallvec![Value::Bool(false); ir.var_slots],
         reference,
     };
     let mut b = Builder {
@@ -321,8 +362,18 @@ pub fn evaluate_with(
     }
     ctx.tier = tier;
 
+    // Rules lifted by a waiver or an `exempt rule`; allocated only when something is lifted.
+    let mut exempted: Vec<bool> = Vec::new();
+    let mut exempt = |ri: usize| {
+        if exempted.is_empty() {
+            exempted.resize(ir.rules.len(), false);
+        }
+        if let Some(e) = exempted.get_mut(ri) {
+            *e = true;
+        }
+    };
+
     // --- waivers ----------------------------------------------------------------------
-    let mut exempted = vec![false; ir.rules.len()];
     let mut exemptions = Vec::new();
     let mut waivers = Vec::with_capacity(change.waivers.len());
     for w in &change.waivers {
@@ -330,45 +381,41 @@ pub fn evaluate_with(
         if why.is_none()
             && let Some(ri) = ir.rules.iter().position(|r| r.name == w.rule)
         {
-            if let Some(e) = exempted.get_mut(ri) {
-                *e = true;
-            }
+            exempt(ri);
             exemptions.push(Exemption {
-                rule: "waiver".into(),
-                lifts: format!("rule {}", w.rule),
-                by: Some(w.by.clone()),
+                rule: Text::new_static("waiver"),
+                lifts: Text::from(format!("rule {}", w.rule)),
+                by: Some(Text::new(&w.by)),
             });
         }
         b.trace(
             "waiver",
             &w.rule,
-            why.clone()
-                .map(|w| format!("rejected: {w}"))
-                .unwrap_or_else(|| "honored".into()),
+            why.as_ref()
+                .map(|w| Text::from(format!("rejected: {w}")))
+                .unwrap_or_else(|| Text::new_static("honored")),
             "",
         );
         waivers.push(WaiverOutcome {
-            rule: w.rule.clone(),
-            by: w.by.clone(),
+            rule: Text::new(&w.rule),
+            by: Text::new(&w.by),
             honored: why.is_none(),
-            why: why.unwrap_or_default(),
+            why: why.map(Text::from).unwrap_or_default(),
         });
     }
 
     // --- pass 1: exemptions (so that `exempt rule X` applies whatever the order) ----------
-    let mut guards: Vec<Option<Result<bool, EvalError>>> = vec![None; ir.rules.len()];
+    // The guards evaluated here, by rule index, are not evaluated again in pass 2.
+    let mut guards: Vec<(usize, Result<bool, EvalError>)> = Vec::new();
     let mut lift = Lift::default();
-    for (ri, r) in ir.rules.iter().enumerate() {
-        if !r.has_exemptions {
-            continue;
-        }
+    for &ri in &ir.exempting_rules {
+        let ri = usize::from(ri);
+        let Some(r) = ir.rules.get(ri) else { continue };
         let g = match &r.guard {
             Some(g) => ctx.cond(g),
             None => Ok(true),
         };
-        if let Some(slot) = guards.get_mut(ri) {
-            *slot = Some(g.clone());
-        }
+        guards.push((ri, g.clone()));
         // An exemption whose guard cannot be evaluated does not apply (fail closed).
         if g != Ok(true) {
             continue;
@@ -377,26 +424,24 @@ pub fn evaluate_with(
             let lifts = match &e.effect {
                 EffectIr::ExemptBlackout => {
                     lift.blackouts = true;
-                    "blackout".to_string()
+                    Text::new_static("blackout")
                 }
                 EffectIr::ExemptWindow => {
                     lift.windows = true;
-                    "window".to_string()
+                    Text::new_static("window")
                 }
                 EffectIr::ExemptRule(x) => {
-                    if let Some(flag) = exempted.get_mut(usize::from(*x)) {
-                        *flag = true;
-                    }
+                    exempt(usize::from(*x));
                     let name = ir
                         .rules
                         .get(usize::from(*x))
                         .map(|r| r.name.as_str())
                         .unwrap_or("");
-                    format!("rule {name}")
+                    Text::from(format!("rule {name}"))
                 }
                 _ => continue,
             };
-            b.trace("effect", &r.name, format!("exempts {lifts}"), &e.at);
+            b.trace_with("effect", &r.name, || format!("exempts {lifts}"), &e.at);
             exemptions.push(Exemption {
                 rule: r.name.clone(),
                 lifts,
@@ -406,11 +451,21 @@ pub fn evaluate_with(
     }
 
     // --- pass 2: deny, allow and require effects --------------------------------------------
+    // Grown as needed: sized for every `require` of the policy, the vector would often be
+    // too large for the allocator's fast per-thread caches.
     let mut requirements = Vec::new();
     let mut allowed = false;
     for (ri, r) in ir.rules.iter().enumerate() {
         let is_exempt = exempted.get(ri).copied().unwrap_or(false);
-        let guard = match guards.get_mut(ri).and_then(Option::take) {
+        let earlier = if r.has_exemptions {
+            guards
+                .iter()
+                .position(|(i, _)| *i == ri)
+                .map(|k| guards.swap_remove(k).1)
+        } else {
+            None
+        };
+        let guard = match earlier {
             Some(g) => g,
             None => match &r.guard {
                 Some(g) => ctx.cond(g),
@@ -440,7 +495,7 @@ pub fn evaluate_with(
                         .guard
                         .as_ref()
                         .map(|g| policy.sources.location(g.span))
-                        .unwrap_or_else(|| r.at.clone());
+                        .unwrap_or_else(|| r.at.to_string());
                     b.fail_closed(&r.name, "the rule's guard", &e, &at);
                 }
                 continue;
@@ -455,9 +510,10 @@ pub fn evaluate_with(
                     }
                     match ctx.cond(c) {
                         Ok(true) => {
-                            let message = match &r.message {
-                                Some(parts) => render_message(parts, &mut ctx),
-                                None => format!("denied by rule {}", r.name),
+                            let message = match (&r.fixed_message, &r.message) {
+                                (Some(m), _) => m.clone(),
+                                (None, Some(parts)) => Text::from(render_message(parts, &mut ctx)),
+                                (None, None) => Text::from(format!("denied by rule {}", r.name)),
                             };
                             b.trace("effect", &r.name, "deny fires", &e.at);
                             b.reasons.push(Reason {
@@ -499,9 +555,9 @@ pub fn evaluate_with(
                     let gname = ir
                         .groups
                         .get(usize::from(*group))
-                        .map(String::as_str)
-                        .unwrap_or("");
-                    let (counted, ignored) = count_approvals(change, gname, ctx.now);
+                        .cloned()
+                        .unwrap_or_default();
+                    let (counted, ignored) = count_approvals(change, &gname, ctx.now);
                     let satisfied = counted.len() >= *count as usize;
                     b.trace_with(
                         "effect",
@@ -517,10 +573,10 @@ pub fn evaluate_with(
                     requirements.push(Requirement {
                         rule: r.name.clone(),
                         kind: RequirementKind::Approval,
-                        group: Some(gname.to_string()),
+                        group: Some(gname),
                         check: None,
                         needed: *count,
-                        counted: counted.into_iter().map(str::to_string).collect(),
+                        counted,
                         ignored,
                         satisfied,
                     });
@@ -558,8 +614,10 @@ pub fn evaluate_with(
     }
     if ir.default_deny && !allowed {
         b.reasons.push(Reason {
-            rule: "default".into(),
-            message: "no rule allows this change and the policy's default is deny".into(),
+            rule: Text::new_static("default"),
+            message: Text::new_static(
+                "no rule allows this change and the policy's default is deny",
+            ),
             at: ir.default_at.clone(),
         });
     }
@@ -619,7 +677,7 @@ pub fn evaluate_with(
             b.trace("trigger", &t.metric, o, &t.at);
         }
     }
-    let mut notify: Vec<String> = Vec::new();
+    let mut notify: Vec<Text> = Vec::new();
     for n in &ir.notify {
         let applies = match &n.when {
             None => Ok(true),
@@ -649,15 +707,16 @@ pub fn evaluate_with(
         }
     }
 
-    let order = catalog
-        .waves(&prep.services)
-        .into_iter()
-        .map(|w| {
-            w.into_iter()
-                .filter_map(|i| catalog.service(i).map(|s| s.id.clone()))
-                .collect()
-        })
-        .collect();
+    let id = |i: u32| catalog.service(i).map(|s| Text::new(&s.id));
+    let order = match prep.services.as_slice() {
+        // One service is one wave: no graph to walk.
+        [one] => id(*one).map(|s| vec![vec![s]]).unwrap_or_default(),
+        touched => catalog
+            .waves(touched)
+            .into_iter()
+            .map(|w| w.into_iter().filter_map(id).collect())
+            .collect(),
+    };
 
     let verdict = if !b.reasons.is_empty() {
         Verdict::Deny
@@ -668,7 +727,11 @@ pub fn evaluate_with(
     };
     Ok(Decision {
         verdict,
-        tier: ir.tiers.get(usize::from(tier)).cloned().unwrap_or_default(),
+        tier: ir
+            .tier_names
+            .get(usize::from(tier))
+            .cloned()
+            .unwrap_or_default(),
         reasons: b.reasons,
         requirements,
         exemptions,
@@ -685,11 +748,11 @@ pub fn evaluate_with(
 fn trigger_out(t: &TriggerIr) -> RollbackTrigger {
     RollbackTrigger {
         metric: t.metric.clone(),
-        op: t.op.as_str().to_string(),
+        op: Text::new_static(t.op.as_str()),
         threshold: t.threshold,
-        relative_to: t.of_baseline.then(|| "baseline".to_string()),
-        for_: format_duration(t.for_secs),
-        on_no_data: t.on_no_data_fire.then(|| "fire".to_string()),
+        relative_to: t.of_baseline.then(|| Text::new_static("baseline")),
+        for_: Text::from(format_duration(t.for_secs)),
+        on_no_data: t.on_no_data_fire.then(|| Text::new_static("fire")),
     }
 }
 
@@ -723,7 +786,7 @@ fn waiver_rejection(
     let gname = ir
         .groups
         .get(usize::from(group))
-        .map(String::as_str)
+        .map(Text::as_str)
         .unwrap_or("");
     if w.group != gname {
         return Some(format!("must be granted by group {gname}, not {}", w.group));
@@ -757,18 +820,20 @@ fn schedule(
     b: &mut Builder,
 ) -> Result<Schedule, Error> {
     let cals = &policy.ir.calendars;
-    let (start, end) = (
-        chrono::DateTime::from_timestamp(prep.start, 0).unwrap_or_default(),
-        chrono::DateTime::from_timestamp(prep.end, 0).unwrap_or_default(),
-    );
+    let instants = || {
+        (
+            chrono::DateTime::from_timestamp(prep.start, 0).unwrap_or_default(),
+            chrono::DateTime::from_timestamp(prep.end, 0).unwrap_or_default(),
+        )
+    };
     let mut regions = Vec::with_capacity(prep.regions.len());
     let mut allowed = true;
-    let mut blocked = Vec::new();
+    let mut blocked: Vec<String> = Vec::new();
     for (i, r) in prep.regions.iter().enumerate() {
         let Some(id) = cals.region(r) else {
             if !cals.has_regions() {
                 regions.push(RegionSchedule {
-                    region: r.clone(),
+                    region: Text::new(r),
                     open: true,
                     blocked_by: Vec::new(),
                     next_window: None,
@@ -791,6 +856,7 @@ fn schedule(
             };
             return Err(InputError::new(path, unknown_region(cals, r)).into());
         };
+        let (start, end) = instants();
         let check = cals.check(id, start, end, lift);
         let next_window = check.next_window.map(|(s, e)| Stretch {
             start: instant(s.timestamp()),
@@ -817,9 +883,9 @@ fn schedule(
             "",
         );
         regions.push(RegionSchedule {
-            region: r.clone(),
+            region: Text::new(r),
             open: check.open,
-            blocked_by: check.blocked_by,
+            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
             next_window,
         });
     }
@@ -835,16 +901,19 @@ fn schedule(
     }
     if !allowed {
         b.reasons.push(Reason {
-            rule: "schedule".into(),
-            message: format!("the requested start is not allowed: {}", blocked.join("; ")),
-            at: String::new(),
+            rule: Text::new_static("schedule"),
+            message: Text::from(format!(
+                "the requested start is not allowed: {}",
+                blocked.join("; ")
+            )),
+            at: Text::default(),
         });
     }
     Ok(Schedule {
         start: instant(prep.start),
         end: instant(prep.end),
         allowed,
-        tzdb: tzdb_version().to_string(),
+        tzdb: Text::new_static(tzdb_version()),
         regions,
     })
 }
@@ -951,8 +1020,8 @@ pub fn calendar_report(
             .open
             .into_iter()
             .map(|(s, e)| Stretch {
-                start: format_instant(s),
-                end: format_instant(e),
+                start: format_instant(s).into(),
+                end: format_instant(e).into(),
             })
             .collect(),
         blackouts: view

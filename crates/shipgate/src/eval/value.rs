@@ -80,13 +80,16 @@ impl<'a> Value<'a> {
 /// Why an expression could not be evaluated. Evaluation fails closed on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalError {
-    pub message: String,
+    /// Boxed, so that `Result<bool, EvalError>` fits in two registers: conditions return it
+    /// at every step, and errors are rare.
+    pub message: Box<str>,
 }
 
 impl EvalError {
+    #[cold]
     pub fn new(message: impl Into<String>) -> EvalError {
         EvalError {
-            message: message.into(),
+            message: message.into().into_boxed_str(),
         }
     }
 }

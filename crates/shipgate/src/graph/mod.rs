@@ -23,7 +23,9 @@ type Adjacency = Csr<(), (), petgraph::Directed, u32>;
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub(crate) services: Vec<Service>,
-    index: HashMap<String, u32>,
+    /// Service id to index. foldhash: ids are looked up on every decision, and the keys are the
+    /// operator's own catalog, so a fast non-cryptographic hash is safe.
+    index: foldhash::HashMap<String, u32>,
     /// Edge `a -> b`: service `a` depends on service `b` (sorted, no duplicates).
     depends_on: Adjacency,
     /// Edge `b -> a`: service `a` depends on service `b`.
@@ -84,7 +86,8 @@ impl Catalog {
 
     /// Checks and compiles services (ids unique, dependencies known, no cycle).
     fn compile(services: Vec<Service>) -> Result<Catalog, InputError> {
-        let mut index: HashMap<String, u32> = HashMap::with_capacity(services.len());
+        let mut index: foldhash::HashMap<String, u32> =
+            foldhash::HashMap::with_capacity_and_hasher(services.len(), Default::default());
         for (i, s) in (0u32..).zip(&services) {
             if let Some(first) = index.insert(s.id.clone(), i) {
                 return Err(InputError::new(
