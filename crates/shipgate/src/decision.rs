@@ -7,6 +7,9 @@ use serde::Serialize;
 /// allocate. Derefs to `&str`; compares with `&str` and `String`.
 pub use smol_str::SmolStr as Text;
 
+/// A vector stored inline up to `N` items (the `smallvec` crate); derefs to a slice.
+pub use smallvec::SmallVec;
+
 /// `allow`, `pending` (nothing forbids it but approvals or checks are missing) or `deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,8 +74,9 @@ pub struct Requirement {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<Text>,
     pub needed: u32,
-    /// Approvers who counted (approvals), or the check's name once done (checks).
-    pub counted: Vec<Text>,
+    /// Approvers who counted (approvals), or the check's name once done (checks). Stored
+    /// inline up to two names; derefs to a slice.
+    pub counted: SmallVec<[Text; 2]>,
     pub ignored: Vec<Ignored>,
     pub satisfied: bool,
 }
@@ -168,7 +172,8 @@ pub struct Decision {
     pub strategy: Option<Text>,
     pub rollback: Vec<RollbackTrigger>,
     pub notify: Vec<Text>,
-    pub order: Vec<Vec<Text>>,
+    /// Deployment waves, each stored inline up to four services; derefs to a slice.
+    pub order: Vec<SmallVec<[Text; 4]>>,
     pub trace: Vec<TraceEntry>,
 }
 

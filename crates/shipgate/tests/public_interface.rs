@@ -153,10 +153,12 @@ fn blast_radius_and_order_come_from_the_graph() {
         d.reasons[0].message, "1 dependents",
         "api depends on db; web is touched"
     );
-    assert_eq!(
-        d.order,
-        vec![vec!["db".to_string()], vec!["web".to_string()]]
-    );
+    let order: Vec<Vec<&str>> = d
+        .order
+        .iter()
+        .map(|w| w.iter().map(|s| s.as_str()).collect())
+        .collect();
+    assert_eq!(order, vec![vec!["db"], vec!["web"]]);
 }
 
 #[test]

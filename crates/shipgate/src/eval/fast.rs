@@ -24,13 +24,26 @@ pub struct Program {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Op {
-    /// The result so far becomes the test's value.
-    Test(Test),
+    /// The result so far becomes the test's value (negated for `not test`); then, as a fused
+    /// `and`/`or`, the program may jump on it.
+    Test {
+        test: Test,
+        negate: bool,
+        exit: Exit,
+    },
     Not,
     /// `and`: when the result so far is false, it is the result: jump to the end.
     JumpIfFalse(u32),
     /// `or`: when the result so far is true, it is the result.
     JumpIfTrue(u32),
+}
+
+/// Where a test jumps when its value decides the `and`/`or` it is the left side of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    Never,
+    IfFalse(u32),
+    IfTrue(u32),
 }
 
 /// One boolean test that reads the inputs directly.
@@ -140,24 +153,62 @@ pub fn compile(e: &CExpr) -> Program {
 }
 
 fn emit(e: &CExpr, ops: &mut Vec<Op>) {
-    let jump = |ops: &mut Vec<Op>, a: &CExpr, b: &CExpr, op: fn(u32) -> Op| {
+    // `a and b` / `a or b`: a lone test on the left carries the jump itself.
+    let jump = |ops: &mut Vec<Op>, a: &CExpr, b: &CExpr, on_false: bool| {
+        let start = ops.len();
         emit(a, ops);
         let at = ops.len();
-        ops.push(op(0));
+        let fused = at == start + 1
+            && matches!(
+                ops.last(),
+                Some(Op::Test {
+                    exit: Exit::Never,
+                    ..
+                })
+            );
+        if !fused {
+            ops.push(Op::Not); // placeholder, replaced below
+        }
         emit(b, ops);
         let end = u32::try_from(ops.len()).unwrap_or(u32::MAX);
-        if let Some(j) = ops.get_mut(at) {
-            *j = op(end);
+        let exit = if on_false {
+            Exit::IfFalse(end)
+        } else {
+            Exit::IfTrue(end)
+        };
+        if fused {
+            if let Some(Op::Test { exit: e, .. }) = ops.get_mut(start) {
+                *e = exit;
+            }
+        } else if let Some(j) = ops.get_mut(at) {
+            *j = if on_false {
+                Op::JumpIfFalse(end)
+            } else {
+                Op::JumpIfTrue(end)
+            };
         }
     };
     match e {
         CExpr::Not(x) => {
+            let start = ops.len();
             emit(x, ops);
-            ops.push(Op::Not);
+            let lone = ops.len() == start + 1;
+            match ops.get_mut(start) {
+                Some(Op::Test {
+                    negate,
+                    exit: Exit::Never,
+                    ..
+                }) if lone => *negate = !*negate,
+                _ => ops.push(Op::Not),
+            }
         }
-        CExpr::And(a, b) => jump(ops, a, b, Op::JumpIfFalse),
-        CExpr::Or(a, b) => jump(ops, a, b, Op::JumpIfTrue),
-        _ => ops.push(Op::Test(test(e))),
+        CExpr::And(a, b) => jump(ops, a, b, true),
+        CExpr::Or(a, b) => jump(ops, a, b, false),
+        _ => ops.push(Op::Test {
+            test: test(e),
+            negate: false,
+            exit: Exit::Never,
+        }),
     }
 }
 
@@ -295,6 +346,7 @@ fn strings(e: &CExpr) -> Option<FStrs> {
 
 impl<'a> Ctx<'a> {
     /// The service bound to `slot` (a quantifier over services is running).
+    #[inline(always)]
     fn bound(&self, slot: u16) -> Result<&'a crate::input::Service, EvalError> {
         match self.vars.get(usize::from(slot)) {
             Some(Value::Service(i)) => self
@@ -312,7 +364,22 @@ impl<'a> Ctx<'a> {
         while let Some(op) = p.ops.get(pc) {
             pc += 1;
             match op {
-                Op::Test(t) => acc = self.test(t)?,
+                Op::Test { test, negate, exit } => {
+                    acc = self.test(test)? ^ *negate;
+                    match *exit {
+                        Exit::Never => {}
+                        Exit::IfFalse(to) => {
+                            if !acc {
+                                pc = to as usize;
+                            }
+                        }
+                        Exit::IfTrue(to) => {
+                            if acc {
+                                pc = to as usize;
+                            }
+                        }
+                    }
+                }
                 Op::Not => acc = !acc,
                 Op::JumpIfFalse(to) => {
                     if !acc {
@@ -329,7 +396,7 @@ impl<'a> Ctx<'a> {
         Ok(acc)
     }
 
-    #[inline]
+    #[inline(always)]
     fn test(&mut self, t: &'a Test) -> Result<bool, EvalError> {
         use ServiceField as S;
         Ok(match t {
@@ -394,11 +461,40 @@ impl<'a> Ctx<'a> {
                 Some(v) => *v = Value::Service(*i),
                 None => return Err(EvalError::new("unbound variable")),
             }
-            if self.run(body)? != all {
+            let holds = match &*body.ops {
+                // A lone test (the common `s.tier <= 1`): no program to run.
+                [
+                    Op::Test {
+                        test,
+                        negate,
+                        exit: Exit::Never,
+                    },
+                ] => self.test(test)? ^ *negate,
+                _ => self.run(body)?,
+            };
+            if holds != all {
                 return Ok(!all);
             }
         }
         Ok(all)
+    }
+
+    #[inline(never)]
+    fn general_int(&mut self, e: &'a CExpr) -> Result<i64, EvalError> {
+        self.eval(e)?.as_i64().ok_or_else(type_error)
+    }
+
+    #[inline(never)]
+    fn general_num(&mut self, e: &'a CExpr) -> Result<f64, EvalError> {
+        self.eval(e)?.as_f64().ok_or_else(type_error)
+    }
+
+    #[inline(never)]
+    fn general_str(&mut self, e: &'a CExpr) -> Result<Cow<'a, str>, EvalError> {
+        match self.eval(e)? {
+            Value::Str(s) => Ok(s),
+            _ => Err(type_error()),
+        }
     }
 
     #[inline(never)]
@@ -409,6 +505,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    #[inline(always)]
     fn fast_int(&mut self, f: &'a FInt) -> Result<i64, EvalError> {
         Ok(match f {
             FInt::Const(i) => *i,
@@ -419,19 +516,21 @@ impl<'a> Ctx<'a> {
             FInt::Now => self.now,
             FInt::Tier => i64::from(self.tier),
             FInt::ServiceTier(slot) => self.bound(*slot)?.tier,
-            FInt::Expr(e) => self.eval(e)?.as_i64().ok_or_else(type_error)?,
+            FInt::Expr(e) => self.general_int(e)?,
         })
     }
 
+    #[inline(always)]
     fn fast_num(&mut self, f: &'a FNum) -> Result<f64, EvalError> {
         Ok(match f {
             FNum::Const(x) => *x,
             FNum::ErrorBudget(slot) => self.bound(*slot)?.error_budget,
             FNum::Int(i) => self.fast_int(i)? as f64,
-            FNum::Expr(e) => self.eval(e)?.as_f64().ok_or_else(type_error)?,
+            FNum::Expr(e) => self.general_num(e)?,
         })
     }
 
+    #[inline(always)]
     fn fast_str(&mut self, f: &'a FStr) -> Result<Cow<'a, str>, EvalError> {
         let c = self.change;
         Ok(Cow::Borrowed(match f {
@@ -442,15 +541,11 @@ impl<'a> Ctx<'a> {
             FStr::Implementer => &c.implementer,
             FStr::ServiceId(slot) => &self.bound(*slot)?.id,
             FStr::ServiceTeam(slot) => &self.bound(*slot)?.team,
-            FStr::Expr(e) => {
-                return match self.eval(e)? {
-                    Value::Str(s) => Ok(s),
-                    _ => Err(type_error()),
-                };
-            }
+            FStr::Expr(e) => return self.general_str(e),
         }))
     }
 
+    #[inline(always)]
     fn fast_strs(&self, f: FStrs) -> Result<&'a [String], EvalError> {
         let c = self.change;
         Ok(match f {

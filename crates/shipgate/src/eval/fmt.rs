@@ -4,18 +4,31 @@
 
 /// Unix seconds as RFC 3339 UTC to the second; `None` outside years 0000-9999.
 pub fn utc_seconds(secs: i64) -> Option<crate::decision::Text> {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    // From 1970 on (every real request), unsigned arithmetic: divisions by constants become
+    // multiplications, where the signed euclidean forms cost several times more.
+    let (rem, (y, m, d)) = match u64::try_from(secs) {
+        Ok(u) => {
+            let (y, m, d) = civil_from_days_unsigned(u / 86_400);
+            ((u % 86_400) as i64, (y as i64, m as i64, d as i64))
+        }
+        Err(_) => (
+            secs.rem_euclid(86_400),
+            civil_from_days(secs.div_euclid(86_400)),
+        ),
+    };
     if !(0..=9999).contains(&y) {
         return None;
     }
+    let rem = rem.unsigned_abs(); // 0..86_400
     let (hh, mm, ss) = (rem / 3600, rem / 60 % 60, rem % 60);
-    // Every value is in range here (year 0..=9999, the others below 100), so `two` never
-    // truncates.
-    let two = |v: i64| [b'0' + (v / 10 % 10) as u8, b'0' + (v % 10) as u8];
+    // Every value is in range here (year 0..=9999, the others below 100).
+    let two = |v: u64| {
+        let v = (v % 100) as u8;
+        [b'0' + v / 10, b'0' + v % 10]
+    };
+    let (y, m, d) = (y.unsigned_abs(), m.unsigned_abs(), d.unsigned_abs());
     let [c1, c2] = two(y / 100);
-    let [y1, y2] = two(y % 100);
+    let [y1, y2] = two(y);
     let [m1, m2] = two(m);
     let [d1, d2] = two(d);
     let [h1, h2] = two(hh);
@@ -24,10 +37,24 @@ pub fn utc_seconds(secs: i64) -> Option<crate::decision::Text> {
     let buf = [
         c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z',
     ];
-    // 20 bytes: stored inline, no allocation.
+    // 20 ASCII bytes: always valid, and stored inline (`new_inline` takes up to 23).
     std::str::from_utf8(&buf)
         .ok()
-        .map(crate::decision::Text::new)
+        .map(crate::decision::Text::new_inline)
+}
+
+/// `civil_from_days` for days on or after 1970-01-01.
+fn civil_from_days_unsigned(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    (y, m, d)
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar

@@ -84,8 +84,12 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 
 /// Approvals from `group` that count (at most one per person; never the requester or the
 /// implementer; none dated after `now`), and those ignored with why.
-pub fn count_approvals(change: &Change, group: &str, now: i64) -> (Vec<Text>, Vec<Ignored>) {
-    let mut counted: Vec<Text> = Vec::new();
+pub fn count_approvals(
+    change: &Change,
+    group: &str,
+    now: i64,
+) -> (SmallVec<[Text; 2]>, Vec<Ignored>) {
+    let mut counted: SmallVec<[Text; 2]> = SmallVec::new();
     let mut ignored = Vec::new();
     for a in change.approvals.iter().filter(|a| a.group == group) {
         let why = if a.by == change.requester {
@@ -603,7 +607,11 @@ pub fn evaluate_with(
                         group: None,
                         check: Some(name.clone()),
                         needed: 1,
-                        counted: if done { vec![name.clone()] } else { Vec::new() },
+                        counted: if done {
+                            smallvec::smallvec![name.clone()]
+                        } else {
+                            SmallVec::new()
+                        },
                         ignored: Vec::new(),
                         satisfied: done,
                     });
@@ -707,10 +715,12 @@ pub fn evaluate_with(
         }
     }
 
-    let id = |i: u32| catalog.service(i).map(|s| Text::new(&s.id));
+    let id = |i: u32| catalog.id_text(i).cloned();
     let order = match prep.services.as_slice() {
         // One service is one wave: no graph to walk.
-        [one] => id(*one).map(|s| vec![vec![s]]).unwrap_or_default(),
+        [one] => id(*one)
+            .map(|s| vec![smallvec::smallvec![s]])
+            .unwrap_or_default(),
         touched => catalog
             .waves(touched)
             .into_iter()

@@ -23,6 +23,8 @@ type Adjacency = Csr<(), (), petgraph::Directed, u32>;
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub(crate) services: Vec<Service>,
+    /// Each service's id as decision text (`order` quotes them on every decision).
+    ids: Vec<crate::decision::Text>,
     /// Service id to index. foldhash: ids are looked up on every decision, and the keys are the
     /// operator's own catalog, so a fast non-cryptographic hash is safe.
     index: foldhash::HashMap<String, u32>,
@@ -123,6 +125,10 @@ impl Catalog {
         let dependents = adjacency(n, &reversed)?;
 
         let mut catalog = Catalog {
+            ids: services
+                .iter()
+                .map(|s| crate::decision::Text::new(&s.id))
+                .collect(),
             services,
             index,
             depends_on,
@@ -262,6 +268,11 @@ impl Catalog {
     /// The index of a service id.
     pub fn index_of(&self, id: &str) -> Option<u32> {
         self.index.get(id).copied()
+    }
+
+    /// A service's id as decision text.
+    pub(crate) fn id_text(&self, idx: u32) -> Option<&crate::decision::Text> {
+        self.ids.get(idx as usize)
     }
 
     pub fn service(&self, idx: u32) -> Option<&Service> {
