@@ -34,9 +34,16 @@ pub fn utc_seconds(secs: i64) -> Option<crate::decision::Text> {
     let [h1, h2] = two(hh);
     let [n1, n2] = two(mm);
     let [s1, s2] = two(ss);
-    let buf = [
-        c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z',
-    ];
+    // Written as one 16-byte and one 4-byte word rather than byte by byte: the text is copied
+    // into the decision with wide loads, which stall when they read many narrow stores.
+    let head = u128::from_le_bytes([
+        c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2,
+    ]);
+    let tail = u32::from_le_bytes([b':', s1, s2, b'Z']);
+    let mut buf = [0u8; 20];
+    let (a, b) = buf.split_at_mut(16);
+    a.copy_from_slice(&head.to_le_bytes());
+    b.copy_from_slice(&tail.to_le_bytes());
     // 20 ASCII bytes: always valid, and stored inline (`new_inline` takes up to 23).
     std::str::from_utf8(&buf)
         .ok()
