@@ -1,5 +1,5 @@
 //! The edges: JavaScript values to the engine's JSON inputs, instants and durations, and
-//! decisions back to plain JavaScript objects.
+//! results back to plain JavaScript objects.
 //!
 //! An input object is read in one call to V8's `JSON.stringify` (with a replacer that refuses
 //! what JSON cannot hold faithfully), then parsed by serde. When the replacer refuses, the
@@ -422,8 +422,7 @@ pub fn option<'env>(
     }
 }
 
-/// A decision (or a window) as its JSON text, the same text the CLI prints. Done where the
-/// decision is made, so the async calls serialise on the worker thread.
+/// A result (a window) as its JSON text, the same text the CLI prints.
 pub fn to_text<T: Serialize>(value: &T) -> Result<String, Failure> {
     serde_json::to_string(value)
         .map_err(|e| Failure::Internal(format!("a result did not serialise: {e}")))
@@ -431,21 +430,8 @@ pub fn to_text<T: Serialize>(value: &T) -> Result<String, Failure> {
 
 /// JSON text as plain JavaScript objects, with the same keys as the JSON the CLI prints.
 /// Letting V8's `JSON.parse` build the objects is about twice as fast as creating them one
-/// N-API call at a time.
+/// N-API call at a time (decisions are parsed the same way, part by part, in `index.js`).
 pub fn from_text<'env>(env: &'env Env, text: String) -> Result<Unknown<'env>, Failure> {
     let parse: Function<'_, String, Unknown<'env>> = helpers(env)?.get_named_property("parse")?;
     Ok(parse.call(text)?)
-}
-
-/// A list of JSON texts as an array of objects. Each is parsed on its own, so a batch never
-/// builds one string larger than V8 allows.
-pub fn from_texts<'env>(env: &'env Env, texts: Vec<String>) -> Result<Unknown<'env>, Failure> {
-    let parse: Function<'_, String, Unknown<'env>> = helpers(env)?.get_named_property("parse")?;
-    let len = u32::try_from(texts.len())
-        .map_err(|_| Failure::Internal("more results than a JavaScript array holds".into()))?;
-    let mut array = env.create_array(len)?;
-    for (i, text) in (0..len).zip(texts) {
-        array.set(i, parse.call(text)?)?;
-    }
-    Ok(array.to_unknown())
 }

@@ -1,20 +1,23 @@
 //! Node bindings for shipgate (napi-rs). Each export converts its arguments at the edge, calls
 //! the engine, and converts the result or error back; there is no policy logic here.
 //!
-//! Decisions are plain objects with exactly the keys of the CLI's JSON (snake_case), errors
-//! are `Error`s with a `code` (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug)
-//! and location fields. The JavaScript surface is declared in `index.d.ts`.
+//! The evaluate calls return each decision packed into a string ([`codec`]); `index.js` wraps
+//! it in a `Decision` whose parts are built, as plain objects with exactly the keys of the CLI's
+//! JSON (snake_case), only when read (`decisionPart`, `decisionJson`). Errors are `Error`s with
+//! a `code` (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug) and location
+//! fields. The JavaScript surface is declared in `index.d.ts`.
 
+mod codec;
 mod convert;
 mod failure;
 
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{AsyncTask, ClassInstance, FromNapiValue, Object, Unknown};
-use napi::{Env, JsValue, ScopedTask, ValueType};
+use napi::{Env, JsString, JsStringLatin1, JsValue, ScopedTask, ValueType};
 use napi_derive::napi;
 
-use convert::{flag, from_text, from_texts, instant, option, options, read_input, to_text};
+use convert::{flag, from_text, instant, option, options, read_input, to_text};
 use failure::{Failure, guard, input};
 
 type Outcome<T> = Result<T, Failure>;
@@ -89,8 +92,8 @@ impl Engine {
         self.inner.render_warnings(false)
     }
 
-    /// Decides one change. `options.now` (a `Date` or RFC 3339 text) defaults to the current
-    /// time; `options.explain` fills the trace.
+    /// Decides one change, packed (`index.js` wraps it in a `Decision`). `options.now` (a
+    /// `Date` or RFC 3339 text) defaults to the current time; `options.explain` fills the trace.
     #[napi]
     pub fn evaluate<'env>(
         &self,
@@ -103,7 +106,7 @@ impl Engine {
             env,
             guard(|| {
                 let call = Evaluate::read(env, self, change, catalog, options)?;
-                from_text(env, call.run()?)
+                packed_string(env, &call.run()?)
             }),
         )
     }
@@ -125,8 +128,8 @@ impl Engine {
         Ok(AsyncTask::new(call))
     }
 
-    /// Decides many changes on all cores; the decisions are in input order. The first change
-    /// that fails throws, with `index` and a path under `changes[i]`.
+    /// Decides many changes on all cores; the decisions, packed, are in input order. The first
+    /// change that fails throws, with `index` and a path under `changes[i]`.
     #[napi]
     pub fn evaluate_many<'env>(
         &self,
@@ -139,7 +142,7 @@ impl Engine {
             env,
             guard(|| {
                 let call = EvaluateMany::read(env, self, changes, catalog, options)?;
-                from_texts(env, call.run()?)
+                packed_strings(env, call.run()?)
             }),
         )
     }
@@ -374,19 +377,19 @@ impl Evaluate {
         })
     }
 
-    /// The decision as JSON text.
-    fn run(&self) -> Outcome<String> {
+    /// The decision, packed.
+    fn run(&self) -> Outcome<Vec<u8>> {
         let change = self.change.resolve()?;
         let catalog = self.catalog.resolve()?;
         let decision = self
             .engine
             .evaluate(&change, &catalog, self.now, self.explain)?;
-        to_text(&decision)
+        pack(&decision)
     }
 }
 
 impl<'task> ScopedTask<'task> for Evaluate {
-    type Output = Outcome<String>;
+    type Output = Outcome<Vec<u8>>;
     type JsValue = Unknown<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
@@ -394,7 +397,7 @@ impl<'task> ScopedTask<'task> for Evaluate {
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
-        finish(env, output.and_then(|text| from_text(env, text)))
+        finish(env, output.and_then(|bytes| packed_string(env, &bytes)))
     }
 }
 
@@ -442,8 +445,8 @@ impl EvaluateMany {
         })
     }
 
-    /// The decisions as JSON texts, in input order.
-    fn run(&self) -> Outcome<Vec<String>> {
+    /// The decisions, packed, in input order.
+    fn run(&self) -> Outcome<Vec<Vec<u8>>> {
         let catalog = self.catalog.resolve()?;
         // Prepared changes are borrowed, not copied; objects were read into owned ones.
         let changes = self
@@ -457,7 +460,7 @@ impl EvaluateMany {
             .into_iter()
             .enumerate()
             .map(|(i, d)| match d {
-                Ok(d) => to_text(&d),
+                Ok(d) => pack(&d),
                 Err(e) => Err(Failure::AtIndex(i, Box::new(e.into()))),
             })
             .collect()
@@ -465,7 +468,7 @@ impl EvaluateMany {
 }
 
 impl<'task> ScopedTask<'task> for EvaluateMany {
-    type Output = Outcome<Vec<String>>;
+    type Output = Outcome<Vec<Vec<u8>>>;
     type JsValue = Unknown<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
@@ -473,8 +476,64 @@ impl<'task> ScopedTask<'task> for EvaluateMany {
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
-        finish(env, output.and_then(|texts| from_texts(env, texts)))
+        finish(env, output.and_then(|list| packed_strings(env, list)))
     }
+}
+
+// --- decisions ---------------------------------------------------------------------------------
+
+/// Packs a decision where it is made (on the worker thread, for the async calls).
+fn pack(decision: &shipgate::Decision) -> Outcome<Vec<u8>> {
+    codec::pack(decision).map_err(|e| Failure::Internal(format!("a decision did not pack: {e}")))
+}
+
+/// A packed decision as a JavaScript string, one character per byte: V8 owns it and frees it
+/// with the `Decision` that holds it.
+fn packed_string<'env>(env: &'env Env, bytes: &[u8]) -> Outcome<Unknown<'env>> {
+    Ok(env.create_string_latin1(bytes)?.to_unknown())
+}
+
+fn packed_strings<'env>(env: &'env Env, list: Vec<Vec<u8>>) -> Outcome<Unknown<'env>> {
+    let len = u32::try_from(list.len())
+        .map_err(|_| Failure::Internal("more results than a JavaScript array holds".into()))?;
+    let mut array = env.create_array(len)?;
+    for (i, bytes) in (0..len).zip(list) {
+        array.set(i, packed_string(env, &bytes)?)?;
+    }
+    Ok(array.to_unknown())
+}
+
+/// The bytes of a packed decision (a string `evaluate` returned), copied out of V8.
+fn unpack(packed: JsString<'_>) -> Outcome<JsStringLatin1<'_>> {
+    Ok(packed.into_latin1()?)
+}
+
+fn damaged(e: codec::CodecError) -> Failure {
+    Failure::Internal(format!("a packed decision did not read back: {e}"))
+}
+
+/// The compact JSON text of one field of a packed decision (`reasons`, `schedule`, ...), for
+/// `Decision`'s getters to parse.
+#[napi(js_name = "decisionPart")]
+pub fn decision_part(env: &Env, packed: JsString<'_>, key: String) -> napi::Result<String> {
+    finish(
+        env,
+        guard(|| {
+            codec::part_json(unpack(packed)?.as_slice(), &key)
+                .map_err(damaged)?
+                .ok_or_else(|| Failure::Internal(format!("a decision has no field {key}")))
+        }),
+    )
+}
+
+/// The JSON text of a whole packed decision: compact (for `toObject` and `toJSON`), or pretty
+/// exactly as `shipgate check --format json` prints it (`toJSONText`).
+#[napi(js_name = "decisionJson")]
+pub fn decision_json(env: &Env, packed: JsString<'_>, pretty: bool) -> napi::Result<String> {
+    finish(
+        env,
+        guard(|| codec::whole_json(unpack(packed)?.as_slice(), pretty).map_err(damaged)),
+    )
 }
 
 // --- small readers ----------------------------------------------------------------------------
