@@ -134,18 +134,60 @@ if (!Object.hasOwn(prototype, NATIVE)) {
   Object.defineProperty(prototype, NATIVE, { value: Object.freeze(saved) })
 }
 const raw = prototype[NATIVE]
+
+// Reading options through Node-API costs more than the rest of the arguments, so the common
+// case is read here: `known` says the options have no key but `now` and `explain` (or `now`
+// alone, for `many`), so the addon need not list their keys; `dateTime` is the time of a valid
+// `Date` given as `now`, which the addon then takes as it is. Anything else (text for `now`, a
+// wrong type, an unknown key) goes to the addon, which reads it and names what is wrong.
+const getTime = Date.prototype.getTime
+
+function known(options, many) {
+  if (options === undefined || options === null) return true
+  if (typeof options !== 'object') return false
+  for (const key in options) {
+    if (key !== 'now' && (many || key !== 'explain')) return false
+  }
+  return true
+}
+
+function dateTime(options) {
+  const now = options.now
+  if (!(now instanceof Date)) return undefined
+  const time = getTime.call(now)
+  return time === time ? time : undefined // NaN: an invalid Date, which the addon reports
+}
+
+function evaluateRaw(engine, method, change, catalog, options) {
+  if (!known(options, false)) return method.call(engine, change, catalog, options, false)
+  if (options === undefined || options === null) return method.call(engine, change, catalog, options, true)
+  const time = dateTime(options)
+  const explain = options.explain
+  if (time === undefined || (explain !== undefined && typeof explain !== 'boolean')) {
+    return method.call(engine, change, catalog, options, true)
+  }
+  return method.call(engine, change, catalog, undefined, true, time, explain === true)
+}
+
+function evaluateManyRaw(engine, method, changes, catalog, options) {
+  if (!known(options, true)) return method.call(engine, changes, catalog, options, false)
+  const time = options === undefined || options === null ? undefined : dateTime(options)
+  if (time === undefined) return method.call(engine, changes, catalog, options, true)
+  return method.call(engine, changes, catalog, undefined, true, time)
+}
+
 const methods = {
   evaluate(change, catalog, options) {
-    return new Decision(CREATE, raw.evaluate.call(this, change, catalog, options))
+    return new Decision(CREATE, evaluateRaw(this, raw.evaluate, change, catalog, options))
   },
   evaluateAsync(change, catalog, options) {
-    return raw.evaluateAsync.call(this, change, catalog, options).then(wrap)
+    return evaluateRaw(this, raw.evaluateAsync, change, catalog, options).then(wrap)
   },
   evaluateMany(changes, catalog, options) {
-    return wrapAll(raw.evaluateMany.call(this, changes, catalog, options))
+    return wrapAll(evaluateManyRaw(this, raw.evaluateMany, changes, catalog, options))
   },
   evaluateManyAsync(changes, catalog, options) {
-    return raw.evaluateManyAsync.call(this, changes, catalog, options).then(wrapAll)
+    return evaluateManyRaw(this, raw.evaluateManyAsync, changes, catalog, options).then(wrapAll)
   },
 }
 for (const [name, method] of Object.entries(methods)) {

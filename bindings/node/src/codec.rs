@@ -12,7 +12,7 @@
 //! fields (and their types) without naming them:
 //!
 //! ```text
-//! null  0x00            u64  0x03 + 8 bytes LE   str  0x06 + u32 LE length + UTF-8
+//! null  0x00            u64  0x03 + 8 bytes LE   str  0x06 + LEB128 length + UTF-8
 //! false 0x01            i64  0x04 + 8 bytes LE   seq  0x07 + u32 LE byte length + items
 //! true  0x02            f64  0x05 + 8 bytes LE   map  0x08 + u32 LE byte length + key, value...
 //!                       f32  0x09 + 4 bytes LE
@@ -24,7 +24,7 @@
 //! into a serde `Serializer` ([`Packed`]), so the JSON text of a part, or of the whole decision
 //! (pretty or compact), is exactly what `serde_json` writes for the original value.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -67,17 +67,81 @@ fn fail<T>(message: impl Into<String>) -> Result<T, CodecError> {
 
 // --- packing -----------------------------------------------------------------------------------
 
-/// Packs a decision: its verdict byte, then the decision itself.
-pub fn pack(decision: &shipgate::Decision) -> Result<Vec<u8>, CodecError> {
-    let code = match decision.verdict {
+/// Appends a packed decision to `out`: its verdict byte, then the decision itself.
+pub fn pack_decision(out: &mut Vec<u8>, decision: &shipgate::Decision) -> Result<(), CodecError> {
+    out.push(match decision.verdict {
         shipgate::Verdict::Allow => 0,
         shipgate::Verdict::Pending => 1,
         shipgate::Verdict::Deny => 2,
-    };
-    let mut out = Vec::with_capacity(2048);
-    out.push(code);
-    pack_into(&mut out, decision)?;
-    Ok(out)
+    });
+    pack_into(out, decision)
+}
+
+/// Packs a decision into its own buffer.
+pub fn pack(decision: &shipgate::Decision) -> Result<Vec<u8>, CodecError> {
+    with_packed(decision, <[u8]>::to_vec)
+}
+
+thread_local! {
+    /// Reused by every decision packed on this thread: a fresh buffer of a few kilobytes per
+    /// call costs more in the allocator than the packing itself.
+    static BUFFER: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(4096));
+}
+
+/// Packs a decision into this thread's buffer and hands `f` the bytes.
+pub fn with_packed<R>(
+    decision: &shipgate::Decision,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R, CodecError> {
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut out) => {
+            out.clear();
+            let result = pack_decision(&mut out, decision).map(|()| f(&out));
+            if out.capacity() > 1 << 20 {
+                *out = Vec::with_capacity(4096); // do not keep a huge decision's buffer
+            }
+            result
+        }
+        // Only if `f` packs again; not done, but never a panic.
+        Err(_) => {
+            let mut out = Vec::new();
+            pack_decision(&mut out, decision).map(|()| f(&out))
+        }
+    })
+}
+
+/// Decisions packed one after the other into one buffer (no allocation per decision).
+#[derive(Default)]
+pub struct PackedList {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl PackedList {
+    pub fn with_capacity(decisions: usize) -> PackedList {
+        PackedList {
+            bytes: Vec::with_capacity(decisions.saturating_mul(2048)),
+            ends: Vec::with_capacity(decisions),
+        }
+    }
+
+    pub fn push(&mut self, decision: &shipgate::Decision) -> Result<(), CodecError> {
+        pack_decision(&mut self.bytes, decision)?;
+        self.ends.push(self.bytes.len());
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Each packed decision, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(start, end)| self.bytes.get(start..end).unwrap_or_default())
+    }
 }
 
 /// Appends `value` packed.
@@ -91,10 +155,20 @@ struct Packer<'a> {
 
 impl<'a> Packer<'a> {
     fn str(&mut self, s: &str) -> Result<(), CodecError> {
-        let len = u32::try_from(s.len()).or_else(|_| fail("a string longer than 4 GiB"))?;
-        self.out.push(STR);
-        self.out.extend_from_slice(&len.to_le_bytes());
-        self.out.extend_from_slice(s.as_bytes());
+        let bytes = s.as_bytes();
+        let mut len = bytes.len();
+        if len < 0x80 {
+            // Most strings (names, keys, instants): one write for the tag and the length.
+            self.out.extend_from_slice(&[STR, len as u8]);
+        } else {
+            self.out.push(STR);
+            while len >= 0x80 {
+                self.out.push((len & 0x7f) as u8 | 0x80);
+                len >>= 7;
+            }
+            self.out.push(len as u8);
+        }
+        self.out.extend_from_slice(bytes);
         Ok(())
     }
 
@@ -455,11 +529,24 @@ impl<'a> Reader<'a> {
         Ok(word)
     }
 
+    /// A LEB128 length.
+    fn varint(&self) -> Result<usize, CodecError> {
+        let mut value: usize = 0;
+        for shift in (0..usize::BITS).step_by(7) {
+            let byte = self.byte()?;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        fail("a length runs past 64 bits")
+    }
+
     fn str(&self) -> Result<&'a str, CodecError> {
         if self.byte()? != STR {
             return fail("expected a string");
         }
-        let len = self.u32()?;
+        let len = self.varint()?;
         std::str::from_utf8(self.take(len)?).or_else(|e| fail(format!("bad text: {e}")))
     }
 
@@ -469,7 +556,11 @@ impl<'a> Reader<'a> {
             NULL | FALSE | TRUE => Ok(()),
             U64 | I64 | F64 => self.take(8).map(|_| ()),
             F32 => self.take(4).map(|_| ()),
-            STR | SEQ | MAP => {
+            STR => {
+                let len = self.varint()?;
+                self.take(len).map(|_| ())
+            }
+            SEQ | MAP => {
                 let len = self.u32()?;
                 self.take(len).map(|_| ())
             }
@@ -601,6 +692,29 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::{Value, json};
+
+    #[test]
+    fn long_strings_and_lists_of_decisions() {
+        let long = "x".repeat(300_000);
+        let bytes = packed(&json!({ "a": long, "b": "ü".repeat(70) }));
+        assert_eq!(part_json(&bytes, "a").unwrap().unwrap().len(), 300_002);
+        assert_eq!(
+            part_json(&bytes, "b").unwrap().unwrap(),
+            format!("\"{}\"", "ü".repeat(70))
+        );
+
+        let decisions = example_decisions();
+        let mut list = PackedList::with_capacity(2);
+        for d in &decisions {
+            list.push(d).unwrap();
+        }
+        assert_eq!(list.len(), decisions.len());
+        for (bytes, d) in list.iter().zip(&decisions) {
+            assert_eq!(bytes, pack(d).unwrap().as_slice());
+            assert_eq!(whole_json(bytes, true).unwrap(), d.to_json());
+        }
+        assert_eq!(list.iter().count(), decisions.len());
+    }
 
     fn packed(value: &Value) -> Vec<u8> {
         let mut out = vec![2];

@@ -287,7 +287,11 @@ fn date_text(date: JsDate<'_>) -> Option<String> {
 }
 
 fn date_instant(date: JsDate<'_>) -> Option<Instant> {
-    let ms = date.value_of().ok()?;
+    millis_instant(date.value_of().ok()?)
+}
+
+/// The instant of a `Date`'s time value (milliseconds since the epoch); `None` for `NaN`.
+pub fn millis_instant(ms: f64) -> Option<Instant> {
     if !ms.is_finite() {
         return None;
     }
@@ -372,10 +376,13 @@ pub fn kind(value: Unknown<'_>) -> &'static str {
 }
 
 /// The options object (`{now, explain}`): `undefined` or `null` for none; any key other than
-/// `allowed` is an error, so a misspelt option never goes unnoticed.
+/// `allowed` is an error, so a misspelt option never goes unnoticed. `checked`: the caller
+/// (`index.js`) already found only allowed keys, so they are not listed again here (listing an
+/// object's keys through Node-API costs more than the rest of reading the options).
 pub fn options<'env>(
     value: Option<Unknown<'env>>,
     allowed: &[&str],
+    checked: bool,
 ) -> Result<Option<Object<'env>>, Failure> {
     let Some(value) = value else {
         return Ok(None);
@@ -384,6 +391,9 @@ pub fn options<'env>(
         ValueType::Undefined | ValueType::Null => Ok(None),
         ValueType::Object if !value.is_array()? && !value.is_date()? => {
             let object = Object::from_unknown(value)?;
+            if checked {
+                return Ok(Some(object));
+            }
             let keys = object.get_all_property_names(
                 KeyCollectionMode::OwnOnly,
                 KeyFilter::Enumerable,

@@ -9,7 +9,7 @@ import v8 from 'node:v8'
 import vm from 'node:vm'
 
 import { Catalog, Change, Decision, Engine } from 'shipgate'
-import { NOW, catalogObject, changeObject, policiesDir } from './support.mjs'
+import { NOW, assertThrowsShipgate, catalogObject, changeObject, policiesDir } from './support.mjs'
 
 const KEYS = [
   'verdict', 'tier', 'reasons', 'requirements', 'exemptions', 'waivers',
@@ -202,6 +202,42 @@ describe('evaluateMany and the async calls', () => {
 
     const many = await engine.evaluateManyAsync(changes, catalog, { now: NOW })
     many.forEach((m, i) => assert.equal(m.toJSONText(), engine.evaluate(changes[i], catalog, { now: NOW }).toJSONText()))
+  })
+})
+
+// index.js reads the usual options itself ({now: Date, explain: boolean}) and leaves the rest
+// to the addon: both ways must decide, and fail, alike.
+describe('options, read by index.js or by the addon', () => {
+  const date = new Date(NOW)
+  const text = (options) => engine.evaluate(changeObject({ size: 500 }), catalog, options).toJSONText()
+
+  test('a Date and its text give the same decision, with and without explain', () => {
+    assert.equal(text({ now: date }), text({ now: NOW }))
+    assert.equal(text({ now: date, explain: true }), text({ now: NOW, explain: true }))
+    assert.equal(text({ now: date, explain: false }), text({ now: NOW }))
+    assert.ok(engine.evaluate(changeObject(), catalog, { now: date, explain: true }).trace.length > 0)
+    const foreign = vm.runInNewContext(`new Date(${JSON.stringify(NOW)})`)
+    assert.equal(text({ now: foreign }), text({ now: NOW }))
+    // Only own keys are options; an inherited one is ignored, as the addon always did.
+    assert.equal(text(Object.assign(Object.create({ inherited: 1 }), { now: date })), text({ now: NOW }))
+  })
+
+  test('bad options are reported the same way next to a Date', () => {
+    assertThrowsShipgate(() => text({ now: date, explain: 'yes' }), { code: 'INPUT_ERROR', path: 'options.explain' })
+    assertThrowsShipgate(() => text({ now: date, nwo: date }), { code: 'INPUT_ERROR', path: 'options.nwo' })
+    assertThrowsShipgate(() => text({ now: new Date(NaN), explain: true }), { code: 'INPUT_ERROR', path: 'options.now' })
+    assertThrowsShipgate(() => text([date]), { code: 'INPUT_ERROR', path: 'options' })
+    assertThrowsShipgate(() => engine.evaluateMany([changeObject()], catalog, { now: date, explain: true }), {
+      code: 'INPUT_ERROR',
+      path: 'options.explain',
+    })
+  })
+
+  test('evaluateMany and the async calls take a Date as now', async () => {
+    const want = engine.evaluate(changeObject(), catalog, { now: NOW }).toJSONText()
+    assert.equal(engine.evaluateMany([changeObject()], catalog, { now: date })[0].toJSONText(), want)
+    assert.equal((await engine.evaluateManyAsync([changeObject()], catalog, { now: date }))[0].toJSONText(), want)
+    assert.equal((await engine.evaluateAsync(changeObject(), catalog, { now: date })).toJSONText(), want)
   })
 })
 
