@@ -2,9 +2,10 @@
 // `test/dts.test.mjs` checks that every class and method declared here exists at run time and
 // that nothing exported at run time is missing here.
 //
-// Decisions are plain objects with exactly the keys of `shipgate check --format json`
-// (snake_case: `blocked_by`, `next_window`, `relative_to`, ...), so they compare equal to the
-// CLI's output. Only the method names of this API are camelCase.
+// A `Decision` builds each part when it is read; its parts, and its plain form `toObject()`,
+// have exactly the keys of `shipgate check --format json` (snake_case: `blocked_by`,
+// `next_window`, `relative_to`, ...), so they compare equal to the CLI's output. Only the method
+// names of this API are camelCase.
 
 /** An instant: a `Date`, or RFC 3339 text with an offset (`"2026-12-01T10:00:00Z"`). */
 export type Time = Date | string
@@ -181,8 +182,8 @@ export interface TraceEntry {
   at: string
 }
 
-/** The engine's answer: the same object as `shipgate check --format json` prints. */
-export interface Decision {
+/** A decision as a plain object: the same object as `shipgate check --format json` prints. */
+export interface DecisionObject {
   verdict: Verdict
   tier: string
   reasons: Reason[]
@@ -195,6 +196,50 @@ export interface Decision {
   notify: string[]
   order: string[][]
   trace: TraceEntry[]
+}
+
+/**
+ * The engine's answer for one change, as `evaluate` and the other evaluate calls return it.
+ * Each getter gives the part of the same name of `DecisionObject`, built the first time it is
+ * read and then kept (a second read gives the same object; treat parts as read-only).
+ *
+ * A `Decision` has no own properties: `Object.keys(d)` is `[]`, `{...d}` and `structuredClone(d)`
+ * (so `postMessage(d)`) give `{}`, and `assert.deepStrictEqual` sees any two decisions as equal.
+ * Use `d.toObject()` for a plain object to spread, clone, send or compare. `JSON.stringify(d)`
+ * gives the full JSON (through `toJSON`), and `console.log(d)` shows the whole decision.
+ */
+export declare class Decision {
+  private constructor()
+  /** `allow`, `pending` (approvals or checks missing) or `deny`. */
+  get verdict(): Verdict
+  /** The change's tier. */
+  get tier(): string
+  /** The rules that denied (`schedule` for a start that is not allowed). */
+  get reasons(): Reason[]
+  /** Approvals and checks asked for, with who counted. */
+  get requirements(): Requirement[]
+  /** What was lifted, and by which rule or waiver. */
+  get exemptions(): Exemption[]
+  /** The waivers found on the change, honoured or not. */
+  get waivers(): WaiverOutcome[]
+  /** The requested stretch and, per region, whether it is open. */
+  get schedule(): Schedule
+  /** The rollout strategy, or `null`. */
+  get strategy(): string | null
+  /** The rollback triggers that apply. */
+  get rollback(): RollbackTrigger[]
+  /** Who to notify. */
+  get notify(): string[]
+  /** The touched services in waves, dependencies first. */
+  get order(): string[][]
+  /** With `explain`: every tier, rule and strategy arm evaluated; otherwise empty. */
+  get trace(): TraceEntry[]
+  /** The whole decision as a new plain object (mutating it does not change the decision). */
+  toObject(): DecisionObject
+  /** `JSON.stringify(decision)` writes the plain object. */
+  toJSON(): DecisionObject
+  /** The JSON text exactly as `shipgate check --format json` prints it (two-space indent). */
+  toJSONText(): string
 }
 
 /** `err.code` of every error this package throws or rejects with. */

@@ -1,7 +1,12 @@
 // Benchmark (not a test): per-call `evaluate` time and `evaluateMany` throughput on the example
-// policy set. Build the optimised addon first:
+// policy set, for the decision `cargo run --release -p shipgate-python --example rust_baseline`
+// times in Rust (change CHG-1043 at 2026-12-01T09:00:00Z), so the binding's overhead is the
+// difference. Build the optimised addon first:
 //
 //   npm run build && npm run bench            (from bindings/node)
+//
+// A decision builds its parts when they are read, so the per-call figures say what is read:
+// `.verdict` (the usual question, and the honest cost of a call), or everything (`toObject()`).
 //
 // Options: --calls N (default 100000), --batch N (default 100000).
 import { readFileSync } from 'node:fs'
@@ -31,7 +36,8 @@ const catalog = Catalog.fromPath(join(repo, 'policies', 'catalog.yaml'))
 const changeFile = join(repo, 'policies', 'changes', 'chg-1043-ledger-migration.json')
 const object = JSON.parse(readFileSync(changeFile, 'utf8'))
 const prepared = new Change(object)
-const options = { now: new Date('2026-12-18T09:00:00Z') }
+const now = new Date('2026-12-01T09:00:00Z')
+const options = { now }
 
 /**
  * Runs `fn` `n` times after a warm-up; returns microseconds per call, best of 3 rounds, as
@@ -68,28 +74,48 @@ const report = (what, value) => console.log(`${what.padEnd(50)} ${value}`)
 
 console.log(`node ${process.version}, ${availableParallelism()} cores, policy policies/payments, change CHG-1043\n`)
 
-report('evaluate, prepared Change', perCall(CALLS, () => engine.evaluate(prepared, catalog, options)))
-report('evaluate, plain object', perCall(CALLS, () => engine.evaluate(object, catalog, options)))
-report('evaluate, prepared Change, no options', perCall(CALLS, () => engine.evaluate(prepared, catalog)))
-report('new Change(object)', perCall(CALLS, () => new Change(object)))
+// Every closure returns what it read, and `sink` keeps it, so nothing is optimised away.
+let sink
+const keep = (value) => {
+  sink = value
+}
+
+report('evaluate + .verdict, prepared Change', perCall(CALLS, () => keep(engine.evaluate(prepared, catalog, options).verdict)))
+report('evaluate + .verdict, {now: string}', perCall(CALLS, () => keep(engine.evaluate(prepared, catalog, { now: '2026-12-01T09:00:00Z' }).verdict)))
+report('evaluate + .verdict, no options', perCall(CALLS, () => keep(engine.evaluate(prepared, catalog).verdict)))
+report('evaluate + .verdict + .reasons', perCall(CALLS, () => {
+  const d = engine.evaluate(prepared, catalog, options)
+  keep(d.verdict === 'deny' ? d.reasons : d.requirements)
+}))
+report('evaluate + toObject() (everything)', perCall(CALLS, () => keep(engine.evaluate(prepared, catalog, options).toObject())))
+report('evaluate + JSON.stringify(decision)', perCall(CALLS, () => keep(JSON.stringify(engine.evaluate(prepared, catalog, options)))))
+report('evaluate + toJSONText()', perCall(CALLS, () => keep(engine.evaluate(prepared, catalog, options).toJSONText())))
+report('evaluate + .verdict, plain object', perCall(CALLS, () => keep(engine.evaluate(object, catalog, options).verdict)))
+report('new Change(object)', perCall(CALLS, () => keep(new Change(object))))
+if (sink === undefined) throw new Error('nothing was read')
 
 const many = Array.from({ length: BATCH }, (_, i) => new Change({ ...object, id: `CHG-${i}` }))
 const manyObjects = Array.from({ length: BATCH }, (_, i) => ({ ...object, id: `CHG-${i}` }))
 for (const [what, list] of [['prepared', many], ['plain objects', manyObjects]]) {
   engine.evaluateMany(list.slice(0, 1000), catalog, options)
-  const run = await timed(() => engine.evaluateMany(list, catalog, options))
+  const run = await timed(() => engine.evaluateMany(list, catalog, options).map((d) => d.verdict))
   if (run.result.length !== list.length) throw new Error('lost decisions')
-  report(`evaluateMany, ${BATCH} changes, ${what}`, rate(BATCH, run))
+  report(`evaluateMany + .verdict, ${BATCH} changes, ${what}`, rate(BATCH, run))
+}
+{
+  const run = await timed(() => engine.evaluateMany(many, catalog, options).map((d) => d.toObject()))
+  if (run.result.length !== many.length) throw new Error('lost decisions')
+  report(`evaluateMany + toObject(), ${BATCH} changes, prepared`, rate(BATCH, run))
 }
 
 {
-  const run = await timed(() => engine.evaluateManyAsync(many, catalog, options))
+  const run = await timed(async () => (await engine.evaluateManyAsync(many, catalog, options)).map((d) => d.verdict))
   if (run.result.length !== many.length) throw new Error('lost decisions')
   report(`evaluateManyAsync, ${BATCH} changes, prepared`, rate(BATCH, run))
 }
 
 {
   const n = Math.min(BATCH, 10_000)
-  const run = await timed(() => Promise.all(many.slice(0, n).map((c) => engine.evaluateAsync(c, catalog, options))))
+  const run = await timed(() => Promise.all(many.slice(0, n).map(async (c) => (await engine.evaluateAsync(c, catalog, options)).verdict)))
   report(`evaluateAsync, ${n} concurrent calls, prepared`, rate(n, run))
 }

@@ -1,11 +1,11 @@
 // Uses every export of the `shipgate` package with its declared types: CI checks it with
 // `tsc --noEmit --strict` (npm run typecheck), and test/docs.test.mjs runs it from the
 // repository root.
-import { Catalog, Change, Engine } from 'shipgate'
+import { Catalog, Change, Decision, Engine } from 'shipgate'
 import type {
   CatalogInput,
   ChangeInput,
-  Decision,
+  DecisionObject,
   EvaluateOptions,
   ShipgateError,
   Stretch,
@@ -72,6 +72,10 @@ async function main(): Promise<void> {
 
   const decision: Decision = await engine.evaluateAsync(changeInput, catalogInput, options)
   console.log(`${decision.trace.length} trace entries`)
+  // A Decision builds its parts when read; toObject() is the plain object, to store or send.
+  const plain: DecisionObject = decision.toObject()
+  const text: string = decision.toJSONText()
+  console.log(`${plain.verdict} ${decision instanceof Decision} ${JSON.parse(text).tier === plain.tier}`)
 
   const batch: Decision[] = engine.evaluateMany([prepared, changeInput], catalog, { now: options.now })
   const later: Decision[] = await engine.evaluateManyAsync([prepared], catalog)

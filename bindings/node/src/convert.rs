@@ -1,5 +1,5 @@
 //! The edges: JavaScript values to the engine's JSON inputs, instants and durations, and
-//! decisions back to plain JavaScript objects.
+//! results back to plain JavaScript objects.
 //!
 //! An input object is read in one call to V8's `JSON.stringify` (with a replacer that refuses
 //! what JSON cannot hold faithfully), then parsed by serde. When the replacer refuses, the
@@ -287,7 +287,11 @@ fn date_text(date: JsDate<'_>) -> Option<String> {
 }
 
 fn date_instant(date: JsDate<'_>) -> Option<Instant> {
-    let ms = date.value_of().ok()?;
+    millis_instant(date.value_of().ok()?)
+}
+
+/// The instant of a `Date`'s time value (milliseconds since the epoch); `None` for `NaN`.
+pub fn millis_instant(ms: f64) -> Option<Instant> {
     if !ms.is_finite() {
         return None;
     }
@@ -372,10 +376,13 @@ pub fn kind(value: Unknown<'_>) -> &'static str {
 }
 
 /// The options object (`{now, explain}`): `undefined` or `null` for none; any key other than
-/// `allowed` is an error, so a misspelt option never goes unnoticed.
+/// `allowed` is an error, so a misspelt option never goes unnoticed. `checked`: the caller
+/// (`index.js`) already found only allowed keys, so they are not listed again here (listing an
+/// object's keys through Node-API costs more than the rest of reading the options).
 pub fn options<'env>(
     value: Option<Unknown<'env>>,
     allowed: &[&str],
+    checked: bool,
 ) -> Result<Option<Object<'env>>, Failure> {
     let Some(value) = value else {
         return Ok(None);
@@ -384,6 +391,9 @@ pub fn options<'env>(
         ValueType::Undefined | ValueType::Null => Ok(None),
         ValueType::Object if !value.is_array()? && !value.is_date()? => {
             let object = Object::from_unknown(value)?;
+            if checked {
+                return Ok(Some(object));
+            }
             let keys = object.get_all_property_names(
                 KeyCollectionMode::OwnOnly,
                 KeyFilter::Enumerable,
@@ -422,8 +432,7 @@ pub fn option<'env>(
     }
 }
 
-/// A decision (or a window) as its JSON text, the same text the CLI prints. Done where the
-/// decision is made, so the async calls serialise on the worker thread.
+/// A result (a window) as its JSON text, the same text the CLI prints.
 pub fn to_text<T: Serialize>(value: &T) -> Result<String, Failure> {
     serde_json::to_string(value)
         .map_err(|e| Failure::Internal(format!("a result did not serialise: {e}")))
@@ -431,21 +440,8 @@ pub fn to_text<T: Serialize>(value: &T) -> Result<String, Failure> {
 
 /// JSON text as plain JavaScript objects, with the same keys as the JSON the CLI prints.
 /// Letting V8's `JSON.parse` build the objects is about twice as fast as creating them one
-/// N-API call at a time.
+/// N-API call at a time (decisions are parsed the same way, part by part, in `index.js`).
 pub fn from_text<'env>(env: &'env Env, text: String) -> Result<Unknown<'env>, Failure> {
     let parse: Function<'_, String, Unknown<'env>> = helpers(env)?.get_named_property("parse")?;
     Ok(parse.call(text)?)
-}
-
-/// A list of JSON texts as an array of objects. Each is parsed on its own, so a batch never
-/// builds one string larger than V8 allows.
-pub fn from_texts<'env>(env: &'env Env, texts: Vec<String>) -> Result<Unknown<'env>, Failure> {
-    let parse: Function<'_, String, Unknown<'env>> = helpers(env)?.get_named_property("parse")?;
-    let len = u32::try_from(texts.len())
-        .map_err(|_| Failure::Internal("more results than a JavaScript array holds".into()))?;
-    let mut array = env.create_array(len)?;
-    for (i, text) in (0..len).zip(texts) {
-        array.set(i, parse.call(text)?)?;
-    }
-    Ok(array.to_unknown())
 }

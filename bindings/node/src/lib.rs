@@ -1,20 +1,23 @@
 //! Node bindings for shipgate (napi-rs). Each export converts its arguments at the edge, calls
 //! the engine, and converts the result or error back; there is no policy logic here.
 //!
-//! Decisions are plain objects with exactly the keys of the CLI's JSON (snake_case), errors
-//! are `Error`s with a `code` (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug)
-//! and location fields. The JavaScript surface is declared in `index.d.ts`.
+//! The evaluate calls return each decision packed into a string ([`codec`]); `index.js` wraps
+//! it in a `Decision` whose parts are built, as plain objects with exactly the keys of the CLI's
+//! JSON (snake_case), only when read (`decisionPart`, `decisionJson`). Errors are `Error`s with
+//! a `code` (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug) and location
+//! fields. The JavaScript surface is declared in `index.d.ts`.
 
+mod codec;
 mod convert;
 mod failure;
 
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{AsyncTask, ClassInstance, FromNapiValue, Object, Unknown};
-use napi::{Env, JsValue, ScopedTask, ValueType};
+use napi::{Env, JsString, JsStringLatin1, JsValue, ScopedTask, ValueType};
 use napi_derive::napi;
 
-use convert::{flag, from_text, from_texts, instant, option, options, read_input, to_text};
+use convert::{flag, from_text, instant, option, options, read_input, to_text};
 use failure::{Failure, guard, input};
 
 type Outcome<T> = Result<T, Failure>;
@@ -89,21 +92,31 @@ impl Engine {
         self.inner.render_warnings(false)
     }
 
-    /// Decides one change. `options.now` (a `Date` or RFC 3339 text) defaults to the current
-    /// time; `options.explain` fills the trace.
+    /// Decides one change, packed (`index.js` wraps it in a `Decision`). `options.now` (a
+    /// `Date` or RFC 3339 text) defaults to the current time; `options.explain` fills the trace.
+    /// `index.js` passes what it already read of the options: see [`Given`].
     #[napi]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the options index.js read, see Given"
+    )]
     pub fn evaluate<'env>(
         &self,
         env: &'env Env,
         change: Unknown<'_>,
         catalog: Unknown<'_>,
         options: Option<Unknown<'_>>,
+        checked: Option<bool>,
+        now_ms: Option<f64>,
+        explain: Option<bool>,
     ) -> napi::Result<Unknown<'env>> {
+        let given = Given::new(checked, now_ms, explain);
         finish(
             env,
             guard(|| {
-                let call = Evaluate::read(env, self, change, catalog, options)?;
-                from_text(env, call.run()?)
+                let call = Evaluate::read(env, self, change, catalog, options, given)?;
+                let decision = call.decide()?;
+                codec::with_packed(&decision, |bytes| packed_string(env, bytes)).map_err(packing)?
             }),
         )
     }
@@ -111,22 +124,30 @@ impl Engine {
     /// `evaluate` on the libuv thread pool: the arguments are read now, the decision is made
     /// off the main thread, and the promise settles on it.
     #[napi]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the options index.js read, see Given"
+    )]
     pub fn evaluate_async(
         &self,
         env: &Env,
         change: Unknown<'_>,
         catalog: Unknown<'_>,
         options: Option<Unknown<'_>>,
+        checked: Option<bool>,
+        now_ms: Option<f64>,
+        explain: Option<bool>,
     ) -> napi::Result<AsyncTask<Evaluate>> {
+        let given = Given::new(checked, now_ms, explain);
         let call = finish(
             env,
-            guard(|| Evaluate::read(env, self, change, catalog, options)),
+            guard(|| Evaluate::read(env, self, change, catalog, options, given)),
         )?;
         Ok(AsyncTask::new(call))
     }
 
-    /// Decides many changes on all cores; the decisions are in input order. The first change
-    /// that fails throws, with `index` and a path under `changes[i]`.
+    /// Decides many changes on all cores; the decisions, packed, are in input order. The first
+    /// change that fails throws, with `index` and a path under `changes[i]`.
     #[napi]
     pub fn evaluate_many<'env>(
         &self,
@@ -134,12 +155,15 @@ impl Engine {
         changes: Unknown<'_>,
         catalog: Unknown<'_>,
         options: Option<Unknown<'_>>,
+        checked: Option<bool>,
+        now_ms: Option<f64>,
     ) -> napi::Result<Unknown<'env>> {
+        let given = Given::new(checked, now_ms, None);
         finish(
             env,
             guard(|| {
-                let call = EvaluateMany::read(env, self, changes, catalog, options)?;
-                from_texts(env, call.run()?)
+                let call = EvaluateMany::read(env, self, changes, catalog, options, given)?;
+                packed_strings(env, &call.run()?)
             }),
         )
     }
@@ -152,10 +176,13 @@ impl Engine {
         changes: Unknown<'_>,
         catalog: Unknown<'_>,
         options: Option<Unknown<'_>>,
+        checked: Option<bool>,
+        now_ms: Option<f64>,
     ) -> napi::Result<AsyncTask<EvaluateMany>> {
+        let given = Given::new(checked, now_ms, None);
         let call = finish(
             env,
-            guard(|| EvaluateMany::read(env, self, changes, catalog, options)),
+            guard(|| EvaluateMany::read(env, self, changes, catalog, options, given)),
         )?;
         Ok(AsyncTask::new(call))
     }
@@ -345,6 +372,50 @@ impl CatalogArg {
     }
 }
 
+/// What `index.js` already read of the options object, so that the common case costs no
+/// Node-API call here (listing an object's keys through Node-API costs more than the rest of
+/// reading the arguments). A caller that passes wrong values only loses the checks it claims
+/// to have done: nothing here trusts them for memory safety.
+#[derive(Clone, Copy)]
+pub struct Given {
+    /// The object has no enumerable key but the allowed ones; they need not be listed again.
+    checked: bool,
+    /// With `checked`: `options.now` was a valid `Date` of this time value, and
+    /// `options.explain` was `explain`; the object is not read at all. `None`: read it here.
+    now_ms: Option<f64>,
+    explain: bool,
+}
+
+impl Given {
+    fn new(checked: Option<bool>, now_ms: Option<f64>, explain: Option<bool>) -> Given {
+        Given {
+            checked: checked.unwrap_or(false),
+            now_ms,
+            explain: explain.unwrap_or(false),
+        }
+    }
+
+    /// `(now, explain)` of the options; `explain` only where it is `allowed`.
+    fn read(
+        self,
+        opts: Option<Unknown<'_>>,
+        allowed: &[&str],
+    ) -> Outcome<(shipgate::Instant, bool)> {
+        if let (true, Some(ms)) = (self.checked, self.now_ms) {
+            let now = convert::millis_instant(ms)
+                .ok_or_else(|| input("options.now", "expected a valid Date, got Invalid Date"))?;
+            return Ok((now, self.explain && allowed.contains(&"explain")));
+        }
+        let opts = options(opts, allowed, self.checked)?;
+        let now = now(option(&opts, "now")?)?;
+        let explain = match allowed.contains(&"explain") {
+            true => flag(option(&opts, "explain")?, "options.explain")?,
+            false => false,
+        };
+        Ok((now, explain))
+    }
+}
+
 /// One `evaluate` call with its arguments read; runs on either thread.
 pub struct Evaluate {
     engine: shipgate::Engine,
@@ -361,40 +432,39 @@ impl Evaluate {
         change: Unknown<'_>,
         catalog: Unknown<'_>,
         opts: Option<Unknown<'_>>,
+        given: Given,
     ) -> Outcome<Evaluate> {
         let change = ChangeArg::read(env, change, "change")?;
         let catalog = CatalogArg::read(env, catalog)?;
-        let opts = options(opts, &["now", "explain"])?;
+        let (now, explain) = given.read(opts, &["now", "explain"])?;
         Ok(Evaluate {
             engine: engine.inner.clone(),
             change,
             catalog,
-            now: now(option(&opts, "now")?)?,
-            explain: flag(option(&opts, "explain")?, "options.explain")?,
+            now,
+            explain,
         })
     }
 
-    /// The decision as JSON text.
-    fn run(&self) -> Outcome<String> {
+    fn decide(&self) -> Outcome<shipgate::Decision> {
         let change = self.change.resolve()?;
         let catalog = self.catalog.resolve()?;
-        let decision = self
+        Ok(self
             .engine
-            .evaluate(&change, &catalog, self.now, self.explain)?;
-        to_text(&decision)
+            .evaluate(&change, &catalog, self.now, self.explain)?)
     }
 }
 
 impl<'task> ScopedTask<'task> for Evaluate {
-    type Output = Outcome<String>;
+    type Output = Outcome<Vec<u8>>;
     type JsValue = Unknown<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(guard(|| self.run()))
+        Ok(guard(|| codec::pack(&self.decide()?).map_err(packing)))
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
-        finish(env, output.and_then(|text| from_text(env, text)))
+        finish(env, output.and_then(|bytes| packed_string(env, &bytes)))
     }
 }
 
@@ -413,6 +483,7 @@ impl EvaluateMany {
         changes: Unknown<'_>,
         catalog: Unknown<'_>,
         opts: Option<Unknown<'_>>,
+        given: Given,
     ) -> Outcome<EvaluateMany> {
         if changes.get_type()? != ValueType::Object || !changes.is_array()? {
             return Err(input(
@@ -433,17 +504,17 @@ impl EvaluateMany {
             read.push(ChangeArg::read(env, item, &root)?);
         }
         let catalog = CatalogArg::read(env, catalog)?;
-        let opts = options(opts, &["now"])?;
+        let (now, _) = given.read(opts, &["now"])?;
         Ok(EvaluateMany {
             engine: engine.inner.clone(),
             changes: read,
             catalog,
-            now: now(option(&opts, "now")?)?,
+            now,
         })
     }
 
-    /// The decisions as JSON texts, in input order.
-    fn run(&self) -> Outcome<Vec<String>> {
+    /// The decisions, packed, in input order.
+    fn run(&self) -> Outcome<codec::PackedList> {
         let catalog = self.catalog.resolve()?;
         // Prepared changes are borrowed, not copied; objects were read into owned ones.
         let changes = self
@@ -452,20 +523,20 @@ impl EvaluateMany {
             .enumerate()
             .map(|(i, c)| c.resolve().map_err(|f| Failure::AtIndex(i, Box::new(f))))
             .collect::<Outcome<Vec<_>>>()?;
-        self.engine
-            .evaluate_many(&changes, &catalog, self.now)
-            .into_iter()
-            .enumerate()
-            .map(|(i, d)| match d {
-                Ok(d) => to_text(&d),
-                Err(e) => Err(Failure::AtIndex(i, Box::new(e.into()))),
-            })
-            .collect()
+        let decisions = self.engine.evaluate_many(&changes, &catalog, self.now);
+        let mut packed = codec::PackedList::with_capacity(decisions.len());
+        for (i, decision) in decisions.into_iter().enumerate() {
+            match decision {
+                Ok(d) => packed.push(&d).map_err(packing)?,
+                Err(e) => return Err(Failure::AtIndex(i, Box::new(e.into()))),
+            }
+        }
+        Ok(packed)
     }
 }
 
 impl<'task> ScopedTask<'task> for EvaluateMany {
-    type Output = Outcome<Vec<String>>;
+    type Output = Outcome<codec::PackedList>;
     type JsValue = Unknown<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
@@ -473,8 +544,64 @@ impl<'task> ScopedTask<'task> for EvaluateMany {
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
-        finish(env, output.and_then(|texts| from_texts(env, texts)))
+        finish(env, output.and_then(|list| packed_strings(env, &list)))
     }
+}
+
+// --- decisions ---------------------------------------------------------------------------------
+
+/// Decisions are packed where they are made (on the worker thread, for the async calls).
+fn packing(e: codec::CodecError) -> Failure {
+    Failure::Internal(format!("a decision did not pack: {e}"))
+}
+
+/// A packed decision as a JavaScript string, one character per byte: V8 owns it and frees it
+/// with the `Decision` that holds it.
+fn packed_string<'env>(env: &'env Env, bytes: &[u8]) -> Outcome<Unknown<'env>> {
+    Ok(env.create_string_latin1(bytes)?.to_unknown())
+}
+
+fn packed_strings<'env>(env: &'env Env, list: &codec::PackedList) -> Outcome<Unknown<'env>> {
+    let len = u32::try_from(list.len())
+        .map_err(|_| Failure::Internal("more results than a JavaScript array holds".into()))?;
+    let mut array = env.create_array(len)?;
+    for (i, bytes) in (0..len).zip(list.iter()) {
+        array.set(i, packed_string(env, bytes)?)?;
+    }
+    Ok(array.to_unknown())
+}
+
+/// The bytes of a packed decision (a string `evaluate` returned), copied out of V8.
+fn unpack(packed: JsString<'_>) -> Outcome<JsStringLatin1<'_>> {
+    Ok(packed.into_latin1()?)
+}
+
+fn damaged(e: codec::CodecError) -> Failure {
+    Failure::Internal(format!("a packed decision did not read back: {e}"))
+}
+
+/// The compact JSON text of one field of a packed decision (`reasons`, `schedule`, ...), for
+/// `Decision`'s getters to parse.
+#[napi(js_name = "decisionPart")]
+pub fn decision_part(env: &Env, packed: JsString<'_>, key: String) -> napi::Result<String> {
+    finish(
+        env,
+        guard(|| {
+            codec::part_json(unpack(packed)?.as_slice(), &key)
+                .map_err(damaged)?
+                .ok_or_else(|| Failure::Internal(format!("a decision has no field {key}")))
+        }),
+    )
+}
+
+/// The JSON text of a whole packed decision: compact (for `toObject` and `toJSON`), or pretty
+/// exactly as `shipgate check --format json` prints it (`toJSONText`).
+#[napi(js_name = "decisionJson")]
+pub fn decision_json(env: &Env, packed: JsString<'_>, pretty: bool) -> napi::Result<String> {
+    finish(
+        env,
+        guard(|| codec::whole_json(unpack(packed)?.as_slice(), pretty).map_err(damaged)),
+    )
 }
 
 // --- small readers ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 
-import shipgateDefault, { Catalog, Change, Engine } from 'shipgate'
+import shipgateDefault, { Catalog, Change, Decision, Engine } from 'shipgate'
 import {
   NOW,
   assertThrowsShipgate,
@@ -37,8 +37,9 @@ describe('loading', () => {
     assert.equal(cjs.Engine, Engine)
     assert.equal(cjs.Catalog, Catalog)
     assert.equal(cjs.Change, Change)
+    assert.equal(cjs.Decision, Decision)
     assert.equal(shipgateDefault.Engine, Engine)
-    assert.deepEqual(Object.keys(cjs).sort(), ['Catalog', 'Change', 'Engine'])
+    assert.deepEqual(Object.keys(cjs).sort(), ['Catalog', 'Change', 'Decision', 'Engine'])
   })
 
   test('loads in a worker thread too, with its own copy of the helpers', async () => {
@@ -49,14 +50,15 @@ describe('loading', () => {
       const engine = Engine.fromSource('tiers low, high')
       const catalog = new Catalog(${JSON.stringify(catalogObject())})
       const d = engine.evaluate(${JSON.stringify(changeObject())}, catalog, { now: new Date('${NOW}') })
-      parentPort.postMessage(d)
+      parentPort.postMessage(d.toObject())
     `
     const worker = new Worker(code, { eval: true })
     const [decision] = await Promise.all([
       new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject)),
       new Promise((resolve) => worker.once('exit', resolve)),
     ])
-    assert.deepEqual(decision, Engine.fromSource('tiers low, high').evaluate(changeObject(), new Catalog(catalogObject()), { now: NOW }))
+    const here = Engine.fromSource('tiers low, high').evaluate(changeObject(), new Catalog(catalogObject()), { now: NOW })
+    assert.deepEqual(decision, here.toObject())
   })
 
   test('a missing addon is reported with the command that builds it', async () => {
@@ -103,30 +105,33 @@ describe('evaluate', () => {
   const engine = Engine.fromSource(RULES, 'rules.gate')
   const catalog = new Catalog(catalogObject())
 
-  test('returns a plain object with the keys of the CLI JSON, in order', () => {
+  test('returns a Decision whose plain form has the keys of the CLI JSON, in order', () => {
     const d = engine.evaluate(changeObject(), catalog, { now: NOW })
-    assert.equal(Object.getPrototypeOf(d), Object.prototype)
-    assert.deepEqual(Object.keys(d), DECISION_KEYS)
+    assert.ok(d instanceof Decision)
+    const plain = d.toObject()
+    assert.equal(Object.getPrototypeOf(plain), Object.prototype)
+    assert.deepEqual(Object.keys(plain), DECISION_KEYS)
     assert.deepEqual(Object.keys(d.schedule), ['start', 'end', 'allowed', 'tzdb', 'regions'])
     assert.equal(d.schedule.start, '2026-12-01T10:00:00Z')
     assert.equal(d.schedule.end, '2026-12-01T12:00:00Z')
     assert.deepEqual(d.order, [['api']])
-    assert.deepEqual(JSON.parse(JSON.stringify(d)), d)
+    assert.deepEqual(JSON.parse(JSON.stringify(d)), plain)
+    for (const key of DECISION_KEYS) assert.deepEqual(d[key], plain[key], key)
   })
 
   test('a prepared Change and a plain object decide the same', () => {
     const obj = changeObject()
     const prepared = new Change(obj)
     assert.deepEqual(
-      engine.evaluate(prepared, catalog, { now: NOW }),
-      engine.evaluate(obj, catalog, { now: NOW }),
+      engine.evaluate(prepared, catalog, { now: NOW }).toObject(),
+      engine.evaluate(obj, catalog, { now: NOW }).toObject(),
     )
   })
 
   test('a plain catalog object is accepted and decides like a Catalog', () => {
     assert.deepEqual(
-      engine.evaluate(changeObject(), catalogObject(), { now: NOW }),
-      engine.evaluate(changeObject(), catalog, { now: NOW }),
+      engine.evaluate(changeObject(), catalogObject(), { now: NOW }).toObject(),
+      engine.evaluate(changeObject(), catalog, { now: NOW }).toObject(),
     )
   })
 
@@ -190,7 +195,9 @@ describe('evaluateAsync', () => {
   test('resolves to the same decision as evaluate', async () => {
     const promise = engine.evaluateAsync(changeObject(), catalog, { now: NOW, explain: true })
     assert.ok(promise instanceof Promise)
-    assert.deepEqual(await promise, engine.evaluate(changeObject(), catalog, { now: NOW, explain: true }))
+    const decision = await promise
+    assert.ok(decision instanceof Decision)
+    assert.deepEqual(decision.toObject(), engine.evaluate(changeObject(), catalog, { now: NOW, explain: true }).toObject())
   })
 
   test('reads its arguments before returning: later mutation has no effect', async () => {
@@ -213,7 +220,10 @@ describe('evaluateMany', () => {
     const mixed = changes.map((c, i) => (i % 2 ? new Change(c) : c))
     const many = engine.evaluateMany(mixed, catalog, { now: NOW })
     assert.equal(many.length, changes.length)
-    many.forEach((d, i) => assert.deepEqual(d, engine.evaluate(changes[i], catalog, { now: NOW })))
+    many.forEach((d, i) => {
+      assert.ok(d instanceof Decision)
+      assert.deepEqual(d.toObject(), engine.evaluate(changes[i], catalog, { now: NOW }).toObject())
+    })
   })
 
   test('an empty batch gives an empty array', () => {
@@ -222,7 +232,11 @@ describe('evaluateMany', () => {
 
   test('evaluateManyAsync resolves to the same decisions', async () => {
     const many = await engine.evaluateManyAsync(changes, catalog, { now: NOW })
-    assert.deepEqual(many, engine.evaluateMany(changes, catalog, { now: NOW }))
+    assert.ok(many.every((d) => d instanceof Decision))
+    assert.deepEqual(
+      many.map((d) => d.toObject()),
+      engine.evaluateMany(changes, catalog, { now: NOW }).map((d) => d.toObject()),
+    )
   })
 })
 
@@ -270,8 +284,8 @@ describe('Catalog and Change', () => {
     const engine = Engine.fromPath(join(policiesDir, 'payments'))
     const catalog = Catalog.fromPath(join(policiesDir, 'catalog.yaml'))
     assert.deepEqual(
-      engine.evaluate(Change.fromPath(file), catalog, { now: NOW }),
-      engine.evaluate(JSON.parse(readFileSync(file, 'utf8')), catalog, { now: NOW }),
+      engine.evaluate(Change.fromPath(file), catalog, { now: NOW }).toObject(),
+      engine.evaluate(JSON.parse(readFileSync(file, 'utf8')), catalog, { now: NOW }).toObject(),
     )
   })
 })

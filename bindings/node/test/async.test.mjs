@@ -53,7 +53,7 @@ test('1,000 concurrent evaluateAsync calls leave the event loop free', async (t)
 
     assert.equal(decisions.length, changes.length)
     decisions.forEach((d, i) => {
-      assert.deepEqual(d, engine.evaluate(changes[i], catalog, { now: NOW }), `change ${i}`)
+      assert.deepEqual(d.toObject(), engine.evaluate(changes[i], catalog, { now: NOW }).toObject(), `change ${i}`)
     })
   } finally {
     clearInterval(timer)

@@ -9,7 +9,8 @@ import { NOW, assertThrowsShipgate, catalogObject, changeObject } from './suppor
 
 const engine = Engine.fromSource('tiers low, high')
 const catalog = new Catalog(catalogObject())
-const decide = (change) => engine.evaluate(change, catalog, { now: NOW })
+// The plain form: two `Decision`s have no own properties for deepEqual to compare.
+const decide = (change) => engine.evaluate(change, catalog, { now: NOW }).toObject()
 
 describe('reading values', () => {
   test('undefined properties are absent, as in JSON.stringify', () => {

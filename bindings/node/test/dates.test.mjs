@@ -39,25 +39,25 @@ describe('Date', () => {
   test('as now: a Date and its text decide the same', () => {
     const a = engine.evaluate(changeObject({ start: undefined }), catalog, { now: new Date(NOW) })
     const b = engine.evaluate(changeObject({ start: undefined }), catalog, { now: NOW })
-    assert.deepEqual(a, b)
+    assert.deepEqual(a.toObject(), b.toObject())
     // Without a start, the change starts at now.
     assert.equal(a.schedule.start, NOW)
   })
 
   test('inside a change: start, approvals, incident and waivers', () => {
     const { text, dated } = both()
-    const want = engine.evaluate(text, catalog, { now: NOW })
-    assert.deepEqual(engine.evaluate(dated, catalog, { now: NOW }), want)
-    assert.deepEqual(engine.evaluate(new Change(dated), catalog, { now: NOW }), want)
-    assert.deepEqual(engine.evaluateMany([dated], catalog, { now: new Date(NOW) }), [want])
+    const want = engine.evaluate(text, catalog, { now: NOW }).toObject()
+    assert.deepEqual(engine.evaluate(dated, catalog, { now: NOW }).toObject(), want)
+    assert.deepEqual(engine.evaluate(new Change(dated), catalog, { now: NOW }).toObject(), want)
+    assert.deepEqual(engine.evaluateMany([dated], catalog, { now: new Date(NOW) }).map((d) => d.toObject()), [want])
     assert.equal(want.schedule.start, '2026-12-01T10:00:00Z')
   })
 
   test('as now in the async calls', async () => {
     const { text, dated } = both()
     assert.deepEqual(
-      await engine.evaluateAsync(dated, catalog, { now: new Date(NOW) }),
-      engine.evaluate(text, catalog, { now: NOW }),
+      (await engine.evaluateAsync(dated, catalog, { now: new Date(NOW) })).toObject(),
+      engine.evaluate(text, catalog, { now: NOW }).toObject(),
     )
   })
 

@@ -29,14 +29,27 @@ function check({ policy, catalog, change, now, explain }) {
   assert.ok([0, 1, 2].includes(run.status), `exit ${run.status}: ${run.stderr}`)
   const decision = JSON.parse(run.stdout)
   assert.equal(run.status, { allow: 0, deny: 1, pending: 2 }[decision.verdict], 'exit code matches the verdict')
-  return { decision }
+  // The compact text too: unlike deepEqual, comparing it checks the order of keys.
+  return { decision, text: run.stdout.trimEnd(), json: JSON.stringify(decision) }
 }
 
-/** The binding's outcome for the same inputs, in the same shape. */
+/**
+ * The binding's outcome for the same inputs, in the same shape: the decision's plain form, and
+ * its text. Every way of reading the decision must agree with the plain form: each getter, and
+ * `JSON.stringify` (through `toJSON`).
+ */
 function evaluate(engine, change, catalog, options) {
   try {
-    return { decision: engine.evaluate(change, catalog, options) }
+    const d = engine.evaluate(change, catalog, options)
+    const decision = d.toObject()
+    assert.deepEqual(JSON.parse(JSON.stringify(d)), decision)
+    assert.equal(JSON.stringify(d), JSON.stringify(decision))
+    for (const key of Object.keys(decision)) {
+      assert.equal(JSON.stringify(d[key]), JSON.stringify(decision[key]), key)
+    }
+    return { decision, text: d.toJSONText(), json: JSON.stringify(d) }
   } catch (err) {
+    if (err instanceof assert.AssertionError) throw err
     assert.ok(['POLICY_ERROR', 'INPUT_ERROR'].includes(err.code), `${err.code}: ${err.message}`)
     return { error: err.diagnostics ?? err.message }
   }
