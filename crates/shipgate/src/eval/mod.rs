@@ -696,7 +696,7 @@ pub fn evaluate_with(
             Err(e) => {
                 b.trace(
                     "notify",
-                    &n.audiences.join(", "),
+                    n.audiences.join(", "),
                     format!("error: {} (notified)", e.message),
                     &n.at,
                 );
@@ -711,7 +711,7 @@ pub fn evaluate_with(
             }
         }
         if explain {
-            b.trace("notify", &n.audiences.join(", "), outcome(applies), &n.at);
+            b.trace("notify", n.audiences.join(", "), outcome(applies), &n.at);
         }
     }
 
