@@ -84,8 +84,10 @@ fn a_race_decision_allocates_little() {
     }
     let mean = total as f64 / race.changes.len() as f64;
     println!("mean {mean:.1} allocations per decision, worst {worst}");
-    // The budget: the decision's own vectors (requirements and who counted, schedule regions,
-    // waves), nothing per rule evaluated. Raise it only with a reason.
-    assert!(mean <= 12.0, "mean {mean:.1} allocations per decision");
-    assert!(worst <= 30, "worst {worst} allocations per decision");
+    // The budget: the decision's own vectors (requirements, reasons, schedule regions, waves,
+    // who counted beyond two), messages that quote the input, nothing per rule evaluated.
+    // Measured 3 for the allowed and the pending decision above, a mean of 8.8 and a worst of
+    // 17 over the corpus. Raise it only with a reason.
+    assert!(mean <= 10.0, "mean {mean:.1} allocations per decision");
+    assert!(worst <= 20, "worst {worst} allocations per decision");
 }

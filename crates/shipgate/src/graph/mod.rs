@@ -347,6 +347,70 @@ impl Catalog {
     /// a later wave than every touched service it depends on, directly or through untouched
     /// services, and as early as that allows. Within a wave, sorted by service id.
     pub fn waves(&self, touched: &[u32]) -> Vec<Vec<u32>> {
+        if let Some(waves) = self.small_waves(touched) {
+            return waves;
+        }
+        self.waves_by_region(touched)
+    }
+
+    /// [`Catalog::waves`] for a few touched services whose dependencies are few: a bounded
+    /// walk below each touched service finds the touched ones it depends on, without
+    /// allocating per-catalog visit maps. `None` when the walk would be large; the general
+    /// form then decides.
+    fn small_waves(&self, touched: &[u32]) -> Option<Vec<Vec<u32>>> {
+        const MAX_TOUCHED: usize = 8;
+        const MAX_WALK: usize = 64;
+        let n = self.len();
+        let mut members: smallvec::SmallVec<[u32; MAX_TOUCHED]> = smallvec::SmallVec::new();
+        for &t in touched {
+            if (t as usize) < n && !members.contains(&t) {
+                if members.len() == MAX_TOUCHED {
+                    return None;
+                }
+                members.push(t);
+            }
+        }
+        let position = |s: u32| self.topo_position.get(s as usize).copied().unwrap_or(0);
+        // Dependencies come first in the topological order: from each member in that order,
+        // the members it depends on are settled before it.
+        members.sort_unstable_by_key(|&s| position(s));
+        let lowest = members.first().map_or(0, |&s| position(s));
+        let mut wave: smallvec::SmallVec<[u32; MAX_TOUCHED]> = smallvec::SmallVec::new();
+        let mut seen: smallvec::SmallVec<[u32; MAX_WALK]> = smallvec::SmallVec::new();
+        let mut stack: smallvec::SmallVec<[u32; MAX_WALK]> = smallvec::SmallVec::new();
+        for (k, &m) in members.iter().enumerate() {
+            // The deepest wave among the earlier members that `m` transitively depends on.
+            let mut below: Option<u32> = None;
+            seen.clear();
+            stack.clear();
+            stack.push(m);
+            while let Some(s) = stack.pop() {
+                for &d in self.depends_on_of(s) {
+                    // Nothing under the lowest member can lead to one.
+                    if position(d) < lowest || seen.contains(&d) {
+                        continue;
+                    }
+                    if seen.len() == MAX_WALK {
+                        return None;
+                    }
+                    seen.push(d);
+                    stack.push(d);
+                    if let Some(j) = members
+                        .get(..k)
+                        .and_then(|e| e.iter().position(|&x| x == d))
+                    {
+                        let w = wave.get(j).copied().unwrap_or(0);
+                        below = Some(below.map_or(w, |b| b.max(w)));
+                    }
+                }
+            }
+            wave.push(below.map_or(0, |b| b + 1));
+        }
+        Some(self.group_waves(members.iter().copied().zip(wave).collect()))
+    }
+
+    /// [`Catalog::waves`] over the region below the touched services, for any size.
+    fn waves_by_region(&self, touched: &[u32]) -> Vec<Vec<u32>> {
         let n = self.len();
         let mut is_touched = self.depends_on.visit_map();
         let mut members: Vec<u32> = Vec::with_capacity(touched.len());

@@ -467,3 +467,47 @@ fn catalog_is_shareable_between_threads() {
     let from_thread = std::thread::scope(|s| s.spawn(|| c.dependents(&[3]).len()).join().unwrap());
     assert_eq!(from_thread, 3);
 }
+
+mod small_waves {
+    use super::super::Catalog;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// A random DAG: service `i` may depend on any earlier service.
+    fn dag() -> impl Strategy<Value = Catalog> {
+        prop::collection::vec(
+            prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+            1..40,
+        )
+        .prop_map(|deps| {
+            let services: Vec<serde_json::Value> = deps
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let on: Vec<String> = if i == 0 {
+                        Vec::new()
+                    } else {
+                        d.iter().map(|x| format!("s{}", x.index(i))).collect()
+                    };
+                    json!({"id": format!("s{i}"), "tier": 1, "depends_on": on})
+                })
+                .collect();
+            Catalog::from_json(&json!({ "services": services })).unwrap()
+        })
+    }
+
+    proptest! {
+        /// The bounded walk for a few touched services gives the same waves as the general
+        /// form over the region below them, whenever it answers.
+        #[test]
+        fn small_walk_agrees_with_the_region_form(
+            c in dag(),
+            picks in prop::collection::vec(any::<prop::sample::Index>(), 0..10),
+        ) {
+            let touched: Vec<u32> = picks.iter().map(|p| p.index(c.len()) as u32).collect();
+            if let Some(small) = c.small_waves(&touched) {
+                prop_assert_eq!(small, c.waves_by_region(&touched));
+            }
+        }
+    }
+}
