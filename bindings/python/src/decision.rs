@@ -21,11 +21,6 @@ fn repr_of(py: Python<'_>, name: &str, obj: &impl Serialize) -> PyResult<String>
     Ok(format!("{name}({})", dict_of(py, obj)?.repr()?))
 }
 
-/// The engine writes instants as RFC 3339 UTC; read them back for the `datetime` attributes.
-fn instant(text: &str) -> PyResult<Instant> {
-    shipgate::parse_instant(text).map_err(|e| ShipgateError::new_err(format!("bad instant: {e}")))
-}
-
 /// A `#[pymethods]` block with the given getters plus `to_dict()` and `__repr__`, for a class
 /// wrapping a serialisable engine struct (pyo3 allows one `#[pymethods]` block per class).
 macro_rules! wrapper_methods {
@@ -237,8 +232,8 @@ wrapper_methods!(RegionSchedule, "RegionSchedule", {
                 .as_ref()
                 .map(|w| {
                     Ok(Stretch {
-                        start: instant(&w.start)?,
-                        end: instant(&w.end)?,
+                        start: w.start,
+                        end: w.end,
                     })
                 })
                 .transpose()
@@ -253,12 +248,12 @@ pub struct Schedule(pub shipgate::Schedule);
 
 wrapper_methods!(Schedule, "Schedule", {
     #[getter]
-    fn start(&self) -> PyResult<Instant> {
-        guard(|| instant(&self.0.start))
+    fn start(&self) -> Instant {
+        self.0.start
     }
     #[getter]
-    fn end(&self) -> PyResult<Instant> {
-        guard(|| instant(&self.0.end))
+    fn end(&self) -> Instant {
+        self.0.end
     }
     #[getter]
     fn allowed(&self) -> bool {

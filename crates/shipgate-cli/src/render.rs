@@ -46,8 +46,8 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
         "{verdict}  {}  (tier {}, {} to {})",
         p.bold(&change.id),
         d.tier,
-        d.schedule.start,
-        d.schedule.end
+        shipgate::format_instant(d.schedule.start),
+        shipgate::format_instant(d.schedule.end)
     );
     if !d.reasons.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Blocked by:"));
@@ -232,7 +232,13 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         let _ = writeln!(out, "  (never open in this range)");
     }
     for s in &c.open {
-        let _ = writeln!(out, "  {} {} to {}", p.green("+"), s.start, s.end);
+        let _ = writeln!(
+            out,
+            "  {} {} to {}",
+            p.green("+"),
+            shipgate::format_instant(s.start),
+            shipgate::format_instant(s.end)
+        );
     }
     let _ = writeln!(out, "\n{}", p.bold("Blackouts:"));
     if c.blackouts.is_empty() {

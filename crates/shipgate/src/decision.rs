@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::input::Instant;
+
 /// The strings of a decision: immutable, stored inline up to 23 bytes, and shared (not
 /// copied) when longer, so that building a decision from the compiled policy's names does not
 /// allocate. Derefs to `&str`; compares with `&str` and `String`.
@@ -104,11 +106,22 @@ pub struct WaiverOutcome {
     pub why: Text,
 }
 
-/// An open stretch of time, `[start, end)`, RFC 3339 UTC.
+/// An open stretch of time, `[start, end)`; serialised as RFC 3339 UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stretch {
-    pub start: Text,
-    pub end: Text,
+    #[serde(serialize_with = "rfc3339")]
+    pub start: Instant,
+    #[serde(serialize_with = "rfc3339")]
+    pub end: Instant,
+}
+
+/// An instant as the contract writes it: RFC 3339 UTC, `2026-12-01T10:00:00Z`. Decisions hold
+/// instants, not their text, so that deciding never formats one that nobody reads.
+fn rfc3339<S: serde::Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
+    match crate::eval::fmt::utc_seconds(t.timestamp()) {
+        Some(text) if t.timestamp_subsec_nanos() == 0 => s.serialize_str(&text),
+        _ => s.serialize_str(&crate::input::format_instant(*t)),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -124,8 +137,10 @@ pub struct RegionSchedule {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Schedule {
-    pub start: Text,
-    pub end: Text,
+    #[serde(serialize_with = "rfc3339")]
+    pub start: Instant,
+    #[serde(serialize_with = "rfc3339")]
+    pub end: Instant,
     pub allowed: bool,
     /// The IANA time-zone database version used.
     pub tzdb: Text,

@@ -2,7 +2,7 @@
 
 mod expr;
 pub mod fast;
-mod fmt;
+pub(crate) mod fmt;
 pub mod value;
 
 use std::borrow::Cow;
@@ -213,17 +213,6 @@ fn prepare<'a>(
         change_ext,
         dependents: OnceCell::new(),
     })
-}
-
-fn instant(secs: i64) -> Text {
-    if let Some(text) = fmt::utc_seconds(secs) {
-        return text;
-    }
-    Text::from(
-        chrono::DateTime::from_timestamp(secs, 0)
-            .map(format_instant)
-            .unwrap_or_else(|| secs.to_string()),
-    )
 }
 
 struct Builder {
@@ -830,11 +819,15 @@ fn schedule(
     b: &mut Builder,
 ) -> Result<Schedule, Error> {
     let cals = &policy.ir.calendars;
-    let instants = || {
-        (
-            chrono::DateTime::from_timestamp(prep.start, 0).unwrap_or_default(),
-            chrono::DateTime::from_timestamp(prep.end, 0).unwrap_or_default(),
+    let (Some(start), Some(end)) = (
+        chrono::DateTime::from_timestamp(prep.start, 0),
+        chrono::DateTime::from_timestamp(prep.end, 0),
+    ) else {
+        return Err(InputError::new(
+            "change.duration",
+            "the change would end outside the range of supported dates",
         )
+        .into());
     };
     let mut regions = Vec::with_capacity(prep.regions.len());
     let mut allowed = true;
@@ -866,16 +859,12 @@ fn schedule(
             };
             return Err(InputError::new(path, unknown_region(cals, r)).into());
         };
-        let (start, end) = instants();
         let check = cals.check(id, start, end, lift);
-        let next_window = check.next_window.map(|(s, e)| Stretch {
-            start: instant(s.timestamp()),
-            end: instant(e.timestamp()),
-        });
+        let next_window = check.next_window.map(|(start, end)| Stretch { start, end });
         if !check.open {
             allowed = false;
             let when = match &next_window {
-                Some(w) => format!("next window starts {}", w.start),
+                Some(w) => format!("next window starts {}", format_instant(w.start)),
                 None => format!(
                     "no window in the next {} days",
                     crate::calendar::HORIZON_DAYS
@@ -920,8 +909,8 @@ fn schedule(
         });
     }
     Ok(Schedule {
-        start: instant(prep.start),
-        end: instant(prep.end),
+        start,
+        end,
         allowed,
         tzdb: Text::new_static(tzdb_version()),
         regions,
@@ -1029,10 +1018,7 @@ pub fn calendar_report(
         open: view
             .open
             .into_iter()
-            .map(|(s, e)| Stretch {
-                start: format_instant(s).into(),
-                end: format_instant(e).into(),
-            })
+            .map(|(start, end)| Stretch { start, end })
             .collect(),
         blackouts: view
             .blackouts
