@@ -274,6 +274,18 @@ impl Builder {
     }
 }
 
+/// The quantifier variables' slots, unbound. Built from an array when they fit inline:
+/// `smallvec![v; n]` clones element by element through a copy loop.
+fn quantifier_slots<'a>(n: usize) -> smallvec::SmallVec<[Value<'a>; 4]> {
+    if n <= 4 {
+        let mut slots = smallvec::SmallVec::from_buf(std::array::from_fn(|_| Value::Bool(false)));
+        slots.truncate(n);
+        slots
+    } else {
+        smallvec::smallvec![Value::Bool(false); n]
+    }
+}
+
 fn outcome(b: bool) -> &'static str {
     if b { "holds" } else { "does not hold" }
 }
@@ -308,7 +320,7 @@ pub fn evaluate_with(
         prep: &prep,
         tier: 0,
         now: now.timestamp(),
-        vars: smallvec::smallvec![Value::Bool(false); ir.var_slots],
+        vars: quantifier_slots(ir.var_slots),
         reference,
     };
     let mut b = Builder {
