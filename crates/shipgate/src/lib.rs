@@ -184,3 +184,8 @@ impl Engine {
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     check::collect_gate_files(paths)
 }
+
+/// `docs/rust.md`, whose Rust examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/rust.md")]
+pub struct RustGuide;
