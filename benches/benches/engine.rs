@@ -70,6 +70,9 @@ fn payments(c: &mut Criterion) {
         g.bench_function(format!("from_json/{name}"), |b| {
             b.iter(|| shipgate_from_json(&engine, &catalog, black_box(text)).unwrap())
         });
+        g.bench_function(format!("change_from_text/{name}"), |b| {
+            b.iter(|| Change::from_text(black_box(text), Format::Json).unwrap())
+        });
         let decision = engine.evaluate(change, &catalog, now, false).unwrap();
         g.bench_function(format!("decision_to_json/{name}"), |b| {
             b.iter(|| black_box(&decision).to_json())
@@ -128,6 +131,14 @@ fn race_policy(c: &mut Criterion) {
             })
         });
     }
+    // Issue 6: the race's from-JSON case (the denied change), whole and the reading alone.
+    let text = &race.changes_text[denied];
+    g.bench_function("from_json/denied", |b| {
+        b.iter(|| shipgate_from_json(&race.engine, &race.catalog, black_box(text)).unwrap())
+    });
+    g.bench_function("change_from_text/denied", |b| {
+        b.iter(|| Change::from_text(black_box(text), Format::Json).unwrap())
+    });
     g.finish();
 }
 
