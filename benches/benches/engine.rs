@@ -10,11 +10,16 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use shipgate::{Catalog, Change, Engine, Format};
+use shipgate::{Catalog, Change, Engine, Format, parse_document};
 use shipgate_benches::{Race, now, repo_root, shipgate_from_json};
 
 fn read(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A change read from JSON text through a `Value` tree.
+fn change_via_value(text: &str) -> Change {
+    Change::from_json(&parse_document(text, Format::Json, "change").unwrap()).unwrap()
 }
 
 fn example_changes() -> Vec<(String, String, Change)> {
@@ -72,6 +77,9 @@ fn payments(c: &mut Criterion) {
         });
         g.bench_function(format!("change_from_text/{name}"), |b| {
             b.iter(|| Change::from_text(black_box(text), Format::Json).unwrap())
+        });
+        g.bench_function(format!("change_via_value/{name}"), |b| {
+            b.iter(|| change_via_value(black_box(text)))
         });
         let decision = engine.evaluate(change, &catalog, now, false).unwrap();
         g.bench_function(format!("decision_to_json/{name}"), |b| {
@@ -131,13 +139,30 @@ fn race_policy(c: &mut Criterion) {
             })
         });
     }
-    // Issue 6: the race's from-JSON case (the denied change), whole and the reading alone.
+    // Issue 6: the race's from-JSON case (its denied change, picked as `race.rs` picks it),
+    // whole and the reading alone.
+    let denied = race
+        .find(|v| v.len() >= 3 && v.iter().any(|r| r == "separation_of_duties"))
+        .unwrap_or(denied);
     let text = &race.changes_text[denied];
     g.bench_function("from_json/denied", |b| {
         b.iter(|| shipgate_from_json(&race.engine, &race.catalog, black_box(text)).unwrap())
     });
     g.bench_function("change_from_text/denied", |b| {
         b.iter(|| Change::from_text(black_box(text), Format::Json).unwrap())
+    });
+    // The same through a `serde_json::Value` tree (the reader that gives the error messages),
+    // alone and in a decision, to compare with the direct reading above in one run.
+    g.bench_function("change_via_value/denied", |b| {
+        b.iter(|| change_via_value(black_box(text)))
+    });
+    g.bench_function("from_json_via_value/denied", |b| {
+        b.iter(|| {
+            let change = change_via_value(black_box(text));
+            race.engine
+                .evaluate(&change, &race.catalog, now, false)
+                .unwrap()
+        })
     });
     g.finish();
 }

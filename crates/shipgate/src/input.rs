@@ -622,6 +622,16 @@ fn read_unique_ids(value: &Value, path: &JsonPath) -> Read<Vec<String>> {
 
 /// The first index whose value appeared earlier, with that earlier index.
 fn first_duplicate<S: AsRef<str>>(ids: &[S]) -> Option<(usize, usize)> {
+    // A change lists a few services: comparing pairs is cheaper than hashing them.
+    if ids.len() <= 8 {
+        return ids.iter().enumerate().find_map(|(i, id)| {
+            let id = id.as_ref();
+            ids.iter()
+                .take(i)
+                .position(|earlier| earlier.as_ref() == id)
+                .map(|first| (first, i))
+        });
+    }
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         if let Some(first) = seen.insert(id.as_ref(), i) {
