@@ -8,8 +8,9 @@
 //! the fast path accepts, it builds exactly as the slow reader would (the differential
 //! proptest in `fast/tests.rs` holds the two together).
 //!
-//! Every value is read with `deserialize_any`, the call the `Value` tree is built with, so
-//! numbers, strings and nesting depth go through the same parser code on both paths.
+//! Every value is read with `deserialize_any`, the call the `Value` tree is built with (or
+//! `deserialize_option`, which hands a non-null value to it), so numbers, strings and nesting
+//! depth go through the same parser code on both paths.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
