@@ -10,11 +10,16 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use shipgate::{Catalog, Change, Engine, Format};
+use shipgate::{Catalog, Change, Engine, Format, parse_document};
 use shipgate_benches::{Race, now, repo_root, shipgate_from_json};
 
 fn read(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A change read from JSON text through a `Value` tree.
+fn change_via_value(text: &str) -> Change {
+    Change::from_json(&parse_document(text, Format::Json, "change").unwrap()).unwrap()
 }
 
 fn example_changes() -> Vec<(String, String, Change)> {
@@ -69,6 +74,12 @@ fn payments(c: &mut Criterion) {
         });
         g.bench_function(format!("from_json/{name}"), |b| {
             b.iter(|| shipgate_from_json(&engine, &catalog, black_box(text)).unwrap())
+        });
+        g.bench_function(format!("change_from_text/{name}"), |b| {
+            b.iter(|| Change::from_text(black_box(text), Format::Json).unwrap())
+        });
+        g.bench_function(format!("change_via_value/{name}"), |b| {
+            b.iter(|| change_via_value(black_box(text)))
         });
         let decision = engine.evaluate(change, &catalog, now, false).unwrap();
         g.bench_function(format!("decision_to_json/{name}"), |b| {
@@ -128,6 +139,38 @@ fn race_policy(c: &mut Criterion) {
             })
         });
     }
+    // Issue 6: the race's from-JSON case, on the denied change `race.rs` picks (677 bytes of
+    // JSON): the decision alone, from the text, and the reading alone.
+    let picked = race
+        .find(|v| v.len() >= 3 && v.iter().any(|r| r == "separation_of_duties"))
+        .unwrap();
+    let text = &race.changes_text[picked];
+    g.bench_function("evaluate/race_denied", |b| {
+        b.iter(|| {
+            race.engine
+                .evaluate(black_box(&race.changes[picked]), &race.catalog, now, false)
+                .unwrap()
+        })
+    });
+    g.bench_function("from_json/race_denied", |b| {
+        b.iter(|| shipgate_from_json(&race.engine, &race.catalog, black_box(text)).unwrap())
+    });
+    g.bench_function("change_from_text/race_denied", |b| {
+        b.iter(|| Change::from_text(black_box(text), Format::Json).unwrap())
+    });
+    // The same through a `serde_json::Value` tree (the reader that gives the error messages),
+    // alone and in a decision, to compare with the direct reading above in one run.
+    g.bench_function("change_via_value/race_denied", |b| {
+        b.iter(|| change_via_value(black_box(text)))
+    });
+    g.bench_function("from_json_via_value/race_denied", |b| {
+        b.iter(|| {
+            let change = change_via_value(black_box(text));
+            race.engine
+                .evaluate(&change, &race.catalog, now, false)
+                .unwrap()
+        })
+    });
     g.finish();
 }
 

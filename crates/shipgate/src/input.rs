@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::error::{InputError, did_you_mean};
 
+mod fast;
+pub(crate) use fast::catalog_services;
+
 /// An instant in UTC.
 pub type Instant = DateTime<Utc>;
 
@@ -415,12 +418,16 @@ fn read_int(value: &Value, path: &JsonPath) -> Read<i64> {
             format!("integer too large: {n}"),
         ));
     }
+    n.as_f64()
+        .and_then(int_from_f64)
+        .ok_or_else(|| expected(path, "an integer", value))
+}
+
+/// A float with no fractional part inside the `i64` range, as that integer.
+fn int_from_f64(f: f64) -> Option<i64> {
     // 2^63 as f64; every whole float strictly inside the range converts exactly.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    match n.as_f64() {
-        Some(f) if f.fract() == 0.0 && f > -LIMIT && f < LIMIT => Ok(f as i64),
-        _ => Err(expected(path, "an integer", value)),
-    }
+    (f.fract() == 0.0 && f > -LIMIT && f < LIMIT).then_some(f as i64)
 }
 
 fn read_number(value: &Value, path: &JsonPath) -> Read<f64> {
@@ -614,10 +621,20 @@ fn read_unique_ids(value: &Value, path: &JsonPath) -> Read<Vec<String>> {
 }
 
 /// The first index whose value appeared earlier, with that earlier index.
-fn first_duplicate(ids: &[String]) -> Option<(usize, usize)> {
+fn first_duplicate<S: AsRef<str>>(ids: &[S]) -> Option<(usize, usize)> {
+    // A change lists a few services: comparing pairs is cheaper than hashing them.
+    if ids.len() <= 8 {
+        return ids.iter().enumerate().find_map(|(i, id)| {
+            let id = id.as_ref();
+            ids.iter()
+                .take(i)
+                .position(|earlier| earlier.as_ref() == id)
+                .map(|first| (first, i))
+        });
+    }
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
-        if let Some(first) = seen.insert(id.as_str(), i) {
+        if let Some(first) = seen.insert(id.as_ref(), i) {
             return Some((first, i));
         }
     }
@@ -728,7 +745,21 @@ impl Change {
     }
 
     /// Reads a change from JSON or YAML text.
+    ///
+    /// JSON text is first read straight into a change (no `Value` tree); a text that path
+    /// does not accept is read again through the tree, which gives the precise error.
     pub fn from_text(text: &str, format: Format) -> Result<Change, InputError> {
+        if format == Format::Json {
+            if let Some(change) = fast::change(text) {
+                return Ok(change);
+            }
+        }
+        Change::from_text_slow(text, format)
+    }
+
+    /// Reads a change from text through the `Value` tree: the reader whose errors the user
+    /// sees, and the model the fast path is tested against.
+    pub(crate) fn from_text_slow(text: &str, format: Format) -> Result<Change, InputError> {
         Change::from_json(&parse_document(text, format, "change")?)
     }
 }
@@ -755,13 +786,13 @@ pub fn changes_from_json(value: &Value) -> Result<Vec<Change>, InputError> {
         .enumerate()
         .map(|(i, item)| read_change(item, &root.index(i)))
         .collect::<Result<Vec<_>, _>>()?;
-    let ids: Vec<String> = changes.iter().map(|c| c.id.clone()).collect();
+    let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
     if let Some((first, dup)) = first_duplicate(&ids) {
         return Err(InputError::new(
             root.index(dup).key("id").to_string(),
             format!(
                 "duplicate change id \"{}\" (also at {})",
-                ids.get(dup).map_or("", String::as_str),
+                ids.get(dup).copied().unwrap_or_default(),
                 root.index(first)
             ),
         ));
@@ -769,8 +800,22 @@ pub fn changes_from_json(value: &Value) -> Result<Vec<Change>, InputError> {
     Ok(changes)
 }
 
-/// Reads several changes from JSON or YAML text; see [`changes_from_json`].
+/// Reads several changes from JSON or YAML text; see [`changes_from_json`]. JSON text takes
+/// the fast path first, as in [`Change::from_text`].
 pub fn changes_from_text(text: &str, format: Format) -> Result<Vec<Change>, InputError> {
+    if format == Format::Json {
+        if let Some(changes) = fast::changes(text) {
+            return Ok(changes);
+        }
+    }
+    changes_from_text_slow(text, format)
+}
+
+/// Reads several changes from text through the `Value` tree (see [`Change::from_text_slow`]).
+pub(crate) fn changes_from_text_slow(
+    text: &str,
+    format: Format,
+) -> Result<Vec<Change>, InputError> {
     changes_from_json(&parse_document(text, format, "changes")?)
 }
 

@@ -14,7 +14,9 @@ use petgraph::visit::{Dfs, VisitMap, Visitable};
 use serde_json::Value;
 
 use crate::error::{InputError, did_you_mean};
-use crate::input::{Format, JsonPath, Service, got, parse_document, read_service};
+use crate::input::{
+    Format, JsonPath, Service, catalog_services, got, parse_document, read_service,
+};
 
 /// Service indices are `u32`: the catalog refuses more services than that.
 type Adjacency = Csr<(), (), petgraph::Directed, u32>;
@@ -81,8 +83,15 @@ impl Catalog {
         Catalog::compile(services)
     }
 
-    /// Reads a catalog from JSON or YAML text.
+    /// Reads a catalog from JSON or YAML text. JSON text is first read straight into services
+    /// (no `Value` tree); a text that path does not accept is read again through the tree,
+    /// which gives the precise error.
     pub fn from_text(text: &str, format: Format) -> Result<Catalog, InputError> {
+        if format == Format::Json {
+            if let Some(services) = catalog_services(text) {
+                return Catalog::compile(services);
+            }
+        }
         Catalog::from_json(&parse_document(text, format, "catalog")?)
     }
 

@@ -763,6 +763,15 @@ proptest! {
     }
 
     #[test]
+    fn first_duplicate_finds_the_first_repeat(ids in prop::collection::vec("[abc]{0,2}", 0..20)) {
+        // The obvious model: the first index equal to an earlier one, and that earlier one.
+        let model = (0..ids.len()).find_map(|i| {
+            (0..i).find(|&j| ids[j] == ids[i]).map(|j| (j, i))
+        });
+        prop_assert_eq!(first_duplicate(&ids), model);
+    }
+
+    #[test]
     fn change_from_json_never_panics(value in arb_json()) {
         let _ = Change::from_json(&value);
         let _ = changes_from_json(&value);
