@@ -52,6 +52,9 @@ enum SB {
     Stateful,
     TierCmp(&'static str, i64),
     BudgetNeg,
+    /// `starts_with(s.id, "svc-1")`: a builtin call, which runs on the general evaluator
+    /// inside a quantifier the fast form runs.
+    IdStartsWith(&'static str),
     Not(Box<SB>),
     And(Box<SB>, Box<SB>),
     Or(Box<SB>, Box<SB>),
@@ -98,6 +101,7 @@ impl SB {
             SB::Stateful => "s.stateful".into(),
             SB::TierCmp(op, n) => format!("s.tier {op} {n}"),
             SB::BudgetNeg => "s.error_budget < 0%".into(),
+            SB::IdStartsWith(p) => format!("starts_with(s.id, \"{p}\")"),
             SB::Not(x) => format!("not ({})", x.text()),
             SB::And(a, b) => format!("({}) and ({})", a.text(), b.text()),
             SB::Or(a, b) => format!("({}) or ({})", a.text(), b.text()),
@@ -109,6 +113,7 @@ impl SB {
             SB::Stateful => s.stateful,
             SB::TierCmp(op, n) => cmp(op, s.tier, *n),
             SB::BudgetNeg => s.error_budget < 0.0,
+            SB::IdStartsWith(p) => s.id.starts_with(p),
             SB::Not(x) => !x.eval(s),
             SB::And(a, b) => a.eval(s) && b.eval(s),
             SB::Or(a, b) => a.eval(s) || b.eval(s),
@@ -225,6 +230,7 @@ fn sb() -> impl Strategy<Value = SB> {
         Just(SB::Legacy),
         Just(SB::Stateful),
         Just(SB::BudgetNeg),
+        prop::sample::select(vec!["svc-1", "svc-", "svc-3", "x"]).prop_map(SB::IdStartsWith),
         (op(), 0i64..4).prop_map(|(o, n)| SB::TierCmp(o, n)),
     ];
     leaf.prop_recursive(3, 12, 2, |inner| {

@@ -23,12 +23,15 @@ pub struct Ctx<'a> {
     pub tier: u8,
     pub now: i64,
     pub vars: smallvec::SmallVec<[Value<'a>; 4]>,
+    /// The services bound by the fast quantifiers (`eval::fast`), by slot.
+    pub bound: [Option<&'a crate::input::Service>; super::fast::BOUND_SLOTS],
     /// Decide every condition with the general evaluator, ignoring the fast forms (the
     /// reference the tests compare the fast forms with).
     pub reference: bool,
 }
 
 impl<'a> Ctx<'a> {
+    #[inline]
     pub fn cond(&mut self, c: &'a Cond) -> Result<bool, EvalError> {
         if !self.reference {
             return self.run(&c.fast);

@@ -20,7 +20,14 @@ use crate::syntax::ast::CmpOp;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     ops: Box<[Op]>,
+    /// Whether some step falls back to the general evaluator, which reads quantifier
+    /// variables from their slots (the fast steps read the bound service directly).
+    general: bool,
 }
+
+/// Quantifier slots whose service the fast steps can hold directly; deeper nesting runs on
+/// the general evaluator.
+pub const BOUND_SLOTS: usize = 4;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Op {
@@ -147,8 +154,33 @@ fn service_field(e: &CExpr) -> Option<(u16, ServiceField)> {
 pub fn compile(e: &CExpr) -> Program {
     let mut ops = Vec::new();
     emit(e, &mut ops);
+    let general = ops.iter().any(|op| match op {
+        Op::Test { test, .. } => test.is_general(),
+        _ => false,
+    });
     Program {
         ops: ops.into_boxed_slice(),
+        general,
+    }
+}
+
+impl Test {
+    /// Whether this test, or a step inside it, uses the general evaluator.
+    fn is_general(&self) -> bool {
+        match self {
+            Test::Expr(_) => true,
+            Test::Int(_, a, b) => matches!(a, FInt::Expr(_)) || matches!(b, FInt::Expr(_)),
+            Test::Num(_, a, b) => {
+                matches!(a, FNum::Expr(_) | FNum::Int(FInt::Expr(_)))
+                    || matches!(b, FNum::Expr(_) | FNum::Int(FInt::Expr(_)))
+            }
+            Test::Str(_, a, b) => matches!(a, FStr::Expr(_)) || matches!(b, FStr::Expr(_)),
+            Test::StrIn(x, _) => matches!(x, FStr::Expr(_)),
+            Test::Services(_, _, _, body) => body.general,
+            Test::Const(_) | Test::ChangeFlag(_) | Test::ServiceFlag(..) | Test::HasIncident => {
+                false
+            }
+        }
     }
 }
 
@@ -257,6 +289,9 @@ fn test(e: &CExpr) -> Test {
                 Some(C::Dependents) => Services::Dependents,
                 _ => return general(),
             };
+            if usize::from(*slot) >= BOUND_SLOTS {
+                return general();
+            }
             Test::Services(*kind, *slot, source, compile(body))
         }
         _ => general(),
@@ -348,11 +383,8 @@ impl<'a> Ctx<'a> {
     /// The service bound to `slot` (a quantifier over services is running).
     #[inline(always)]
     fn bound(&self, slot: u16) -> Result<&'a crate::input::Service, EvalError> {
-        match self.vars.get(usize::from(slot)) {
-            Some(Value::Service(i)) => self
-                .catalog
-                .service(*i)
-                .ok_or_else(|| EvalError::new("service index out of range")),
+        match self.bound.get(usize::from(slot)) {
+            Some(Some(s)) => Ok(s),
             _ => Err(type_error()),
         }
     }
@@ -457,9 +489,19 @@ impl<'a> Ctx<'a> {
         };
         let all = kind == QuantKind::All;
         for i in list {
-            match self.vars.get_mut(usize::from(slot)) {
-                Some(v) => *v = Value::Service(*i),
+            let service = self
+                .catalog
+                .service(*i)
+                .ok_or_else(|| EvalError::new("service index out of range"))?;
+            match self.bound.get_mut(usize::from(slot)) {
+                Some(b) => *b = Some(service),
                 None => return Err(EvalError::new("unbound variable")),
+            }
+            if body.general {
+                match self.vars.get_mut(usize::from(slot)) {
+                    Some(v) => *v = Value::Service(*i),
+                    None => return Err(EvalError::new("unbound variable")),
+                }
             }
             let holds = match &*body.ops {
                 // A lone test (the common `s.tier <= 1`): no program to run.

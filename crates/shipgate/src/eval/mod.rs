@@ -321,6 +321,7 @@ pub fn evaluate_with(
         tier: 0,
         now: now.timestamp(),
         vars: quantifier_slots(ir.var_slots),
+        bound: [None; fast::BOUND_SLOTS],
         reference,
     };
     let mut b = Builder {
@@ -845,7 +846,12 @@ fn schedule(
     let mut allowed = true;
     let mut blocked: Vec<String> = Vec::new();
     for (i, r) in prep.regions.iter().enumerate() {
-        let Some(id) = cals.region(r) else {
+        let id = if cals.has_regions() {
+            cals.region(r)
+        } else {
+            None
+        };
+        let Some(id) = id else {
             if !cals.has_regions() {
                 regions.push(RegionSchedule {
                     region: Text::new(r),
