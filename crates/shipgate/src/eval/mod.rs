@@ -26,6 +26,11 @@ pub struct Prepared<'a> {
     pub services: smallvec::SmallVec<[u32; 4]>,
     /// The change's regions: its own, else the union of its services' (sorted, unique).
     pub regions: Cow<'a, [String]>,
+    /// The same regions as decision text when they are one service's, as the catalog keeps
+    /// them (else the schedule makes the text).
+    pub region_texts: &'a [Text],
+    /// `start` as an instant (whole seconds).
+    pub start_at: Instant,
     pub start: i64,
     pub end: i64,
     /// `extend change` values, by field index (`None` when an optional is absent).
@@ -131,6 +136,7 @@ fn prepare<'a>(
             }
         }
     }
+    let mut region_texts: &'a [Text] = &[];
     let regions: Cow<'a, [String]> = match &change.regions {
         Some(r) => Cow::Borrowed(r),
         // One touched service whose regions are already sorted and unique: borrowed.
@@ -141,7 +147,13 @@ fn prepare<'a>(
                 .is_some_and(|s| s.regions.windows(2).all(|w| w[0] < w[1])) =>
         {
             match services.first().and_then(|i| catalog.service(*i)) {
-                Some(s) => Cow::Borrowed(s.regions.as_slice()),
+                Some(s) => {
+                    region_texts = services
+                        .first()
+                        .map(|i| catalog.region_texts(*i))
+                        .unwrap_or_default();
+                    Cow::Borrowed(s.regions.as_slice())
+                }
                 None => Cow::Owned(Vec::new()),
             }
         }
@@ -156,7 +168,14 @@ fn prepare<'a>(
             Cow::Owned(r)
         }
     };
-    let start = change.start.unwrap_or(now).timestamp();
+    let requested = change.start.unwrap_or(now);
+    let start = requested.timestamp();
+    // Decisions state instants to the second.
+    let start_at = if requested.timestamp_subsec_nanos() == 0 {
+        requested
+    } else {
+        chrono::DateTime::from_timestamp(start, 0).unwrap_or(requested)
+    };
     let end = start.saturating_add(change.duration);
     let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
     for f in &policy.ir.change_ext {
@@ -208,6 +227,8 @@ fn prepare<'a>(
     Ok(Prepared {
         services,
         regions,
+        region_texts,
+        start_at,
         start,
         end,
         change_ext,
@@ -832,15 +853,19 @@ fn schedule(
     b: &mut Builder,
 ) -> Result<Schedule, Error> {
     let cals = &policy.ir.calendars;
-    let (Some(start), Some(end)) = (
-        chrono::DateTime::from_timestamp(prep.start, 0),
-        chrono::DateTime::from_timestamp(prep.end, 0),
-    ) else {
+    let start = prep.start_at;
+    let Some(end) = chrono::DateTime::from_timestamp(prep.end, 0) else {
         return Err(InputError::new(
             "change.duration",
             "the change would end outside the range of supported dates",
         )
         .into());
+    };
+    let region_text = |i: usize, r: &str| {
+        prep.region_texts
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| Text::new(r))
     };
     let mut regions = Vec::with_capacity(prep.regions.len());
     let mut allowed = true;
@@ -854,7 +879,7 @@ fn schedule(
         let Some(id) = id else {
             if !cals.has_regions() {
                 regions.push(RegionSchedule {
-                    region: Text::new(r),
+                    region: region_text(i, r),
                     open: true,
                     blocked_by: Vec::new(),
                     next_window: None,
@@ -900,7 +925,7 @@ fn schedule(
             "",
         );
         regions.push(RegionSchedule {
-            region: Text::new(r),
+            region: region_text(i, r),
             open: check.open,
             blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
             next_window,

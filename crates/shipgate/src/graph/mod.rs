@@ -27,6 +27,10 @@ pub struct Catalog {
     pub(crate) services: Vec<Service>,
     /// Each service's id as decision text (`order` quotes them on every decision).
     ids: Vec<crate::decision::Text>,
+    /// Every service's regions as decision text, one after the other; service `i`'s are
+    /// `region_text[region_at[i]..region_at[i + 1]]` (the schedule quotes them).
+    region_text: Vec<crate::decision::Text>,
+    region_at: Vec<u32>,
     /// Service id to index. foldhash: ids are looked up on every decision, and the keys are the
     /// operator's own catalog, so a fast non-cryptographic hash is safe.
     index: foldhash::HashMap<String, u32>,
@@ -133,7 +137,16 @@ impl Catalog {
         reversed.sort_unstable();
         let dependents = adjacency(n, &reversed)?;
 
+        let mut region_at = Vec::with_capacity(services.len() + 1);
+        let mut region_text = Vec::new();
+        for s in &services {
+            region_at.push(u32::try_from(region_text.len()).unwrap_or(u32::MAX));
+            region_text.extend(s.regions.iter().map(crate::decision::Text::new));
+        }
+        region_at.push(u32::try_from(region_text.len()).unwrap_or(u32::MAX));
         let mut catalog = Catalog {
+            region_text,
+            region_at,
             ids: services
                 .iter()
                 .map(|s| crate::decision::Text::new(&s.id))
@@ -277,6 +290,15 @@ impl Catalog {
     /// The index of a service id.
     pub fn index_of(&self, id: &str) -> Option<u32> {
         self.index.get(id).copied()
+    }
+
+    /// A service's regions as decision text, in the order of `Service::regions`.
+    pub(crate) fn region_texts(&self, idx: u32) -> &[crate::decision::Text] {
+        let at = |i: usize| self.region_at.get(i).map(|&a| a as usize);
+        match (at(idx as usize), at(idx as usize + 1)) {
+            (Some(from), Some(to)) => self.region_text.get(from..to).unwrap_or_default(),
+            _ => &[],
+        }
     }
 
     /// A service's id as decision text.
