@@ -236,13 +236,14 @@ fn prepare<'a>(
     })
 }
 
-struct Builder {
-    explain: bool,
+/// The decision's reasons and, when `EXPLAIN`, its trace. The flag is a constant so that the
+/// common decision, without a trace, carries no trace code at all.
+struct Builder<const EXPLAIN: bool> {
     trace: Vec<TraceEntry>,
     reasons: Vec<Reason>,
 }
 
-impl Builder {
+impl<const EXPLAIN: bool> Builder<EXPLAIN> {
     /// Records a step with `explain`. The arguments are converted only then: this is called
     /// for every rule and effect of every decision.
     #[inline]
@@ -253,7 +254,7 @@ impl Builder {
         outcome: impl Into<Text>,
         at: impl AsRef<str>,
     ) {
-        if self.explain {
+        if EXPLAIN {
             self.push_trace(kind, name.as_ref(), outcome.into(), at.as_ref());
         }
     }
@@ -277,7 +278,7 @@ impl Builder {
         outcome: impl FnOnce() -> String,
         at: impl AsRef<str>,
     ) {
-        if self.explain {
+        if EXPLAIN {
             self.push_trace(kind, name.as_ref(), Text::from(outcome()), at.as_ref());
         }
     }
@@ -331,6 +332,22 @@ pub fn evaluate_with(
     explain: bool,
     reference: bool,
 ) -> Result<Decision, Error> {
+    if explain {
+        decide::<true>(policy, change, catalog, now, reference)
+    } else {
+        decide::<false>(policy, change, catalog, now, reference)
+    }
+}
+
+/// The decision, with the trace when `EXPLAIN`.
+fn decide<const EXPLAIN: bool>(
+    policy: &Compiled,
+    change: &Change,
+    catalog: &Catalog,
+    now: Instant,
+    reference: bool,
+) -> Result<Decision, Error> {
+    let explain = EXPLAIN;
     let ir = &policy.ir;
     let prep = prepare(policy, change, catalog, now)?;
     let mut ctx = Ctx {
@@ -345,8 +362,7 @@ pub fn evaluate_with(
         bound: [None; fast::BOUND_SLOTS],
         reference,
     };
-    let mut b = Builder {
-        explain,
+    let mut b = Builder::<EXPLAIN> {
         trace: Vec::new(),
         reasons: Vec::new(),
     };
@@ -844,13 +860,13 @@ fn waiver_rejection(
     None
 }
 
-fn schedule(
+fn schedule<const EXPLAIN: bool>(
     policy: &Compiled,
     change: &Change,
     catalog: &Catalog,
     prep: &Prepared<'_>,
     lift: Lift,
-    b: &mut Builder,
+    b: &mut Builder<EXPLAIN>,
 ) -> Result<Schedule, Error> {
     let cals = &policy.ir.calendars;
     let start = prep.start_at;
