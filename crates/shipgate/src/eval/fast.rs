@@ -391,6 +391,17 @@ impl<'a> Ctx<'a> {
 
     /// Runs a compiled condition.
     pub fn run(&mut self, p: &'a Program) -> Result<bool, EvalError> {
+        // Most conditions are one test (`change.emergency`, `"wip" in change.labels`).
+        if let [
+            Op::Test {
+                test,
+                negate,
+                exit: Exit::Never,
+            },
+        ] = &*p.ops
+        {
+            return Ok(self.test(test)? ^ *negate);
+        }
         let mut acc = false;
         let mut pc = 0usize;
         while let Some(op) = p.ops.get(pc) {
@@ -503,17 +514,7 @@ impl<'a> Ctx<'a> {
                     None => return Err(EvalError::new("unbound variable")),
                 }
             }
-            let holds = match &*body.ops {
-                // A lone test (the common `s.tier <= 1`): no program to run.
-                [
-                    Op::Test {
-                        test,
-                        negate,
-                        exit: Exit::Never,
-                    },
-                ] => self.test(test)? ^ *negate,
-                _ => self.run(body)?,
-            };
+            let holds = self.run(body)?;
             if holds != all {
                 return Ok(!all);
             }
