@@ -393,6 +393,4 @@ pub struct PolicyIr {
     pub triggers: Vec<TriggerIr>,
     pub notify: Vec<NotifyIr>,
     pub calendars: CalendarSet,
-    /// Number of quantifier variable slots any expression needs.
-    pub var_slots: usize,
 }

@@ -647,7 +647,6 @@ fn check_items(
         });
     }
 
-    let var_slots = usize::from(ck.max_slots);
     diags.append(&mut ck.diagnostics);
     drop(ck);
     diags.append(&mut groups.diagnostics);
@@ -679,7 +678,6 @@ fn check_items(
         triggers,
         notify,
         calendars: calendar_set,
-        var_slots,
     };
     (Some(ir), diags)
 }

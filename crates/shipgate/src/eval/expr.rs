@@ -22,6 +22,7 @@ pub struct Ctx<'a> {
     pub prep: &'a Prepared<'a>,
     pub tier: u8,
     pub now: i64,
+    /// Quantifier variables of the general evaluator, by slot (grown by `bind`).
     pub vars: smallvec::SmallVec<[Value<'a>; 4]>,
     /// The services bound by the fast quantifiers (`eval::fast`), by slot.
     pub bound: [Option<&'a crate::input::Service>; super::fast::BOUND_SLOTS],
@@ -32,6 +33,17 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     #[inline]
+    /// Sets a quantifier variable; the slots are made on first use (most decisions run no
+    /// quantifier on the general evaluator).
+    pub fn bind(&mut self, slot: usize, v: Value<'a>) {
+        if self.vars.len() <= slot {
+            self.vars.resize(slot + 1, Value::Bool(false));
+        }
+        if let Some(s) = self.vars.get_mut(slot) {
+            *s = v;
+        }
+    }
+
     pub fn cond(&mut self, c: &'a Cond) -> Result<bool, EvalError> {
         if !self.reference {
             return self.run(&c.fast);
@@ -151,9 +163,7 @@ impl<'a> Ctx<'a> {
                 let mut result = matches!(kind, QuantKind::All);
                 for i in 0..l.len() {
                     let v = self.item(&l, i)?;
-                    if let Some(s) = self.vars.get_mut(slot) {
-                        *s = v;
-                    }
+                    self.bind(slot, v);
                     let holds = self.bool(body)?;
                     match kind {
                         QuantKind::Any if holds => {

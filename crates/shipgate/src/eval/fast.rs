@@ -509,10 +509,7 @@ impl<'a> Ctx<'a> {
                 None => return Err(EvalError::new("unbound variable")),
             }
             if body.general {
-                match self.vars.get_mut(usize::from(slot)) {
-                    Some(v) => *v = Value::Service(*i),
-                    None => return Err(EvalError::new("unbound variable")),
-                }
+                self.bind(usize::from(slot), Value::Service(*i));
             }
             let holds = self.run(body)?;
             if holds != all {

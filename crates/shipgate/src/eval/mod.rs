@@ -296,18 +296,6 @@ impl<const EXPLAIN: bool> Builder<EXPLAIN> {
     }
 }
 
-/// The quantifier variables' slots, unbound. Built from an array when they fit inline:
-/// `smallvec![v; n]` clones element by element through a copy loop.
-fn quantifier_slots<'a>(n: usize) -> smallvec::SmallVec<[Value<'a>; 4]> {
-    if n <= 4 {
-        let mut slots = smallvec::SmallVec::from_buf(std::array::from_fn(|_| Value::Bool(false)));
-        slots.truncate(n);
-        slots
-    } else {
-        smallvec::smallvec![Value::Bool(false); n]
-    }
-}
-
 fn outcome(b: bool) -> &'static str {
     if b { "holds" } else { "does not hold" }
 }
@@ -358,7 +346,7 @@ fn decide<const EXPLAIN: bool>(
         prep: &prep,
         tier: 0,
         now: now.timestamp(),
-        vars: quantifier_slots(ir.var_slots),
+        vars: smallvec::SmallVec::new(),
         bound: [None; fast::BOUND_SLOTS],
         reference,
     };
