@@ -32,7 +32,6 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    #[inline]
     /// Sets a quantifier variable; the slots are made on first use (most decisions run no
     /// quantifier on the general evaluator).
     pub fn bind(&mut self, slot: usize, v: Value<'a>) {
@@ -44,6 +43,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    #[inline(always)]
     pub fn cond(&mut self, c: &'a Cond) -> Result<bool, EvalError> {
         if !self.reference {
             return self.run(&c.fast);
