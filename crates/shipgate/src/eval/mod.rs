@@ -143,8 +143,7 @@ fn prepare<'a>(
         None if services.len() == 1
             && services
                 .first()
-                .and_then(|i| catalog.service(*i))
-                .is_some_and(|s| s.regions.windows(2).all(|w| w[0] < w[1])) =>
+                .is_some_and(|i| catalog.regions_sorted(*i)) =>
         {
             match services.first().and_then(|i| catalog.service(*i)) {
                 Some(s) => {

@@ -31,6 +31,9 @@ pub struct Catalog {
     /// `region_text[region_at[i]..region_at[i + 1]]` (the schedule quotes them).
     region_text: Vec<crate::decision::Text>,
     region_at: Vec<u32>,
+    /// Whether each service's regions are sorted and unique (then a change touching only it
+    /// has exactly those regions, and the decision borrows them).
+    regions_sorted: Vec<bool>,
     /// Service id to index. foldhash: ids are looked up on every decision, and the keys are the
     /// operator's own catalog, so a fast non-cryptographic hash is safe.
     index: foldhash::HashMap<String, u32>,
@@ -144,7 +147,12 @@ impl Catalog {
             region_text.extend(s.regions.iter().map(crate::decision::Text::new));
         }
         region_at.push(u32::try_from(region_text.len()).unwrap_or(u32::MAX));
+        let regions_sorted = services
+            .iter()
+            .map(|s| s.regions.windows(2).all(|w| w[0] < w[1]))
+            .collect();
         let mut catalog = Catalog {
+            regions_sorted,
             region_text,
             region_at,
             ids: services
@@ -290,6 +298,11 @@ impl Catalog {
     /// The index of a service id.
     pub fn index_of(&self, id: &str) -> Option<u32> {
         self.index.get(id).copied()
+    }
+
+    /// Whether a service's regions are sorted and unique.
+    pub(crate) fn regions_sorted(&self, idx: u32) -> bool {
+        self.regions_sorted.get(idx as usize).copied().unwrap_or(false)
     }
 
     /// A service's regions as decision text, in the order of `Service::regions`.
