@@ -141,9 +141,7 @@ fn prepare<'a>(
         Some(r) => Cow::Borrowed(r),
         // One touched service whose regions are already sorted and unique: borrowed.
         None if services.len() == 1
-            && services
-                .first()
-                .is_some_and(|i| catalog.regions_sorted(*i)) =>
+            && services.first().is_some_and(|i| catalog.regions_sorted(*i)) =>
         {
             match services.first().and_then(|i| catalog.service(*i)) {
                 Some(s) => {

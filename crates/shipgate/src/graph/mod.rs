@@ -302,7 +302,10 @@ impl Catalog {
 
     /// Whether a service's regions are sorted and unique.
     pub(crate) fn regions_sorted(&self, idx: u32) -> bool {
-        self.regions_sorted.get(idx as usize).copied().unwrap_or(false)
+        self.regions_sorted
+            .get(idx as usize)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// A service's regions as decision text, in the order of `Service::regions`.
