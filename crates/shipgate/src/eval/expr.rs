@@ -362,8 +362,8 @@ impl<'a> Ctx<'a> {
             },
             Builtin::Approvals(g) => {
                 let group = self.ir.groups.get(usize::from(g)).ok_or_else(type_error)?;
-                let (counted, _) = super::count_approvals(self.change, group, self.now);
-                Value::Int(i64::try_from(counted.len()).unwrap_or(i64::MAX))
+                let counted = super::approvals_counted(self.change, group, self.now);
+                Value::Int(i64::try_from(counted).unwrap_or(i64::MAX))
             }
             Builtin::StartsWith | Builtin::EndsWith => {
                 let (a, b2) = (self.eval(arg(0)?)?, self.eval(arg(1)?)?);

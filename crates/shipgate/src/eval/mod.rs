@@ -87,15 +87,16 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
-/// Approvals from `group` that count (at most one per person; never the requester or the
-/// implementer; none dated after `now`), and those ignored with why.
-pub fn count_approvals(
-    change: &Change,
+/// Walks the approvals from `group`, telling `each` whether one counts (`None`) or why it is
+/// ignored: at most one per person, never the requester or the implementer, none dated after
+/// `now`. The one rule behind a requirement's `counted`/`ignored` and `approvals("group")`.
+fn judge_approvals<'c>(
+    change: &'c Change,
     group: &str,
     now: i64,
-) -> (SmallVec<[Text; 2]>, Vec<Ignored>) {
-    let mut counted: SmallVec<[Text; 2]> = SmallVec::new();
-    let mut ignored = Vec::new();
+    mut each: impl FnMut(&'c str, Option<&'static str>),
+) {
+    let mut counted: SmallVec<[&str; 4]> = SmallVec::new();
     for a in change.approvals.iter().filter(|a| a.group == group) {
         let why = if a.by == change.requester {
             Some("requester")
@@ -103,20 +104,39 @@ pub fn count_approvals(
             Some("implementer")
         } else if a.at.timestamp() > now {
             Some("in the future")
-        } else if counted.iter().any(|c| *c == a.by) {
+        } else if counted.contains(&a.by.as_str()) {
             Some("duplicate")
         } else {
+            counted.push(&a.by);
             None
         };
-        match why {
-            Some(why) => ignored.push(Ignored {
-                by: Text::new(&a.by),
-                why: Text::new_static(why),
-            }),
-            None => counted.push(Text::new(&a.by)),
-        }
+        each(&a.by, why);
     }
+}
+
+/// Approvals from `group` that count, and those ignored with why (see `judge_approvals`).
+pub fn count_approvals(
+    change: &Change,
+    group: &str,
+    now: i64,
+) -> (SmallVec<[Text; 2]>, Vec<Ignored>) {
+    let mut counted: SmallVec<[Text; 2]> = SmallVec::new();
+    let mut ignored = Vec::new();
+    judge_approvals(change, group, now, |by, why| match why {
+        Some(why) => ignored.push(Ignored {
+            by: Text::new(by),
+            why: Text::new_static(why),
+        }),
+        None => counted.push(Text::new(by)),
+    });
     (counted, ignored)
+}
+
+/// How many approvals from `group` count (`approvals("group")` in a condition).
+pub fn approvals_counted(change: &Change, group: &str, now: i64) -> usize {
+    let mut n = 0;
+    judge_approvals(change, group, now, |_, why| n += usize::from(why.is_none()));
+    n
 }
 
 fn prepare<'a>(
@@ -125,36 +145,16 @@ fn prepare<'a>(
     catalog: &'a Catalog,
     now: Instant,
 ) -> Result<Prepared<'a>, InputError> {
-    let mut services = smallvec::SmallVec::<[u32; 4]>::with_capacity(change.services.len());
-    for id in &change.services {
-        match catalog.index_of(id) {
-            Some(i) if !services.contains(&i) => services.push(i),
-            // Unknown or listed twice: the catalog's reader words the error with its path.
-            _ => {
-                catalog.services_from_ids(&change.services, "change.services")?;
-                return Err(InputError::new("change.services", "invalid service list"));
-            }
-        }
-    }
-    let mut region_texts: &'a [Text] = &[];
-    let regions: Cow<'a, [String]> = match &change.regions {
-        Some(r) => Cow::Borrowed(r),
-        // One touched service whose regions are already sorted and unique: borrowed.
-        None if services.len() == 1
-            && services.first().is_some_and(|i| catalog.regions_sorted(*i)) =>
-        {
-            match services.first().and_then(|i| catalog.service(*i)) {
-                Some(s) => {
-                    region_texts = services
-                        .first()
-                        .map(|i| catalog.region_texts(*i))
-                        .unwrap_or_default();
-                    Cow::Borrowed(s.regions.as_slice())
-                }
-                None => Cow::Owned(Vec::new()),
-            }
-        }
-        None => {
+    let services = catalog.services_from_ids(&change.services, "change.services")?;
+    // One touched service whose regions are already sorted and unique: its own, borrowed.
+    let sole = match services.as_slice() {
+        [one] if catalog.regions_sorted(*one) => catalog.service(*one).map(|s| (*one, s)),
+        _ => None,
+    };
+    let (regions, region_texts): (Cow<'a, [String]>, &'a [Text]) = match (&change.regions, sole) {
+        (Some(r), _) => (Cow::Borrowed(r), &[]),
+        (None, Some((i, s))) => (Cow::Borrowed(&s.regions), catalog.region_texts(i)),
+        (None, None) => {
             let mut r: Vec<String> = services
                 .iter()
                 .filter_map(|i| catalog.service(*i))
@@ -162,7 +162,7 @@ fn prepare<'a>(
                 .collect();
             r.sort();
             r.dedup();
-            Cow::Owned(r)
+            (Cow::Owned(r), &[])
         }
     };
     let requested = change.start.unwrap_or(now);

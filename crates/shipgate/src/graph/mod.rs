@@ -339,9 +339,14 @@ impl Catalog {
     }
 
     /// Resolves a change's service ids, in order; `path` is where the list sits
-    /// (`change.services`), so an unknown id is reported as `change.services[1]`.
-    pub fn services_from_ids(&self, ids: &[String], path: &str) -> Result<Vec<u32>, InputError> {
-        let mut out = Vec::with_capacity(ids.len());
+    /// (`change.services`), so an unknown id is reported as `change.services[1]`. Inline up to
+    /// four services: every decision resolves its change's list.
+    pub fn services_from_ids(
+        &self,
+        ids: &[String],
+        path: &str,
+    ) -> Result<smallvec::SmallVec<[u32; 4]>, InputError> {
+        let mut out = smallvec::SmallVec::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
             let Some(idx) = self.index_of(id) else {
                 return Err(unknown_service(format!("{path}[{i}]"), id, &self.services));

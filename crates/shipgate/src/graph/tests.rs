@@ -293,8 +293,10 @@ fn services_from_ids_resolves_in_order() {
     let c = shop();
     let list = vec!["ledger-db".to_string(), "search".to_string()];
     assert_eq!(
-        c.services_from_ids(&list, "change.services").unwrap(),
-        vec![3, 4]
+        c.services_from_ids(&list, "change.services")
+            .unwrap()
+            .as_slice(),
+        [3, 4]
     );
     let bad = vec!["search".to_string(), "ledger".to_string()];
     assert_eq!(
