@@ -170,10 +170,7 @@ impl Test {
         match self {
             Test::Expr(_) => true,
             Test::Int(_, a, b) => matches!(a, FInt::Expr(_)) || matches!(b, FInt::Expr(_)),
-            Test::Num(_, a, b) => {
-                matches!(a, FNum::Expr(_) | FNum::Int(FInt::Expr(_)))
-                    || matches!(b, FNum::Expr(_) | FNum::Int(FInt::Expr(_)))
-            }
+            Test::Num(_, a, b) => matches!(a, FNum::Expr(_)) || matches!(b, FNum::Expr(_)),
             Test::Str(_, a, b) => matches!(a, FStr::Expr(_)) || matches!(b, FStr::Expr(_)),
             Test::StrIn(x, _) => matches!(x, FStr::Expr(_)),
             Test::Services(_, _, _, body) => body.general,

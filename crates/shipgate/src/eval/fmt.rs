@@ -1,32 +1,26 @@
-//! A compact writer for the instants of a decision: `YYYY-MM-DDTHH:MM:SSZ` straight from unix
-//! seconds, without going through chrono's general formatter (which showed up in profiles of
-//! `evaluate`). The same text as `input::format_instant` for every instant it handles.
+//! A compact writer for the instants of a decision's JSON: `YYYY-MM-DDTHH:MM:SSZ` straight
+//! from unix seconds, without going through chrono's general formatter (which showed up in
+//! profiles when decisions held their instants as text). The same text as
+//! `input::format_instant` for every instant it handles.
 
 /// Unix seconds as RFC 3339 UTC to the second; `None` outside years 0000-9999.
 pub fn utc_seconds(secs: i64) -> Option<crate::decision::Text> {
-    // From 1970 on (every real request), unsigned arithmetic: divisions by constants become
-    // multiplications, where the signed euclidean forms cost several times more.
-    let (rem, (y, m, d)) = match u64::try_from(secs) {
-        Ok(u) => {
-            let (y, m, d) = civil_from_days_unsigned(u / 86_400);
-            ((u % 86_400) as i64, (y as i64, m as i64, d as i64))
-        }
-        Err(_) => (
-            secs.rem_euclid(86_400),
-            civil_from_days(secs.div_euclid(86_400)),
-        ),
-    };
-    if !(0..=9999).contains(&y) {
+    // Counted from 1970 minus five 400-year eras, every year from 0000 is non-negative, so the
+    // arithmetic is unsigned: divisions by constants become multiplications, where the signed
+    // euclidean forms cost several times more. The calendar repeats every era.
+    let shifted = u64::try_from(secs.checked_add(ERAS_BACK * ERA_SECS)?).ok()?;
+    let (y, m, d) = civil_from_days(shifted / 86_400);
+    let y = y.checked_sub(400 * ERAS_BACK as u64)?;
+    if y > 9999 {
         return None;
     }
-    let rem = rem.unsigned_abs(); // 0..86_400
+    let rem = shifted % 86_400;
     let (hh, mm, ss) = (rem / 3600, rem / 60 % 60, rem % 60);
     // Every value is in range here (year 0..=9999, the others below 100).
     let two = |v: u64| {
         let v = (v % 100) as u8;
         [b'0' + v / 10, b'0' + v % 10]
     };
-    let (y, m, d) = (y.unsigned_abs(), m.unsigned_abs(), d.unsigned_abs());
     let [c1, c2] = two(y / 100);
     let [y1, y2] = two(y);
     let [m1, m2] = two(m);
@@ -34,24 +28,22 @@ pub fn utc_seconds(secs: i64) -> Option<crate::decision::Text> {
     let [h1, h2] = two(hh);
     let [n1, n2] = two(mm);
     let [s1, s2] = two(ss);
-    // Written as one 16-byte and one 4-byte word rather than byte by byte: the text is copied
-    // into the decision with wide loads, which stall when they read many narrow stores.
-    let head = u128::from_le_bytes([
-        c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2,
-    ]);
-    let tail = u32::from_le_bytes([b':', s1, s2, b'Z']);
-    let mut buf = [0u8; 20];
-    let (a, b) = buf.split_at_mut(16);
-    a.copy_from_slice(&head.to_le_bytes());
-    b.copy_from_slice(&tail.to_le_bytes());
+    let buf = [
+        c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z',
+    ];
     // 20 ASCII bytes: always valid, and stored inline (`new_inline` takes up to 23).
     std::str::from_utf8(&buf)
         .ok()
         .map(crate::decision::Text::new_inline)
 }
 
-/// `civil_from_days` for days on or after 1970-01-01.
-fn civil_from_days_unsigned(days: u64) -> (u64, u64, u64) {
+/// Seconds in 400 Gregorian years, and how many of them `utc_seconds` counts back from 1970.
+const ERA_SECS: i64 = 146_097 * 86_400;
+const ERAS_BACK: i64 = 5;
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
+/// (H. Hinnant's `civil_from_days`), for days on or after it.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let doe = z % 146_097;
@@ -61,21 +53,6 @@ fn civil_from_days_unsigned(days: u64) -> (u64, u64, u64) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
 }
 
