@@ -1,6 +1,8 @@
 //! Text to AST: the pest grammar, the parser and source spans.
 
 pub mod ast;
+mod grammar;
+mod keywords;
 mod parser;
 pub mod span;
 

@@ -4,9 +4,10 @@
 //! (at lines whose first word starts a declaration) and each piece is parsed on its own, so
 //! every broken item is reported and every good item is still returned.
 
+use std::sync::LazyLock;
+
 use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
-use pest::iterators::Pair;
 
 use super::ast::{
     BinOp, BlackoutSpec, CalendarDecl, CalendarEntry, CmpOp, DateLit, DaySet, DefaultEffect,
@@ -15,12 +16,10 @@ use super::ast::{
     RuleDecl, StrLit, StrategyArm, StrategyDecl, Threshold, TierDecl, TimeRange, TriggerDecl,
     TypeExpr, WaivableDecl, Weekday,
 };
+use super::grammar::{GateParser, P, Rule};
+use super::keywords::{self, ITEM_WORDS, QUANTIFIER_WORDS, STATEMENT_WORDS, is_reserved};
 use super::span::{FileId, Span};
 use crate::error::Diagnostic;
-
-#[derive(pest_derive::Parser)]
-#[grammar = "syntax/grammar.pest"]
-struct GateParser;
 
 /// How deeply brackets, quantifiers and `list<...>` types may nest before parsing is refused.
 /// The grammar recurses once per level; this keeps the stack small on any thread.
@@ -29,55 +28,6 @@ const MAX_NESTING: usize = 64;
 /// How deep an expression tree may grow (long `or` chains count one level per operator).
 /// Everything downstream walks expressions recursively, so their depth is bounded here.
 const MAX_EXPR_DEPTH: u32 = 256;
-
-/// Words that cannot be names in expressions; the grammar's `reserved` rule lists the same.
-pub(super) const RESERVED: [&str; 35] = [
-    "and",
-    "or",
-    "not",
-    "in",
-    "has",
-    "subset",
-    "of",
-    "intersects",
-    "any",
-    "all",
-    "count",
-    "true",
-    "false",
-    "when",
-    "deny",
-    "allow",
-    "require",
-    "exempt",
-    "message",
-    "otherwise",
-    "trigger",
-    "for",
-    "on",
-    "rule",
-    "tiers",
-    "default",
-    "capacity",
-    "groups",
-    "extend",
-    "calendar",
-    "region",
-    "waivable",
-    "strategy",
-    "rollback",
-    "notify",
-];
-
-/// Words that start a top-level item.
-const ITEM_KEYWORDS: [&str; 13] = [
-    "tiers", "default", "capacity", "groups", "extend", "tier", "calendar", "region", "rule",
-    "waivable", "strategy", "rollback", "notify",
-];
-
-fn is_reserved(word: &str) -> bool {
-    RESERVED.contains(&word)
-}
 
 /// Parses one file; see [`super::parse`].
 pub(super) fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
@@ -178,7 +128,7 @@ fn item_starts(text: &str) -> Vec<usize> {
             i += 1;
         }
         let word = text.get(word_start..i).unwrap_or("");
-        if ITEM_KEYWORDS.contains(&word) {
+        if ITEM_WORDS.contains(&word) {
             let mut j = i;
             while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b'\t') {
                 j += 1;
@@ -217,31 +167,6 @@ fn next_newline(bytes: &[u8], from: usize) -> Option<usize> {
         .position(|&b| b == b'\n')
         .map(|p| p + from)
 }
-
-/// Words after which no quantifier of the same bracket level is still open: every
-/// expression starts after `when`, and the others start statements or items.
-const STATEMENT_WORDS: [&str; 20] = [
-    "when",
-    "deny",
-    "allow",
-    "require",
-    "exempt",
-    "message",
-    "trigger",
-    "otherwise",
-    "tiers",
-    "default",
-    "capacity",
-    "groups",
-    "extend",
-    "tier",
-    "calendar",
-    "region",
-    "rule",
-    "waivable",
-    "strategy",
-    "rollback",
-];
 
 /// One open bracket (or `list<`) and the quantifiers opened inside it since its last
 /// statement word.
@@ -308,7 +233,7 @@ fn nesting_overflow(text: &str) -> Option<usize> {
                     i += 1;
                 }
                 let word = text.get(at..i).unwrap_or("");
-                if matches!(word, "any" | "all" | "count") {
+                if QUANTIFIER_WORDS.contains(&word) {
                     quants += 1;
                     if let Some(top) = levels.last_mut() {
                         top.quants += 1;
@@ -462,8 +387,20 @@ fn syntax_error(
     }
 }
 
+/// What [`describe`] would say of a rule it has no name for; a test makes sure none is left.
+pub(super) const UNNAMED: &str = "a keyword";
+
+/// "a declaration (`tiers`, ... or `notify`)": every word that starts an item.
+static DECLARATION: LazyLock<String> = LazyLock::new(|| {
+    let quoted: Vec<String> = ITEM_WORDS.iter().map(|w| format!("`{w}`")).collect();
+    let (last, rest) = quoted
+        .split_last()
+        .map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
+    format!("a declaration ({} or {last})", rest.join(", "))
+});
+
 /// The human name of every grammar rule, used in "expected ..." messages.
-fn describe(rule: Rule) -> &'static str {
+pub(super) fn describe(rule: Rule) -> &'static str {
     match rule {
         Rule::EOI => "end of file",
         Rule::WHITESPACE => "whitespace",
@@ -475,10 +412,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::date_part => "a date like 2026-12-24",
         Rule::clock => "a time like 09:00",
         // `file` is reported when the very first item is broken: it stands for an item.
-        Rule::file | Rule::item => {
-            "a declaration (`tiers`, `default`, `capacity`, `groups`, `extend`, `tier`, \
-             `calendar`, `region`, `rule`, `waivable`, `strategy`, `rollback` or `notify`)"
-        }
+        Rule::file | Rule::item => DECLARATION.as_str(),
         Rule::tiers_decl => "`tiers` and tier names",
         Rule::default_decl => "`default allow` or `default deny`",
         Rule::default_effect => "`allow` or `deny`",
@@ -581,66 +515,12 @@ fn describe(rule: Rule) -> &'static str {
         Rule::question => "`?`",
         Rule::dash => "`-`",
         Rule::dotdot => "`..`",
-        Rule::kw_tiers => "`tiers`",
-        Rule::kw_default => "`default`",
-        Rule::kw_capacity => "`capacity`",
-        Rule::kw_groups => "`groups`",
-        Rule::kw_extend => "`extend`",
-        Rule::kw_change => "`change`",
-        Rule::kw_service => "`service`",
-        Rule::kw_list => "`list`",
-        Rule::kw_tier => "`tier`",
-        Rule::kw_calendar => "`calendar`",
-        Rule::kw_timezone => "`timezone`",
-        Rule::kw_window => "`window`",
-        Rule::kw_blackout => "`blackout`",
-        Rule::kw_daily => "`daily`",
-        Rule::kw_weekly => "`weekly`",
-        Rule::kw_monthly => "`monthly`",
-        Rule::kw_days => "`days`",
-        Rule::kw_from => "`from`",
-        Rule::kw_to => "`to`",
-        Rule::kw_ics => "`ics`",
-        Rule::kw_rrule => "`rrule`",
-        Rule::kw_at => "`at`",
-        Rule::kw_for => "`for`",
-        Rule::kw_except => "`except`",
-        Rule::kw_region => "`region`",
-        Rule::kw_uses => "`uses`",
-        Rule::kw_rule => "`rule`",
-        Rule::kw_when => "`when`",
-        Rule::kw_deny => "`deny`",
-        Rule::kw_allow => "`allow`",
-        Rule::kw_require => "`require`",
-        Rule::kw_approval => "`approval`",
-        Rule::kw_count => "`count`",
-        Rule::kw_check => "`check`",
-        Rule::kw_exempt => "`exempt`",
-        Rule::kw_message => "`message`",
-        Rule::kw_waivable => "`waivable`",
-        Rule::kw_by => "`by`",
-        Rule::kw_max => "`max`",
-        Rule::kw_strategy => "`strategy`",
-        Rule::kw_otherwise => "`otherwise`",
-        Rule::kw_rollback => "`rollback`",
-        Rule::kw_trigger => "`trigger`",
-        Rule::kw_of => "`of`",
-        Rule::kw_baseline => "`baseline`",
-        Rule::kw_on => "`on`",
-        Rule::kw_no_data => "`no_data`",
-        Rule::kw_fire => "`fire`",
-        Rule::kw_notify => "`notify`",
-        Rule::kw_not => "`not`",
-        Rule::kw_in => "`in`",
-        Rule::kw_subset => "`subset`",
-        Rule::kw_true => "`true`",
-        Rule::kw_false => "`false`",
+        // Every `kw_*` rule: the keyword itself.
+        rule => keywords::of_rule(rule).map_or(UNNAMED, |k| k.quoted),
     }
 }
 
 // --- pairs to AST --------------------------------------------------------------------------
-
-type P<'i> = Pair<'i, Rule>;
 
 /// Builds AST nodes from the pairs of one parsed piece of text that starts at `offset`.
 ///
@@ -1949,10 +1829,4 @@ pub(super) fn duration_seconds(text: &str) -> Option<i64> {
         n = 0;
     }
     Some(total)
-}
-
-/// Whether the grammar alone accepts `text` (for timing the builder apart from pest).
-#[cfg(test)]
-pub(super) fn grammar_accepts(text: &str) -> bool {
-    GateParser::parse(Rule::file, text).is_ok()
 }
