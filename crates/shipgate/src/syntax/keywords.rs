@@ -160,6 +160,11 @@ pub(super) fn is_reserved(word: &str) -> bool {
     RESERVED_WORDS.contains(&word)
 }
 
+/// A byte of a word (the grammar's `ident_char`): words end at the first other byte.
+pub(super) fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 /// The keyword a `kw_*` rule matches.
 pub(super) fn of_rule(rule: Rule) -> Option<&'static Keyword> {
     KEYWORDS.iter().find(|k| k.rule == Some(rule))

@@ -3,7 +3,9 @@
 pub mod ast;
 mod grammar;
 mod keywords;
+mod nesting;
 mod parser;
+mod recovery;
 pub mod span;
 
 #[cfg(test)]

@@ -1,13 +1,11 @@
-//! Text to AST: runs the pest grammar (`grammar.pest`) and turns its pairs into [`ast`] nodes.
-//!
-//! A file that parses is read in one pass. A file with errors is cut into top-level items
-//! (at lines whose first word starts a declaration) and each piece is parsed on its own, so
-//! every broken item is reported and every good item is still returned.
+//! Entry point of the syntax layer: parses a file in one pass, or item by item (see
+//! [`super::recovery`]) when it has errors, and hands pest's pairs to the builder.
 
 use std::sync::LazyLock;
 
 use pest::Parser as _;
 use pest::error::{ErrorVariant, InputLocation};
+use pest::iterators::Pairs;
 
 use super::ast::{
     BinOp, BlackoutSpec, CalendarDecl, CalendarEntry, CmpOp, DateLit, DaySet, DefaultEffect,
@@ -17,13 +15,11 @@ use super::ast::{
     TypeExpr, WaivableDecl, Weekday,
 };
 use super::grammar::{GateParser, P, Rule};
-use super::keywords::{self, ITEM_WORDS, QUANTIFIER_WORDS, STATEMENT_WORDS, is_reserved};
+use super::keywords::{self, ITEM_WORDS, is_reserved, is_word_byte};
+use super::nesting::nesting_overflow;
+use super::recovery;
 use super::span::{FileId, Span};
 use crate::error::Diagnostic;
-
-/// How deeply brackets, quantifiers and `list<...>` types may nest before parsing is refused.
-/// The grammar recurses once per level; this keeps the stack small on any thread.
-const MAX_NESTING: usize = 64;
 
 /// How deep an expression tree may grow (long `or` chains count one level per operator).
 /// Everything downstream walks expressions recursively, so their depth is bounded here.
@@ -44,58 +40,14 @@ pub(super) fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
     if nesting_overflow(body).is_none() {
         match GateParser::parse(Rule::file, body) {
             Ok(pairs) => {
-                let mut builder = Builder {
-                    file,
-                    offset: base,
-                    diags: &mut diags,
-                };
-                for pair in pairs {
-                    builder.file_items(pair, &mut items);
-                }
+                build_items(pairs, file, base, &mut diags, &mut items);
                 return (PolicyFile { items }, diags);
             }
             Err(e) => whole_error = Some(e),
         }
     }
 
-    // Recovery: parse each top-level item on its own.
-    let mut bounds = item_starts(body);
-    bounds.push(body.len());
-    let mut start = 0;
-    for end in bounds {
-        if end <= start {
-            continue;
-        }
-        let Some(chunk) = body.get(start..end) else {
-            break;
-        };
-        let offset = base + start;
-        start = end;
-        if let Some(pos) = nesting_overflow(chunk) {
-            let at = offset + pos;
-            diags.push(
-                Diagnostic::error(
-                    Span::new(file, at, at + 1),
-                    format!("this nests too deeply (more than {MAX_NESTING} levels)"),
-                )
-                .with_label("too deep"),
-            );
-            continue;
-        }
-        match GateParser::parse(Rule::file, chunk) {
-            Ok(pairs) => {
-                let mut builder = Builder {
-                    file,
-                    offset,
-                    diags: &mut diags,
-                };
-                for pair in pairs {
-                    builder.file_items(pair, &mut items);
-                }
-            }
-            Err(e) => diags.push(syntax_error(file, text, offset, e)),
-        }
-    }
+    recovery::parse_by_item(file, text, base, &mut items, &mut diags);
     if !diags.iter().any(|d| d.is_error()) {
         if let Some(e) = whole_error {
             diags.push(syntax_error(file, text, base, e));
@@ -104,170 +56,22 @@ pub(super) fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {
     (PolicyFile { items }, diags)
 }
 
-// --- recovery helpers -------------------------------------------------------------------
-
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// Byte offsets of lines whose first word starts a top-level item. Such a word can never
-/// begin a line inside a block or continue an expression, with two exceptions handled here:
-/// an `extend` field may be called like a keyword (`region: string`), and `tier` is also a
-/// name in expressions (`tier >= high` on a continuation line).
-fn item_starts(text: &str) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let mut starts = Vec::new();
-    let mut line = 0;
-    while line < bytes.len() {
-        let mut i = line;
-        while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
-            i += 1;
-        }
-        let word_start = i;
-        while i < bytes.len() && is_word_byte(bytes[i]) {
-            i += 1;
-        }
-        let word = text.get(word_start..i).unwrap_or("");
-        if ITEM_WORDS.contains(&word) {
-            let mut j = i;
-            while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b'\t') {
-                j += 1;
-            }
-            let next_start = j;
-            while j < bytes.len() && is_word_byte(bytes[j]) {
-                j += 1;
-            }
-            let next_word = text.get(next_start..j).unwrap_or("");
-            let field_like = bytes.get(next_start) == Some(&b':');
-            let starts_item = if word == "tier" {
-                next_word
-                    .bytes()
-                    .next()
-                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-                    && !is_reserved(next_word)
-            } else {
-                !field_like
-            };
-            if starts_item && word_start > 0 {
-                starts.push(word_start);
-            }
-        }
-        match next_newline(bytes, i) {
-            Some(nl) => line = nl + 1,
-            None => break,
-        }
+/// Builds the items of one parsed piece of text that starts at `offset`.
+pub(super) fn build_items(
+    pairs: Pairs<'_, Rule>,
+    file: FileId,
+    offset: usize,
+    diags: &mut Vec<Diagnostic>,
+    items: &mut Vec<Item>,
+) {
+    let mut builder = Builder {
+        file,
+        offset,
+        diags,
+    };
+    for pair in pairs {
+        builder.file_items(pair, items);
     }
-    starts
-}
-
-fn next_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|p| p + from)
-}
-
-/// One open bracket (or `list<`) and the quantifiers opened inside it since its last
-/// statement word.
-struct Level {
-    opener: u8,
-    quants: usize,
-}
-
-/// The offset where brackets, quantifiers and `list<` types nest deeper than [`MAX_NESTING`],
-/// if they do. Conservative: a quantifier counts until the next statement word or the end of
-/// its bracket.
-fn nesting_overflow(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut levels = vec![Level {
-        opener: 0,
-        quants: 0,
-    }];
-    let mut quants = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let at = i;
-        match b {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                if bytes.get(i) == Some(&b'"') {
-                    i += 1;
-                }
-            }
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'(' | b'[' | b'{' => levels.push(Level {
-                opener: b,
-                quants: 0,
-            }),
-            b')' | b']' | b'}' => {
-                // An unclosed `list<` (or `list < 3`) ends with its enclosing bracket.
-                while levels.len() > 1 && levels.last().is_some_and(|l| l.opener == b'<') {
-                    quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
-                }
-                if levels.len() > 1 {
-                    quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
-                }
-            }
-            b'>' if levels.last().is_some_and(|l| l.opener == b'<') => {
-                quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
-            }
-            b'.' => {
-                // A field name is never a keyword: skip it.
-                i += 1;
-                while i < bytes.len() && is_word_byte(bytes[i]) {
-                    i += 1;
-                }
-                continue;
-            }
-            _ if b.is_ascii_alphabetic() || b == b'_' => {
-                while i < bytes.len() && is_word_byte(bytes[i]) {
-                    i += 1;
-                }
-                let word = text.get(at..i).unwrap_or("");
-                if QUANTIFIER_WORDS.contains(&word) {
-                    quants += 1;
-                    if let Some(top) = levels.last_mut() {
-                        top.quants += 1;
-                    }
-                } else if STATEMENT_WORDS.contains(&word) {
-                    while levels.len() > 1 && levels.last().is_some_and(|l| l.opener == b'<') {
-                        quants = quants.saturating_sub(levels.pop().map_or(0, |l| l.quants));
-                    }
-                    if let Some(top) = levels.last_mut() {
-                        quants = quants.saturating_sub(top.quants);
-                        top.quants = 0;
-                    }
-                } else if word == "list" {
-                    let rest = bytes.get(i..).unwrap_or(&[]);
-                    let gap = rest.iter().take_while(|c| c.is_ascii_whitespace()).count();
-                    if rest.get(gap) == Some(&b'<') {
-                        levels.push(Level {
-                            opener: b'<',
-                            quants: 0,
-                        });
-                        i += gap + 1;
-                    }
-                }
-            }
-            _ => {}
-        }
-        if levels.len() - 1 + quants > MAX_NESTING {
-            return Some(at);
-        }
-        if i == at {
-            i += 1;
-        }
-    }
-    None
 }
 
 // --- syntax errors -----------------------------------------------------------------------
@@ -324,7 +128,7 @@ fn expects_name(rule: Rule) -> bool {
     )
 }
 
-fn syntax_error(
+pub(super) fn syntax_error(
     file: FileId,
     text: &str,
     offset: usize,
