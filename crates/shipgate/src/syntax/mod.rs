@@ -1,4 +1,11 @@
 //! Text to AST: the pest grammar, the parser and source spans.
+//!
+//! - `parser`: the entry point; one pass over a file that parses, else `recovery`.
+//! - `grammar`: the pest parser generated from `grammar.pest`.
+//! - `keywords`: the one keyword table; every Rust keyword list derives from it.
+//! - `nesting`: refuses text that nests too deeply before pest recurses into it.
+//! - `recovery`: parses a broken file item by item.
+//! - `syntax_error` and `wording`: pest's errors as diagnostics with human rule names.
 
 pub mod ast;
 mod grammar;
@@ -7,6 +14,8 @@ mod nesting;
 mod parser;
 mod recovery;
 pub mod span;
+mod syntax_error;
+mod wording;
 
 #[cfg(test)]
 mod tests;

@@ -8,8 +8,9 @@ use super::ast::Item;
 use super::grammar::{GateParser, Rule};
 use super::keywords::{ITEM_WORDS, is_reserved, is_word_byte};
 use super::nesting::{MAX_NESTING, nesting_overflow};
-use super::parser::{build_items, syntax_error};
+use super::parser::build_items;
 use super::span::{FileId, Span};
+use super::syntax_error::syntax_error;
 use crate::error::Diagnostic;
 
 /// Parses `body` (the text of `text` after its first `base` bytes) item by item, adding the

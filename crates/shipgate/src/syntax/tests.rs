@@ -7,8 +7,9 @@ use super::ast::*;
 use super::grammar::{Rule, grammar_accepts};
 use super::keywords::{KEYWORDS, RESERVED_WORDS};
 use super::parse;
-use super::parser::{UNNAMED, describe, duration_seconds};
+use super::parser::duration_seconds;
 use super::span::{FileId, SourceFile};
+use super::wording::{UNNAMED, describe};
 use crate::error::Diagnostic;
 use proptest::prelude::*;
 
