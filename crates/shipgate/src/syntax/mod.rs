@@ -1,6 +1,7 @@
 //! Text to AST: the pest grammar, the parser and source spans.
 //!
 //! - `parser`: the entry point; one pass over a file that parses, else `recovery`.
+//! - `build`: pest's pairs to AST nodes, one file per construct.
 //! - `grammar`: the pest parser generated from `grammar.pest`.
 //! - `keywords`: the one keyword table; every Rust keyword list derives from it.
 //! - `nesting`: refuses text that nests too deeply before pest recurses into it.
@@ -8,6 +9,7 @@
 //! - `syntax_error` and `wording`: pest's errors as diagnostics with human rule names.
 
 pub mod ast;
+mod build;
 mod grammar;
 mod keywords;
 mod nesting;

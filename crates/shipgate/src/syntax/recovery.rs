@@ -5,10 +5,10 @@
 use pest::Parser as _;
 
 use super::ast::Item;
+use super::build::build_items;
 use super::grammar::{GateParser, Rule};
 use super::keywords::{ITEM_WORDS, is_reserved, is_word_byte};
 use super::nesting::{MAX_NESTING, nesting_overflow};
-use super::parser::build_items;
 use super::span::{FileId, Span};
 use super::syntax_error::syntax_error;
 use crate::error::Diagnostic;

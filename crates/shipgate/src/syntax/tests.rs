@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use super::ast::*;
+use super::build::duration_seconds;
 use super::grammar::{Rule, grammar_accepts};
 use super::keywords::{KEYWORDS, RESERVED_WORDS};
 use super::parse;
-use super::parser::duration_seconds;
 use super::span::{FileId, SourceFile};
 use super::wording::{UNNAMED, describe};
 use crate::error::Diagnostic;
