@@ -1,8 +1,23 @@
 //! Text to AST: the pest grammar, the parser and source spans.
+//!
+//! - `parser`: the entry point; one pass over a file that parses, else `recovery`.
+//! - `build`: pest's pairs to AST nodes, one file per construct.
+//! - `grammar`: the pest parser generated from `grammar.pest`.
+//! - `keywords`: the one keyword table; every Rust keyword list derives from it.
+//! - `nesting`: refuses text that nests too deeply before pest recurses into it.
+//! - `recovery`: parses a broken file item by item.
+//! - `syntax_error` and `wording`: pest's errors as diagnostics with human rule names.
 
 pub mod ast;
+mod build;
+mod grammar;
+mod keywords;
+mod nesting;
 mod parser;
+mod recovery;
 pub mod span;
+mod syntax_error;
+mod wording;
 
 #[cfg(test)]
 mod tests;

@@ -4,9 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use super::ast::*;
+use super::build::duration_seconds;
+use super::grammar::{Rule, grammar_accepts};
+use super::keywords::{KEYWORDS, RESERVED_WORDS};
 use super::parse;
-use super::parser::{RESERVED, duration_seconds};
 use super::span::{FileId, SourceFile};
+use super::wording::{UNNAMED, describe};
 use crate::error::Diagnostic;
 use proptest::prelude::*;
 
@@ -410,7 +413,10 @@ fn tier_and_change_are_names_but_keywords_are_reserved() {
     // After `.` and `has` any word is a field name.
     assert_eq!(show(&expr("change.count")), "(. change count)");
     assert_eq!(show(&expr("change has for")), "(has change for)");
-    for word in RESERVED.iter().filter(|w| !["true", "false"].contains(w)) {
+    for word in RESERVED_WORDS
+        .iter()
+        .filter(|w| !["true", "false"].contains(w))
+    {
         let text = format!("tier t when {word}");
         let (_, diags) = parse(FileId(0), &text);
         assert!(!diags.is_empty(), "`{word}` should be reserved");
@@ -423,6 +429,15 @@ fn tier_and_change_are_names_but_keywords_are_reserved() {
     ] {
         assert_eq!(show(&expr(word)), word);
     }
+}
+
+#[test]
+fn every_grammar_rule_has_a_human_name() {
+    for &rule in Rule::all_rules() {
+        assert_ne!(describe(rule), UNNAMED, "{rule:?} has no human name");
+    }
+    assert_eq!(describe(Rule::kw_waivable), "`waivable`");
+    assert_eq!(describe(Rule::kw_no_data), "`no_data`");
 }
 
 #[test]
@@ -1146,67 +1161,8 @@ fn assert_well_formed(text: &str) {
     }
 }
 
-const TOKENS: &[&str] = &[
-    "tiers",
-    "default",
-    "capacity",
-    "groups",
-    "extend",
-    "tier",
-    "calendar",
-    "region",
-    "rule",
-    "waivable",
-    "strategy",
-    "rollback",
-    "notify",
-    "allow",
-    "deny",
-    "when",
-    "require",
-    "approval",
-    "check",
-    "count",
-    "exempt",
-    "blackout",
-    "window",
-    "message",
-    "by",
-    "max",
-    "otherwise",
-    "trigger",
-    "for",
-    "of",
-    "baseline",
-    "on",
-    "no_data",
-    "fire",
-    "and",
-    "or",
-    "not",
-    "in",
-    "has",
-    "subset",
-    "intersects",
-    "any",
-    "all",
-    "true",
-    "false",
-    "change",
-    "service",
-    "list",
-    "timezone",
-    "uses",
-    "daily",
-    "weekly",
-    "monthly",
-    "days",
-    "from",
-    "to",
-    "ics",
-    "rrule",
-    "at",
-    "except",
+/// Tokens the soup is made of besides every keyword.
+const OTHER_TOKENS: &[&str] = &[
     "mon",
     "fri",
     "sun",
@@ -1267,10 +1223,18 @@ const TOKENS: &[&str] = &[
     "\t",
 ];
 
+fn soup_tokens() -> Vec<&'static str> {
+    KEYWORDS
+        .iter()
+        .map(|k| k.word)
+        .chain(OTHER_TOKENS.iter().copied())
+        .collect()
+}
+
 fn token_soup() -> impl Strategy<Value = String> {
     prop::collection::vec(
         (
-            prop::sample::select(TOKENS),
+            prop::sample::select(soup_tokens()),
             prop::sample::select(&[" ", " ", "\n", ""][..]),
         ),
         0..120,
@@ -1466,7 +1430,7 @@ fn parse_speed_report() {
             assert_eq!(parsed.0.items.len(), 1000);
             drop(parsed);
             let start = std::time::Instant::now();
-            assert!(super::parser::grammar_accepts(&text));
+            assert!(grammar_accepts(&text));
             best.1 = best.1.min(start.elapsed());
         }
         eprintln!(
