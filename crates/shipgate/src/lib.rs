@@ -29,7 +29,9 @@ mod error;
 mod eval;
 mod graph;
 mod input;
+mod span;
 mod syntax;
+mod time;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -18,7 +18,7 @@ use crate::syntax::ast::{
     BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, LocalDateTimeLit, LocalTime,
     RegionDecl, StrLit, TimeRange,
 };
-use crate::syntax::span::Span;
+use crate::span::Span;
 
 /// The DTSTART of every `rrule` blackout, at the `at` time on the calendar's wall clock:
 /// Monday 1969-12-01, so that weekly rules without BYDAY fall on Mondays, monthly ones on

@@ -29,7 +29,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::input::Instant;
+use crate::time::Instant;
 use index::{Calendar, DOMAIN_END, DOMAIN_START, Region, YEARS, year_of, year_start};
 use intervals::{Iv, clip, meets, normalize};
 

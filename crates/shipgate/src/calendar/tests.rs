@@ -8,7 +8,7 @@ use crate::syntax::ast::{
     BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, DurationLit, Ident,
     LocalDateTimeLit, LocalTime, RegionDecl, StrLit, TimeRange, Weekday,
 };
-use crate::syntax::span::{FileId, Span};
+use crate::span::{FileId, Span};
 
 // ---- builders -------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 use super::ir::*;
 use crate::error::{Diagnostic, did_you_mean};
 use crate::syntax::ast::{self, BinOp, CmpOp, Expr, ExprKind, Quantifier};
-use crate::syntax::span::{SourceMap, Span};
+use crate::span::{SourceMap, Span};
+use crate::time::epoch_date;
 
 /// The names an expression can see besides its variables.
 pub struct Schema<'a> {
@@ -822,10 +823,6 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             }
         }
     }
-}
-
-pub fn epoch_date() -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
 
 /// Every `base has field` in an expression, as `(base source text, field)`.

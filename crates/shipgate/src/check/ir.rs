@@ -5,7 +5,7 @@
 use crate::calendar::CalendarSet;
 use crate::decision::Text;
 use crate::syntax::ast::CmpOp;
-use crate::syntax::span::Span;
+use crate::span::Span;
 
 /// A value type of the language.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::calendar::CalendarSet;
 use crate::decision::Text;
 use crate::error::{Diagnostic, Error, PolicyError, did_you_mean};
 use crate::syntax::ast::{self, Effect, Item};
-use crate::syntax::span::{SourceMap, Span};
+use crate::span::{SourceMap, Span};
 use expr::{ExprChecker, GroupResolver, Schema};
 use ir::*;
 

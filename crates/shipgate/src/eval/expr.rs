@@ -9,9 +9,10 @@ use super::value::{EvalError, EvalResult, ListVal, Value};
 use super::{Prepared, ext_value};
 use crate::check::ir::*;
 use crate::graph::Catalog;
-use crate::input::{Change, format_duration};
+use crate::input::Change;
+use crate::time::format_duration;
 use crate::syntax::ast::CmpOp;
-use crate::syntax::span::SourceMap;
+use crate::span::SourceMap;
 
 /// Everything an expression can read during one evaluation.
 pub struct Ctx<'a> {
@@ -527,10 +528,10 @@ pub fn render<'a>(v: &Value<'a>, ctx: &mut Ctx<'a>) -> String {
         Value::Str(s) => s.to_string(),
         Value::Duration(d) => format_duration(*d),
         Value::DateTime(t) => chrono::DateTime::from_timestamp(*t, 0)
-            .map(crate::input::format_instant)
+            .map(crate::time::format_instant)
             .unwrap_or_else(|| t.to_string()),
         Value::Date(d) => {
-            (crate::check::expr::epoch_date() + chrono::Duration::days(*d)).to_string()
+            (crate::time::epoch_date() + chrono::Duration::days(*d)).to_string()
         }
         Value::Tier(t) => ctx
             .ir

@@ -2,7 +2,6 @@
 
 mod expr;
 pub mod fast;
-pub(crate) mod fmt;
 pub mod value;
 
 use std::borrow::Cow;
@@ -14,9 +13,8 @@ use crate::check::ir::*;
 use crate::decision::*;
 use crate::error::{Error, InputError};
 use crate::graph::Catalog;
-use crate::input::{
-    Change, Instant, format_duration, format_instant, parse_duration, parse_instant,
-};
+use crate::input::Change;
+use crate::time::{Instant, format_duration, format_instant, parse_duration, parse_instant};
 use expr::Ctx;
 use value::{EvalError, ListVal, Value};
 
@@ -62,7 +60,7 @@ pub fn ext_value<'a>(v: &'a serde_json::Value, ty: &'a Ty) -> Result<Value<'a>, 
             let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .map_err(|_| format!("expected a date like 2026-12-24, got {s:?}"))?;
             Value::Date(
-                d.signed_duration_since(crate::check::expr::epoch_date())
+                d.signed_duration_since(crate::time::epoch_date())
                     .num_days(),
             )
         }

@@ -1,8 +1,9 @@
-//! Text to AST: the pest grammar, the parser and source spans.
+//! Text to AST: the pest grammar and the parser.
 
 pub mod ast;
 mod parser;
-pub mod span;
+/// Spans live below every layer (errors point into sources too); re-exported for the parser.
+pub(crate) use crate::span;
 
 #[cfg(test)]
 mod tests;
