@@ -2,8 +2,8 @@
 
 use super::ir::*;
 use crate::error::{Diagnostic, did_you_mean};
-use crate::syntax::ast::{self, BinOp, CmpOp, Expr, ExprKind, Quantifier};
 use crate::span::{SourceMap, Span};
+use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Quantifier};
 use crate::time::epoch_date;
 
 /// The names an expression can see besides its variables.
@@ -504,6 +504,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             }
             BinOp::Cmp(cmp) => {
                 let kind = self.cmp_kind(span, cmp, &lt, &rt)?;
+                let cmp = cmp_op(cmp);
                 self.check_weekday_literal(&lc, r);
                 self.check_weekday_literal(&rc, l);
                 Some((CExpr::Cmp(cmp, kind, bx(lc), bx(rc)), Ty::Bool))
@@ -617,8 +618,8 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         self.diagnostics.push(d);
     }
 
-    fn cmp_kind(&mut self, span: Span, op: CmpOp, lt: &Ty, rt: &Ty) -> Option<CmpKind> {
-        let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
+    fn cmp_kind(&mut self, span: Span, op: ast::CmpOp, lt: &Ty, rt: &Ty) -> Option<CmpKind> {
+        let ordering = !matches!(op, ast::CmpOp::Eq | ast::CmpOp::Ne);
         let kind = match (lt, rt) {
             (Ty::Int, Ty::Int) => Some(CmpKind::Int),
             (a, b) if a.is_numeric() && b.is_numeric() => Some(CmpKind::Num),
@@ -822,6 +823,18 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 Some((CExpr::Call(b, out), t))
             }
         }
+    }
+}
+
+/// The parser's comparison operator as the IR's.
+pub fn cmp_op(op: ast::CmpOp) -> CmpOp {
+    match op {
+        ast::CmpOp::Eq => CmpOp::Eq,
+        ast::CmpOp::Ne => CmpOp::Ne,
+        ast::CmpOp::Lt => CmpOp::Lt,
+        ast::CmpOp::Le => CmpOp::Le,
+        ast::CmpOp::Gt => CmpOp::Gt,
+        ast::CmpOp::Ge => CmpOp::Ge,
     }
 }
 

@@ -4,7 +4,6 @@
 
 use crate::calendar::CalendarSet;
 use crate::decision::Text;
-use crate::syntax::ast::CmpOp;
 use crate::span::Span;
 
 /// A value type of the language.
@@ -204,6 +203,32 @@ pub enum Builtin {
     Weekday(chrono_tz::Tz),
     /// `hour(t, "Zone")`: 0..23.
     Hour(chrono_tz::Tz),
+}
+
+/// A comparison operator. The IR's own, so that nothing after the checker depends on the
+/// syntax tree; the checker converts the parser's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    /// The operator as written: `==`, `<=`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
 }
 
 /// How two operands of a comparison are compared, decided at compile time.

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use crate::calendar::CalendarSet;
 use crate::decision::Text;
 use crate::error::{Diagnostic, Error, PolicyError, did_you_mean};
-use crate::syntax::ast::{self, Effect, Item};
 use crate::span::{SourceMap, Span};
+use crate::syntax::ast::{self, Effect, Item};
 use expr::{ExprChecker, GroupResolver, Schema};
 use ir::*;
 
@@ -615,7 +615,7 @@ fn check_items(
             };
             triggers.push(TriggerIr {
                 metric: t.metric.name.as_str().into(),
-                op: t.op,
+                op: expr::cmp_op(t.op),
                 threshold,
                 of_baseline,
                 for_secs: t.for_.seconds,

@@ -11,7 +11,6 @@ use crate::check::ir::*;
 use crate::graph::Catalog;
 use crate::input::Change;
 use crate::time::format_duration;
-use crate::syntax::ast::CmpOp;
 use crate::span::SourceMap;
 
 /// Everything an expression can read during one evaluation.

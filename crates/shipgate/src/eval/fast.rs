@@ -13,7 +13,6 @@ use std::borrow::Cow;
 use super::expr::{Ctx, ordering_holds, type_error};
 use super::value::{EvalError, Value};
 use crate::check::ir::*;
-use crate::syntax::ast::CmpOp;
 
 /// A condition as a flat list of steps with short-circuit jumps: no recursion and no
 /// intermediate values for `and`, `or` and `not`.
