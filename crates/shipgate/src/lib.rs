@@ -52,7 +52,7 @@ pub use input::{
 /// A compiled policy set. Cheap to clone and share between threads.
 #[derive(Clone)]
 pub struct Engine {
-    inner: Arc<check::Compiled>,
+    inner: Arc<eval::Policy>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -71,7 +71,7 @@ impl Engine {
     pub fn from_paths(paths: &[PathBuf]) -> Result<Engine, Error> {
         let compiled = check::compile_paths(paths)?;
         Ok(Engine {
-            inner: Arc::new(compiled),
+            inner: Arc::new(eval::Policy::new(compiled)),
         })
     }
 
@@ -89,18 +89,22 @@ impl Engine {
     ) -> Result<Engine, Error> {
         let compiled = check::compile_sources(files, root)?;
         Ok(Engine {
-            inner: Arc::new(compiled),
+            inner: Arc::new(eval::Policy::new(compiled)),
         })
     }
 
     /// Warnings found while compiling (for example an optional field read without `has`).
     pub fn warnings(&self) -> &[Diagnostic] {
-        &self.inner.warnings
+        &self.inner.compiled.warnings
     }
 
     /// The warnings rendered rustc-style.
     pub fn render_warnings(&self, color: bool) -> String {
-        error::render_diagnostics(&self.inner.warnings, &self.inner.sources, color)
+        error::render_diagnostics(
+            &self.inner.compiled.warnings,
+            &self.inner.compiled.sources,
+            color,
+        )
     }
 
     /// Decides one change at `now`. With `explain`, the decision's `trace` is filled.
@@ -148,7 +152,7 @@ impl Engine {
         after: Instant,
         duration_secs: i64,
     ) -> Result<Option<(Instant, Instant)>, Error> {
-        eval::next_window(&self.inner, region, after, duration_secs)
+        eval::next_window(&self.inner.compiled, region, after, duration_secs)
     }
 
     /// Open stretches and blackout occurrences of `region` within `[from, to)`.
@@ -158,27 +162,27 @@ impl Engine {
         from: Instant,
         to: Instant,
     ) -> Result<CalendarReport, Error> {
-        eval::calendar_report(&self.inner, region, from, to)
+        eval::calendar_report(&self.inner.compiled, region, from, to)
     }
 
     /// The same as [`Engine::calendar`] as an RFC 5545 iCalendar document.
     pub fn calendar_ics(&self, region: &str, from: Instant, to: Instant) -> Result<String, Error> {
-        eval::calendar_ics(&self.inner, region, from, to)
+        eval::calendar_ics(&self.inner.compiled, region, from, to)
     }
 
     /// How many changes may deploy at once (`capacity N`); `None` when unlimited.
     pub fn capacity(&self) -> Option<u64> {
-        self.inner.ir.capacity
+        self.inner.compiled.ir.capacity
     }
 
     /// The tier names, ascending.
     pub fn tiers(&self) -> &[String] {
-        &self.inner.ir.tiers
+        &self.inner.compiled.ir.tiers
     }
 
     /// The names of the policy set's regions, in declaration order.
     pub fn regions(&self) -> Vec<String> {
-        self.inner.region_names()
+        self.inner.compiled.region_names()
     }
 }
 

@@ -14,11 +14,11 @@ use super::rules::{
     DAY, LocalRule, MAX_DURATION, Recurrence, naive_secs, parse_rrule, validate_rrule,
 };
 use crate::error::{Diagnostic, did_you_mean};
+use crate::span::Span;
 use crate::syntax::ast::{
     BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, LocalDateTimeLit, LocalTime,
     RegionDecl, StrLit, TimeRange,
 };
-use crate::span::Span;
 
 /// The DTSTART of every `rrule` blackout, at the `at` time on the calendar's wall clock:
 /// Monday 1969-12-01, so that weekly rules without BYDAY fall on Mondays, monthly ones on

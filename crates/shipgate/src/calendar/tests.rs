@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::error::{Diagnostic, Severity};
+use crate::span::{FileId, Span};
 use crate::syntax::ast::{
     BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, DurationLit, Ident,
     LocalDateTimeLit, LocalTime, RegionDecl, StrLit, TimeRange, Weekday,
 };
-use crate::span::{FileId, Span};
 
 // ---- builders -------------------------------------------------------------------------
 

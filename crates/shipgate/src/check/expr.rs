@@ -32,6 +32,8 @@ pub struct ExprChecker<'a, 'g> {
     pub max_slots: u16,
     /// How many `count` bodies enclose the expression being checked (for a hint).
     count_bodies: u32,
+    /// How many conditions were made: the next one's `Cond::id`.
+    pub conditions: u32,
 }
 
 const CHANGE_FIELDS: &[(&str, ChangeField)] = &[
@@ -139,6 +141,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             next_slot: 0,
             max_slots: 0,
             count_bodies: 0,
+            conditions: 0,
         }
     }
 
@@ -162,10 +165,12 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             );
             return None;
         }
+        let id = self.conditions;
+        self.conditions += 1;
         Some(Cond {
-            fast: crate::eval::fast::compile(&c),
             expr: c,
             span: e.span,
+            id,
         })
     }
 

@@ -303,8 +303,9 @@ pub enum CExpr {
 pub struct Cond {
     pub expr: CExpr,
     pub span: Span,
-    /// The same condition in the evaluator's fast form (`eval::fast`).
-    pub fast: crate::eval::fast::Program,
+    /// Numbers the policy's conditions from 0 (up to `PolicyIr::conditions`): the evaluator
+    /// keeps each condition's compiled form at this index.
+    pub id: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -418,4 +419,6 @@ pub struct PolicyIr {
     pub triggers: Vec<TriggerIr>,
     pub notify: Vec<NotifyIr>,
     pub calendars: CalendarSet,
+    /// How many conditions (`Cond`) the policy has; their ids are `0..conditions`.
+    pub conditions: u32,
 }

@@ -648,6 +648,7 @@ fn check_items(
     }
 
     diags.append(&mut ck.diagnostics);
+    let conditions = ck.conditions;
     drop(ck);
     diags.append(&mut groups.diagnostics);
 
@@ -678,6 +679,7 @@ fn check_items(
         triggers,
         notify,
         calendars: calendar_set,
+        conditions,
     };
     (Some(ir), diags)
 }

@@ -10,12 +10,14 @@ use super::{Prepared, ext_value};
 use crate::check::ir::*;
 use crate::graph::Catalog;
 use crate::input::Change;
-use crate::time::format_duration;
 use crate::span::SourceMap;
+use crate::time::format_duration;
 
 /// Everything an expression can read during one evaluation.
 pub struct Ctx<'a> {
     pub ir: &'a PolicyIr,
+    /// The conditions' fast forms, by `Cond::id` (see `lower`).
+    pub programs: &'a [super::fast::Program],
     pub sources: &'a SourceMap,
     pub change: &'a Change,
     pub catalog: &'a Catalog,
@@ -45,8 +47,10 @@ impl<'a> Ctx<'a> {
 
     #[inline(always)]
     pub fn cond(&mut self, c: &'a Cond) -> Result<bool, EvalError> {
-        if !self.reference {
-            return self.run(&c.fast);
+        if !self.reference
+            && let Some(p) = self.programs.get(c.id as usize)
+        {
+            return self.run(p);
         }
         match self.eval(&c.expr)? {
             Value::Bool(b) => Ok(b),
@@ -529,9 +533,7 @@ pub fn render<'a>(v: &Value<'a>, ctx: &mut Ctx<'a>) -> String {
         Value::DateTime(t) => chrono::DateTime::from_timestamp(*t, 0)
             .map(crate::time::format_instant)
             .unwrap_or_else(|| t.to_string()),
-        Value::Date(d) => {
-            (crate::time::epoch_date() + chrono::Duration::days(*d)).to_string()
-        }
+        Value::Date(d) => (crate::time::epoch_date() + chrono::Duration::days(*d)).to_string(),
         Value::Tier(t) => ctx
             .ir
             .tiers

@@ -24,6 +24,20 @@ pub struct Program {
     general: bool,
 }
 
+impl Program {
+    /// A program that decides `false`: the placeholder for an id no condition carries.
+    pub fn never() -> Program {
+        Program {
+            ops: Box::new([Op::Test {
+                test: Test::Const(false),
+                negate: false,
+                exit: Exit::Never,
+            }]),
+            general: false,
+        }
+    }
+}
+
 /// Quantifier slots whose service the fast steps can hold directly; deeper nesting runs on
 /// the general evaluator.
 pub const BOUND_SLOTS: usize = 4;

@@ -2,6 +2,7 @@
 
 mod expr;
 pub mod fast;
+pub mod lower;
 pub mod value;
 
 use std::borrow::Cow;
@@ -16,6 +17,7 @@ use crate::graph::Catalog;
 use crate::input::Change;
 use crate::time::{Instant, format_duration, format_instant, parse_duration, parse_instant};
 use expr::Ctx;
+pub use lower::Policy;
 use value::{EvalError, ListVal, Value};
 
 /// Per-evaluation facts derived from the inputs once, before any rule runs.
@@ -296,7 +298,7 @@ fn outcome(b: bool) -> &'static str {
 }
 
 pub fn evaluate(
-    policy: &Compiled,
+    policy: &Policy,
     change: &Change,
     catalog: &Catalog,
     now: Instant,
@@ -308,7 +310,7 @@ pub fn evaluate(
 /// `evaluate`; with `reference`, every condition is decided by the general evaluator instead
 /// of its fast form (the tests compare the two).
 pub fn evaluate_with(
-    policy: &Compiled,
+    policy: &Policy,
     change: &Change,
     catalog: &Catalog,
     now: Instant,
@@ -324,17 +326,19 @@ pub fn evaluate_with(
 
 /// The decision, with the trace when `EXPLAIN`.
 fn decide<const EXPLAIN: bool>(
-    policy: &Compiled,
+    lowered: &Policy,
     change: &Change,
     catalog: &Catalog,
     now: Instant,
     reference: bool,
 ) -> Result<Decision, Error> {
     let explain = EXPLAIN;
+    let policy = &lowered.compiled;
     let ir = &policy.ir;
     let prep = prepare(policy, change, catalog, now)?;
     let mut ctx = Ctx {
         ir,
+        programs: &lowered.programs,
         sources: &policy.sources,
         change,
         catalog,
@@ -979,7 +983,7 @@ fn blocked_phrase(blocked_by: &[String]) -> String {
 const PARALLEL_FROM: usize = 64;
 
 pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
-    policy: &Compiled,
+    policy: &Policy,
     changes: &[C],
     catalog: &Catalog,
     now: Instant,
