@@ -63,6 +63,7 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// Compiles every `.gate` file in a folder (recursively, sorted by path), or one file.
+    /// `ics` paths are relative to that folder, or to the file's folder.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Engine, Error> {
         Engine::from_paths(&[path.as_ref().to_path_buf()])
     }
@@ -76,13 +77,17 @@ impl Engine {
     }
 
     /// Compiles policy text; `name` is what diagnostics and `at` locations call the file.
-    /// `ics` imports are resolved against the current folder.
+    ///
+    /// Text has no folder, so a `blackout ... ics "PATH"` import is a policy error at the
+    /// import (compiling never reads relative to the process's working folder): compile from
+    /// the files with [`Engine::from_path`], or give the folder with [`Engine::from_sources`].
     pub fn from_source(text: &str, name: &str) -> Result<Engine, Error> {
         Engine::from_sources(vec![(name.to_string(), text.to_string())], None)
     }
 
-    /// Compiles several named sources as one set; `root` is the folder `ics` paths are
-    /// relative to (and confined in).
+    /// Compiles several named sources as one set; `root` is the policy folder that `ics`
+    /// paths are relative to (and confined in). With `None`, an `ics` import is a policy error
+    /// at the import, as with [`Engine::from_source`].
     pub fn from_sources(
         files: Vec<(String, String)>,
         root: Option<PathBuf>,

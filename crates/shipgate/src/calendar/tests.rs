@@ -953,6 +953,21 @@ fn ics_paths_must_stay_in_the_policy_folder() {
     }
 }
 
+#[test]
+fn ics_without_a_policy_folder_is_an_error_not_a_read_from_the_working_folder() {
+    // `holidays.ics` exists in the crate's test data; from the working folder it would not,
+    // but the point is that no folder is tried at all.
+    let (_, diags) = compile_in(&[ics_cal("holidays.ics")], &[region("r", &["emea"])], None);
+    let e = errors(&diags);
+    assert_eq!(e.len(), 1, "{diags:#?}");
+    assert!(
+        e[0].message
+            .starts_with("cannot import `holidays.ics`: there is no policy folder"),
+        "{}",
+        e[0].message
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn ics_paths_may_not_escape_through_a_symbolic_link() {

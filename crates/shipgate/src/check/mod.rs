@@ -75,14 +75,19 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 }
 
 /// Reads and compiles the policy files under `paths`. `ics` paths are relative to the first
-/// folder given (or the folder of the first file).
+/// folder given, or to the folder of the first file (`.` for a bare file name).
 pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
     let files = collect_gate_files(paths)?;
     let root = paths.first().map(|p| {
         if p.is_dir() {
             p.clone()
         } else {
-            p.parent().map(Path::to_path_buf).unwrap_or_default()
+            match p.parent() {
+                // `p.gate`: its folder is the current one, named as such.
+                Some(parent) if parent.as_os_str().is_empty() => PathBuf::from("."),
+                Some(parent) => parent.to_path_buf(),
+                None => PathBuf::from("."),
+            }
         }
     });
     let mut sources = Vec::with_capacity(files.len());
@@ -96,7 +101,8 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
     compile_sources(sources, root)
 }
 
-/// Compiles named sources as one policy set.
+/// Compiles named sources as one policy set; `ics` paths are relative to `root`, and an `ics`
+/// import is an error without one.
 pub fn compile_sources(
     files: Vec<(String, String)>,
     root: Option<PathBuf>,
@@ -114,7 +120,6 @@ pub fn compile_sources(
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(PolicyError::new(diagnostics, sources).into());
     }
-    let root = root.or_else(|| std::env::current_dir().ok());
     let items: Vec<&Item> = parsed.iter().flat_map(|f| f.items.iter()).collect();
     let (ir, diags) = check_items(&items, &sources, root.as_deref());
     diagnostics.extend(diags);
