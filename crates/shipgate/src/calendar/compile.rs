@@ -561,9 +561,11 @@ fn resolve_ics_path(path: &str, root: Option<&Path>) -> Result<PathBuf, String> 
     // Compiling never reads relative to the process's working folder: without a policy
     // folder there is nothing to resolve against.
     let Some(root) = root else {
-        return Err("there is no policy folder to resolve it against (the policy was compiled \
+        return Err(
+            "there is no policy folder to resolve it against (the policy was compiled \
                     from text: compile it from its files, or give its folder)"
-            .to_string());
+                .to_string(),
+        );
     };
     let root = root
         .canonicalize()
