@@ -123,6 +123,21 @@ impl Engine {
         eval::evaluate(&self.inner, change, catalog, now, explain)
     }
 
+    /// Prepares `change` once for deciding it at several starts (a planner's candidates):
+    /// the touched services, regions and `extend` values are found and validated here, and
+    /// each [`Session::decide_at`] only recomputes what depends on the start. Errors are the
+    /// input errors `evaluate` would return for this change, whatever its start.
+    pub fn session<'a>(
+        &'a self,
+        change: &'a Change,
+        catalog: &'a Catalog,
+        now: Instant,
+    ) -> Result<Session<'a>, Error> {
+        Ok(Session {
+            inner: eval::Session::new(&self.inner, change, catalog, now, false)?,
+        })
+    }
+
     /// [`Engine::evaluate`] with every condition decided by the general expression evaluator,
     /// not by the compiled fast forms that `evaluate` uses. The decision must be the same,
     /// byte for byte: this exists so that tests can check it. Not for production use.
@@ -188,6 +203,47 @@ impl Engine {
     /// The names of the policy set's regions, in declaration order.
     pub fn regions(&self) -> Vec<String> {
         self.inner.compiled.region_names()
+    }
+}
+
+/// One change prepared for deciding at several starts; see [`Engine::session`].
+///
+/// ```
+/// use shipgate::{Catalog, Change, Engine};
+/// let engine = Engine::from_source("rule r { deny when change.start < now }", "p.gate").unwrap();
+/// let catalog = Catalog::from_json(&serde_json::json!({"services": [{"id": "api", "tier": 1}]}))
+///     .unwrap();
+/// let change = Change::from_json(&serde_json::json!({
+///     "id": "CHG-1", "services": ["api"], "requester": "ana", "implementer": "bo",
+///     "duration": "1h"
+/// })).unwrap();
+/// let now = "2026-12-01T09:00:00Z".parse().unwrap();
+/// let session = engine.session(&change, &catalog, now).unwrap();
+/// let earlier = session.decide_at("2026-12-01T08:00:00Z".parse().unwrap()).unwrap();
+/// let later = session.decide_at("2026-12-01T10:00:00Z".parse().unwrap()).unwrap();
+/// assert_eq!(earlier.verdict, shipgate::Verdict::Deny);
+/// assert_eq!(later.verdict, shipgate::Verdict::Allow);
+/// ```
+pub struct Session<'a> {
+    inner: eval::Session<'a>,
+}
+
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
+impl Session<'_> {
+    /// The decision for the change starting at `start` (its own `start` is not read): the
+    /// same decision, byte for byte, as [`Engine::evaluate`] of the change with that start.
+    pub fn decide_at(&self, start: Instant) -> Result<Decision, Error> {
+        self.inner.decide(start, false)
+    }
+
+    /// [`Session::decide_at`] with the decision's `trace` filled (`explain`).
+    pub fn explain_at(&self, start: Instant) -> Result<Decision, Error> {
+        self.inner.decide(start, true)
     }
 }
 

@@ -20,8 +20,9 @@ use expr::Ctx;
 pub use lower::Policy;
 use value::{EvalError, ListVal, Value};
 
-/// Per-evaluation facts derived from the inputs once, before any rule runs.
-pub struct Prepared<'a> {
+/// Facts derived from the inputs once per session, before any rule runs, that do not depend
+/// on when the change starts.
+pub struct Facts<'a> {
     /// The touched services, as catalog indices.
     pub services: smallvec::SmallVec<[u32; 4]>,
     /// The change's regions: its own, else the union of its services' (sorted, unique).
@@ -29,20 +30,95 @@ pub struct Prepared<'a> {
     /// The same regions as decision text when they are one service's, as the catalog keeps
     /// them (else the schedule makes the text).
     pub region_texts: &'a [Text],
-    /// `start` as an instant (whole seconds).
-    pub start_at: Instant,
-    pub start: i64,
-    pub end: i64,
     /// `extend change` values, by field index (`None` when an optional is absent).
     pub change_ext: Vec<Option<Value<'a>>>,
     dependents: OnceCell<Vec<u32>>,
 }
 
-impl Prepared<'_> {
+impl Facts<'_> {
     /// Services that transitively depend on a touched one (computed on first use).
     pub fn dependents(&self, catalog: &Catalog) -> &[u32] {
         self.dependents
             .get_or_init(|| catalog.dependents(&self.services))
+    }
+}
+
+/// What one decision reads: the session's facts and the start it is decided at.
+pub struct Prepared<'a> {
+    facts: &'a Facts<'a>,
+    /// `start` as an instant (whole seconds).
+    pub start_at: Instant,
+    pub start: i64,
+    pub end: i64,
+}
+
+impl<'a> Prepared<'a> {
+    /// The facts with the change starting at `requested` (to the second) for `duration` seconds.
+    fn at(facts: &'a Facts<'a>, requested: Instant, duration: i64) -> Prepared<'a> {
+        let start = requested.timestamp();
+        // Decisions state instants to the second.
+        let start_at = if requested.timestamp_subsec_nanos() == 0 {
+            requested
+        } else {
+            chrono::DateTime::from_timestamp(start, 0).unwrap_or(requested)
+        };
+        Prepared {
+            facts,
+            start_at,
+            start,
+            end: start.saturating_add(duration),
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Prepared<'a> {
+    type Target = Facts<'a>;
+
+    #[inline(always)]
+    fn deref(&self) -> &Facts<'a> {
+        self.facts
+    }
+}
+
+/// A change prepared once against a catalog at `now`: the touched services, regions and
+/// `extend` values are found and validated here, and each `decide` only adds what depends on
+/// the start (the change's start and end, the schedule) to run the rules.
+pub struct Session<'a> {
+    policy: &'a Policy,
+    change: &'a Change,
+    catalog: &'a Catalog,
+    now: Instant,
+    facts: Facts<'a>,
+    /// Decide with the general evaluator only (`Engine::evaluate_reference`).
+    reference: bool,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(
+        policy: &'a Policy,
+        change: &'a Change,
+        catalog: &'a Catalog,
+        now: Instant,
+        reference: bool,
+    ) -> Result<Session<'a>, Error> {
+        let facts = prepare(&policy.compiled, change, catalog)?;
+        Ok(Session {
+            policy,
+            change,
+            catalog,
+            now,
+            facts,
+            reference,
+        })
+    }
+
+    /// The decision with the change starting at `start`; with `explain`, with its trace.
+    pub fn decide(&self, start: Instant, explain: bool) -> Result<Decision, Error> {
+        if explain {
+            decide::<true>(self, start)
+        } else {
+            decide::<false>(self, start)
+        }
     }
 }
 
@@ -143,8 +219,7 @@ fn prepare<'a>(
     policy: &'a Compiled,
     change: &'a Change,
     catalog: &'a Catalog,
-    now: Instant,
-) -> Result<Prepared<'a>, InputError> {
+) -> Result<Facts<'a>, InputError> {
     let services = catalog.services_from_ids(&change.services, "change.services")?;
     // One touched service whose regions are already sorted and unique: its own, borrowed.
     let sole = match services.as_slice() {
@@ -165,15 +240,6 @@ fn prepare<'a>(
             (Cow::Owned(r), &[])
         }
     };
-    let requested = change.start.unwrap_or(now);
-    let start = requested.timestamp();
-    // Decisions state instants to the second.
-    let start_at = if requested.timestamp_subsec_nanos() == 0 {
-        requested
-    } else {
-        chrono::DateTime::from_timestamp(start, 0).unwrap_or(requested)
-    };
-    let end = start.saturating_add(change.duration);
     let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
     for f in &policy.ir.change_ext {
         // Paths are formatted only on the error path: this runs on every evaluation.
@@ -221,13 +287,10 @@ fn prepare<'a>(
             }
         }
     }
-    Ok(Prepared {
+    Ok(Facts {
         services,
         regions,
         region_texts,
-        start_at,
-        start,
-        end,
         change_ext,
         dependents: OnceCell::new(),
     })
@@ -317,25 +380,24 @@ pub fn evaluate_with(
     explain: bool,
     reference: bool,
 ) -> Result<Decision, Error> {
-    if explain {
-        decide::<true>(policy, change, catalog, now, reference)
-    } else {
-        decide::<false>(policy, change, catalog, now, reference)
-    }
+    let session = Session::new(policy, change, catalog, now, reference)?;
+    session.decide(change.start.unwrap_or(now), explain)
 }
 
 /// The decision, with the trace when `EXPLAIN`.
-fn decide<const EXPLAIN: bool>(
-    lowered: &Policy,
-    change: &Change,
-    catalog: &Catalog,
-    now: Instant,
-    reference: bool,
-) -> Result<Decision, Error> {
+fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<Decision, Error> {
     let explain = EXPLAIN;
+    let Session {
+        policy: lowered,
+        change,
+        catalog,
+        now,
+        reference,
+        ..
+    } = *session;
     let policy = &lowered.compiled;
     let ir = &policy.ir;
-    let prep = prepare(policy, change, catalog, now)?;
+    let prep = Prepared::at(&session.facts, start, change.duration);
     let mut ctx = Ctx {
         ir,
         programs: &lowered.programs,
