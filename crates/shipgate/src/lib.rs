@@ -29,6 +29,7 @@ mod error;
 mod eval;
 mod graph;
 mod input;
+mod query;
 mod span;
 mod syntax;
 mod time;
@@ -172,7 +173,7 @@ impl Engine {
         after: Instant,
         duration_secs: i64,
     ) -> Result<Option<(Instant, Instant)>, Error> {
-        eval::next_window(&self.inner.compiled, region, after, duration_secs)
+        query::next_window(&self.inner.compiled, region, after, duration_secs)
     }
 
     /// Open stretches and blackout occurrences of `region` within `[from, to)`.
@@ -182,12 +183,12 @@ impl Engine {
         from: Instant,
         to: Instant,
     ) -> Result<CalendarReport, Error> {
-        eval::calendar_report(&self.inner.compiled, region, from, to)
+        query::calendar_report(&self.inner.compiled, region, from, to)
     }
 
     /// The same as [`Engine::calendar`] as an RFC 5545 iCalendar document.
     pub fn calendar_ics(&self, region: &str, from: Instant, to: Instant) -> Result<String, Error> {
-        eval::calendar_ics(&self.inner.compiled, region, from, to)
+        query::calendar_ics(&self.inner.compiled, region, from, to)
     }
 
     /// How many changes may deploy at once (`capacity N`); `None` when unlimited.

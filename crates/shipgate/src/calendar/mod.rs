@@ -141,6 +141,19 @@ impl CalendarSet {
         self.regions.iter().map(|r| r.name.clone()).collect()
     }
 
+    /// "unknown region ...: the policy declares ..." with a suggestion when one is close.
+    pub fn unknown_region(&self, region: &str) -> String {
+        let declared = self.region_names();
+        let mut msg = format!(
+            "unknown region {region:?}: the policy declares {}",
+            declared.join(", ")
+        );
+        if let Some(h) = crate::error::did_you_mean(region, declared.iter().map(String::as_str)) {
+            msg.push_str(&format!(" ({h})"));
+        }
+        msg
+    }
+
     /// Whether the policy declares any region (without allocating their names).
     pub fn has_regions(&self) -> bool {
         !self.regions.is_empty()

@@ -965,7 +965,7 @@ fn schedule<const EXPLAIN: bool>(
                     }
                 }
             };
-            return Err(InputError::new(path, unknown_region(cals, r)).into());
+            return Err(InputError::new(path, cals.unknown_region(r)).into());
         };
         let check = cals.check(id, start, end, lift);
         let next_window = check.next_window.map(|(start, end)| Stretch { start, end });
@@ -1080,87 +1080,4 @@ pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
         }
         out
     })
-}
-
-fn region_id(policy: &Compiled, region: &str) -> Result<crate::calendar::RegionId, Error> {
-    let cals = &policy.ir.calendars;
-    cals.region(region)
-        .ok_or_else(|| InputError::new("region", unknown_region(cals, region)).into())
-}
-
-/// "unknown region ...: the policy declares ..." with a suggestion when one is close.
-fn unknown_region(cals: &crate::calendar::CalendarSet, region: &str) -> String {
-    let declared = cals.region_names();
-    let mut msg = format!(
-        "unknown region {region:?}: the policy declares {}",
-        declared.join(", ")
-    );
-    if let Some(h) = crate::error::did_you_mean(region, declared.iter().map(String::as_str)) {
-        msg.push_str(&format!(" ({h})"));
-    }
-    msg
-}
-
-fn check_range(from: Instant, to: Instant) -> Result<(), Error> {
-    if to <= from {
-        return Err(InputError::new("to", "must be after `from`").into());
-    }
-    if (to - from).num_days() > 3 * 366 {
-        return Err(InputError::new("to", "a calendar range may span at most three years").into());
-    }
-    Ok(())
-}
-
-pub fn calendar_report(
-    policy: &Compiled,
-    region: &str,
-    from: Instant,
-    to: Instant,
-) -> Result<CalendarReport, Error> {
-    let id = region_id(policy, region)?;
-    check_range(from, to)?;
-    let view = policy.ir.calendars.view(id, from, to);
-    Ok(CalendarReport {
-        region: region.to_string(),
-        timezone_db: tzdb_version().to_string(),
-        open: view
-            .open
-            .into_iter()
-            .map(|(start, end)| Stretch { start, end })
-            .collect(),
-        blackouts: view
-            .blackouts
-            .into_iter()
-            .map(|(name, s, e)| BlackoutOccurrence {
-                name,
-                start: format_instant(s),
-                end: format_instant(e),
-            })
-            .collect(),
-    })
-}
-
-pub fn calendar_ics(
-    policy: &Compiled,
-    region: &str,
-    from: Instant,
-    to: Instant,
-) -> Result<String, Error> {
-    let id = region_id(policy, region)?;
-    check_range(from, to)?;
-    Ok(policy.ir.calendars.to_ics(id, from, to))
-}
-
-pub fn next_window(
-    policy: &Compiled,
-    region: &str,
-    after: Instant,
-    duration_secs: i64,
-) -> Result<Option<(Instant, Instant)>, Error> {
-    let cals = &policy.ir.calendars;
-    let id = region_id(policy, region)?;
-    if duration_secs < 0 {
-        return Err(InputError::new("duration", "must not be negative").into());
-    }
-    Ok(cals.next_window(id, after, duration_secs, Lift::default()))
 }
