@@ -114,6 +114,9 @@ impl Engine {
     }
 
     /// Decides one change at `now`. With `explain`, the decision's `trace` is filled.
+    ///
+    /// The same as [`Engine::session`] followed by [`Session::decide_at`] the change's own
+    /// start (`now` when it has none).
     pub fn evaluate(
         &self,
         change: &Change,
