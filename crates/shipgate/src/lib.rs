@@ -129,8 +129,10 @@ impl Engine {
 
     /// Prepares `change` once for deciding it at several starts (a planner's candidates):
     /// the touched services, regions and `extend` values are found and validated here, and
-    /// each [`Session::decide_at`] only recomputes what depends on the start. Errors are the
-    /// input errors `evaluate` would return for this change, whatever its start.
+    /// each [`Session::decide_at`] only recomputes what depends on the start. Fails with the
+    /// input errors found while preparing (an unknown service, a malformed `extend` value);
+    /// those found while deciding (an unknown region, an end beyond supported dates) come
+    /// from `decide_at`, exactly as `evaluate` reports them.
     pub fn session<'a>(
         &'a self,
         change: &'a Change,

@@ -57,7 +57,7 @@ pub fn waivable(
     groups: &mut dyn GroupResolver,
     diags: &mut Vec<Diagnostic>,
 ) -> Waivable {
-    let mut waivable: HashMap<u16, (u16, i64, Span)> = HashMap::new();
+    let mut waivable: Waivable = HashMap::new();
     for item in items {
         let Item::Waivable(w) = item else { continue };
         let Some(ri) = rules.get(w.rule.name.as_str()) else {
