@@ -303,3 +303,46 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn ics_imports_of_a_bare_policy_file_name_resolve_against_its_folder() {
+    // `--policy policy.gate` from the policy's own folder: the file's parent is "", which
+    // must mean "." and not "no folder" (an `ics` import needs one).
+    let case = root().join("tests/cases/calendar-ics-import");
+    let dir = tempdir();
+    std::fs::copy(case.join("policy.gate"), dir.join("policy.gate")).unwrap();
+    std::fs::create_dir_all(dir.join("calendars")).unwrap();
+    std::fs::copy(
+        case.join("calendars/holidays.ics"),
+        dir.join("calendars/holidays.ics"),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .args([
+            "calendar",
+            "--policy",
+            "policy.gate",
+            "--region",
+            "eu-west",
+            "--from",
+            "2026-12-21T00:00:00Z",
+            "--to",
+            "2026-12-28T00:00:00Z",
+            "--format",
+            "json",
+        ])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let blackouts = v["blackouts"].as_array().unwrap();
+    assert!(
+        blackouts
+            .iter()
+            .any(|b| b["name"] == "holidays and reviews" && b["start"] == "2026-12-23T23:00:00Z"),
+        "{v}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::input::Instant;
+use crate::time::Instant;
 
 /// The strings of a decision: immutable, stored inline up to 23 bytes, and shared (not
 /// copied) when longer, so that building a decision from the compiled policy's names does not
@@ -118,9 +118,9 @@ pub struct Stretch {
 /// An instant as the contract writes it: RFC 3339 UTC, `2026-12-01T10:00:00Z`. Decisions hold
 /// instants, not their text, so that deciding never formats one that nobody reads.
 fn rfc3339<S: serde::Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
-    match crate::eval::fmt::utc_seconds(t.timestamp()) {
-        Some(text) if t.timestamp_subsec_nanos() == 0 => s.serialize_str(&text),
-        _ => s.serialize_str(&crate::input::format_instant(*t)),
+    match crate::time::utc_seconds(t.timestamp()) {
+        Some(text) if t.timestamp_subsec_nanos() == 0 => s.serialize_str(text.as_str()),
+        _ => s.serialize_str(&crate::time::format_instant(*t)),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Errors: policy diagnostics (with spans), input errors (with JSON paths), evaluation errors.
 
-use crate::syntax::span::{SourceMap, Span};
+use crate::span::{SourceMap, Span};
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config};

@@ -3,7 +3,6 @@
 //!
 //! Parsing lives here; the compiled dependency graph lives in `graph`.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,8 +11,7 @@ use crate::error::{InputError, did_you_mean};
 mod fast;
 pub(crate) use fast::catalog_services;
 
-/// An instant in UTC.
-pub type Instant = DateTime<Utc>;
+pub use crate::time::Instant;
 
 /// The text format of an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,154 +175,11 @@ const APPROVAL_FIELDS: &[&str] = &["by", "group", "at"];
 const INCIDENT_FIELDS: &[&str] = &["id", "severity", "opened"];
 const WAIVER_FIELDS: &[&str] = &["rule", "by", "group", "reason", "granted_at", "expires_at"];
 
-/// The longest duration an input may give: 100 years. Longer ones are typos, and instants
-/// this far out would leave the range the calendars can reason about.
-pub const MAX_DURATION_SECS: i64 = 36_500 * 86_400;
-
-const DURATION_UNITS: [(&str, i64); 5] = [
-    ("w", 7 * 86_400),
-    ("d", 86_400),
-    ("h", 3_600),
-    ("m", 60),
-    ("s", 1),
-];
-
-/// Parses a duration such as `"2h"`, `"90m"`, `"1h30m"`, `"3d"`, `"2w"` or `"45s"` into
-/// seconds. Units go from largest to smallest, each at most once; spaces between the parts are
-/// allowed (`"1h 30m"`).
-pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let bad = |why: &str| format!("invalid duration \"{text}\": {why}");
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Err(bad("expected e.g. \"2h\", \"90m\" or \"1h30m\""));
-    }
-    if trimmed.starts_with('-') {
-        return Err(bad("a duration cannot be negative"));
-    }
-    let mut total: i64 = 0;
-    // Index into DURATION_UNITS of the smallest unit allowed next.
-    let mut next_unit = 0;
-    let mut chars = trimmed.chars().peekable();
-    while chars.peek().is_some() {
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        let mut digits = String::new();
-        while let Some(c) = chars.next_if(char::is_ascii_digit) {
-            digits.push(c);
-        }
-        while chars.next_if(|c| c.is_whitespace()).is_some() {}
-        if chars.next_if(|c| *c == '.' || *c == ',').is_some() {
-            return Err(bad("fractions are not supported: write e.g. \"1h30m\""));
-        }
-        let mut unit = String::new();
-        while let Some(c) = chars.next_if(|c| c.is_alphabetic()) {
-            unit.push(c);
-        }
-        if unit.is_empty() {
-            return Err(match chars.peek() {
-                None => bad(&format!(
-                    "a duration needs a unit (w, d, h, m or s), e.g. \"{digits}s\""
-                )),
-                Some(c) if !digits.is_empty() => {
-                    bad(&format!("unknown unit \"{c}\" (use w, d, h, m or s)"))
-                }
-                Some(c) => bad(&format!("expected a number, got \"{c}\"")),
-            });
-        }
-        if digits.is_empty() {
-            return Err(bad(&format!("expected a number before \"{unit}\"")));
-        }
-        let Some(pos) = DURATION_UNITS.iter().position(|(u, _)| *u == unit) else {
-            return Err(bad(&format!(
-                "unknown unit \"{unit}\" (use w, d, h, m or s)"
-            )));
-        };
-        if pos < next_unit {
-            return Err(bad(
-                "units must go from the largest to the smallest, each at most once",
-            ));
-        }
-        next_unit = pos + 1;
-        let too_large = || bad("too large (at most 100 years, 36500d)");
-        let count: i64 = digits.parse().map_err(|_| too_large())?;
-        let secs = DURATION_UNITS.get(pos).map_or(1, |(_, s)| *s);
-        total = count
-            .checked_mul(secs)
-            .and_then(|s| total.checked_add(s))
-            .filter(|t| *t <= MAX_DURATION_SECS)
-            .ok_or_else(too_large)?;
-    }
-    Ok(total)
-}
-
-/// Formats seconds as the shortest duration text `parse_duration` reads back: 5400 ->
-/// `"1h30m"`, 300 -> `"5m"`, 0 -> `"0s"`. Negative values get a leading `-`.
-pub fn format_duration(secs: i64) -> String {
-    if secs == 0 {
-        return "0s".to_string();
-    }
-    let mut out = String::new();
-    if secs < 0 {
-        out.push('-');
-    }
-    let mut rest = secs.unsigned_abs();
-    for (unit, size) in DURATION_UNITS {
-        let size = size.unsigned_abs();
-        let count = rest / size;
-        if count > 0 {
-            out.push_str(&count.to_string());
-            out.push_str(unit);
-            rest %= size;
-        }
-    }
-    out
-}
-
-/// Parses an RFC 3339 date-time with an offset (`Z` or `+01:00`) into UTC. Seconds may be
-/// left out (`2026-12-01T10:00Z`). A date-time without an offset is an error, not a guess.
-pub fn parse_instant(text: &str) -> Result<Instant, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Some(with_seconds) = insert_seconds(text) {
-        if let Ok(t) = DateTime::parse_from_rfc3339(&with_seconds) {
-            return Ok(t.with_timezone(&Utc));
-        }
-    }
-    let expected = format!("expected an RFC 3339 date-time with offset, got \"{text}\"");
-    let naive = [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .any(|f| NaiveDateTime::parse_from_str(text, f).is_ok());
-    if naive {
-        return Err(format!(
-            "{expected} (a naive date-time is ambiguous: add Z or an offset)"
-        ));
-    }
-    if NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() {
-        return Err(format!(
-            "{expected} (a date alone is not an instant: write e.g. \"{text}T00:00:00Z\")"
-        ));
-    }
-    Err(format!("{expected} (e.g. \"2026-12-01T10:00:00Z\")"))
-}
-
-/// `2026-12-01T10:00Z` -> `2026-12-01T10:00:00Z`, so minute precision reads like the policy
-/// language's date-times; `None` when the text does not have that shape.
-fn insert_seconds(text: &str) -> Option<String> {
-    let head = text.get(..16)?;
-    let tail = text.get(16..)?;
-    let offset_follows = matches!(tail.as_bytes().first(), Some(b'Z' | b'z' | b'+' | b'-'));
-    (head.as_bytes().get(13) == Some(&b':') && offset_follows).then(|| format!("{head}:00{tail}"))
-}
-
-/// RFC 3339 in UTC with `Z`, to the second: `2026-12-01T10:00:00Z`.
-pub fn format_instant(instant: Instant) -> String {
-    instant.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
+pub use crate::time::{
+    MAX_DURATION_SECS, format_duration, format_instant, parse_duration, parse_instant,
+};
+#[cfg(test)]
+use {crate::time::DURATION_UNITS, chrono::DateTime};
 
 // --- reading JSON values with paths -----------------------------------------------------------
 

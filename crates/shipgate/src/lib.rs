@@ -29,7 +29,10 @@ mod error;
 mod eval;
 mod graph;
 mod input;
+mod query;
+mod span;
 mod syntax;
+mod time;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,7 +53,7 @@ pub use input::{
 /// A compiled policy set. Cheap to clone and share between threads.
 #[derive(Clone)]
 pub struct Engine {
-    inner: Arc<check::Compiled>,
+    inner: Arc<eval::Policy>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -61,6 +64,7 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// Compiles every `.gate` file in a folder (recursively, sorted by path), or one file.
+    /// `ics` paths are relative to that folder, or to the file's folder.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Engine, Error> {
         Engine::from_paths(&[path.as_ref().to_path_buf()])
     }
@@ -69,39 +73,50 @@ impl Engine {
     pub fn from_paths(paths: &[PathBuf]) -> Result<Engine, Error> {
         let compiled = check::compile_paths(paths)?;
         Ok(Engine {
-            inner: Arc::new(compiled),
+            inner: Arc::new(eval::Policy::new(compiled)),
         })
     }
 
     /// Compiles policy text; `name` is what diagnostics and `at` locations call the file.
-    /// `ics` imports are resolved against the current folder.
+    ///
+    /// Text has no folder, so a `blackout ... ics "PATH"` import is a policy error at the
+    /// import (compiling never reads relative to the process's working folder): compile from
+    /// the files with [`Engine::from_path`], or give the folder with [`Engine::from_sources`].
     pub fn from_source(text: &str, name: &str) -> Result<Engine, Error> {
         Engine::from_sources(vec![(name.to_string(), text.to_string())], None)
     }
 
-    /// Compiles several named sources as one set; `root` is the folder `ics` paths are
-    /// relative to (and confined in).
+    /// Compiles several named sources as one set; `root` is the policy folder that `ics`
+    /// paths are relative to (and confined in). With `None`, an `ics` import is a policy error
+    /// at the import, as with [`Engine::from_source`].
     pub fn from_sources(
         files: Vec<(String, String)>,
         root: Option<PathBuf>,
     ) -> Result<Engine, Error> {
         let compiled = check::compile_sources(files, root)?;
         Ok(Engine {
-            inner: Arc::new(compiled),
+            inner: Arc::new(eval::Policy::new(compiled)),
         })
     }
 
     /// Warnings found while compiling (for example an optional field read without `has`).
     pub fn warnings(&self) -> &[Diagnostic] {
-        &self.inner.warnings
+        &self.inner.compiled.warnings
     }
 
     /// The warnings rendered rustc-style.
     pub fn render_warnings(&self, color: bool) -> String {
-        error::render_diagnostics(&self.inner.warnings, &self.inner.sources, color)
+        error::render_diagnostics(
+            &self.inner.compiled.warnings,
+            &self.inner.compiled.sources,
+            color,
+        )
     }
 
     /// Decides one change at `now`. With `explain`, the decision's `trace` is filled.
+    ///
+    /// The same as [`Engine::session`] followed by [`Session::decide_at`] the change's own
+    /// start (`now` when it has none).
     pub fn evaluate(
         &self,
         change: &Change,
@@ -110,6 +125,23 @@ impl Engine {
         explain: bool,
     ) -> Result<Decision, Error> {
         eval::evaluate(&self.inner, change, catalog, now, explain)
+    }
+
+    /// Prepares `change` once for deciding it at several starts (a planner's candidates):
+    /// the touched services, regions and `extend` values are found and validated here, and
+    /// each [`Session::decide_at`] only recomputes what depends on the start. Fails with the
+    /// input errors found while preparing (an unknown service, a malformed `extend` value);
+    /// those found while deciding (an unknown region, an end beyond supported dates) come
+    /// from `decide_at`, exactly as `evaluate` reports them.
+    pub fn session<'a>(
+        &'a self,
+        change: &'a Change,
+        catalog: &'a Catalog,
+        now: Instant,
+    ) -> Result<Session<'a>, Error> {
+        Ok(Session {
+            inner: eval::Session::new(&self.inner, change, catalog, now, false)?,
+        })
     }
 
     /// [`Engine::evaluate`] with every condition decided by the general expression evaluator,
@@ -146,7 +178,7 @@ impl Engine {
         after: Instant,
         duration_secs: i64,
     ) -> Result<Option<(Instant, Instant)>, Error> {
-        eval::next_window(&self.inner, region, after, duration_secs)
+        query::next_window(&self.inner.compiled, region, after, duration_secs)
     }
 
     /// Open stretches and blackout occurrences of `region` within `[from, to)`.
@@ -156,27 +188,68 @@ impl Engine {
         from: Instant,
         to: Instant,
     ) -> Result<CalendarReport, Error> {
-        eval::calendar_report(&self.inner, region, from, to)
+        query::calendar_report(&self.inner.compiled, region, from, to)
     }
 
     /// The same as [`Engine::calendar`] as an RFC 5545 iCalendar document.
     pub fn calendar_ics(&self, region: &str, from: Instant, to: Instant) -> Result<String, Error> {
-        eval::calendar_ics(&self.inner, region, from, to)
+        query::calendar_ics(&self.inner.compiled, region, from, to)
     }
 
     /// How many changes may deploy at once (`capacity N`); `None` when unlimited.
     pub fn capacity(&self) -> Option<u64> {
-        self.inner.ir.capacity
+        self.inner.compiled.ir.capacity
     }
 
     /// The tier names, ascending.
     pub fn tiers(&self) -> &[String] {
-        &self.inner.ir.tiers
+        &self.inner.compiled.ir.tiers
     }
 
     /// The names of the policy set's regions, in declaration order.
     pub fn regions(&self) -> Vec<String> {
-        self.inner.region_names()
+        self.inner.compiled.region_names()
+    }
+}
+
+/// One change prepared for deciding at several starts; see [`Engine::session`].
+///
+/// ```
+/// use shipgate::{Catalog, Change, Engine};
+/// let engine = Engine::from_source("rule r { deny when change.start < now }", "p.gate").unwrap();
+/// let catalog = Catalog::from_json(&serde_json::json!({"services": [{"id": "api", "tier": 1}]}))
+///     .unwrap();
+/// let change = Change::from_json(&serde_json::json!({
+///     "id": "CHG-1", "services": ["api"], "requester": "ana", "implementer": "bo",
+///     "duration": "1h"
+/// })).unwrap();
+/// let now = "2026-12-01T09:00:00Z".parse().unwrap();
+/// let session = engine.session(&change, &catalog, now).unwrap();
+/// let earlier = session.decide_at("2026-12-01T08:00:00Z".parse().unwrap()).unwrap();
+/// let later = session.decide_at("2026-12-01T10:00:00Z".parse().unwrap()).unwrap();
+/// assert_eq!(earlier.verdict, shipgate::Verdict::Deny);
+/// assert_eq!(later.verdict, shipgate::Verdict::Allow);
+/// ```
+pub struct Session<'a> {
+    inner: eval::Session<'a>,
+}
+
+impl std::fmt::Debug for Session<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
+impl Session<'_> {
+    /// The decision for the change starting at `start` (its own `start` is not read): the
+    /// same decision, byte for byte, as [`Engine::evaluate`] of the change with that start.
+    pub fn decide_at(&self, start: Instant) -> Result<Decision, Error> {
+        self.inner.decide(start, false)
+    }
+
+    /// [`Session::decide_at`] with the decision's `trace` filled (`explain`).
+    pub fn explain_at(&self, start: Instant) -> Result<Decision, Error> {
+        self.inner.decide(start, true)
     }
 }
 

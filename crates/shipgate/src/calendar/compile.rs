@@ -14,11 +14,11 @@ use super::rules::{
     DAY, LocalRule, MAX_DURATION, Recurrence, naive_secs, parse_rrule, validate_rrule,
 };
 use crate::error::{Diagnostic, did_you_mean};
+use crate::span::Span;
 use crate::syntax::ast::{
     BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, LocalDateTimeLit, LocalTime,
     RegionDecl, StrLit, TimeRange,
 };
-use crate::syntax::span::Span;
 
 /// The DTSTART of every `rrule` blackout, at the `at` time on the calendar's wall clock:
 /// Monday 1969-12-01, so that weekly rules without BYDAY fall on Mondays, monthly ones on
@@ -35,8 +35,8 @@ fn fmt_time(minutes: u32) -> String {
 impl CalendarSet {
     /// Validates and compiles the calendars and regions of a policy set.
     ///
-    /// `root` is the policy folder that `ics` paths are relative to and confined in (the
-    /// current folder when `None`). Diagnostics cover unknown time zones, duplicate names,
+    /// `root` is the policy folder that `ics` paths are relative to and confined in; without
+    /// one an `ics` import is an error (compiling never reads relative to the working folder). Diagnostics cover unknown time zones, duplicate names,
     /// unknown calendars, invalid dates, times, ranges and RRULEs, and unreadable `ics`
     /// files; the set is usable only when none of them is an error.
     pub fn compile(
@@ -558,11 +558,14 @@ fn resolve_ics_path(path: &str, root: Option<&Path>) -> Result<PathBuf, String> 
             return Err("the path leads outside the policy folder".to_string());
         }
     }
-    let root = match root {
-        Some(r) => r.to_path_buf(),
-        None => {
-            std::env::current_dir().map_err(|e| format!("cannot find the current folder: {e}"))?
-        }
+    // Compiling never reads relative to the process's working folder: without a policy
+    // folder there is nothing to resolve against.
+    let Some(root) = root else {
+        return Err(
+            "there is no policy folder to resolve it against (the policy was compiled \
+                    from text: compile it from its files, or give its folder)"
+                .to_string(),
+        );
     };
     let root = root
         .canonicalize()

@@ -29,7 +29,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::input::Instant;
+use crate::time::Instant;
 use index::{Calendar, DOMAIN_END, DOMAIN_START, Region, YEARS, year_of, year_start};
 use intervals::{Iv, clip, meets, normalize};
 
@@ -139,6 +139,19 @@ impl CalendarSet {
     /// Region names in declaration order.
     pub fn region_names(&self) -> Vec<String> {
         self.regions.iter().map(|r| r.name.clone()).collect()
+    }
+
+    /// "unknown region ...: the policy declares ..." with a suggestion when one is close.
+    pub fn unknown_region(&self, region: &str) -> String {
+        let declared = self.region_names();
+        let mut msg = format!(
+            "unknown region {region:?}: the policy declares {}",
+            declared.join(", ")
+        );
+        if let Some(h) = crate::error::did_you_mean(region, declared.iter().map(String::as_str)) {
+            msg.push_str(&format!(" ({h})"));
+        }
+        msg
     }
 
     /// Whether the policy declares any region (without allocating their names).

@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::error::{Diagnostic, Severity};
+use crate::span::{FileId, Span};
 use crate::syntax::ast::{
     BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, DurationLit, Ident,
     LocalDateTimeLit, LocalTime, RegionDecl, StrLit, TimeRange, Weekday,
 };
-use crate::syntax::span::{FileId, Span};
 
 // ---- builders -------------------------------------------------------------------------
 
@@ -951,6 +951,21 @@ fn ics_paths_must_stay_in_the_policy_folder() {
         assert_eq!(e.len(), 1, "{path}: {diags:#?}");
         assert!(e[0].message.contains(expect), "{path}: {}", e[0].message);
     }
+}
+
+#[test]
+fn ics_without_a_policy_folder_is_an_error_not_a_read_from_the_working_folder() {
+    // `holidays.ics` exists in the crate's test data; from the working folder it would not,
+    // but the point is that no folder is tried at all.
+    let (_, diags) = compile_in(&[ics_cal("holidays.ics")], &[region("r", &["emea"])], None);
+    let e = errors(&diags);
+    assert_eq!(e.len(), 1, "{diags:#?}");
+    assert!(
+        e[0].message
+            .starts_with("cannot import `holidays.ics`: there is no policy folder"),
+        "{}",
+        e[0].message
+    );
 }
 
 #[cfg(unix)]

@@ -2,8 +2,9 @@
 
 use super::ir::*;
 use crate::error::{Diagnostic, did_you_mean};
-use crate::syntax::ast::{self, BinOp, CmpOp, Expr, ExprKind, Quantifier};
-use crate::syntax::span::{SourceMap, Span};
+use crate::span::{SourceMap, Span};
+use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Quantifier};
+use crate::time::epoch_date;
 
 /// The names an expression can see besides its variables.
 pub struct Schema<'a> {
@@ -31,6 +32,8 @@ pub struct ExprChecker<'a, 'g> {
     pub max_slots: u16,
     /// How many `count` bodies enclose the expression being checked (for a hint).
     count_bodies: u32,
+    /// How many conditions were made: the next one's `Cond::id`.
+    pub conditions: u32,
 }
 
 const CHANGE_FIELDS: &[(&str, ChangeField)] = &[
@@ -138,6 +141,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             next_slot: 0,
             max_slots: 0,
             count_bodies: 0,
+            conditions: 0,
         }
     }
 
@@ -161,10 +165,12 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             );
             return None;
         }
+        let id = self.conditions;
+        self.conditions += 1;
         Some(Cond {
-            fast: crate::eval::fast::compile(&c),
             expr: c,
             span: e.span,
+            id,
         })
     }
 
@@ -503,6 +509,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             }
             BinOp::Cmp(cmp) => {
                 let kind = self.cmp_kind(span, cmp, &lt, &rt)?;
+                let cmp = cmp_op(cmp);
                 self.check_weekday_literal(&lc, r);
                 self.check_weekday_literal(&rc, l);
                 Some((CExpr::Cmp(cmp, kind, bx(lc), bx(rc)), Ty::Bool))
@@ -616,8 +623,8 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         self.diagnostics.push(d);
     }
 
-    fn cmp_kind(&mut self, span: Span, op: CmpOp, lt: &Ty, rt: &Ty) -> Option<CmpKind> {
-        let ordering = !matches!(op, CmpOp::Eq | CmpOp::Ne);
+    fn cmp_kind(&mut self, span: Span, op: ast::CmpOp, lt: &Ty, rt: &Ty) -> Option<CmpKind> {
+        let ordering = !matches!(op, ast::CmpOp::Eq | ast::CmpOp::Ne);
         let kind = match (lt, rt) {
             (Ty::Int, Ty::Int) => Some(CmpKind::Int),
             (a, b) if a.is_numeric() && b.is_numeric() => Some(CmpKind::Num),
@@ -824,8 +831,16 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
     }
 }
 
-pub fn epoch_date() -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+/// The parser's comparison operator as the IR's.
+pub fn cmp_op(op: ast::CmpOp) -> CmpOp {
+    match op {
+        ast::CmpOp::Eq => CmpOp::Eq,
+        ast::CmpOp::Ne => CmpOp::Ne,
+        ast::CmpOp::Lt => CmpOp::Lt,
+        ast::CmpOp::Le => CmpOp::Le,
+        ast::CmpOp::Gt => CmpOp::Gt,
+        ast::CmpOp::Ge => CmpOp::Ge,
+    }
 }
 
 /// Every `base has field` in an expression, as `(base source text, field)`.

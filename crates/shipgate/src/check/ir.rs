@@ -4,8 +4,7 @@
 
 use crate::calendar::CalendarSet;
 use crate::decision::Text;
-use crate::syntax::ast::CmpOp;
-use crate::syntax::span::Span;
+use crate::span::Span;
 
 /// A value type of the language.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,6 +205,32 @@ pub enum Builtin {
     Hour(chrono_tz::Tz),
 }
 
+/// A comparison operator. The IR's own, so that nothing after the checker depends on the
+/// syntax tree; the checker converts the parser's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    /// The operator as written: `==`, `<=`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
 /// How two operands of a comparison are compared, decided at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CmpKind {
@@ -278,8 +303,9 @@ pub enum CExpr {
 pub struct Cond {
     pub expr: CExpr,
     pub span: Span,
-    /// The same condition in the evaluator's fast form (`eval::fast`).
-    pub fast: crate::eval::fast::Program,
+    /// Numbers the policy's conditions from 0 (up to `PolicyIr::conditions`): the evaluator
+    /// keeps each condition's compiled form at this index.
+    pub id: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -393,4 +419,6 @@ pub struct PolicyIr {
     pub triggers: Vec<TriggerIr>,
     pub notify: Vec<NotifyIr>,
     pub calendars: CalendarSet,
+    /// How many conditions (`Cond`) the policy has; their ids are `0..conditions`.
+    pub conditions: u32,
 }

@@ -9,13 +9,15 @@ use super::value::{EvalError, EvalResult, ListVal, Value};
 use super::{Prepared, ext_value};
 use crate::check::ir::*;
 use crate::graph::Catalog;
-use crate::input::{Change, format_duration};
-use crate::syntax::ast::CmpOp;
-use crate::syntax::span::SourceMap;
+use crate::input::Change;
+use crate::span::SourceMap;
+use crate::time::format_duration;
 
 /// Everything an expression can read during one evaluation.
 pub struct Ctx<'a> {
     pub ir: &'a PolicyIr,
+    /// The conditions' fast forms, by `Cond::id` (see `lower`).
+    pub programs: &'a [super::fast::Program],
     pub sources: &'a SourceMap,
     pub change: &'a Change,
     pub catalog: &'a Catalog,
@@ -45,8 +47,10 @@ impl<'a> Ctx<'a> {
 
     #[inline(always)]
     pub fn cond(&mut self, c: &'a Cond) -> Result<bool, EvalError> {
-        if !self.reference {
-            return self.run(&c.fast);
+        if !self.reference
+            && let Some(p) = self.programs.get(c.id as usize)
+        {
+            return self.run(p);
         }
         match self.eval(&c.expr)? {
             Value::Bool(b) => Ok(b),
@@ -527,11 +531,9 @@ pub fn render<'a>(v: &Value<'a>, ctx: &mut Ctx<'a>) -> String {
         Value::Str(s) => s.to_string(),
         Value::Duration(d) => format_duration(*d),
         Value::DateTime(t) => chrono::DateTime::from_timestamp(*t, 0)
-            .map(crate::input::format_instant)
+            .map(crate::time::format_instant)
             .unwrap_or_else(|| t.to_string()),
-        Value::Date(d) => {
-            (crate::check::expr::epoch_date() + chrono::Duration::days(*d)).to_string()
-        }
+        Value::Date(d) => (crate::time::epoch_date() + chrono::Duration::days(*d)).to_string(),
         Value::Tier(t) => ctx
             .ir
             .tiers

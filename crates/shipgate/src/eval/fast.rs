@@ -13,7 +13,6 @@ use std::borrow::Cow;
 use super::expr::{Ctx, ordering_holds, type_error};
 use super::value::{EvalError, Value};
 use crate::check::ir::*;
-use crate::syntax::ast::CmpOp;
 
 /// A condition as a flat list of steps with short-circuit jumps: no recursion and no
 /// intermediate values for `and`, `or` and `not`.
@@ -23,6 +22,20 @@ pub struct Program {
     /// Whether some step falls back to the general evaluator, which reads quantifier
     /// variables from their slots (the fast steps read the bound service directly).
     general: bool,
+}
+
+impl Program {
+    /// A program that decides `false`: the placeholder for an id no condition carries.
+    pub fn never() -> Program {
+        Program {
+            ops: Box::new([Op::Test {
+                test: Test::Const(false),
+                negate: false,
+                exit: Exit::Never,
+            }]),
+            general: false,
+        }
+    }
 }
 
 /// Quantifier slots whose service the fast steps can hold directly; deeper nesting runs on

@@ -2,7 +2,7 @@
 //!
 //! Every node that a diagnostic can point at carries a [`Span`].
 
-use super::span::Span;
+use crate::span::Span;
 
 /// A name as written, with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Text to AST: the pest grammar, the parser and source spans.
+//! Text to AST: the pest grammar and the parser.
 //!
 //! - `parser`: the entry point; one pass over a file that parses, else `recovery`.
 //! - `build`: pest's pairs to AST nodes, one file per construct.
@@ -15,7 +15,6 @@ mod keywords;
 mod nesting;
 mod parser;
 mod recovery;
-pub mod span;
 mod syntax_error;
 mod wording;
 
@@ -23,7 +22,7 @@ mod wording;
 mod tests;
 
 use crate::error::Diagnostic;
-use span::FileId;
+use crate::span::FileId;
 
 /// Parses one file. Returns the items that parsed (recovering at the next top-level item after
 /// an error) and every diagnostic found.

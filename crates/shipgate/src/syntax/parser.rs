@@ -8,9 +8,9 @@ use super::build::build_items;
 use super::grammar::{GateParser, Rule};
 use super::nesting::nesting_overflow;
 use super::recovery;
-use super::span::FileId;
 use super::syntax_error::syntax_error;
 use crate::error::Diagnostic;
+use crate::span::FileId;
 
 /// Parses one file; see [`super::parse`].
 pub(super) fn parse(file: FileId, text: &str) -> (PolicyFile, Vec<Diagnostic>) {

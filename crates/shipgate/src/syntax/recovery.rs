@@ -9,9 +9,9 @@ use super::build::build_items;
 use super::grammar::{GateParser, Rule};
 use super::keywords::{ITEM_WORDS, is_reserved, is_word_byte};
 use super::nesting::{MAX_NESTING, nesting_overflow};
-use super::span::{FileId, Span};
 use super::syntax_error::syntax_error;
 use crate::error::Diagnostic;
+use crate::span::{FileId, Span};
 
 /// Parses `body` (the text of `text` after its first `base` bytes) item by item, adding the
 /// items that parse to `items` and a diagnostic for each piece that does not.

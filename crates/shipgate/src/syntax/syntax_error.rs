@@ -5,9 +5,9 @@ use pest::error::{ErrorVariant, InputLocation};
 
 use super::grammar::Rule;
 use super::keywords::{is_reserved, is_word_byte};
-use super::span::{FileId, Span};
 use super::wording::describe;
 use crate::error::Diagnostic;
+use crate::span::{FileId, Span};
 
 /// What stands at `pos`: the word or character a syntax error points at.
 fn found_at(text: &str, pos: usize) -> (String, usize) {

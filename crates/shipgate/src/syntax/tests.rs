@@ -8,9 +8,9 @@ use super::build::duration_seconds;
 use super::grammar::{Rule, grammar_accepts};
 use super::keywords::{KEYWORDS, RESERVED_WORDS};
 use super::parse;
-use super::span::{FileId, SourceFile};
 use super::wording::{UNNAMED, describe};
 use crate::error::Diagnostic;
+use crate::span::{FileId, SourceFile};
 use proptest::prelude::*;
 
 const SPEC_EXAMPLE: &str = include_str!("testdata/spec_example.gate");

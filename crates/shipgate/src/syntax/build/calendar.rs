@@ -4,9 +4,9 @@ use super::super::ast::{
     BlackoutSpec, CalendarDecl, CalendarEntry, DaySet, RegionDecl, TimeRange, Weekday,
 };
 use super::super::grammar::{P, Rule};
-use super::super::span::Span;
 use super::Builder;
 use super::literal::weekday;
+use crate::span::Span;
 
 impl Builder<'_> {
     pub(super) fn calendar(&mut self, p: P<'_>, span: Span) -> Option<CalendarDecl> {

@@ -4,9 +4,9 @@ use super::super::ast::{
     NotifyDecl, RollbackDecl, StrategyArm, StrategyDecl, Threshold, TriggerDecl,
 };
 use super::super::grammar::{P, Rule};
-use super::super::span::Span;
 use super::Builder;
 use super::expr::cmp_op;
+use crate::span::Span;
 
 impl Builder<'_> {
     pub(super) fn strategy(&mut self, decl: P<'_>, span: Span) -> Option<StrategyDecl> {

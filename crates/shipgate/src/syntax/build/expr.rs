@@ -7,9 +7,9 @@
 
 use super::super::ast::{BinOp, CmpOp, Expr, ExprKind, Quantifier};
 use super::super::grammar::{P, Rule};
-use super::super::span::Span;
 use super::Builder;
 use crate::error::Diagnostic;
+use crate::span::Span;
 
 /// How deep an expression tree may grow (long `or` chains count one level per operator).
 /// Everything downstream walks expressions recursively, so their depth is bounded here.

@@ -3,8 +3,8 @@
 
 use super::super::ast::{DateLit, DurationLit, LocalDateTimeLit, LocalTime, StrLit, Weekday};
 use super::super::grammar::{P, Rule};
-use super::super::span::Span;
 use super::Builder;
+use crate::span::Span;
 
 impl Builder<'_> {
     /// `HH:MM`; `24:00` only where `end` (the end of a range). Out of range: reported, clamped.

@@ -17,8 +17,8 @@ use pest::iterators::Pairs;
 
 use super::ast::{Ident, Item};
 use super::grammar::{P, Rule};
-use super::span::{FileId, Span};
 use crate::error::Diagnostic;
+use crate::span::{FileId, Span};
 use settings::default_effect;
 
 #[cfg(test)]

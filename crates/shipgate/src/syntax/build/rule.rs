@@ -2,9 +2,9 @@
 
 use super::super::ast::{Effect, Expr, RuleDecl, StrLit, WaivableDecl};
 use super::super::grammar::{P, Rule};
-use super::super::span::Span;
 use super::Builder;
 use crate::error::Diagnostic;
+use crate::span::Span;
 
 impl Builder<'_> {
     pub(super) fn rule(&mut self, p: P<'_>, span: Span) -> Option<RuleDecl> {

@@ -3,8 +3,8 @@
 
 use super::super::ast::{DefaultEffect, ExtendDecl, ExtendTarget, FieldDecl, TierDecl, TypeExpr};
 use super::super::grammar::{P, Rule};
-use super::super::span::Span;
 use super::Builder;
+use crate::span::Span;
 
 /// `default allow` or `default deny`.
 pub(super) fn default_effect(decl: P<'_>) -> DefaultEffect {

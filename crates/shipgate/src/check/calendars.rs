@@ -1,0 +1,34 @@
+//! Phase 3: calendars and regions, compiled by `calendar` (`ics` imports resolve against the
+//! policy folder `root`).
+
+use std::path::Path;
+
+use crate::calendar::CalendarSet;
+use crate::error::Diagnostic;
+use crate::syntax::ast::{self, Item};
+
+pub fn check(items: &[&Item], root: Option<&Path>, diags: &mut Vec<Diagnostic>) -> CalendarSet {
+    let calendars: Vec<&ast::CalendarDecl> = items
+        .iter()
+        .filter_map(|i| {
+            if let Item::Calendar(c) = i {
+                Some(c)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let regions: Vec<&ast::RegionDecl> = items
+        .iter()
+        .filter_map(|i| {
+            if let Item::Region(r) = i {
+                Some(r)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let (calendar_set, cal_diags) = CalendarSet::compile(&calendars, &regions, root);
+    diags.extend(cal_diags);
+    calendar_set
+}

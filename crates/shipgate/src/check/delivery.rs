@@ -1,0 +1,129 @@
+//! Phase 6: what a decision says about delivery: the `strategy` arms, the rollback
+//! triggers and the `notify` audiences.
+
+use std::collections::HashMap;
+
+use super::duplicate;
+use super::expr::{ExprChecker, cmp_op};
+use super::ir::*;
+use crate::error::Diagnostic;
+use crate::span::{SourceMap, Span};
+use crate::syntax::ast::{self, Item};
+
+pub fn strategy(
+    items: &[&Item],
+    ck: &mut ExprChecker<'_, '_>,
+    sources: &SourceMap,
+) -> Vec<StrategyArmIr> {
+    let at = |span: Span| sources.location(span);
+    let mut strategy = Vec::new();
+    let mut strategy_span: Option<Span> = None;
+    for item in items {
+        let Item::Strategy(s) = item else { continue };
+        if let Some(first) = strategy_span {
+            ck.diagnostics
+                .push(duplicate("block", "strategy", s.span, first));
+            continue;
+        }
+        strategy_span = Some(s.span);
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut otherwise_seen: Option<Span> = None;
+        for arm in &s.arms {
+            if let Some(first) = seen.insert(arm.name.name.as_str(), arm.name.span) {
+                ck.diagnostics
+                    .push(duplicate("strategy", &arm.name.name, arm.name.span, first));
+            }
+            if let Some(o) = otherwise_seen {
+                ck.diagnostics.push(
+                    Diagnostic::error(arm.span, "this arm can never be chosen")
+                        .with_label("unreachable")
+                        .with_secondary(o, "`otherwise` already matches everything"),
+                );
+            }
+            let cond = match &arm.when {
+                Some(w) => match ck.condition(w, &[]) {
+                    Some(c) => Some(c),
+                    None => continue,
+                },
+                None => {
+                    otherwise_seen = Some(arm.span);
+                    None
+                }
+            };
+            strategy.push(StrategyArmIr {
+                name: arm.name.name.as_str().into(),
+                cond,
+                at: at(arm.span).into(),
+            });
+        }
+    }
+    strategy
+}
+
+pub fn triggers(
+    items: &[&Item],
+    ck: &mut ExprChecker<'_, '_>,
+    sources: &SourceMap,
+) -> Vec<TriggerIr> {
+    let at = |span: Span| sources.location(span);
+    let mut triggers = Vec::new();
+    for item in items {
+        let Item::Rollback(rb) = item else { continue };
+        for t in &rb.triggers {
+            let when = match &t.when {
+                Some(w) => match ck.condition(w, &[]) {
+                    Some(c) => Some(c),
+                    None => continue,
+                },
+                None => None,
+            };
+            if t.for_.seconds <= 0 {
+                ck.diagnostics.push(
+                    Diagnostic::error(t.for_.span, "a trigger's `for` must be positive")
+                        .with_label("zero or negative"),
+                );
+                continue;
+            }
+            let (threshold, of_baseline) = match t.threshold {
+                ast::Threshold::Number(v, _) => (v, false),
+                ast::Threshold::OfBaseline(v, _) => (v, true),
+            };
+            triggers.push(TriggerIr {
+                metric: t.metric.name.as_str().into(),
+                op: cmp_op(t.op),
+                threshold,
+                of_baseline,
+                for_secs: t.for_.seconds,
+                when,
+                on_no_data_fire: t.on_no_data_fire,
+                at: at(t.span).into(),
+            });
+        }
+    }
+    triggers
+}
+
+pub fn notify(items: &[&Item], ck: &mut ExprChecker<'_, '_>, sources: &SourceMap) -> Vec<NotifyIr> {
+    let at = |span: Span| sources.location(span);
+    let mut notify = Vec::new();
+    for item in items {
+        let Item::Notify(n) = item else { continue };
+        let when = match &n.when {
+            Some(w) => match ck.condition(w, &[]) {
+                Some(c) => Some(c),
+                None => continue,
+            },
+            None => None,
+        };
+        notify.push(NotifyIr {
+            audiences: n
+                .audiences
+                .iter()
+                .map(|a| a.value.as_str().into())
+                .collect(),
+            when,
+            at: at(n.span).into(),
+        });
+    }
+    notify
+}

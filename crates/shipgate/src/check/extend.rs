@@ -1,0 +1,102 @@
+//! Phase 2: `extend change` and `extend service` fields: new names with resolved types.
+
+use std::collections::HashMap;
+
+use super::duplicate;
+use super::expr;
+use super::ir::{ExtField, Ty};
+use crate::error::{Diagnostic, did_you_mean};
+use crate::span::Span;
+use crate::syntax::ast::{self, Item};
+
+/// The extension fields of changes and of services, in declaration order.
+pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> (Vec<ExtField>, Vec<ExtField>) {
+    let mut change_ext: Vec<ExtField> = Vec::new();
+    let mut service_ext: Vec<ExtField> = Vec::new();
+    let mut ext_spans: HashMap<(bool, String), Span> = HashMap::new();
+    for item in items {
+        let Item::Extend(ext) = item else { continue };
+        let is_change = ext.target == ast::ExtendTarget::Change;
+        for f in &ext.fields {
+            let builtin = if is_change {
+                expr::builtin_change_fields().any(|b| b == f.name.name)
+            } else {
+                expr::builtin_service_fields().any(|b| b == f.name.name)
+            };
+            if builtin {
+                diags.push(
+                    Diagnostic::error(
+                        f.name.span,
+                        format!("`{}` is a built-in field", f.name.name),
+                    )
+                    .with_label("already defined")
+                    .with_help("choose another name for the extension field"),
+                );
+                continue;
+            }
+            if let Some(first) = ext_spans.insert((is_change, f.name.name.clone()), f.name.span) {
+                diags.push(duplicate("field", &f.name.name, f.name.span, first));
+                continue;
+            }
+            let Some(ty) = resolve_type(&f.ty, diags) else {
+                continue;
+            };
+            let field = ExtField {
+                name: f.name.name.clone(),
+                ty,
+            };
+            if is_change {
+                change_ext.push(field);
+            } else {
+                service_ext.push(field);
+            }
+        }
+    }
+    (change_ext, service_ext)
+}
+
+fn resolve_type(t: &ast::TypeExpr, diags: &mut Vec<Diagnostic>) -> Option<Ty> {
+    match t {
+        ast::TypeExpr::Named(id) => {
+            let ty = match id.name.as_str() {
+                "bool" => Ty::Bool,
+                "int" => Ty::Int,
+                "float" => Ty::Float,
+                "string" => Ty::Str,
+                "duration" => Ty::Duration,
+                "datetime" => Ty::DateTime,
+                "date" => Ty::Date,
+                other => {
+                    let names = [
+                        "bool", "int", "float", "string", "duration", "datetime", "date",
+                    ];
+                    let mut d = Diagnostic::error(id.span, format!("unknown type `{other}`"))
+                        .with_label("not a field type");
+                    match did_you_mean(other, names) {
+                        Some(h) => d = d.with_help(h),
+                        None => {
+                            d = d.with_note(format!(
+                                "field types: {}, list<T>, T?",
+                                names.join(", ")
+                            ))
+                        }
+                    }
+                    diags.push(d);
+                    return None;
+                }
+            };
+            Some(ty)
+        }
+        ast::TypeExpr::List(inner, _) => Some(Ty::list(resolve_type(inner, diags)?)),
+        ast::TypeExpr::Optional(inner, span) => {
+            let inner = resolve_type(inner, diags)?;
+            if matches!(inner, Ty::Opt(_)) {
+                diags.push(
+                    Diagnostic::error(*span, "a type can be optional only once").with_label("`??`"),
+                );
+                return None;
+            }
+            Some(Ty::opt(inner))
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Phase 5: rules: their names (unique, so `exempt rule` and waivers can name them), the
+//! `waivable` declarations, and each rule's guard, effects and message.
+
+use std::collections::HashMap;
+
+use super::duplicate;
+use super::expr::{self, ExprChecker, GroupResolver};
+use super::ir::*;
+use crate::decision::Text;
+use crate::error::{Diagnostic, did_you_mean};
+use crate::span::{SourceMap, Span};
+use crate::syntax::ast::{self, Effect, Item};
+
+/// The rules by name, in declaration order (a duplicate is reported and left out).
+pub struct RuleIndex<'i> {
+    by_name: HashMap<&'i str, (u16, Span)>,
+    decls: Vec<&'i ast::RuleDecl>,
+}
+
+impl<'i> RuleIndex<'i> {
+    pub fn new(items: &[&'i Item], diags: &mut Vec<Diagnostic>) -> RuleIndex<'i> {
+        let mut by_name: HashMap<&str, (u16, Span)> = HashMap::new();
+        let mut decls: Vec<&ast::RuleDecl> = Vec::new();
+        for item in items {
+            let Item::Rule(r) = item else { continue };
+            if let Some((_, first)) = by_name.get(r.name.name.as_str()) {
+                diags.push(duplicate("rule", &r.name.name, r.name.span, *first));
+                continue;
+            }
+            let idx = u16::try_from(decls.len()).unwrap_or(u16::MAX);
+            by_name.insert(r.name.name.as_str(), (idx, r.name.span));
+            decls.push(r);
+        }
+        RuleIndex { by_name, decls }
+    }
+
+    fn get(&self, name: &str) -> Option<u16> {
+        self.by_name.get(name).map(|(i, _)| *i)
+    }
+
+    fn unknown(&self, id: &ast::Ident) -> Diagnostic {
+        let mut d = Diagnostic::error(id.span, format!("unknown rule `{}`", id.name))
+            .with_label("no such rule");
+        if let Some(h) = did_you_mean(&id.name, self.by_name.keys().copied()) {
+            d = d.with_help(h);
+        }
+        d
+    }
+}
+
+/// `waivable RULE by "group" max D`, by rule index: (group index, max seconds, where).
+pub type Waivable = HashMap<u16, (u16, i64, Span)>;
+
+pub fn waivable(
+    items: &[&Item],
+    rules: &RuleIndex<'_>,
+    groups: &mut dyn GroupResolver,
+    diags: &mut Vec<Diagnostic>,
+) -> Waivable {
+    let mut waivable: Waivable = HashMap::new();
+    for item in items {
+        let Item::Waivable(w) = item else { continue };
+        let Some(ri) = rules.get(w.rule.name.as_str()) else {
+            diags.push(rules.unknown(&w.rule));
+            continue;
+        };
+        let Some(g) = groups.group(&w.group.value, w.group.span) else {
+            continue;
+        };
+        if w.max.seconds <= 0 {
+            diags.push(
+                Diagnostic::error(w.max.span, "a waiver's maximum must be positive")
+                    .with_label("zero or negative"),
+            );
+        }
+        if let Some((_, _, first)) = waivable.insert(ri, (g, w.max.seconds, w.span)) {
+            diags.push(duplicate(
+                "waivable declaration for rule",
+                &w.rule.name,
+                w.span,
+                first,
+            ));
+        }
+    }
+    waivable
+}
+
+/// Every rule's guard, effects and message.
+pub fn check(
+    index: &RuleIndex<'_>,
+    waivable: &Waivable,
+    ck: &mut ExprChecker<'_, '_>,
+    sources: &SourceMap,
+) -> Vec<RuleIr> {
+    let at = |span: Span| sources.location(span);
+    let mut rules = Vec::with_capacity(index.decls.len());
+    for (ri, r) in index.decls.iter().enumerate() {
+        let mut guard_has = Vec::new();
+        let guard = match &r.guard {
+            Some(g) => {
+                expr::collect_has(g, sources, &mut guard_has);
+                ck.condition(g, &[])
+            }
+            None => None,
+        };
+        let mut effects = Vec::with_capacity(r.effects.len());
+        for e in &r.effects {
+            let (effect, span) = match e {
+                Effect::Deny { when, span } => match ck.condition(when, &guard_has) {
+                    Some(c) => (EffectIr::Deny(c), *span),
+                    None => continue,
+                },
+                Effect::Allow { when, span } => match ck.condition(when, &guard_has) {
+                    Some(c) => (EffectIr::Allow(c), *span),
+                    None => continue,
+                },
+                Effect::RequireApproval { group, count, span } => {
+                    let Some(g) = ck.groups.group(&group.value, group.span) else {
+                        continue;
+                    };
+                    let n = match count {
+                        Some((n, s)) => {
+                            if *n == 0 || *n > 1000 {
+                                ck.diagnostics.push(
+                                    Diagnostic::error(
+                                        *s,
+                                        "an approval count must be between 1 and 1000",
+                                    )
+                                    .with_label("out of range"),
+                                );
+                                continue;
+                            }
+                            u32::try_from(*n).unwrap_or(1)
+                        }
+                        None => 1,
+                    };
+                    (EffectIr::RequireApproval { group: g, count: n }, *span)
+                }
+                Effect::RequireCheck { name, span } => (
+                    EffectIr::RequireCheck {
+                        name: name.value.as_str().into(),
+                    },
+                    *span,
+                ),
+                Effect::ExemptBlackout { span } => (EffectIr::ExemptBlackout, *span),
+                Effect::ExemptWindow { span } => (EffectIr::ExemptWindow, *span),
+                Effect::ExemptRule { rule, span } => match index.get(rule.name.as_str()) {
+                    Some(i) => {
+                        if usize::from(i) == ri {
+                            ck.diagnostics.push(
+                                Diagnostic::error(rule.span, "a rule cannot exempt itself")
+                                    .with_label("same rule"),
+                            );
+                            continue;
+                        }
+                        (EffectIr::ExemptRule(i), *span)
+                    }
+                    None => {
+                        ck.diagnostics.push(index.unknown(rule));
+                        continue;
+                    }
+                },
+            };
+            effects.push(EffectAt {
+                effect,
+                at: at(span).into(),
+                span,
+            });
+        }
+        let message = r
+            .message
+            .as_ref()
+            .and_then(|m| compile_message(m, ck, &guard_has));
+        let has_exemptions = effects.iter().any(|e| {
+            matches!(
+                e.effect,
+                EffectIr::ExemptBlackout | EffectIr::ExemptWindow | EffectIr::ExemptRule(_)
+            )
+        });
+        let idx = u16::try_from(ri).unwrap_or(u16::MAX);
+        let fixed_message = match &message {
+            None => Some(Text::from(format!("denied by rule {}", r.name.name))),
+            Some(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    MessagePart::Text(t) => Some(t.as_str()),
+                    MessagePart::Value(_) => None,
+                })
+                .collect::<Option<String>>()
+                .map(Text::from),
+        };
+        rules.push(RuleIr {
+            name: r.name.name.as_str().into(),
+            guard,
+            effects,
+            message,
+            fixed_message,
+            at: at(r.name.span).into(),
+            waivable: waivable.get(&idx).map(|(g, m, _)| (*g, *m)),
+            has_exemptions,
+        });
+    }
+    rules
+}
+
+/// Splits `"text {change.requester} more"` into parts, checking each interpolated path.
+fn compile_message(
+    m: &ast::StrLit,
+    ck: &mut ExprChecker<'_, '_>,
+    guard_has: &[(String, String)],
+) -> Option<Vec<MessagePart>> {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut chars = m.value.char_indices().peekable();
+    let mut ok = true;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' if chars.peek().map(|(_, c)| *c) == Some('{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek().map(|(_, c)| *c) == Some('}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let rest = m.value.get(i + 1..).unwrap_or("");
+                let Some(close) = rest.find('}') else {
+                    ck.diagnostics.push(
+                        Diagnostic::error(m.span, "unclosed `{` in message")
+                            .with_label("write `{{` for a literal brace"),
+                    );
+                    return None;
+                };
+                let path = rest.get(..close).unwrap_or("").trim();
+                // Point at the path inside the literal (exact when the string has no escapes).
+                let start = m.span.start as usize + 1 + i + 1;
+                let span = Span::new(m.span.file, start, start + close);
+                match path_expr(path, span) {
+                    Some(e) => {
+                        ck.has_tests.clear();
+                        ck.has_tests.extend_from_slice(guard_has);
+                        match ck.expr(&e) {
+                            Some((c, _)) => {
+                                if !text.is_empty() {
+                                    parts.push(MessagePart::Text(std::mem::take(&mut text)));
+                                }
+                                parts.push(MessagePart::Value(c));
+                            }
+                            None => ok = false,
+                        }
+                    }
+                    None => {
+                        ck.diagnostics.push(
+                            Diagnostic::error(span, format!("`{path}` is not a path"))
+                                .with_label("expected a path like change.requester"),
+                        );
+                        ok = false;
+                    }
+                }
+                for _ in 0..=close {
+                    chars.next();
+                }
+            }
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        parts.push(MessagePart::Text(text));
+    }
+    ok.then_some(parts)
+}
+
+/// `a.b.c` as an expression, every node spanning the whole path.
+fn path_expr(path: &str, span: Span) -> Option<ast::Expr> {
+    let mut segs = path.split('.');
+    let first = segs.next()?;
+    let ident_ok = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+    };
+    if !ident_ok(first) {
+        return None;
+    }
+    let mut e = ast::Expr {
+        kind: ast::ExprKind::Name(first.to_string()),
+        span,
+    };
+    for s in segs {
+        if !ident_ok(s) {
+            return None;
+        }
+        e = ast::Expr {
+            kind: ast::ExprKind::Field(
+                Box::new(e),
+                ast::Ident {
+                    name: s.to_string(),
+                    span,
+                },
+            ),
+            span,
+        };
+    }
+    Some(e)
+}

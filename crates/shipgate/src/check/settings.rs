@@ -1,0 +1,129 @@
+//! Phase 1: the settings of a policy set (`tiers`, `default`, `capacity`, `groups`), each
+//! given at most once.
+
+use std::collections::HashMap;
+
+use super::duplicate;
+use super::expr::GroupResolver;
+use crate::error::{Diagnostic, did_you_mean};
+use crate::span::Span;
+use crate::syntax::ast::{self, Item};
+
+const DEFAULT_TIERS: [&str; 4] = ["low", "medium", "high", "critical"];
+
+pub struct Groups {
+    pub names: Vec<String>,
+    pub declared: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl GroupResolver for Groups {
+    fn group(&mut self, name: &str, span: Span) -> Option<u16> {
+        if let Some(i) = self.names.iter().position(|g| g == name) {
+            return u16::try_from(i).ok();
+        }
+        if self.declared {
+            let mut d = Diagnostic::error(span, format!("unknown group \"{name}\""))
+                .with_label("not in the `groups` list");
+            match did_you_mean(name, self.names.iter().map(String::as_str)) {
+                Some(h) => d = d.with_help(h),
+                None => d = d.with_note(format!("declared groups: {}", self.names.join(", "))),
+            }
+            self.diagnostics.push(d);
+            return None;
+        }
+        self.names.push(name.to_string());
+        u16::try_from(self.names.len() - 1).ok()
+    }
+}
+
+/// The settings, with their defaults where absent.
+pub struct Settings {
+    /// Tier names, ascending.
+    pub tiers: Vec<String>,
+    /// `default deny`, and where it was written.
+    pub default: Option<(bool, Span)>,
+    pub capacity: Option<(u64, Span)>,
+    /// The declared groups (more are added as they are used when none are declared).
+    pub groups: Groups,
+}
+
+pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
+    let mut tiers: Option<(Vec<String>, Span)> = None;
+    let mut default: Option<(bool, Span)> = None;
+    let mut capacity: Option<(u64, Span)> = None;
+    let mut groups = Groups {
+        names: Vec::new(),
+        declared: false,
+        diagnostics: Vec::new(),
+    };
+    let mut groups_span: Option<Span> = None;
+    for item in items {
+        match item {
+            Item::Tiers { names, span } => {
+                if let Some((_, first)) = &tiers {
+                    diags.push(duplicate("setting", "tiers", *span, *first));
+                    continue;
+                }
+                let mut seen: HashMap<&str, Span> = HashMap::new();
+                for n in names {
+                    if let Some(first) = seen.insert(n.name.as_str(), n.span) {
+                        diags.push(duplicate("tier", &n.name, n.span, first));
+                    }
+                }
+                if names.len() > 255 {
+                    diags.push(
+                        Diagnostic::error(*span, "at most 255 tiers").with_label("too many tiers"),
+                    );
+                }
+                tiers = Some((names.iter().map(|n| n.name.clone()).collect(), *span));
+            }
+            Item::Default { effect, span } => {
+                if let Some((_, first)) = &default {
+                    diags.push(duplicate("setting", "default", *span, *first));
+                    continue;
+                }
+                default = Some((*effect == ast::DefaultEffect::Deny, *span));
+            }
+            Item::Capacity { value, span } => {
+                if let Some((_, first)) = &capacity {
+                    diags.push(duplicate("setting", "capacity", *span, *first));
+                    continue;
+                }
+                if *value == 0 {
+                    diags.push(
+                        Diagnostic::error(*span, "capacity must be at least 1")
+                            .with_label("no change could ever deploy"),
+                    );
+                }
+                capacity = Some((*value, *span));
+            }
+            Item::Groups { names, span } => {
+                if let Some(first) = groups_span {
+                    diags.push(duplicate("setting", "groups", *span, first));
+                    continue;
+                }
+                groups_span = Some(*span);
+                groups.declared = true;
+                let mut seen: HashMap<&str, Span> = HashMap::new();
+                for n in names {
+                    if let Some(first) = seen.insert(n.name.as_str(), n.span) {
+                        diags.push(duplicate("group", &n.name, n.span, first));
+                    } else {
+                        groups.names.push(n.name.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let tiers: Vec<String> = tiers
+        .map(|(t, _)| t)
+        .unwrap_or_else(|| DEFAULT_TIERS.iter().map(|s| s.to_string()).collect());
+    Settings {
+        tiers,
+        default,
+        capacity,
+        groups,
+    }
+}

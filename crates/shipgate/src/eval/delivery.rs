@@ -1,0 +1,134 @@
+//! Delivery: how the change ships once allowed: the first `strategy` arm that holds, the
+//! rollback triggers that apply, the audiences to notify, and the order of its services.
+
+use super::expr::Ctx;
+use super::prepare::Prepared;
+use super::{Builder, outcome};
+use crate::check::ir::TriggerIr;
+use crate::decision::*;
+use crate::graph::Catalog;
+use crate::time::format_duration;
+
+/// The strategy, rollback triggers and audiences.
+pub struct Delivery {
+    pub strategy: Option<Text>,
+    pub rollback: Vec<RollbackTrigger>,
+    pub notify: Vec<Text>,
+}
+
+pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) -> Delivery {
+    let explain = EXPLAIN;
+    let ir = ctx.ir;
+    let mut strategy = None;
+    for arm in &ir.strategy {
+        let holds = match &arm.cond {
+            None => Ok(true),
+            Some(c) => ctx.cond(c),
+        };
+        match holds {
+            Ok(h) => {
+                b.trace("strategy", &arm.name, outcome(h), &arm.at);
+                if h {
+                    strategy = Some(arm.name.clone());
+                    break;
+                }
+            }
+            Err(e) => {
+                b.trace(
+                    "strategy",
+                    &arm.name,
+                    format!("error: {}", e.message),
+                    &arm.at,
+                );
+                b.fail_closed(
+                    &format!("strategy {}", arm.name),
+                    "the strategy arm",
+                    &e,
+                    &arm.at,
+                );
+                break;
+            }
+        }
+    }
+    let mut rollback = Vec::new();
+    for t in &ir.triggers {
+        let applies = match &t.when {
+            None => Ok(true),
+            Some(c) => ctx.cond(c),
+        };
+        match applies {
+            Ok(true) => rollback.push(trigger_out(t)),
+            Ok(false) => {}
+            // A trigger whose condition cannot be evaluated is kept: safer to watch too much.
+            Err(_) => rollback.push(trigger_out(t)),
+        }
+        if explain {
+            let o = match &applies {
+                Ok(h) => outcome(*h).to_string(),
+                Err(e) => format!("error: {} (kept)", e.message),
+            };
+            b.trace("trigger", &t.metric, o, &t.at);
+        }
+    }
+    let mut notify: Vec<Text> = Vec::new();
+    for n in &ir.notify {
+        let applies = match &n.when {
+            None => Ok(true),
+            Some(c) => ctx.cond(c),
+        };
+        let applies = match applies {
+            Ok(h) => h,
+            Err(e) => {
+                b.trace(
+                    "notify",
+                    n.audiences.join(", "),
+                    format!("error: {} (notified)", e.message),
+                    &n.at,
+                );
+                true // tell too many rather than too few
+            }
+        };
+        if applies {
+            for a in &n.audiences {
+                if !notify.contains(a) {
+                    notify.push(a.clone());
+                }
+            }
+        }
+        if explain {
+            b.trace("notify", n.audiences.join(", "), outcome(applies), &n.at);
+        }
+    }
+    Delivery {
+        strategy,
+        rollback,
+        notify,
+    }
+}
+
+/// The touched services in waves: each wave's services depend only on earlier waves'.
+pub fn order(catalog: &Catalog, prep: &Prepared<'_>) -> Vec<SmallVec<[Text; 4]>> {
+    let id = |i: u32| catalog.id_text(i).cloned();
+    match prep.services.as_slice() {
+        // One service is one wave: no graph to walk.
+        [one] => id(*one)
+            .map(|s| vec![smallvec::smallvec![s]])
+            .unwrap_or_default(),
+        touched => catalog
+            .waves(touched)
+            .into_iter()
+            .map(|w| w.into_iter().filter_map(id).collect())
+            .collect(),
+    }
+}
+
+fn trigger_out(t: &TriggerIr) -> RollbackTrigger {
+    RollbackTrigger {
+        metric: t.metric.clone(),
+        op: Text::new_static(t.op.as_str()),
+        threshold: t.threshold,
+        relative_to: t.of_baseline.then(|| Text::new_static("baseline")),
+        for_: Text::from(format_duration(t.for_secs)),
+        on_no_data: t.on_no_data_fire.then(|| Text::new_static("fire")),
+    }
+}

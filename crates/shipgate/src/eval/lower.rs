@@ -1,0 +1,67 @@
+//! Lowering: the checked IR's conditions to the evaluator's fast programs (`fast`), once, when
+//! the engine is built. The checker knows nothing of these forms; the IR numbers its conditions
+//! (`Cond::id`) and the programs are kept beside it at those indices.
+
+use super::fast::{Program, compile};
+use crate::check::Compiled;
+use crate::check::ir::{Cond, EffectIr, PolicyIr};
+
+/// A compiled policy set ready to evaluate: the checked IR and its conditions' programs.
+#[derive(Debug)]
+pub struct Policy {
+    pub compiled: Compiled,
+    /// `programs[c.id]` is the fast form of the condition `c`.
+    pub programs: Box<[Program]>,
+}
+
+impl Policy {
+    /// Lowers every condition of the checked policy.
+    pub fn new(compiled: Compiled) -> Policy {
+        let programs = lower(&compiled.ir);
+        Policy { compiled, programs }
+    }
+}
+
+/// The fast program of every condition of `ir`, by `Cond::id`.
+pub fn lower(ir: &PolicyIr) -> Box<[Program]> {
+    let mut programs: Vec<Option<Program>> = vec![None; ir.conditions as usize];
+    let mut put = |c: &Cond| {
+        if let Some(slot) = programs.get_mut(c.id as usize) {
+            *slot = Some(compile(&c.expr));
+        }
+    };
+    for t in &ir.tier_rules {
+        put(&t.cond);
+    }
+    for r in &ir.rules {
+        if let Some(g) = &r.guard {
+            put(g);
+        }
+        for e in &r.effects {
+            if let EffectIr::Deny(c) | EffectIr::Allow(c) = &e.effect {
+                put(c);
+            }
+        }
+    }
+    for arm in &ir.strategy {
+        if let Some(c) = &arm.cond {
+            put(c);
+        }
+    }
+    for t in &ir.triggers {
+        if let Some(c) = &t.when {
+            put(c);
+        }
+    }
+    for n in &ir.notify {
+        if let Some(c) = &n.when {
+            put(c);
+        }
+    }
+    // An id no condition of the IR carries is never looked up; it gets a program that holds
+    // nothing rather than a hole.
+    programs
+        .into_iter()
+        .map(|p| p.unwrap_or_else(Program::never))
+        .collect()
+}

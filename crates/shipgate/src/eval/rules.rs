@@ -1,0 +1,406 @@
+//! Rules: waivers, then the exemptions (a first pass, so that `exempt rule X` applies whatever
+//! the order), then every rule's deny, allow and require effects, and the default.
+
+use super::Builder;
+use super::expr::{self, Ctx};
+use super::value::EvalError;
+use crate::calendar::Lift;
+use crate::check::ir::*;
+use crate::decision::*;
+use crate::input::Change;
+use crate::time::{Instant, format_duration};
+
+/// What the rules decided besides the reasons (which go to the builder).
+pub struct Outcome {
+    pub exemptions: Vec<Exemption>,
+    pub waivers: Vec<WaiverOutcome>,
+    pub requirements: Vec<Requirement>,
+    /// The calendar constraints lifted by `exempt blackout` / `exempt window`.
+    pub lift: Lift,
+}
+
+pub fn decide<'a, const EXPLAIN: bool>(
+    ctx: &mut Ctx<'a>,
+    b: &mut Builder<EXPLAIN>,
+    now: Instant,
+) -> Outcome {
+    let ir = ctx.ir;
+    let change = ctx.change;
+    let sources = ctx.sources;
+    // Rules lifted by a waiver or an `exempt rule`; allocated only when something is lifted.
+    let mut exempted: Vec<bool> = Vec::new();
+    let mut exempt = |ri: usize| {
+        if exempted.is_empty() {
+            exempted.resize(ir.rules.len(), false);
+        }
+        if let Some(e) = exempted.get_mut(ri) {
+            *e = true;
+        }
+    };
+
+    // --- waivers ----------------------------------------------------------------------
+    let mut exemptions = Vec::new();
+    let mut waivers = Vec::with_capacity(change.waivers.len());
+    for w in &change.waivers {
+        let why = waiver_rejection(ir, change, w, now);
+        if why.is_none()
+            && let Some(ri) = ir.rules.iter().position(|r| r.name == w.rule)
+        {
+            exempt(ri);
+            exemptions.push(Exemption {
+                rule: Text::new_static("waiver"),
+                lifts: Text::from(format!("rule {}", w.rule)),
+                by: Some(Text::new(&w.by)),
+            });
+        }
+        b.trace(
+            "waiver",
+            &w.rule,
+            why.as_ref()
+                .map(|w| Text::from(format!("rejected: {w}")))
+                .unwrap_or_else(|| Text::new_static("honored")),
+            "",
+        );
+        waivers.push(WaiverOutcome {
+            rule: Text::new(&w.rule),
+            by: Text::new(&w.by),
+            honored: why.is_none(),
+            why: why.map(Text::from).unwrap_or_default(),
+        });
+    }
+
+    // --- pass 1: exemptions (so that `exempt rule X` applies whatever the order) ----------
+    // The guards evaluated here, by rule index, are not evaluated again in pass 2.
+    let mut guards: Vec<(usize, Result<bool, EvalError>)> = Vec::new();
+    let mut lift = Lift::default();
+    for &ri in &ir.exempting_rules {
+        let ri = usize::from(ri);
+        let Some(r) = ir.rules.get(ri) else { continue };
+        let g = match &r.guard {
+            Some(g) => ctx.cond(g),
+            None => Ok(true),
+        };
+        guards.push((ri, g.clone()));
+        // An exemption whose guard cannot be evaluated does not apply (fail closed).
+        if g != Ok(true) {
+            continue;
+        }
+        for e in &r.effects {
+            let lifts = match &e.effect {
+                EffectIr::ExemptBlackout => {
+                    lift.blackouts = true;
+                    Text::new_static("blackout")
+                }
+                EffectIr::ExemptWindow => {
+                    lift.windows = true;
+                    Text::new_static("window")
+                }
+                EffectIr::ExemptRule(x) => {
+                    exempt(usize::from(*x));
+                    let name = ir
+                        .rules
+                        .get(usize::from(*x))
+                        .map(|r| r.name.as_str())
+                        .unwrap_or("");
+                    Text::from(format!("rule {name}"))
+                }
+                _ => continue,
+            };
+            b.trace_with("effect", &r.name, || format!("exempts {lifts}"), &e.at);
+            exemptions.push(Exemption {
+                rule: r.name.clone(),
+                lifts,
+                by: None,
+            });
+        }
+    }
+
+    // --- pass 2: deny, allow and require effects --------------------------------------------
+    // Grown as needed: sized for every `require` of the policy, the vector would often be
+    // too large for the allocator's fast per-thread caches.
+    let mut requirements = Vec::new();
+    let mut allowed = false;
+    for (ri, r) in ir.rules.iter().enumerate() {
+        let is_exempt = exempted.get(ri).copied().unwrap_or(false);
+        let earlier = if r.has_exemptions {
+            guards
+                .iter()
+                .position(|(i, _)| *i == ri)
+                .map(|k| guards.swap_remove(k).1)
+        } else {
+            None
+        };
+        let guard = match earlier {
+            Some(g) => g,
+            None => match &r.guard {
+                Some(g) => ctx.cond(g),
+                None => Ok(true),
+            },
+        };
+        match guard {
+            Ok(true) => b.trace(
+                "rule",
+                &r.name,
+                if is_exempt {
+                    "applies (exempted)"
+                } else {
+                    "applies"
+                },
+                &r.at,
+            ),
+            Ok(false) => {
+                b.trace("rule", &r.name, "skipped (guard does not hold)", &r.at);
+                continue;
+            }
+            Err(e) => {
+                b.trace("rule", &r.name, format!("error: {}", e.message), &r.at);
+                if !is_exempt {
+                    // Point at the guard that failed, not at the rule's name.
+                    let at = r
+                        .guard
+                        .as_ref()
+                        .map(|g| sources.location(g.span))
+                        .unwrap_or_else(|| r.at.to_string());
+                    b.fail_closed(&r.name, "the rule's guard", &e, &at);
+                }
+                continue;
+            }
+        }
+        for e in &r.effects {
+            match &e.effect {
+                EffectIr::Deny(c) => {
+                    if is_exempt {
+                        b.trace("effect", &r.name, "deny lifted by exemption", &e.at);
+                        continue;
+                    }
+                    match ctx.cond(c) {
+                        Ok(true) => {
+                            let message = match (&r.fixed_message, &r.message) {
+                                (Some(m), _) => m.clone(),
+                                (None, Some(parts)) => Text::from(render_message(parts, ctx)),
+                                (None, None) => Text::from(format!("denied by rule {}", r.name)),
+                            };
+                            b.trace("effect", &r.name, "deny fires", &e.at);
+                            b.reasons.push(Reason {
+                                rule: r.name.clone(),
+                                message,
+                                at: e.at.clone(),
+                            });
+                        }
+                        Ok(false) => b.trace("effect", &r.name, "deny does not fire", &e.at),
+                        Err(err) => {
+                            b.trace("effect", &r.name, format!("error: {}", err.message), &e.at);
+                            b.fail_closed(&r.name, "the deny condition", &err, &e.at);
+                        }
+                    }
+                }
+                EffectIr::Allow(c) => match ctx.cond(c) {
+                    Ok(h) => {
+                        b.trace(
+                            "effect",
+                            &r.name,
+                            if h {
+                                "allow fires"
+                            } else {
+                                "allow does not fire"
+                            },
+                            &e.at,
+                        );
+                        allowed |= h;
+                    }
+                    // An allow that cannot be evaluated does not allow.
+                    Err(err) => {
+                        b.trace("effect", &r.name, format!("error: {}", err.message), &e.at)
+                    }
+                },
+                EffectIr::RequireApproval { group, count } => {
+                    if is_exempt {
+                        continue;
+                    }
+                    let gname = ir
+                        .groups
+                        .get(usize::from(*group))
+                        .cloned()
+                        .unwrap_or_default();
+                    let (counted, ignored) = count_approvals(change, &gname, ctx.now);
+                    let satisfied = counted.len() >= *count as usize;
+                    b.trace_with(
+                        "effect",
+                        &r.name,
+                        || {
+                            format!(
+                                "requires {count} approval(s) from {gname}: {}",
+                                if satisfied { "satisfied" } else { "missing" }
+                            )
+                        },
+                        &e.at,
+                    );
+                    requirements.push(Requirement {
+                        rule: r.name.clone(),
+                        kind: RequirementKind::Approval,
+                        group: Some(gname),
+                        check: None,
+                        needed: *count,
+                        counted,
+                        ignored,
+                        satisfied,
+                    });
+                }
+                EffectIr::RequireCheck { name } => {
+                    if is_exempt {
+                        continue;
+                    }
+                    let done = change.checks.iter().any(|c| c == name);
+                    b.trace_with(
+                        "effect",
+                        &r.name,
+                        || {
+                            format!(
+                                "requires check {name}: {}",
+                                if done { "done" } else { "missing" }
+                            )
+                        },
+                        &e.at,
+                    );
+                    requirements.push(Requirement {
+                        rule: r.name.clone(),
+                        kind: RequirementKind::Check,
+                        group: None,
+                        check: Some(name.clone()),
+                        needed: 1,
+                        counted: if done {
+                            smallvec::smallvec![name.clone()]
+                        } else {
+                            SmallVec::new()
+                        },
+                        ignored: Vec::new(),
+                        satisfied: done,
+                    });
+                }
+                EffectIr::ExemptBlackout | EffectIr::ExemptWindow | EffectIr::ExemptRule(_) => {}
+            }
+        }
+    }
+    if ir.default_deny && !allowed {
+        b.reasons.push(Reason {
+            rule: Text::new_static("default"),
+            message: Text::new_static(
+                "no rule allows this change and the policy's default is deny",
+            ),
+            at: ir.default_at.clone(),
+        });
+    }
+    Outcome {
+        exemptions,
+        waivers,
+        requirements,
+        lift,
+    }
+}
+
+/// Walks the approvals from `group`, telling `each` whether one counts (`None`) or why it is
+/// ignored: at most one per person, never the requester or the implementer, none dated after
+/// `now`. The one rule behind a requirement's `counted`/`ignored` and `approvals("group")`.
+fn judge_approvals<'c>(
+    change: &'c Change,
+    group: &str,
+    now: i64,
+    mut each: impl FnMut(&'c str, Option<&'static str>),
+) {
+    let mut counted: SmallVec<[&str; 4]> = SmallVec::new();
+    for a in change.approvals.iter().filter(|a| a.group == group) {
+        let why = if a.by == change.requester {
+            Some("requester")
+        } else if a.by == change.implementer {
+            Some("implementer")
+        } else if a.at.timestamp() > now {
+            Some("in the future")
+        } else if counted.contains(&a.by.as_str()) {
+            Some("duplicate")
+        } else {
+            counted.push(&a.by);
+            None
+        };
+        each(&a.by, why);
+    }
+}
+
+/// Approvals from `group` that count, and those ignored with why (see `judge_approvals`).
+pub fn count_approvals(
+    change: &Change,
+    group: &str,
+    now: i64,
+) -> (SmallVec<[Text; 2]>, Vec<Ignored>) {
+    let mut counted: SmallVec<[Text; 2]> = SmallVec::new();
+    let mut ignored = Vec::new();
+    judge_approvals(change, group, now, |by, why| match why {
+        Some(why) => ignored.push(Ignored {
+            by: Text::new(by),
+            why: Text::new_static(why),
+        }),
+        None => counted.push(Text::new(by)),
+    });
+    (counted, ignored)
+}
+
+/// How many approvals from `group` count (`approvals("group")` in a condition).
+pub fn approvals_counted(change: &Change, group: &str, now: i64) -> usize {
+    let mut n = 0;
+    judge_approvals(change, group, now, |_, why| n += usize::from(why.is_none()));
+    n
+}
+
+fn render_message<'a>(parts: &'a [MessagePart], ctx: &mut Ctx<'a>) -> String {
+    let mut out = String::new();
+    for p in parts {
+        match p {
+            MessagePart::Text(t) => out.push_str(t),
+            MessagePart::Value(e) => match ctx.eval(e) {
+                Ok(v) => out.push_str(&expr::render(&v, ctx)),
+                Err(_) => out.push_str("<absent>"),
+            },
+        }
+    }
+    out
+}
+
+/// Why a waiver is not honoured, or `None` when it is.
+fn waiver_rejection(
+    ir: &PolicyIr,
+    change: &Change,
+    w: &crate::input::Waiver,
+    now: Instant,
+) -> Option<String> {
+    let Some(rule) = ir.rules.iter().find(|r| r.name == w.rule) else {
+        return Some(format!("no rule named {}", w.rule));
+    };
+    let Some((group, max)) = rule.waivable else {
+        return Some(format!("rule {} is not waivable", w.rule));
+    };
+    let gname = ir
+        .groups
+        .get(usize::from(group))
+        .map(Text::as_str)
+        .unwrap_or("");
+    if w.group != gname {
+        return Some(format!("must be granted by group {gname}, not {}", w.group));
+    }
+    if w.by == change.requester {
+        return Some("granted by the change's requester".into());
+    }
+    if now < w.granted_at {
+        return Some("not yet valid".into());
+    }
+    if now >= w.expires_at {
+        return Some("expired".into());
+    }
+    let span = (w.expires_at - w.granted_at).num_seconds();
+    if span > max {
+        return Some(format!(
+            "valid for {}, longer than the maximum {}",
+            format_duration(span),
+            format_duration(max)
+        ));
+    }
+    None
+}

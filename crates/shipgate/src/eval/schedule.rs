@@ -1,0 +1,144 @@
+//! Schedule: whether `[start, end)` fits in the calendars of every region the change touches,
+//! and when the next window opens where it does not.
+
+use super::Builder;
+use super::prepare::Prepared;
+use crate::calendar::{Lift, tzdb_version};
+use crate::check::Compiled;
+use crate::decision::*;
+use crate::error::{Error, InputError};
+use crate::graph::Catalog;
+use crate::input::Change;
+use crate::time::format_instant;
+
+pub fn schedule<const EXPLAIN: bool>(
+    policy: &Compiled,
+    change: &Change,
+    catalog: &Catalog,
+    prep: &Prepared<'_>,
+    lift: Lift,
+    b: &mut Builder<EXPLAIN>,
+) -> Result<Schedule, Error> {
+    let cals = &policy.ir.calendars;
+    let start = prep.start_at;
+    let Some(end) = chrono::DateTime::from_timestamp(prep.end, 0) else {
+        return Err(InputError::new(
+            "change.duration",
+            "the change would end outside the range of supported dates",
+        )
+        .into());
+    };
+    let region_text = |i: usize, r: &str| {
+        prep.region_texts
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| Text::new(r))
+    };
+    let mut regions = Vec::with_capacity(prep.regions.len());
+    let mut allowed = true;
+    let mut blocked: Vec<String> = Vec::new();
+    for (i, r) in prep.regions.iter().enumerate() {
+        let id = if cals.has_regions() {
+            cals.region(r)
+        } else {
+            None
+        };
+        let Some(id) = id else {
+            if !cals.has_regions() {
+                regions.push(RegionSchedule {
+                    region: region_text(i, r),
+                    open: true,
+                    blocked_by: Vec::new(),
+                    next_window: None,
+                });
+                continue;
+            }
+            let path = match &change.regions {
+                Some(_) => format!("change.regions[{i}]"),
+                None => {
+                    let owner = prep
+                        .services
+                        .iter()
+                        .filter_map(|s| catalog.service(*s).map(|svc| (s, svc)))
+                        .find(|(_, svc)| svc.regions.contains(r));
+                    match owner {
+                        Some((s, _)) => format!("catalog.services[{s}].regions"),
+                        None => "change.regions".into(),
+                    }
+                }
+            };
+            return Err(InputError::new(path, cals.unknown_region(r)).into());
+        };
+        let check = cals.check(id, start, end, lift);
+        let next_window = check.next_window.map(|(start, end)| Stretch { start, end });
+        if !check.open {
+            allowed = false;
+            let when = match &next_window {
+                Some(w) => format!("next window starts {}", format_instant(w.start)),
+                None => format!(
+                    "no window in the next {} days",
+                    crate::calendar::HORIZON_DAYS
+                ),
+            };
+            blocked.push(format!(
+                "{r}: {}; {when}",
+                blocked_phrase(&check.blocked_by)
+            ));
+        }
+        b.trace(
+            "schedule",
+            r,
+            if check.open { "open" } else { "blocked" },
+            "",
+        );
+        regions.push(RegionSchedule {
+            region: region_text(i, r),
+            open: check.open,
+            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
+            next_window,
+        });
+    }
+    // A policy with calendars cannot let a change through that names no region: no calendar
+    // could have been consulted, and the engine fails closed.
+    if prep.regions.is_empty() && cals.has_regions() {
+        allowed = false;
+        blocked.push(
+            "the change touches no region (give `regions` on the change or on its services), \
+             so no calendar can allow it"
+                .to_string(),
+        );
+    }
+    if !allowed {
+        b.reasons.push(Reason {
+            rule: Text::new_static("schedule"),
+            message: Text::from(format!(
+                "the requested start is not allowed: {}",
+                blocked.join("; ")
+            )),
+            at: Text::default(),
+        });
+    }
+    Ok(Schedule {
+        start,
+        end,
+        allowed,
+        tzdb: Text::new_static(tzdb_version()),
+        regions,
+    })
+}
+
+/// `blocked by year-end freeze and outside windows`: blackouts are what blocks; being outside
+/// the windows or the calendar range is a state, not a blocker, so it is not "blocked by".
+fn blocked_phrase(blocked_by: &[String]) -> String {
+    use crate::calendar::{OUTSIDE_RANGE, OUTSIDE_WINDOWS};
+    let (states, blackouts): (Vec<&str>, Vec<&str>) = blocked_by
+        .iter()
+        .map(String::as_str)
+        .partition(|b| *b == OUTSIDE_WINDOWS || *b == OUTSIDE_RANGE);
+    let mut parts = Vec::with_capacity(2);
+    if !blackouts.is_empty() {
+        parts.push(format!("blocked by {}", blackouts.join(", ")));
+    }
+    parts.extend(states.into_iter().map(str::to_string));
+    parts.join(" and ")
+}
