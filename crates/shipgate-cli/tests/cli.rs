@@ -303,3 +303,87 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// `shipgate check` of the example policy set on a change given on standard input, as JSON.
+fn check_stdin(change: &serde_json::Value, now: &str) -> (Option<i32>, serde_json::Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .args(["check", "--policy", "policies/payments"])
+        .args(["--catalog", "policies/catalog.yaml", "--change", "-"])
+        .args(["--now", now, "--format", "json"])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(change.to_string().as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    (o.status.code(), v)
+}
+
+#[test]
+fn the_example_policy_needs_the_cab_for_an_emergency_without_an_incident() {
+    // `"emergency": true` is the requester's word. In policies/payments it lifts the CAB only
+    // through emergency_hotfix, which asks for an incident of severity 1 or 2 and the incident
+    // commander's approval; the flag alone, or with a minor incident, lifts nothing.
+    let change = |incident: Option<serde_json::Value>| {
+        let mut c = serde_json::json!({
+            "id": "CHG-9001", "title": "Urgent, says the requester", "ticket": "PAY-1",
+            "kind": ["application"], "services": ["payments-api"], "regions": ["eu-west"],
+            "requester": "ines", "implementer": "marek", "emergency": true,
+            "approvals": [
+                {"by": "kofi", "group": "incident-commander", "at": "2026-12-01T09:40:00Z"},
+                {"by": "rosa", "group": "security", "at": "2026-12-01T09:44:00Z"}
+            ],
+            "checks": ["pci-scan"], "start": "2026-12-01T10:00:00Z", "duration": "30m"
+        });
+        if let Some(i) = incident {
+            c["incident"] = i;
+        }
+        c
+    };
+    let now = "2026-12-01T09:50:00Z";
+    let cab = |d: &serde_json::Value| {
+        d["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "cab_review")
+            .cloned()
+    };
+    for incident in [
+        None,
+        Some(serde_json::json!({"id": "INC-1", "severity": 3})),
+    ] {
+        let (code, d) = check_stdin(&change(incident.clone()), now);
+        assert_eq!(d["tier"], "high", "{d}");
+        assert_eq!(d["verdict"], "pending", "incident {incident:?}: {d}");
+        assert_eq!(code, Some(2));
+        let cab = cab(&d).unwrap_or_else(|| panic!("no CAB requirement: {d}"));
+        assert_eq!(cab["needed"], 2);
+        assert_eq!(cab["satisfied"], false);
+        assert_eq!(d["exemptions"], serde_json::json!([]), "{d}");
+    }
+    // A real emergency: the CAB is lifted, visibly, and the incident commander approved.
+    let (code, d) = check_stdin(
+        &change(Some(serde_json::json!({"id": "INC-2", "severity": 1}))),
+        now,
+    );
+    assert_eq!(d["verdict"], "allow", "{d}");
+    assert_eq!(code, Some(0));
+    assert_eq!(cab(&d), None, "{d}");
+    let lifts_cab = |e: &serde_json::Value| {
+        e["rule"] == "emergency_hotfix"
+            && (e["lifts"] == "rule cab_review" || e["target"] == "cab_review")
+    };
+    assert!(
+        d["exemptions"].as_array().unwrap().iter().any(lifts_cab),
+        "{d}"
+    );
+}
