@@ -387,3 +387,103 @@ fn the_example_policy_needs_the_cab_for_an_emergency_without_an_incident() {
         "{d}"
     );
 }
+
+/// A policy, catalog and change of their own in a fresh folder; returns `shipgate check`'s
+/// text output.
+fn check_text(policy: &str, change: &serde_json::Value, now: &str) -> String {
+    let dir = tempdir();
+    std::fs::write(dir.join("policy.gate"), policy).unwrap();
+    let catalog = serde_json::json!({"services": [{"id": "api", "team": "t", "tier": 1}]});
+    std::fs::write(dir.join("catalog.json"), catalog.to_string()).unwrap();
+    std::fs::write(dir.join("change.json"), change.to_string()).unwrap();
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let o = shipgate(&[
+        "check",
+        "--policy",
+        &path("policy.gate"),
+        "--catalog",
+        &path("catalog.json"),
+        "--change",
+        &path("change.json"),
+        "--now",
+        now,
+    ]);
+    assert!(o.status.code().is_some_and(|c| c < 3), "{}", stderr(&o));
+    stdout(&o)
+}
+
+fn simple_change(start: &str, duration: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": "CHG-7", "services": ["api"], "regions": ["office"], "requester": "a",
+        "implementer": "b", "start": start, "duration": duration
+    })
+}
+
+#[test]
+fn rollback_triggers_print_as_written() {
+    let policy = "rollback {
+  trigger p50 > 115% of baseline for 5m
+  trigger p90 > 150% of baseline for 10m
+  trigger p95 > 33.3% of baseline for 1m
+  trigger p99 > 0.5% of baseline for 1m on no_data fire
+  trigger errors >= 3 for 2m on no_data fire
+}
+";
+    let out = check_text(
+        policy,
+        &simple_change("2026-12-01T10:00:00Z", "1h"),
+        "2026-12-01T09:00:00Z",
+    );
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("Rollback: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        line,
+        "Rollback: p50 > 115% of baseline for 5m; p90 > 150% of baseline for 10m; \
+         p95 > 33.3% of baseline for 1m; p99 > 0.5% of baseline for 1m on no_data fire; \
+         errors >= 3 for 2m on no_data fire"
+    );
+}
+
+#[test]
+fn text_output_writes_every_instant_in_rfc_3339_utc() {
+    let policy = "calendar office timezone \"Europe/Berlin\" {
+  window mon-fri 09:00-17:00
+}
+region office uses office
+";
+    // Saturday: closed; the next window is Monday 09:00 in Berlin.
+    let out = check_text(
+        policy,
+        &simple_change("2026-12-05T10:00:00Z", "1h"),
+        "2026-12-01T09:00:00Z",
+    );
+    assert!(out.starts_with("DENY  CHG-7  (tier "), "{out}");
+    assert!(
+        out.contains("2026-12-05T10:00:00Z to 2026-12-05T11:00:00Z"),
+        "{out}"
+    );
+    assert!(
+        out.contains("next window 2026-12-07T08:00:00Z to 2026-12-07T16:00:00Z"),
+        "{out}"
+    );
+    assert!(
+        out.contains("next window starts 2026-12-07T08:00:00Z"),
+        "{out}"
+    );
+    assert!(!out.contains(" UTC"), "one format for instants: {out}");
+    // Every instant-looking word is RFC 3339 UTC.
+    let dated = |w: &&str| w.len() > 10 && w.as_bytes()[4] == b'-' && w.as_bytes()[7] == b'-';
+    for word in out.split_whitespace().filter(dated) {
+        let word = word.trim_end_matches([',', ';', ')']);
+        assert!(
+            word.len() == 20 && word.ends_with('Z') && word.as_bytes()[10] == b'T',
+            "{word} in {out}"
+        );
+    }
+    assert!(
+        out.lines().all(|l| l == l.trim_end()),
+        "no trailing blanks: {out:?}"
+    );
+}
