@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use shipgate::{CalendarReport, Change, Decision, Error, RequirementKind, Verdict};
+use shipgate::{CalendarReport, Catalog, Change, Decision, Error, RequirementKind, Verdict};
 
 struct Paint {
     on: bool,
@@ -251,6 +251,21 @@ pub fn error(e: &Error, color: bool) -> String {
         }
         other => format!("error: {other}\n"),
     }
+}
+
+/// `graph --format json`: the catalog's services, edges and waves, and each service's tier
+/// (`"tiers": {"ledger-db": 0, ...}`), as the DOT and Mermaid graphs label them.
+pub fn graph_json(catalog: &Catalog) -> String {
+    let mut graph = catalog.to_graph_json();
+    let tiers: serde_json::Map<String, serde_json::Value> = catalog
+        .services()
+        .iter()
+        .map(|s| (s.id.clone(), s.tier.into()))
+        .collect();
+    if let Some(object) = graph.as_object_mut() {
+        object.insert("tiers".into(), tiers.into());
+    }
+    serde_json::to_string_pretty(&graph).unwrap_or_default()
 }
 
 pub fn calendar(c: &CalendarReport, color: bool) -> String {

@@ -290,6 +290,15 @@ fn graph_formats() {
         v["waves"][0],
         serde_json::json!(["ledger-db", "notifications"])
     );
+    // Each service with its tier, as docs/cli.md promises.
+    assert_eq!(v["tiers"]["ledger-db"], 0, "{v}");
+    assert_eq!(v["tiers"]["payments-api"], 1, "{v}");
+    assert_eq!(v["tiers"]["checkout-web"], 2, "{v}");
+    let services = v["services"].as_array().unwrap();
+    assert_eq!(v["tiers"].as_object().unwrap().len(), services.len());
+    for s in services {
+        assert!(v["tiers"][s.as_str().unwrap()].is_i64(), "{s} has a tier");
+    }
 }
 
 fn tempdir() -> PathBuf {
