@@ -402,7 +402,9 @@ fn the_example_policy_needs_the_cab_for_an_emergency_without_an_incident() {
 fn check_text(policy: &str, change: &serde_json::Value, now: &str) -> String {
     let dir = tempdir();
     std::fs::write(dir.join("policy.gate"), policy).unwrap();
-    let catalog = serde_json::json!({"services": [{"id": "api", "team": "t", "tier": 1}]});
+    let catalog = serde_json::json!({
+        "services": [{"id": "api", "team": "t", "tier": 1, "regions": ["office"]}]
+    });
     std::fs::write(dir.join("catalog.json"), catalog.to_string()).unwrap();
     std::fs::write(dir.join("change.json"), change.to_string()).unwrap();
     let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
@@ -423,7 +425,7 @@ fn check_text(policy: &str, change: &serde_json::Value, now: &str) -> String {
 
 fn simple_change(start: &str, duration: &str) -> serde_json::Value {
     serde_json::json!({
-        "id": "CHG-7", "services": ["api"], "regions": ["office"], "requester": "a",
+        "id": "CHG-7", "services": ["api"], "requester": "a",
         "implementer": "b", "start": start, "duration": duration
     })
 }
