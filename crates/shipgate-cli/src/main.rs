@@ -186,10 +186,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             match format {
                 GraphFormat::Dot => out!("{}", catalog.to_dot()),
                 GraphFormat::Mermaid => out!("{}", catalog.to_mermaid()),
-                GraphFormat::Json => outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&catalog.to_graph_json()).unwrap_or_default()
-                ),
+                GraphFormat::Json => outln!("{}", render::graph_json(&catalog)),
             }
             Ok(0)
         }

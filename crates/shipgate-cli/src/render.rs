@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use shipgate::{CalendarReport, Change, Decision, Error, RequirementKind, Verdict};
+use shipgate::{CalendarReport, Catalog, Change, Decision, Error, RequirementKind, Verdict};
 
 struct Paint {
     on: bool,
@@ -157,7 +157,12 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             if !r.open {
                 match &r.next_window {
                     Some(w) => {
-                        let _ = write!(line, "  next window {} to {}", w.start, w.end);
+                        let _ = write!(
+                            line,
+                            "  next window {} to {}",
+                            shipgate::format_instant(w.start),
+                            shipgate::format_instant(w.end)
+                        );
                     }
                     None => line.push_str("  no window within the horizon"),
                 }
@@ -182,10 +187,15 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             .iter()
             .map(|t| {
                 let threshold = match &t.relative_to {
-                    Some(base) => format!("{}% of {base}", t.threshold * 100.0),
+                    Some(base) => format!("{}% of {base}", percent(t.threshold)),
                     None => t.threshold.to_string(),
                 };
-                format!("{} {} {threshold} for {}", t.metric, t.op, t.for_)
+                let no_data = t
+                    .on_no_data
+                    .as_deref()
+                    .map(|what| format!(" on no_data {what}"))
+                    .unwrap_or_default();
+                format!("{} {} {threshold} for {}{no_data}", t.metric, t.op, t.for_)
             })
             .collect();
         let _ = writeln!(out, "Rollback: {}", triggers.join("; "));
@@ -193,17 +203,42 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
     if !d.trace.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Trace:"));
         for t in &d.trace {
-            let _ = writeln!(
-                out,
+            let line = format!(
                 "  {:<8} {:<28} {}  {}",
                 t.kind,
                 t.name,
                 t.outcome,
                 p.dim(&t.at)
             );
+            let _ = writeln!(out, "{}", line.trim_end());
         }
     }
     out
+}
+
+/// A ratio as a percent (`1.15` as `115`): the ratio's shortest decimal, the one that reads
+/// back as the same number (as Rust prints it), with the point moved two places. A percent
+/// literal is read as `<digits>e-2`, so `115%` prints `115` again: no float noise from
+/// multiplying by 100 (`114.99999999999999`), and no digit of the stored ratio rounded away.
+fn percent(ratio: f64) -> String {
+    if !ratio.is_finite() {
+        return (ratio * 100.0).to_string();
+    }
+    let text = ratio.abs().to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = format!("{int}{frac:0<2}");
+    let (int, frac) = digits.split_at(int.len() + 2);
+    let int = match int.trim_start_matches('0') {
+        "" => "0",
+        int => int,
+    };
+    let frac = frac.trim_end_matches('0');
+    let sign = if ratio < 0.0 { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
 }
 
 pub fn error(e: &Error, color: bool) -> String {
@@ -216,6 +251,21 @@ pub fn error(e: &Error, color: bool) -> String {
         }
         other => format!("error: {other}\n"),
     }
+}
+
+/// `graph --format json`: the catalog's services, edges and waves, and each service's tier
+/// (`"tiers": {"ledger-db": 0, ...}`), as the DOT and Mermaid graphs label them.
+pub fn graph_json(catalog: &Catalog) -> String {
+    let mut graph = catalog.to_graph_json();
+    let tiers: serde_json::Map<String, serde_json::Value> = catalog
+        .services()
+        .iter()
+        .map(|s| (s.id.clone(), s.tier.into()))
+        .collect();
+    if let Some(object) = graph.as_object_mut() {
+        object.insert("tiers".into(), tiers.into());
+    }
+    serde_json::to_string_pretty(&graph).unwrap_or_default()
 }
 
 pub fn calendar(c: &CalendarReport, color: bool) -> String {
@@ -248,4 +298,57 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         let _ = writeln!(out, "  {} {} to {}  {}", p.red("-"), b.start, b.end, b.name);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    /// What a percent literal reads as: the double nearest `<digits>e-2`.
+    fn literal(text: &str) -> f64 {
+        format!("{text}e-2").parse().unwrap_or(f64::NAN)
+    }
+
+    #[test]
+    fn percents_print_as_written() {
+        for text in [
+            "115",
+            "150",
+            "33.3",
+            "0.5",
+            "100",
+            "0",
+            "1",
+            "10",
+            "7.25",
+            "0.01",
+            "99.9",
+            "1000",
+            "12345.678",
+            "0.0001",
+        ] {
+            assert_eq!(percent(literal(text)), text, "{text}%");
+        }
+        assert_eq!(percent(-literal("15")), "-15");
+        assert_eq!(percent(1.15), "115");
+        assert_eq!(percent(1.5), "150");
+        assert_eq!(percent(0.333), "33.3");
+        assert_eq!(percent(0.005), "0.5");
+    }
+
+    #[test]
+    fn no_digit_of_the_ratio_is_lost() {
+        // The printed percent reads back as the very same ratio, noise or not.
+        for ratio in [
+            1.15,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            2.0_f64.sqrt(),
+            1e-9,
+            123_456.789,
+        ] {
+            assert_eq!(literal(&percent(ratio)), ratio, "{ratio}");
+        }
+        assert_eq!(percent(0.1 + 0.2), "30.000000000000004");
+    }
 }

@@ -290,6 +290,15 @@ fn graph_formats() {
         v["waves"][0],
         serde_json::json!(["ledger-db", "notifications"])
     );
+    // Each service with its tier, as docs/cli.md promises.
+    assert_eq!(v["tiers"]["ledger-db"], 0, "{v}");
+    assert_eq!(v["tiers"]["payments-api"], 1, "{v}");
+    assert_eq!(v["tiers"]["checkout-web"], 2, "{v}");
+    let services = v["services"].as_array().unwrap();
+    assert_eq!(v["tiers"].as_object().unwrap().len(), services.len());
+    for s in services {
+        assert!(v["tiers"][s.as_str().unwrap()].is_i64(), "{s} has a tier");
+    }
 }
 
 fn tempdir() -> PathBuf {
@@ -345,4 +354,190 @@ fn ics_imports_of_a_bare_policy_file_name_resolve_against_its_folder() {
         "{v}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `shipgate check` of the example policy set on a change given on standard input, as JSON.
+fn check_stdin(change: &serde_json::Value, now: &str) -> (Option<i32>, serde_json::Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .args(["check", "--policy", "policies/payments"])
+        .args(["--catalog", "policies/catalog.yaml", "--change", "-"])
+        .args(["--now", now, "--format", "json"])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(change.to_string().as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)));
+    (o.status.code(), v)
+}
+
+#[test]
+fn the_example_policy_needs_the_cab_for_an_emergency_without_an_incident() {
+    // `"emergency": true` is the requester's word. In policies/payments it lifts the CAB only
+    // through emergency_hotfix, which asks for an incident of severity 1 or 2 and the incident
+    // commander's approval; the flag alone, or with a minor incident, lifts nothing.
+    let change = |incident: Option<serde_json::Value>| {
+        let mut c = serde_json::json!({
+            "id": "CHG-9001", "title": "Urgent, says the requester", "ticket": "PAY-1",
+            "kind": ["application"], "services": ["payments-api"], "regions": ["eu-west"],
+            "requester": "ines", "implementer": "marek", "emergency": true,
+            "approvals": [
+                {"by": "kofi", "group": "incident-commander", "at": "2026-12-01T09:40:00Z"},
+                {"by": "rosa", "group": "security", "at": "2026-12-01T09:44:00Z"}
+            ],
+            "checks": ["pci-scan"], "start": "2026-12-01T10:00:00Z", "duration": "30m"
+        });
+        if let Some(i) = incident {
+            c["incident"] = i;
+        }
+        c
+    };
+    let now = "2026-12-01T09:50:00Z";
+    let cab = |d: &serde_json::Value| {
+        d["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "cab_review")
+            .cloned()
+    };
+    for incident in [
+        None,
+        Some(serde_json::json!({"id": "INC-1", "severity": 3})),
+    ] {
+        let (code, d) = check_stdin(&change(incident.clone()), now);
+        assert_eq!(d["tier"], "high", "{d}");
+        assert_eq!(d["verdict"], "pending", "incident {incident:?}: {d}");
+        assert_eq!(code, Some(2));
+        let cab = cab(&d).unwrap_or_else(|| panic!("no CAB requirement: {d}"));
+        assert_eq!(cab["needed"], 2);
+        assert_eq!(cab["satisfied"], false);
+        assert_eq!(d["exemptions"], serde_json::json!([]), "{d}");
+    }
+    // A real emergency: the CAB is lifted, visibly, and the incident commander approved.
+    let (code, d) = check_stdin(
+        &change(Some(serde_json::json!({"id": "INC-2", "severity": 1}))),
+        now,
+    );
+    assert_eq!(d["verdict"], "allow", "{d}");
+    assert_eq!(code, Some(0));
+    assert_eq!(cab(&d), None, "{d}");
+    let lifts_cab = |e: &serde_json::Value| {
+        e["rule"] == "emergency_hotfix"
+            && (e["lifts"] == "rule cab_review" || e["target"] == "cab_review")
+    };
+    assert!(
+        d["exemptions"].as_array().unwrap().iter().any(lifts_cab),
+        "{d}"
+    );
+}
+
+/// A policy, catalog and change of their own in a fresh folder; returns `shipgate check`'s
+/// text output.
+fn check_text(policy: &str, change: &serde_json::Value, now: &str) -> String {
+    let dir = tempdir();
+    std::fs::write(dir.join("policy.gate"), policy).unwrap();
+    let catalog = serde_json::json!({
+        "services": [{"id": "api", "team": "t", "tier": 1, "regions": ["office"]}]
+    });
+    std::fs::write(dir.join("catalog.json"), catalog.to_string()).unwrap();
+    std::fs::write(dir.join("change.json"), change.to_string()).unwrap();
+    let path = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let o = shipgate(&[
+        "check",
+        "--policy",
+        &path("policy.gate"),
+        "--catalog",
+        &path("catalog.json"),
+        "--change",
+        &path("change.json"),
+        "--now",
+        now,
+    ]);
+    assert!(o.status.code().is_some_and(|c| c < 3), "{}", stderr(&o));
+    stdout(&o)
+}
+
+fn simple_change(start: &str, duration: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": "CHG-7", "services": ["api"], "requester": "a",
+        "implementer": "b", "start": start, "duration": duration
+    })
+}
+
+#[test]
+fn rollback_triggers_print_as_written() {
+    let policy = "rollback {
+  trigger p50 > 115% of baseline for 5m
+  trigger p90 > 150% of baseline for 10m
+  trigger p95 > 33.3% of baseline for 1m
+  trigger p99 > 0.5% of baseline for 1m on no_data fire
+  trigger errors >= 3 for 2m on no_data fire
+}
+";
+    let out = check_text(
+        policy,
+        &simple_change("2026-12-01T10:00:00Z", "1h"),
+        "2026-12-01T09:00:00Z",
+    );
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("Rollback: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        line,
+        "Rollback: p50 > 115% of baseline for 5m; p90 > 150% of baseline for 10m; \
+         p95 > 33.3% of baseline for 1m; p99 > 0.5% of baseline for 1m on no_data fire; \
+         errors >= 3 for 2m on no_data fire"
+    );
+}
+
+#[test]
+fn text_output_writes_every_instant_in_rfc_3339_utc() {
+    let policy = "calendar office timezone \"Europe/Berlin\" {
+  window mon-fri 09:00-17:00
+}
+region office uses office
+";
+    // Saturday: closed; the next window is Monday 09:00 in Berlin.
+    let out = check_text(
+        policy,
+        &simple_change("2026-12-05T10:00:00Z", "1h"),
+        "2026-12-01T09:00:00Z",
+    );
+    assert!(out.starts_with("DENY  CHG-7  (tier "), "{out}");
+    assert!(
+        out.contains("2026-12-05T10:00:00Z to 2026-12-05T11:00:00Z"),
+        "{out}"
+    );
+    assert!(
+        out.contains("next window 2026-12-07T08:00:00Z to 2026-12-07T16:00:00Z"),
+        "{out}"
+    );
+    assert!(
+        out.contains("next window starts 2026-12-07T08:00:00Z"),
+        "{out}"
+    );
+    assert!(!out.contains(" UTC"), "one format for instants: {out}");
+    // Every instant-looking word is RFC 3339 UTC.
+    let dated = |w: &&str| w.len() > 10 && w.as_bytes()[4] == b'-' && w.as_bytes()[7] == b'-';
+    for word in out.split_whitespace().filter(dated) {
+        let word = word.trim_end_matches([',', ';', ')']);
+        assert!(
+            word.len() == 20 && word.ends_with('Z') && word.as_bytes()[10] == b'T',
+            "{word} in {out}"
+        );
+    }
+    assert!(
+        out.lines().all(|l| l == l.trim_end()),
+        "no trailing blanks: {out:?}"
+    );
 }

@@ -37,6 +37,7 @@ pub fn schedule<const EXPLAIN: bool>(
     let mut regions = Vec::with_capacity(prep.regions.len());
     let mut allowed = true;
     let mut blocked: Vec<String> = Vec::new();
+    let mut start_refused = false;
     for (i, r) in prep.regions.iter().enumerate() {
         let id = if cals.has_regions() {
             cals.region(r)
@@ -80,10 +81,24 @@ pub fn schedule<const EXPLAIN: bool>(
                     crate::calendar::HORIZON_DAYS
                 ),
             };
-            blocked.push(format!(
-                "{r}: {}; {when}",
-                blocked_phrase(&check.blocked_by)
-            ));
+            let phrase = blocked_phrase(&check.blocked_by);
+            // A start inside an open window whose run overruns it: say where the window ends
+            // (SPEC 8.3), not that the start is refused.
+            let overrun = cals
+                .next_window(id, start, 1, lift)
+                .filter(|(from, _)| from.timestamp() == start.timestamp())
+                .map(|(_, until)| format_instant(until));
+            let what = match overrun {
+                Some(until) if phrase == crate::calendar::OUTSIDE_WINDOWS => {
+                    format!("runs past the window's end at {until}")
+                }
+                Some(until) => format!("runs past the window's end at {until} ({phrase})"),
+                None => {
+                    start_refused = true;
+                    phrase
+                }
+            };
+            blocked.push(format!("{r}: {what}; {when}"));
         }
         b.trace(
             "schedule",
@@ -102,6 +117,7 @@ pub fn schedule<const EXPLAIN: bool>(
     // could have been consulted, and the engine fails closed.
     if prep.regions.is_empty() && cals.has_regions() {
         allowed = false;
+        start_refused = true;
         blocked.push(
             "the change touches no region (give `regions` on the change or on its services), \
              so no calendar can allow it"
@@ -112,7 +128,12 @@ pub fn schedule<const EXPLAIN: bool>(
         b.reasons.push(Reason {
             rule: Text::new_static("schedule"),
             message: Text::from(format!(
-                "the requested start is not allowed: {}",
+                "{}: {}",
+                if start_refused {
+                    "the requested start is not allowed"
+                } else {
+                    "the change does not fit the window it starts in"
+                },
                 blocked.join("; ")
             )),
             at: Text::default(),
