@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use serde_json::json;
-use shipgate::{Catalog, Change, Engine, Error, Severity, Verdict};
+use shipgate::{Catalog, Change, Engine, Error, IgnoredWhy, Severity, Verdict};
 
 fn catalog() -> Catalog {
     Catalog::from_json(&json!({"services": [
@@ -61,9 +61,9 @@ fn every_error_of_a_set_is_reported() {
         "tier hihg when change.size > 1\nrule r {\n  deny when change.sise > 3\n}\nrule s { require approval \"cab\" count 0 }\n",
     );
     let errors: Vec<_> = e
-        .diagnostics
+        .diagnostics()
         .iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| d.severity() == Severity::Error)
         .collect();
     assert_eq!(errors.len(), 3, "{}", e.render(false));
     let text = e.render(false);
@@ -109,7 +109,7 @@ fn optional_read_without_has_warns_and_fails_closed() {
     assert_eq!(engine.warnings().len(), 1);
     assert!(
         engine.warnings()[0]
-            .message
+            .message()
             .contains("without a `has` test")
     );
     let d = engine
@@ -184,7 +184,7 @@ fn evaluate_many_matches_serial_evaluation() {
         Verdict::Pending,
         "ana is the requester: her approval is ignored"
     );
-    assert_eq!(d.requirements[0].ignored[0].why, "requester");
+    assert_eq!(d.requirements[0].ignored[0].why, IgnoredWhy::Requester);
 }
 
 #[test]

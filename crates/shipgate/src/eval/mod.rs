@@ -94,18 +94,18 @@ fn judge_approvals<'c>(
     change: &'c Change,
     group: &str,
     now: i64,
-    mut each: impl FnMut(&'c str, Option<&'static str>),
+    mut each: impl FnMut(&'c str, Option<IgnoredWhy>),
 ) {
     let mut counted: SmallVec<[&str; 4]> = SmallVec::new();
     for a in change.approvals.iter().filter(|a| a.group == group) {
         let why = if a.by == change.requester {
-            Some("requester")
+            Some(IgnoredWhy::Requester)
         } else if a.by == change.implementer {
-            Some("implementer")
+            Some(IgnoredWhy::Implementer)
         } else if a.at.timestamp() > now {
-            Some("in the future")
+            Some(IgnoredWhy::InTheFuture)
         } else if counted.contains(&a.by.as_str()) {
-            Some("duplicate")
+            Some(IgnoredWhy::Duplicate)
         } else {
             counted.push(&a.by);
             None
@@ -125,7 +125,7 @@ pub fn count_approvals(
     judge_approvals(change, group, now, |by, why| match why {
         Some(why) => ignored.push(Ignored {
             by: Text::new(by),
-            why: Text::new_static(why),
+            why,
         }),
         None => counted.push(Text::new(by)),
     });
@@ -246,7 +246,7 @@ impl<const EXPLAIN: bool> Builder<EXPLAIN> {
     #[inline]
     fn trace(
         &mut self,
-        kind: &'static str,
+        kind: TraceKind,
         name: impl AsRef<str>,
         outcome: impl Into<Text>,
         at: impl AsRef<str>,
@@ -257,9 +257,9 @@ impl<const EXPLAIN: bool> Builder<EXPLAIN> {
     }
 
     #[cold]
-    fn push_trace(&mut self, kind: &'static str, name: &str, outcome: Text, at: &str) {
+    fn push_trace(&mut self, kind: TraceKind, name: &str, outcome: Text, at: &str) {
         self.trace.push(TraceEntry {
-            kind: Text::new_static(kind),
+            kind,
             name: Text::new(name),
             outcome,
             at: Text::new(at),
@@ -270,7 +270,7 @@ impl<const EXPLAIN: bool> Builder<EXPLAIN> {
     #[inline]
     fn trace_with(
         &mut self,
-        kind: &'static str,
+        kind: TraceKind,
         name: impl AsRef<str>,
         outcome: impl FnOnce() -> String,
         at: impl AsRef<str>,
@@ -372,7 +372,7 @@ fn decide<const EXPLAIN: bool>(
             Ok(h) => {
                 if explain {
                     let at = policy.sources.location(t.span);
-                    b.trace("tier", name, outcome(h), &at);
+                    b.trace(TraceKind::Tier, name, outcome(h), &at);
                 }
                 if h {
                     tier = tier.max(t.tier);
@@ -380,7 +380,7 @@ fn decide<const EXPLAIN: bool>(
             }
             Err(e) => {
                 let at = policy.sources.location(t.span);
-                b.trace("tier", name, format!("error: {}", e.message), &at);
+                b.trace(TraceKind::Tier, name, format!("error: {}", e.message), &at);
                 tier_errors.push((t.tier, name, e, at));
             }
         }
@@ -412,12 +412,12 @@ fn decide<const EXPLAIN: bool>(
             exempt(ri);
             exemptions.push(Exemption {
                 rule: Text::new_static("waiver"),
-                lifts: Text::from(format!("rule {}", w.rule)),
+                lifts: Lifted::Rule(Text::new(&w.rule)),
                 by: Some(Text::new(&w.by)),
             });
         }
         b.trace(
-            "waiver",
+            TraceKind::Waiver,
             &w.rule,
             why.as_ref()
                 .map(|w| Text::from(format!("rejected: {w}")))
@@ -452,24 +452,29 @@ fn decide<const EXPLAIN: bool>(
             let lifts = match &e.effect {
                 EffectIr::ExemptBlackout => {
                     lift.blackouts = true;
-                    Text::new_static("blackout")
+                    Lifted::Blackout
                 }
                 EffectIr::ExemptWindow => {
                     lift.windows = true;
-                    Text::new_static("window")
+                    Lifted::Window
                 }
                 EffectIr::ExemptRule(x) => {
                     exempt(usize::from(*x));
                     let name = ir
                         .rules
                         .get(usize::from(*x))
-                        .map(|r| r.name.as_str())
-                        .unwrap_or("");
-                    Text::from(format!("rule {name}"))
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default();
+                    Lifted::Rule(name)
                 }
                 _ => continue,
             };
-            b.trace_with("effect", &r.name, || format!("exempts {lifts}"), &e.at);
+            b.trace_with(
+                TraceKind::Effect,
+                &r.name,
+                || format!("exempts {lifts}"),
+                &e.at,
+            );
             exemptions.push(Exemption {
                 rule: r.name.clone(),
                 lifts,
@@ -502,7 +507,7 @@ fn decide<const EXPLAIN: bool>(
         };
         match guard {
             Ok(true) => b.trace(
-                "rule",
+                TraceKind::Rule,
                 &r.name,
                 if is_exempt {
                     "applies (exempted)"
@@ -512,11 +517,21 @@ fn decide<const EXPLAIN: bool>(
                 &r.at,
             ),
             Ok(false) => {
-                b.trace("rule", &r.name, "skipped (guard does not hold)", &r.at);
+                b.trace(
+                    TraceKind::Rule,
+                    &r.name,
+                    "skipped (guard does not hold)",
+                    &r.at,
+                );
                 continue;
             }
             Err(e) => {
-                b.trace("rule", &r.name, format!("error: {}", e.message), &r.at);
+                b.trace(
+                    TraceKind::Rule,
+                    &r.name,
+                    format!("error: {}", e.message),
+                    &r.at,
+                );
                 if !is_exempt {
                     // Point at the guard that failed, not at the rule's name.
                     let at = r
@@ -533,7 +548,12 @@ fn decide<const EXPLAIN: bool>(
             match &e.effect {
                 EffectIr::Deny(c) => {
                     if is_exempt {
-                        b.trace("effect", &r.name, "deny lifted by exemption", &e.at);
+                        b.trace(
+                            TraceKind::Effect,
+                            &r.name,
+                            "deny lifted by exemption",
+                            &e.at,
+                        );
                         continue;
                     }
                     match ctx.cond(c) {
@@ -543,16 +563,23 @@ fn decide<const EXPLAIN: bool>(
                                 (None, Some(parts)) => Text::from(render_message(parts, &mut ctx)),
                                 (None, None) => Text::from(format!("denied by rule {}", r.name)),
                             };
-                            b.trace("effect", &r.name, "deny fires", &e.at);
+                            b.trace(TraceKind::Effect, &r.name, "deny fires", &e.at);
                             b.reasons.push(Reason {
                                 rule: r.name.clone(),
                                 message,
                                 at: e.at.clone(),
                             });
                         }
-                        Ok(false) => b.trace("effect", &r.name, "deny does not fire", &e.at),
+                        Ok(false) => {
+                            b.trace(TraceKind::Effect, &r.name, "deny does not fire", &e.at)
+                        }
                         Err(err) => {
-                            b.trace("effect", &r.name, format!("error: {}", err.message), &e.at);
+                            b.trace(
+                                TraceKind::Effect,
+                                &r.name,
+                                format!("error: {}", err.message),
+                                &e.at,
+                            );
                             b.fail_closed(&r.name, "the deny condition", &err, &e.at);
                         }
                     }
@@ -560,7 +587,7 @@ fn decide<const EXPLAIN: bool>(
                 EffectIr::Allow(c) => match ctx.cond(c) {
                     Ok(h) => {
                         b.trace(
-                            "effect",
+                            TraceKind::Effect,
                             &r.name,
                             if h {
                                 "allow fires"
@@ -572,9 +599,12 @@ fn decide<const EXPLAIN: bool>(
                         allowed |= h;
                     }
                     // An allow that cannot be evaluated does not allow.
-                    Err(err) => {
-                        b.trace("effect", &r.name, format!("error: {}", err.message), &e.at)
-                    }
+                    Err(err) => b.trace(
+                        TraceKind::Effect,
+                        &r.name,
+                        format!("error: {}", err.message),
+                        &e.at,
+                    ),
                 },
                 EffectIr::RequireApproval { group, count } => {
                     if is_exempt {
@@ -588,7 +618,7 @@ fn decide<const EXPLAIN: bool>(
                     let (counted, ignored) = count_approvals(change, &gname, ctx.now);
                     let satisfied = counted.len() >= *count as usize;
                     b.trace_with(
-                        "effect",
+                        TraceKind::Effect,
                         &r.name,
                         || {
                             format!(
@@ -615,7 +645,7 @@ fn decide<const EXPLAIN: bool>(
                     }
                     let done = change.checks.iter().any(|c| c == name);
                     b.trace_with(
-                        "effect",
+                        TraceKind::Effect,
                         &r.name,
                         || {
                             format!(
@@ -666,7 +696,7 @@ fn decide<const EXPLAIN: bool>(
         };
         match holds {
             Ok(h) => {
-                b.trace("strategy", &arm.name, outcome(h), &arm.at);
+                b.trace(TraceKind::Strategy, &arm.name, outcome(h), &arm.at);
                 if h {
                     strategy = Some(arm.name.clone());
                     break;
@@ -674,7 +704,7 @@ fn decide<const EXPLAIN: bool>(
             }
             Err(e) => {
                 b.trace(
-                    "strategy",
+                    TraceKind::Strategy,
                     &arm.name,
                     format!("error: {}", e.message),
                     &arm.at,
@@ -706,7 +736,7 @@ fn decide<const EXPLAIN: bool>(
                 Ok(h) => outcome(*h).to_string(),
                 Err(e) => format!("error: {} (kept)", e.message),
             };
-            b.trace("trigger", &t.metric, o, &t.at);
+            b.trace(TraceKind::Trigger, &t.metric, o, &t.at);
         }
     }
     let mut notify: Vec<Text> = Vec::new();
@@ -719,7 +749,7 @@ fn decide<const EXPLAIN: bool>(
             Ok(h) => h,
             Err(e) => {
                 b.trace(
-                    "notify",
+                    TraceKind::Notify,
                     n.audiences.join(", "),
                     format!("error: {} (notified)", e.message),
                     &n.at,
@@ -735,7 +765,12 @@ fn decide<const EXPLAIN: bool>(
             }
         }
         if explain {
-            b.trace("notify", n.audiences.join(", "), outcome(applies), &n.at);
+            b.trace(
+                TraceKind::Notify,
+                n.audiences.join(", "),
+                outcome(applies),
+                &n.at,
+            );
         }
     }
 
@@ -780,13 +815,21 @@ fn decide<const EXPLAIN: bool>(
 }
 
 fn trigger_out(t: &TriggerIr) -> RollbackTrigger {
+    use crate::syntax::ast::CmpOp;
     RollbackTrigger {
         metric: t.metric.clone(),
-        op: Text::new_static(t.op.as_str()),
+        op: match t.op {
+            CmpOp::Eq => Comparison::Eq,
+            CmpOp::Ne => Comparison::Ne,
+            CmpOp::Lt => Comparison::Lt,
+            CmpOp::Le => Comparison::Le,
+            CmpOp::Gt => Comparison::Gt,
+            CmpOp::Ge => Comparison::Ge,
+        },
         threshold: t.threshold,
-        relative_to: t.of_baseline.then(|| Text::new_static("baseline")),
+        relative_to: t.of_baseline.then_some(RelativeTo::Baseline),
         for_: Text::from(format_duration(t.for_secs)),
-        on_no_data: t.on_no_data_fire.then(|| Text::new_static("fire")),
+        on_no_data: t.on_no_data_fire.then_some(OnNoData::Fire),
     }
 }
 
@@ -920,7 +963,7 @@ fn schedule<const EXPLAIN: bool>(
             ));
         }
         b.trace(
-            "schedule",
+            TraceKind::Schedule,
             r,
             if check.open { "open" } else { "blocked" },
             "",
@@ -1007,10 +1050,12 @@ pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
                 Ok(v) => out.extend(v),
                 // A panic in a worker is a bug; report it per change rather than crash the host.
                 Err(_) => out.extend(part.iter().map(|c| {
-                    Err(Error::Input(InputError::new(
-                        format!("change {}", c.borrow().id),
-                        "internal error while evaluating (please report it)",
-                    )))
+                    Err(Error::Internal {
+                        message: format!(
+                            "change {}: a worker panicked while evaluating (please report it)",
+                            c.borrow().id
+                        ),
+                    })
                 })),
             }
         }
