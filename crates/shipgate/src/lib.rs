@@ -24,7 +24,7 @@
 //!
 //! # Features
 //!
-//! - `testing`: [`Engine::evaluate_reference`], which decides with the general expression
+//! - `testing`: `Engine::evaluate_reference`, which decides with the general expression
 //!   evaluator only, for tests that compare it with [`Engine::evaluate`]. Not for production.
 
 // Flipped to `deny` once every module documents its public items.
