@@ -204,7 +204,7 @@ impl Engine {
                 let after = instant(after, "after")?;
                 let secs = convert::duration(duration, "duration")?;
                 let window = self.inner.next_window(&region, after, secs)?;
-                let window = window.map(|(start, end)| shipgate::Stretch { start, end });
+                let window = window.map(|(start, end)| shipgate::Stretch::new(start, end));
                 from_text(env, to_text(&window)?)
             }),
         )

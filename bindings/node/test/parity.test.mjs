@@ -164,8 +164,9 @@ describe('tests/cases/: every policy-only case compiles, or fails, as `shipgate 
       for (const line of want) {
         assert.ok(err.diagnostics.includes(line), `the diagnostics lack ${JSON.stringify(line)}:\n${err.diagnostics}`)
       }
-      // The location fields are those of the first error: the first `file:line:col` listed.
-      const at = want.map((l) => l.match(/^(.+\.gate):(\d+):(\d+)$/)).find(Boolean)
+      // The location fields are those of the first error: the first `file:line:col` listed
+      // (after the `┌─ ` of the rendering).
+      const at = want.map((l) => l.match(/^(?:┌─ )?(.+\.gate):(\d+):(\d+)$/)).find(Boolean)
       if (at) {
         assert.ok(err.path.endsWith(at[1]), `${err.path} is not ${at[1]}`)
         assert.deepEqual([err.line, err.column], [Number(at[2]), Number(at[3])])

@@ -73,7 +73,7 @@ wrapper_methods!(Ignored, "Ignored", {
     }
     #[getter]
     fn why(&self) -> &str {
-        &self.0.why
+        self.0.why.as_str()
     }
 });
 
@@ -89,10 +89,7 @@ wrapper_methods!(Requirement, "Requirement", {
     }
     #[getter]
     fn kind(&self) -> &'static str {
-        match self.0.kind {
-            shipgate::RequirementKind::Approval => "approval",
-            shipgate::RequirementKind::Check => "check",
-        }
+        self.0.kind.as_str()
     }
     #[getter]
     fn group(&self) -> Option<&str> {
@@ -131,8 +128,8 @@ wrapper_methods!(Exemption, "Exemption", {
         &self.0.rule
     }
     #[getter]
-    fn lifts(&self) -> &str {
-        &self.0.lifts
+    fn lifts(&self) -> String {
+        self.0.lifts.to_string()
     }
     #[getter]
     fn by(&self) -> Option<&str> {
@@ -281,7 +278,7 @@ wrapper_methods!(RollbackTrigger, "RollbackTrigger", {
     }
     #[getter]
     fn op(&self) -> &str {
-        &self.0.op
+        self.0.op.as_str()
     }
     #[getter]
     fn threshold(&self) -> f64 {
@@ -289,7 +286,7 @@ wrapper_methods!(RollbackTrigger, "RollbackTrigger", {
     }
     #[getter]
     fn relative_to(&self) -> Option<&str> {
-        self.0.relative_to.as_deref()
+        self.0.relative_to.map(shipgate::RelativeTo::as_str)
     }
     /// How long the breach must last (`"for"` in the JSON; `for` is a Python keyword).
     #[getter]
@@ -303,7 +300,7 @@ wrapper_methods!(RollbackTrigger, "RollbackTrigger", {
     }
     #[getter]
     fn on_no_data(&self) -> Option<&str> {
-        self.0.on_no_data.as_deref()
+        self.0.on_no_data.map(shipgate::OnNoData::as_str)
     }
 });
 
@@ -315,7 +312,7 @@ pub struct TraceEntry(pub shipgate::TraceEntry);
 wrapper_methods!(TraceEntry, "TraceEntry", {
     #[getter]
     fn kind(&self) -> &str {
-        &self.0.kind
+        self.0.kind.as_str()
     }
     #[getter]
     fn name(&self) -> &str {

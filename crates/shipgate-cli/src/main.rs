@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use shipgate::{Catalog, Change, Engine, Error, Format, Instant};
+use shipgate::{Catalog, Change, Engine, Error, Format, Instant, Verdict};
 
 /// Writes to standard output; a closed pipe (`shipgate ... | head`) is not an error.
 macro_rules! out {
@@ -143,7 +143,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
                 OutFormat::Json => outln!("{}", decision.to_json()),
                 OutFormat::Text => out!("{}", render::decision(&decision, &change, color)),
             }
-            Ok(u8::try_from(decision.verdict.exit_code()).unwrap_or(EXIT_BAD_INPUT))
+            Ok(exit_code(decision.verdict))
         }
         Command::Validate { policy } => {
             let engine = Engine::from_paths(&policy)?;
@@ -190,6 +190,15 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             }
             Ok(0)
         }
+    }
+}
+
+/// The exit code for a verdict: 0 allow, 1 deny, 2 pending (3 is a bad input).
+fn exit_code(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Allow => 0,
+        Verdict::Deny => 1,
+        Verdict::Pending => 2,
     }
 }
 

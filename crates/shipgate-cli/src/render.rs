@@ -76,7 +76,8 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                         format!(" (have {})", r.counted.join(", "))
                     }
                 ),
-                RequirementKind::Check => format!("check {}", r.check.as_deref().unwrap_or("")),
+                // `check <name>`, and the same form for kinds added later.
+                _ => format!("{} {}", r.kind, r.check.as_deref().unwrap_or("")),
             };
             let _ = writeln!(
                 out,
@@ -100,7 +101,8 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                     r.group.as_deref().unwrap_or(""),
                     r.counted.join(", ")
                 ),
-                RequirementKind::Check => format!("check {}", r.check.as_deref().unwrap_or("")),
+                // `check <name>`, and the same form for kinds added later.
+                _ => format!("{} {}", r.kind, r.check.as_deref().unwrap_or("")),
             };
             let _ = writeln!(out, "  {} {what}", p.green("v"));
         }
@@ -192,7 +194,6 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                 };
                 let no_data = t
                     .on_no_data
-                    .as_deref()
                     .map(|what| format!(" on no_data {what}"))
                     .unwrap_or_default();
                 format!("{} {} {threshold} for {}{no_data}", t.metric, t.op, t.for_)
@@ -245,7 +246,7 @@ pub fn error(e: &Error, color: bool) -> String {
     match e {
         Error::Policy(p) => {
             let mut s = p.render(color);
-            let errors = p.diagnostics.iter().filter(|d| d.is_error()).count();
+            let errors = p.diagnostics().iter().filter(|d| d.is_error()).count();
             let _ = writeln!(s, "error: the policy set has {errors} error(s)");
             s
         }

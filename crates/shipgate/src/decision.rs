@@ -1,6 +1,8 @@
 //! The decision: what the engine answers, serialised to the stable JSON of the contract.
 
-use serde::Serialize;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
 
 use crate::time::Instant;
 
@@ -9,19 +11,27 @@ use crate::time::Instant;
 /// allocate. Derefs to `&str`; compares with `&str` and `String`.
 pub use smol_str::SmolStr as Text;
 
-/// A vector stored inline up to `N` items (the `smallvec` crate); derefs to a slice.
+/// A vector stored inline up to `N` items (the `smallvec` crate); derefs to a slice. Used for
+/// [`Requirement::counted`] and the waves of [`Decision::order`].
 pub use smallvec::SmallVec;
 
 /// `allow`, `pending` (nothing forbids it but approvals or checks are missing) or `deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+///
+/// Not `#[non_exhaustive]`: the three verdicts are the contract, and callers are meant to
+/// match on all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
+    /// Nothing forbids the change and nothing it needs is missing.
     Allow,
+    /// Nothing forbids the change, but approvals or checks are missing.
     Pending,
+    /// A rule, the schedule or `default deny` forbids the change.
     Deny,
 }
 
 impl Verdict {
+    /// The verdict as the JSON writes it: `allow`, `pending` or `deny`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Allow => "allow",
@@ -29,45 +39,108 @@ impl Verdict {
             Verdict::Deny => "deny",
         }
     }
+}
 
-    /// The CLI's exit code for this verdict: 0 allow, 1 deny, 2 pending.
-    pub fn exit_code(self) -> i32 {
-        match self {
-            Verdict::Allow => 0,
-            Verdict::Deny => 1,
-            Verdict::Pending => 2,
-        }
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
-/// A rule that denied (or `"schedule"` for a start that is not allowed, or `"default"` for
-/// `default deny` with no `allow` firing).
+/// Why a change is denied: one per rule that denied.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Reason {
+    /// The rule that denied, or `"schedule"` for a start that is not allowed, or `"default"`
+    /// for `default deny` with no `allow` firing.
     pub rule: Text,
+    /// The rule's message, with its `{...}` values filled in.
     pub message: Text,
     /// `file:line:col` of the effect that denied; empty for `schedule`.
     pub at: Text,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What a [`Requirement`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RequirementKind {
+    /// Approvals from a group (`require approval "cab" count 2`).
     Approval,
+    /// A named check that must be done (`require check "load-test"`).
     Check,
 }
 
-/// An approval that did not count, and why (`requester`, `implementer`, `duplicate`).
+impl RequirementKind {
+    /// The kind as the JSON writes it: `approval` or `check`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequirementKind::Approval => "approval",
+            RequirementKind::Check => "check",
+        }
+    }
+}
+
+impl fmt::Display for RequirementKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Why an approval did not count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub enum IgnoredWhy {
+    /// The approver is the change's requester.
+    #[serde(rename = "requester")]
+    Requester,
+    /// The approver is the change's implementer.
+    #[serde(rename = "implementer")]
+    Implementer,
+    /// The approval is dated after `now`.
+    #[serde(rename = "in the future")]
+    InTheFuture,
+    /// The approver already approved for the same group.
+    #[serde(rename = "duplicate")]
+    Duplicate,
+}
+
+impl IgnoredWhy {
+    /// The reason as the JSON writes it: `requester`, `implementer`, `in the future` or
+    /// `duplicate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IgnoredWhy::Requester => "requester",
+            IgnoredWhy::Implementer => "implementer",
+            IgnoredWhy::InTheFuture => "in the future",
+            IgnoredWhy::Duplicate => "duplicate",
+        }
+    }
+}
+
+impl fmt::Display for IgnoredWhy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// An approval that did not count, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Ignored {
+    /// Who gave the approval.
     pub by: Text,
-    pub why: Text,
+    /// Why it did not count.
+    pub why: IgnoredWhy,
 }
 
 /// An approval or check asked for by a rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Requirement {
+    /// The rule that asks for it.
     pub rule: Text,
+    /// An approval or a check.
     pub kind: RequirementKind,
     /// The approving group (approvals only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,21 +148,58 @@ pub struct Requirement {
     /// The check's name (checks only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<Text>,
+    /// How many approvals are needed (1 for a check).
     pub needed: u32,
     /// Approvers who counted (approvals), or the check's name once done (checks). Stored
     /// inline up to two names; derefs to a slice.
     pub counted: SmallVec<[Text; 2]>,
+    /// Approvals from the group that did not count, and why (approvals only).
     pub ignored: Vec<Ignored>,
+    /// Whether enough approvals counted, or the check is done.
     pub satisfied: bool,
+}
+
+/// What an [`Exemption`] lifts. Written in the JSON as `blackout`, `window` or `rule <name>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Lifted {
+    /// The blackouts of the change's regions (`exempt blackout`).
+    Blackout,
+    /// The windows of the change's regions (`exempt window`).
+    Window,
+    /// The rule of that name (`exempt rule <name>`, or a honoured waiver).
+    Rule(Text),
+}
+
+impl fmt::Display for Lifted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lifted::Blackout => f.pad("blackout"),
+            Lifted::Window => f.pad("window"),
+            Lifted::Rule(name) if f.width().is_none() => write!(f, "rule {name}"),
+            Lifted::Rule(name) => f.pad(&format!("rule {name}")),
+        }
+    }
+}
+
+impl Serialize for Lifted {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Lifted::Blackout => s.serialize_str("blackout"),
+            Lifted::Window => s.serialize_str("window"),
+            Lifted::Rule(name) => s.collect_str(&format_args!("rule {name}")),
+        }
+    }
 }
 
 /// What was lifted, and by which rule or waiver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Exemption {
     /// The rule whose `exempt` effect applied, or `"waiver"` for a honoured waiver.
     pub rule: Text,
-    /// `blackout`, `window`, or `rule <name>`.
-    pub lifts: Text,
+    /// What it lifts.
+    pub lifts: Lifted,
     /// Who granted it, for a waiver.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<Text>,
@@ -97,9 +207,13 @@ pub struct Exemption {
 
 /// A waiver found on the change, honoured or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct WaiverOutcome {
+    /// The rule the waiver is for.
     pub rule: Text,
+    /// Who granted it.
     pub by: Text,
+    /// Whether it was honoured (the rule is then exempted).
     pub honored: bool,
     /// Why it was rejected; empty when honoured.
     #[serde(skip_serializing_if = "Text::is_empty")]
@@ -108,11 +222,21 @@ pub struct WaiverOutcome {
 
 /// An open stretch of time, `[start, end)`; serialised as RFC 3339 UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Stretch {
+    /// The first instant of the stretch.
     #[serde(serialize_with = "rfc3339")]
     pub start: Instant,
+    /// The first instant after the stretch.
     #[serde(serialize_with = "rfc3339")]
     pub end: Instant,
+}
+
+impl Stretch {
+    /// The stretch `[start, end)`.
+    pub fn new(start: Instant, end: Instant) -> Stretch {
+        Stretch { start, end }
+    }
 }
 
 /// An instant as the contract writes it: RFC 3339 UTC, `2026-12-01T10:00:00Z`. Decisions hold
@@ -124,71 +248,239 @@ fn rfc3339<S: serde::Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
     }
 }
 
+/// How the change's `[start, end)` fits one of its regions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct RegionSchedule {
+    /// The region's name.
     pub region: Text,
     /// Whether `[start, end)` fits in the region.
     pub open: bool,
-    /// Blackouts hit, or `"outside windows"`.
+    /// The names of the blackouts hit, `"outside windows"` when the region's windows do not
+    /// hold the change, or `"outside the calendar range (1970 to 2199)"`.
     pub blocked_by: Vec<Text>,
     /// The next stretch where the whole change fits (`null` when none within the horizon).
     pub next_window: Option<Stretch>,
 }
 
+/// When the change would run, and whether its regions' calendars allow it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Schedule {
+    /// The change's start.
     #[serde(serialize_with = "rfc3339")]
     pub start: Instant,
+    /// The change's start plus its duration.
     #[serde(serialize_with = "rfc3339")]
     pub end: Instant,
+    /// Whether every region allows `[start, end)` (after exemptions).
     pub allowed: bool,
     /// The IANA time-zone database version used.
     pub tzdb: Text,
+    /// One entry per region of the change, in the order of the policy's declarations.
     pub regions: Vec<RegionSchedule>,
+}
+
+/// The comparison of a [`RollbackTrigger`]: the metric against the threshold. Written in the
+/// JSON as the policy writes it (`==`, `!=`, `<`, `<=`, `>`, `>=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Comparison {
+    /// `==`
+    #[serde(rename = "==")]
+    Eq,
+    /// `!=`
+    #[serde(rename = "!=")]
+    Ne,
+    /// `<`
+    #[serde(rename = "<")]
+    Lt,
+    /// `<=`
+    #[serde(rename = "<=")]
+    Le,
+    /// `>`
+    #[serde(rename = ">")]
+    Gt,
+    /// `>=`
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl Comparison {
+    /// The operator as the policy and the JSON write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Eq => "==",
+            Comparison::Ne => "!=",
+            Comparison::Lt => "<",
+            Comparison::Le => "<=",
+            Comparison::Gt => ">",
+            Comparison::Ge => ">=",
+        }
+    }
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// What the threshold of a relative [`RollbackTrigger`] is relative to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum RelativeTo {
+    /// The metric's baseline (`150% of baseline` gives a threshold of 1.5).
+    Baseline,
+}
+
+impl fmt::Display for RelativeTo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl RelativeTo {
+    /// As the JSON writes it: `baseline`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelativeTo::Baseline => "baseline",
+        }
+    }
+}
+
+/// What a [`RollbackTrigger`] does when the metric has no data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum OnNoData {
+    /// The trigger fires (`on no data fire`).
+    Fire,
+}
+
+impl fmt::Display for OnNoData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl OnNoData {
+    /// As the JSON writes it: `fire`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnNoData::Fire => "fire",
+        }
+    }
 }
 
 /// A rollback trigger that applies to this change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct RollbackTrigger {
+    /// The metric watched.
     pub metric: Text,
-    pub op: Text,
+    /// How the metric is compared with the threshold.
+    pub op: Comparison,
+    /// The threshold (a ratio when `relative_to` is set).
     pub threshold: f64,
-    /// `"baseline"` when the threshold is relative (`150% of baseline` gives 1.5).
+    /// Set when the threshold is relative (`150% of baseline` gives 1.5).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub relative_to: Option<Text>,
+    pub relative_to: Option<RelativeTo>,
+    /// How long the breach must last, as a duration (`5m`); `"for"` in the JSON.
     #[serde(rename = "for")]
     pub for_: Text,
-    /// `"fire"` when the trigger fires on missing data.
+    /// Set when the trigger fires on missing data.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub on_no_data: Option<Text>,
+    pub on_no_data: Option<OnNoData>,
+}
+
+/// What a [`TraceEntry`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum TraceKind {
+    /// A `tier ... when` condition.
+    Tier,
+    /// A waiver on the change.
+    Waiver,
+    /// A rule's `when` guard.
+    Rule,
+    /// One effect of a rule (`deny`, `allow`, `require`, `exempt`).
+    Effect,
+    /// The schedule of a region.
+    Schedule,
+    /// An arm of the `strategy` block.
+    Strategy,
+    /// A rollback trigger.
+    Trigger,
+    /// A `notify` statement.
+    Notify,
+}
+
+impl TraceKind {
+    /// The kind as the JSON writes it (`tier`, `waiver`, `rule`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TraceKind::Tier => "tier",
+            TraceKind::Waiver => "waiver",
+            TraceKind::Rule => "rule",
+            TraceKind::Effect => "effect",
+            TraceKind::Schedule => "schedule",
+            TraceKind::Strategy => "strategy",
+            TraceKind::Trigger => "trigger",
+            TraceKind::Notify => "notify",
+        }
+    }
+}
+
+impl fmt::Display for TraceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// One step of evaluation, recorded with `explain`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct TraceEntry {
-    /// `tier`, `rule`, `effect`, `strategy`, `notify`, `trigger`, `waiver`.
-    pub kind: Text,
+    /// What the step is about.
+    pub kind: TraceKind,
+    /// The tier, rule, region, strategy arm, metric or audiences concerned.
     pub name: Text,
-    /// What happened: `holds`, `does not hold`, `fired`, `skipped (guard false)`, `error: ...`.
+    /// What happened: `holds`, `does not hold`, `deny fires`, `skipped (guard does not
+    /// hold)`, `error: ...`.
     pub outcome: Text,
+    /// `file:line:col` of the policy text concerned; empty when there is none.
     pub at: Text,
 }
 
 /// The engine's answer for one change at one instant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Decision {
+    /// The verdict.
     pub verdict: Verdict,
+    /// The change's tier: the highest whose condition holds, or the lowest.
     pub tier: Text,
+    /// Why the change is denied; empty unless the verdict is `deny`.
     pub reasons: Vec<Reason>,
+    /// The approvals and checks asked for, satisfied or not.
     pub requirements: Vec<Requirement>,
+    /// What `exempt` effects and honoured waivers lifted.
     pub exemptions: Vec<Exemption>,
+    /// Every waiver on the change, honoured or not.
     pub waivers: Vec<WaiverOutcome>,
+    /// Whether the calendars allow the change's start.
     pub schedule: Schedule,
+    /// The first `strategy` arm that applies, if any.
     pub strategy: Option<Text>,
+    /// The rollback triggers that apply.
     pub rollback: Vec<RollbackTrigger>,
+    /// The audiences to notify.
     pub notify: Vec<Text>,
     /// Deployment waves, each stored inline up to four services; derefs to a slice.
     pub order: Vec<SmallVec<[Text; 4]>>,
+    /// The steps of evaluation, with `explain`; empty otherwise.
     pub trace: Vec<TraceEntry>,
 }
 
@@ -198,6 +490,7 @@ impl Decision {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
+    /// The decision as a JSON value (the same content as [`Decision::to_json`]).
     pub fn to_json_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
@@ -205,22 +498,32 @@ impl Decision {
 
 /// A blackout occurrence, `[start, end)`, RFC 3339 UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct BlackoutOccurrence {
+    /// The blackout's name.
     pub name: String,
+    /// Its first instant, RFC 3339 UTC.
     pub start: String,
+    /// The first instant after it, RFC 3339 UTC.
     pub end: String,
 }
 
 /// Open stretches and blackouts of one region over a range (`shipgate calendar`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CalendarReport {
+    /// The region's name.
     pub region: String,
+    /// The IANA time-zone database version used.
     pub timezone_db: String,
+    /// The stretches where changes may run.
     pub open: Vec<Stretch>,
+    /// The blackout occurrences that overlap the range.
     pub blackouts: Vec<BlackoutOccurrence>,
 }
 
 impl CalendarReport {
+    /// The stable JSON form (pretty-printed, two-space indent).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }

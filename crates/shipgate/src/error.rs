@@ -5,29 +5,65 @@ use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Severity {
+    /// The policy compiles, but something in it is probably a mistake.
     Warning,
+    /// The policy does not compile.
     Error,
 }
 
-/// One message about a policy, pointing at a span of its source.
+/// One message about a policy, pointing at a span of its source. Its place in the source is
+/// [`PolicyError::location_of`]; [`PolicyError::render`] and [`crate::Engine::render_warnings`]
+/// print it rustc-style.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub severity: Severity,
-    pub message: String,
-    pub span: Span,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    pub(crate) span: Span,
     /// Short text under the caret.
-    pub label: String,
+    pub(crate) label: String,
     /// Other places worth showing (for example the first definition of a duplicate).
-    pub secondary: Vec<(Span, String)>,
+    pub(crate) secondary: Vec<(Span, String)>,
     /// "did you mean `high`?" and similar.
-    pub help: Option<String>,
-    pub notes: Vec<String>,
+    pub(crate) help: Option<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 impl Diagnostic {
-    pub fn error(span: Span, message: impl Into<String>) -> Diagnostic {
+    /// Whether this is an error or a warning.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The message (`unknown tier \`hihg\``).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The short text under the caret; may be empty.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// A suggestion such as "did you mean `high`?".
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// Further notes.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Whether this is an error (not a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    pub(crate) fn error(span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             message: message.into(),
@@ -39,41 +75,37 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn warning(span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(span, message)
         }
     }
 
-    pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
         self.label = label.into();
         self
     }
 
-    pub fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_secondary(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.secondary.push((span, label.into()));
         self
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
-    }
-
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
     }
 }
 
 /// "did you mean `x`?" for the closest candidate, when one is close enough: within a small
 /// edit distance (transpositions count as one edit) or very similar by Jaro-Winkler.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
@@ -104,20 +136,24 @@ pub fn did_you_mean<'a>(
 /// A policy set that failed to compile: every diagnostic found, and the sources to render them.
 #[derive(Debug, Clone)]
 pub struct PolicyError {
-    pub diagnostics: Vec<Diagnostic>,
-    pub sources: SourceMap,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) sources: SourceMap,
 }
 
 /// Where a diagnostic points, in 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Location {
+    /// The file, as the policy set names it.
     pub path: String,
+    /// The line, from 1.
     pub line: usize,
+    /// The column, from 1, in characters.
     pub column: usize,
 }
 
 impl PolicyError {
-    pub fn new(diagnostics: Vec<Diagnostic>, sources: SourceMap) -> PolicyError {
+    pub(crate) fn new(diagnostics: Vec<Diagnostic>, sources: SourceMap) -> PolicyError {
         PolicyError {
             diagnostics,
             sources,
@@ -134,6 +170,11 @@ impl PolicyError {
         }
     }
 
+    /// Every diagnostic found, errors and warnings, in the order found.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
     /// The first error's location.
     pub fn location(&self) -> Option<Location> {
         let d = self
@@ -144,7 +185,12 @@ impl PolicyError {
         self.locate(d.span)
     }
 
-    pub fn locate(&self, span: Span) -> Option<Location> {
+    /// Where one of this error's [`diagnostics`](PolicyError::diagnostics) points.
+    pub fn location_of(&self, diagnostic: &Diagnostic) -> Option<Location> {
+        self.locate(diagnostic.span)
+    }
+
+    pub(crate) fn locate(&self, span: Span) -> Option<Location> {
         let f = self.sources.get(span.file)?;
         let (line, column) = f.line_col(span.start as usize);
         Some(Location {
@@ -161,7 +207,11 @@ impl PolicyError {
 }
 
 /// Renders diagnostics rustc-style (file:line:col, source line, caret, help).
-pub fn render_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+pub(crate) fn render_diagnostics(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    color: bool,
+) -> String {
     let mut files = SimpleFiles::new();
     for f in &sources.files {
         files.add(f.name.clone(), f.text.clone());
@@ -227,16 +277,22 @@ impl std::fmt::Display for PolicyError {
     }
 }
 
+impl std::error::Error for PolicyError {}
+
 /// A change, catalog or observation input that cannot be read; `path` is the JSON path
 /// (`change.approvals[2].at`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {message}")]
+#[non_exhaustive]
 pub struct InputError {
+    /// The JSON path of the value (`change.approvals[2].at`), or the name of the argument.
     pub path: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
 impl InputError {
+    /// An error about the value at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> InputError {
         InputError {
             path: path.into(),
@@ -257,7 +313,19 @@ pub enum Error {
     Input(InputError),
     /// A file could not be read.
     #[error("{path}: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The file or folder.
+        path: String,
+        /// Why it could not be read.
+        message: String,
+    },
+    /// A bug in the engine (for example a panic in a worker of
+    /// [`Engine::evaluate_many`](crate::Engine::evaluate_many)); please report it.
+    #[error("internal error: {message}")]
+    Internal {
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl From<PolicyError> for Error {

@@ -21,6 +21,14 @@
 //! let decision = engine.evaluate(&change, &catalog, now, false).unwrap();
 //! assert_eq!(decision.verdict, shipgate::Verdict::Deny);
 //! ```
+//!
+//! # Features
+//!
+//! - `testing`: `Engine::evaluate_reference`, which decides with the general expression
+//!   evaluator only, for tests that compare it with [`Engine::evaluate`]. Not for production.
+
+// Flipped to `deny` once every module documents its public items.
+#![warn(missing_docs)]
 
 mod calendar;
 mod check;
@@ -38,8 +46,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use decision::{
-    BlackoutOccurrence, CalendarReport, Decision, Exemption, Ignored, Reason, RegionSchedule,
-    Requirement, RequirementKind, RollbackTrigger, Schedule, Stretch, Text, TraceEntry, Verdict,
+    BlackoutOccurrence, CalendarReport, Comparison, Decision, Exemption, Ignored, IgnoredWhy,
+    Lifted, OnNoData, Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind,
+    RollbackTrigger, Schedule, SmallVec, Stretch, Text, TraceEntry, TraceKind, Verdict,
     WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity};
@@ -146,8 +155,9 @@ impl Engine {
 
     /// [`Engine::evaluate`] with every condition decided by the general expression evaluator,
     /// not by the compiled fast forms that `evaluate` uses. The decision must be the same,
-    /// byte for byte: this exists so that tests can check it. Not for production use.
-    #[doc(hidden)]
+    /// byte for byte: this exists so that tests can check it. Not for production use; only
+    /// with the `testing` feature.
+    #[cfg(feature = "testing")]
     pub fn evaluate_reference(
         &self,
         change: &Change,

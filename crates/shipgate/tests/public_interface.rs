@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use serde_json::json;
-use shipgate::{Catalog, Change, Engine, Error, Severity, Verdict};
+use shipgate::{Catalog, Change, Engine, Error, IgnoredWhy, Severity, Verdict};
 
 fn catalog() -> Catalog {
     Catalog::from_json(&json!({"services": [
@@ -61,9 +61,9 @@ fn every_error_of_a_set_is_reported() {
         "tier hihg when change.size > 1\nrule r {\n  deny when change.sise > 3\n}\nrule s { require approval \"cab\" count 0 }\n",
     );
     let errors: Vec<_> = e
-        .diagnostics
+        .diagnostics()
         .iter()
-        .filter(|d| d.severity == Severity::Error)
+        .filter(|d| d.severity() == Severity::Error)
         .collect();
     assert_eq!(errors.len(), 3, "{}", e.render(false));
     let text = e.render(false);
@@ -109,7 +109,7 @@ fn optional_read_without_has_warns_and_fails_closed() {
     assert_eq!(engine.warnings().len(), 1);
     assert!(
         engine.warnings()[0]
-            .message
+            .message()
             .contains("without a `has` test")
     );
     let d = engine
@@ -184,7 +184,7 @@ fn evaluate_many_matches_serial_evaluation() {
         Verdict::Pending,
         "ana is the requester: her approval is ignored"
     );
-    assert_eq!(d.requirements[0].ignored[0].why, "requester");
+    assert_eq!(d.requirements[0].ignored[0].why, IgnoredWhy::Requester);
 }
 
 #[test]
@@ -198,4 +198,46 @@ fn unknown_service_is_an_input_error_with_its_path() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn the_kinds_write_the_same_text_as_the_json() {
+    use shipgate::{Comparison, Lifted, OnNoData, RelativeTo, RequirementKind, TraceKind};
+    fn same<T: serde::Serialize + std::fmt::Display>(value: T, text: &str) {
+        assert_eq!(serde_json::to_value(&value).unwrap(), json!(text));
+        assert_eq!(value.to_string(), text);
+    }
+    same(Verdict::Pending, "pending");
+    same(RequirementKind::Check, "check");
+    same(IgnoredWhy::InTheFuture, "in the future");
+    same(Lifted::Blackout, "blackout");
+    same(Lifted::Window, "window");
+    same(Lifted::Rule("cab_review".into()), "rule cab_review");
+    same(Comparison::Ge, ">=");
+    same(Comparison::Ne, "!=");
+    same(RelativeTo::Baseline, "baseline");
+    same(OnNoData::Fire, "fire");
+    same(TraceKind::Strategy, "strategy");
+    // Padding applies, as the CLI's trace table uses it.
+    assert_eq!(format!("{:<8}|", TraceKind::Tier), "tier    |");
+    assert_eq!(
+        format!("{:>12}|", Lifted::Rule("r".into())),
+        "      rule r|"
+    );
+}
+
+#[test]
+fn errors_are_std_errors_with_their_fields_behind_methods() {
+    fn assert_error<E: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<Error>();
+    assert_error::<shipgate::PolicyError>();
+    assert_error::<shipgate::InputError>();
+    let e = policy_error("rule r {\n  deny when change.sise > 3\n}\n");
+    let d = &e.diagnostics()[0];
+    assert!(d.is_error());
+    assert_eq!(d.message(), "unknown field `sise` on change");
+    assert_eq!(d.help(), Some("did you mean `size`?"));
+    let at = e.location_of(d).unwrap();
+    assert_eq!((at.path.as_str(), at.line, at.column), ("p.gate", 2, 20));
+    assert_eq!(e.location(), Some(at));
 }

@@ -217,20 +217,6 @@ pub enum CmpOp {
     Ge,
 }
 
-impl CmpOp {
-    /// The operator as written: `==`, `<=`, ...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
-    }
-}
-
 /// How two operands of a comparison are compared, decided at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CmpKind {

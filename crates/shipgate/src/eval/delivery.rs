@@ -27,7 +27,7 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
         };
         match holds {
             Ok(h) => {
-                b.trace("strategy", &arm.name, outcome(h), &arm.at);
+                b.trace(TraceKind::Strategy, &arm.name, outcome(h), &arm.at);
                 if h {
                     strategy = Some(arm.name.clone());
                     break;
@@ -35,7 +35,7 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
             }
             Err(e) => {
                 b.trace(
-                    "strategy",
+                    TraceKind::Strategy,
                     &arm.name,
                     format!("error: {}", e.message),
                     &arm.at,
@@ -67,7 +67,7 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
                 Ok(h) => outcome(*h).to_string(),
                 Err(e) => format!("error: {} (kept)", e.message),
             };
-            b.trace("trigger", &t.metric, o, &t.at);
+            b.trace(TraceKind::Trigger, &t.metric, o, &t.at);
         }
     }
     let mut notify: Vec<Text> = Vec::new();
@@ -80,7 +80,7 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
             Ok(h) => h,
             Err(e) => {
                 b.trace(
-                    "notify",
+                    TraceKind::Notify,
                     n.audiences.join(", "),
                     format!("error: {} (notified)", e.message),
                     &n.at,
@@ -96,7 +96,12 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
             }
         }
         if explain {
-            b.trace("notify", n.audiences.join(", "), outcome(applies), &n.at);
+            b.trace(
+                TraceKind::Notify,
+                n.audiences.join(", "),
+                outcome(applies),
+                &n.at,
+            );
         }
     }
     Delivery {
@@ -125,10 +130,17 @@ pub fn order(catalog: &Catalog, prep: &Prepared<'_>) -> Vec<SmallVec<[Text; 4]>>
 fn trigger_out(t: &TriggerIr) -> RollbackTrigger {
     RollbackTrigger {
         metric: t.metric.clone(),
-        op: Text::new_static(t.op.as_str()),
+        op: match t.op {
+            crate::check::ir::CmpOp::Eq => Comparison::Eq,
+            crate::check::ir::CmpOp::Ne => Comparison::Ne,
+            crate::check::ir::CmpOp::Lt => Comparison::Lt,
+            crate::check::ir::CmpOp::Le => Comparison::Le,
+            crate::check::ir::CmpOp::Gt => Comparison::Gt,
+            crate::check::ir::CmpOp::Ge => Comparison::Ge,
+        },
         threshold: t.threshold,
-        relative_to: t.of_baseline.then(|| Text::new_static("baseline")),
+        relative_to: t.of_baseline.then_some(RelativeTo::Baseline),
         for_: Text::from(format_duration(t.for_secs)),
-        on_no_data: t.on_no_data_fire.then(|| Text::new_static("fire")),
+        on_no_data: t.on_no_data_fire.then_some(OnNoData::Fire),
     }
 }

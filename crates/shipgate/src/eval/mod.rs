@@ -16,7 +16,7 @@ mod tier;
 pub mod value;
 
 use crate::decision::*;
-use crate::error::{Error, InputError};
+use crate::error::Error;
 use crate::graph::Catalog;
 use crate::input::Change;
 use crate::time::Instant;
@@ -81,7 +81,7 @@ impl<const EXPLAIN: bool> Builder<EXPLAIN> {
     #[inline]
     fn trace(
         &mut self,
-        kind: &'static str,
+        kind: TraceKind,
         name: impl AsRef<str>,
         outcome: impl Into<Text>,
         at: impl AsRef<str>,
@@ -92,9 +92,9 @@ impl<const EXPLAIN: bool> Builder<EXPLAIN> {
     }
 
     #[cold]
-    fn push_trace(&mut self, kind: &'static str, name: &str, outcome: Text, at: &str) {
+    fn push_trace(&mut self, kind: TraceKind, name: &str, outcome: Text, at: &str) {
         self.trace.push(TraceEntry {
-            kind: Text::new_static(kind),
+            kind,
             name: Text::new(name),
             outcome,
             at: Text::new(at),
@@ -105,7 +105,7 @@ impl<const EXPLAIN: bool> Builder<EXPLAIN> {
     #[inline]
     fn trace_with(
         &mut self,
-        kind: &'static str,
+        kind: TraceKind,
         name: impl AsRef<str>,
         outcome: impl FnOnce() -> String,
         at: impl AsRef<str>,
@@ -260,10 +260,12 @@ pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
                 Ok(v) => out.extend(v),
                 // A panic in a worker is a bug; report it per change rather than crash the host.
                 Err(_) => out.extend(part.iter().map(|c| {
-                    Err(Error::Input(InputError::new(
-                        format!("change {}", c.borrow().id),
-                        "internal error while evaluating (please report it)",
-                    )))
+                    Err(Error::Internal {
+                        message: format!(
+                            "change {}: a worker panicked while evaluating (please report it)",
+                            c.borrow().id
+                        ),
+                    })
                 })),
             }
         }

@@ -49,12 +49,12 @@ pub fn decide<'a, const EXPLAIN: bool>(
             exempt(ri);
             exemptions.push(Exemption {
                 rule: Text::new_static("waiver"),
-                lifts: Text::from(format!("rule {}", w.rule)),
+                lifts: Lifted::Rule(Text::new(&w.rule)),
                 by: Some(Text::new(&w.by)),
             });
         }
         b.trace(
-            "waiver",
+            TraceKind::Waiver,
             &w.rule,
             why.as_ref()
                 .map(|w| Text::from(format!("rejected: {w}")))
@@ -89,24 +89,29 @@ pub fn decide<'a, const EXPLAIN: bool>(
             let lifts = match &e.effect {
                 EffectIr::ExemptBlackout => {
                     lift.blackouts = true;
-                    Text::new_static("blackout")
+                    Lifted::Blackout
                 }
                 EffectIr::ExemptWindow => {
                     lift.windows = true;
-                    Text::new_static("window")
+                    Lifted::Window
                 }
                 EffectIr::ExemptRule(x) => {
                     exempt(usize::from(*x));
                     let name = ir
                         .rules
                         .get(usize::from(*x))
-                        .map(|r| r.name.as_str())
-                        .unwrap_or("");
-                    Text::from(format!("rule {name}"))
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default();
+                    Lifted::Rule(name)
                 }
                 _ => continue,
             };
-            b.trace_with("effect", &r.name, || format!("exempts {lifts}"), &e.at);
+            b.trace_with(
+                TraceKind::Effect,
+                &r.name,
+                || format!("exempts {lifts}"),
+                &e.at,
+            );
             exemptions.push(Exemption {
                 rule: r.name.clone(),
                 lifts,
@@ -139,7 +144,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
         };
         match guard {
             Ok(true) => b.trace(
-                "rule",
+                TraceKind::Rule,
                 &r.name,
                 if is_exempt {
                     "applies (exempted)"
@@ -149,11 +154,21 @@ pub fn decide<'a, const EXPLAIN: bool>(
                 &r.at,
             ),
             Ok(false) => {
-                b.trace("rule", &r.name, "skipped (guard does not hold)", &r.at);
+                b.trace(
+                    TraceKind::Rule,
+                    &r.name,
+                    "skipped (guard does not hold)",
+                    &r.at,
+                );
                 continue;
             }
             Err(e) => {
-                b.trace("rule", &r.name, format!("error: {}", e.message), &r.at);
+                b.trace(
+                    TraceKind::Rule,
+                    &r.name,
+                    format!("error: {}", e.message),
+                    &r.at,
+                );
                 if !is_exempt {
                     // Point at the guard that failed, not at the rule's name.
                     let at = r
@@ -170,7 +185,12 @@ pub fn decide<'a, const EXPLAIN: bool>(
             match &e.effect {
                 EffectIr::Deny(c) => {
                     if is_exempt {
-                        b.trace("effect", &r.name, "deny lifted by exemption", &e.at);
+                        b.trace(
+                            TraceKind::Effect,
+                            &r.name,
+                            "deny lifted by exemption",
+                            &e.at,
+                        );
                         continue;
                     }
                     match ctx.cond(c) {
@@ -180,16 +200,23 @@ pub fn decide<'a, const EXPLAIN: bool>(
                                 (None, Some(parts)) => Text::from(render_message(parts, ctx)),
                                 (None, None) => Text::from(format!("denied by rule {}", r.name)),
                             };
-                            b.trace("effect", &r.name, "deny fires", &e.at);
+                            b.trace(TraceKind::Effect, &r.name, "deny fires", &e.at);
                             b.reasons.push(Reason {
                                 rule: r.name.clone(),
                                 message,
                                 at: e.at.clone(),
                             });
                         }
-                        Ok(false) => b.trace("effect", &r.name, "deny does not fire", &e.at),
+                        Ok(false) => {
+                            b.trace(TraceKind::Effect, &r.name, "deny does not fire", &e.at)
+                        }
                         Err(err) => {
-                            b.trace("effect", &r.name, format!("error: {}", err.message), &e.at);
+                            b.trace(
+                                TraceKind::Effect,
+                                &r.name,
+                                format!("error: {}", err.message),
+                                &e.at,
+                            );
                             b.fail_closed(&r.name, "the deny condition", &err, &e.at);
                         }
                     }
@@ -197,7 +224,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                 EffectIr::Allow(c) => match ctx.cond(c) {
                     Ok(h) => {
                         b.trace(
-                            "effect",
+                            TraceKind::Effect,
                             &r.name,
                             if h {
                                 "allow fires"
@@ -209,9 +236,12 @@ pub fn decide<'a, const EXPLAIN: bool>(
                         allowed |= h;
                     }
                     // An allow that cannot be evaluated does not allow.
-                    Err(err) => {
-                        b.trace("effect", &r.name, format!("error: {}", err.message), &e.at)
-                    }
+                    Err(err) => b.trace(
+                        TraceKind::Effect,
+                        &r.name,
+                        format!("error: {}", err.message),
+                        &e.at,
+                    ),
                 },
                 EffectIr::RequireApproval { group, count } => {
                     if is_exempt {
@@ -225,7 +255,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                     let (counted, ignored) = count_approvals(change, &gname, ctx.now);
                     let satisfied = counted.len() >= *count as usize;
                     b.trace_with(
-                        "effect",
+                        TraceKind::Effect,
                         &r.name,
                         || {
                             format!(
@@ -252,7 +282,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                     }
                     let done = change.checks.iter().any(|c| c == name);
                     b.trace_with(
-                        "effect",
+                        TraceKind::Effect,
                         &r.name,
                         || {
                             format!(
@@ -305,18 +335,18 @@ fn judge_approvals<'c>(
     change: &'c Change,
     group: &str,
     now: i64,
-    mut each: impl FnMut(&'c str, Option<&'static str>),
+    mut each: impl FnMut(&'c str, Option<IgnoredWhy>),
 ) {
     let mut counted: SmallVec<[&str; 4]> = SmallVec::new();
     for a in change.approvals.iter().filter(|a| a.group == group) {
         let why = if a.by == change.requester {
-            Some("requester")
+            Some(IgnoredWhy::Requester)
         } else if a.by == change.implementer {
-            Some("implementer")
+            Some(IgnoredWhy::Implementer)
         } else if a.at.timestamp() > now {
-            Some("in the future")
+            Some(IgnoredWhy::InTheFuture)
         } else if counted.contains(&a.by.as_str()) {
-            Some("duplicate")
+            Some(IgnoredWhy::Duplicate)
         } else {
             counted.push(&a.by);
             None
@@ -336,7 +366,7 @@ pub fn count_approvals(
     judge_approvals(change, group, now, |by, why| match why {
         Some(why) => ignored.push(Ignored {
             by: Text::new(by),
-            why: Text::new_static(why),
+            why,
         }),
         None => counted.push(Text::new(by)),
     });

@@ -101,7 +101,7 @@ pub fn schedule<const EXPLAIN: bool>(
             blocked.push(format!("{r}: {what}; {when}"));
         }
         b.trace(
-            "schedule",
+            TraceKind::Schedule,
             r,
             if check.open { "open" } else { "blocked" },
             "",

@@ -3,6 +3,7 @@
 use super::expr::Ctx;
 use super::value::EvalError;
 use super::{Builder, outcome};
+use crate::decision::TraceKind;
 
 /// The change's tier (an index into the policy's tiers).
 pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) -> u8 {
@@ -28,7 +29,7 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
             Ok(h) => {
                 if explain {
                     let at = sources.location(t.span);
-                    b.trace("tier", name, outcome(h), &at);
+                    b.trace(TraceKind::Tier, name, outcome(h), &at);
                 }
                 if h {
                     tier = tier.max(t.tier);
@@ -36,7 +37,7 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
             }
             Err(e) => {
                 let at = sources.location(t.span);
-                b.trace("tier", name, format!("error: {}", e.message), &at);
+                b.trace(TraceKind::Tier, name, format!("error: {}", e.message), &at);
                 tier_errors.push((t.tier, name, e, at));
             }
         }
