@@ -43,7 +43,7 @@ pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity};
 pub use graph::Catalog;
 pub use input::{
     Approval, Change, Format, Incident, Instant, Service, Waiver, changes_from_json,
-    changes_from_text, format_duration, format_instant, parse_document, parse_duration,
+    changes_from_json_at, changes_from_path, changes_from_text, format_duration, format_instant, parse_document, parse_duration,
     parse_instant,
 };
 
