@@ -26,7 +26,9 @@ pub type Instant = DateTime<Utc>;
 /// The text format of an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// JSON.
     Json,
+    /// YAML, read onto the same model as JSON.
     Yaml,
 }
 
