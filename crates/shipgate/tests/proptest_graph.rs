@@ -274,8 +274,8 @@ proptest! {
             .map(|(i, j)| (model.ids[i].clone(), model.ids[j].clone()))
             .collect();
         prop_assert_eq!(json["edges"].as_array().unwrap().len(), expected.len());
-        prop_assert_eq!(edges, expected);
         prop_assert_eq!(catalog.to_dot().matches(" -> ").count(), expected.len());
+        prop_assert_eq!(edges, expected);
     }
 
     #[test]
