@@ -117,7 +117,13 @@ fn arb_graph() -> impl Strategy<Value = Model> {
 /// Services named by id, as indices into the model.
 fn indices(model: &Model, ids: &[&str]) -> Vec<u32> {
     ids.iter()
-        .map(|id| model.ids.iter().position(|m| m == id).unwrap() as u32)
+        .map(|id| {
+            model
+                .ids
+                .iter()
+                .position(|m| m == id)
+                .map_or(u32::MAX, |i| i as u32)
+        })
         .collect()
 }
 
