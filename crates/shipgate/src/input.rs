@@ -1,12 +1,15 @@
 //! The inputs: a change request and a service catalog, read from JSON or YAML with errors that
 //! name the JSON path of what is wrong.
 //!
-//! Parsing lives here; the compiled dependency graph lives in `graph`.
+//! The built-in fields of each record are declared once, in `fields.rs`; the structs, both
+//! readers (from a `Value` tree, and straight from JSON text in `fast.rs`), the checker's schema
+//! and the evaluator's access are generated from that table. This file holds the readers of
+//! single values on the tree, the public entry points, and durations and instants. The compiled
+//! dependency graph lives in `graph`.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-
 use std::path::Path;
 
 use crate::error::{Error, InputError, did_you_mean};

@@ -8,6 +8,11 @@
 //! the fast path accepts, it builds exactly as the slow reader would (the differential
 //! proptest in `fast/tests.rs` holds the two together).
 //!
+//! This file holds the readers of single values (each beside the tree reader it mirrors, see
+//! `fields::Tree`) and of the lists around records; the records themselves (change, service,
+//! approval, incident, waiver) are generated from the field table in `fields.rs`, for both
+//! paths at once.
+//!
 //! Every value is read with `deserialize_any`, the call the `Value` tree is built with (or
 //! `deserialize_option`, which hands a non-null value to it), so numbers, strings and nesting
 //! depth go through the same parser code on both paths.
