@@ -69,34 +69,30 @@ fn catalogs(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("load_and_waves", n), &text, |b, t| {
             b.iter(|| {
                 let catalog = Catalog::from_text(black_box(t), Format::Json).unwrap();
-                let waves = catalog.catalog_waves();
+                let waves = catalog.all_deployment_waves().len();
                 (catalog, waves)
             })
         });
         let catalog = Catalog::from_text(&text, Format::Json).unwrap();
         g.bench_with_input(BenchmarkId::new("waves", n), &catalog, |b, cat| {
-            b.iter(|| black_box(cat).catalog_waves())
+            b.iter(|| black_box(cat).all_deployment_waves().len())
         });
         // Blast radius of one service: the root most of the graph depends on (worst case),
         // and a recent one (typical).
-        let root = catalog.index_of("svc-0").unwrap();
-        let leafish = catalog
-            .index_of(&format!("svc-{}", n - n / 100 - 1))
-            .unwrap();
+        let root = "svc-0".to_string();
+        let leafish = format!("svc-{}", n - n / 100 - 1);
         for (name, s) in [
             ("blast_radius_root", root),
             ("blast_radius_recent", leafish),
         ] {
             g.bench_with_input(BenchmarkId::new(name, n), &catalog, |b, cat| {
-                b.iter(|| black_box(cat).dependents(&[s]).len())
+                b.iter(|| black_box(cat).transitive_dependents(&[&s]).unwrap().len())
             });
         }
         // The waves of a change touching ten services spread over the catalog.
-        let touched: Vec<u32> = (0..10)
-            .map(|k| catalog.index_of(&format!("svc-{}", k * (n / 10))).unwrap())
-            .collect();
+        let touched: Vec<String> = (0..10).map(|k| format!("svc-{}", k * (n / 10))).collect();
         g.bench_with_input(BenchmarkId::new("change_waves", n), &catalog, |b, cat| {
-            b.iter(|| black_box(cat).waves(&touched))
+            b.iter(|| black_box(cat).deployment_waves(&touched).unwrap())
         });
     }
     g.finish();

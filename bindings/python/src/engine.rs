@@ -126,7 +126,7 @@ impl Catalog {
 
     fn __contains__(&self, id: &Bound<'_, PyAny>) -> bool {
         id.extract::<String>()
-            .is_ok_and(|id| self.inner.index_of(&id).is_some())
+            .is_ok_and(|id| self.inner.contains(&id))
     }
 
     fn __repr__(&self) -> String {

@@ -1,22 +1,35 @@
 //! The inputs: a change request and a service catalog, read from JSON or YAML with errors that
 //! name the JSON path of what is wrong.
 //!
-//! Parsing lives here; the compiled dependency graph lives in `graph`.
+//! The built-in fields of each record are declared once, in `fields.rs`; the structs, both
+//! readers (from a `Value` tree, and straight from JSON text in `fast.rs`), the checker's schema
+//! and the evaluator's access are generated from that table. This file holds the readers of
+//! single values on the tree, the public entry points, and durations and instants. The compiled
+//! dependency graph lives in `graph`.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
-use crate::error::{InputError, did_you_mean};
+use crate::error::{Error, InputError, did_you_mean};
 
 mod fast;
+pub(crate) mod fields;
+
 pub(crate) use fast::catalog_services;
+pub use fields::{Approval, Change, Incident, Service, Waiver};
+#[cfg(test)]
+use fields::{ChangeField, ServiceField};
+use fields::{ChangeRecord, ServiceRecord, Tree};
 
 pub use crate::time::Instant;
 
 /// The text format of an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// JSON.
     Json,
+    /// YAML, read onto the same model as JSON.
     Yaml,
 }
 
@@ -30,79 +43,6 @@ impl Format {
             Format::Json
         }
     }
-}
-
-/// A service of the catalog (SPEC section 3). Missing booleans are false.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Service {
-    pub id: String,
-    pub team: String,
-    /// 0 (most critical) to 3.
-    pub tier: i64,
-    pub depends_on: Vec<String>,
-    pub regions: Vec<String>,
-    pub stateful: bool,
-    pub automated_rollback: bool,
-    pub legacy: bool,
-    pub monitored: bool,
-    /// Fraction of the error budget remaining; may be negative. Default 1.0.
-    pub error_budget: f64,
-    /// Fields not built in (checked against the policy's `extend service` when read).
-    pub extra: BTreeMap<String, serde_json::Value>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Approval {
-    pub by: String,
-    pub group: String,
-    pub at: Instant,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Incident {
-    pub id: String,
-    pub severity: i64,
-    pub opened: Option<Instant>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Waiver {
-    pub rule: String,
-    pub by: String,
-    pub group: String,
-    pub reason: String,
-    pub granted_at: Instant,
-    pub expires_at: Instant,
-}
-
-/// A change request (SPEC section 3).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Change {
-    pub id: String,
-    pub title: String,
-    pub kind: Vec<String>,
-    /// Service ids; resolved against the catalog at evaluation.
-    pub services: Vec<String>,
-    pub requester: String,
-    pub implementer: String,
-    pub approvals: Vec<Approval>,
-    pub checks: Vec<String>,
-    pub emergency: bool,
-    pub incident: Option<Incident>,
-    /// Requested start; `None` means "now" for a decision and "as soon as possible" for a plan.
-    pub start: Option<Instant>,
-    /// Seconds.
-    pub duration: i64,
-    /// Explicit regions; `None` means the union of the services' regions.
-    pub regions: Option<Vec<String>>,
-    pub size: i64,
-    pub labels: Vec<String>,
-    pub backward_compatible: bool,
-    pub contract_verified: bool,
-    pub after: Vec<String>,
-    pub waivers: Vec<Waiver>,
-    /// Fields not built in (checked against the policy's `extend change` at evaluation).
-    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// Reads a text document in the given format into a JSON value (YAML is mapped onto JSON).
@@ -129,51 +69,12 @@ pub fn parse_document(
 
 /// The built-in fields of a change as read from the input; any other top-level field goes to
 /// `Change::extra` (and must be declared by the policy's `extend change`).
-pub const CHANGE_FIELDS: &[&str] = &[
-    "id",
-    "title",
-    "kind",
-    "services",
-    "requester",
-    "implementer",
-    "approvals",
-    "checks",
-    "emergency",
-    "incident",
-    "start",
-    "duration",
-    "regions",
-    "size",
-    "labels",
-    "backward_compatible",
-    "contract_verified",
-    "after",
-    "waivers",
-];
-
-/// Fields of a change that the engine computes from the catalog; an input may not set them.
-pub const CHANGE_COMPUTED_FIELDS: &[&str] = &["dependents", "blast_radius"];
+#[cfg(test)]
+pub(crate) const CHANGE_FIELDS: &[&str] = ChangeField::INPUT;
 
 /// The built-in fields of a catalog service; any other field goes to `Service::extra`.
-pub const SERVICE_FIELDS: &[&str] = &[
-    "id",
-    "team",
-    "tier",
-    "depends_on",
-    "regions",
-    "stateful",
-    "automated_rollback",
-    "legacy",
-    "monitored",
-    "error_budget",
-];
-
-/// Fields of a service that the engine computes from the catalog; an input may not set them.
-pub const SERVICE_COMPUTED_FIELDS: &[&str] = &["dependents"];
-
-const APPROVAL_FIELDS: &[&str] = &["by", "group", "at"];
-const INCIDENT_FIELDS: &[&str] = &["id", "severity", "opened"];
-const WAIVER_FIELDS: &[&str] = &["rule", "by", "group", "reason", "granted_at", "expires_at"];
+#[cfg(test)]
+pub(crate) const SERVICE_FIELDS: &[&str] = ServiceField::INPUT;
 
 pub use crate::time::{
     MAX_DURATION_SECS, format_duration, format_instant, parse_duration, parse_instant,
@@ -496,74 +397,12 @@ fn first_duplicate<S: AsRef<str>>(ids: &[S]) -> Option<(usize, usize)> {
     None
 }
 
-fn read_approval(value: &Value, path: &JsonPath) -> Read<Approval> {
-    let r = Record::new(value, path)?;
-    r.deny_unknown(APPROVAL_FIELDS)?;
-    Ok(Approval {
-        by: r.required("by", read_string)?,
-        group: r.required("group", read_string)?,
-        at: r.required("at", read_instant)?,
-    })
-}
-
-fn read_incident(value: &Value, path: &JsonPath) -> Read<Incident> {
-    let r = Record::new(value, path)?;
-    r.deny_unknown(INCIDENT_FIELDS)?;
-    Ok(Incident {
-        id: r.required("id", read_string)?,
-        severity: r.required("severity", read_int)?,
-        opened: r.nullable("opened", read_instant)?,
-    })
-}
-
-fn read_waiver(value: &Value, path: &JsonPath) -> Read<Waiver> {
-    let r = Record::new(value, path)?;
-    r.deny_unknown(WAIVER_FIELDS)?;
-    Ok(Waiver {
-        rule: r.required("rule", read_string)?,
-        by: r.required("by", read_string)?,
-        group: r.required("group", read_string)?,
-        reason: r.or_default("reason", read_string)?,
-        granted_at: r.required("granted_at", read_instant)?,
-        expires_at: r.required("expires_at", read_instant)?,
-    })
-}
-
 fn read_size(value: &Value, path: &JsonPath) -> Read<i64> {
     let size = read_int(value, path)?;
     if size < 0 {
         return Err(expected(path, "a non-negative integer", value));
     }
     Ok(size)
-}
-
-fn read_change(value: &Value, path: &JsonPath) -> Read<Change> {
-    let r = Record::new(value, path)?;
-    let extra = r.extra(CHANGE_FIELDS, CHANGE_COMPUTED_FIELDS)?;
-    Ok(Change {
-        id: r.required("id", read_non_empty_id)?,
-        title: r.or_default("title", read_string)?,
-        kind: r.or_default("kind", read_string_list)?,
-        services: r.required("services", read_unique_ids)?,
-        requester: r.required("requester", read_string)?,
-        implementer: r.required("implementer", read_string)?,
-        approvals: r.or_default("approvals", |v, p| {
-            read_list_of(v, p, "approvals", read_approval)
-        })?,
-        checks: r.or_default("checks", read_string_list)?,
-        emergency: r.or_default("emergency", read_bool)?,
-        incident: r.nullable("incident", read_incident)?,
-        start: r.nullable("start", read_instant)?,
-        duration: r.required("duration", read_duration)?,
-        regions: r.nullable("regions", read_string_list)?,
-        size: r.or_default("size", read_size)?,
-        labels: r.or_default("labels", read_string_list)?,
-        backward_compatible: r.or_default("backward_compatible", read_bool)?,
-        contract_verified: r.or_default("contract_verified", read_bool)?,
-        after: r.or_default("after", read_string_list)?,
-        waivers: r.or_default("waivers", |v, p| read_list_of(v, p, "waivers", read_waiver))?,
-        extra,
-    })
 }
 
 fn read_tier(value: &Value, path: &JsonPath) -> Read<i64> {
@@ -576,30 +415,24 @@ fn read_tier(value: &Value, path: &JsonPath) -> Read<i64> {
 /// Reads one catalog service at `path` (`catalog.services[3]`). Dependencies are only read
 /// here; the catalog resolves them.
 pub(crate) fn read_service(value: &Value, path: &JsonPath) -> Read<Service> {
-    let r = Record::new(value, path)?;
-    let extra = r.extra(SERVICE_FIELDS, SERVICE_COMPUTED_FIELDS)?;
-    Ok(Service {
-        id: r.required("id", read_non_empty_id)?,
-        team: r.or_default("team", read_string)?,
-        tier: r.required("tier", read_tier)?,
-        depends_on: r.or_default("depends_on", read_string_list)?,
-        regions: r.or_default("regions", read_string_list)?,
-        stateful: r.or_default("stateful", read_bool)?,
-        automated_rollback: r.or_default("automated_rollback", read_bool)?,
-        legacy: r.or_default("legacy", read_bool)?,
-        monitored: r.or_default("monitored", read_bool)?,
-        error_budget: r.or("error_budget", 1.0, read_number)?,
-        extra,
-    })
+    ServiceRecord.tree(value, path)
 }
 
 impl Change {
-    /// Reads a change from its JSON form; errors name the path under `change`.
+    /// Reads a change from its JSON form; errors name the path under `change`
+    /// (`change.approvals[2].at`).
     pub fn from_json(value: &Value) -> Result<Change, InputError> {
-        read_change(value, &JsonPath::Root("change"))
+        Change::from_json_at(value, "change")
     }
 
-    /// Reads a change from JSON or YAML text.
+    /// Reads a change whose errors name the JSON path under `root`: with `root` set to
+    /// `"changes[3]"`, an unknown field of the first approval is reported at
+    /// `changes[3].approvals[0].…`.
+    pub fn from_json_at(value: &Value, root: &str) -> Result<Change, InputError> {
+        ChangeRecord.tree(value, &JsonPath::Root(root))
+    }
+
+    /// Reads a change from JSON or YAML text; errors name the path under `change`.
     ///
     /// JSON text is first read straight into a change (no `Value` tree); a text that path
     /// does not accept is read again through the tree, which gives the precise error.
@@ -612,6 +445,14 @@ impl Change {
         Change::from_text_slow(text, format)
     }
 
+    /// Reads a change file, JSON or YAML by its extension ([`Format::from_path`]). A file
+    /// that cannot be read is an [`Error::Io`] naming it; errors in it name the path under
+    /// `change`.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Change, Error> {
+        let (text, format) = read_input_file(path.as_ref())?;
+        Ok(Change::from_text(&text, format)?)
+    }
+
     /// Reads a change from text through the `Value` tree: the reader whose errors the user
     /// sees, and the model the fast path is tested against.
     pub(crate) fn from_text_slow(text: &str, format: Format) -> Result<Change, InputError> {
@@ -619,17 +460,33 @@ impl Change {
     }
 }
 
+/// A file's text and its format by extension; an error reading it names the file.
+pub(crate) fn read_input_file(path: &Path) -> Result<(String, Format), Error> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: name.clone(),
+        message: e.to_string(),
+    })?;
+    Ok((text, Format::from_path(&name)))
+}
+
 /// Reads several changes (for a release train): a list, or `{"changes": [...]}`. Errors name
 /// the path under `changes` (`changes[3].start`). Change ids must be unique.
 pub fn changes_from_json(value: &Value) -> Result<Vec<Change>, InputError> {
-    let root = JsonPath::Root("changes");
+    changes_from_json_at(value, "changes")
+}
+
+/// [`changes_from_json`] with errors under `root` instead of `changes`
+/// (`"request.changes"` gives `request.changes[3].start`).
+pub fn changes_from_json_at(value: &Value, root: &str) -> Result<Vec<Change>, InputError> {
+    let root = JsonPath::Root(root);
     let items = match value {
         Value::Array(items) => items,
         Value::Object(fields) => match fields.get("changes") {
             Some(list) => read_list(list, &root, "changes")?,
             None => {
                 return Err(InputError::new(
-                    "changes",
+                    root.to_string(),
                     "expected a list of changes or an object with \"changes\"",
                 ));
             }
@@ -639,7 +496,7 @@ pub fn changes_from_json(value: &Value) -> Result<Vec<Change>, InputError> {
     let changes = items
         .iter()
         .enumerate()
-        .map(|(i, item)| read_change(item, &root.index(i)))
+        .map(|(i, item)| ChangeRecord.tree(item, &root.index(i)))
         .collect::<Result<Vec<_>, _>>()?;
     let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
     if let Some((first, dup)) = first_duplicate(&ids) {
@@ -664,6 +521,13 @@ pub fn changes_from_text(text: &str, format: Format) -> Result<Vec<Change>, Inpu
         }
     }
     changes_from_text_slow(text, format)
+}
+
+/// Reads a file of several changes, JSON or YAML by its extension; see
+/// [`changes_from_json`] and [`Change::from_path`].
+pub fn changes_from_path(path: impl AsRef<Path>) -> Result<Vec<Change>, Error> {
+    let (text, format) = read_input_file(path.as_ref())?;
+    Ok(changes_from_text(&text, format)?)
 }
 
 /// Reads several changes from text through the `Value` tree (see [`Change::from_text_slow`]).

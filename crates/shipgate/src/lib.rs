@@ -28,7 +28,7 @@
 //!   evaluator only, for tests that compare it with [`Engine::evaluate`]. Not for production.
 
 // Flipped to `deny` once every module documents its public items.
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod calendar;
 mod check;
@@ -55,8 +55,8 @@ pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity};
 pub use graph::Catalog;
 pub use input::{
     Approval, Change, Format, Incident, Instant, Service, Waiver, changes_from_json,
-    changes_from_text, format_duration, format_instant, parse_document, parse_duration,
-    parse_instant,
+    changes_from_json_at, changes_from_path, changes_from_text, format_duration, format_instant,
+    parse_document, parse_duration, parse_instant,
 };
 
 /// A compiled policy set. Cheap to clone and share between threads.

@@ -20,7 +20,9 @@ const MAP: &[(&str, &[&str])] = &[
     ("calendar", &["syntax", "span", "error", "time"]),
     (
         "check",
-        &["syntax", "span", "calendar", "decision", "error", "time"],
+        &[
+            "syntax", "span", "calendar", "decision", "input", "error", "time",
+        ],
     ),
     (
         "eval",

@@ -2,6 +2,7 @@
 
 use super::ir::*;
 use crate::error::{Diagnostic, did_you_mean};
+use crate::input::fields::FieldTy;
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, Quantifier};
 use crate::time::epoch_date;
@@ -36,80 +37,32 @@ pub struct ExprChecker<'a, 'g> {
     pub conditions: u32,
 }
 
-const CHANGE_FIELDS: &[(&str, ChangeField)] = &[
-    ("id", ChangeField::Id),
-    ("title", ChangeField::Title),
-    ("kind", ChangeField::Kind),
-    ("services", ChangeField::Services),
-    ("requester", ChangeField::Requester),
-    ("implementer", ChangeField::Implementer),
-    ("approvals", ChangeField::Approvals),
-    ("checks", ChangeField::Checks),
-    ("emergency", ChangeField::Emergency),
-    ("incident", ChangeField::Incident),
-    ("start", ChangeField::Start),
-    ("end", ChangeField::End),
-    ("duration", ChangeField::Duration),
-    ("regions", ChangeField::Regions),
-    ("size", ChangeField::Size),
-    ("labels", ChangeField::Labels),
-    ("backward_compatible", ChangeField::BackwardCompatible),
-    ("contract_verified", ChangeField::ContractVerified),
-    ("after", ChangeField::After),
-    ("waivers", ChangeField::Waivers),
-    ("dependents", ChangeField::Dependents),
-    ("blast_radius", ChangeField::BlastRadius),
-];
-
-pub fn change_field_ty(f: ChangeField) -> Ty {
-    use ChangeField as F;
-    match f {
-        F::Id | F::Title | F::Requester | F::Implementer => Ty::Str,
-        F::Kind | F::Checks | F::Regions | F::Labels | F::After => Ty::list(Ty::Str),
-        F::Services | F::Dependents => Ty::list(Ty::Service),
-        F::Approvals => Ty::list(Ty::Approval),
-        F::Waivers => Ty::list(Ty::Waiver),
-        F::Emergency | F::BackwardCompatible | F::ContractVerified => Ty::Bool,
-        F::Incident => Ty::opt(Ty::Incident),
-        F::Start | F::End => Ty::DateTime,
-        F::Duration => Ty::Duration,
-        F::Size | F::BlastRadius => Ty::Int,
-    }
-}
-
-const SERVICE_FIELDS: &[(&str, ServiceField)] = &[
-    ("id", ServiceField::Id),
-    ("team", ServiceField::Team),
-    ("tier", ServiceField::Tier),
-    ("depends_on", ServiceField::DependsOn),
-    ("regions", ServiceField::Regions),
-    ("stateful", ServiceField::Stateful),
-    ("automated_rollback", ServiceField::AutomatedRollback),
-    ("legacy", ServiceField::Legacy),
-    ("monitored", ServiceField::Monitored),
-    ("error_budget", ServiceField::ErrorBudget),
-    ("dependents", ServiceField::Dependents),
-];
-
-pub fn service_field_ty(f: ServiceField) -> Ty {
-    use ServiceField as F;
-    match f {
-        F::Id | F::Team => Ty::Str,
-        F::Tier => Ty::Int,
-        F::DependsOn | F::Regions => Ty::list(Ty::Str),
-        F::Stateful | F::AutomatedRollback | F::Legacy | F::Monitored => Ty::Bool,
-        F::ErrorBudget => Ty::Float,
-        F::Dependents => Ty::list(Ty::Service),
+/// The checker's type of a built-in field (declared in `input::fields`).
+pub fn field_ty(ty: FieldTy) -> Ty {
+    match ty {
+        FieldTy::Bool => Ty::Bool,
+        FieldTy::Int => Ty::Int,
+        FieldTy::Float => Ty::Float,
+        FieldTy::Str => Ty::Str,
+        FieldTy::Duration => Ty::Duration,
+        FieldTy::DateTime => Ty::DateTime,
+        FieldTy::OptDateTime => Ty::opt(Ty::DateTime),
+        FieldTy::Strs => Ty::list(Ty::Str),
+        FieldTy::Services => Ty::list(Ty::Service),
+        FieldTy::Approvals => Ty::list(Ty::Approval),
+        FieldTy::Waivers => Ty::list(Ty::Waiver),
+        FieldTy::OptIncident => Ty::opt(Ty::Incident),
     }
 }
 
 /// Names of the built-in change fields (for telling them from `extend` fields).
 pub fn builtin_change_fields() -> impl Iterator<Item = &'static str> {
-    CHANGE_FIELDS.iter().map(|(n, _)| *n)
+    ChangeField::names()
 }
 
+/// Names of the built-in service fields (for telling them from `extend` fields).
 pub fn builtin_service_fields() -> impl Iterator<Item = &'static str> {
-    SERVICE_FIELDS.iter().map(|(n, _)| *n)
+    ServiceField::names()
 }
 
 const FUNCTIONS: &[&str] = &[
@@ -342,10 +295,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         let name = field.name.as_str();
         let (found, candidates): (Option<(Field, Ty)>, Vec<&str>) = match base.unopt() {
             Ty::Change => {
-                let b = CHANGE_FIELDS
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, f)| (Field::Change(*f), change_field_ty(*f)));
+                let b = ChangeField::from_name(name).map(|f| (Field::Change(f), field_ty(f.ty())));
                 let e = self
                     .schema
                     .change_ext
@@ -366,10 +316,8 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 (b.or(e), c)
             }
             Ty::Service => {
-                let b = SERVICE_FIELDS
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, f)| (Field::Service(*f), service_field_ty(*f)));
+                let b =
+                    ServiceField::from_name(name).map(|f| (Field::Service(f), field_ty(f.ty())));
                 let e = self
                     .schema
                     .service_ext
@@ -390,37 +338,16 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 (b.or(e), c)
             }
             Ty::Approval => (
-                match name {
-                    "by" => Some((Field::Approval(ApprovalField::By), Ty::Str)),
-                    "group" => Some((Field::Approval(ApprovalField::Group), Ty::Str)),
-                    "at" => Some((Field::Approval(ApprovalField::At), Ty::DateTime)),
-                    _ => None,
-                },
-                vec!["by", "group", "at"],
+                ApprovalField::from_name(name).map(|f| (Field::Approval(f), field_ty(f.ty()))),
+                ApprovalField::names().collect(),
             ),
             Ty::Incident => (
-                match name {
-                    "id" => Some((Field::Incident(IncidentField::Id), Ty::Str)),
-                    "severity" => Some((Field::Incident(IncidentField::Severity), Ty::Int)),
-                    "opened" => Some((
-                        Field::Incident(IncidentField::Opened),
-                        Ty::opt(Ty::DateTime),
-                    )),
-                    _ => None,
-                },
-                vec!["id", "severity", "opened"],
+                IncidentField::from_name(name).map(|f| (Field::Incident(f), field_ty(f.ty()))),
+                IncidentField::names().collect(),
             ),
             Ty::Waiver => (
-                match name {
-                    "rule" => Some((Field::Waiver(WaiverField::Rule), Ty::Str)),
-                    "by" => Some((Field::Waiver(WaiverField::By), Ty::Str)),
-                    "group" => Some((Field::Waiver(WaiverField::Group), Ty::Str)),
-                    "reason" => Some((Field::Waiver(WaiverField::Reason), Ty::Str)),
-                    "granted_at" => Some((Field::Waiver(WaiverField::GrantedAt), Ty::DateTime)),
-                    "expires_at" => Some((Field::Waiver(WaiverField::ExpiresAt), Ty::DateTime)),
-                    _ => None,
-                },
-                vec!["rule", "by", "group", "reason", "granted_at", "expires_at"],
+                WaiverField::from_name(name).map(|f| (Field::Waiver(f), field_ty(f.ty()))),
+                WaiverField::names().collect(),
             ),
             other => {
                 let d = other.with_article();

@@ -93,72 +93,9 @@ impl Ty {
     }
 }
 
-/// Built-in fields of `change`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeField {
-    Id,
-    Title,
-    Kind,
-    Services,
-    Requester,
-    Implementer,
-    Approvals,
-    Checks,
-    Emergency,
-    Incident,
-    Start,
-    End,
-    Duration,
-    Regions,
-    Size,
-    Labels,
-    BackwardCompatible,
-    ContractVerified,
-    After,
-    Waivers,
-    Dependents,
-    BlastRadius,
-}
-
-/// Built-in fields of a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServiceField {
-    Id,
-    Team,
-    Tier,
-    DependsOn,
-    Regions,
-    Stateful,
-    AutomatedRollback,
-    Legacy,
-    Monitored,
-    ErrorBudget,
-    Dependents,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApprovalField {
-    By,
-    Group,
-    At,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncidentField {
-    Id,
-    Severity,
-    Opened,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WaiverField {
-    Rule,
-    By,
-    Group,
-    Reason,
-    GrantedAt,
-    ExpiresAt,
-}
+pub use crate::input::fields::{
+    ApprovalField, ChangeField, IncidentField, ServiceField, WaiverField,
+};
 
 /// A field read, resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

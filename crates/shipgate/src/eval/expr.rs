@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use chrono::{Datelike, TimeZone, Timelike};
 
-use super::value::{EvalError, EvalResult, ListVal, Value};
+use super::value::{EvalError, EvalResult, ListVal, Value, field_value};
 use super::{Prepared, ext_value};
 use crate::check::ir::*;
 use crate::graph::Catalog;
@@ -244,35 +244,17 @@ impl<'a> Ctx<'a> {
             (Value::Change, Field::Change(cf)) => {
                 use ChangeField as F;
                 match cf {
-                    F::Id => Value::Str(Cow::Borrowed(&c.id)),
-                    F::Title => Value::Str(Cow::Borrowed(&c.title)),
-                    F::Kind => Value::List(ListVal::Strs(&c.kind)),
                     F::Services => Value::List(ListVal::Services(Cow::Borrowed(&p.services))),
-                    F::Requester => Value::Str(Cow::Borrowed(&c.requester)),
-                    F::Implementer => Value::Str(Cow::Borrowed(&c.implementer)),
-                    F::Approvals => Value::List(ListVal::Approvals(&c.approvals)),
-                    F::Checks => Value::List(ListVal::Strs(&c.checks)),
-                    F::Emergency => Value::Bool(c.emergency),
-                    F::Incident => match &c.incident {
-                        Some(i) => Value::Incident(i),
-                        None => return Ok(None),
-                    },
                     F::Start => Value::DateTime(p.start),
                     F::End => Value::DateTime(p.end),
-                    F::Duration => Value::Duration(c.duration),
                     F::Regions => Value::List(ListVal::Strs(&p.regions)),
-                    F::Size => Value::Int(c.size),
-                    F::Labels => Value::List(ListVal::Strs(&c.labels)),
-                    F::BackwardCompatible => Value::Bool(c.backward_compatible),
-                    F::ContractVerified => Value::Bool(c.contract_verified),
-                    F::After => Value::List(ListVal::Strs(&c.after)),
-                    F::Waivers => Value::List(ListVal::Waivers(&c.waivers)),
                     F::Dependents => {
                         Value::List(ListVal::Services(Cow::Borrowed(p.dependents(self.catalog))))
                     }
                     F::BlastRadius => Value::Int(
                         i64::try_from(p.dependents(self.catalog).len()).unwrap_or(i64::MAX),
                     ),
+                    _ => return field_value(c.field(cf)),
                 }
             }
             (Value::Change, Field::ChangeExt(i)) => {
@@ -288,19 +270,10 @@ impl<'a> Ctx<'a> {
                     .service(*idx)
                     .ok_or_else(|| EvalError::new("service index out of range"))?;
                 match sf {
-                    F::Id => Value::Str(Cow::Borrowed(&s.id)),
-                    F::Team => Value::Str(Cow::Borrowed(&s.team)),
-                    F::Tier => Value::Int(s.tier),
-                    F::DependsOn => Value::List(ListVal::Strs(&s.depends_on)),
-                    F::Regions => Value::List(ListVal::Strs(&s.regions)),
-                    F::Stateful => Value::Bool(s.stateful),
-                    F::AutomatedRollback => Value::Bool(s.automated_rollback),
-                    F::Legacy => Value::Bool(s.legacy),
-                    F::Monitored => Value::Bool(s.monitored),
-                    F::ErrorBudget => Value::Float(s.error_budget),
                     F::Dependents => Value::List(ListVal::Services(Cow::Owned(
                         self.catalog.dependents(&[*idx]),
                     ))),
+                    _ => return field_value(s.field(sf)),
                 }
             }
             (Value::Service(idx), Field::ServiceExt(i)) => {
@@ -331,27 +304,9 @@ impl<'a> Ctx<'a> {
                     })?,
                 }
             }
-            (Value::Approval(a), Field::Approval(af)) => match af {
-                ApprovalField::By => Value::Str(Cow::Borrowed(&a.by)),
-                ApprovalField::Group => Value::Str(Cow::Borrowed(&a.group)),
-                ApprovalField::At => Value::DateTime(a.at.timestamp()),
-            },
-            (Value::Incident(i), Field::Incident(f)) => match f {
-                IncidentField::Id => Value::Str(Cow::Borrowed(&i.id)),
-                IncidentField::Severity => Value::Int(i.severity),
-                IncidentField::Opened => match i.opened {
-                    Some(t) => Value::DateTime(t.timestamp()),
-                    None => return Ok(None),
-                },
-            },
-            (Value::Waiver(w), Field::Waiver(f)) => match f {
-                WaiverField::Rule => Value::Str(Cow::Borrowed(&w.rule)),
-                WaiverField::By => Value::Str(Cow::Borrowed(&w.by)),
-                WaiverField::Group => Value::Str(Cow::Borrowed(&w.group)),
-                WaiverField::Reason => Value::Str(Cow::Borrowed(&w.reason)),
-                WaiverField::GrantedAt => Value::DateTime(w.granted_at.timestamp()),
-                WaiverField::ExpiresAt => Value::DateTime(w.expires_at.timestamp()),
-            },
+            (Value::Approval(a), Field::Approval(f)) => return field_value(a.field(f)),
+            (Value::Incident(i), Field::Incident(f)) => return field_value(i.field(f)),
+            (Value::Waiver(w), Field::Waiver(f)) => return field_value(w.field(f)),
             _ => return Err(type_error()),
         }))
     }

@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use super::expr::{Ctx, ordering_holds, type_error};
 use super::value::{EvalError, Value};
 use crate::check::ir::*;
+use crate::input::fields::FieldTy;
 
 /// A condition as a flat list of steps with short-circuit jumps: no recursion and no
 /// intermediate values for `and`, `or` and `not`.
@@ -70,7 +71,7 @@ enum Exit {
 #[derive(Debug, Clone, PartialEq)]
 enum Test {
     Const(bool),
-    /// `change.emergency`, `change.backward_compatible`, `change.contract_verified`.
+    /// A boolean field of the change (`change.emergency`, ...).
     ChangeFlag(ChangeField),
     /// A boolean field of the service bound to a quantifier's slot.
     ServiceFlag(u16, ServiceField),
@@ -256,20 +257,13 @@ fn emit(e: &CExpr, ops: &mut Vec<Op>) {
 
 fn test(e: &CExpr) -> Test {
     use ChangeField as C;
-    use ServiceField as S;
     if let Some(f) = change_field(e)
-        && matches!(
-            f,
-            C::Emergency | C::BackwardCompatible | C::ContractVerified
-        )
+        && f.ty() == FieldTy::Bool
     {
         return Test::ChangeFlag(f);
     }
     if let Some((slot, f)) = service_field(e)
-        && matches!(
-            f,
-            S::Stateful | S::AutomatedRollback | S::Legacy | S::Monitored
-        )
+        && f.ty() == FieldTy::Bool
     {
         return Test::ServiceFlag(slot, f);
     }
@@ -451,25 +445,10 @@ impl<'a> Ctx<'a> {
 
     #[inline(always)]
     fn test(&mut self, t: &'a Test) -> Result<bool, EvalError> {
-        use ServiceField as S;
         Ok(match t {
             Test::Const(b) => *b,
-            Test::ChangeFlag(cf) => match cf {
-                ChangeField::Emergency => self.change.emergency,
-                ChangeField::BackwardCompatible => self.change.backward_compatible,
-                ChangeField::ContractVerified => self.change.contract_verified,
-                _ => return Err(type_error()),
-            },
-            Test::ServiceFlag(slot, sf) => {
-                let s = self.bound(*slot)?;
-                match sf {
-                    S::Stateful => s.stateful,
-                    S::AutomatedRollback => s.automated_rollback,
-                    S::Legacy => s.legacy,
-                    S::Monitored => s.monitored,
-                    _ => return Err(type_error()),
-                }
-            }
+            Test::ChangeFlag(cf) => self.change.flag(*cf).ok_or_else(type_error)?,
+            Test::ServiceFlag(slot, sf) => self.bound(*slot)?.flag(*sf).ok_or_else(type_error)?,
             Test::HasIncident => self.change.incident.is_some(),
             Test::Int(op, a, b) => {
                 let (x, y) = (self.fast_int(a)?, self.fast_int(b)?);

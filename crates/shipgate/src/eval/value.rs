@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use crate::check::ir::{CExpr, Ty};
+use crate::input::fields::FieldRef;
 use crate::input::{Approval, Incident, Waiver};
 
 /// A list value without copying the input it comes from.
@@ -75,6 +76,32 @@ impl<'a> Value<'a> {
             _ => None,
         }
     }
+}
+
+/// The value of a built-in field as the input holds it (`input::fields`); `None` when an
+/// optional field is absent. A field the evaluator resolves itself is an error here.
+#[inline(always)]
+pub fn field_value(f: FieldRef<'_>) -> Result<Option<Value<'_>>, EvalError> {
+    Ok(Some(match f {
+        FieldRef::Bool(b) => Value::Bool(b),
+        FieldRef::Int(i) => Value::Int(i),
+        FieldRef::Float(x) => Value::Float(x),
+        FieldRef::Str(s) => Value::Str(Cow::Borrowed(s)),
+        FieldRef::Duration(secs) => Value::Duration(secs),
+        FieldRef::DateTime(t) => Value::DateTime(t.timestamp()),
+        FieldRef::OptDateTime(t) => match t {
+            Some(t) => Value::DateTime(t.timestamp()),
+            None => return Ok(None),
+        },
+        FieldRef::Strs(s) => Value::List(ListVal::Strs(s)),
+        FieldRef::Approvals(a) => Value::List(ListVal::Approvals(a)),
+        FieldRef::Waivers(w) => Value::List(ListVal::Waivers(w)),
+        FieldRef::OptIncident(i) => match i {
+            Some(i) => Value::Incident(i),
+            None => return Ok(None),
+        },
+        FieldRef::Computed => return Err(EvalError::new("field resolved at evaluation")),
+    }))
 }
 
 /// Why an expression could not be evaluated. Evaluation fails closed on it.

@@ -13,9 +13,9 @@ use petgraph::csr::Csr;
 use petgraph::visit::{Dfs, VisitMap, Visitable};
 use serde_json::Value;
 
-use crate::error::{InputError, did_you_mean};
+use crate::error::{Error, InputError, did_you_mean};
 use crate::input::{
-    Format, JsonPath, Service, catalog_services, got, parse_document, read_service,
+    Format, JsonPath, Service, catalog_services, got, parse_document, read_input_file, read_service,
 };
 
 /// Service indices are `u32`: the catalog refuses more services than that.
@@ -51,43 +51,50 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Reads a catalog (`{"services": [...]}`); errors name the JSON path under `catalog`.
+    /// Reads a catalog (`{"services": [...]}`); errors name the JSON path under `catalog`
+    /// (`catalog.services[3].tier`).
     pub fn from_json(value: &Value) -> Result<Catalog, InputError> {
+        Catalog::from_json_at(value, "catalog")
+    }
+
+    /// Reads a catalog whose errors name the JSON path under `root`: with `root` set to
+    /// `"request.catalog"`, a bad tier is reported at `request.catalog.services[3].tier`.
+    pub fn from_json_at(value: &Value, root: &str) -> Result<Catalog, InputError> {
+        let root = JsonPath::Root(root);
         let fields = match value {
             Value::Object(fields) => fields,
             other => {
                 return Err(InputError::new(
-                    "catalog",
+                    root.to_string(),
                     format!("expected an object with \"services\", got {}", got(other)),
                 ));
             }
         };
+        let list_path = root.key("services");
         let Some(list) = fields.get("services") else {
             return Err(InputError::new(
-                "catalog.services",
+                list_path.to_string(),
                 "required field is missing",
             ));
         };
         let Value::Array(items) = list else {
             return Err(InputError::new(
-                "catalog.services",
+                list_path.to_string(),
                 format!("expected a list of services, got {}", got(list)),
             ));
         };
         if u32::try_from(items.len()).is_err() {
             return Err(InputError::new(
-                "catalog.services",
+                list_path.to_string(),
                 "too many services (at most 4294967295)",
             ));
         }
-        let root = JsonPath::Root("catalog");
-        let list_path = root.key("services");
         let services = items
             .iter()
             .enumerate()
             .map(|(i, item)| read_service(item, &list_path.index(i)))
             .collect::<Result<Vec<_>, _>>()?;
-        Catalog::compile(services)
+        Catalog::compile(services, &list_path)
     }
 
     /// Reads a catalog from JSON or YAML text. JSON text is first read straight into services
@@ -96,24 +103,30 @@ impl Catalog {
     pub fn from_text(text: &str, format: Format) -> Result<Catalog, InputError> {
         if format == Format::Json {
             if let Some(services) = catalog_services(text) {
-                return Catalog::compile(services);
+                return Catalog::compile(services, &JsonPath::Root("catalog").key("services"));
             }
         }
         Catalog::from_json(&parse_document(text, format, "catalog")?)
     }
 
+    /// Reads a catalog file, JSON or YAML by its extension ([`Format::from_path`]). An error
+    /// reading the file is an [`Error::Io`] naming it; errors in it name the path under
+    /// `catalog`.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Catalog, Error> {
+        let (text, format) = read_input_file(path.as_ref())?;
+        Ok(Catalog::from_text(&text, format)?)
+    }
+
     /// Checks and compiles services (ids unique, dependencies known, no cycle).
-    fn compile(services: Vec<Service>) -> Result<Catalog, InputError> {
+    /// `list` is where the services sit (`catalog.services`), for errors.
+    fn compile(services: Vec<Service>, list: &JsonPath) -> Result<Catalog, InputError> {
         let mut index: foldhash::HashMap<String, u32> =
             foldhash::HashMap::with_capacity_and_hasher(services.len(), Default::default());
         for (i, s) in (0u32..).zip(&services) {
             if let Some(first) = index.insert(s.id.clone(), i) {
                 return Err(InputError::new(
-                    format!("catalog.services[{i}].id"),
-                    format!(
-                        "duplicate service \"{}\" (first at catalog.services[{first}])",
-                        s.id
-                    ),
+                    format!("{list}[{i}].id"),
+                    format!("duplicate service \"{}\" (first at {list}[{first}])", s.id),
                 ));
             }
         }
@@ -124,7 +137,7 @@ impl Catalog {
                     Some(&d) => edges.push((i, d)),
                     None => {
                         return Err(unknown_service(
-                            format!("catalog.services[{i}].depends_on[{j}]"),
+                            format!("{list}[{i}].depends_on[{j}]"),
                             dep,
                             &services,
                         ));
@@ -135,10 +148,10 @@ impl Catalog {
         let n = services.len();
         edges.sort_unstable();
         edges.dedup();
-        let depends_on = adjacency(n, &edges)?;
+        let depends_on = adjacency(n, &edges, list)?;
         let mut reversed: Vec<(u32, u32)> = edges.iter().map(|&(a, b)| (b, a)).collect();
         reversed.sort_unstable();
-        let dependents = adjacency(n, &reversed)?;
+        let dependents = adjacency(n, &reversed, list)?;
 
         let mut region_at = Vec::with_capacity(services.len() + 1);
         let mut region_text = Vec::new();
@@ -167,13 +180,13 @@ impl Catalog {
             topo_position: Vec::new(),
             wave: Vec::new(),
         };
-        catalog.order()?;
+        catalog.order(list)?;
         Ok(catalog)
     }
 
     /// Kahn's algorithm over "depends on": fills the topological order and the waves, or
     /// names a cycle.
-    fn order(&mut self) -> Result<(), InputError> {
+    fn order(&mut self, list: &JsonPath) -> Result<(), InputError> {
         let n = self.services.len();
         let mut waiting: Vec<u32> = (0..n).map(|i| self.dependency_count(i)).collect();
         let mut wave = vec![0u32; n];
@@ -201,7 +214,7 @@ impl Catalog {
         }
         if topo.len() < n {
             return Err(InputError::new(
-                "catalog.services",
+                list.to_string(),
                 format!("dependency cycle: {}", self.name_cycle(&waiting)),
             ));
         }
@@ -272,7 +285,7 @@ impl Catalog {
     }
 
     /// The direct dependencies of a service, by index (sorted).
-    pub fn depends_on_of(&self, service: u32) -> &[u32] {
+    pub(crate) fn depends_on_of(&self, service: u32) -> &[u32] {
         if (service as usize) < self.depends_on.node_count() {
             self.depends_on.neighbors_slice(service)
         } else {
@@ -281,7 +294,7 @@ impl Catalog {
     }
 
     /// The services that directly depend on a service, by index (sorted).
-    pub fn dependents_of(&self, service: u32) -> &[u32] {
+    pub(crate) fn dependents_of(&self, service: u32) -> &[u32] {
         if (service as usize) < self.dependents.node_count() {
             self.dependents.neighbors_slice(service)
         } else {
@@ -296,7 +309,7 @@ impl Catalog {
     }
 
     /// The index of a service id.
-    pub fn index_of(&self, id: &str) -> Option<u32> {
+    pub(crate) fn index_of(&self, id: &str) -> Option<u32> {
         self.index.get(id).copied()
     }
 
@@ -322,32 +335,92 @@ impl Catalog {
         self.ids.get(idx as usize)
     }
 
-    pub fn service(&self, idx: u32) -> Option<&Service> {
+    /// The service at an index.
+    pub(crate) fn service(&self, idx: u32) -> Option<&Service> {
         self.services.get(idx as usize)
     }
 
+    /// Every service, in the order of the catalog.
     pub fn services(&self) -> &[Service] {
         &self.services
     }
 
+    /// How many services the catalog has.
     pub fn len(&self) -> usize {
         self.services.len()
     }
 
+    /// Whether the catalog has no service.
     pub fn is_empty(&self) -> bool {
         self.services.is_empty()
+    }
+
+    /// The service with this id.
+    pub fn get(&self, id: &str) -> Option<&Service> {
+        self.index_of(id).and_then(|i| self.service(i))
+    }
+
+    /// Whether the catalog has a service with this id.
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+
+    /// The ids of services given by index, in that order.
+    fn ids_of(&self, services: &[u32]) -> Vec<&str> {
+        services.iter().map(|&s| self.id(s)).collect()
+    }
+
+    /// The services that transitively depend on any of `ids` (the blast radius), without
+    /// those, in catalog order. An id the catalog does not have, or one listed twice, is an
+    /// error at `services[i]`.
+    pub fn transitive_dependents<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<&str>, InputError> {
+        let seeds = self.services_from_ids(ids, "services")?;
+        Ok(self.ids_of(&self.dependents(&seeds)))
+    }
+
+    /// The services any of `ids` transitively depends on, without those, in catalog order.
+    /// Unknown or repeated ids are errors as in [`Catalog::transitive_dependents`].
+    pub fn transitive_dependencies<S: AsRef<str>>(
+        &self,
+        ids: &[S],
+    ) -> Result<Vec<&str>, InputError> {
+        let seeds = self.services_from_ids(ids, "services")?;
+        Ok(self.ids_of(&self.dependencies(&seeds)))
+    }
+
+    /// The services `ids` in deployment waves, dependencies first: a service goes in a later
+    /// wave than every one of them it depends on, directly or through other services, and as
+    /// early as that allows. Within a wave, sorted by id. Unknown or repeated ids are errors
+    /// as in [`Catalog::transitive_dependents`].
+    pub fn deployment_waves<S: AsRef<str>>(&self, ids: &[S]) -> Result<Vec<Vec<&str>>, InputError> {
+        let touched = self.services_from_ids(ids, "services")?;
+        Ok(self
+            .waves(&touched)
+            .iter()
+            .map(|w| self.ids_of(w))
+            .collect())
+    }
+
+    /// The whole catalog in deployment waves (the same rule as
+    /// [`Catalog::deployment_waves`]).
+    pub fn all_deployment_waves(&self) -> Vec<Vec<&str>> {
+        self.catalog_waves()
+            .iter()
+            .map(|w| self.ids_of(w))
+            .collect()
     }
 
     /// Resolves a change's service ids, in order; `path` is where the list sits
     /// (`change.services`), so an unknown id is reported as `change.services[1]`. Inline up to
     /// four services: every decision resolves its change's list.
-    pub fn services_from_ids(
+    pub(crate) fn services_from_ids<S: AsRef<str>>(
         &self,
-        ids: &[String],
+        ids: &[S],
         path: &str,
     ) -> Result<smallvec::SmallVec<[u32; 4]>, InputError> {
         let mut out = smallvec::SmallVec::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
+            let id = id.as_ref();
             let Some(idx) = self.index_of(id) else {
                 return Err(unknown_service(format!("{path}[{i}]"), id, &self.services));
             };
@@ -363,12 +436,12 @@ impl Catalog {
     }
 
     /// Services that transitively depend on any seed, without the seeds, sorted by index.
-    pub fn dependents(&self, seeds: &[u32]) -> Vec<u32> {
+    pub(crate) fn dependents(&self, seeds: &[u32]) -> Vec<u32> {
         self.reach(&self.dependents, seeds)
     }
 
     /// Services any seed transitively depends on, without the seeds, sorted by index.
-    pub fn dependencies(&self, seeds: &[u32]) -> Vec<u32> {
+    pub(crate) fn dependencies(&self, seeds: &[u32]) -> Vec<u32> {
         self.reach(&self.depends_on, seeds)
     }
 
@@ -398,7 +471,7 @@ impl Catalog {
     /// The touched services in deployment waves, dependencies first: a touched service goes in
     /// a later wave than every touched service it depends on, directly or through untouched
     /// services, and as early as that allows. Within a wave, sorted by service id.
-    pub fn waves(&self, touched: &[u32]) -> Vec<Vec<u32>> {
+    pub(crate) fn waves(&self, touched: &[u32]) -> Vec<Vec<u32>> {
         if let Some(waves) = self.small_waves(touched) {
             return waves;
         }
@@ -516,7 +589,7 @@ impl Catalog {
     }
 
     /// The whole catalog in deployment waves (same rule as [`Catalog::waves`]).
-    pub fn catalog_waves(&self) -> Vec<Vec<u32>> {
+    pub(crate) fn catalog_waves(&self) -> Vec<Vec<u32>> {
         self.group_waves((0u32..).zip(self.wave.iter().copied()).collect())
     }
 
@@ -538,18 +611,19 @@ impl Catalog {
     }
 
     /// Each service's wave in the whole catalog (0 for services without dependencies).
-    pub fn catalog_wave_of(&self, service: u32) -> Option<u32> {
+    #[allow(dead_code)]
+    pub(crate) fn catalog_wave_of(&self, service: u32) -> Option<u32> {
         self.wave.get(service as usize).copied()
     }
 }
 
 /// A `Csr` over `n` nodes from edges sorted by (source, target) without duplicates.
-fn adjacency(n: usize, edges: &[(u32, u32)]) -> Result<Adjacency, InputError> {
+fn adjacency(n: usize, edges: &[(u32, u32)], list: &JsonPath) -> Result<Adjacency, InputError> {
     // `from_sorted_edges` sizes the graph by the largest index it sees; services after that
     // (without edges) are added one by one.
     let mut graph = Adjacency::from_sorted_edges(edges).map_err(|e| {
         InputError::new(
-            "catalog.services",
+            list.to_string(),
             format!("internal error: dependency edges out of order: {e:?}"),
         )
     })?;

@@ -11,7 +11,7 @@ use super::Catalog;
 
 impl Catalog {
     /// Every dependency edge `(service, dependency)`, in catalog order.
-    pub fn edges(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+    pub(crate) fn edges(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         (0u32..)
             .take(self.len())
             .flat_map(move |s| self.depends_on_of(s).iter().map(move |&d| (s, d)))

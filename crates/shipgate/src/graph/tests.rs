@@ -513,3 +513,112 @@ mod small_waves {
         }
     }
 }
+
+// --- the public, id-based surface ---------------------------------------------------------------
+
+#[test]
+fn id_queries_agree_with_the_index_ones() {
+    let c = shop();
+    assert!(c.contains("ledger-db") && !c.contains("ledger"));
+    assert_eq!(
+        c.get("payments-api").map(|s| s.id.as_str()),
+        Some("payments-api")
+    );
+    assert_eq!(c.get("nope"), None);
+    assert_eq!(
+        c.transitive_dependents(&["ledger-db"]).unwrap(),
+        ids(&c, &c.dependents(&idx(&c, &["ledger-db"])))
+    );
+    assert_eq!(
+        c.transitive_dependents(&["ledger-db"]).unwrap(),
+        ["checkout-web", "payments-api", "fraud-worker"]
+    );
+    assert_eq!(
+        c.transitive_dependencies(&["checkout-web"]).unwrap(),
+        ["payments-api", "fraud-worker", "ledger-db"]
+    );
+    assert_eq!(
+        c.deployment_waves(&["checkout-web", "ledger-db"]).unwrap(),
+        [vec!["ledger-db"], vec!["checkout-web"]]
+    );
+    let all: Vec<Vec<String>> = c
+        .all_deployment_waves()
+        .iter()
+        .map(|w| w.iter().map(|s| s.to_string()).collect())
+        .collect();
+    assert_eq!(all, wave_ids(&c, &c.catalog_waves()));
+    let e = c
+        .transitive_dependents(&["ledger-db", "ledgr-db"])
+        .unwrap_err();
+    assert_eq!(e.path, "services[1]");
+    assert!(
+        e.message.starts_with("unknown service \"ledgr-db\""),
+        "{}",
+        e.message
+    );
+    let e = c.deployment_waves(&["search", "search"]).unwrap_err();
+    assert_eq!(e.path, "services[1]");
+}
+
+#[test]
+fn from_json_at_roots_every_error_path() {
+    let bad_tier = json!({"services": [{"id": "a", "tier": 1}, {"id": "b", "tier": 9}]});
+    assert_eq!(
+        Catalog::from_json_at(&bad_tier, "req.catalog")
+            .unwrap_err()
+            .path,
+        "req.catalog.services[1].tier"
+    );
+    let duplicate = json!({"services": [{"id": "a", "tier": 1}, {"id": "a", "tier": 1}]});
+    let e = Catalog::from_json_at(&duplicate, "req.catalog").unwrap_err();
+    assert_eq!(
+        (e.path.as_str(), e.message.as_str()),
+        (
+            "req.catalog.services[1].id",
+            "duplicate service \"a\" (first at req.catalog.services[0])"
+        )
+    );
+    let unknown = json!({"services": [{"id": "a", "tier": 1, "depends_on": ["b"]}]});
+    assert_eq!(
+        Catalog::from_json_at(&unknown, "x").unwrap_err().path,
+        "x.services[0].depends_on[0]"
+    );
+    let cycle = json!({"services": [
+        {"id": "a", "tier": 1, "depends_on": ["b"]},
+        {"id": "b", "tier": 1, "depends_on": ["a"]}
+    ]});
+    assert_eq!(
+        Catalog::from_json_at(&cycle, "x").unwrap_err().path,
+        "x.services"
+    );
+    assert_eq!(
+        Catalog::from_json(&cycle).unwrap_err().path,
+        "catalog.services"
+    );
+    assert_eq!(
+        Catalog::from_json_at(&json!([]), "x").unwrap_err().path,
+        "x"
+    );
+    assert_eq!(
+        Catalog::from_json_at(&json!({}), "x").unwrap_err().path,
+        "x.services"
+    );
+}
+
+#[test]
+fn from_path_reads_yaml_and_names_a_missing_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let yaml = root.join("policies/catalog.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let c = Catalog::from_path(&yaml).unwrap();
+    assert_eq!(
+        c.services(),
+        Catalog::from_text(&text, Format::Yaml).unwrap().services()
+    );
+    assert!(!c.is_empty());
+    let missing = root.join("policies/no-such-catalog.json");
+    match Catalog::from_path(&missing) {
+        Err(crate::Error::Io { path, .. }) => assert_eq!(path, missing.display().to_string()),
+        other => panic!("{other:?}"),
+    }
+}

@@ -8,6 +8,11 @@
 //! the fast path accepts, it builds exactly as the slow reader would (the differential
 //! proptest in `fast/tests.rs` holds the two together).
 //!
+//! This file holds the readers of single values (each beside the tree reader it mirrors, see
+//! `fields::Tree`) and of the lists around records; the records themselves (change, service,
+//! approval, incident, waiver) are generated from the field table in `fields.rs`, for both
+//! paths at once.
+//!
 //! Every value is read with `deserialize_any`, the call the `Value` tree is built with (or
 //! `deserialize_option`, which hands a non-null value to it), so numbers, strings and nesting
 //! depth go through the same parser code on both paths.
@@ -19,9 +24,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use super::fields::{ChangeRecord, ServiceRecord};
 use super::{
-    Approval, CHANGE_COMPUTED_FIELDS, Change, Incident, Instant, MAX_DURATION_SECS,
-    SERVICE_COMPUTED_FIELDS, Service, Waiver, first_duplicate, int_from_f64, parse_duration,
+    Change, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64, parse_duration,
     parse_instant,
 };
 
@@ -54,7 +59,7 @@ fn read_all<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Option<S::
 }
 
 /// The error that sends a document to the slow reader. Its text is never shown.
-fn give_up<E: de::Error>() -> E {
+pub(super) fn give_up<E: de::Error>() -> E {
     E::custom("left to the slow reader")
 }
 
@@ -79,12 +84,7 @@ seed_by_any!(
     Seconds,
     At,
     KeyName,
-    ChangeRecord,
     ChangeList,
-    ApprovalRecord,
-    IncidentRecord,
-    WaiverRecord,
-    ServiceRecord,
     ServiceList,
 );
 
@@ -92,7 +92,7 @@ seed_by_any!(
 
 /// A string (`read_string`).
 #[derive(Clone, Copy)]
-struct Text;
+pub(super) struct Text;
 
 impl<'de> Visitor<'de> for Text {
     type Value = String;
@@ -108,7 +108,7 @@ impl<'de> Visitor<'de> for Text {
 
 /// `true` or `false` (`read_bool`).
 #[derive(Clone, Copy)]
-struct Flag;
+pub(super) struct Flag;
 
 impl<'de> Visitor<'de> for Flag {
     type Value = bool;
@@ -124,7 +124,7 @@ impl<'de> Visitor<'de> for Flag {
 
 /// An integer, a whole float counting (`read_int`).
 #[derive(Clone, Copy)]
-struct Int;
+pub(super) struct Int;
 
 impl<'de> Visitor<'de> for Int {
     type Value = i64;
@@ -148,7 +148,7 @@ impl<'de> Visitor<'de> for Int {
 
 /// A finite number (`read_number`).
 #[derive(Clone, Copy)]
-struct Number;
+pub(super) struct Number;
 
 impl<'de> Visitor<'de> for Number {
     type Value = f64;
@@ -172,7 +172,7 @@ impl<'de> Visitor<'de> for Number {
 
 /// A duration: text such as `"1h30m"` or whole seconds (`read_duration`).
 #[derive(Clone, Copy)]
-struct Seconds;
+pub(super) struct Seconds;
 
 impl Seconds {
     fn in_range<E: de::Error>(secs: i64) -> Result<i64, E> {
@@ -210,7 +210,7 @@ impl<'de> Visitor<'de> for Seconds {
 
 /// An RFC 3339 date-time with offset (`read_instant`).
 #[derive(Clone, Copy)]
-struct At;
+pub(super) struct At;
 
 impl<'de> Visitor<'de> for At {
     type Value = Instant;
@@ -226,7 +226,7 @@ impl<'de> Visitor<'de> for At {
 
 /// A non-empty string (`read_non_empty_id`).
 #[derive(Clone, Copy)]
-struct Id;
+pub(super) struct Id;
 
 impl<'de> DeserializeSeed<'de> for Id {
     type Value = String;
@@ -243,7 +243,7 @@ impl<'de> DeserializeSeed<'de> for Id {
 
 /// A non-negative integer (`read_size`).
 #[derive(Clone, Copy)]
-struct Size;
+pub(super) struct Size;
 
 impl<'de> DeserializeSeed<'de> for Size {
     type Value = i64;
@@ -256,7 +256,7 @@ impl<'de> DeserializeSeed<'de> for Size {
 
 /// A catalog tier, 0 to 3 (`read_tier`).
 #[derive(Clone, Copy)]
-struct Tier;
+pub(super) struct Tier;
 
 impl<'de> DeserializeSeed<'de> for Tier {
     type Value = i64;
@@ -275,7 +275,7 @@ impl<'de> DeserializeSeed<'de> for Tier {
 
 /// A list whose items `S` reads (`read_list_of`).
 #[derive(Clone, Copy)]
-struct List<S>(S);
+pub(super) struct List<S>(pub(super) S);
 
 impl<'de, S: DeserializeSeed<'de> + Copy> DeserializeSeed<'de> for List<S> {
     type Value = Vec<S::Value>;
@@ -303,7 +303,7 @@ impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for List<S> {
 
 /// A list of strings where each appears once (`read_unique_ids`).
 #[derive(Clone, Copy)]
-struct UniqueIds;
+pub(super) struct UniqueIds;
 
 impl<'de> DeserializeSeed<'de> for UniqueIds {
     type Value = Vec<String>;
@@ -319,7 +319,7 @@ impl<'de> DeserializeSeed<'de> for UniqueIds {
 
 /// A value that may be `null` (`Record::nullable`).
 #[derive(Clone, Copy)]
-struct Nullable<S>(S);
+pub(super) struct Nullable<S>(pub(super) S);
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Nullable<S> {
     type Value = Option<S::Value>;
@@ -349,7 +349,7 @@ impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Nullable<S> {
 
 /// An object key, borrowed from the text unless it has escapes.
 #[derive(Clone, Copy)]
-struct KeyName;
+pub(super) struct KeyName;
 
 impl<'de> Visitor<'de> for KeyName {
     type Value = Cow<'de, str>;
@@ -369,7 +369,7 @@ impl<'de> Visitor<'de> for KeyName {
 
 /// Reads the value of a key into its slot; a key seen twice gives up (the tree would keep
 /// the last value without a word).
-fn fill<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
+pub(super) fn fill<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
     map: &mut A,
     slot: &mut Option<S::Value>,
     seed: S,
@@ -382,13 +382,13 @@ fn fill<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
 }
 
 /// A required field's value (`Record::required`).
-fn required<T, E: de::Error>(slot: Option<T>) -> Result<T, E> {
+pub(super) fn required<T, E: de::Error>(slot: Option<T>) -> Result<T, E> {
     slot.ok_or_else(give_up)
 }
 
 /// Reads a field that is not built in into `extra` (`Record::extra`): a computed field or a
 /// repeated key gives up.
-fn extra_field<'de, A: MapAccess<'de>>(
+pub(super) fn extra_field<'de, A: MapAccess<'de>>(
     map: &mut A,
     extra: &mut BTreeMap<String, Value>,
     key: Cow<'de, str>,
@@ -401,189 +401,6 @@ fn extra_field<'de, A: MapAccess<'de>>(
     match extra.insert(key.into_owned(), value) {
         None => Ok(()),
         Some(_) => Err(give_up()),
-    }
-}
-
-/// An approval (`read_approval`): an unknown key gives up.
-#[derive(Clone, Copy)]
-struct ApprovalRecord;
-
-impl<'de> Visitor<'de> for ApprovalRecord {
-    type Value = Approval;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an approval")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Approval, A::Error> {
-        let (mut by, mut group, mut at) = (None, None, None);
-        while let Some(key) = map.next_key_seed(KeyName)? {
-            match key.as_ref() {
-                "by" => fill(&mut map, &mut by, Text)?,
-                "group" => fill(&mut map, &mut group, Text)?,
-                "at" => fill(&mut map, &mut at, At)?,
-                _ => return Err(give_up()),
-            }
-        }
-        Ok(Approval {
-            by: required(by)?,
-            group: required(group)?,
-            at: required(at)?,
-        })
-    }
-}
-
-/// An incident (`read_incident`).
-#[derive(Clone, Copy)]
-struct IncidentRecord;
-
-impl<'de> Visitor<'de> for IncidentRecord {
-    type Value = Incident;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an incident")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Incident, A::Error> {
-        let (mut id, mut severity, mut opened) = (None, None, None);
-        while let Some(key) = map.next_key_seed(KeyName)? {
-            match key.as_ref() {
-                "id" => fill(&mut map, &mut id, Text)?,
-                "severity" => fill(&mut map, &mut severity, Int)?,
-                "opened" => fill(&mut map, &mut opened, Nullable(At))?,
-                _ => return Err(give_up()),
-            }
-        }
-        Ok(Incident {
-            id: required(id)?,
-            severity: required(severity)?,
-            opened: opened.flatten(),
-        })
-    }
-}
-
-/// A waiver (`read_waiver`).
-#[derive(Clone, Copy)]
-struct WaiverRecord;
-
-impl<'de> Visitor<'de> for WaiverRecord {
-    type Value = Waiver;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a waiver")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Waiver, A::Error> {
-        let (mut rule, mut by, mut group, mut reason) = (None, None, None, None);
-        let (mut granted_at, mut expires_at) = (None, None);
-        while let Some(key) = map.next_key_seed(KeyName)? {
-            match key.as_ref() {
-                "rule" => fill(&mut map, &mut rule, Text)?,
-                "by" => fill(&mut map, &mut by, Text)?,
-                "group" => fill(&mut map, &mut group, Text)?,
-                "reason" => fill(&mut map, &mut reason, Text)?,
-                "granted_at" => fill(&mut map, &mut granted_at, At)?,
-                "expires_at" => fill(&mut map, &mut expires_at, At)?,
-                _ => return Err(give_up()),
-            }
-        }
-        Ok(Waiver {
-            rule: required(rule)?,
-            by: required(by)?,
-            group: required(group)?,
-            reason: reason.unwrap_or_default(),
-            granted_at: required(granted_at)?,
-            expires_at: required(expires_at)?,
-        })
-    }
-}
-
-/// The fields of a change as they are read: `None` until the key is seen.
-#[derive(Default)]
-struct ChangeFields {
-    id: Option<String>,
-    title: Option<String>,
-    kind: Option<Vec<String>>,
-    services: Option<Vec<String>>,
-    requester: Option<String>,
-    implementer: Option<String>,
-    approvals: Option<Vec<Approval>>,
-    checks: Option<Vec<String>>,
-    emergency: Option<bool>,
-    incident: Option<Option<Incident>>,
-    start: Option<Option<Instant>>,
-    duration: Option<i64>,
-    regions: Option<Option<Vec<String>>>,
-    size: Option<i64>,
-    labels: Option<Vec<String>>,
-    backward_compatible: Option<bool>,
-    contract_verified: Option<bool>,
-    after: Option<Vec<String>>,
-    waivers: Option<Vec<Waiver>>,
-}
-
-/// A change (`read_change`). The keys matched here are `CHANGE_FIELDS`; a built-in field
-/// missing from this match would land in `extra`, which the differential test catches.
-#[derive(Clone, Copy)]
-struct ChangeRecord;
-
-impl<'de> Visitor<'de> for ChangeRecord {
-    type Value = Change;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a change")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Change, A::Error> {
-        let mut f = ChangeFields::default();
-        let mut extra = BTreeMap::new();
-        while let Some(key) = map.next_key_seed(KeyName)? {
-            let m = &mut map;
-            match key.as_ref() {
-                "id" => fill(m, &mut f.id, Id)?,
-                "title" => fill(m, &mut f.title, Text)?,
-                "kind" => fill(m, &mut f.kind, List(Text))?,
-                "services" => fill(m, &mut f.services, UniqueIds)?,
-                "requester" => fill(m, &mut f.requester, Text)?,
-                "implementer" => fill(m, &mut f.implementer, Text)?,
-                "approvals" => fill(m, &mut f.approvals, List(ApprovalRecord))?,
-                "checks" => fill(m, &mut f.checks, List(Text))?,
-                "emergency" => fill(m, &mut f.emergency, Flag)?,
-                "incident" => fill(m, &mut f.incident, Nullable(IncidentRecord))?,
-                "start" => fill(m, &mut f.start, Nullable(At))?,
-                "duration" => fill(m, &mut f.duration, Seconds)?,
-                "regions" => fill(m, &mut f.regions, Nullable(List(Text)))?,
-                "size" => fill(m, &mut f.size, Size)?,
-                "labels" => fill(m, &mut f.labels, List(Text))?,
-                "backward_compatible" => fill(m, &mut f.backward_compatible, Flag)?,
-                "contract_verified" => fill(m, &mut f.contract_verified, Flag)?,
-                "after" => fill(m, &mut f.after, List(Text))?,
-                "waivers" => fill(m, &mut f.waivers, List(WaiverRecord))?,
-                _ => extra_field(m, &mut extra, key, CHANGE_COMPUTED_FIELDS)?,
-            }
-        }
-        Ok(Change {
-            id: required(f.id)?,
-            title: f.title.unwrap_or_default(),
-            kind: f.kind.unwrap_or_default(),
-            services: required(f.services)?,
-            requester: required(f.requester)?,
-            implementer: required(f.implementer)?,
-            approvals: f.approvals.unwrap_or_default(),
-            checks: f.checks.unwrap_or_default(),
-            emergency: f.emergency.unwrap_or_default(),
-            incident: f.incident.flatten(),
-            start: f.start.flatten(),
-            duration: required(f.duration)?,
-            regions: f.regions.flatten(),
-            size: f.size.unwrap_or_default(),
-            labels: f.labels.unwrap_or_default(),
-            backward_compatible: f.backward_compatible.unwrap_or_default(),
-            contract_verified: f.contract_verified.unwrap_or_default(),
-            after: f.after.unwrap_or_default(),
-            waivers: f.waivers.unwrap_or_default(),
-            extra,
-        })
     }
 }
 
@@ -622,67 +439,6 @@ fn only_field<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
     match map.next_key_seed(KeyName)? {
         None => Ok(value),
         Some(_) => Err(give_up()),
-    }
-}
-
-/// The fields of a catalog service as they are read.
-#[derive(Default)]
-struct ServiceFields {
-    id: Option<String>,
-    team: Option<String>,
-    tier: Option<i64>,
-    depends_on: Option<Vec<String>>,
-    regions: Option<Vec<String>>,
-    stateful: Option<bool>,
-    automated_rollback: Option<bool>,
-    legacy: Option<bool>,
-    monitored: Option<bool>,
-    error_budget: Option<f64>,
-}
-
-/// A catalog service (`read_service`); the keys matched here are `SERVICE_FIELDS`.
-#[derive(Clone, Copy)]
-struct ServiceRecord;
-
-impl<'de> Visitor<'de> for ServiceRecord {
-    type Value = Service;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a service")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Service, A::Error> {
-        let mut f = ServiceFields::default();
-        let mut extra = BTreeMap::new();
-        while let Some(key) = map.next_key_seed(KeyName)? {
-            let m = &mut map;
-            match key.as_ref() {
-                "id" => fill(m, &mut f.id, Id)?,
-                "team" => fill(m, &mut f.team, Text)?,
-                "tier" => fill(m, &mut f.tier, Tier)?,
-                "depends_on" => fill(m, &mut f.depends_on, List(Text))?,
-                "regions" => fill(m, &mut f.regions, List(Text))?,
-                "stateful" => fill(m, &mut f.stateful, Flag)?,
-                "automated_rollback" => fill(m, &mut f.automated_rollback, Flag)?,
-                "legacy" => fill(m, &mut f.legacy, Flag)?,
-                "monitored" => fill(m, &mut f.monitored, Flag)?,
-                "error_budget" => fill(m, &mut f.error_budget, Number)?,
-                _ => extra_field(m, &mut extra, key, SERVICE_COMPUTED_FIELDS)?,
-            }
-        }
-        Ok(Service {
-            id: required(f.id)?,
-            team: f.team.unwrap_or_default(),
-            tier: required(f.tier)?,
-            depends_on: f.depends_on.unwrap_or_default(),
-            regions: f.regions.unwrap_or_default(),
-            stateful: f.stateful.unwrap_or_default(),
-            automated_rollback: f.automated_rollback.unwrap_or_default(),
-            legacy: f.legacy.unwrap_or_default(),
-            monitored: f.monitored.unwrap_or_default(),
-            error_budget: f.error_budget.unwrap_or(1.0),
-            extra,
-        })
     }
 }
 

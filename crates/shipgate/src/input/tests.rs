@@ -789,3 +789,95 @@ proptest! {
         }
     }
 }
+
+// --- reading at a root, and from files ----------------------------------------------------------
+
+#[test]
+fn from_json_at_roots_every_error_path() {
+    let value = with(
+        "approvals",
+        json!([{"by": "carl", "group": "cab", "at": "soon"}]),
+    );
+    let e = Change::from_json_at(&value, "changes[3]").unwrap_err();
+    assert_eq!(e.path, "changes[3].approvals[0].at");
+    // The same error as under `change`, with only the root changed.
+    let under_change = Change::from_json(&value).unwrap_err();
+    assert_eq!(under_change.path, "change.approvals[0].at");
+    assert_eq!(e.message, under_change.message);
+    let e =
+        Change::from_json_at(&with("services", json!(["api", "api"])), "req.change").unwrap_err();
+    assert_eq!(
+        (e.path.as_str(), e.message.as_str()),
+        (
+            "req.change.services[1]",
+            "\"api\" is listed twice (also at req.change.services[0])"
+        )
+    );
+    assert_eq!(Change::from_json_at(&json!(3), "x").unwrap_err().path, "x");
+    assert_eq!(
+        Change::from_json_at(&minimal(), "anything"),
+        Change::from_json(&minimal())
+    );
+}
+
+#[test]
+fn changes_from_json_at_roots_the_list() {
+    let list = json!([minimal(), with("size", json!(-1))]);
+    let e = changes_from_json_at(&list, "train").unwrap_err();
+    assert_eq!(e.path, "train[1].size");
+    assert_eq!(
+        changes_from_json(&list).unwrap_err().path,
+        "changes[1].size"
+    );
+    let e = changes_from_json_at(&json!({"changes": [minimal(), minimal()]}), "train").unwrap_err();
+    assert_eq!(e.path, "train[1].id");
+    assert_eq!(
+        e.message,
+        "duplicate change id \"CHG-1\" (also at train[0])"
+    );
+    let e = changes_from_json_at(&json!({"other": []}), "train").unwrap_err();
+    assert_eq!(e.path, "train");
+}
+
+fn repo_file(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+#[test]
+fn from_path_reads_json_and_yaml_by_extension() {
+    let yaml = repo_file("policies/changes/chg-1044-fraud-rules.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let change = Change::from_path(&yaml).unwrap();
+    assert_eq!(change, Change::from_text(&text, Format::Yaml).unwrap());
+    assert_eq!(change.id, "CHG-1044");
+    let json = repo_file("policies/changes/chg-1045-hotfix.json");
+    let text = std::fs::read_to_string(&json).unwrap();
+    assert_eq!(
+        Change::from_path(&json).unwrap(),
+        Change::from_text(&text, Format::Json).unwrap()
+    );
+}
+
+#[test]
+fn from_path_names_a_file_it_cannot_read() {
+    let missing = repo_file("policies/changes/no-such-change.json");
+    match Change::from_path(&missing) {
+        Err(Error::Io { path, message }) => {
+            assert_eq!(path, missing.display().to_string());
+            assert!(!message.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    match changes_from_path(&missing) {
+        Err(Error::Io { path, .. }) => assert_eq!(path, missing.display().to_string()),
+        other => panic!("{other:?}"),
+    }
+    // An error inside the file is an input error under `change`.
+    let catalog = repo_file("policies/catalog.yaml");
+    match Change::from_path(&catalog) {
+        Err(Error::Input(e)) => assert!(e.path.starts_with("change"), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+}
