@@ -21,79 +21,80 @@ try {
 
 // Held now, so that a later monkey-patch of `JSON` changes nothing this package returns.
 const parse = JSON.parse
-const { decisionPart, decisionJson } = native
-const VERDICTS = ['allow', 'pending', 'deny']
 const CREATE = Symbol('Decision')
+// The text opens with the verdict (the contract's first key), so reading it parses nothing.
+const OPENING = '{\n  "verdict": "'
+const VERDICTS = { __proto__: null, a: 'allow', p: 'pending', d: 'deny' }
 
 /**
- * The engine's answer for one change. The addon returns the decision packed into a string
- * (V8 owns it, so it is freed with this object like any other value); each part is built as
- * plain objects, by `JSON.parse` of its JSON text, the first time it is read, and kept: reading
- * `d.reasons` twice gives the same array. `verdict` is read from the packed string without
- * calling into the addon.
+ * The engine's answer for one change. The addon returns the decision's JSON text, exactly as
+ * `shipgate check --format json` prints it (V8 owns the string, so it is freed with this object
+ * like any other value). The first read of a part parses the text with `JSON.parse` into plain
+ * objects, which are kept: reading `d.reasons` twice gives the same array. `verdict` is read
+ * from the text without parsing it, and `toJSONText()` returns the text itself.
  */
 class Decision {
-  #packed
-  #parts
+  #text
+  #object
 
-  constructor(key, packed) {
+  constructor(key, text) {
     if (key !== CREATE) {
       throw new TypeError('Decision has no public constructor: decisions come from Engine.evaluate')
     }
-    this.#packed = packed
-    this.#parts = undefined
+    this.#text = text
+    this.#object = undefined
   }
 
-  /** A part, built on first read and kept. */
-  #part(key) {
-    const parts = (this.#parts ??= { __proto__: null })
-    let value = parts[key]
-    if (value === undefined) {
-      value = parts[key] = parse(decisionPart(this.#packed, key))
-    }
-    return value
+  /** The parsed decision, built on first read and kept. */
+  #parsed() {
+    return (this.#object ??= parse(this.#text))
   }
 
   get verdict() {
-    return VERDICTS[this.#packed.charCodeAt(0)]
+    const text = this.#text
+    if (text.startsWith(OPENING)) {
+      const verdict = VERDICTS[text[OPENING.length]]
+      if (verdict !== undefined) return verdict
+    }
+    return this.#parsed().verdict
   }
   get tier() {
-    return this.#part('tier')
+    return this.#parsed().tier
   }
   get reasons() {
-    return this.#part('reasons')
+    return this.#parsed().reasons
   }
   get requirements() {
-    return this.#part('requirements')
+    return this.#parsed().requirements
   }
   get exemptions() {
-    return this.#part('exemptions')
+    return this.#parsed().exemptions
   }
   get waivers() {
-    return this.#part('waivers')
+    return this.#parsed().waivers
   }
   get schedule() {
-    return this.#part('schedule')
+    return this.#parsed().schedule
   }
   get strategy() {
-    return this.#part('strategy')
+    return this.#parsed().strategy
   }
   get rollback() {
-    return this.#part('rollback')
+    return this.#parsed().rollback
   }
   get notify() {
-    return this.#part('notify')
+    return this.#parsed().notify
   }
   get order() {
-    return this.#part('order')
+    return this.#parsed().order
   }
   get trace() {
-    return this.#part('trace')
+    return this.#parsed().trace
   }
 
   /** The whole decision as a new plain object: the JSON of `shipgate check --format json`. */
   toObject() {
-    return parse(decisionJson(this.#packed, false))
+    return parse(this.#text)
   }
 
   /** For `JSON.stringify`: the plain object, so the text is that of the CLI's JSON. */
@@ -103,7 +104,7 @@ class Decision {
 
   /** The JSON text exactly as `shipgate check --format json` prints it (two-space indent). */
   toJSONText() {
-    return decisionJson(this.#packed, true)
+    return this.#text
   }
 
   /** `console.log` and `util.inspect` show the whole decision, as `Decision {...}`. */
@@ -113,7 +114,7 @@ class Decision {
   }
 }
 
-const wrap = (packed) => new Decision(CREATE, packed)
+const wrap = (text) => new Decision(CREATE, text)
 const wrapAll = (list) => {
   for (let i = 0; i < list.length; i++) list[i] = new Decision(CREATE, list[i])
   return list
