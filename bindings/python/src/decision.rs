@@ -16,6 +16,19 @@ fn dict_of<'py>(py: Python<'py>, obj: &impl Serialize) -> PyResult<Bound<'py, Py
     to_python(py, obj).map_err(|e| ShipgateError::new_err(e.to_string()))
 }
 
+/// A field's JSON text when it is a string (a `String`, or an enum serialised as one), so the
+/// getter does not depend on the field's Rust type: the engine may turn a string field into an
+/// enum that serialises to the same text.
+fn text_of(value: &impl Serialize) -> PyResult<String> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        Ok(other) => Err(ShipgateError::new_err(format!(
+            "expected text, got {other}"
+        ))),
+        Err(e) => Err(ShipgateError::new_err(e.to_string())),
+    }
+}
+
 /// `Name({...})`: the class name and its `to_dict()`.
 fn repr_of(py: Python<'_>, name: &str, obj: &impl Serialize) -> PyResult<String> {
     Ok(format!("{name}({})", dict_of(py, obj)?.repr()?))
@@ -88,11 +101,8 @@ wrapper_methods!(Requirement, "Requirement", {
         &self.0.rule
     }
     #[getter]
-    fn kind(&self) -> &'static str {
-        match self.0.kind {
-            shipgate::RequirementKind::Approval => "approval",
-            shipgate::RequirementKind::Check => "check",
-        }
+    fn kind(&self) -> PyResult<String> {
+        text_of(&self.0.kind)
     }
     #[getter]
     fn group(&self) -> Option<&str> {
@@ -131,8 +141,8 @@ wrapper_methods!(Exemption, "Exemption", {
         &self.0.rule
     }
     #[getter]
-    fn lifts(&self) -> &str {
-        &self.0.lifts
+    fn lifts(&self) -> PyResult<String> {
+        text_of(&self.0.lifts)
     }
     #[getter]
     fn by(&self) -> Option<&str> {
@@ -280,8 +290,8 @@ wrapper_methods!(RollbackTrigger, "RollbackTrigger", {
         &self.0.metric
     }
     #[getter]
-    fn op(&self) -> &str {
-        &self.0.op
+    fn op(&self) -> PyResult<String> {
+        text_of(&self.0.op)
     }
     #[getter]
     fn threshold(&self) -> f64 {
@@ -314,8 +324,8 @@ pub struct TraceEntry(pub shipgate::TraceEntry);
 
 wrapper_methods!(TraceEntry, "TraceEntry", {
     #[getter]
-    fn kind(&self) -> &str {
-        &self.0.kind
+    fn kind(&self) -> PyResult<String> {
+        text_of(&self.0.kind)
     }
     #[getter]
     fn name(&self) -> &str {
