@@ -86,6 +86,16 @@ impl Engine {
         self.inner.regions()
     }
 
+    /// Compile warnings, one object each: `{message, severity, file, line, column}` (the same
+    /// objects as the Python binding's `warnings`).
+    #[napi(getter, ts_return_type = "Warning[]")]
+    pub fn warnings<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            to_text(&warnings(&self.inner)).and_then(|t| from_text(env, t)),
+        )
+    }
+
     /// Compile warnings rendered rustc-style; empty when there are none.
     #[napi]
     pub fn render_warnings(&self) -> String {
@@ -203,8 +213,7 @@ impl Engine {
                 let after = instant(after, "after")?;
                 let secs = convert::duration(duration, "duration")?;
                 let window = self.inner.next_window(&region, after, secs)?;
-                let window = window.map(|(start, end)| shipgate::Stretch { start, end });
-                from_text(env, to_text(&window)?)
+                from_text(env, to_text(&window.map(window_json))?)
             }),
         )
     }
@@ -240,7 +249,7 @@ impl Catalog {
         finish(
             env,
             guard(|| {
-                let (text, format) = read_file(path, "catalog")?;
+                let (text, format) = input_file(&string(path, "path")?, "catalog")?;
                 Ok(Catalog {
                     inner: Arc::new(shipgate::Catalog::from_text(&text, format)?),
                 })
@@ -272,7 +281,7 @@ impl Change {
             guard(|| {
                 let value = read_input(env, change, "change")?;
                 Ok(Change {
-                    inner: Arc::new(shipgate::Change::from_json(&value)?),
+                    inner: Arc::new(change_from_json(&value, "change")?),
                 })
             }),
         )
@@ -284,7 +293,7 @@ impl Change {
         finish(
             env,
             guard(|| {
-                let (text, format) = read_file(path, "change")?;
+                let (text, format) = input_file(&string(path, "path")?, "change")?;
                 Ok(Change {
                     inner: Arc::new(shipgate::Change::from_text(&text, format)?),
                 })
@@ -305,7 +314,8 @@ impl Change {
 /// the async calls).
 enum ChangeArg {
     Prepared(Arc<shipgate::Change>),
-    Raw(serde_json::Value),
+    /// The object's JSON, and the root its errors are named under.
+    Raw(serde_json::Value, String),
 }
 
 impl ChangeArg {
@@ -324,13 +334,16 @@ impl ChangeArg {
                 ),
             ));
         }
-        Ok(ChangeArg::Raw(read_input(env, value, root)?))
+        Ok(ChangeArg::Raw(
+            read_input(env, value, root)?,
+            root.to_string(),
+        ))
     }
 
     fn resolve(&self) -> Outcome<std::borrow::Cow<'_, shipgate::Change>> {
         match self {
             ChangeArg::Prepared(c) => Ok(std::borrow::Cow::Borrowed(c)),
-            ChangeArg::Raw(v) => Ok(std::borrow::Cow::Owned(shipgate::Change::from_json(v)?)),
+            ChangeArg::Raw(v, root) => Ok(std::borrow::Cow::Owned(change_from_json(v, root)?)),
         }
     }
 }
@@ -520,14 +533,14 @@ impl EvaluateMany {
             .changes
             .iter()
             .enumerate()
-            .map(|(i, c)| c.resolve().map_err(|f| Failure::AtIndex(i, Box::new(f))))
+            .map(|(i, c)| c.resolve().map_err(|f| at_index(i, f)))
             .collect::<Outcome<Vec<_>>>()?;
         let decisions = self.engine.evaluate_many(&changes, &catalog, self.now);
         let mut texts = Vec::with_capacity(decisions.len());
         for (i, decision) in decisions.into_iter().enumerate() {
             match decision {
                 Ok(d) => texts.push(decision_text(&d)?),
-                Err(e) => return Err(Failure::AtIndex(i, Box::new(e.into()))),
+                Err(e) => return Err(at_index(i, e.into())),
             }
         }
         Ok(texts)
@@ -594,6 +607,102 @@ fn texts_array(env: &Env, texts: Vec<String>) -> Outcome<Unknown<'_>> {
     Ok(array.to_unknown())
 }
 
+// --- what the core library will do ---------------------------------------------------------
+//
+// These functions are the only places where this binding does work the engine should do
+// itself: re-rooting JSON paths, reading input files, writing a window, locating a warning.
+// They switch to `Change::from_json_at`, `Change::from_path` and `Catalog::from_path` (and a
+// warning's location) when the library has them; the Python binding has the same functions in
+// `src/engine.rs` and `src/warnings.rs`.
+
+/// `change.start` -> `changes[3].start`: the engine names paths under `change`; in a batch the
+/// root says which change. Still needed for errors found while deciding (not reading) a change.
+fn reroot(mut e: shipgate::InputError, from: &str, to: &str) -> shipgate::InputError {
+    if let Some(rest) = e.path.strip_prefix(from) {
+        if rest.is_empty() || rest.starts_with(['.', '[']) {
+            e.path = format!("{to}{rest}");
+        }
+    }
+    e
+}
+
+/// A change read from JSON, its errors under `root` (`change`, `changes[3]`): will be
+/// `shipgate::Change::from_json_at(value, root)`.
+fn change_from_json(value: &serde_json::Value, root: &str) -> Outcome<shipgate::Change> {
+    shipgate::Change::from_json(value).map_err(|e| reroot(e, "change", root).into())
+}
+
+/// The failure of the change at `index` of a batch: an input error's path goes under
+/// `changes[index]`.
+fn at_index(index: usize, failure: Failure) -> Failure {
+    let failure = match failure {
+        Failure::Engine(shipgate::Error::Input(e)) => {
+            Failure::from(reroot(e, "change", &format!("changes[{index}]")))
+        }
+        other => other,
+    };
+    Failure::AtIndex(index, Box::new(failure))
+}
+
+/// A change or catalog file, JSON or YAML by extension, as the CLI reads it; a file that
+/// cannot be read is an input error at `root`, whose message names the file: will be
+/// `Change::from_path` and `Catalog::from_path`.
+fn input_file(path: &str, root: &str) -> Outcome<(String, shipgate::Format)> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| input(root, format!("cannot read {path}: {e}")))?;
+    Ok((text, shipgate::Format::from_path(path)))
+}
+
+/// A window as the CLI writes a stretch: `{start, end}` in RFC 3339 UTC.
+#[derive(serde::Serialize)]
+struct WindowJson {
+    start: String,
+    end: String,
+}
+
+fn window_json((start, end): (shipgate::Instant, shipgate::Instant)) -> WindowJson {
+    WindowJson {
+        start: shipgate::format_instant(start),
+        end: shipgate::format_instant(end),
+    }
+}
+
+/// One compile warning, as plain data.
+#[derive(serde::Serialize)]
+struct Warning {
+    message: String,
+    severity: &'static str,
+    file: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+}
+
+fn warnings(engine: &shipgate::Engine) -> Vec<Warning> {
+    engine
+        .warnings()
+        .iter()
+        .map(|d| {
+            let at = locate(engine, d);
+            Warning {
+                message: d.message.clone(),
+                severity: if d.is_error() { "error" } else { "warning" },
+                file: at.as_ref().map(|l| l.path.clone()),
+                line: at.as_ref().map(|l| l.line),
+                column: at.as_ref().map(|l| l.column),
+            }
+        })
+        .collect()
+}
+
+/// Where a warning points. The library does not expose a warning's location yet (its span
+/// needs the engine's sources); this is where that call goes.
+fn locate(
+    _engine: &shipgate::Engine,
+    _warning: &shipgate::Diagnostic,
+) -> Option<shipgate::Location> {
+    None
+}
+
 // --- small readers ----------------------------------------------------------------------------
 
 fn string(value: Unknown<'_>, path: &str) -> Outcome<String> {
@@ -626,15 +735,6 @@ fn paths(value: Unknown<'_>) -> Outcome<Vec<std::path::PathBuf>> {
     } else {
         Ok(vec![string(value, "path")?.into()])
     }
-}
-
-/// An input file (JSON or YAML by extension). A file that cannot be read is an input error at
-/// the input's root (`catalog`, `change`), whose message names the file.
-fn read_file(path: Unknown<'_>, root: &str) -> Outcome<(String, shipgate::Format)> {
-    let path = string(path, "path")?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| input(root, format!("cannot read {path}: {e}")))?;
-    Ok((text, shipgate::Format::from_path(&path)))
 }
 
 fn now(value: Option<Unknown<'_>>) -> Outcome<shipgate::Instant> {
