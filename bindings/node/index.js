@@ -23,15 +23,15 @@ try {
 const parse = JSON.parse
 const CREATE = Symbol('Decision')
 // The text opens with the verdict (the contract's first key), so reading it parses nothing.
-const OPENING = '{\n  "verdict": "'
+const OPENING = '{"verdict":"'
 const VERDICTS = { __proto__: null, a: 'allow', p: 'pending', d: 'deny' }
 
 /**
- * The engine's answer for one change. The addon returns the decision's JSON text, exactly as
- * `shipgate check --format json` prints it (V8 owns the string, so it is freed with this object
- * like any other value). The first read of a part parses the text with `JSON.parse` into plain
- * objects, which are kept: reading `d.reasons` twice gives the same array. `verdict` is read
- * from the text without parsing it, and `toJSONText()` returns the text itself.
+ * The engine's answer for one change. The addon returns the decision's compact JSON text, as
+ * `serde_json` writes it (V8 owns the string, so it is freed with this object like any other
+ * value). The first read of a part parses the text with `JSON.parse` into plain objects, which
+ * are kept: reading `d.reasons` twice gives the same array. `verdict` is read from the text
+ * without parsing it, and `toJSONText()` indents the text as the CLI prints it.
  */
 class Decision {
   #text
@@ -104,7 +104,7 @@ class Decision {
 
   /** The JSON text exactly as `shipgate check --format json` prints it (two-space indent). */
   toJSONText() {
-    return this.#text
+    return indent(this.#text)
   }
 
   /** `console.log` and `util.inspect` show the whole decision, as `Decision {...}`. */
@@ -112,6 +112,46 @@ class Decision {
     if (depth < 0) return options.stylize(`[Decision: ${this.verdict}]`, 'special')
     return `Decision ${inspect(this.toObject(), { ...options, depth })}`
   }
+}
+
+/**
+ * Compact JSON text (no whitespace outside strings, as `serde_json` writes it) laid out as
+ * `serde_json`'s pretty writer does: one value per line, two spaces per level, `": "` after a
+ * key, and `[]`/`{}` for empty containers. Only the layout changes: strings and numbers are
+ * copied as they are, so the text is byte for byte the CLI's (the parity tests compare them).
+ */
+function indent(text) {
+  let out = ''
+  let depth = 0
+  let from = 0 // start of the run of plain characters not yet copied
+  const n = text.length
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    let put
+    if (c === 34) {
+      // a string: skip to its closing quote, past escaped characters
+      for (i++; text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++
+      continue
+    } else if (c === 123 || c === 91) {
+      const close = c + 2 // '{' -> '}', '[' -> ']'
+      if (text.charCodeAt(i + 1) === close) {
+        i++
+        continue
+      }
+      put = text[i] + '\n' + '  '.repeat(++depth)
+    } else if (c === 125 || c === 93) {
+      put = '\n' + '  '.repeat(--depth) + text[i]
+    } else if (c === 44) {
+      put = ',\n' + '  '.repeat(depth)
+    } else if (c === 58) {
+      put = ': '
+    } else {
+      continue
+    }
+    out += text.slice(from, i) + put
+    from = i + 1
+  }
+  return out + text.slice(from)
 }
 
 const wrap = (text) => new Decision(CREATE, text)

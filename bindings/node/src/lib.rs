@@ -1,10 +1,9 @@
 //! Node bindings for shipgate (napi-rs). Each export converts its arguments at the edge, calls
 //! the engine, and converts the result or error back; there is no policy logic here.
 //!
-//! The evaluate calls return each decision as its JSON text, byte for byte what
-//! `shipgate check --format json` prints ([`decision_text`]); `index.js` wraps it in a
-//! `Decision` that parses it, into plain objects with exactly the keys of the CLI's JSON
-//! (snake_case), only when a part is read. Errors are `Error`s with a `code`
+//! The evaluate calls return each decision as its compact JSON text ([`decision_text`]);
+//! `index.js` wraps it in a `Decision` that parses it, into plain objects with exactly the keys
+//! of the CLI's JSON (snake_case), only when a part is read. Errors are `Error`s with a `code`
 //! (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug) and location fields. The
 //! JavaScript surface is declared in `index.d.ts`.
 
@@ -562,13 +561,13 @@ impl<'task> ScopedTask<'task> for EvaluateMany {
 
 // --- decisions ---------------------------------------------------------------------------------
 
-/// A decision's JSON text, byte for byte what `shipgate check --format json` prints (without
-/// the final newline): `serde_json`'s pretty form of the engine's `Serialize`, so the binding
+/// A decision's compact JSON text: `serde_json` writing the engine's `Serialize`, so the binding
 /// names no field of the decision. Written where the decision is made (on the worker thread,
 /// for the async calls). The text is a JavaScript string on V8's heap, freed by the garbage
-/// collector with its `Decision`, which parses it when a part is first read.
+/// collector with its `Decision`, which parses it when a part is first read and indents it for
+/// `toJSONText()` (the pretty form costs about twice as much to write, for every call).
 fn decision_text(decision: &shipgate::Decision) -> Outcome<String> {
-    serde_json::to_string_pretty(decision)
+    serde_json::to_string(decision)
         .map_err(|e| Failure::Internal(format!("a decision did not serialise: {e}")))
 }
 
@@ -585,11 +584,16 @@ fn decision_string<'env>(env: &'env Env, decision: &shipgate::Decision) -> Outco
             return Ok(env.create_string(&decision_text(decision)?)?.to_unknown());
         };
         out.clear();
-        serde_json::to_writer_pretty(&mut *out, decision)
+        serde_json::to_writer(&mut *out, decision)
             .map_err(|e| Failure::Internal(format!("a decision did not serialise: {e}")))?;
-        let text = std::str::from_utf8(&out)
-            .map_err(|e| Failure::Internal(format!("a decision is not UTF-8: {e}")))?;
-        let string = env.create_string(text)?.to_unknown();
+        // Most decisions are ASCII, which V8 takes as Latin-1 without decoding UTF-8.
+        let string = if out.is_ascii() {
+            env.create_string_latin1(out.as_slice())?.to_unknown()
+        } else {
+            let text = std::str::from_utf8(&out)
+                .map_err(|e| Failure::Internal(format!("a decision is not UTF-8: {e}")))?;
+            env.create_string(text)?.to_unknown()
+        };
         if out.capacity() > 1 << 20 {
             *out = Vec::with_capacity(4096); // do not keep a huge decision's buffer
         }

@@ -101,3 +101,19 @@ test('a file that cannot be read is an input error at the root', () => {
     assert.ok(err.message.includes('missing.json'), err.message)
   }
 })
+
+test('toJSONText lays out any text as the CLI does: escapes, brackets in strings, non-ASCII', () => {
+  const source = `tiers low, high
+rule odd {
+  deny when change.requester == change.implementer
+  message "a \\"quoted\\" [,:] \\\\ caf\u00e9 \u2603 {change.requester}"
+}
+`
+  const engine = Engine.fromSource(source, 'odd.gate')
+  const d = engine.evaluate(changeObject({ implementer: 'a{b}[c],:d', requester: 'a{b}[c],:d' }), catalogObject(), { now: NOW })
+  assert.equal(d.verdict, 'deny')
+  assert.ok(d.reasons[0].message.includes('caf\u00e9 \u2603'), d.reasons[0].message)
+  // No number in this decision is fractional, so JSON.stringify writes the same layout.
+  assert.equal(d.toJSONText(), JSON.stringify(d.toObject(), null, 2))
+  assert.ok(d.toJSONText().includes('a{b}[c],:d'))
+})
