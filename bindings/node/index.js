@@ -36,6 +36,8 @@ const VERDICTS = { __proto__: null, a: 'allow', p: 'pending', d: 'deny' }
 class Decision {
   #text
   #object
+  #slices
+  #parts
 
   constructor(key, text) {
     if (key !== CREATE) {
@@ -43,11 +45,25 @@ class Decision {
     }
     this.#text = text
     this.#object = undefined
+    this.#slices = undefined
+    this.#parts = undefined
   }
 
   /** The parsed decision, built on first read and kept. */
   #parsed() {
     return (this.#object ??= parse(this.#text))
+  }
+
+  /**
+   * One part, parsed from its own slice of the text on first read and kept (a whole parse
+   * builds every part; a decision whose caller reads one or two parts needs only those).
+   */
+  #part(key) {
+    if (this.#object !== undefined) return this.#object[key]
+    const parts = (this.#parts ??= { __proto__: null })
+    if (key in parts) return parts[key]
+    const { starts, ends } = (this.#slices ??= slices(this.#text))
+    return (parts[key] = parse(this.#text.slice(starts[key], ends[key])))
   }
 
   get verdict() {
@@ -59,37 +75,37 @@ class Decision {
     return this.#parsed().verdict
   }
   get tier() {
-    return this.#parsed().tier
+    return this.#part('tier')
   }
   get reasons() {
-    return this.#parsed().reasons
+    return this.#part('reasons')
   }
   get requirements() {
-    return this.#parsed().requirements
+    return this.#part('requirements')
   }
   get exemptions() {
-    return this.#parsed().exemptions
+    return this.#part('exemptions')
   }
   get waivers() {
-    return this.#parsed().waivers
+    return this.#part('waivers')
   }
   get schedule() {
-    return this.#parsed().schedule
+    return this.#part('schedule')
   }
   get strategy() {
-    return this.#parsed().strategy
+    return this.#part('strategy')
   }
   get rollback() {
-    return this.#parsed().rollback
+    return this.#part('rollback')
   }
   get notify() {
-    return this.#parsed().notify
+    return this.#part('notify')
   }
   get order() {
-    return this.#parsed().order
+    return this.#part('order')
   }
   get trace() {
-    return this.#parsed().trace
+    return this.#part('trace')
   }
 
   /** The whole decision as a new plain object: the JSON of `shipgate check --format json`. */
@@ -112,6 +128,43 @@ class Decision {
     if (depth < 0) return options.stylize(`[Decision: ${this.verdict}]`, 'special')
     return `Decision ${inspect(this.toObject(), { ...options, depth })}`
   }
+}
+
+/**
+ * Where each top-level value of a compact JSON object starts and ends, by key. One pass over
+ * the text, skipping strings.
+ */
+function slices(text) {
+  const starts = { __proto__: null }
+  const ends = { __proto__: null }
+  let depth = 0
+  let key
+  let start = 0
+  const n = text.length
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34) {
+      const from = i
+      for (i++; text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++
+      if (depth === 1 && key === undefined) key = parse(text.slice(from, i + 1))
+    } else if (c === 123 || c === 91) {
+      depth++
+    } else if (c === 125 || c === 93) {
+      if (--depth === 0 && key !== undefined) {
+        starts[key] = start
+        ends[key] = i
+      }
+    } else if (depth === 1) {
+      if (c === 58) {
+        start = i + 1
+      } else if (c === 44) {
+        starts[key] = start
+        ends[key] = i
+        key = undefined
+      }
+    }
+  }
+  return { starts, ends }
 }
 
 /**
