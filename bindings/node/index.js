@@ -21,58 +21,41 @@ try {
 
 // Held now, so that a later monkey-patch of `JSON` changes nothing this package returns.
 const parse = JSON.parse
+const { decisionPart, decisionJson } = native
+const VERDICTS = ['allow', 'pending', 'deny']
 const CREATE = Symbol('Decision')
-// The text opens with the verdict (the contract's first key), so reading it parses nothing.
-const OPENING = '{"verdict":"'
-const VERDICTS = { __proto__: null, a: 'allow', p: 'pending', d: 'deny' }
 
 /**
- * The engine's answer for one change. The addon returns the decision's compact JSON text, as
- * `serde_json` writes it (V8 owns the string, so it is freed with this object like any other
- * value). The first read of a part parses the text with `JSON.parse` into plain objects, which
- * are kept: reading `d.reasons` twice gives the same array. `verdict` is read from the text
- * without parsing it, and `toJSONText()` indents the text as the CLI prints it.
+ * The engine's answer for one change. The addon returns the decision packed into a string
+ * (V8 owns it, so it is freed with this object like any other value); each part is built as
+ * plain objects, by `JSON.parse` of its JSON text, the first time it is read, and kept: reading
+ * `d.reasons` twice gives the same array. `verdict` is read from the packed string without
+ * calling into the addon.
  */
 class Decision {
-  #text
-  #object
-  #slices
+  #packed
   #parts
 
-  constructor(key, text) {
+  constructor(key, packed) {
     if (key !== CREATE) {
       throw new TypeError('Decision has no public constructor: decisions come from Engine.evaluate')
     }
-    this.#text = text
-    this.#object = undefined
-    this.#slices = undefined
+    this.#packed = packed
     this.#parts = undefined
   }
 
-  /** The parsed decision, built on first read and kept. */
-  #parsed() {
-    return (this.#object ??= parse(this.#text))
-  }
-
-  /**
-   * One part, parsed from its own slice of the text on first read and kept (a whole parse
-   * builds every part; a decision whose caller reads one or two parts needs only those).
-   */
+  /** A part, built on first read and kept. */
   #part(key) {
-    if (this.#object !== undefined) return this.#object[key]
     const parts = (this.#parts ??= { __proto__: null })
-    if (key in parts) return parts[key]
-    const { starts, ends } = (this.#slices ??= slices(this.#text))
-    return (parts[key] = parse(this.#text.slice(starts[key], ends[key])))
+    let value = parts[key]
+    if (value === undefined) {
+      value = parts[key] = parse(decisionPart(this.#packed, key))
+    }
+    return value
   }
 
   get verdict() {
-    const text = this.#text
-    if (text.startsWith(OPENING)) {
-      const verdict = VERDICTS[text[OPENING.length]]
-      if (verdict !== undefined) return verdict
-    }
-    return this.#parsed().verdict
+    return VERDICTS[this.#packed.charCodeAt(0)]
   }
   get tier() {
     return this.#part('tier')
@@ -110,7 +93,7 @@ class Decision {
 
   /** The whole decision as a new plain object: the JSON of `shipgate check --format json`. */
   toObject() {
-    return parse(this.#text)
+    return parse(decisionJson(this.#packed, false))
   }
 
   /** For `JSON.stringify`: the plain object, so the text is that of the CLI's JSON. */
@@ -120,7 +103,7 @@ class Decision {
 
   /** The JSON text exactly as `shipgate check --format json` prints it (two-space indent). */
   toJSONText() {
-    return indent(this.#text)
+    return decisionJson(this.#packed, true)
   }
 
   /** `console.log` and `util.inspect` show the whole decision, as `Decision {...}`. */
@@ -130,84 +113,7 @@ class Decision {
   }
 }
 
-/**
- * Where each top-level value of a compact JSON object starts and ends, by key. One pass over
- * the text, skipping strings.
- */
-function slices(text) {
-  const starts = { __proto__: null }
-  const ends = { __proto__: null }
-  let depth = 0
-  let key
-  let start = 0
-  const n = text.length
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 34) {
-      const from = i
-      for (i++; text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++
-      if (depth === 1 && key === undefined) key = parse(text.slice(from, i + 1))
-    } else if (c === 123 || c === 91) {
-      depth++
-    } else if (c === 125 || c === 93) {
-      if (--depth === 0 && key !== undefined) {
-        starts[key] = start
-        ends[key] = i
-      }
-    } else if (depth === 1) {
-      if (c === 58) {
-        start = i + 1
-      } else if (c === 44) {
-        starts[key] = start
-        ends[key] = i
-        key = undefined
-      }
-    }
-  }
-  return { starts, ends }
-}
-
-/**
- * Compact JSON text (no whitespace outside strings, as `serde_json` writes it) laid out as
- * `serde_json`'s pretty writer does: one value per line, two spaces per level, `": "` after a
- * key, and `[]`/`{}` for empty containers. Only the layout changes: strings and numbers are
- * copied as they are, so the text is byte for byte the CLI's (the parity tests compare them).
- */
-function indent(text) {
-  let out = ''
-  let depth = 0
-  let from = 0 // start of the run of plain characters not yet copied
-  const n = text.length
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i)
-    let put
-    if (c === 34) {
-      // a string: skip to its closing quote, past escaped characters
-      for (i++; text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++
-      continue
-    } else if (c === 123 || c === 91) {
-      const close = c + 2 // '{' -> '}', '[' -> ']'
-      if (text.charCodeAt(i + 1) === close) {
-        i++
-        continue
-      }
-      put = text[i] + '\n' + '  '.repeat(++depth)
-    } else if (c === 125 || c === 93) {
-      put = '\n' + '  '.repeat(--depth) + text[i]
-    } else if (c === 44) {
-      put = ',\n' + '  '.repeat(depth)
-    } else if (c === 58) {
-      put = ': '
-    } else {
-      continue
-    }
-    out += text.slice(from, i) + put
-    from = i + 1
-  }
-  return out + text.slice(from)
-}
-
-const wrap = (text) => new Decision(CREATE, text)
+const wrap = (packed) => new Decision(CREATE, packed)
 const wrapAll = (list) => {
   for (let i = 0; i < list.length; i++) list[i] = new Decision(CREATE, list[i])
   return list

@@ -1,19 +1,20 @@
 //! Node bindings for shipgate (napi-rs). Each export converts its arguments at the edge, calls
 //! the engine, and converts the result or error back; there is no policy logic here.
 //!
-//! The evaluate calls return each decision as its compact JSON text ([`decision_text`]);
-//! `index.js` wraps it in a `Decision` that parses it, into plain objects with exactly the keys
-//! of the CLI's JSON (snake_case), only when a part is read. Errors are `Error`s with a `code`
-//! (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug) and location fields. The
-//! JavaScript surface is declared in `index.d.ts`.
+//! The evaluate calls return each decision packed into a string ([`codec`]); `index.js` wraps
+//! it in a `Decision` whose parts are built, as plain objects with exactly the keys of the CLI's
+//! JSON (snake_case), only when read (`decisionPart`, `decisionJson`). Errors are `Error`s with
+//! a `code` (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug) and location
+//! fields. The JavaScript surface is declared in `index.d.ts`.
 
+mod codec;
 mod convert;
 mod failure;
 
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{AsyncTask, ClassInstance, FromNapiValue, Object, Unknown};
-use napi::{Env, JsValue, ScopedTask, ValueType};
+use napi::{Env, JsString, JsStringLatin1, JsValue, ScopedTask, ValueType};
 use napi_derive::napi;
 
 use convert::{flag, from_text, instant, option, options, read_input, to_text};
@@ -101,7 +102,7 @@ impl Engine {
         self.inner.render_warnings(false)
     }
 
-    /// Decides one change, as its JSON text (`index.js` wraps it in a `Decision`). `options.now` (a
+    /// Decides one change, packed (`index.js` wraps it in a `Decision`). `options.now` (a
     /// `Date` or RFC 3339 text) defaults to the current time; `options.explain` fills the trace.
     /// `index.js` passes what it already read of the options: see [`Given`].
     #[napi]
@@ -124,7 +125,8 @@ impl Engine {
             env,
             guard(|| {
                 let call = Evaluate::read(env, self, change, catalog, options, given)?;
-                decision_string(env, &call.decide()?)
+                let decision = call.decide()?;
+                codec::with_packed(&decision, |bytes| packed_string(env, bytes)).map_err(packing)?
             }),
         )
     }
@@ -154,7 +156,7 @@ impl Engine {
         Ok(AsyncTask::new(call))
     }
 
-    /// Decides many changes on all cores; the decisions' JSON texts are in input order. The first
+    /// Decides many changes on all cores; the decisions, packed, are in input order. The first
     /// change that fails throws, with `index` and a path under `changes[i]`.
     #[napi]
     pub fn evaluate_many<'env>(
@@ -171,7 +173,7 @@ impl Engine {
             env,
             guard(|| {
                 let call = EvaluateMany::read(env, self, changes, catalog, options, given)?;
-                texts_array(env, call.run()?)
+                packed_strings(env, &call.run()?)
             }),
         )
     }
@@ -464,18 +466,15 @@ impl Evaluate {
 }
 
 impl<'task> ScopedTask<'task> for Evaluate {
-    type Output = Outcome<String>;
+    type Output = Outcome<Vec<u8>>;
     type JsValue = Unknown<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(guard(|| decision_text(&self.decide()?)))
+        Ok(guard(|| codec::pack(&self.decide()?).map_err(packing)))
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
-        finish(
-            env,
-            output.and_then(|text| Ok(env.create_string(&text)?.to_unknown())),
-        )
+        finish(env, output.and_then(|bytes| packed_string(env, &bytes)))
     }
 }
 
@@ -524,8 +523,8 @@ impl EvaluateMany {
         })
     }
 
-    /// The decisions' JSON texts, in input order.
-    fn run(&self) -> Outcome<Vec<String>> {
+    /// The decisions, packed, in input order.
+    fn run(&self) -> Outcome<codec::PackedList> {
         let catalog = self.catalog.resolve()?;
         // Prepared changes are borrowed, not copied; objects were read into owned ones.
         let changes = self
@@ -535,19 +534,19 @@ impl EvaluateMany {
             .map(|(i, c)| c.resolve().map_err(|f| at_index(i, f)))
             .collect::<Outcome<Vec<_>>>()?;
         let decisions = self.engine.evaluate_many(&changes, &catalog, self.now);
-        let mut texts = Vec::with_capacity(decisions.len());
+        let mut packed = codec::PackedList::with_capacity(decisions.len());
         for (i, decision) in decisions.into_iter().enumerate() {
             match decision {
-                Ok(d) => texts.push(decision_text(&d)?),
+                Ok(d) => packed.push(&d).map_err(packing)?,
                 Err(e) => return Err(at_index(i, e.into())),
             }
         }
-        Ok(texts)
+        Ok(packed)
     }
 }
 
 impl<'task> ScopedTask<'task> for EvaluateMany {
-    type Output = Outcome<Vec<String>>;
+    type Output = Outcome<codec::PackedList>;
     type JsValue = Unknown<'task>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
@@ -555,60 +554,64 @@ impl<'task> ScopedTask<'task> for EvaluateMany {
     }
 
     fn resolve(&mut self, env: &'task Env, output: Self::Output) -> napi::Result<Unknown<'task>> {
-        finish(env, output.and_then(|texts| texts_array(env, texts)))
+        finish(env, output.and_then(|list| packed_strings(env, &list)))
     }
 }
 
 // --- decisions ---------------------------------------------------------------------------------
 
-/// A decision's compact JSON text: `serde_json` writing the engine's `Serialize`, so the binding
-/// names no field of the decision. Written where the decision is made (on the worker thread,
-/// for the async calls). The text is a JavaScript string on V8's heap, freed by the garbage
-/// collector with its `Decision`, which parses it when a part is first read and indents it for
-/// `toJSONText()` (the pretty form costs about twice as much to write, for every call).
-fn decision_text(decision: &shipgate::Decision) -> Outcome<String> {
-    serde_json::to_string(decision)
-        .map_err(|e| Failure::Internal(format!("a decision did not serialise: {e}")))
+/// Decisions are packed where they are made (on the worker thread, for the async calls).
+fn packing(e: codec::CodecError) -> Failure {
+    Failure::Internal(format!("a decision did not pack: {e}"))
 }
 
-thread_local! {
-    /// Reused by every decision written on the main thread: a fresh buffer of a few kilobytes
-    /// per call costs more in the allocator than a copy.
-    static TEXT: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(4096));
+/// A packed decision as a JavaScript string, one character per byte: V8 owns it and frees it
+/// with the `Decision` that holds it.
+fn packed_string<'env>(env: &'env Env, bytes: &[u8]) -> Outcome<Unknown<'env>> {
+    Ok(env.create_string_latin1(bytes)?.to_unknown())
 }
 
-/// [`decision_text`] straight into a JavaScript string, through this thread's buffer.
-fn decision_string<'env>(env: &'env Env, decision: &shipgate::Decision) -> Outcome<Unknown<'env>> {
-    TEXT.with(|buffer| {
-        let Ok(mut out) = buffer.try_borrow_mut() else {
-            return Ok(env.create_string(&decision_text(decision)?)?.to_unknown());
-        };
-        out.clear();
-        serde_json::to_writer(&mut *out, decision)
-            .map_err(|e| Failure::Internal(format!("a decision did not serialise: {e}")))?;
-        // Most decisions are ASCII, which V8 takes as Latin-1 without decoding UTF-8.
-        let string = if out.is_ascii() {
-            env.create_string_latin1(out.as_slice())?.to_unknown()
-        } else {
-            let text = std::str::from_utf8(&out)
-                .map_err(|e| Failure::Internal(format!("a decision is not UTF-8: {e}")))?;
-            env.create_string(text)?.to_unknown()
-        };
-        if out.capacity() > 1 << 20 {
-            *out = Vec::with_capacity(4096); // do not keep a huge decision's buffer
-        }
-        Ok(string)
-    })
-}
-
-fn texts_array(env: &Env, texts: Vec<String>) -> Outcome<Unknown<'_>> {
-    let len = u32::try_from(texts.len())
+fn packed_strings<'env>(env: &'env Env, list: &codec::PackedList) -> Outcome<Unknown<'env>> {
+    let len = u32::try_from(list.len())
         .map_err(|_| Failure::Internal("more results than a JavaScript array holds".into()))?;
     let mut array = env.create_array(len)?;
-    for (i, text) in (0..len).zip(texts) {
-        array.set(i, env.create_string(&text)?)?;
+    for (i, bytes) in (0..len).zip(list.iter()) {
+        array.set(i, packed_string(env, bytes)?)?;
     }
     Ok(array.to_unknown())
+}
+
+/// The bytes of a packed decision (a string `evaluate` returned), copied out of V8.
+fn unpack(packed: JsString<'_>) -> Outcome<JsStringLatin1<'_>> {
+    Ok(packed.into_latin1()?)
+}
+
+fn damaged(e: codec::CodecError) -> Failure {
+    Failure::Internal(format!("a packed decision did not read back: {e}"))
+}
+
+/// The compact JSON text of one field of a packed decision (`reasons`, `schedule`, ...), for
+/// `Decision`'s getters to parse.
+#[napi(js_name = "decisionPart")]
+pub fn decision_part(env: &Env, packed: JsString<'_>, key: String) -> napi::Result<String> {
+    finish(
+        env,
+        guard(|| {
+            codec::part_json(unpack(packed)?.as_slice(), &key)
+                .map_err(damaged)?
+                .ok_or_else(|| Failure::Internal(format!("a decision has no field {key}")))
+        }),
+    )
+}
+
+/// The JSON text of a whole packed decision: compact (for `toObject` and `toJSON`), or pretty
+/// exactly as `shipgate check --format json` prints it (`toJSONText`).
+#[napi(js_name = "decisionJson")]
+pub fn decision_json(env: &Env, packed: JsString<'_>, pretty: bool) -> napi::Result<String> {
+    finish(
+        env,
+        guard(|| codec::whole_json(unpack(packed)?.as_slice(), pretty).map_err(damaged)),
+    )
 }
 
 // --- what the core library will do ---------------------------------------------------------

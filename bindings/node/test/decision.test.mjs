@@ -1,4 +1,4 @@
-// Decisions are lazy: `evaluate` returns a `Decision` holding the decision's JSON text, and each part
+// Decisions are lazy: `evaluate` returns a `Decision` holding the packed decision, and each part
 // is built on first read and kept. These tests pin what users see of it.
 import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
