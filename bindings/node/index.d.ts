@@ -1,6 +1,8 @@
 // Type declarations for the `shipgate` Node package. Hand-written and committed; the test
-// `test/dts.test.mjs` checks that every class and method declared here exists at run time and
-// that nothing exported at run time is missing here.
+// `test/dts.test.mjs` checks them against the Rust `#[napi]` items in `src/lib.rs` (every
+// class, constructor, static, method and getter, and each one's parameters by name and
+// optionality) and against what the loaded package exports, so a change to either side that
+// is not made here fails the tests.
 //
 // A `Decision` builds each part when it is read; its parts, and its plain form `toObject()`,
 // have exactly the keys of `shipgate check --format json` (snake_case: `blocked_by`,
@@ -242,28 +244,44 @@ export declare class Decision {
   toJSONText(): string
 }
 
+/**
+ * A compile warning (the Python binding's `Engine.warnings` has the same dicts). `file`,
+ * `line` and `column` (1-based) say where it points; they are `null` while the engine does not
+ * report a warning's place.
+ */
+export interface Warning {
+  message: string
+  severity: 'warning' | 'error'
+  file: string | null
+  line: number | null
+  column: number | null
+}
+
 /** `err.code` of every error this package throws or rejects with. */
 export type ErrorCode = 'POLICY_ERROR' | 'INPUT_ERROR' | 'INTERNAL_ERROR'
 
 /**
  * The shape of the `Error`s thrown (and the rejections of the async calls). They are plain
- * `Error` instances with these extra fields:
- * - `POLICY_ERROR`: the policy set does not compile, or cannot be read. `path`, `line`,
- *   `column` point at the first error (1-based; `line` and `column` are null for a file or
- *   folder that cannot be read); `diagnostics` has every diagnostic rendered rustc-style.
+ * `Error` instances with these extra fields, every one always present (`null` where it does
+ * not apply), with the same names and meanings as the Python binding's exception attributes:
+ * - `POLICY_ERROR`: the policy set does not compile, or cannot be read. `file` (and `path`,
+ *   the same), `line`, `column` point at the first error (1-based; `line` and `column` are null
+ *   for a file or folder that cannot be read); `diagnostics` has every diagnostic rendered
+ *   rustc-style. `message` is `file:line:col: what is wrong`.
  * - `INPUT_ERROR`: a change, catalog, option or argument is malformed (or its file cannot be
  *   read); `path` is its JSON path (`change.approvals[2].at`, `changes[4].start`,
- *   `options.now`, `catalog`).
+ *   `options.now`, `catalog`). `message` is `path: what is wrong`.
  * - `INTERNAL_ERROR`: a bug in shipgate (a caught panic); the process keeps running.
  * `index` is set by `evaluateMany` to the position of the change that failed.
  */
 export interface ShipgateError extends Error {
   code: ErrorCode
-  path?: string
-  line?: number | null
-  column?: number | null
-  diagnostics?: string
-  index?: number
+  path: string | null
+  file: string | null
+  line: number | null
+  column: number | null
+  diagnostics: string | null
+  index: number | null
 }
 
 /** A compiled policy set. Compile once, evaluate many times; safe to share. */
@@ -275,6 +293,8 @@ export declare class Engine {
   static fromSource(text: string, name?: string): Engine
   /** The names of the policy set's regions, in declaration order. */
   get regions(): string[]
+  /** Compile warnings as objects; empty when there are none. */
+  get warnings(): Warning[]
   /** Compile warnings rendered rustc-style; empty when there are none. */
   renderWarnings(): string
   /** Decides one change. A plain `catalog` object is compiled for this call only. */

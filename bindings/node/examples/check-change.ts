@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   const twoFiles: Engine = Engine.fromPath(['policies/payments/settings.gate', 'policies/payments/rules.gate'])
   const inline: Engine = Engine.fromSource('tiers low, high\nrule two_eyes { deny when change.requester == change.implementer }', 'inline.gate')
   console.log(engine.regions.join(', '), twoFiles.regions.length, inline.renderWarnings().length)
+  for (const w of inline.warnings) console.log(`${w.severity}: ${w.message} (${w.file ?? '?'}:${w.line ?? '?'})`)
 
   const catalog = new Catalog(catalogInput)
   const fileCatalog: Catalog = Catalog.fromPath('policies/catalog.yaml')
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   } catch (e) {
     const err = e as ShipgateError
     if (err.code !== 'POLICY_ERROR') throw err
-    console.log(`${err.code} at ${err.path}:${err.line}:${err.column}`)
+    console.log(`${err.code} at ${err.file}:${err.line}:${err.column}`)
   }
 }
 

@@ -67,13 +67,16 @@ pub fn guard<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
 }
 
 /// The fields of the JavaScript `Error` for a failure, independent of N-API so they can be
-/// tested in Rust.
+/// tested in Rust. Every error has all of them (`null` where one does not apply), with the
+/// same names and meanings as the Python binding's exception attributes.
 #[derive(Debug, Default, PartialEq)]
 pub struct ErrorFields {
     pub code: &'static str,
     pub message: String,
-    /// POLICY_ERROR: the policy file or folder; INPUT_ERROR: the JSON path.
+    /// POLICY_ERROR: the policy file or folder (the same as `file`); INPUT_ERROR: the JSON path.
     pub path: Option<String>,
+    /// POLICY_ERROR: the file of the first error.
+    pub file: Option<String>,
     pub line: Option<u32>,
     pub column: Option<u32>,
     /// POLICY_ERROR: every diagnostic rendered rustc-style (no colour).
@@ -91,9 +94,10 @@ impl Failure {
                     code: POLICY_ERROR,
                     message: p.to_string(),
                     path: at.as_ref().map(|l| l.path.clone()),
+                    file: at.as_ref().map(|l| l.path.clone()),
                     line: at.as_ref().map(|l| saturate(l.line)),
                     column: at.as_ref().map(|l| saturate(l.column)),
-                    diagnostics: Some(p.render(false)),
+                    diagnostics: Some(p.render(false).trim_end().to_string()),
                     index: None,
                 }
             }
@@ -110,6 +114,7 @@ impl Failure {
                 code: POLICY_ERROR,
                 message: format!("{path}: {message}"),
                 path: Some(path.clone()),
+                file: Some(path.clone()),
                 line: None,
                 column: None,
                 diagnostics: Some(format!("{path}: {message}")),
@@ -130,23 +135,13 @@ impl Failure {
                 message: format!("internal error in shipgate (please report it): {m}"),
                 ..ErrorFields::default()
             },
+            // An input error's path is already under `changes[i]` (see `Failure::at_index`).
             Failure::AtIndex(i, inner) => {
                 let mut fields = inner.fields();
-                let index = saturate(*i);
-                // The engine names a change's fields `change.x`; in a batch it is `changes[i].x`.
-                if fields.code == INPUT_ERROR {
-                    if let Some(p) = fields.path.take() {
-                        let renamed = match p.strip_prefix("change") {
-                            Some(rest) => format!("changes[{i}]{rest}"),
-                            None => p,
-                        };
-                        fields.message = format!("{renamed}: {}", message_after_path(&fields));
-                        fields.path = Some(renamed);
-                    }
-                } else {
+                if fields.code != INPUT_ERROR {
                     fields.message = format!("changes[{i}]: {}", fields.message);
                 }
-                fields.index = Some(index);
+                fields.index = Some(saturate(*i));
                 fields
             }
         }
@@ -169,14 +164,6 @@ impl Failure {
     }
 }
 
-/// For `AtIndex`: the engine's message without the `path: ` prefix it was formatted with.
-fn message_after_path(fields: &ErrorFields) -> String {
-    match fields.message.split_once(": ") {
-        Some((_, rest)) => rest.to_string(),
-        None => fields.message.clone(),
-    }
-}
-
 fn saturate(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -185,19 +172,12 @@ fn build<'env>(env: &'env Env, f: &ErrorFields) -> napi::Result<Object<'env>> {
     let mut error =
         env.create_error(napi::Error::new(Status::GenericFailure, f.message.clone()))?;
     error.set_named_property("code", f.code)?;
-    if let Some(p) = &f.path {
-        error.set_named_property("path", p.as_str())?;
-    }
-    if f.code == POLICY_ERROR {
-        error.set_named_property("line", f.line)?;
-        error.set_named_property("column", f.column)?;
-    }
-    if let Some(d) = &f.diagnostics {
-        error.set_named_property("diagnostics", d.as_str())?;
-    }
-    if let Some(i) = f.index {
-        error.set_named_property("index", i)?;
-    }
+    error.set_named_property("path", f.path.as_deref())?;
+    error.set_named_property("file", f.file.as_deref())?;
+    error.set_named_property("line", f.line)?;
+    error.set_named_property("column", f.column)?;
+    error.set_named_property("diagnostics", f.diagnostics.as_deref())?;
+    error.set_named_property("index", f.index)?;
     Ok(error)
 }
 
@@ -226,8 +206,8 @@ mod tests {
     }
 
     #[test]
-    fn batch_errors_name_the_change_by_index() {
-        let inner = input("change.start", "expected a date-time, got 3");
+    fn batch_errors_say_the_index() {
+        let inner = input("changes[7].start", "expected a date-time, got 3");
         let fields = Failure::AtIndex(7, Box::new(inner)).fields();
         assert_eq!(fields.path.as_deref(), Some("changes[7].start"));
         assert_eq!(
@@ -235,6 +215,13 @@ mod tests {
             "changes[7].start: expected a date-time, got 3"
         );
         assert_eq!(fields.index, Some(7));
+        let internal = Failure::AtIndex(2, Box::new(Failure::Internal("x".into()))).fields();
+        assert!(
+            internal.message.starts_with("changes[2]: "),
+            "{}",
+            internal.message
+        );
+        assert_eq!(internal.index, Some(2));
     }
 
     #[test]
@@ -256,6 +243,7 @@ mod tests {
         let fields = Failure::from(Error::from(e)).fields();
         assert_eq!(fields.code, POLICY_ERROR);
         assert_eq!(fields.path.as_deref(), Some("policies/p.gate"));
+        assert_eq!(fields.file.as_deref(), Some("policies/p.gate"));
         assert_eq!((fields.line, fields.column), (Some(1), Some(1)));
         assert!(fields.message.contains("cannot read the folder"));
         assert!(

@@ -86,6 +86,16 @@ impl Engine {
         self.inner.regions()
     }
 
+    /// Compile warnings, one object each: `{message, severity, file, line, column}` (the same
+    /// objects as the Python binding's `warnings`).
+    #[napi(getter, ts_return_type = "Warning[]")]
+    pub fn warnings<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            to_text(&warnings(&self.inner)).and_then(|t| from_text(env, t)),
+        )
+    }
+
     /// Compile warnings rendered rustc-style; empty when there are none.
     #[napi]
     pub fn render_warnings(&self) -> String {
@@ -241,9 +251,11 @@ impl Catalog {
         finish(
             env,
             guard(|| {
-                let (text, format) = read_file(path, "catalog")?;
+                let path = string(path, "path")?;
+                let catalog =
+                    shipgate::Catalog::from_path(&path).map_err(|e| unreadable(e, "catalog"))?;
                 Ok(Catalog {
-                    inner: Arc::new(shipgate::Catalog::from_text(&text, format)?),
+                    inner: Arc::new(catalog),
                 })
             }),
         )
@@ -273,7 +285,7 @@ impl Change {
             guard(|| {
                 let value = read_input(env, change, "change")?;
                 Ok(Change {
-                    inner: Arc::new(shipgate::Change::from_json(&value)?),
+                    inner: Arc::new(change_from_json(&value, "change")?),
                 })
             }),
         )
@@ -285,9 +297,11 @@ impl Change {
         finish(
             env,
             guard(|| {
-                let (text, format) = read_file(path, "change")?;
+                let path = string(path, "path")?;
+                let change =
+                    shipgate::Change::from_path(&path).map_err(|e| unreadable(e, "change"))?;
                 Ok(Change {
-                    inner: Arc::new(shipgate::Change::from_text(&text, format)?),
+                    inner: Arc::new(change),
                 })
             }),
         )
@@ -306,7 +320,8 @@ impl Change {
 /// the async calls).
 enum ChangeArg {
     Prepared(Arc<shipgate::Change>),
-    Raw(serde_json::Value),
+    /// The object's JSON, and the root its errors are named under.
+    Raw(serde_json::Value, String),
 }
 
 impl ChangeArg {
@@ -325,13 +340,16 @@ impl ChangeArg {
                 ),
             ));
         }
-        Ok(ChangeArg::Raw(read_input(env, value, root)?))
+        Ok(ChangeArg::Raw(
+            read_input(env, value, root)?,
+            root.to_string(),
+        ))
     }
 
     fn resolve(&self) -> Outcome<std::borrow::Cow<'_, shipgate::Change>> {
         match self {
             ChangeArg::Prepared(c) => Ok(std::borrow::Cow::Borrowed(c)),
-            ChangeArg::Raw(v) => Ok(std::borrow::Cow::Owned(shipgate::Change::from_json(v)?)),
+            ChangeArg::Raw(v, root) => Ok(std::borrow::Cow::Owned(change_from_json(v, root)?)),
         }
     }
 }
@@ -518,14 +536,14 @@ impl EvaluateMany {
             .changes
             .iter()
             .enumerate()
-            .map(|(i, c)| c.resolve().map_err(|f| Failure::AtIndex(i, Box::new(f))))
+            .map(|(i, c)| c.resolve().map_err(|f| at_index(i, f)))
             .collect::<Outcome<Vec<_>>>()?;
         let decisions = self.engine.evaluate_many(&changes, &catalog, self.now);
         let mut packed = codec::PackedList::with_capacity(decisions.len());
         for (i, decision) in decisions.into_iter().enumerate() {
             match decision {
                 Ok(d) => packed.push(&d).map_err(packing)?,
-                Err(e) => return Err(Failure::AtIndex(i, Box::new(e.into()))),
+                Err(e) => return Err(at_index(i, e.into())),
             }
         }
         Ok(packed)
@@ -601,6 +619,82 @@ pub fn decision_json(env: &Env, packed: JsString<'_>, pretty: bool) -> napi::Res
     )
 }
 
+// --- where this binding adapts the library's answers -------------------------------------------
+//
+// The library reads changes and files and locates warnings; these functions only put its
+// answers in the binding's shape. The Python binding has the same ones in `src/engine.rs`.
+
+/// `change.start` -> `changes[3].start` for errors found while deciding (not reading) the
+/// change at an index of a batch: the engine names those paths under `change`.
+fn reroot(mut e: shipgate::InputError, from: &str, to: &str) -> shipgate::InputError {
+    if let Some(rest) = e.path.strip_prefix(from) {
+        if rest.is_empty() || rest.starts_with(['.', '[']) {
+            e.path = format!("{to}{rest}");
+        }
+    }
+    e
+}
+
+/// A change read from JSON, its errors under `root` (`change`, `changes[3]`).
+fn change_from_json(value: &serde_json::Value, root: &str) -> Outcome<shipgate::Change> {
+    Ok(shipgate::Change::from_json_at(value, root)?)
+}
+
+/// The failure of the change at `index` of a batch: an input error's path goes under
+/// `changes[index]`.
+fn at_index(index: usize, failure: Failure) -> Failure {
+    let failure = match failure {
+        Failure::Engine(shipgate::Error::Input(e)) => {
+            Failure::from(reroot(e, "change", &format!("changes[{index}]")))
+        }
+        other => other,
+    };
+    Failure::AtIndex(index, Box::new(failure))
+}
+
+/// An input file the library could not read is an input error at `root` whose message names
+/// the file (the same as Python's); any other error is the library's.
+fn unreadable(e: shipgate::Error, root: &str) -> Failure {
+    match e {
+        shipgate::Error::Io { path, message } => {
+            input(root, format!("cannot read {path}: {message}"))
+        }
+        other => other.into(),
+    }
+}
+
+/// One compile warning, as plain data.
+#[derive(serde::Serialize)]
+struct Warning {
+    message: String,
+    severity: &'static str,
+    file: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+}
+
+fn warnings(engine: &shipgate::Engine) -> Vec<Warning> {
+    engine
+        .warnings()
+        .iter()
+        .map(|d| {
+            let at = locate(engine, d);
+            Warning {
+                message: d.message().to_string(),
+                severity: if d.is_error() { "error" } else { "warning" },
+                file: at.as_ref().map(|l| l.path.clone()),
+                line: at.as_ref().map(|l| l.line),
+                column: at.as_ref().map(|l| l.column),
+            }
+        })
+        .collect()
+}
+
+/// Where a warning points, as the library locates it.
+fn locate(engine: &shipgate::Engine, warning: &shipgate::Diagnostic) -> Option<shipgate::Location> {
+    engine.warning_location(warning)
+}
+
 // --- small readers ----------------------------------------------------------------------------
 
 fn string(value: Unknown<'_>, path: &str) -> Outcome<String> {
@@ -633,15 +727,6 @@ fn paths(value: Unknown<'_>) -> Outcome<Vec<std::path::PathBuf>> {
     } else {
         Ok(vec![string(value, "path")?.into()])
     }
-}
-
-/// An input file (JSON or YAML by extension). A file that cannot be read is an input error at
-/// the input's root (`catalog`, `change`), whose message names the file.
-fn read_file(path: Unknown<'_>, root: &str) -> Outcome<(String, shipgate::Format)> {
-    let path = string(path, "path")?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| input(root, format!("cannot read {path}: {e}")))?;
-    Ok((text, shipgate::Format::from_path(&path)))
 }
 
 fn now(value: Option<Unknown<'_>>) -> Outcome<shipgate::Instant> {

@@ -72,7 +72,7 @@ describe('INPUT_ERROR', () => {
         path,
       })
       assert.ok(err.message.startsWith(`${path}: `), err.message)
-      assert.equal(err.line, undefined)
+      assert.equal(err.line, null)
     })
   }
 

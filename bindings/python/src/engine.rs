@@ -10,10 +10,15 @@ use shipgate::{InputError, Instant};
 
 use crate::convert::{instant_arg, seconds_arg, to_json};
 use crate::decision::{Decision, Stretch};
-use crate::errors::{IntoPyResult, guard, input_error};
+use crate::errors::{INPUT_ERROR, IntoPyResult, fields, guard};
 
-/// `change.start` -> `changes[3].start`: the engine names paths under `change`; in a batch the
-/// root says which change.
+// --- where this binding adapts the library's answers -------------------------------------------
+//
+// The library reads changes and files; these functions only put its answers in the binding's
+// shape. The Node binding has the same ones in `src/lib.rs`.
+
+/// `change.start` -> `changes[3].start` for errors found while deciding (not reading) the
+/// change at an index of a batch: the engine names those paths under `change`.
 fn reroot(mut e: InputError, from: &str, to: &str) -> InputError {
     if let Some(rest) = e.path.strip_prefix(from) {
         if rest.is_empty() || rest.starts_with(['.', '[']) {
@@ -23,10 +28,34 @@ fn reroot(mut e: InputError, from: &str, to: &str) -> InputError {
     e
 }
 
+/// A change read from JSON, its errors under `root` (`change`, `changes[3]`).
+fn change_from_json(value: &serde_json::Value, root: &str) -> Result<shipgate::Change, InputError> {
+    shipgate::Change::from_json_at(value, root)
+}
+
+/// An input file the library could not read is an input error at `root` whose message names
+/// the file (the same as Node's); any other error is the library's.
+fn unreadable(e: shipgate::Error, root: &str) -> shipgate::Error {
+    match e {
+        shipgate::Error::Io { path, message } => {
+            InputError::new(root, format!("cannot read {path}: {message}")).into()
+        }
+        other => other,
+    }
+}
+
+// --- edges ------------------------------------------------------------------------------------
+
 /// Reads a change given as a mapping; errors name the path under `root`.
 fn change_from_py(obj: &Bound<'_, PyAny>, root: &str) -> Result<shipgate::Change, InputError> {
     let value = to_json(obj).map_err(|e| e.under(root))?;
-    shipgate::Change::from_json(&value).map_err(|e| reroot(e, "change", root))
+    change_from_json(&value, root)
+}
+
+/// Reads a catalog given as a mapping; errors name the path under `catalog`.
+fn catalog_from_py(obj: &Bound<'_, PyAny>) -> Result<shipgate::Catalog, InputError> {
+    let value = to_json(obj).map_err(|e| e.under("catalog"))?;
+    shipgate::Catalog::from_json(&value)
 }
 
 /// `now=None` is the current time.
@@ -38,13 +67,33 @@ fn now_arg(now: Option<&Bound<'_, PyAny>>) -> Result<Instant, InputError> {
     }
 }
 
-fn catalog_arg<'a, 'py>(catalog: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, Catalog>> {
-    catalog.cast::<Catalog>().map_err(|_| {
-        PyTypeError::new_err(
-            "catalog must be a shipgate.Catalog: build it once with shipgate.Catalog(data) and \
-             reuse it",
-        )
-    })
+/// A catalog argument: a compiled `Catalog`, or a mapping compiled for this call only.
+enum CatalogArg<'a> {
+    Compiled(&'a shipgate::Catalog),
+    Read(Box<shipgate::Catalog>),
+}
+
+impl CatalogArg<'_> {
+    fn get(&self) -> &shipgate::Catalog {
+        match self {
+            CatalogArg::Compiled(c) => c,
+            CatalogArg::Read(c) => c,
+        }
+    }
+}
+
+fn catalog_arg<'a>(py: Python<'_>, catalog: &'a Bound<'_, PyAny>) -> PyResult<CatalogArg<'a>> {
+    if let Ok(compiled) = catalog.cast::<Catalog>() {
+        return Ok(CatalogArg::Compiled(&compiled.get().inner));
+    }
+    if catalog.cast::<pyo3::types::PyMapping>().is_err() {
+        return Err(PyTypeError::new_err(format!(
+            "catalog must be a shipgate.Catalog or a mapping, got {}",
+            catalog.get_type().name()?
+        )));
+    }
+    let read = catalog_from_py(catalog).or_raise(py)?;
+    Ok(CatalogArg::Read(Box::new(read)))
 }
 
 /// A change in a batch: borrowed from a prepared `Change`, or read from a dict for this call.
@@ -84,6 +133,17 @@ impl Change {
         })
     }
 
+    /// Reads a change file, JSON or YAML by extension, as the CLI does.
+    #[staticmethod]
+    fn from_path(py: Python<'_>, path: PathBuf) -> PyResult<Change> {
+        guard(|| {
+            let inner = shipgate::Change::from_path(&path)
+                .map_err(|e| unreadable(e, "change"))
+                .or_raise(py)?;
+            Ok(Change { inner })
+        })
+    }
+
     #[getter]
     fn id(&self) -> &str {
         &self.inner.id
@@ -108,8 +168,18 @@ impl Catalog {
     #[new]
     fn new(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Catalog> {
         guard(|| {
-            let value = to_json(data).map_err(|e| e.under("catalog")).or_raise(py)?;
-            let inner = shipgate::Catalog::from_json(&value).or_raise(py)?;
+            let inner = catalog_from_py(data).or_raise(py)?;
+            Ok(Catalog { inner })
+        })
+    }
+
+    /// Reads a catalog file, JSON or YAML by extension, as the CLI does.
+    #[staticmethod]
+    fn from_path(py: Python<'_>, path: PathBuf) -> PyResult<Catalog> {
+        guard(|| {
+            let inner = shipgate::Catalog::from_path(&path)
+                .map_err(|e| unreadable(e, "catalog"))
+                .or_raise(py)?;
             Ok(Catalog { inner })
         })
     }
@@ -185,7 +255,8 @@ impl Engine {
         explain: bool,
     ) -> PyResult<Decision> {
         guard(|| {
-            let catalog = &catalog_arg(catalog)?.get().inner;
+            let catalog = catalog_arg(py, catalog)?;
+            let catalog = catalog.get();
             let now = now_arg(now).or_raise(py)?;
             let engine = &self.inner;
             let decision = if let Ok(prepared) = change.cast::<Change>() {
@@ -210,7 +281,8 @@ impl Engine {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Decision>> {
         guard(|| {
-            let catalog = &catalog_arg(catalog)?.get().inner;
+            let catalog = catalog_arg(py, catalog)?;
+            let catalog = catalog.get();
             let now = now_arg(now).or_raise(py)?;
             let items = changes
                 .try_iter()
@@ -226,10 +298,11 @@ impl Engine {
                 .map(|(i, item)| match item.cast::<Change>() {
                     Ok(prepared) => Ok(Held::Prepared(&prepared.get().inner)),
                     Err(_) => change_from_py(item, &format!("changes[{i}]"))
-                        .map(|c| Held::Read(Box::new(c))),
+                        .map(|c| Held::Read(Box::new(c)))
+                        .map_err(|e| (i, shipgate::Error::Input(e))),
                 })
                 .collect::<Result<Vec<_>, _>>()
-                .or_raise(py)?;
+                .map_err(|(i, e)| at_index(py, i, &e))?;
             let engine = &self.inner;
             // The engine borrows the prepared changes: nothing is copied.
             let results = py.detach(|| engine.evaluate_many(&held, catalog, now));
@@ -238,11 +311,12 @@ impl Engine {
                 .enumerate()
                 .map(|(i, r)| match r {
                     Ok(d) => Ok(Decision(d)),
-                    Err(shipgate::Error::Input(e)) => Err(input_error(
+                    Err(shipgate::Error::Input(e)) => Err(at_index(
                         py,
-                        &reroot(e, "change", &format!("changes[{i}]")),
+                        i,
+                        &shipgate::Error::Input(reroot(e, "change", &format!("changes[{i}]"))),
                     )),
-                    Err(e) => Err(e).or_raise(py),
+                    Err(e) => Err(at_index(py, i, &e)),
                 })
                 .collect()
         })
@@ -274,9 +348,18 @@ impl Engine {
         self.inner.regions()
     }
 
-    /// Compile warnings rendered rustc-style; empty when there are none.
+    /// Compile warnings, one dict each: `message`, `severity` (`"warning"`), `file`, `line`,
+    /// `column` (the same objects as the Node binding's `warnings`).
     #[getter]
-    fn warnings(&self) -> String {
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let list = crate::warnings::of(&self.inner);
+            crate::convert::to_python(py, &list)
+        })
+    }
+
+    /// Compile warnings rendered rustc-style; empty when there are none.
+    fn render_warnings(&self) -> String {
         self.inner.render_warnings(false)
     }
 
@@ -286,4 +369,15 @@ impl Engine {
             self.inner.regions().into_pyobject(py)?.repr()?
         ))
     }
+}
+
+/// The error of the change at `index` of a batch: its path is under `changes[index]` already;
+/// `index` says which.
+fn at_index(py: Python<'_>, index: usize, e: &shipgate::Error) -> PyErr {
+    let mut f = fields(e);
+    if f.code != INPUT_ERROR {
+        f.message = format!("changes[{index}]: {}", f.message);
+    }
+    f.index = Some(index);
+    f.into_err(py)
 }

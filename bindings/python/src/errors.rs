@@ -19,96 +19,126 @@ create_exception!(
     shipgate,
     PolicyError,
     ShipgateError,
-    "The policy set does not compile (or cannot be read): `.path`, `.line`, `.column` of the \
-     first error, `.diagnostics` with every diagnostic rendered rustc-style."
+    "The policy set does not compile (or cannot be read): `.file` (also `.path`), `.line`, \
+     `.column` of the first error, `.diagnostics` with every diagnostic rendered rustc-style."
 );
 create_exception!(
     shipgate,
     InputError,
     ShipgateError,
     "A change, catalog or argument cannot be read: `.path` is its JSON path \
-     (`change.approvals[2].at`), `.message` says what is wrong."
+     (`change.approvals[2].at`), `.message` is `path: what is wrong`."
 );
 
-/// Sets attributes on the exception instance; the instance is a plain exception object with a
-/// `__dict__`, so this cannot fail short of memory exhaustion, and a failure would only lose
-/// the attribute, not the error.
-fn with_attrs<'py>(py: Python<'py>, err: PyErr, attrs: &[(&str, Bound<'py, PyAny>)]) -> PyErr {
-    let value = err.value(py);
-    for (name, v) in attrs {
-        let _ = value.setattr(*name, v);
-    }
-    err
+/// The fields every exception carries, with the same names and meanings as the Node
+/// binding's `Error`s (`code`, `message`, `path`, `file`, `line`, `column`, `diagnostics`,
+/// `index`); a field that does not apply is `None`.
+#[derive(Default)]
+pub struct Fields {
+    pub code: &'static str,
+    /// One line: `path: what is wrong` for an input error, `file:line:col: what is wrong` for a
+    /// policy error (the Node `Error`'s `message`).
+    pub message: String,
+    /// Input errors: the JSON path; policy errors: the file (the same as `file`).
+    pub path: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// Policy errors: every diagnostic rendered rustc-style.
+    pub diagnostics: Option<String>,
+    /// `evaluate_many`: the position of the change that failed.
+    pub index: Option<usize>,
 }
 
-/// A policy error: the message is the rendered diagnostics (file:line:col, source line, caret,
-/// help), so a traceback shows the same text as `shipgate validate`.
-fn policy_error(py: Python<'_>, e: &shipgate::PolicyError) -> PyErr {
-    let rendered = e.render(false);
-    let rendered = rendered.trim_end();
-    let message = if rendered.is_empty() {
-        e.to_string()
-    } else {
-        rendered.to_string()
-    };
+pub const POLICY_ERROR: &str = "POLICY_ERROR";
+pub const INPUT_ERROR: &str = "INPUT_ERROR";
+pub const INTERNAL_ERROR: &str = "INTERNAL_ERROR";
+
+impl Fields {
+    /// The exception, of the class that matches `code`, with every field set as an attribute.
+    /// `str(e)` is the rendered diagnostics for a policy error (so a traceback shows what
+    /// `shipgate validate` prints), `message` otherwise. Setting an attribute on a plain
+    /// exception object cannot fail short of memory exhaustion, and a failure would only lose
+    /// the attribute, not the error.
+    pub fn into_err(self, py: Python<'_>) -> PyErr {
+        let text = match (&self.diagnostics, self.code) {
+            (Some(d), POLICY_ERROR) if !d.trim_end().is_empty() => d.trim_end().to_string(),
+            _ => self.message.clone(),
+        };
+        let err = match self.code {
+            POLICY_ERROR => PolicyError::new_err(text),
+            INPUT_ERROR => InputError::new_err(text),
+            _ => ShipgateError::new_err(text),
+        };
+        let value = err.value(py);
+        let _ = value.setattr("code", self.code);
+        let _ = value.setattr("message", self.message);
+        let _ = value.setattr("path", self.path);
+        let _ = value.setattr("file", self.file);
+        let _ = value.setattr("line", self.line);
+        let _ = value.setattr("column", self.column);
+        let _ = value.setattr("diagnostics", self.diagnostics);
+        let _ = value.setattr("index", self.index);
+        err
+    }
+}
+
+/// A policy error: located at its first error.
+fn policy_fields(e: &shipgate::PolicyError) -> Fields {
     let location = e.location();
-    let path = location.as_ref().map(|l| l.path.clone());
-    let line = location.as_ref().map(|l| l.line);
-    let column = location.as_ref().map(|l| l.column);
-    let attrs = [
-        ("path", path.into_pyobject(py).map(Bound::into_any)),
-        ("line", line.into_pyobject(py).map(Bound::into_any)),
-        ("column", column.into_pyobject(py).map(Bound::into_any)),
-        (
-            "diagnostics",
-            message.clone().into_pyobject(py).map(Bound::into_any),
-        ),
-    ];
-    let attrs: Vec<_> = attrs
-        .into_iter()
-        .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
-        .collect();
-    with_attrs(py, PolicyError::new_err(message), &attrs)
+    let file = location.as_ref().map(|l| l.path.clone());
+    Fields {
+        code: POLICY_ERROR,
+        message: e.to_string(),
+        path: file.clone(),
+        file,
+        line: location.as_ref().map(|l| l.line),
+        column: location.as_ref().map(|l| l.column),
+        diagnostics: Some(e.render(false).trim_end().to_string()),
+        index: None,
+    }
 }
 
 /// An input error; `str(e)` is `path: message`, as the CLI prints it.
+pub fn input_fields(e: &shipgate::InputError) -> Fields {
+    Fields {
+        code: INPUT_ERROR,
+        message: e.to_string(),
+        path: Some(e.path.clone()),
+        ..Fields::default()
+    }
+}
+
 pub fn input_error(py: Python<'_>, e: &shipgate::InputError) -> PyErr {
-    let attrs = [
-        ("path", e.path.clone().into_pyobject(py)),
-        ("message", e.message.clone().into_pyobject(py)),
-    ];
-    let attrs: Vec<_> = attrs
-        .into_iter()
-        .filter_map(|(k, v)| v.ok().map(|v| (k, v.into_any())))
-        .collect();
-    with_attrs(py, InputError::new_err(e.to_string()), &attrs)
+    input_fields(e).into_err(py)
+}
+
+/// The fields of an engine error.
+pub fn fields(e: &shipgate::Error) -> Fields {
+    match e {
+        shipgate::Error::Policy(p) => policy_fields(p),
+        shipgate::Error::Input(i) => input_fields(i),
+        // Only policy files are read from disk by the engine: a path that cannot be read is a
+        // policy set that cannot be loaded. The Node binding says the same.
+        shipgate::Error::Io { path, message } => Fields {
+            code: POLICY_ERROR,
+            message: format!("{path}: {message}"),
+            path: Some(path.clone()),
+            file: Some(path.clone()),
+            diagnostics: Some(format!("{path}: {message}")),
+            ..Fields::default()
+        },
+        other => Fields {
+            code: INTERNAL_ERROR,
+            message: other.to_string(),
+            ..Fields::default()
+        },
+    }
 }
 
 /// Maps an engine error onto the exception tree.
 pub fn to_py_err(py: Python<'_>, e: shipgate::Error) -> PyErr {
-    match e {
-        shipgate::Error::Policy(p) => policy_error(py, &p),
-        shipgate::Error::Input(i) => input_error(py, &i),
-        // Only policy files are read from disk here: a path that cannot be read is a policy
-        // set that cannot be loaded.
-        shipgate::Error::Io { path, message } => {
-            let text = format!("{path}: {message}");
-            let attrs: Vec<_> = [
-                ("path", path.into_pyobject(py).map(Bound::into_any)),
-                ("line", Ok(py.None().into_bound(py))),
-                ("column", Ok(py.None().into_bound(py))),
-                (
-                    "diagnostics",
-                    text.clone().into_pyobject(py).map(Bound::into_any),
-                ),
-            ]
-            .into_iter()
-            .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
-            .collect();
-            with_attrs(py, PolicyError::new_err(text), &attrs)
-        }
-        other => ShipgateError::new_err(other.to_string()),
-    }
+    fields(&e).into_err(py)
 }
 
 /// A result of the engine as a Python result.
@@ -132,10 +162,17 @@ impl<T> IntoPyResult<T> for Result<T, shipgate::InputError> {
 pub fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
-        Err(payload) => Err(ShipgateError::new_err(format!(
-            "internal error in shipgate (please report it): {}",
-            panic_message(payload.as_ref())
-        ))),
+        Err(payload) => Python::attach(|py| {
+            Err(Fields {
+                code: INTERNAL_ERROR,
+                message: format!(
+                    "internal error in shipgate (please report it): {}",
+                    panic_message(payload.as_ref())
+                ),
+                ..Fields::default()
+            }
+            .into_err(py))
+        }),
     }
 }
 

@@ -9,6 +9,7 @@ mod convert;
 mod decision;
 mod engine;
 mod errors;
+mod warnings;
 
 use pyo3::prelude::*;
 

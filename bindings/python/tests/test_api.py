@@ -86,15 +86,16 @@ def test_from_path_rejects_a_non_path() -> None:
 
 def test_from_path_compiles_the_example_regions(engine: shipgate.Engine) -> None:
     assert engine.regions == ["eu-west", "us-east"]
-    assert engine.warnings == ""
+    assert engine.warnings == []
+    assert engine.render_warnings() == ""
     assert repr(engine) == "Engine(regions=['eu-west', 'us-east'])"
 
 
 def test_warnings_are_rendered() -> None:
     source = "extend change { cost_center: string? }\nrule r { deny when change.cost_center == \"x\" }\n"
     engine = shipgate.Engine.from_source(source, name="warn.gate")
-    assert "warn.gate:2:" in engine.warnings
-    assert "warning" in engine.warnings
+    assert "warn.gate:2:" in engine.render_warnings()
+    assert "warning" in engine.render_warnings()
 
 
 def test_from_source_names_the_file_in_locations(simple_catalog: shipgate.Catalog) -> None:
@@ -176,11 +177,18 @@ def test_evaluate_accepts_a_prepared_change(
     assert from_dict.to_json() == from_prepared.to_json()
 
 
-def test_evaluate_requires_a_catalog_object(
-    engine: shipgate.Engine, catalog_data: dict[str, Any], ledger_change: dict[str, Any]
+def test_evaluate_takes_a_catalog_or_a_mapping(
+    engine: shipgate.Engine,
+    catalog: shipgate.Catalog,
+    catalog_data: dict[str, Any],
+    ledger_change: dict[str, Any],
 ) -> None:
-    with pytest.raises(TypeError, match="shipgate.Catalog"):
-        engine.evaluate(ledger_change, catalog_data, now=NOW)  # type: ignore[arg-type]
+    from_dict = engine.evaluate(ledger_change, catalog_data, now=NOW)
+    assert from_dict.to_json() == engine.evaluate(ledger_change, catalog, now=NOW).to_json()
+    many = engine.evaluate_many([ledger_change], catalog_data, now=NOW)
+    assert many[0].to_json() == from_dict.to_json()
+    with pytest.raises(TypeError, match="shipgate.Catalog or a mapping"):
+        engine.evaluate(ledger_change, 42, now=NOW)  # type: ignore[arg-type]
 
 
 def test_evaluate_the_readme_example(

@@ -89,7 +89,8 @@ def test_missing_policy_path_is_a_policy_error(tmp_path: Path) -> None:
 def assert_input_error(exc: pytest.ExceptionInfo[shipgate.InputError], path: str, *words: str) -> None:
     e = exc.value
     assert e.path == path, str(e)
-    assert str(e) == f"{e.path}: {e.message}"
+    assert str(e) == e.message
+    assert e.message.startswith(f"{e.path}: "), e.message
     for w in words:
         assert w in e.message, e.message
 

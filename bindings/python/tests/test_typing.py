@@ -39,7 +39,7 @@ def test_stubs_catch_misuse(tmp_path: Path) -> None:
             catalog = shipgate.Catalog({"services": []})
             d = engine.evaluate({"id": "x"}, catalog)
             tier: int = d.tier
-            engine.evaluate({"id": "x"}, {"services": []})
+            engine.evaluate({"id": "x"}, 42)
             start: str = d.schedule.start
             w = engine.next_window("eu-west", datetime.now(), 3600)
             w.start

@@ -191,13 +191,7 @@ impl PolicyError {
     }
 
     pub(crate) fn locate(&self, span: Span) -> Option<Location> {
-        let f = self.sources.get(span.file)?;
-        let (line, column) = f.line_col(span.start as usize);
-        Some(Location {
-            path: f.name.clone(),
-            line,
-            column,
-        })
+        locate(&self.sources, span)
     }
 
     /// rustc-style rendering with carets; `color` adds ANSI colours.
@@ -338,4 +332,15 @@ impl From<InputError> for Error {
     fn from(e: InputError) -> Error {
         Error::Input(e)
     }
+}
+
+/// Where a span points: the file's name, and the 1-based line and column.
+pub(crate) fn locate(sources: &SourceMap, span: Span) -> Option<Location> {
+    let f = sources.get(span.file)?;
+    let (line, column) = f.line_col(span.start as usize);
+    Some(Location {
+        path: f.name.clone(),
+        line,
+        column,
+    })
 }

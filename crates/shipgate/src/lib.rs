@@ -113,6 +113,11 @@ impl Engine {
         &self.inner.compiled.warnings
     }
 
+    /// Where one of [`Engine::warnings`] points: its file and 1-based line and column.
+    pub fn warning_location(&self, warning: &Diagnostic) -> Option<Location> {
+        error::locate(&self.inner.compiled.sources, warning.span)
+    }
+
     /// The warnings rendered rustc-style.
     pub fn render_warnings(&self, color: bool) -> String {
         error::render_diagnostics(

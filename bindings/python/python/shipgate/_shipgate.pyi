@@ -10,7 +10,7 @@ engine returns are aware ``datetime``s in UTC; durations are ``timedelta``s.
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal, Union, final
+from typing import Any, Literal, TypedDict, Union, final
 
 __version__: str
 
@@ -18,13 +18,43 @@ _Path = Union[str, os.PathLike[str]]
 _Instant = Union[datetime, str]
 _Duration = Union[timedelta, int, str]
 _ChangeInput = Union["Change", Mapping[str, Any]]
+_CatalogInput = Union["Catalog", Mapping[str, Any]]
+
+class CompileWarning(TypedDict):
+    """A compile warning (the Node binding's ``engine.warnings`` has the same objects)."""
+
+    message: str
+    severity: Literal["warning", "error"]
+    file: str | None
+    """Where it points, with ``line`` and ``column`` (1-based); ``None`` while the engine does
+    not report a warning's place."""
+    line: int | None
+    column: int | None
 
 class ShipgateError(Exception):
     """Base class of every error shipgate raises.
 
     A bug inside the engine (a Rust panic) is also raised as a ``ShipgateError``, never as
-    anything that ``except Exception`` would miss.
+    anything that ``except Exception`` would miss (``code == "INTERNAL_ERROR"``).
+
+    Every error has all of the attributes below (``None`` where one does not apply), with the
+    same names and meanings as the fields of the Node binding's errors.
     """
+
+    code: Literal["POLICY_ERROR", "INPUT_ERROR", "INTERNAL_ERROR"]
+    message: str
+    """One line: ``path: what is wrong`` for an input error, ``file:line:col: what is wrong``
+    for a policy error."""
+    path: str | None
+    """An input error's JSON path; a policy error's file (the same as ``file``)."""
+    file: str | None
+    """A policy error's file."""
+    line: int | None
+    column: int | None
+    diagnostics: str | None
+    """A policy error's diagnostics, rendered."""
+    index: int | None
+    """:meth:`Engine.evaluate_many`: the position of the change that failed."""
 
 class PolicyError(ShipgateError):
     """The policy set does not compile, or cannot be read.
@@ -33,8 +63,10 @@ class PolicyError(ShipgateError):
     caret and "did you mean"), the same text ``shipgate validate`` prints.
     """
 
+    code: Literal["POLICY_ERROR"]
     path: str | None
-    """The file of the first error (as named in the diagnostics)."""
+    """The file of the first error (as named in the diagnostics); the same as ``file``."""
+    file: str | None
     line: int | None
     """1-based line of the first error; ``None`` when the error has no place in a file."""
     column: int | None
@@ -45,15 +77,16 @@ class PolicyError(ShipgateError):
 class InputError(ShipgateError):
     """A change, a catalog or an argument cannot be read.
 
-    ``str(e)`` is ``"<path>: <message>"``, for example
+    ``str(e)`` and ``message`` are ``"<path>: <what is wrong>"``, for example
     ``"change.approvals[2].at: a naive datetime is ambiguous: ..."``.
     """
 
+    code: Literal["INPUT_ERROR"]
     path: str
     """The JSON path of the value: ``change.start``, ``catalog.services[3].depends_on[0]``,
     ``changes[7].start`` (in :meth:`Engine.evaluate_many`), or the argument (``now``)."""
     message: str
-    """What is wrong with it."""
+    """``path: what is wrong``, the same as ``str(e)``."""
 
 @final
 class Catalog:
@@ -65,6 +98,10 @@ class Catalog:
     """
 
     def __init__(self, data: Mapping[str, Any]) -> None: ...
+    @staticmethod
+    def from_path(path: _Path) -> Catalog:
+        """Reads a catalog file, JSON or YAML by extension, as the CLI does; a file that cannot
+        be read raises :class:`InputError` at ``catalog``."""
     @property
     def service_ids(self) -> list[str]:
         """The service ids, in catalog order."""
@@ -81,6 +118,10 @@ class Change:
     """
 
     def __init__(self, data: Mapping[str, Any]) -> None: ...
+    @staticmethod
+    def from_path(path: _Path) -> Change:
+        """Reads a change file, JSON or YAML by extension, as the CLI does; a file that cannot
+        be read raises :class:`InputError` at ``change``."""
     @property
     def id(self) -> str: ...
 
@@ -98,25 +139,26 @@ class Engine:
     def evaluate(
         self,
         change: _ChangeInput,
-        catalog: Catalog,
+        catalog: _CatalogInput,
         now: _Instant | None = None,
         explain: bool = False,
     ) -> Decision:
         """Decides one change at ``now`` (default: the current time). With ``explain``, the
         decision's ``trace`` lists every tier, rule and strategy arm evaluated.
 
-        Raises :class:`InputError` for a change that cannot be read (or a naive ``now``) and
-        ``TypeError`` when ``catalog`` is not a :class:`Catalog`."""
+        ``catalog`` is a :class:`Catalog`, or a mapping compiled for this call only. Raises
+        :class:`InputError` for a change or catalog that cannot be read (or a naive ``now``)
+        and ``TypeError`` when ``catalog`` is neither."""
     def evaluate_many(
         self,
         changes: Iterable[_ChangeInput],
-        catalog: Catalog,
+        catalog: _CatalogInput,
         now: _Instant | None = None,
     ) -> list[Decision]:
         """Decides many changes in parallel on all cores with the GIL released; the results
         are in input order. All changes are read first: the first one (lowest index) that
         cannot be read or decided raises :class:`InputError` naming its index
-        (``changes[3].start``), and no decisions are returned."""
+        (``changes[3].start``, and ``index == 3``), and no decisions are returned."""
     def next_window(self, region: str, after: _Instant, duration: _Duration) -> Stretch | None:
         """The first stretch in ``region`` at or after ``after`` with room for ``duration``;
         ``None`` when there is none within the horizon. An unknown region raises
@@ -125,7 +167,9 @@ class Engine:
     def regions(self) -> list[str]:
         """The policy set's regions, in declaration order."""
     @property
-    def warnings(self) -> str:
+    def warnings(self) -> list[CompileWarning]:
+        """Compile warnings, one dict each; empty when there are none."""
+    def render_warnings(self) -> str:
         """Compile warnings rendered rustc-style; empty when there are none."""
 
 @final
