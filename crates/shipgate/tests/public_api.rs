@@ -9,14 +9,29 @@
 //! file (following its own `pub use`s), and impl blocks for them are looked up in that module
 //! and its submodules. Items under `#[cfg(test)]` or `#[cfg(doctest)]` are left out; items
 //! under another `cfg` are listed with it.
+//!
+//! Item-level macro invocations are expanded first, by parsers that follow each macro's
+//! matcher (`record!`, which makes the input types, and the impl-only `tree_by!` and
+//! `seed_by_any!`); an invocation of any other macro fails the listing rather than hide the
+//! items it makes. `record_shapes!` below checks, at compile time and against the listing,
+//! that what the listing says a `record!` makes is what the compiler sees.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use quote::ToTokens;
-use syn::{Attribute, Fields, ImplItem, Item, UseTree, Visibility};
+use serde_json::Value;
+use shipgate::{Approval, Incident, Instant, Waiver};
+use syn::ext::IdentExt;
+use syn::parse::{Parse, ParseStream};
+use syn::{
+    Attribute, Expr, Fields, Ident, ImplItem, Item, Lit, Token, Type, UseTree, Visibility, braced,
+    parenthesized, parse_quote,
+};
 
 fn src_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -109,26 +124,379 @@ fn module_file(module: &[String]) -> PathBuf {
     }
 }
 
-/// Every file of a module and its submodules.
+/// Every file of a module and its submodules, following `mod` declarations (a module under
+/// `#[cfg(test)]` is left out, as its items are).
 fn module_files(module: &[String]) -> Vec<PathBuf> {
-    let mut files = vec![module_file(module)];
-    let dir = module.iter().fold(src_dir(), |p, m| p.join(m));
-    let mut stack = vec![dir];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "rs") && !files.contains(&p) {
-                files.push(p);
+    let mut files = Vec::new();
+    let mut stack = vec![module.to_vec()];
+    while let Some(m) = stack.pop() {
+        let file = module_file(&m);
+        for item in &parse(&file).items {
+            if let Item::Mod(sub) = item
+                && sub.content.is_none()
+                && cfg_of(&sub.attrs).is_some()
+            {
+                stack.push([&m[..], &[sub.ident.to_string()]].concat());
             }
         }
+        files.push(file);
     }
     files.sort();
     files
+}
+
+/// The items of a file as the compiler sees them after expanding its item-level macros: a
+/// known macro is replaced by what it makes, and an unknown one fails, since the public items
+/// it may make would otherwise be missed.
+/// Kept per file: the listing reads each file many times (once per exported name).
+fn items_of(path: &Path) -> Rc<Vec<Item>> {
+    thread_local! {
+        static ITEMS: RefCell<HashMap<PathBuf, Rc<Vec<Item>>>> = RefCell::default();
+    }
+    if let Some(items) = ITEMS.with(|c| c.borrow().get(path).cloned()) {
+        return items;
+    }
+    let items = Rc::new(expand_items(parse(path).items, path));
+    ITEMS.with(|c| c.borrow_mut().insert(path.to_path_buf(), items.clone()));
+    items
+}
+
+fn expand_items(items: Vec<Item>, path: &Path) -> Vec<Item> {
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Item::Macro(m) if cfg_of(&m.attrs).is_some() => out.extend(expand(&m, path)),
+            Item::Macro(_) => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// What an item-level macro invocation makes, read by the macro's own matcher (each parser
+/// below follows its `macro_rules!` token for token; a mismatch fails).
+fn expand(m: &syn::ItemMacro, path: &Path) -> Vec<Item> {
+    let name = text(&m.mac.path);
+    let outer = &m.attrs;
+    let made = match name.as_str() {
+        "macro_rules" => {
+            assert!(
+                !outer.iter().any(|a| a.path().is_ident("macro_export")),
+                "{}: a `#[macro_export]` macro is public API: list it in tests/public_api.rs",
+                path.display()
+            );
+            return Vec::new();
+        }
+        "record" => m.mac.parse_body::<RecordDef>().map(|r| r.items(outer)),
+        "tree_by" => m.mac.parse_body::<TreeBy>().map(|t| t.items(outer)),
+        "seed_by_any" => m.mac.parse_body::<SeedByAny>().map(|s| s.items(outer)),
+        _ => panic!(
+            "{}: `{name}!` at item level is a macro tests/public_api.rs does not know, so the \
+             public items it makes would be missed: teach `expand` what it makes",
+            path.display()
+        ),
+    };
+    made.unwrap_or_else(|e| {
+        panic!(
+            "{}: a `{name}!` invocation does not match the matcher tests/public_api.rs reads it \
+             with (update the parser to follow the macro): {e}",
+            path.display()
+        )
+    })
+}
+
+/// An identifier the matcher spells literally (`reader`, `derived`, ...).
+fn keyword(input: ParseStream, word: &str) -> syn::Result<()> {
+    let id = Ident::parse_any(input)?;
+    if id == word {
+        Ok(())
+    } else {
+        Err(syn::Error::new(
+            id.span(),
+            format!("expected `{word}`, found `{id}`"),
+        ))
+    }
+}
+
+/// A `record!` invocation (`input/fields.rs`), by the macro's matcher:
+///
+/// ```text
+/// $(#[$meta:meta])*
+/// struct $Record:ident, enum $Field:ident, reader $Reader:ident ($what:literal, $of:literal)
+/// $(, extra($extra_doc:literal))? { $( <stored field> )* }
+/// derived { $( $(#[$dmeta:meta])* $dname:ident / $DVar:ident => $dty:ident; )* }
+/// computed { $( $(#[$cmeta:meta])* $cname:ident / $CVar:ident => $cty:ident; )* }
+/// ```
+struct RecordDef {
+    attrs: Vec<Attribute>,
+    record: Ident,
+    field: Ident,
+    reader: Ident,
+    what: Lit,
+    extra_doc: Option<Lit>,
+    stored: Vec<StoredField>,
+    derived: Vec<OtherField>,
+    computed: Vec<OtherField>,
+}
+
+/// `$(#[$fmeta:meta])* $name:ident / $Var:ident : $T:ty = $seed:expr,
+/// $presence:ident $(($default:expr))? => $ty:ident $(, $prepared:ident)?;`
+struct StoredField {
+    attrs: Vec<Attribute>,
+    name: Ident,
+    var: Ident,
+    ty: Type,
+}
+
+/// `$(#[$dmeta:meta])* $dname:ident / $DVar:ident => $dty:ident;` (or `$cmeta`, ...).
+struct OtherField {
+    attrs: Vec<Attribute>,
+    var: Ident,
+}
+
+impl Parse for StoredField {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = Attribute::parse_outer(input)?;
+        let name = Ident::parse_any(input)?;
+        input.parse::<Token![/]>()?;
+        let var = Ident::parse_any(input)?;
+        input.parse::<Token![:]>()?;
+        let ty = input.parse::<Type>()?;
+        input.parse::<Token![=]>()?;
+        input.parse::<Expr>()?; // $seed
+        input.parse::<Token![,]>()?;
+        Ident::parse_any(input)?; // $presence
+        if input.peek(syn::token::Paren) {
+            let default;
+            parenthesized!(default in input);
+            default.parse::<Expr>()?;
+        }
+        input.parse::<Token![=>]>()?;
+        Ident::parse_any(input)?; // $ty
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+            Ident::parse_any(input)?; // $prepared
+        }
+        input.parse::<Token![;]>()?;
+        Ok(StoredField {
+            attrs,
+            name,
+            var,
+            ty,
+        })
+    }
+}
+
+impl Parse for OtherField {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = Attribute::parse_outer(input)?;
+        Ident::parse_any(input)?; // $dname
+        input.parse::<Token![/]>()?;
+        let var = Ident::parse_any(input)?;
+        input.parse::<Token![=>]>()?;
+        Ident::parse_any(input)?; // $dty
+        input.parse::<Token![;]>()?;
+        Ok(OtherField { attrs, var })
+    }
+}
+
+/// `keyword { $( item )* }`.
+fn block<T: Parse>(input: ParseStream, word: &str) -> syn::Result<Vec<T>> {
+    keyword(input, word)?;
+    let body;
+    braced!(body in input);
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        out.push(body.parse()?);
+    }
+    Ok(out)
+}
+
+impl Parse for RecordDef {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = Attribute::parse_outer(input)?;
+        input.parse::<Token![struct]>()?;
+        let record = Ident::parse_any(input)?;
+        input.parse::<Token![,]>()?;
+        input.parse::<Token![enum]>()?;
+        let field = Ident::parse_any(input)?;
+        input.parse::<Token![,]>()?;
+        keyword(input, "reader")?;
+        let reader = Ident::parse_any(input)?;
+        let names;
+        parenthesized!(names in input);
+        let what = names.parse::<Lit>()?;
+        names.parse::<Token![,]>()?;
+        names.parse::<Lit>()?; // $of
+        let extra_doc = if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+            keyword(input, "extra")?;
+            let doc;
+            parenthesized!(doc in input);
+            Some(doc.parse::<Lit>()?)
+        } else {
+            None
+        };
+        let body;
+        braced!(body in input);
+        let mut stored = Vec::new();
+        while !body.is_empty() {
+            stored.push(body.parse()?);
+        }
+        let derived = block(input, "derived")?;
+        let computed = block(input, "computed")?;
+        Ok(RecordDef {
+            attrs,
+            record,
+            field,
+            reader,
+            what,
+            extra_doc,
+            stored,
+            derived,
+            computed,
+        })
+    }
+}
+
+impl RecordDef {
+    /// The items the macro makes, with their attributes and signatures (bodies left out): the
+    /// public struct, the public field enum and its inherent impl, the crate-private field
+    /// access and the crate-private reader with its trait impls.
+    fn items(&self, outer: &[Attribute]) -> Vec<Item> {
+        let RecordDef {
+            attrs,
+            record,
+            field,
+            reader,
+            what,
+            ..
+        } = self;
+        let fmeta: Vec<&Vec<Attribute>> = self.stored.iter().map(|f| &f.attrs).collect();
+        let names: Vec<&Ident> = self.stored.iter().map(|f| &f.name).collect();
+        let tys: Vec<&Type> = self.stored.iter().map(|f| &f.ty).collect();
+        let vars: Vec<&Ident> = self.stored.iter().map(|f| &f.var).collect();
+        let extra: Vec<&Lit> = self.extra_doc.iter().collect();
+        let dmeta: Vec<&Vec<Attribute>> = self.derived.iter().map(|f| &f.attrs).collect();
+        let dvars: Vec<&Ident> = self.derived.iter().map(|f| &f.var).collect();
+        let cmeta: Vec<&Vec<Attribute>> = self.computed.iter().map(|f| &f.attrs).collect();
+        let cvars: Vec<&Ident> = self.computed.iter().map(|f| &f.var).collect();
+        let file: syn::File = parse_quote! {
+            #(#outer)*
+            #(#attrs)*
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct #record {
+                #( #(#fmeta)* pub #names: #tys, )*
+                #(
+                    #[doc = #extra]
+                    pub extra: BTreeMap<String, Value>,
+                )*
+            }
+
+            #(#outer)*
+            #[doc = concat!("The built-in fields of ", #what, " in the policy language.")]
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum #field {
+                #( #(#fmeta)* #vars, )*
+                #( #(#dmeta)* #dvars, )*
+                #( #(#cmeta)* #cvars, )*
+            }
+
+            #(#outer)*
+            impl #field {
+                pub const ALL: &'static [#field] = &[];
+                pub const INPUT: &'static [&'static str] = &[];
+                #[allow(dead_code)]
+                pub const REFUSED: &'static [&'static str] = &[];
+                pub const fn name(self) -> &'static str {}
+                pub const fn ty(self) -> FieldTy {}
+                pub fn from_name(name: &str) -> Option<#field> {}
+                pub fn names() -> impl Iterator<Item = &'static str> {}
+            }
+
+            #(#outer)*
+            impl #record {
+                #[inline(always)]
+                pub(crate) fn field(&self, f: #field) -> FieldRef<'_> {}
+                #[inline(always)]
+                #[allow(dead_code)]
+                pub(crate) fn flag(&self, f: #field) -> Option<bool> {}
+            }
+
+            #(#outer)*
+            #[derive(Clone, Copy)]
+            pub(super) struct #reader;
+
+            #(#outer)*
+            impl Tree for #reader {}
+
+            #(#outer)*
+            impl<'de> DeserializeSeed<'de> for #reader {}
+
+            #(#outer)*
+            impl<'de> Visitor<'de> for #reader {}
+        };
+        file.items
+    }
+}
+
+/// A `tree_by!` invocation (`input/fields.rs`):
+/// `$($seed:ty => $out:ty, $of:literal, $read:path;)*`, making `impl Tree for $seed`.
+struct TreeBy {
+    seeds: Vec<Type>,
+}
+
+impl Parse for TreeBy {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut seeds = Vec::new();
+        while !input.is_empty() {
+            seeds.push(input.parse::<Type>()?);
+            input.parse::<Token![=>]>()?;
+            input.parse::<Type>()?;
+            input.parse::<Token![,]>()?;
+            input.parse::<Lit>()?;
+            input.parse::<Token![,]>()?;
+            input.parse::<syn::Path>()?;
+            input.parse::<Token![;]>()?;
+        }
+        Ok(TreeBy { seeds })
+    }
+}
+
+impl TreeBy {
+    fn items(&self, outer: &[Attribute]) -> Vec<Item> {
+        let impl_for = |seed: &Type| -> Item {
+            parse_quote! { #(#outer)* impl Tree for #seed {} }
+        };
+        self.seeds.iter().map(impl_for).collect()
+    }
+}
+
+/// A `seed_by_any!` invocation (`input/fast.rs`): `$($seed:ident),* $(,)?`, making
+/// `impl<'de> DeserializeSeed<'de> for $seed`.
+struct SeedByAny {
+    seeds: Vec<Ident>,
+}
+
+impl Parse for SeedByAny {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let seeds = syn::punctuated::Punctuated::<Ident, Token![,]>::parse_terminated_with(
+            input,
+            Ident::parse_any,
+        )?;
+        Ok(SeedByAny {
+            seeds: seeds.into_iter().collect(),
+        })
+    }
+}
+
+impl SeedByAny {
+    fn items(&self, outer: &[Attribute]) -> Vec<Item> {
+        let impl_for = |seed: &Ident| -> Item {
+            parse_quote! { #(#outer)* impl<'de> DeserializeSeed<'de> for #seed {} }
+        };
+        self.seeds.iter().map(impl_for).collect()
+    }
 }
 
 /// `(module path, name, exported as)` for each `pub use` leaf of a use tree.
@@ -221,49 +589,77 @@ impl Listing {
         true
     }
 
-    /// The impl blocks for `name` in `files`: trait impls, and the public methods of inherent ones.
+    /// The impl blocks for `name` in `files`: trait impls, and the public methods and
+    /// associated consts of inherent ones.
     fn impls(&mut self, name: &str, path: &str, files: &[PathBuf]) {
         for file in files {
-            for item in &parse(file).items {
-                let Item::Impl(imp) = item else { continue };
-                let Some(cfg) = cfg_of(&imp.attrs) else {
-                    continue;
-                };
-                let self_ty = text(&imp.self_ty);
-                if self_ty != name && !self_ty.starts_with(&format!("{name}<")) {
-                    continue;
-                }
-                if let Some((_, tr, _)) = &imp.trait_ {
-                    self.lines
-                        .insert(format!("impl {} for {path}{cfg}", text(tr)));
-                    continue;
-                }
-                for it in &imp.items {
-                    let ImplItem::Fn(f) = it else { continue };
-                    if !is_pub(&f.vis) {
-                        continue;
+            self.impls_in(name, path, &items_of(file), file);
+        }
+    }
+
+    fn impls_in(&mut self, name: &str, path: &str, items: &[Item], file: &Path) {
+        for item in items {
+            let Item::Impl(imp) = item else { continue };
+            let Some(cfg) = cfg_of(&imp.attrs) else {
+                continue;
+            };
+            let self_ty = text(&imp.self_ty);
+            if self_ty != name && !self_ty.starts_with(&format!("{name}<")) {
+                continue;
+            }
+            if let Some((_, tr, _)) = &imp.trait_ {
+                self.lines
+                    .insert(format!("impl {} for {path}{cfg}", text(tr)));
+                continue;
+            }
+            for it in &imp.items {
+                match it {
+                    ImplItem::Fn(f) if is_pub(&f.vis) => {
+                        let Some(fcfg) = cfg_of(&f.attrs) else {
+                            continue;
+                        };
+                        let m = marks(&f.attrs);
+                        let sig = signature(&f.sig, &format!("{path}::{}", f.sig.ident));
+                        self.lines.insert(format!("pub {sig}{m}{cfg}{fcfg}"));
                     }
-                    let Some(fcfg) = cfg_of(&f.attrs) else {
-                        continue;
-                    };
-                    let m = marks(&f.attrs);
-                    let sig = signature(&f.sig, &format!("{path}::{}", f.sig.ident));
-                    self.lines.insert(format!("pub {sig}{m}{cfg}{fcfg}"));
+                    ImplItem::Const(c) if is_pub(&c.vis) => {
+                        let Some(ccfg) = cfg_of(&c.attrs) else {
+                            continue;
+                        };
+                        let m = marks(&c.attrs);
+                        self.lines.insert(format!(
+                            "pub const {path}::{}: {}{m}{cfg}{ccfg}",
+                            c.ident,
+                            text(&c.ty)
+                        ));
+                    }
+                    ImplItem::Macro(mac) => panic!(
+                        "{}: `{}!` in an impl block of `{name}` may make public methods that \
+                         tests/public_api.rs cannot see",
+                        file.display(),
+                        text(&mac.mac.path)
+                    ),
+                    _ => {}
                 }
             }
         }
     }
 
-    /// A name re-exported from `module` as `path`: its definition (following `pub use`s) and impls.
-    fn export(&mut self, module: &[String], name: &str, path: &str) {
+    /// A name re-exported from `module` as `path`: its definition (following `pub use`s) and
+    /// impls, which are looked up in `module` and in every module the re-exports went through
+    /// (`via`): a type defined in `input::fields` has methods in `input`.
+    fn export(&mut self, module: &[String], name: &str, path: &str, via: &[Vec<String>]) {
         let file = module_file(module);
-        let parsed = parse(&file);
-        for item in &parsed.items {
+        let via = [via, &[module.to_vec()]].concat();
+        for item in items_of(&file).iter() {
             let Some(cfg) = cfg_of(item_attrs(item)) else {
                 continue;
             };
             if item_ident(item).as_deref() == Some(name) && self.item(item, path, &cfg) {
-                self.impls(name, path, &module_files(module));
+                let mut files: Vec<PathBuf> = via.iter().flat_map(|m| module_files(m)).collect();
+                files.sort();
+                files.dedup();
+                self.impls(name, path, &files);
                 return;
             }
             if let Item::Use(u) = item
@@ -284,7 +680,7 @@ impl Listing {
                             _ => [module, &from[..]].concat(),
                         };
                         m.retain(|s| s != "self");
-                        self.export(&m, &orig, path);
+                        self.export(&m, &orig, path, &via);
                     } else {
                         let target = from.join("::");
                         self.lines
@@ -335,11 +731,11 @@ fn item_ident(item: &Item) -> Option<String> {
 
 /// The listing of the crate's public API, one item a line, sorted.
 fn public_api() -> String {
-    let lib = parse(&src_dir().join("lib.rs"));
+    let lib = items_of(&src_dir().join("lib.rs"));
     let mut listing = Listing {
         lines: BTreeSet::new(),
     };
-    for item in &lib.items {
+    for item in lib.iter() {
         let Some(cfg) = cfg_of(item_attrs(item)) else {
             continue;
         };
@@ -349,7 +745,7 @@ fn public_api() -> String {
                 use_leaves(&u.tree, &mut Vec::new(), &mut leaves);
                 for (module, name, alias) in leaves {
                     assert_ne!(name, "*", "a glob re-export cannot be listed");
-                    listing.export(&module, &name, &format!("shipgate::{alias}"));
+                    listing.export(&module, &name, &format!("shipgate::{alias}"), &[]);
                 }
             }
             Item::Mod(m) => assert!(!is_pub(&m.vis), "a public module: list its items here"),
@@ -415,4 +811,184 @@ fn the_listing_sees_fields_variants_methods_and_cfgs() {
         !api.contains("evaluate_with") && !api.contains("RustGuide"),
         "private and doctest-only items are not listed"
     );
+}
+
+/// The public shape of each `record!` (`input/fields.rs`), spelled out once: the listing must
+/// say exactly this (`the_listing_of_each_record_is_its_real_shape`), and the types must have
+/// exactly these fields, with these types and derives (`record_shapes_compile`: a field added,
+/// removed, renamed or retyped, by the macro or by a declaration, stops this file compiling).
+macro_rules! record_shapes {
+    ($($Record:ident { $($field:ident: $T:ty,)* })*) => {
+        #[test]
+        fn record_shapes_compile() {
+            fn derives<T: std::fmt::Debug + Clone + PartialEq>() {}
+            $(
+                derives::<shipgate::$Record>();
+                // Exhaustive: no `..`, so every field is named, and each has its type.
+                let _ = |r: shipgate::$Record| {
+                    let shipgate::$Record { $($field),* } = r;
+                    $( let _: $T = $field; )*
+                };
+            )*
+        }
+
+        /// `(record, its listed lines: the struct and its fields)`.
+        fn record_shapes() -> Vec<(&'static str, BTreeSet<String>)> {
+            let ty = |t: &str| text(&syn::parse_str::<Type>(t).unwrap());
+            vec![$((
+                stringify!($Record),
+                [
+                    format!(
+                        "pub struct shipgate::{} #[derive(Debug, Clone, PartialEq)]",
+                        stringify!($Record)
+                    ),
+                    $(format!(
+                        "pub shipgate::{}::{}: {}",
+                        stringify!($Record),
+                        stringify!($field),
+                        ty(stringify!($T))
+                    ),)*
+                ]
+                .into_iter()
+                .collect(),
+            )),*]
+        }
+    };
+}
+
+record_shapes! {
+    Change {
+        id: String,
+        title: String,
+        kind: Vec<String>,
+        services: Vec<String>,
+        requester: String,
+        implementer: String,
+        approvals: Vec<Approval>,
+        checks: Vec<String>,
+        emergency: bool,
+        incident: Option<Incident>,
+        start: Option<Instant>,
+        duration: i64,
+        regions: Option<Vec<String>>,
+        size: i64,
+        labels: Vec<String>,
+        backward_compatible: bool,
+        contract_verified: bool,
+        after: Vec<String>,
+        waivers: Vec<Waiver>,
+        extra: BTreeMap<String, Value>,
+    }
+    Service {
+        id: String,
+        team: String,
+        tier: i64,
+        depends_on: Vec<String>,
+        regions: Vec<String>,
+        stateful: bool,
+        automated_rollback: bool,
+        legacy: bool,
+        monitored: bool,
+        error_budget: f64,
+        extra: BTreeMap<String, Value>,
+    }
+    Approval {
+        by: String,
+        group: String,
+        at: Instant,
+    }
+    Incident {
+        id: String,
+        severity: i64,
+        opened: Option<Instant>,
+    }
+    Waiver {
+        rule: String,
+        by: String,
+        group: String,
+        reason: String,
+        granted_at: Instant,
+        expires_at: Instant,
+    }
+}
+
+#[test]
+fn the_listing_of_each_record_is_its_real_shape() {
+    let api = public_api();
+    for (record, want) in record_shapes() {
+        let got: BTreeSet<String> = api
+            .lines()
+            .filter(|l| {
+                l.starts_with(&format!("pub shipgate::{record}::"))
+                    || l.starts_with(&format!("pub struct shipgate::{record} "))
+            })
+            .map(String::from)
+            .collect();
+        assert_eq!(got, want, "the listing of `{record}` is not its shape");
+        assert!(
+            !api.contains(&format!("{record}Field")) && !api.contains(&format!("{record}Record")),
+            "the field enum and reader of `{record}` are crate-private, so not listed\n{api}"
+        );
+    }
+}
+
+#[test]
+fn a_record_field_enum_would_be_listed_with_its_variants_consts_and_fns() {
+    let file = src_dir().join("input/fields.rs");
+    let items = items_of(&file);
+    let mut listing = Listing {
+        lines: BTreeSet::new(),
+    };
+    let field = items
+        .iter()
+        .find(|i| item_ident(i).as_deref() == Some("ChangeField"))
+        .unwrap();
+    assert!(listing.item(field, "x::ChangeField", ""));
+    listing.impls_in("ChangeField", "x::ChangeField", &items, &file);
+    let api: String = listing.lines.iter().map(|l| l.clone() + "\n").collect();
+    for line in [
+        "pub enum x::ChangeField #[derive(Debug, Clone, Copy, PartialEq, Eq)]",
+        "x::ChangeField::Id",
+        "x::ChangeField::End",
+        "x::ChangeField::BlastRadius",
+        "pub const x::ChangeField::INPUT: &'static [&'static str]",
+        "pub fn x::ChangeField::from_name(name: &str) -> Option<ChangeField>",
+        "pub const fn x::ChangeField::ty(self) -> FieldTy",
+    ] {
+        assert!(api.lines().any(|l| l == line), "not listed: {line}\n{api}");
+    }
+    // 19 stored fields, 1 derived, 2 computed; 3 consts and 4 fns.
+    assert_eq!(
+        api.lines().filter(|l| !l.starts_with("pub")).count(),
+        22,
+        "{api}"
+    );
+    let count = |prefix: &str| api.lines().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("pub const x::"), 3, "{api}");
+    assert_eq!(count("pub fn x::") + count("pub const fn x::"), 4, "{api}");
+    // The record's own `field` and `flag` are `pub(crate)`.
+    let mut record = Listing {
+        lines: BTreeSet::new(),
+    };
+    record.impls_in("Change", "x::Change", &items, &file);
+    assert!(record.lines.is_empty(), "{:?}", record.lines);
+}
+
+#[test]
+#[should_panic(expected = "`hidden!` at item level is a macro tests/public_api.rs does not know")]
+fn an_unknown_item_macro_fails_the_listing() {
+    let file = syn::parse_file("hidden! { pub struct Invisible; }").unwrap();
+    expand_items(file.items, Path::new("lib.rs"));
+}
+
+#[test]
+#[should_panic(expected = "does not match the matcher")]
+fn a_record_that_does_not_follow_the_matcher_fails_the_listing() {
+    // No `computed { ... }`.
+    let file = syn::parse_file(
+        "record! { struct A, enum AField, reader ARecord (\"an a\", \"as\") { \
+             x / X: i64 = Int, required => Int; } derived {} }",
+    )
+    .unwrap();
+    expand_items(file.items, Path::new("fields.rs"));
 }
