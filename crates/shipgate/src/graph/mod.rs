@@ -16,8 +16,8 @@ use serde_json::Value;
 use crate::error::{Error, InputError, did_you_mean};
 use crate::input::fields::ServiceField;
 use crate::input::{
-    Format, JsonPath, Service, catalog_services, got, parse_document, read_input_file, read_service,
-    unknown_field,
+    Format, JsonPath, Service, catalog_services, got, parse_document, read_input_file,
+    read_service, unknown_field,
 };
 
 /// Service indices are `u32`: the catalog refuses more services than that.
