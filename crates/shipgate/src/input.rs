@@ -260,6 +260,23 @@ fn read_duration(value: &Value, path: &JsonPath) -> Read<i64> {
     }
 }
 
+/// The error for a key no field of its record has: `path` is the record's, `known` every name
+/// the record accepts (built-in fields, then the policy's `extend` fields, for a change or a
+/// service). Built only on the error path.
+pub(crate) fn unknown_field<'k>(
+    path: &JsonPath,
+    key: &str,
+    known: impl Iterator<Item = &'k str> + Clone,
+) -> InputError {
+    let mut message = "unknown field".to_string();
+    if let Some(help) = did_you_mean(key, known.clone()) {
+        message.push_str(&format!(" ({help})"));
+    }
+    message.push_str("; expected one of: ");
+    message.push_str(&known.collect::<Vec<_>>().join(", "));
+    InputError::new(path.key(key).to_string(), message)
+}
+
 /// A JSON object being read, with the path it sits at.
 struct Record<'a> {
     fields: &'a serde_json::Map<String, Value>,
@@ -279,12 +296,7 @@ impl<'a> Record<'a> {
     fn deny_unknown(&self, known: &[&str]) -> Read<()> {
         for key in self.fields.keys() {
             if !known.contains(&key.as_str()) {
-                let mut message = "unknown field".to_string();
-                if let Some(help) = did_you_mean(key, known.iter().copied()) {
-                    message.push_str(&format!(" ({help})"));
-                }
-                message.push_str(&format!("; expected one of: {}", known.join(", ")));
-                return Err(InputError::new(self.path.key(key).to_string(), message));
+                return Err(unknown_field(self.path, key, known.iter().copied()));
             }
         }
         Ok(())

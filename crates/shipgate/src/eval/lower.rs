@@ -12,13 +12,23 @@ pub struct Policy {
     pub compiled: Compiled,
     /// `programs[c.id]` is the fast form of the condition `c`.
     pub programs: Box<[Program]>,
+    /// This policy's identity, unique in the process: a catalog caches the check of its
+    /// services' `extend` keys against the policy it was last checked with by this number
+    /// (an address could be reused by a later policy).
+    pub id: u64,
 }
 
 impl Policy {
     /// Lowers every condition of the checked policy.
     pub fn new(compiled: Compiled) -> Policy {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let programs = lower(&compiled.ir);
-        Policy { compiled, programs }
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Policy {
+            compiled,
+            programs,
+            id,
+        }
     }
 }
 

@@ -47,7 +47,7 @@ impl<'a> Session<'a> {
         now: Instant,
         reference: bool,
     ) -> Result<Session<'a>, Error> {
-        let facts = prepare(&policy.compiled, change, catalog)?;
+        let facts = prepare(&policy.compiled, policy.id, change, catalog)?;
         Ok(Session {
             policy,
             change,

@@ -10,7 +10,8 @@ use crate::check::ir::Ty;
 use crate::decision::Text;
 use crate::error::InputError;
 use crate::graph::Catalog;
-use crate::input::Change;
+use crate::input::fields::ChangeField;
+use crate::input::{Change, JsonPath, unknown_field};
 use crate::time::{Instant, parse_duration, parse_instant};
 
 /// Facts derived from the inputs once per session, before any rule runs, that do not depend
@@ -114,12 +115,70 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
+/// Every key of the change is a built-in field or one of the policy's `extend change` fields
+/// (SPEC 8.1: a misspelt `emergancy` must not silently weaken a rule). The keys of approvals,
+/// waivers and the incident are fixed and checked when the change is read.
+fn check_change_keys(policy: &Compiled, change: &Change) -> Result<(), InputError> {
+    // Valid input has no key beyond the built-in fields of a policy without `extend change`:
+    // the map is empty and nothing is looked up.
+    if change.extra.is_empty() {
+        return Ok(());
+    }
+    let declared = || policy.ir.change_ext.iter().map(|f| f.name.as_str());
+    for key in change.extra.keys() {
+        if !declared().any(|d| d == key) {
+            let known = ChangeField::INPUT.iter().copied().chain(declared());
+            return Err(unknown_field(&JsonPath::Root("change"), key, known));
+        }
+    }
+    Ok(())
+}
+
+/// Each of the change's own regions, when it gives them, is a region of one of its services
+/// (SPEC 8.1): a team cannot pick the most permissive calendar.
+fn check_change_regions(
+    change: &Change,
+    services: &[u32],
+    catalog: &Catalog,
+) -> Result<(), InputError> {
+    let Some(regions) = &change.regions else {
+        return Ok(());
+    };
+    let touched = || services.iter().filter_map(|&i| catalog.service(i));
+    for (i, region) in regions.iter().enumerate() {
+        if touched().any(|s| s.regions.contains(region)) {
+            continue;
+        }
+        let runs_in = touched()
+            .map(|s| match s.regions.as_slice() {
+                [] => format!("{} runs in no region", s.id),
+                list => format!("{} runs in {}", s.id, list.join(", ")),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut message =
+            format!("region {region:?} is not a region of the change's services: {runs_in}");
+        let theirs = touched().flat_map(|s| s.regions.iter().map(String::as_str));
+        if let Some(help) = crate::error::did_you_mean(region, theirs) {
+            message.push_str(&format!(" ({help})"));
+        }
+        return Err(InputError::new(format!("change.regions[{i}]"), message));
+    }
+    Ok(())
+}
+
 pub fn prepare<'a>(
     policy: &'a Compiled,
+    policy_id: u64,
     change: &'a Change,
     catalog: &'a Catalog,
 ) -> Result<Facts<'a>, InputError> {
+    check_change_keys(policy, change)?;
     let services = catalog.services_from_ids(&change.services, "change.services")?;
+    catalog.check_extra_fields(policy_id, || {
+        policy.ir.service_ext.iter().map(|f| f.name.as_str())
+    })?;
+    check_change_regions(change, &services, catalog)?;
     // One touched service whose regions are already sorted and unique: its own, borrowed.
     let sole = match services.as_slice() {
         [one] if catalog.regions_sorted(*one) => catalog.service(*one).map(|s| (*one, s)),

@@ -42,7 +42,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
     let mut exemptions = Vec::new();
     let mut waivers = Vec::with_capacity(change.waivers.len());
     for w in &change.waivers {
-        let why = waiver_rejection(ir, change, w, now);
+        let why = waiver_rejection(ir, change, w, now, ctx.prep.end);
         if why.is_none()
             && let Some(ri) = ir.rules.iter().position(|r| r.name == w.rule)
         {
@@ -400,6 +400,7 @@ fn waiver_rejection(
     change: &Change,
     w: &crate::input::Waiver,
     now: Instant,
+    end: i64,
 ) -> Option<String> {
     let Some(rule) = ir.rules.iter().find(|r| r.name == w.rule) else {
         return Some(format!("no rule named {}", w.rule));
@@ -423,6 +424,10 @@ fn waiver_rejection(
     }
     if now >= w.expires_at {
         return Some("expired".into());
+    }
+    // SPEC 8.1: a waiver covers the change's whole run, `[start, end)` as decided, or nothing.
+    if w.expires_at.timestamp() < end {
+        return Some("expires before the change ends".into());
     }
     let span = (w.expires_at - w.granted_at).num_seconds();
     if span > max {

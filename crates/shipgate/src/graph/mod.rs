@@ -14,8 +14,10 @@ use petgraph::visit::{Dfs, VisitMap, Visitable};
 use serde_json::Value;
 
 use crate::error::{Error, InputError, did_you_mean};
+use crate::input::fields::ServiceField;
 use crate::input::{
-    Format, JsonPath, Service, catalog_services, got, parse_document, read_input_file, read_service,
+    Format, JsonPath, Service, catalog_services, got, parse_document, read_input_file,
+    read_service, unknown_field,
 };
 
 /// Service indices are `u32`: the catalog refuses more services than that.
@@ -48,6 +50,11 @@ pub struct Catalog {
     /// Each service's wave in the whole catalog: 0 without dependencies, else one more than
     /// its deepest dependency.
     wave: Vec<u32>,
+    /// Whether any service has a key that is not a built-in field (found when read).
+    has_extra: bool,
+    /// The check of those keys against a policy's `extend service` fields: the policy's id
+    /// and the first unknown key's error. See [`Catalog::check_extra_fields`].
+    extra_checked: std::sync::OnceLock<(u64, Option<InputError>)>,
 }
 
 impl Catalog {
@@ -164,7 +171,10 @@ impl Catalog {
             .iter()
             .map(|s| s.regions.windows(2).all(|w| w[0] < w[1]))
             .collect();
+        let has_extra = services.iter().any(|s| !s.extra.is_empty());
         let mut catalog = Catalog {
+            has_extra,
+            extra_checked: std::sync::OnceLock::new(),
             regions_sorted,
             region_text,
             region_at,
@@ -338,6 +348,55 @@ impl Catalog {
     /// The service at an index.
     pub(crate) fn service(&self, idx: u32) -> Option<&Service> {
         self.services.get(idx as usize)
+    }
+
+    /// Checks that every key of every service (SPEC 8.8: the whole catalog, also services a
+    /// change does not touch) is a built-in field or one of `declared`, the `extend service`
+    /// fields of the policy whose id is `policy`; the error names the first unknown key.
+    ///
+    /// A decision must not cost O(catalog): a catalog with no key beyond the built-in fields
+    /// (the common case) answers from a flag set when it was read, and otherwise the result
+    /// is computed once and kept for the first policy that asks, by its id. A catalog shared
+    /// by several policies is checked again for the others, each time (correct, not cached).
+    pub(crate) fn check_extra_fields<'k, I>(
+        &self,
+        policy: u64,
+        declared: impl Fn() -> I,
+    ) -> Result<(), InputError>
+    where
+        I: Iterator<Item = &'k str> + Clone,
+    {
+        if !self.has_extra {
+            return Ok(());
+        }
+        if let Some((id, found)) = self.extra_checked.get()
+            && *id == policy
+        {
+            return found.clone().map_or(Ok(()), Err);
+        }
+        let found = self.first_unknown_field(&declared);
+        // Another thread may have set it first: its result, for the same catalog, is kept.
+        let _ = self.extra_checked.set((policy, found.clone()));
+        found.map_or(Ok(()), Err)
+    }
+
+    /// The error for the first service key (in catalog order, then key order) that is neither
+    /// built in nor declared.
+    fn first_unknown_field<'k, I>(&self, declared: &impl Fn() -> I) -> Option<InputError>
+    where
+        I: Iterator<Item = &'k str> + Clone,
+    {
+        let list = JsonPath::Root("catalog");
+        let list = list.key("services");
+        for (i, s) in self.services.iter().enumerate() {
+            for key in s.extra.keys() {
+                if !declared().any(|d| d == key) {
+                    let known = ServiceField::INPUT.iter().copied().chain(declared());
+                    return Some(unknown_field(&list.index(i), key, known));
+                }
+            }
+        }
+        None
     }
 
     /// Every service, in the order of the catalog.

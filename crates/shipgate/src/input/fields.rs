@@ -431,7 +431,7 @@ record! {
 record! {
     /// A service of the catalog (SPEC section 3). Missing booleans are false.
     struct Service, enum ServiceField, reader ServiceRecord ("a service", "services"),
-    extra("Fields not built in (checked against the policy's `extend service` when read).") {
+    extra("Fields not built in (checked at evaluation, in every service, against `extend service`).") {
         /// `id`: the service's id, not empty and unique in the catalog.
         id / Id: String = Id, required => Str;
         /// `team`.
