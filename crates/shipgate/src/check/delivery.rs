@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 
 use super::duplicate;
-use super::expr::{ExprChecker, cmp_op};
+use super::expr::{self, ExprChecker, cmp_op};
 use super::ir::*;
+use super::rules::{Template, compile_template, fixed_text};
+use crate::decision::Text;
 use crate::error::Diagnostic;
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::{self, Item};
@@ -108,19 +110,36 @@ pub fn notify(items: &[&Item], ck: &mut ExprChecker<'_, '_>, sources: &SourceMap
     let mut notify = Vec::new();
     for item in items {
         let Item::Notify(n) = item else { continue };
+        let mut when_has = Vec::new();
         let when = match &n.when {
-            Some(w) => match ck.condition(w, &[]) {
-                Some(c) => Some(c),
-                None => continue,
-            },
+            Some(w) => {
+                expr::collect_has(w, sources, &mut when_has);
+                match ck.condition(w, &[]) {
+                    Some(c) => Some(c),
+                    None => continue,
+                }
+            }
             None => None,
         };
+        // Templates are rendered outside the condition's quantifiers.
+        ck.quantified.clear();
+        if let Some(w) = &n.when {
+            expr::collect_quantified(w, &mut ck.quantified);
+        }
+        let mut audiences = Vec::with_capacity(n.audiences.len());
+        for a in &n.audiences {
+            let Some(parts) = compile_template(a, ck, &when_has, Template::Notify) else {
+                continue;
+            };
+            audiences.push(match fixed_text(&parts) {
+                Some(t) => Audience::Fixed(Text::from(t)),
+                None => Audience::Template(parts),
+            });
+        }
+        let written: Vec<&str> = n.audiences.iter().map(|a| a.value.as_str()).collect();
         notify.push(NotifyIr {
-            audiences: n
-                .audiences
-                .iter()
-                .map(|a| a.value.as_str().into())
-                .collect(),
+            audiences,
+            written: Text::from(written.join(", ")),
             when,
             at: at(n.span).into(),
         });

@@ -167,10 +167,22 @@ pub fn check(
                 span,
             });
         }
+        // A message is rendered once per rule, outside every quantifier of the rule.
+        ck.quantified.clear();
+        let conditions = r
+            .guard
+            .iter()
+            .chain(r.effects.iter().filter_map(|e| match e {
+                Effect::Deny { when, .. } | Effect::Allow { when, .. } => Some(when),
+                _ => None,
+            }));
+        for c in conditions {
+            expr::collect_quantified(c, &mut ck.quantified);
+        }
         let message = r
             .message
             .as_ref()
-            .and_then(|m| compile_message(m, ck, &guard_has));
+            .and_then(|m| compile_template(m, ck, &guard_has, Template::Message));
         let has_exemptions = effects.iter().any(|e| {
             matches!(
                 e.effect,
@@ -180,14 +192,7 @@ pub fn check(
         let idx = u16::try_from(ri).unwrap_or(u16::MAX);
         let fixed_message = match &message {
             None => Some(Text::from(format!("denied by rule {}", r.name.name))),
-            Some(parts) => parts
-                .iter()
-                .map(|p| match p {
-                    MessagePart::Text(t) => Some(t.as_str()),
-                    MessagePart::Value(_) => None,
-                })
-                .collect::<Option<String>>()
-                .map(Text::from),
+            Some(parts) => fixed_text(parts).map(Text::from),
         };
         rules.push(RuleIr {
             name: r.name.name.as_str().into(),
@@ -203,12 +208,36 @@ pub fn check(
     rules
 }
 
+/// A template's text when it interpolates nothing.
+pub(super) fn fixed_text(parts: &[MessagePart]) -> Option<String> {
+    parts
+        .iter()
+        .map(|p| match p {
+            MessagePart::Text(t) => Some(t.as_str()),
+            MessagePart::Value(_) => None,
+        })
+        .collect()
+}
+
+/// Where a template is written: a rule's `message` interpolates any value; a `notify`
+/// audience names one audience, so a list (several names) is refused there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Template {
+    Message,
+    Notify,
+}
+
 /// Splits `"text {change.requester} more"` into parts, checking each interpolated path.
-fn compile_message(
+pub(super) fn compile_template(
     m: &ast::StrLit,
     ck: &mut ExprChecker<'_, '_>,
     guard_has: &[(String, String)],
+    kind: Template,
 ) -> Option<Vec<MessagePart>> {
+    let what = match kind {
+        Template::Message => "message",
+        Template::Notify => "notify audience",
+    };
     let mut parts = Vec::new();
     let mut text = String::new();
     let mut chars = m.value.char_indices().peekable();
@@ -227,7 +256,7 @@ fn compile_message(
                 let rest = m.value.get(i + 1..).unwrap_or("");
                 let Some(close) = rest.find('}') else {
                     ck.diagnostics.push(
-                        Diagnostic::error(m.span, "unclosed `{` in message")
+                        Diagnostic::error(m.span, format!("unclosed `{{` in {what}"))
                             .with_label("write `{{` for a literal brace"),
                     );
                     return None;
@@ -241,6 +270,10 @@ fn compile_message(
                         ck.has_tests.clear();
                         ck.has_tests.extend_from_slice(guard_has);
                         match ck.expr(&e) {
+                            Some((_, Ty::List(_))) if kind == Template::Notify => {
+                                ck.diagnostics.push(list_audience(path, span));
+                                ok = false;
+                            }
                             Some((c, _)) => {
                                 if !text.is_empty() {
                                     parts.push(MessagePart::Text(std::mem::take(&mut text)));
@@ -269,6 +302,20 @@ fn compile_message(
         parts.push(MessagePart::Text(text));
     }
     ok.then_some(parts)
+}
+
+/// `notify "{change.services}-oncall"`: a list would render as names joined by commas, which
+/// names no audience.
+fn list_audience(path: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!("a notify audience cannot interpolate a list: `{path}`"),
+    )
+    .with_label("a list, not one name")
+    .with_help(
+        "name each audience, with a condition if needed: \
+             `notify \"payments-oncall\" when any s in change.services: s.id == \"payments\"`",
+    )
 }
 
 /// `a.b.c` as an expression, every node spanning the whole path.
