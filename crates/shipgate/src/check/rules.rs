@@ -91,10 +91,12 @@ pub fn check(
     waivable: &Waivable,
     ck: &mut ExprChecker<'_, '_>,
     sources: &SourceMap,
+    default_deny: bool,
 ) -> Vec<RuleIr> {
     let at = |span: Span| sources.location(span);
     let mut rules = Vec::with_capacity(index.decls.len());
     for (ri, r) in index.decls.iter().enumerate() {
+        no_effect_warnings(r, default_deny, &mut ck.diagnostics);
         let mut guard_has = Vec::new();
         let guard = match &r.guard {
             Some(g) => {
@@ -208,6 +210,46 @@ pub fn check(
     rules
 }
 
+/// Nothing the language accepts may be a silent no-op: a rule without effects, a message no
+/// `deny` quotes, and an `allow when` under `default allow` are warnings.
+fn no_effect_warnings(r: &ast::RuleDecl, default_deny: bool, out: &mut Vec<Diagnostic>) {
+    if r.effects.is_empty() {
+        out.push(
+            Diagnostic::warning(r.name.span, format!("rule `{}` has no effect", r.name.name))
+                .with_label("no `deny`, `allow`, `require` or `exempt`")
+                .with_help("add an effect, or remove the rule"),
+        );
+        return;
+    }
+    let denies = r.effects.iter().any(|e| matches!(e, Effect::Deny { .. }));
+    if let (Some(m), false) = (&r.message, denies) {
+        out.push(
+            Diagnostic::warning(m.span, "this message is never shown")
+                .with_label("the rule has no `deny`")
+                .with_help("a rule's message is the reason of its `deny`; without one, remove it"),
+        );
+    }
+    if !default_deny {
+        for e in &r.effects {
+            if let Effect::Allow { span, .. } = e {
+                // The keyword: the effect's span runs on to the next statement.
+                let keyword = Span::new(span.file, span.start as usize, span.start as usize + 5);
+                out.push(
+                    Diagnostic::warning(
+                        keyword,
+                        "`allow when` has no effect under `default allow`",
+                    )
+                    .with_label("nothing waits for an allow")
+                    .with_help(
+                        "only `default deny` waits for some `allow when` to fire: \
+                             declare `default deny`, or remove the allow",
+                    ),
+                );
+            }
+        }
+    }
+}
+
 /// A template's text when it interpolates nothing.
 pub(super) fn fixed_text(parts: &[MessagePart]) -> Option<String> {
     parts
@@ -261,10 +303,13 @@ pub(super) fn compile_template(
                     );
                     return None;
                 };
-                let path = rest.get(..close).unwrap_or("").trim();
-                // Point at the path inside the literal (exact when the string has no escapes).
-                let start = m.span.start as usize + 1 + i + 1;
-                let span = Span::new(m.span.file, start, start + close);
+                let raw_path = rest.get(..close).unwrap_or("");
+                let path = raw_path.trim();
+                // Point at the path inside the literal's source text.
+                let lead = raw_path.len() - raw_path.trim_start().len();
+                let body = ck.sources.text(m.span).get(1..).unwrap_or("");
+                let start = m.span.start as usize + 1 + source_offset(body, i + 1 + lead);
+                let span = Span::new(m.span.file, start, start + path.len());
                 match path_expr(path, span) {
                     Some(e) => {
                         ck.has_tests.clear();
@@ -318,35 +363,63 @@ fn list_audience(path: &str, span: Span) -> Diagnostic {
     )
 }
 
-/// `a.b.c` as an expression, every node spanning the whole path.
+/// Where the byte at `value_at` of a string's value stands in its source text `body` (after
+/// the opening quote): each escape (`\"`, `\\`, `\n`, `\t`) is one byte longer in the source.
+fn source_offset(body: &str, value_at: usize) -> usize {
+    let mut value = 0;
+    let mut chars = body.char_indices();
+    while let Some((at, c)) = chars.next() {
+        if value >= value_at {
+            return at;
+        }
+        if c == '\\' {
+            if let Some((_, escaped)) = chars.next() {
+                value += match escaped {
+                    '"' | '\\' | 'n' | 't' => 1,
+                    other => other.len_utf8(),
+                };
+            }
+        } else {
+            value += c.len_utf8();
+        }
+    }
+    body.len()
+}
+
+/// `a.b.c` (spanning `span`) as an expression, each node spanning its own prefix of the path
+/// (`a`, `a.b`, `a.b.c`) so that `has` guards and diagnostics see the text they name.
 fn path_expr(path: &str, span: Span) -> Option<ast::Expr> {
-    let mut segs = path.split('.');
-    let first = segs.next()?;
     let ident_ok = |s: &str| {
         !s.is_empty()
             && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !s.starts_with(|c: char| c.is_ascii_digit())
     };
+    let start = span.start as usize;
+    let mut segs = path.split('.');
+    let first = segs.next()?;
     if !ident_ok(first) {
         return None;
     }
+    let mut end = start + first.len();
     let mut e = ast::Expr {
         kind: ast::ExprKind::Name(first.to_string()),
-        span,
+        span: Span::new(span.file, start, end),
     };
     for s in segs {
         if !ident_ok(s) {
             return None;
         }
+        let seg_start = end + 1;
+        end = seg_start + s.len();
         e = ast::Expr {
             kind: ast::ExprKind::Field(
                 Box::new(e),
                 ast::Ident {
                     name: s.to_string(),
-                    span,
+                    span: Span::new(span.file, seg_start, end),
                 },
             ),
-            span,
+            span: Span::new(span.file, start, end),
         };
     }
     Some(e)
