@@ -94,3 +94,27 @@ fn a_template_error_points_at_its_path_past_escapes() {
     assert!(text.contains("p.gate:3:28"), "{text}");
     assert!(text.contains("^^^^ no such field"), "{text}");
 }
+
+#[test]
+fn exempting_or_waiving_a_rule_with_nothing_to_lift_warns() {
+    let policy = "default deny\nrule a {\n  allow when true\n}\nrule b {\n  exempt rule a\n}\n\
+                  waivable a by \"cab\" max 1d\n";
+    let w = warnings(policy);
+    assert!(w.contains("warning: exempting rule `a` lifts nothing\n"), "{w}");
+    assert!(w.contains("warning: waiving rule `a` lifts nothing\n"), "{w}");
+    assert_eq!(w.matches("warning:").count(), 2, "{w}");
+    let lifts = "rule a {\n  require check \"x\"\n}\nrule b {\n  exempt rule a\n}\n";
+    assert!(warnings(lifts).is_empty(), "{}", warnings(lifts));
+}
+
+#[test]
+fn empty_blocks_warn() {
+    let w = warnings("strategy { }\nrollback { }\nextend change { }\n");
+    for block in ["strategy", "rollback", "extend"] {
+        assert!(
+            w.contains(&format!("warning: this `{block}` block is empty\n")),
+            "{w}"
+        );
+    }
+    assert_eq!(w.matches("warning:").count(), 3, "{w}");
+}

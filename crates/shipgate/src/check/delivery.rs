@@ -12,6 +12,17 @@ use crate::error::Diagnostic;
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::{self, Item};
 
+/// `strategy { }`, `rollback { }`: accepted, but they do nothing.
+pub(super) fn empty_block(span: Span, keyword: &str) -> Diagnostic {
+    let start = span.start as usize;
+    Diagnostic::warning(
+        Span::new(span.file, start, start + keyword.len()),
+        format!("this `{keyword}` block is empty"),
+    )
+    .with_label("no effect")
+    .with_help("fill it in, or remove it")
+}
+
 pub fn strategy(
     items: &[&Item],
     ck: &mut ExprChecker<'_, '_>,
@@ -28,6 +39,9 @@ pub fn strategy(
             continue;
         }
         strategy_span = Some(s.span);
+        if s.arms.is_empty() {
+            ck.diagnostics.push(empty_block(s.span, "strategy"));
+        }
         let mut seen: HashMap<&str, Span> = HashMap::new();
         let mut otherwise_seen: Option<Span> = None;
         for arm in &s.arms {
@@ -71,6 +85,9 @@ pub fn triggers(
     let mut triggers = Vec::new();
     for item in items {
         let Item::Rollback(rb) = item else { continue };
+        if rb.triggers.is_empty() {
+            ck.diagnostics.push(empty_block(rb.span, "rollback"));
+        }
         for t in &rb.triggers {
             let when = match &t.when {
                 Some(w) => match ck.condition(w, &[]) {

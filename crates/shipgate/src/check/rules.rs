@@ -38,6 +38,23 @@ impl<'i> RuleIndex<'i> {
         self.by_name.get(name).map(|(i, _)| *i)
     }
 
+    /// A warning when rule `id` (at index `i`) has no `deny` or `require` effect: an exemption
+    /// or a waiver lifts only those, so one naming it would lift nothing.
+    fn nothing_to_lift(&self, i: u16, id: &ast::Ident, what: &str) -> Option<Diagnostic> {
+        let decl = self.decls.get(usize::from(i))?;
+        let lifts = decl.effects.iter().any(|e| {
+            matches!(
+                e,
+                Effect::Deny { .. } | Effect::RequireApproval { .. } | Effect::RequireCheck { .. }
+            )
+        });
+        (!lifts).then(|| {
+            Diagnostic::warning(id.span, format!("{what} rule `{}` lifts nothing", id.name))
+                .with_label("the rule has no `deny` or `require`")
+                .with_secondary(decl.name.span, "defined here")
+        })
+    }
+
     fn unknown(&self, id: &ast::Ident) -> Diagnostic {
         let mut d = Diagnostic::error(id.span, format!("unknown rule `{}`", id.name))
             .with_label("no such rule");
@@ -64,6 +81,7 @@ pub fn waivable(
             diags.push(rules.unknown(&w.rule));
             continue;
         };
+        diags.extend(rules.nothing_to_lift(ri, &w.rule, "waiving"));
         let Some(g) = groups.group(&w.group.value, w.group.span) else {
             continue;
         };
@@ -155,6 +173,8 @@ pub fn check(
                             );
                             continue;
                         }
+                        let warning = index.nothing_to_lift(i, rule, "exempting");
+                        ck.diagnostics.extend(warning);
                         (EffectIr::ExemptRule(i), *span)
                     }
                     None => {
