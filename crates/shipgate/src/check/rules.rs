@@ -335,7 +335,9 @@ pub(super) fn compile_template(
                         ck.has_tests.clear();
                         ck.has_tests.extend_from_slice(guard_has);
                         match ck.expr(&e) {
-                            Some((_, Ty::List(_))) if kind == Template::Notify => {
+                            Some((_, t))
+                                if kind == Template::Notify && matches!(t.unopt(), Ty::List(_)) =>
+                            {
                                 ck.diagnostics.push(list_audience(path, span));
                                 ok = false;
                             }

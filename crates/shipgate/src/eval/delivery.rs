@@ -91,12 +91,19 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
         };
         if applies {
             for a in &n.audiences {
-                let a = match a {
-                    Audience::Fixed(t) => t.clone(),
-                    Audience::Template(parts) => Text::from(render_message(parts, ctx)),
-                };
-                if !notify.contains(&a) {
-                    notify.push(a);
+                match a {
+                    // Cloned only when new, as before templates existed.
+                    Audience::Fixed(t) => {
+                        if !notify.contains(t) {
+                            notify.push(t.clone());
+                        }
+                    }
+                    Audience::Template(parts) => {
+                        let t = Text::from(render_message(parts, ctx));
+                        if !notify.contains(&t) {
+                            notify.push(t);
+                        }
+                    }
                 }
             }
         }
