@@ -8,7 +8,12 @@ use shipgate::Engine;
 #[test]
 fn capacity_warns_that_it_has_no_effect_yet() {
     let engine = Engine::from_source("tiers low, high\ncapacity 2\n", "p.gate").unwrap();
-    assert_eq!(engine.warnings().len(), 1, "{}", engine.render_warnings(false));
+    assert_eq!(
+        engine.warnings().len(),
+        1,
+        "{}",
+        engine.render_warnings(false)
+    );
     assert_eq!(
         engine.render_warnings(false),
         "warning: `capacity` has no effect until the release-train planner exists \
@@ -41,7 +46,10 @@ fn a_rule_without_effects_warns() {
 #[test]
 fn a_message_no_deny_quotes_warns() {
     let w = warnings("rule r {\n  require approval \"cab\"\n  message \"m\"\n}\n");
-    assert!(w.starts_with("warning: this message is never shown\n"), "{w}");
+    assert!(
+        w.starts_with("warning: this message is never shown\n"),
+        "{w}"
+    );
     assert!(w.contains("p.gate:3:11"), "{w}");
     assert!(
         warnings("rule r {\n  deny when true\n  message \"m\"\n}\n").is_empty(),
@@ -57,7 +65,10 @@ fn allow_under_default_allow_warns() {
         w.starts_with("warning: `allow when` has no effect under `default allow`\n"),
         "{w}"
     );
-    assert!(w.contains("p.gate:2:3") && w.contains("^^^^^ nothing waits"), "{w}");
+    assert!(
+        w.contains("p.gate:2:3") && w.contains("^^^^^ nothing waits"),
+        "{w}"
+    );
     assert!(warnings(&format!("default deny\n{rule}")).is_empty());
 }
 
@@ -78,7 +89,11 @@ fn a_has_guard_covers_a_template_path() {
                    message \"incident {change.incident.id}\"\n}\n";
     assert!(warnings(guarded).is_empty(), "{}", warnings(guarded));
     let unguarded = "rule r {\n  deny when true\n  message \"incident {change.incident.id}\"\n}\n";
-    assert!(warnings(unguarded).contains("p.gate:3:22"), "{}", warnings(unguarded));
+    assert!(
+        warnings(unguarded).contains("p.gate:3:22"),
+        "{}",
+        warnings(unguarded)
+    );
     let notify = "notify \"{change.incident.id}\" when change has incident\n";
     assert!(warnings(notify).is_empty(), "{}", warnings(notify));
 }
@@ -100,8 +115,14 @@ fn exempting_or_waiving_a_rule_with_nothing_to_lift_warns() {
     let policy = "default deny\nrule a {\n  allow when true\n}\nrule b {\n  exempt rule a\n}\n\
                   waivable a by \"cab\" max 1d\n";
     let w = warnings(policy);
-    assert!(w.contains("warning: exempting rule `a` lifts nothing\n"), "{w}");
-    assert!(w.contains("warning: waiving rule `a` lifts nothing\n"), "{w}");
+    assert!(
+        w.contains("warning: exempting rule `a` lifts nothing\n"),
+        "{w}"
+    );
+    assert!(
+        w.contains("warning: waiving rule `a` lifts nothing\n"),
+        "{w}"
+    );
     assert_eq!(w.matches("warning:").count(), 2, "{w}");
     let lifts = "rule a {\n  require check \"x\"\n}\nrule b {\n  exempt rule a\n}\n";
     assert!(warnings(lifts).is_empty(), "{}", warnings(lifts));
