@@ -4,11 +4,24 @@
 use std::collections::HashMap;
 
 use super::duplicate;
-use super::expr::{ExprChecker, cmp_op};
+use super::expr::{self, ExprChecker, cmp_op};
 use super::ir::*;
+use super::rules::{Template, compile_template, fixed_text};
+use crate::decision::Text;
 use crate::error::Diagnostic;
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::{self, Item};
+
+/// `strategy { }`, `rollback { }`: accepted, but they do nothing.
+pub(super) fn empty_block(span: Span, keyword: &str) -> Diagnostic {
+    let start = span.start as usize;
+    Diagnostic::warning(
+        Span::new(span.file, start, start + keyword.len()),
+        format!("this `{keyword}` block is empty"),
+    )
+    .with_label("no effect")
+    .with_help("fill it in, or remove it")
+}
 
 pub fn strategy(
     items: &[&Item],
@@ -26,6 +39,9 @@ pub fn strategy(
             continue;
         }
         strategy_span = Some(s.span);
+        if s.arms.is_empty() {
+            ck.diagnostics.push(empty_block(s.span, "strategy"));
+        }
         let mut seen: HashMap<&str, Span> = HashMap::new();
         let mut otherwise_seen: Option<Span> = None;
         for arm in &s.arms {
@@ -69,6 +85,9 @@ pub fn triggers(
     let mut triggers = Vec::new();
     for item in items {
         let Item::Rollback(rb) = item else { continue };
+        if rb.triggers.is_empty() {
+            ck.diagnostics.push(empty_block(rb.span, "rollback"));
+        }
         for t in &rb.triggers {
             let when = match &t.when {
                 Some(w) => match ck.condition(w, &[]) {
@@ -108,19 +127,36 @@ pub fn notify(items: &[&Item], ck: &mut ExprChecker<'_, '_>, sources: &SourceMap
     let mut notify = Vec::new();
     for item in items {
         let Item::Notify(n) = item else { continue };
+        let mut when_has = Vec::new();
         let when = match &n.when {
-            Some(w) => match ck.condition(w, &[]) {
-                Some(c) => Some(c),
-                None => continue,
-            },
+            Some(w) => {
+                expr::collect_has(w, sources, &mut when_has);
+                match ck.condition(w, &[]) {
+                    Some(c) => Some(c),
+                    None => continue,
+                }
+            }
             None => None,
         };
+        // Templates are rendered outside the condition's quantifiers.
+        ck.quantified.clear();
+        if let Some(w) = &n.when {
+            expr::collect_quantified(w, &mut ck.quantified);
+        }
+        let mut audiences = Vec::with_capacity(n.audiences.len());
+        for a in &n.audiences {
+            let Some(parts) = compile_template(a, ck, &when_has, Template::Notify) else {
+                continue;
+            };
+            audiences.push(match fixed_text(&parts) {
+                Some(t) => Audience::Fixed(Text::from(t)),
+                None => Audience::Template(parts),
+            });
+        }
+        let written: Vec<&str> = n.audiences.iter().map(|a| a.value.as_str()).collect();
         notify.push(NotifyIr {
-            audiences: n
-                .audiences
-                .iter()
-                .map(|a| a.value.as_str().into())
-                .collect(),
+            audiences,
+            written: Text::from(written.join(", ")),
             when,
             at: at(n.span).into(),
         });

@@ -29,6 +29,9 @@ pub struct ExprChecker<'a, 'g> {
     /// `(base text, field)` pairs tested with `has` in the condition being checked.
     pub has_tests: Vec<(String, String)>,
     scope: Vec<(String, Ty, u16)>,
+    /// The quantifier variables of the condition or rule being checked, with where each is
+    /// bound: named outside its quantifier, one gets a diagnostic saying so.
+    pub quantified: Vec<Quantified>,
     next_slot: u16,
     pub max_slots: u16,
     /// How many `count` bodies enclose the expression being checked (for a hint).
@@ -91,6 +94,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             tier_available: true,
             has_tests: Vec::new(),
             scope: Vec::new(),
+            quantified: Vec::new(),
             next_slot: 0,
             max_slots: 0,
             count_bodies: 0,
@@ -109,6 +113,8 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         self.has_tests.clear();
         self.has_tests.extend_from_slice(extra_has);
         collect_has(e, self.sources, &mut self.has_tests);
+        self.quantified.clear();
+        collect_quantified(e, &mut self.quantified);
         let (c, t) = self.expr(e)?;
         if t.unopt() != &Ty::Bool {
             self.err(
@@ -277,12 +283,42 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 Ty::Tier,
             ));
         }
+        if let Some(q) = self.quantified.iter().find(|q| q.name == n) {
+            let list = self.sources.text(q.list).trim();
+            let d = Diagnostic::error(
+                span,
+                format!("`{n}` is a quantifier's variable and is not visible here"),
+            )
+            .with_label("outside the quantifier that binds it")
+            .with_secondary(
+                q.bound,
+                format!("`{n}` is bound here, for this quantifier's body only"),
+            )
+            .with_help(format!(
+                "a quantifier's variable exists only in its body, after the `:`; \
+                 elsewhere name the list it ranges over, `{list}`"
+            ));
+            self.diagnostics.push(d);
+            return None;
+        }
+        // A hyphenated tier (an error where declared) cannot be named: it reads as a subtraction.
+        let hyphenated = self
+            .schema
+            .tiers
+            .iter()
+            .find(|t| t.strip_prefix(n).is_some_and(|rest| rest.starts_with('-')));
         let mut candidates: Vec<&str> = self.scope.iter().map(|(n, _, _)| n.as_str()).collect();
         candidates.extend(self.schema.tiers.iter().map(|s| s.as_str()));
+        candidates.retain(|c| !c.contains('-'));
         candidates.extend(["change", "tier", "now"]);
         let mut d =
             Diagnostic::error(span, format!("unknown name `{n}`")).with_label("not defined");
-        if let Some(h) = did_you_mean(n, candidates) {
+        if let Some(t) = hyphenated {
+            d = d.with_help(format!(
+                "the tier `{t}` cannot be named here, where `-` subtracts: rename it `{}`",
+                t.replace('-', "_")
+            ));
+        } else if let Some(h) = did_you_mean(n, candidates) {
             d = d.with_help(h);
         } else if !self.schema.tiers.is_empty() {
             d = d.with_note(format!("tiers are: {}", self.schema.tiers.join(", ")));
@@ -435,7 +471,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 Some((c, Ty::Bool))
             }
             BinOp::Cmp(cmp) => {
-                let kind = self.cmp_kind(span, cmp, &lt, &rt)?;
+                let kind = self.cmp_kind(span, cmp, (&lt, l), (&rt, r))?;
                 let cmp = cmp_op(cmp);
                 self.check_weekday_literal(&lc, r);
                 self.check_weekday_literal(&rc, l);
@@ -550,7 +586,13 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         self.diagnostics.push(d);
     }
 
-    fn cmp_kind(&mut self, span: Span, op: ast::CmpOp, lt: &Ty, rt: &Ty) -> Option<CmpKind> {
+    fn cmp_kind(
+        &mut self,
+        span: Span,
+        op: ast::CmpOp,
+        (lt, l): (&Ty, &Expr),
+        (rt, r): (&Ty, &Expr),
+    ) -> Option<CmpKind> {
         let ordering = !matches!(op, ast::CmpOp::Eq | ast::CmpOp::Ne);
         let kind = match (lt, rt) {
             (Ty::Int, Ty::Int) => Some(CmpKind::Int),
@@ -582,10 +624,38 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                     "a quantifier's body runs to the end of the condition: \
                      write `(count x in LIST: CONDITION) >= N`",
                 );
+            } else if let Some(h) = self.membership_help(op, (lt, l), (rt, r)) {
+                d = d.with_help(h);
             }
             self.diagnostics.push(d);
         }
         kind
+    }
+
+    /// `change.kind == "database"` compares a list with one of its elements: what was meant is
+    /// membership, `"database" in change.kind` (`not in` for `!=`).
+    fn membership_help(
+        &self,
+        op: ast::CmpOp,
+        (lt, l): (&Ty, &Expr),
+        (rt, r): (&Ty, &Expr),
+    ) -> Option<String> {
+        let word = match op {
+            ast::CmpOp::Eq => "in",
+            ast::CmpOp::Ne => "not in",
+            _ => return None,
+        };
+        let (elem, list) = match (lt, rt) {
+            (Ty::List(inner), t) if t.comparable(inner) => (r, l),
+            (t, Ty::List(inner)) if t.comparable(inner) => (l, r),
+            _ => return None,
+        };
+        let text = |e: &Expr| self.sources.text(e.span).trim().to_string();
+        Some(format!(
+            "to test membership, write `{} {word} {}`",
+            text(elem),
+            text(list)
+        ))
     }
 
     fn quant(&mut self, q: Quantifier, var: &ast::Ident, list: &Expr, body: &Expr) -> Checked {
@@ -767,6 +837,41 @@ pub fn cmp_op(op: ast::CmpOp) -> CmpOp {
         ast::CmpOp::Le => CmpOp::Le,
         ast::CmpOp::Gt => CmpOp::Gt,
         ast::CmpOp::Ge => CmpOp::Ge,
+    }
+}
+
+/// A quantifier's variable: its name, where it is bound, and the list it ranges over.
+#[derive(Debug, Clone)]
+pub struct Quantified {
+    name: String,
+    bound: Span,
+    list: Span,
+}
+
+/// The variable of every quantifier in an expression.
+pub fn collect_quantified(e: &Expr, out: &mut Vec<Quantified>) {
+    match &e.kind {
+        ExprKind::Quant {
+            var, list, body, ..
+        } => {
+            out.push(Quantified {
+                name: var.name.clone(),
+                bound: var.span,
+                list: list.span,
+            });
+            collect_quantified(list, out);
+            collect_quantified(body, out);
+        }
+        ExprKind::List(items) => items.iter().for_each(|i| collect_quantified(i, out)),
+        ExprKind::Field(b, _) | ExprKind::Has(b, _) | ExprKind::Not(b) | ExprKind::Neg(b) => {
+            collect_quantified(b, out)
+        }
+        ExprKind::Binary(_, l, r) => {
+            collect_quantified(l, out);
+            collect_quantified(r, out);
+        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| collect_quantified(a, out)),
+        _ => {}
     }
 }
 

@@ -17,6 +17,9 @@ pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> (Vec<ExtField>, Ve
     for item in items {
         let Item::Extend(ext) = item else { continue };
         let is_change = ext.target == ast::ExtendTarget::Change;
+        if ext.fields.is_empty() {
+            diags.push(super::delivery::empty_block(ext.span, "extend"));
+        }
         for f in &ext.fields {
             let builtin = if is_change {
                 expr::builtin_change_fields().any(|b| b == f.name.name)

@@ -306,9 +306,19 @@ pub struct TriggerIr {
     pub at: Text,
 }
 
+/// A `notify` audience: a fixed name, or a template (`"{change.requester}-oncall"`) rendered
+/// against the change as a rule's message is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Audience {
+    Fixed(Text),
+    Template(Vec<MessagePart>),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct NotifyIr {
-    pub audiences: Vec<Text>,
+    pub audiences: Vec<Audience>,
+    /// The audiences as written, separated by commas: what the trace names.
+    pub written: Text,
     pub when: Option<Cond>,
     pub at: Text,
 }

@@ -174,7 +174,8 @@ fn check_items(
     let at = |span: Span| sources.location(span);
     let mut ck = ExprChecker::new(schema, sources, &mut groups);
     let tier_rules = tiers::check(items, &tiers, &mut ck);
-    let rules = rules::check(&rule_index, &waivable, &mut ck, sources);
+    let default_deny = default.map(|(d, _)| d).unwrap_or(false);
+    let rules = rules::check(&rule_index, &waivable, &mut ck, sources, default_deny);
     let strategy = delivery::strategy(items, &mut ck, sources);
     let triggers = delivery::triggers(items, &mut ck, sources);
     let notify = delivery::notify(items, &mut ck, sources);
@@ -184,7 +185,6 @@ fn check_items(
     drop(ck);
     diags.append(&mut groups.diagnostics);
 
-    let default_deny = default.map(|(d, _)| d).unwrap_or(false);
     let default_at = default.map(|(_, s)| at(s)).unwrap_or_default().into();
     let exempting_rules = (0u16..)
         .zip(&rules)

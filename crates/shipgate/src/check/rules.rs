@@ -38,6 +38,23 @@ impl<'i> RuleIndex<'i> {
         self.by_name.get(name).map(|(i, _)| *i)
     }
 
+    /// A warning when rule `id` (at index `i`) has no `deny` or `require` effect: an exemption
+    /// or a waiver lifts only those, so one naming it would lift nothing.
+    fn nothing_to_lift(&self, i: u16, id: &ast::Ident, what: &str) -> Option<Diagnostic> {
+        let decl = self.decls.get(usize::from(i))?;
+        let lifts = decl.effects.iter().any(|e| {
+            matches!(
+                e,
+                Effect::Deny { .. } | Effect::RequireApproval { .. } | Effect::RequireCheck { .. }
+            )
+        });
+        (!lifts).then(|| {
+            Diagnostic::warning(id.span, format!("{what} rule `{}` lifts nothing", id.name))
+                .with_label("the rule has no `deny` or `require`")
+                .with_secondary(decl.name.span, "defined here")
+        })
+    }
+
     fn unknown(&self, id: &ast::Ident) -> Diagnostic {
         let mut d = Diagnostic::error(id.span, format!("unknown rule `{}`", id.name))
             .with_label("no such rule");
@@ -64,6 +81,7 @@ pub fn waivable(
             diags.push(rules.unknown(&w.rule));
             continue;
         };
+        diags.extend(rules.nothing_to_lift(ri, &w.rule, "waiving"));
         let Some(g) = groups.group(&w.group.value, w.group.span) else {
             continue;
         };
@@ -91,10 +109,12 @@ pub fn check(
     waivable: &Waivable,
     ck: &mut ExprChecker<'_, '_>,
     sources: &SourceMap,
+    default_deny: bool,
 ) -> Vec<RuleIr> {
     let at = |span: Span| sources.location(span);
     let mut rules = Vec::with_capacity(index.decls.len());
     for (ri, r) in index.decls.iter().enumerate() {
+        no_effect_warnings(r, default_deny, &mut ck.diagnostics);
         let mut guard_has = Vec::new();
         let guard = match &r.guard {
             Some(g) => {
@@ -153,6 +173,8 @@ pub fn check(
                             );
                             continue;
                         }
+                        let warning = index.nothing_to_lift(i, rule, "exempting");
+                        ck.diagnostics.extend(warning);
                         (EffectIr::ExemptRule(i), *span)
                     }
                     None => {
@@ -167,10 +189,22 @@ pub fn check(
                 span,
             });
         }
+        // A message is rendered once per rule, outside every quantifier of the rule.
+        ck.quantified.clear();
+        let conditions = r
+            .guard
+            .iter()
+            .chain(r.effects.iter().filter_map(|e| match e {
+                Effect::Deny { when, .. } | Effect::Allow { when, .. } => Some(when),
+                _ => None,
+            }));
+        for c in conditions {
+            expr::collect_quantified(c, &mut ck.quantified);
+        }
         let message = r
             .message
             .as_ref()
-            .and_then(|m| compile_message(m, ck, &guard_has));
+            .and_then(|m| compile_template(m, ck, &guard_has, Template::Message));
         let has_exemptions = effects.iter().any(|e| {
             matches!(
                 e.effect,
@@ -180,14 +214,7 @@ pub fn check(
         let idx = u16::try_from(ri).unwrap_or(u16::MAX);
         let fixed_message = match &message {
             None => Some(Text::from(format!("denied by rule {}", r.name.name))),
-            Some(parts) => parts
-                .iter()
-                .map(|p| match p {
-                    MessagePart::Text(t) => Some(t.as_str()),
-                    MessagePart::Value(_) => None,
-                })
-                .collect::<Option<String>>()
-                .map(Text::from),
+            Some(parts) => fixed_text(parts).map(Text::from),
         };
         rules.push(RuleIr {
             name: r.name.name.as_str().into(),
@@ -203,12 +230,76 @@ pub fn check(
     rules
 }
 
+/// Nothing the language accepts may be a silent no-op: a rule without effects, a message no
+/// `deny` quotes, and an `allow when` under `default allow` are warnings.
+fn no_effect_warnings(r: &ast::RuleDecl, default_deny: bool, out: &mut Vec<Diagnostic>) {
+    if r.effects.is_empty() {
+        out.push(
+            Diagnostic::warning(r.name.span, format!("rule `{}` has no effect", r.name.name))
+                .with_label("no `deny`, `allow`, `require` or `exempt`")
+                .with_help("add an effect, or remove the rule"),
+        );
+        return;
+    }
+    let denies = r.effects.iter().any(|e| matches!(e, Effect::Deny { .. }));
+    if let (Some(m), false) = (&r.message, denies) {
+        out.push(
+            Diagnostic::warning(m.span, "this message is never shown")
+                .with_label("the rule has no `deny`")
+                .with_help("a rule's message is the reason of its `deny`; without one, remove it"),
+        );
+    }
+    if !default_deny {
+        for e in &r.effects {
+            if let Effect::Allow { span, .. } = e {
+                // The keyword: the effect's span runs on to the next statement.
+                let keyword = Span::new(span.file, span.start as usize, span.start as usize + 5);
+                out.push(
+                    Diagnostic::warning(
+                        keyword,
+                        "`allow when` has no effect under `default allow`",
+                    )
+                    .with_label("nothing waits for an allow")
+                    .with_help(
+                        "only `default deny` waits for some `allow when` to fire: \
+                             declare `default deny`, or remove the allow",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A template's text when it interpolates nothing.
+pub(super) fn fixed_text(parts: &[MessagePart]) -> Option<String> {
+    parts
+        .iter()
+        .map(|p| match p {
+            MessagePart::Text(t) => Some(t.as_str()),
+            MessagePart::Value(_) => None,
+        })
+        .collect()
+}
+
+/// Where a template is written: a rule's `message` interpolates any value; a `notify`
+/// audience names one audience, so a list (several names) is refused there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Template {
+    Message,
+    Notify,
+}
+
 /// Splits `"text {change.requester} more"` into parts, checking each interpolated path.
-fn compile_message(
+pub(super) fn compile_template(
     m: &ast::StrLit,
     ck: &mut ExprChecker<'_, '_>,
     guard_has: &[(String, String)],
+    kind: Template,
 ) -> Option<Vec<MessagePart>> {
+    let what = match kind {
+        Template::Message => "message",
+        Template::Notify => "notify audience",
+    };
     let mut parts = Vec::new();
     let mut text = String::new();
     let mut chars = m.value.char_indices().peekable();
@@ -227,20 +318,29 @@ fn compile_message(
                 let rest = m.value.get(i + 1..).unwrap_or("");
                 let Some(close) = rest.find('}') else {
                     ck.diagnostics.push(
-                        Diagnostic::error(m.span, "unclosed `{` in message")
+                        Diagnostic::error(m.span, format!("unclosed `{{` in {what}"))
                             .with_label("write `{{` for a literal brace"),
                     );
                     return None;
                 };
-                let path = rest.get(..close).unwrap_or("").trim();
-                // Point at the path inside the literal (exact when the string has no escapes).
-                let start = m.span.start as usize + 1 + i + 1;
-                let span = Span::new(m.span.file, start, start + close);
+                let raw_path = rest.get(..close).unwrap_or("");
+                let path = raw_path.trim();
+                // Point at the path inside the literal's source text.
+                let lead = raw_path.len() - raw_path.trim_start().len();
+                let body = ck.sources.text(m.span).get(1..).unwrap_or("");
+                let start = m.span.start as usize + 1 + source_offset(body, i + 1 + lead);
+                let span = Span::new(m.span.file, start, start + path.len());
                 match path_expr(path, span) {
                     Some(e) => {
                         ck.has_tests.clear();
                         ck.has_tests.extend_from_slice(guard_has);
                         match ck.expr(&e) {
+                            Some((_, t))
+                                if kind == Template::Notify && matches!(t.unopt(), Ty::List(_)) =>
+                            {
+                                ck.diagnostics.push(list_audience(path, span));
+                                ok = false;
+                            }
                             Some((c, _)) => {
                                 if !text.is_empty() {
                                     parts.push(MessagePart::Text(std::mem::take(&mut text)));
@@ -271,35 +371,77 @@ fn compile_message(
     ok.then_some(parts)
 }
 
-/// `a.b.c` as an expression, every node spanning the whole path.
+/// `notify "{change.services}-oncall"`: a list would render as names joined by commas, which
+/// names no audience.
+fn list_audience(path: &str, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        span,
+        format!("a notify audience cannot interpolate a list: `{path}`"),
+    )
+    .with_label("a list, not one name")
+    .with_help(
+        "name each audience, with a condition if needed: \
+             `notify \"payments-oncall\" when any s in change.services: s.id == \"payments\"`",
+    )
+}
+
+/// Where the byte at `value_at` of a string's value stands in its source text `body` (after
+/// the opening quote): each escape (`\"`, `\\`, `\n`, `\t`) is one byte longer in the source.
+fn source_offset(body: &str, value_at: usize) -> usize {
+    let mut value = 0;
+    let mut chars = body.char_indices();
+    while let Some((at, c)) = chars.next() {
+        if value >= value_at {
+            return at;
+        }
+        if c == '\\' {
+            if let Some((_, escaped)) = chars.next() {
+                value += match escaped {
+                    '"' | '\\' | 'n' | 't' => 1,
+                    other => other.len_utf8(),
+                };
+            }
+        } else {
+            value += c.len_utf8();
+        }
+    }
+    body.len()
+}
+
+/// `a.b.c` (spanning `span`) as an expression, each node spanning its own prefix of the path
+/// (`a`, `a.b`, `a.b.c`) so that `has` guards and diagnostics see the text they name.
 fn path_expr(path: &str, span: Span) -> Option<ast::Expr> {
-    let mut segs = path.split('.');
-    let first = segs.next()?;
     let ident_ok = |s: &str| {
         !s.is_empty()
             && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !s.starts_with(|c: char| c.is_ascii_digit())
     };
+    let start = span.start as usize;
+    let mut segs = path.split('.');
+    let first = segs.next()?;
     if !ident_ok(first) {
         return None;
     }
+    let mut end = start + first.len();
     let mut e = ast::Expr {
         kind: ast::ExprKind::Name(first.to_string()),
-        span,
+        span: Span::new(span.file, start, end),
     };
     for s in segs {
         if !ident_ok(s) {
             return None;
         }
+        let seg_start = end + 1;
+        end = seg_start + s.len();
         e = ast::Expr {
             kind: ast::ExprKind::Field(
                 Box::new(e),
                 ast::Ident {
                     name: s.to_string(),
-                    span,
+                    span: Span::new(span.file, seg_start, end),
                 },
             ),
-            span,
+            span: Span::new(span.file, start, end),
         };
     }
     Some(e)

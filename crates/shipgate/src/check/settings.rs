@@ -37,6 +37,23 @@ impl GroupResolver for Groups {
     }
 }
 
+/// A tier name is compared against in conditions, where `-` is a minus: `tier-1` would read as
+/// `tier - 1`, so a hyphenated tier could be declared but never named. Rejected where declared.
+fn hyphenated_tier(n: &ast::Ident) -> Diagnostic {
+    let fixed = n.name.replace('-', "_");
+    Diagnostic::error(
+        n.span,
+        format!("a tier name cannot contain `-`: `{}`", n.name),
+    )
+    .with_label(format!(
+        "in a condition this reads as `{}`",
+        n.name.replace('-', " - ")
+    ))
+    .with_help(format!(
+        "write `{fixed}`: tiers are named in conditions, where `-` subtracts"
+    ))
+}
+
 /// The settings, with their defaults where absent.
 pub struct Settings {
     /// Tier names, ascending.
@@ -70,6 +87,9 @@ pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
                     if let Some(first) = seen.insert(n.name.as_str(), n.span) {
                         diags.push(duplicate("tier", &n.name, n.span, first));
                     }
+                    if n.name.contains('-') {
+                        diags.push(hyphenated_tier(n));
+                    }
                 }
                 if names.len() > 255 {
                     diags.push(
@@ -96,6 +116,15 @@ pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
                             .with_label("no change could ever deploy"),
                     );
                 }
+                // Nothing reads it yet: say so rather than accept it silently.
+                diags.push(
+                    Diagnostic::warning(
+                        *span,
+                        "`capacity` has no effect until the release-train planner exists \
+                         (shipgate plan); it is accepted so that policies can declare it",
+                    )
+                    .with_label("no effect yet"),
+                );
                 capacity = Some((*value, *span));
             }
             Item::Groups { names, span } => {

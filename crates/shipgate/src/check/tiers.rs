@@ -20,6 +20,21 @@ pub fn check(items: &[&Item], tiers: &[String], ck: &mut ExprChecker<'_, '_>) ->
             ck.diagnostics.push(d);
             continue;
         };
+        if ti == 0 {
+            // The lowest tier is every change's tier when no condition holds: its condition
+            // could never change the tier.
+            ck.diagnostics.push(
+                Diagnostic::warning(
+                    t.tier.span,
+                    format!("`tier {} when ...` has no effect", t.tier.name),
+                )
+                .with_label("the lowest tier")
+                .with_help(format!(
+                    "a change is `{}` when no tier condition holds; remove this line",
+                    t.tier.name
+                )),
+            );
+        }
         if let Some(cond) = ck.condition(&t.when, &[]) {
             tier_rules.push(TierRule {
                 tier: u8::try_from(ti).unwrap_or(u8::MAX),

@@ -3,8 +3,9 @@
 
 use super::expr::Ctx;
 use super::prepare::Prepared;
+use super::rules::render_message;
 use super::{Builder, outcome};
-use crate::check::ir::TriggerIr;
+use crate::check::ir::{Audience, TriggerIr};
 use crate::decision::*;
 use crate::graph::Catalog;
 use crate::time::format_duration;
@@ -81,7 +82,7 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
             Err(e) => {
                 b.trace(
                     TraceKind::Notify,
-                    n.audiences.join(", "),
+                    n.written.as_str(),
                     format!("error: {} (notified)", e.message),
                     &n.at,
                 );
@@ -90,15 +91,26 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
         };
         if applies {
             for a in &n.audiences {
-                if !notify.contains(a) {
-                    notify.push(a.clone());
+                match a {
+                    // Cloned only when new, as before templates existed.
+                    Audience::Fixed(t) => {
+                        if !notify.contains(t) {
+                            notify.push(t.clone());
+                        }
+                    }
+                    Audience::Template(parts) => {
+                        let t = Text::from(render_message(parts, ctx));
+                        if !notify.contains(&t) {
+                            notify.push(t);
+                        }
+                    }
                 }
             }
         }
         if explain {
             b.trace(
                 TraceKind::Notify,
-                n.audiences.join(", "),
+                n.written.as_str(),
                 outcome(applies),
                 &n.at,
             );

@@ -380,7 +380,8 @@ pub fn approvals_counted(change: &Change, group: &str, now: i64) -> usize {
     n
 }
 
-fn render_message<'a>(parts: &'a [MessagePart], ctx: &mut Ctx<'a>) -> String {
+/// A template (a rule's message, a `notify` audience) rendered against the change.
+pub(super) fn render_message<'a>(parts: &'a [MessagePart], ctx: &mut Ctx<'a>) -> String {
     let mut out = String::new();
     for p in parts {
         match p {

@@ -96,6 +96,27 @@ pub(super) fn syntax_error(
                     "`{found_word}` is a reserved word and cannot be used as a name"
                 ));
             }
+            // `s.tier = 0`: a single `=` where an operator could stand is a comparison
+            // (`=>` and `=<` are `>=` and `<=` written backwards).
+            let rest = text.get(pos..).unwrap_or("");
+            let meant = if rest.starts_with("=>") {
+                Some((">=", "=>"))
+            } else if rest.starts_with("=<") {
+                Some(("<=", "=<"))
+            } else if rest.starts_with('=') && !rest.starts_with("==") {
+                Some(("==", "="))
+            } else {
+                None
+            };
+            if let Some((op, written)) = meant
+                && positives
+                    .iter()
+                    .any(|r| is_operator(*r) || *r == Rule::cmp_op)
+            {
+                help = Some(format!(
+                    "did you mean `{op}`? `{written}` is not an operator"
+                ));
+            }
             let empty = positives.is_empty() && negatives.is_empty();
             let renamed = err.renamed_rules(|r| describe(*r).to_owned());
             if empty {

@@ -452,6 +452,30 @@ fn reserved_word_error_has_help() {
 }
 
 #[test]
+fn a_lone_equals_sign_suggests_the_comparison() {
+    for (src, op, written) in [
+        ("tier high when change.size = 3", "==", "="),
+        ("tier high when change.size => 3", ">=", "=>"),
+        ("tier high when change.size =< 3", "<=", "=<"),
+        ("rollback {\n  trigger error_rate = 2% for 5m\n}", "==", "="),
+    ] {
+        let (_, diags) = parse(FileId(0), src);
+        assert_eq!(diags.len(), 1, "{src}");
+        let want = format!("did you mean `{op}`? `{written}` is not an operator");
+        assert_eq!(diags[0].help.as_deref(), Some(want.as_str()), "{src}");
+    }
+    // `==` is fine, and `=` where no operator could stand gets no such help.
+    assert!(
+        parse(FileId(0), "tier high when change.size == 3")
+            .1
+            .is_empty()
+    );
+    let (_, diags) = parse(FileId(0), "extend change { a = int }");
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].help, None);
+}
+
+#[test]
 fn literals() {
     for (src, want) in [
         ("true", "true"),
