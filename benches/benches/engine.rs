@@ -91,10 +91,15 @@ fn payments(c: &mut Criterion) {
 
 /// Issue 3: the schedule part of one decision, alone: the example's calendars and regions
 /// with no rules, so what is timed is reading the regions, checking `[start, end)` in each
-/// and finding its next window.
+/// and finding its next window. The settings come along for their `extend` declarations:
+/// without them the example changes' extra fields are unknown, and an input error.
 fn schedule(c: &mut Criterion) {
-    let calendars = repo_root().join("policies/payments/calendars.gate");
-    let engine = Engine::from_path(&calendars).unwrap();
+    let payments = repo_root().join("policies/payments");
+    let engine = Engine::from_paths(&[
+        payments.join("settings.gate"),
+        payments.join("calendars.gate"),
+    ])
+    .unwrap();
     let catalog = Catalog::from_text(
         &read(&repo_root().join("policies/catalog.yaml")),
         Format::Yaml,
