@@ -17,6 +17,8 @@ pub struct Delivery {
     pub notify: Vec<Text>,
 }
 
+// One step of a decision: inlined into it, as it was before the split into phases.
+#[inline]
 pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) -> Delivery {
     let explain = EXPLAIN;
     let ir = ctx.ir;
@@ -124,6 +126,8 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
 }
 
 /// The touched services in waves: each wave's services depend only on earlier waves'.
+// One step of a decision: inlined into it, as it was before the split into phases.
+#[inline]
 pub fn order(catalog: &Catalog, prep: &Prepared<'_>) -> Vec<SmallVec<[Text; 4]>> {
     let id = |i: u32| catalog.id_text(i).cloned();
     match prep.services.as_slice() {

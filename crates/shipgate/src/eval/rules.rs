@@ -19,6 +19,8 @@ pub struct Outcome {
     pub lift: Lift,
 }
 
+// One step of a decision: inlined into it, as it was before the split into phases.
+#[inline]
 pub fn decide<'a, const EXPLAIN: bool>(
     ctx: &mut Ctx<'a>,
     b: &mut Builder<EXPLAIN>,

@@ -11,6 +11,8 @@ use crate::graph::Catalog;
 use crate::input::Change;
 use crate::time::format_instant;
 
+// One step of a decision: inlined into it, as it was before the split into phases.
+#[inline]
 pub fn schedule<const EXPLAIN: bool>(
     policy: &Compiled,
     change: &Change,

@@ -6,6 +6,8 @@ use super::{Builder, outcome};
 use crate::decision::TraceKind;
 
 /// The change's tier (an index into the policy's tiers).
+// One step of a decision: inlined into it, as it was before the split into phases.
+#[inline]
 pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) -> u8 {
     let explain = EXPLAIN;
     let ir = ctx.ir;
