@@ -230,6 +230,35 @@ fn read_instant(value: &Value, path: &JsonPath) -> Read<Instant> {
     }
 }
 
+/// The reading rules of the built-in fields, for the values of `extend` fields: one rule for
+/// every field of a type (a whole float is an integer; a duration is never negative nor over
+/// 100 years). The caller puts the message under the field's path.
+pub(crate) mod scalar {
+    use super::{JsonPath, Value};
+
+    const HERE: JsonPath<'static> = JsonPath::Root("");
+
+    /// An integer, as built-in integer fields read it.
+    pub(crate) fn int(value: &Value) -> Result<i64, String> {
+        super::read_int(value, &HERE).map_err(|e| e.message)
+    }
+
+    /// A finite number, as built-in number fields read it.
+    pub(crate) fn number(value: &Value) -> Result<f64, String> {
+        super::read_number(value, &HERE).map_err(|e| e.message)
+    }
+
+    /// A duration (text or whole seconds), as built-in durations read it.
+    pub(crate) fn duration(value: &Value) -> Result<i64, String> {
+        super::read_duration(value, &HERE).map_err(|e| e.message)
+    }
+
+    /// An RFC 3339 date-time with offset, as built-in instants read it.
+    pub(crate) fn instant(value: &Value) -> Result<super::Instant, String> {
+        super::read_instant(value, &HERE).map_err(|e| e.message)
+    }
+}
+
 fn read_duration(value: &Value, path: &JsonPath) -> Read<i64> {
     match value {
         Value::String(text) => {

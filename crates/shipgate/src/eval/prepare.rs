@@ -11,8 +11,8 @@ use crate::decision::Text;
 use crate::error::InputError;
 use crate::graph::Catalog;
 use crate::input::fields::ChangeField;
-use crate::input::{Change, JsonPath, unknown_field};
-use crate::time::{Instant, parse_duration, parse_instant};
+use crate::input::{Change, JsonPath, scalar, unknown_field};
+use crate::time::Instant;
 
 /// Facts derived from the inputs once per session, before any rule runs, that do not depend
 /// on when the change starts.
@@ -80,12 +80,12 @@ pub fn ext_value<'a>(v: &'a serde_json::Value, ty: &'a Ty) -> Result<Value<'a>, 
     let expected = || format!("expected {}, got {}", ty.describe(), json_kind(v));
     Ok(match (ty.unopt(), v) {
         (Ty::Bool, J::Bool(b)) => Value::Bool(*b),
-        (Ty::Int, J::Number(n)) => Value::Int(n.as_i64().ok_or_else(expected)?),
-        (Ty::Float, J::Number(n)) => Value::Float(n.as_f64().ok_or_else(expected)?),
+        // Numbers, durations and instants follow the built-in fields' reading rules.
+        (Ty::Int, J::Number(_)) => Value::Int(scalar::int(v)?),
+        (Ty::Float, J::Number(_)) => Value::Float(scalar::number(v)?),
         (Ty::Str, J::String(s)) => Value::Str(Cow::Borrowed(s)),
-        (Ty::Duration, J::String(s)) => Value::Duration(parse_duration(s)?),
-        (Ty::Duration, J::Number(n)) => Value::Duration(n.as_i64().ok_or_else(expected)?),
-        (Ty::DateTime, J::String(s)) => Value::DateTime(parse_instant(s)?.timestamp()),
+        (Ty::Duration, J::String(_) | J::Number(_)) => Value::Duration(scalar::duration(v)?),
+        (Ty::DateTime, J::String(_)) => Value::DateTime(scalar::instant(v)?.timestamp()),
         (Ty::Date, J::String(s)) => {
             let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .map_err(|_| format!("expected a date like 2026-12-24, got {s:?}"))?;
