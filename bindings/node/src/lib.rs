@@ -92,7 +92,7 @@ impl Engine {
     pub fn warnings<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
         finish(
             env,
-            to_text(&warnings(&self.inner)).and_then(|t| from_text(env, t)),
+            to_text(&self.inner.warning_list()).and_then(|t| from_text(env, t)),
         )
     }
 
@@ -661,38 +661,6 @@ fn unreadable(e: shipgate::Error, root: &str) -> Failure {
         }
         other => other.into(),
     }
-}
-
-/// One compile warning, as plain data.
-#[derive(serde::Serialize)]
-struct Warning {
-    message: String,
-    severity: &'static str,
-    file: Option<String>,
-    line: Option<usize>,
-    column: Option<usize>,
-}
-
-fn warnings(engine: &shipgate::Engine) -> Vec<Warning> {
-    engine
-        .warnings()
-        .iter()
-        .map(|d| {
-            let at = locate(engine, d);
-            Warning {
-                message: d.message().to_string(),
-                severity: if d.is_error() { "error" } else { "warning" },
-                file: at.as_ref().map(|l| l.path.clone()),
-                line: at.as_ref().map(|l| l.line),
-                column: at.as_ref().map(|l| l.column),
-            }
-        })
-        .collect()
-}
-
-/// Where a warning points, as the library locates it.
-fn locate(engine: &shipgate::Engine, warning: &shipgate::Diagnostic) -> Option<shipgate::Location> {
-    engine.warning_location(warning)
 }
 
 // --- small readers ----------------------------------------------------------------------------

@@ -353,7 +353,7 @@ impl Engine {
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let list = crate::warnings::of(&self.inner);
+            let list = self.inner.warning_list();
             crate::convert::to_python(py, &list)
         })
     }

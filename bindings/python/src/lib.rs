@@ -9,7 +9,6 @@ mod convert;
 mod decision;
 mod engine;
 mod errors;
-mod warnings;
 
 use pyo3::prelude::*;
 

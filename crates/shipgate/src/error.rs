@@ -5,8 +5,9 @@ use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config};
 
-/// How serious a [`Diagnostic`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// How serious a [`Diagnostic`] is; serialised as `"warning"` or `"error"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Severity {
     /// The policy compiles, but something in it is probably a mistake.
@@ -343,4 +344,34 @@ pub(crate) fn locate(sources: &SourceMap, span: Span) -> Option<Location> {
         line,
         column,
     })
+}
+
+/// A compile warning as plain data, located: what the Python and Node packages return for
+/// `engine.warnings` (`{"message", "severity", "file", "line", "column"}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Warning {
+    /// What is probably wrong.
+    pub message: String,
+    /// Always [`Severity::Warning`] for an engine that compiled.
+    pub severity: Severity,
+    /// The policy file it points into.
+    pub file: Option<String>,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column.
+    pub column: Option<usize>,
+}
+
+impl Warning {
+    pub(crate) fn of(d: &Diagnostic, sources: &SourceMap) -> Warning {
+        let at = locate(sources, d.span);
+        Warning {
+            message: d.message.clone(),
+            severity: d.severity,
+            file: at.as_ref().map(|l| l.path.clone()),
+            line: at.as_ref().map(|l| l.line),
+            column: at.as_ref().map(|l| l.column),
+        }
+    }
 }

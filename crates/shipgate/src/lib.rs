@@ -51,7 +51,7 @@ pub use decision::{
     RollbackTrigger, Schedule, SmallVec, Stretch, Text, TraceEntry, TraceKind, Verdict,
     WaiverOutcome,
 };
-pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity};
+pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::Catalog;
 pub use input::{
     Approval, Change, Format, Incident, Instant, Service, Waiver, changes_from_json,
@@ -116,6 +116,17 @@ impl Engine {
     /// Where one of [`Engine::warnings`] points: its file and 1-based line and column.
     pub fn warning_location(&self, warning: &Diagnostic) -> Option<Location> {
         error::locate(&self.inner.compiled.sources, warning.span)
+    }
+
+    /// The warnings as located plain data (the bindings' `warnings`).
+    pub fn warning_list(&self) -> Vec<Warning> {
+        let sources = &self.inner.compiled.sources;
+        self.inner
+            .compiled
+            .warnings
+            .iter()
+            .map(|d| Warning::of(d, sources))
+            .collect()
     }
 
     /// The warnings rendered rustc-style.

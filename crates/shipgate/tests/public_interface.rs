@@ -241,3 +241,22 @@ fn errors_are_std_errors_with_their_fields_behind_methods() {
     assert_eq!((at.path.as_str(), at.line, at.column), ("p.gate", 2, 20));
     assert_eq!(e.location(), Some(at));
 }
+
+#[test]
+fn warnings_are_located_plain_data_in_the_bindings_shape() {
+    let source = "extend change { cost_center: string? }\nrule r { deny when change.cost_center == \"x\" }\n";
+    let engine = shipgate::Engine::from_source(source, "warn.gate").unwrap();
+    let list = engine.warning_list();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let w = &list[0];
+    assert_eq!(w.severity, shipgate::Severity::Warning);
+    assert_eq!((w.file.as_deref(), w.line), (Some("warn.gate"), Some(2)));
+    let location = engine.warning_location(&engine.warnings()[0]).unwrap();
+    assert_eq!(w.column, Some(location.column));
+    let json = serde_json::to_string(w).unwrap();
+    assert!(
+        json.starts_with("{\"message\":")
+            && json.contains("\"severity\":\"warning\",\"file\":\"warn.gate\",\"line\":2,"),
+        "{json}"
+    );
+}
