@@ -152,36 +152,9 @@ fn json_output_is_deterministic() {
 fn change_from_standard_input() {
     let text = std::fs::read_to_string(root().join("policies/changes/chg-1042-checkout-copy.json"))
         .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shipgate"))
-        .args([
-            "check",
-            "--policy",
-            "policies/payments",
-            "--catalog",
-            "policies/catalog.yaml",
-        ])
-        .args([
-            "--change",
-            "-",
-            "--now",
-            "2026-12-01T09:00:00Z",
-            "--format",
-            "json",
-        ])
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let change: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let (code, v) = check_stdin(&change, "2026-12-01T09:00:00Z");
+    assert_eq!(code, Some(0));
     assert_eq!(v["verdict"], "allow");
 }
 
