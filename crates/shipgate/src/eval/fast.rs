@@ -562,12 +562,16 @@ impl<'a> Ctx<'a> {
             FInt::Now => self.now,
             FInt::Tier => i64::from(self.tier),
             FInt::ServiceTier(slot) => self.bound(*slot)?.tier,
-            FInt::Date(tz, t) => {
-                let t = self.fast_int(t)?;
-                local_date(t, *tz)?
-            }
+            FInt::Date(tz, t) => self.fast_date(*tz, t)?,
             FInt::Expr(e) => self.general_int(e)?,
         })
+    }
+
+    /// Kept out of line: `fast_int` is inlined into every comparison, and most read no date.
+    #[inline(never)]
+    fn fast_date(&mut self, tz: chrono_tz::Tz, t: &'a FInt) -> Result<i64, EvalError> {
+        let t = self.fast_int(t)?;
+        local_date(t, tz)
     }
 
     #[inline(always)]
