@@ -101,7 +101,9 @@ fn a_datetime_compares_with_a_date_by_its_utc_date_exactly_at_midnight() {
         // 23:30 in New York on the 24th is already the 25th in UTC.
         ("2026-12-24T23:30:00-05:00", 1),
     ];
-    let ops: [(&str, fn(i32) -> bool); 6] = [
+    // Each operator with whether it holds for a UTC date before (-1), on (0) or after (1) it.
+    type Holds = fn(i32) -> bool;
+    let ops: [(&str, Holds); 6] = [
         ("==", |o| o == 0),
         ("!=", |o| o != 0),
         ("<", |o| o < 0),
