@@ -76,6 +76,7 @@ const FUNCTIONS: &[&str] = &[
     "lower",
     "weekday",
     "hour",
+    "date",
 ];
 
 type Checked = Option<(CExpr, Ty)>;
@@ -385,6 +386,13 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 WaiverField::from_name(name).map(|f| (Field::Waiver(f), field_ty(f.ty()))),
                 WaiverField::names().collect(),
             ),
+            Ty::Record(fields) => (
+                fields.iter().position(|f| f.name == name).and_then(|i| {
+                    let ty = fields.get(i)?.ty.clone();
+                    Some((Field::Record(u16::try_from(i).ok()?), ty))
+                }),
+                fields.iter().map(|f| f.name.as_str()).collect(),
+            ),
             other => {
                 let d = other.with_article();
                 self.err(
@@ -471,6 +479,18 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 Some((c, Ty::Bool))
             }
             BinOp::Cmp(cmp) => {
+                // A date-time compared with a date is compared by its UTC date.
+                let (lc, lt, rc, rt) = match (&lt, &rt) {
+                    (Ty::DateTime, Ty::Date) => {
+                        self.warn_utc_date(span, l);
+                        (utc_date(lc), Ty::Date, rc, rt)
+                    }
+                    (Ty::Date, Ty::DateTime) => {
+                        self.warn_utc_date(span, r);
+                        (lc, lt, utc_date(rc), Ty::Date)
+                    }
+                    _ => (lc, lt, rc, rt),
+                };
                 let kind = self.cmp_kind(span, cmp, (&lt, l), (&rt, r))?;
                 let cmp = cmp_op(cmp);
                 self.check_weekday_literal(&lc, r);
@@ -558,6 +578,23 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 Some((c, ty))
             }
         }
+    }
+
+    /// A date-time compared with a date is compared by its date in UTC: say so, since the
+    /// date in the zone the policy means may differ (after 23:00 in Paris it is the next day).
+    fn warn_utc_date(&mut self, span: Span, instant: &Expr) {
+        let text = self.sources.text(instant.span).trim().to_string();
+        self.diagnostics.push(
+            Diagnostic::warning(
+                span,
+                "a date-time compared with a date is compared by its UTC date",
+            )
+            .with_label(format!("the date of `{text}` in UTC"))
+            .with_help(format!(
+                "name the zone whose calendar date is meant: `date({text}, \"Europe/Paris\")`, \
+                     or `date({text}, \"UTC\")` to keep UTC and silence this warning"
+            )),
+        );
     }
 
     /// `weekday(t, "Zone") == "Fri"` would never hold: the names are `mon` ... `sun`.
@@ -704,9 +741,24 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
 
     fn call(&mut self, span: Span, func: &ast::Ident, args: &[Expr]) -> Checked {
         let name = func.name.as_str();
+        if name == "date" && args.len() == 1 {
+            let text = args
+                .first()
+                .map(|a| self.sources.text(a.span).trim().to_string())
+                .unwrap_or_default();
+            self.diagnostics.push(
+                Diagnostic::error(span, "`date` needs a time zone")
+                    .with_label("no zone given")
+                    .with_help(format!(
+                        "the calendar date of an instant depends on the zone: write \
+                         `date({text}, \"Europe/Paris\")`, or `date({text}, \"UTC\")`"
+                    )),
+            );
+            return None;
+        }
         let arity = match name {
             "len" | "approvals" | "lower" => 1,
-            "starts_with" | "ends_with" | "weekday" | "hour" => 2,
+            "starts_with" | "ends_with" | "weekday" | "hour" | "date" => 2,
             _ => {
                 let mut d = Diagnostic::error(func.span, format!("unknown function `{name}`"))
                     .with_label("not a built-in");
@@ -745,7 +797,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 let gi = self.groups.group(&g, a.span)?;
                 Some((CExpr::Call(Builtin::Approvals(gi), Vec::new()), Ty::Int))
             }
-            "weekday" | "hour" => {
+            "weekday" | "hour" | "date" => {
                 let (a, b) = (args.first()?, args.get(1)?);
                 let (ac, at) = self.expr(a)?;
                 if at.unopt() != &Ty::DateTime {
@@ -779,10 +831,10 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                         return None;
                     }
                 };
-                let (b, t) = if name == "weekday" {
-                    (Builtin::Weekday(tz), Ty::Str)
-                } else {
-                    (Builtin::Hour(tz), Ty::Int)
+                let (b, t) = match name {
+                    "weekday" => (Builtin::Weekday(tz), Ty::Str),
+                    "hour" => (Builtin::Hour(tz), Ty::Int),
+                    _ => (Builtin::Date(tz), Ty::Date),
                 };
                 Some((CExpr::Call(b, vec![ac]), t))
             }
@@ -826,6 +878,11 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             }
         }
     }
+}
+
+/// `date(e, "UTC")`: the calendar date of an instant in UTC.
+fn utc_date(e: CExpr) -> CExpr {
+    CExpr::Call(Builtin::Date(chrono_tz::UTC), vec![e])
 }
 
 /// The parser's comparison operator as the IR's.

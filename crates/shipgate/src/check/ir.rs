@@ -25,6 +25,8 @@ pub enum Ty {
     Approval,
     Incident,
     Waiver,
+    /// `{name: T, ...}`: a record of an `extend` field, its fields in declaration order.
+    Record(Box<[ExtField]>),
     /// The element type of an empty list literal: compatible with anything.
     Any,
 }
@@ -63,7 +65,9 @@ impl Ty {
     /// The type's name with its article, for messages: `an int`, `a string`.
     pub fn with_article(&self) -> String {
         let name = self.describe();
-        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        let article = if matches!(self, Ty::Record(_)) {
+            "a record"
+        } else if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
             "an"
         } else {
             "a"
@@ -88,6 +92,13 @@ impl Ty {
             Ty::Approval => "approval".into(),
             Ty::Incident => "incident".into(),
             Ty::Waiver => "waiver".into(),
+            Ty::Record(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.name, f.ty.describe()))
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }
             Ty::Any => "any".into(),
         }
     }
@@ -109,6 +120,8 @@ pub enum Field {
     Approval(ApprovalField),
     Incident(IncidentField),
     Waiver(WaiverField),
+    /// A field of a record (`Ty::Record`), by its index in the record type.
+    Record(u16),
 }
 
 /// A literal, typed at compile time.
@@ -140,6 +153,9 @@ pub enum Builtin {
     Weekday(chrono_tz::Tz),
     /// `hour(t, "Zone")`: 0..23.
     Hour(chrono_tz::Tz),
+    /// `date(t, "Zone")`: the calendar date of `t` in the zone. The checker also puts it
+    /// around the datetime side of a comparison with a date, with the zone UTC.
+    Date(chrono_tz::Tz),
 }
 
 /// A comparison operator. The IR's own, so that nothing after the checker depends on the
@@ -323,8 +339,8 @@ pub struct NotifyIr {
     pub at: Text,
 }
 
-/// An `extend` field: its name and type.
-#[derive(Debug, Clone, PartialEq)]
+/// An `extend` field, or a field of a record type: its name and type.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtField {
     pub name: String,
     pub ty: Ty,

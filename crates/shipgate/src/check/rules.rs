@@ -336,9 +336,10 @@ pub(super) fn compile_template(
                         ck.has_tests.extend_from_slice(guard_has);
                         match ck.expr(&e) {
                             Some((_, t))
-                                if kind == Template::Notify && matches!(t.unopt(), Ty::List(_)) =>
+                                if kind == Template::Notify
+                                    && matches!(t.unopt(), Ty::List(_) | Ty::Record(_)) =>
                             {
-                                ck.diagnostics.push(list_audience(path, span));
+                                ck.diagnostics.push(list_audience(path, &t, span));
                                 ok = false;
                             }
                             Some((c, _)) => {
@@ -371,14 +372,18 @@ pub(super) fn compile_template(
     ok.then_some(parts)
 }
 
-/// `notify "{change.services}-oncall"`: a list would render as names joined by commas, which
-/// names no audience.
-fn list_audience(path: &str, span: Span) -> Diagnostic {
+/// `notify "{change.services}-oncall"`: a list would render as names joined by commas, and a
+/// record as its fields, which names no audience.
+fn list_audience(path: &str, ty: &Ty, span: Span) -> Diagnostic {
+    let (what, label) = match ty.unopt() {
+        Ty::Record(_) => ("a record", "a record, not one name"),
+        _ => ("a list", "a list, not one name"),
+    };
     Diagnostic::error(
         span,
-        format!("a notify audience cannot interpolate a list: `{path}`"),
+        format!("a notify audience cannot interpolate {what}: `{path}`"),
     )
-    .with_label("a list, not one name")
+    .with_label(label)
     .with_help(
         "name each audience, with a condition if needed: \
              `notify \"payments-oncall\" when any s in change.services: s.id == \"payments\"`",

@@ -74,21 +74,31 @@ impl<'a> std::ops::Deref for Prepared<'a> {
     }
 }
 
-/// Reads a JSON value as the declared `extend` type.
-pub fn ext_value<'a>(v: &'a serde_json::Value, ty: &'a Ty) -> Result<Value<'a>, String> {
+/// Reads a JSON value as the declared `extend` type, checking all of it (every element of a
+/// list, every field of a record); an error names the JSON path of the offending value under
+/// `path` (`change.backups[1].taken_at`). Built-in reading rules apply to every scalar.
+pub fn ext_value<'a>(
+    v: &'a serde_json::Value,
+    ty: &'a Ty,
+    path: &JsonPath<'_>,
+) -> Result<Value<'a>, InputError> {
     use serde_json::Value as J;
-    let expected = || format!("expected {}, got {}", ty.describe(), json_kind(v));
+    let at = |m: String| InputError::new(path.to_string(), m);
     Ok(match (ty.unopt(), v) {
         (Ty::Bool, J::Bool(b)) => Value::Bool(*b),
         // Numbers, durations and instants follow the built-in fields' reading rules.
-        (Ty::Int, J::Number(_)) => Value::Int(scalar::int(v)?),
-        (Ty::Float, J::Number(_)) => Value::Float(scalar::number(v)?),
+        (Ty::Int, J::Number(_)) => Value::Int(scalar::int(v).map_err(at)?),
+        (Ty::Float, J::Number(_)) => Value::Float(scalar::number(v).map_err(at)?),
         (Ty::Str, J::String(s)) => Value::Str(Cow::Borrowed(s)),
-        (Ty::Duration, J::String(_) | J::Number(_)) => Value::Duration(scalar::duration(v)?),
-        (Ty::DateTime, J::String(_)) => Value::DateTime(scalar::instant(v)?.timestamp()),
+        (Ty::Duration, J::String(_) | J::Number(_)) => {
+            Value::Duration(scalar::duration(v).map_err(at)?)
+        }
+        (Ty::DateTime, J::String(_)) => {
+            Value::DateTime(scalar::instant(v).map_err(at)?.timestamp())
+        }
         (Ty::Date, J::String(s)) => {
             let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| format!("expected a date like 2026-12-24, got {s:?}"))?;
+                .map_err(|_| at(format!("expected a date like 2026-12-24, got {s:?}")))?;
             Value::Date(
                 d.signed_duration_since(crate::time::epoch_date())
                     .num_days(),
@@ -96,11 +106,44 @@ pub fn ext_value<'a>(v: &'a serde_json::Value, ty: &'a Ty) -> Result<Value<'a>, 
         }
         (Ty::List(inner), J::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                ext_value(item, inner).map_err(|m| format!("[{i}]: {m}"))?;
+                ext_value(item, inner, &path.index(i))?;
             }
             Value::List(ListVal::Json(items, inner))
         }
-        _ => return Err(expected()),
+        (Ty::Record(fields), J::Object(map)) => {
+            // A record has a fixed shape, as an approval has: a misspelt key is an error, not
+            // a field silently absent.
+            for key in map.keys() {
+                if !fields.iter().any(|f| f.name == *key) {
+                    let known = fields.iter().map(|f| f.name.as_str());
+                    return Err(unknown_field(path, key, known));
+                }
+            }
+            for f in fields.iter() {
+                let field_path = path.key(&f.name);
+                match map.get(&f.name) {
+                    None | Some(J::Null) => {
+                        if !matches!(f.ty, Ty::Opt(_)) {
+                            return Err(InputError::new(
+                                field_path.to_string(),
+                                format!("missing required field ({})", f.ty.describe()),
+                            ));
+                        }
+                    }
+                    Some(x) => {
+                        ext_value(x, &f.ty, &field_path)?;
+                    }
+                }
+            }
+            Value::Record(map, fields)
+        }
+        _ => {
+            return Err(at(format!(
+                "expected {}, got {}",
+                ty.describe(),
+                json_kind(v)
+            )));
+        }
     })
 }
 
@@ -199,23 +242,22 @@ pub fn prepare<'a>(
         }
     };
     let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
+    let root = JsonPath::Root("change");
     for f in &policy.ir.change_ext {
         // Paths are formatted only on the error path: this runs on every evaluation.
-        let path = || format!("change.{}", f.name);
+        let path = root.key(&f.name);
         match change.extra.get(&f.name) {
             None | Some(serde_json::Value::Null) => {
                 if matches!(f.ty, Ty::Opt(_)) {
                     change_ext.push(None);
                 } else {
                     return Err(InputError::new(
-                        path(),
+                        path.to_string(),
                         format!("missing required field ({})", f.ty.describe()),
                     ));
                 }
             }
-            Some(v) => change_ext.push(Some(
-                ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?,
-            )),
+            Some(v) => change_ext.push(Some(ext_value(v, &f.ty, &path)?)),
         }
     }
     // `extend service` fields of the touched services are validated up front, so a
@@ -225,12 +267,14 @@ pub fn prepare<'a>(
             continue;
         };
         for f in &policy.ir.service_ext {
-            let path = || format!("catalog.services[{idx}].{}", f.name);
+            let services = JsonPath::Root("catalog.services");
+            let service = services.index(*idx as usize);
+            let path = service.key(&f.name);
             match s.extra.get(&f.name) {
                 None | Some(serde_json::Value::Null) => {
                     if !matches!(f.ty, Ty::Opt(_)) {
                         return Err(InputError::new(
-                            path(),
+                            path.to_string(),
                             format!(
                                 "missing required field ({}) of service \"{}\" (change.services[{k}])",
                                 f.ty.describe(),
@@ -240,7 +284,7 @@ pub fn prepare<'a>(
                     }
                 }
                 Some(v) => {
-                    ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?;
+                    ext_value(v, &f.ty, &path)?;
                 }
             }
         }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::check::ir::{CExpr, Ty};
+use crate::check::ir::{CExpr, ExtField, Ty};
 use crate::input::fields::FieldRef;
 use crate::input::{Approval, Incident, Waiver};
 
@@ -51,6 +51,12 @@ pub enum Value<'a> {
     Incident(&'a Incident),
     Waiver(&'a Waiver),
     List(ListVal<'a>),
+    /// A record of an `extend` field (`{service: string, taken_at: datetime}`): its JSON
+    /// object, already checked against its type, whose fields are read when named.
+    Record(
+        &'a serde_json::Map<String, serde_json::Value>,
+        &'a [ExtField],
+    ),
 }
 
 impl<'a> Value<'a> {

@@ -80,13 +80,15 @@ pub struct FieldDecl {
     pub ty: TypeExpr,
 }
 
-/// A field type as written: `bool`, `list<string>`, `int?`.
+/// A field type as written: `bool`, `list<string>`, `int?`, `{service: string}`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeExpr {
     /// `bool`, `int`, `float`, `string`, `duration`, `datetime`, `date` (checked later).
     Named(Ident),
     List(Box<TypeExpr>, Span),
     Optional(Box<TypeExpr>, Span),
+    /// `{name: T, ...}`: a record of named fields.
+    Record(Vec<FieldDecl>, Span),
 }
 
 #[derive(Debug, Clone, PartialEq)]

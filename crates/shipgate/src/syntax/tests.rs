@@ -565,7 +565,8 @@ fn settings_and_names_with_hyphens() {
 fn extend_fields_by_commas_and_newlines() {
     let file = parse_ok(
         "extend change {\n  ticket: string,\n  tags: list<string>\n  cost: float?\n  \
-         nested: list<list<int>?>?,\n}\nextend service { pci: bool }",
+         nested: list<list<int>?>?,\n  backups: list<{service: string, taken_at: datetime}>\n  \
+         owner: {name: string\n team: string?,}?\n}\nextend service { pci: bool }",
     );
     let Item::Extend(ext) = &file.items[0] else {
         panic!()
@@ -576,6 +577,13 @@ fn extend_fields_by_commas_and_newlines() {
             TypeExpr::Named(i) => i.name.clone(),
             TypeExpr::List(inner, _) => format!("list<{}>", ty(inner)),
             TypeExpr::Optional(inner, _) => format!("{}?", ty(inner)),
+            TypeExpr::Record(fields, _) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.name.name, ty(&f.ty)))
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }
         }
     }
     let fields: Vec<String> = ext
@@ -589,7 +597,9 @@ fn extend_fields_by_commas_and_newlines() {
             "ticket: string",
             "tags: list<string>",
             "cost: float?",
-            "nested: list<list<int>?>?"
+            "nested: list<list<int>?>?",
+            "backups: list<{service: string, taken_at: datetime}>",
+            "owner: {name: string, team: string?}?"
         ]
     );
     let Item::Extend(svc) = &file.items[1] else {
