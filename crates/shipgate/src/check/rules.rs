@@ -10,6 +10,7 @@ use crate::decision::Text;
 use crate::error::{Diagnostic, did_you_mean};
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::{self, Effect, Item};
+use crate::time::format_duration;
 
 /// The rules by name, in declaration order (a duplicate is reported and left out).
 pub struct RuleIndex<'i> {
@@ -156,12 +157,26 @@ pub fn check(
                     };
                     (EffectIr::RequireApproval { group: g, count: n }, *span)
                 }
-                Effect::RequireCheck { name, span } => (
-                    EffectIr::RequireCheck {
-                        name: name.value.as_str().into(),
-                    },
-                    *span,
-                ),
+                Effect::RequireCheck { name, within, span } => {
+                    let within = match within {
+                        Some(d) if d.seconds <= 0 => {
+                            ck.diagnostics.push(
+                                Diagnostic::error(d.span, "`within` must be a positive duration")
+                                    .with_label("zero: no check could ever be recent enough"),
+                            );
+                            continue;
+                        }
+                        Some(d) => Some((d.seconds, format_duration(d.seconds).into())),
+                        None => None,
+                    };
+                    (
+                        EffectIr::RequireCheck {
+                            name: name.value.as_str().into(),
+                            within,
+                        },
+                        *span,
+                    )
+                }
                 Effect::ExemptBlackout { span } => (EffectIr::ExemptBlackout, *span),
                 Effect::ExemptWindow { span } => (EffectIr::ExemptWindow, *span),
                 Effect::ExemptRule { rule, span } => match index.get(rule.name.as_str()) {

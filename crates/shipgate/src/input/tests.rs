@@ -77,7 +77,7 @@ fn full_change_reads_every_field() {
             at: at("2026-11-30T08:00:00Z")
         }]
     );
-    assert_eq!(c.checks, vec!["schema-backward-compat"]);
+    assert_eq!(c.checks, vec![Check::passed("schema-backward-compat")]);
     assert!(c.emergency && c.backward_compatible && c.contract_verified);
     assert_eq!(
         c.incident,
@@ -201,7 +201,7 @@ fn wrong_types_name_path_and_expected_type() {
         ),
         (
             with("checks", json!("x")),
-            "change.checks: expected a list of strings, got \"x\"",
+            "change.checks: expected a list of checks (names, or objects with \"name\" and \"status\"), got \"x\"",
         ),
         (
             with("after", json!([["CHG-1"]])),

@@ -984,9 +984,9 @@ fn syntax_errors_name_what_was_expected() {
         ),
         (
             "frobnicate x",
-            "1:1: expected a declaration (`tiers`, `default`, `capacity`, `groups`, `extend`, \
-             `tier`, `calendar`, `region`, `rule`, `waivable`, `strategy`, `rollback` or \
-             `notify`), found `frobnicate`",
+            "1:1: expected a declaration (`tiers`, `default`, `capacity`, `groups`, `kinds`, \
+             `extend`, `tier`, `calendar`, `region`, `rule`, `waivable`, `strategy`, `rollback` \
+             or `notify`), found `frobnicate`",
         ),
         ("tiers", "1:6: expected a tier name, found end of file"),
         (
@@ -1170,7 +1170,8 @@ fn assert_well_formed(text: &str) {
             Item::Tiers { span, .. }
             | Item::Default { span, .. }
             | Item::Capacity { span, .. }
-            | Item::Groups { span, .. } => *span,
+            | Item::Groups { span, .. }
+            | Item::Kinds { span, .. } => *span,
             Item::Extend(x) => x.span,
             Item::Tier(x) => x.span,
             Item::Calendar(x) => x.span,
