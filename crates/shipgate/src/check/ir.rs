@@ -255,7 +255,7 @@ pub enum EffectIr {
     },
     RequireCheck {
         name: Text,
-        /// `within D`: (seconds, D as the decision writes it).
+        /// `within D`: (seconds, D as the policy writes it, which the decision quotes).
         within: Option<(i64, Text)>,
     },
     ExemptBlackout,

@@ -10,7 +10,6 @@ use crate::decision::Text;
 use crate::error::{Diagnostic, did_you_mean};
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::{self, Effect, Item};
-use crate::time::format_duration;
 
 /// The rules by name, in declaration order (a duplicate is reported and left out).
 pub struct RuleIndex<'i> {
@@ -166,7 +165,8 @@ pub fn check(
                             );
                             continue;
                         }
-                        Some(d) => Some((d.seconds, format_duration(d.seconds).into())),
+                        // As the policy writes it (`30d`, not `4w2d`): the decision quotes it.
+                        Some(d) => Some((d.seconds, sources.text(d.span).trim().into())),
                         None => None,
                     };
                     (

@@ -460,6 +460,12 @@ impl Catalog {
         self.groups.get(group).map(Vec::as_slice)
     }
 
+    /// The catalog's `groups`, as read.
+    #[cfg(test)]
+    pub(crate) fn groups(&self) -> &Groups {
+        &self.groups
+    }
+
     /// Every service, in the order of the catalog.
     pub fn services(&self) -> &[Service] {
         &self.services
