@@ -101,7 +101,7 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                     RequirementKind::Approval => {
                         writeln!(out, "      ignored approval by {} ({})", i.by, i.why)
                     }
-                    _ => writeln!(out, "      ignored {} evidence ({})", i.by, i.why),
+                    _ => writeln!(out, "      ignored check {} ({})", i.by, i.why),
                 };
             }
         }
