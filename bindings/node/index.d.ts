@@ -92,7 +92,7 @@ export interface WaiverInput {
 
 /**
  * A change request (SPEC section 3). A `Date` is accepted wherever an instant is (`start`,
- * `approvals[].at`, `granted_at`, ...) and is read as RFC 3339 UTC. Other keys are
+ * `approvals[].at`, `checks[].at`, `granted_at`, ...) and is read as RFC 3339 UTC. Other keys are
  * `extend change` fields.
  */
 export interface ChangeInput {
