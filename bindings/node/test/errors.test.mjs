@@ -14,7 +14,7 @@ import {
   policiesDir,
 } from './support.mjs'
 
-const engine = Engine.fromSource('tiers low, high')
+const engine = Engine.fromSource('tiers low, high\ngroups cab')
 const catalog = new Catalog(catalogObject())
 
 describe('POLICY_ERROR', () => {

@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use shipgate::{CalendarReport, Catalog, Change, Decision, Error, RequirementKind, Verdict};
+use shipgate::{
+    CalendarReport, Catalog, Change, Decision, Error, Requirement, RequirementKind, Verdict,
+};
 
 struct Paint {
     on: bool,
@@ -31,6 +33,16 @@ impl Paint {
     fn dim(&self, s: &str) -> String {
         self.wrap("2", s)
     }
+}
+
+/// `check <name>` (with `within 30d` when the rule sets it), and the same form for kinds
+/// added later.
+fn check_text(r: &Requirement) -> String {
+    let mut text = format!("{} {}", r.kind, r.check.as_deref().unwrap_or(""));
+    if let Some(within) = &r.within {
+        text.push_str(&format!(" within {within}"));
+    }
+    text
 }
 
 pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
@@ -76,8 +88,7 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                         format!(" (have {})", r.counted.join(", "))
                     }
                 ),
-                // `check <name>`, and the same form for kinds added later.
-                _ => format!("{} {}", r.kind, r.check.as_deref().unwrap_or("")),
+                _ => check_text(r),
             };
             let _ = writeln!(
                 out,
@@ -86,7 +97,12 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                 p.dim(&format!("rule {}", r.rule))
             );
             for i in &r.ignored {
-                let _ = writeln!(out, "      ignored approval by {} ({})", i.by, i.why);
+                let _ = match r.kind {
+                    RequirementKind::Approval => {
+                        writeln!(out, "      ignored approval by {} ({})", i.by, i.why)
+                    }
+                    _ => writeln!(out, "      ignored check {} ({})", i.by, i.why),
+                };
             }
         }
     }
@@ -101,8 +117,7 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                     r.group.as_deref().unwrap_or(""),
                     r.counted.join(", ")
                 ),
-                // `check <name>`, and the same form for kinds added later.
-                _ => format!("{} {}", r.kind, r.check.as_deref().unwrap_or("")),
+                _ => check_text(r),
             };
             let _ = writeln!(out, "  {} {what}", p.green("v"));
         }

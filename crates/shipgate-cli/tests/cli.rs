@@ -185,6 +185,39 @@ fn bad_input_exits_3_naming_the_json_path() {
 }
 
 #[test]
+fn an_approval_in_an_unknown_group_exits_3_with_a_hint() {
+    // Issue 11, finding 3: `"CAB"` is not `cab`; the approval must not vanish silently.
+    let dir = tempdir();
+    let change = dir.join("miscased.json");
+    std::fs::write(
+        &change,
+        r#"{"id": "X", "services": ["checkout-web"], "requester": "a", "implementer": "b",
+            "duration": "1h", "start": "2026-12-01T10:00:00Z", "ticket": "PAY-1",
+            "approvals": [{"by": "ana", "group": "CAB", "at": "2026-12-01T08:00:00Z"}]}"#,
+    )
+    .unwrap();
+    let o = shipgate(&[
+        "check",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--change",
+        change.to_str().unwrap(),
+        "--now",
+        "2026-12-01T09:00:00Z",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o)
+            .contains("change.approvals[0].group: unknown group \"CAB\" (did you mean `cab`?)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty(), "no decision on bad input");
+}
+
+#[test]
 fn validate_reports_errors_with_caret_and_suggestion() {
     let dir = tempdir();
     std::fs::write(

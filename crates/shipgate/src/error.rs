@@ -104,12 +104,21 @@ impl Diagnostic {
     }
 }
 
-/// "did you mean `x`?" for the closest candidate, when one is close enough: within a small
-/// edit distance (transpositions count as one edit) or very similar by Jaro-Winkler.
+/// "did you mean `x`?" for the closest candidate, when one is close enough: the same name but
+/// for case and surrounding spaces (`CAB`, `"cab "` for `cab`), else within a small edit
+/// distance (transpositions count as one edit) or very similar by Jaro-Winkler.
 pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let folded = name.trim().to_lowercase();
+    if let Some(c) = candidates
+        .iter()
+        .find(|c| **c != name && c.to_lowercase() == folded)
+    {
+        return Some(format!("did you mean `{c}`?"));
+    }
     let len = name.chars().count();
     // A name of one or two characters is too short to guess from.
     let budget = if len < 3 { 0 } else { (len / 3).max(1) };

@@ -16,8 +16,8 @@ use crate::error::{Error, InputError, did_you_mean};
 mod fast;
 pub(crate) mod fields;
 
-pub(crate) use fast::catalog_services;
-pub use fields::{Approval, Change, Incident, Service, Waiver};
+pub(crate) use fast::{Groups, catalog_parts};
+pub use fields::{Approval, Change, Check, CheckStatus, Incident, Service, Waiver};
 #[cfg(test)]
 use fields::{ChangeField, ServiceField};
 use fields::{ChangeRecord, ServiceRecord, Tree};
@@ -287,6 +287,62 @@ fn read_duration(value: &Value, path: &JsonPath) -> Read<i64> {
             other,
         )),
     }
+}
+
+/// A check's status: `passed`, `failed` or `pending`.
+fn read_check_status(value: &Value, path: &JsonPath) -> Read<CheckStatus> {
+    let name = value.as_str();
+    if let Some(status) = name.and_then(CheckStatus::from_name) {
+        return Ok(status);
+    }
+    let mut message = format!(
+        "expected \"passed\", \"failed\" or \"pending\", got {}",
+        got(value)
+    );
+    if let Some(help) = name.and_then(|n| did_you_mean(n, CheckStatus::NAMES)) {
+        message.push_str(&format!(" ({help})"));
+    }
+    Err(InputError::new(path.to_string(), message))
+}
+
+/// A catalog's `groups` (`{"cab": ["ana", "eve"]}`): each group's members, strings. Which
+/// groups may appear depends on the policy, and is checked when a change is prepared.
+pub(crate) fn read_catalog_groups(value: &Value, path: &JsonPath) -> Read<Groups> {
+    let Value::Object(fields) = value else {
+        return Err(expected(
+            path,
+            "an object of group names to lists of members",
+            value,
+        ));
+    };
+    fields
+        .iter()
+        .map(|(group, members)| {
+            let members = read_list_of(members, &path.key(group), "member names", read_string)?;
+            Ok((group.clone(), members))
+        })
+        .collect()
+}
+
+/// The error for a group the policy does not know (`change.approvals[2].group`,
+/// `catalog.groups.CAB`): `known` are the groups it knows. Built only on the error path.
+pub(crate) fn unknown_group<'k>(
+    path: String,
+    group: &str,
+    known: impl Iterator<Item = &'k str> + Clone,
+) -> InputError {
+    let mut message = format!("unknown group {}", Value::String(group.to_string()));
+    if let Some(help) = did_you_mean(group, known.clone()) {
+        message.push_str(&format!(" ({help})"));
+    }
+    let known: Vec<&str> = known.collect();
+    if known.is_empty() {
+        message.push_str("; the policy names no group");
+    } else {
+        message.push_str("; the policy's groups are: ");
+        message.push_str(&known.join(", "));
+    }
+    InputError::new(path, message)
 }
 
 /// The error for a key no field of its record has: `path` is the record's, `known` every name

@@ -54,9 +54,9 @@ pub use decision::{
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::Catalog;
 pub use input::{
-    Approval, Change, Format, Incident, Instant, Service, Waiver, changes_from_json,
-    changes_from_json_at, changes_from_path, changes_from_text, format_duration, format_instant,
-    parse_document, parse_duration, parse_instant,
+    Approval, Change, Check, CheckStatus, Format, Incident, Instant, Service, Waiver,
+    changes_from_json, changes_from_json_at, changes_from_path, changes_from_text, format_duration,
+    format_instant, parse_document, parse_duration, parse_instant,
 };
 
 /// A compiled policy set. Cheap to clone and share between threads.

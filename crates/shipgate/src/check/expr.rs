@@ -12,6 +12,8 @@ pub struct Schema<'a> {
     pub tiers: &'a [String],
     pub change_ext: &'a [ExtField],
     pub service_ext: &'a [ExtField],
+    /// `kinds ...`: the declared change kinds, when the policy closes the set.
+    pub kinds: Option<&'a [String]>,
 }
 
 /// Resolves group names to indices (and reports unknown ones); supplied by the policy checker.
@@ -38,6 +40,8 @@ pub struct ExprChecker<'a, 'g> {
     count_bodies: u32,
     /// How many conditions were made: the next one's `Cond::id`.
     pub conditions: u32,
+    /// The slots of the quantifier variables in scope that range over `change.kind`.
+    kind_vars: Vec<u16>,
 }
 
 /// The checker's type of a built-in field (declared in `input::fields`).
@@ -100,6 +104,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             max_slots: 0,
             count_bodies: 0,
             conditions: 0,
+            kind_vars: Vec::new(),
         }
     }
 
@@ -495,9 +500,18 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 let cmp = cmp_op(cmp);
                 self.check_weekday_literal(&lc, r);
                 self.check_weekday_literal(&rc, l);
+                self.check_kind_literals(&lc, r);
+                self.check_kind_literals(&rc, l);
                 Some((CExpr::Cmp(cmp, kind, bx(lc), bx(rc)), Ty::Bool))
             }
             BinOp::In | BinOp::NotIn => {
+                // `"database" in change.kind`, `k in ["database", "config"]`.
+                if self.is_kind_list(&rc) {
+                    self.check_kind_literal(l);
+                }
+                if matches!(r.kind, ExprKind::List(_)) {
+                    self.check_kind_literals(&lc, r);
+                }
                 let c = match (&lt, &rt) {
                     (elem, Ty::List(inner)) if elem.comparable(inner) => CExpr::In(bx(lc), bx(rc)),
                     (Ty::Str, Ty::Str) => CExpr::Contains(bx(lc), bx(rc)),
@@ -523,6 +537,8 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             }
             BinOp::SubsetOf | BinOp::Intersects => match (&lt, &rt) {
                 (Ty::List(a), Ty::List(b)) if a.comparable(b) => {
+                    self.check_kind_literals(&lc, r);
+                    self.check_kind_literals(&rc, l);
                     let c = if op == BinOp::SubsetOf {
                         CExpr::SubsetOf(bx(lc), bx(rc))
                     } else {
@@ -623,6 +639,46 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         self.diagnostics.push(d);
     }
 
+    /// `change.kind`.
+    fn is_kind_list(&self, c: &CExpr) -> bool {
+        matches!(c, CExpr::Field(base, Field::Change(ChangeField::Kind), _) if **base == CExpr::Change)
+    }
+
+    /// `change.kind`, or a quantifier's variable that ranges over it.
+    fn is_kind(&self, c: &CExpr) -> bool {
+        self.is_kind_list(c) || matches!(c, CExpr::Var(slot) if self.kind_vars.contains(slot))
+    }
+
+    /// With `kinds` declared, the string literals that `kind` (a kind, or `change.kind`) is
+    /// compared with must be declared kinds: `other` is a literal, or a list of them.
+    fn check_kind_literals(&mut self, kind: &CExpr, other: &Expr) {
+        if self.schema.kinds.is_none() || !self.is_kind(kind) {
+            return;
+        }
+        match &other.kind {
+            ExprKind::List(items) => items.iter().for_each(|i| self.check_kind_literal(i)),
+            _ => self.check_kind_literal(other),
+        }
+    }
+
+    /// A string literal used as a change kind is a declared kind (a typo in the policy must
+    /// not quietly never match).
+    fn check_kind_literal(&mut self, e: &Expr) {
+        let (Some(kinds), ExprKind::Str(kind)) = (self.schema.kinds, &e.kind) else {
+            return;
+        };
+        if kinds.iter().any(|k| k == kind) {
+            return;
+        }
+        let mut d = Diagnostic::error(e.span, format!("\"{kind}\" is not a declared kind"))
+            .with_label("not in the `kinds` list: it could never match");
+        match did_you_mean(kind, kinds.iter().map(String::as_str)) {
+            Some(h) => d = d.with_help(h),
+            None => d = d.with_note(format!("declared kinds: {}", kinds.join(", "))),
+        }
+        self.diagnostics.push(d);
+    }
+
     fn cmp_kind(
         &mut self,
         span: Span,
@@ -715,7 +771,14 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         self.scope.push((var.name.clone(), elem, slot));
         let counting = q == Quantifier::Count;
         self.count_bodies += u32::from(counting);
+        let over_kinds = self.is_kind_list(&lc);
+        if over_kinds {
+            self.kind_vars.push(slot);
+        }
         let body_res = self.expr(body);
+        if over_kinds {
+            self.kind_vars.pop();
+        }
         self.count_bodies -= u32::from(counting);
         self.scope.pop();
         self.next_slot = self.next_slot.saturating_sub(1);

@@ -271,6 +271,8 @@ pub enum EffectIr {
     },
     RequireCheck {
         name: Text,
+        /// `within D`: (seconds, D as the policy writes it, which the decision quotes).
+        within: Option<(i64, Text)>,
     },
     ExemptBlackout,
     ExemptWindow,
@@ -357,8 +359,12 @@ pub struct PolicyIr {
     pub default_deny: bool,
     pub default_at: Text,
     pub capacity: Option<u64>,
-    /// Every group named anywhere (declared or used), by index.
+    /// Every group named anywhere (declared or used), by index: the groups the policy knows
+    /// (an approval, a waiver or a catalog group in any other is an input error).
     pub groups: Vec<Text>,
+    /// `kinds ...`: the change kinds the policy knows, when it closes the set (any other kind
+    /// in a change is an input error); `None` when every kind is accepted.
+    pub kinds: Option<Vec<Text>>,
     pub change_ext: Vec<ExtField>,
     pub service_ext: Vec<ExtField>,
     pub rules: Vec<RuleIr>,

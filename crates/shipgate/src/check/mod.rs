@@ -159,6 +159,7 @@ fn check_items(
         default,
         capacity,
         mut groups,
+        kinds,
     } = settings::check(items, &mut diags);
     let (change_ext, service_ext) = extend::check(items, &mut diags);
     let rule_index = rules::RuleIndex::new(items, &mut diags);
@@ -170,6 +171,7 @@ fn check_items(
         tiers: &tiers,
         change_ext: &change_ext,
         service_ext: &service_ext,
+        kinds: kinds.as_deref(),
     };
     let at = |span: Span| sources.location(span);
     let mut ck = ExprChecker::new(schema, sources, &mut groups);
@@ -204,6 +206,9 @@ fn check_items(
             .iter()
             .map(|g| Text::from(g.as_str()))
             .collect(),
+        kinds: kinds
+            .as_ref()
+            .map(|k| k.iter().map(|k| Text::from(k.as_str())).collect()),
         change_ext,
         service_ext,
         rules,

@@ -156,12 +156,27 @@ pub fn check(
                     };
                     (EffectIr::RequireApproval { group: g, count: n }, *span)
                 }
-                Effect::RequireCheck { name, span } => (
-                    EffectIr::RequireCheck {
-                        name: name.value.as_str().into(),
-                    },
-                    *span,
-                ),
+                Effect::RequireCheck { name, within, span } => {
+                    let within = match within {
+                        Some(d) if d.seconds <= 0 => {
+                            ck.diagnostics.push(
+                                Diagnostic::error(d.span, "`within` must be a positive duration")
+                                    .with_label("zero: no check could ever be recent enough"),
+                            );
+                            continue;
+                        }
+                        // As the policy writes it (`30d`, not `4w2d`): the decision quotes it.
+                        Some(d) => Some((d.seconds, sources.text(d.span).trim().into())),
+                        None => None,
+                    };
+                    (
+                        EffectIr::RequireCheck {
+                            name: name.value.as_str().into(),
+                            within,
+                        },
+                        *span,
+                    )
+                }
                 Effect::ExemptBlackout { span } => (EffectIr::ExemptBlackout, *span),
                 Effect::ExemptWindow { span } => (EffectIr::ExemptWindow, *span),
                 Effect::ExemptRule { rule, span } => match index.get(rule.name.as_str()) {

@@ -203,6 +203,13 @@ impl<'a> Ctx<'a> {
         let missing = || EvalError::new("list index out of range");
         Ok(match l {
             ListVal::Strs(s) => Value::Str(Cow::Borrowed(s.get(i).ok_or_else(missing)?.as_str())),
+            ListVal::Checks(c, now) => {
+                let c: &'a [crate::input::Check] = c;
+                let name = super::value::passed_checks(c, *now)
+                    .nth(i)
+                    .ok_or_else(missing)?;
+                Value::Str(Cow::Borrowed(name))
+            }
             ListVal::Services(s) => Value::Service(*s.get(i).ok_or_else(missing)?),
             ListVal::Approvals(a) => Value::Approval(a.get(i).ok_or_else(missing)?),
             ListVal::Waivers(w) => Value::Waiver(w.get(i).ok_or_else(missing)?),
@@ -224,6 +231,9 @@ impl<'a> Ctx<'a> {
         // Fast paths for the common shapes.
         match (l, x) {
             (ListVal::Strs(s), Value::Str(x)) => return Ok(s.iter().any(|s| s == x)),
+            (ListVal::Checks(c, now), Value::Str(x)) => {
+                return Ok(super::value::passed_checks(c, *now).any(|s| s == x));
+            }
             (ListVal::Services(s), Value::Service(x)) => return Ok(s.contains(x)),
             _ => {}
         }
@@ -248,6 +258,7 @@ impl<'a> Ctx<'a> {
                     F::Start => Value::DateTime(p.start),
                     F::End => Value::DateTime(p.end),
                     F::Regions => Value::List(ListVal::Strs(&p.regions)),
+                    F::Checks => Value::List(ListVal::Checks(&c.checks, self.now)),
                     F::Dependents => {
                         Value::List(ListVal::Services(Cow::Borrowed(p.dependents(self.catalog))))
                     }
@@ -333,7 +344,7 @@ impl<'a> Ctx<'a> {
             },
             Builtin::Approvals(g) => {
                 let group = self.ir.groups.get(usize::from(g)).ok_or_else(type_error)?;
-                let counted = super::approvals_counted(self.change, group, self.now);
+                let counted = super::approvals_counted(self.change, self.catalog, group, self.now);
                 Value::Int(i64::try_from(counted).unwrap_or(i64::MAX))
             }
             Builtin::StartsWith | Builtin::EndsWith => {

@@ -145,7 +145,6 @@ enum FStr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FStrs {
     Kind,
-    Checks,
     Labels,
     After,
     Regions,
@@ -386,7 +385,8 @@ fn strings(e: &CExpr) -> Option<FStrs> {
     if let Some(f) = change_field(e) {
         return match f {
             C::Kind => Some(FStrs::Kind),
-            C::Checks => Some(FStrs::Checks),
+            // `change.checks` is computed from the evidence (`value::passed_checks`): the
+            // general evaluator reads it.
             C::Labels => Some(FStrs::Labels),
             C::After => Some(FStrs::After),
             C::Regions => Some(FStrs::Regions),
@@ -604,7 +604,6 @@ impl<'a> Ctx<'a> {
         let c = self.change;
         Ok(match f {
             FStrs::Kind => &c.kind,
-            FStrs::Checks => &c.checks,
             FStrs::Labels => &c.labels,
             FStrs::After => &c.after,
             FStrs::Regions => &self.prep.regions,

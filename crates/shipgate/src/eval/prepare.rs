@@ -1,5 +1,6 @@
 //! Prepare: what a session finds once per change, whatever its start: the touched services,
-//! the regions, the `extend change` values; and `extend service` values are validated here.
+//! the regions, the `extend change` values; and `extend service` values, the groups of
+//! approvals, waivers and the catalog, and the change's kinds are validated here.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -11,7 +12,7 @@ use crate::decision::Text;
 use crate::error::InputError;
 use crate::graph::Catalog;
 use crate::input::fields::ChangeField;
-use crate::input::{Change, JsonPath, scalar, unknown_field};
+use crate::input::{Change, JsonPath, scalar, unknown_field, unknown_group};
 use crate::time::Instant;
 
 /// Facts derived from the inputs once per session, before any rule runs, that do not depend
@@ -210,6 +211,43 @@ fn check_change_regions(
     Ok(())
 }
 
+/// Every approval and waiver of the change names a group the policy knows (SPEC 8.8: its
+/// `groups` setting, else every group it names): an approval for `"CAB"` or `"cab "` would
+/// otherwise vanish, counted nowhere. With `kinds` declared, every kind is one of them.
+fn check_change_names(policy: &Compiled, change: &Change) -> Result<(), InputError> {
+    let ir = &policy.ir;
+    let groups = || ir.groups.iter().map(Text::as_str);
+    let known = |g: &str| ir.groups.iter().any(|k| k == g);
+    for (i, a) in change.approvals.iter().enumerate() {
+        if !known(&a.group) {
+            let path = format!("change.approvals[{i}].group");
+            return Err(unknown_group(path, &a.group, groups()));
+        }
+    }
+    for (i, w) in change.waivers.iter().enumerate() {
+        if !known(&w.group) {
+            let path = format!("change.waivers[{i}].group");
+            return Err(unknown_group(path, &w.group, groups()));
+        }
+    }
+    if let Some(kinds) = &ir.kinds {
+        for (i, kind) in change.kind.iter().enumerate() {
+            if kinds.iter().any(|k| k == kind) {
+                continue;
+            }
+            let declared = kinds.iter().map(Text::as_str);
+            let mut message = format!("unknown kind {}", serde_json::Value::String(kind.clone()));
+            if let Some(help) = crate::error::did_you_mean(kind, declared.clone()) {
+                message.push_str(&format!(" ({help})"));
+            }
+            message.push_str("; the policy's kinds are: ");
+            message.push_str(&declared.collect::<Vec<_>>().join(", "));
+            return Err(InputError::new(format!("change.kind[{i}]"), message));
+        }
+    }
+    Ok(())
+}
+
 pub fn prepare<'a>(
     policy: &'a Compiled,
     policy_id: u64,
@@ -221,7 +259,9 @@ pub fn prepare<'a>(
     catalog.check_extra_fields(policy_id, || {
         policy.ir.service_ext.iter().map(|f| f.name.as_str())
     })?;
+    catalog.check_groups(policy_id, || policy.ir.groups.iter().map(Text::as_str))?;
     check_change_regions(change, &services, catalog)?;
+    check_change_names(policy, change)?;
     // One touched service whose regions are already sorted and unique: its own, borrowed.
     let sole = match services.as_slice() {
         [one] if catalog.regions_sorted(*one) => catalog.service(*one).map(|s| (*one, s)),

@@ -16,9 +16,12 @@ use serde_json::Value;
 use crate::error::{Error, InputError, did_you_mean};
 use crate::input::fields::ServiceField;
 use crate::input::{
-    Format, JsonPath, Service, catalog_services, got, parse_document, read_input_file,
-    read_service, unknown_field,
+    Format, Groups, JsonPath, Service, catalog_parts, got, parse_document, read_catalog_groups,
+    read_input_file, read_service, unknown_field, unknown_group,
 };
+
+/// The keys of a catalog document.
+const CATALOG_KEYS: [&str; 2] = ["services", "groups"];
 
 /// Service indices are `u32`: the catalog refuses more services than that.
 type Adjacency = Csr<(), (), petgraph::Directed, u32>;
@@ -55,11 +58,16 @@ pub struct Catalog {
     /// The check of those keys against a policy's `extend service` fields: the policy's id
     /// and the first unknown key's error. See [`Catalog::check_extra_fields`].
     extra_checked: std::sync::OnceLock<(u64, Option<InputError>)>,
+    /// `groups`: each group's members, for the groups that list them (SPEC 8.1).
+    groups: Groups,
+    /// The check of the group names against a policy's groups, as `extra_checked`. See
+    /// [`Catalog::check_groups`].
+    groups_checked: std::sync::OnceLock<(u64, Option<InputError>)>,
 }
 
 impl Catalog {
-    /// Reads a catalog (`{"services": [...]}`); errors name the JSON path under `catalog`
-    /// (`catalog.services[3].tier`).
+    /// Reads a catalog (`{"services": [...], "groups": {...}}`, `groups` optional); errors name
+    /// the JSON path under `catalog` (`catalog.services[3].tier`, `catalog.groups.cab[1]`).
     pub fn from_json(value: &Value) -> Result<Catalog, InputError> {
         Catalog::from_json_at(value, "catalog")
     }
@@ -77,6 +85,11 @@ impl Catalog {
                 ));
             }
         };
+        // A misspelt `groups` would silently drop every membership check: only the known
+        // keys are accepted.
+        if let Some(key) = fields.keys().find(|k| !CATALOG_KEYS.contains(&k.as_str())) {
+            return Err(unknown_field(&root, key, CATALOG_KEYS.into_iter()));
+        }
         let list_path = root.key("services");
         let Some(list) = fields.get("services") else {
             return Err(InputError::new(
@@ -101,7 +114,11 @@ impl Catalog {
             .enumerate()
             .map(|(i, item)| read_service(item, &list_path.index(i)))
             .collect::<Result<Vec<_>, _>>()?;
-        Catalog::compile(services, &list_path)
+        let groups = match fields.get("groups") {
+            Some(g) => read_catalog_groups(g, &root.key("groups"))?,
+            None => Groups::new(),
+        };
+        Catalog::compile(services, groups, &list_path)
     }
 
     /// Reads a catalog from JSON or YAML text. JSON text is first read straight into services
@@ -109,8 +126,9 @@ impl Catalog {
     /// which gives the precise error.
     pub fn from_text(text: &str, format: Format) -> Result<Catalog, InputError> {
         if format == Format::Json {
-            if let Some(services) = catalog_services(text) {
-                return Catalog::compile(services, &JsonPath::Root("catalog").key("services"));
+            if let Some((services, groups)) = catalog_parts(text) {
+                let list = JsonPath::Root("catalog");
+                return Catalog::compile(services, groups, &list.key("services"));
             }
         }
         Catalog::from_json(&parse_document(text, format, "catalog")?)
@@ -126,7 +144,11 @@ impl Catalog {
 
     /// Checks and compiles services (ids unique, dependencies known, no cycle).
     /// `list` is where the services sit (`catalog.services`), for errors.
-    fn compile(services: Vec<Service>, list: &JsonPath) -> Result<Catalog, InputError> {
+    fn compile(
+        services: Vec<Service>,
+        groups: Groups,
+        list: &JsonPath,
+    ) -> Result<Catalog, InputError> {
         let mut index: foldhash::HashMap<String, u32> =
             foldhash::HashMap::with_capacity_and_hasher(services.len(), Default::default());
         for (i, s) in (0u32..).zip(&services) {
@@ -175,6 +197,8 @@ impl Catalog {
         let mut catalog = Catalog {
             has_extra,
             extra_checked: std::sync::OnceLock::new(),
+            groups,
+            groups_checked: std::sync::OnceLock::new(),
             regions_sorted,
             region_text,
             region_at,
@@ -397,6 +421,49 @@ impl Catalog {
             }
         }
         None
+    }
+
+    /// Checks that every group of the catalog's `groups` is one the policy whose id is
+    /// `policy` knows (`known`): a member list under a misspelt name (`CAB`) would check no
+    /// one. The error names the first unknown group (in name order), at `catalog.groups.NAME`.
+    /// Cached per policy as [`Catalog::check_extra_fields`] is.
+    pub(crate) fn check_groups<'k, I>(
+        &self,
+        policy: u64,
+        known: impl Fn() -> I,
+    ) -> Result<(), InputError>
+    where
+        I: Iterator<Item = &'k str> + Clone,
+    {
+        if self.groups.is_empty() {
+            return Ok(());
+        }
+        if let Some((id, found)) = self.groups_checked.get()
+            && *id == policy
+        {
+            return found.clone().map_or(Ok(()), Err);
+        }
+        let root = JsonPath::Root("catalog");
+        let path = root.key("groups");
+        let found = self
+            .groups
+            .keys()
+            .find(|g| !known().any(|k| k == g.as_str()))
+            .map(|g| unknown_group(path.key(g).to_string(), g, known()));
+        let _ = self.groups_checked.set((policy, found.clone()));
+        found.map_or(Ok(()), Err)
+    }
+
+    /// The members of `group`, when the catalog lists them (`"groups": {"cab": [...]}`);
+    /// `None` when it does not, and then anyone's approval in the group counts.
+    pub fn members(&self, group: &str) -> Option<&[String]> {
+        self.groups.get(group).map(Vec::as_slice)
+    }
+
+    /// The catalog's `groups`, as read.
+    #[cfg(test)]
+    pub(crate) fn groups(&self) -> &Groups {
+        &self.groups
     }
 
     /// Every service, in the order of the catalog.

@@ -10,7 +10,7 @@
 //!
 //! This file holds the readers of single values (each beside the tree reader it mirrors, see
 //! `fields::Tree`) and of the lists around records; the records themselves (change, service,
-//! approval, incident, waiver) are generated from the field table in `fields.rs`, for both
+//! approval, check, incident, waiver) are generated from the field table in `fields.rs`, for both
 //! paths at once.
 //!
 //! Every value is read with `deserialize_any`, the call the `Value` tree is built with (or
@@ -24,10 +24,10 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::fields::{ChangeRecord, ServiceRecord};
+use super::fields::{ChangeRecord, CheckRecord, CheckStatus, ServiceRecord};
 use super::{
-    Change, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64, parse_duration,
-    parse_instant,
+    Change, Check, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64,
+    parse_duration, parse_instant,
 };
 
 /// One change from JSON text, or `None` when the slow reader must decide.
@@ -43,11 +43,13 @@ pub(super) fn changes(text: &str) -> Option<Vec<Change>> {
     first_duplicate(&ids).is_none().then_some(changes)
 }
 
-/// The services of a JSON catalog text (`{"services": [...]}` with no other key); `None` when
-/// the slow reader must decide.
-pub(crate) fn catalog_services(text: &str) -> Option<Vec<Service>> {
-    let services = read_all(text, ServiceList)?;
-    u32::try_from(services.len()).ok().map(|_| services)
+/// The services and groups of a JSON catalog text (`{"services": [...], "groups": {...}}`,
+/// `groups` optional, no other key); `None` when the slow reader must decide.
+pub(crate) fn catalog_parts(text: &str) -> Option<(Vec<Service>, Groups)> {
+    let (services, groups) = read_all(text, CatalogDoc)?;
+    u32::try_from(services.len())
+        .ok()
+        .map(|_| (services, groups))
 }
 
 /// The whole text as one value read by `seed`, trailing characters refused.
@@ -77,15 +79,7 @@ macro_rules! seed_by_any {
 }
 
 seed_by_any!(
-    Text,
-    Flag,
-    Int,
-    Number,
-    Seconds,
-    At,
-    KeyName,
-    ChangeList,
-    ServiceList,
+    Text, Flag, Int, Number, Seconds, At, Status, CheckItem, KeyName, ChangeList, CatalogDoc,
 );
 
 // --- scalars ----------------------------------------------------------------------------------
@@ -221,6 +215,42 @@ impl<'de> Visitor<'de> for At {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Instant, E> {
         parse_instant(v).map_err(|_| give_up())
+    }
+}
+
+/// A check's status, `passed`, `failed` or `pending` (`read_check_status`).
+#[derive(Clone, Copy)]
+pub(super) struct Status;
+
+impl<'de> Visitor<'de> for Status {
+    type Value = CheckStatus;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a check status")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<CheckStatus, E> {
+        CheckStatus::from_name(v).ok_or_else(give_up)
+    }
+}
+
+/// An element of `checks`: a name, or a check object (`fields::CheckItem`'s tree reader).
+#[derive(Clone, Copy)]
+pub(super) struct CheckItem;
+
+impl<'de> Visitor<'de> for CheckItem {
+    type Value = Check;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a check")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Check, E> {
+        Ok(Check::passed(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Check, A::Error> {
+        CheckRecord.visit_map(map)
     }
 }
 
@@ -442,19 +472,63 @@ fn only_field<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
     }
 }
 
-/// `{"services": [...]}` with no other key (`Catalog::from_json`, which ignores other keys).
+/// A catalog: `services` and an optional `groups`, each once, and no other key
+/// (`Catalog::from_json`, which refuses other keys with the precise error).
 #[derive(Clone, Copy)]
-struct ServiceList;
+struct CatalogDoc;
 
-impl<'de> Visitor<'de> for ServiceList {
-    type Value = Vec<Service>;
+impl<'de> Visitor<'de> for CatalogDoc {
+    type Value = (Vec<Service>, Groups);
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a catalog")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<Service>, A::Error> {
-        only_field(map, "services", List(ServiceRecord))
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut services = None;
+        let mut groups = None;
+        while let Some(key) = map.next_key_seed(KeyName)? {
+            match key.as_ref() {
+                "services" => fill(&mut map, &mut services, List(ServiceRecord))?,
+                "groups" => fill(&mut map, &mut groups, GroupMap)?,
+                _ => return Err(give_up()),
+            }
+        }
+        Ok((required(services)?, groups.unwrap_or_default()))
+    }
+}
+
+/// A catalog's `groups`: group name to its members (`read_catalog_groups`).
+pub(crate) type Groups = BTreeMap<String, Vec<String>>;
+
+/// `{"cab": ["ana", "eve"], ...}`; a name given twice gives up (the tree keeps the last).
+#[derive(Clone, Copy)]
+struct GroupMap;
+
+impl<'de> DeserializeSeed<'de> for GroupMap {
+    type Value = Groups;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Groups, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GroupMap {
+    type Value = Groups;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("groups")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Groups, A::Error> {
+        let mut groups = Groups::new();
+        while let Some(key) = map.next_key_seed(KeyName)? {
+            let members = map.next_value_seed(List(Text))?;
+            if groups.insert(key.into_owned(), members).is_some() {
+                return Err(give_up());
+            }
+        }
+        Ok(groups)
     }
 }
 

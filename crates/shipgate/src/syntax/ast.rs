@@ -34,6 +34,8 @@ pub enum Item {
     Capacity { value: u64, span: Span },
     /// `groups cab, team-lead, dba`
     Groups { names: Vec<Ident>, span: Span },
+    /// `kinds application, infrastructure, database`
+    Kinds { names: Vec<Ident>, span: Span },
     /// `extend change { ticket: string, cost_center: string? }`
     Extend(ExtendDecl),
     /// `tier critical when EXPR`
@@ -265,6 +267,8 @@ pub enum Effect {
     },
     RequireCheck {
         name: StrLit,
+        /// `within 30d`: how recently the check must have passed, before the change's start.
+        within: Option<DurationLit>,
         span: Span,
     },
     ExemptBlackout {

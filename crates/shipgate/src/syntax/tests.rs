@@ -171,6 +171,26 @@ fn spec_example_parses_without_diagnostics() {
 }
 
 #[test]
+fn kinds_are_a_list_of_names() {
+    let file = parse_ok("kinds application, third_party, data-migration\n");
+    let Some(Item::Kinds { names, .. }) = file.items.first() else {
+        panic!("kinds")
+    };
+    let names: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["application", "third_party", "data-migration"]);
+    // `kinds` is reserved: it starts a declaration, so it cannot be a name in an expression.
+    assert_eq!(
+        errors("kinds\n"),
+        ["2:1: expected a change kind like `database`, found end of file"]
+    );
+    assert!(!errors("tier high when any kinds in change.kind: true").is_empty());
+    assert_eq!(
+        errors("rule r {\n  require check \"x\" within\n}"),
+        ["3:1: expected a duration like 5m, found `}`"]
+    );
+}
+
+#[test]
 fn indented_inline_policy_parses() {
     // The shape of the crate-level doc example: indented items, a one-line rule.
     let file = parse_ok(
@@ -612,8 +632,8 @@ fn extend_fields_by_commas_and_newlines() {
 fn rule_statements() {
     let r = rule(
         "rule r {\n  when a\n  deny when b\n  allow when c\n  require approval \"cab\" count 2\n  \
-         require check \"ci\"\n  exempt blackout\n  exempt window\n  exempt rule other\n  \
-         message \"m\"\n}",
+         require check \"ci\"\n  require check \"rehearsal\" within 30d\n  exempt blackout\n  \
+         exempt window\n  exempt rule other\n  message \"m\"\n}",
     );
     assert_eq!(show(r.guard.as_ref().unwrap()), "a");
     assert_eq!(r.message.unwrap().value, "m");
@@ -626,7 +646,9 @@ fn rule_statements() {
             Effect::RequireApproval { group, count, .. } => {
                 format!("approval {} {:?}", group.value, count.map(|c| c.0))
             }
-            Effect::RequireCheck { name, .. } => format!("check {}", name.value),
+            Effect::RequireCheck { name, within, .. } => {
+                format!("check {} {:?}", name.value, within.map(|w| w.seconds))
+            }
             Effect::ExemptBlackout { .. } => "exempt blackout".into(),
             Effect::ExemptWindow { .. } => "exempt window".into(),
             Effect::ExemptRule { rule, .. } => format!("exempt rule {}", rule.name),
@@ -638,7 +660,8 @@ fn rule_statements() {
             "deny b",
             "allow c",
             "approval cab Some(2)",
-            "check ci",
+            "check ci None",
+            "check rehearsal Some(2592000)",
             "exempt blackout",
             "exempt window",
             "exempt rule other"
@@ -994,9 +1017,9 @@ fn syntax_errors_name_what_was_expected() {
         ),
         (
             "frobnicate x",
-            "1:1: expected a declaration (`tiers`, `default`, `capacity`, `groups`, `extend`, \
-             `tier`, `calendar`, `region`, `rule`, `waivable`, `strategy`, `rollback` or \
-             `notify`), found `frobnicate`",
+            "1:1: expected a declaration (`tiers`, `default`, `capacity`, `groups`, `kinds`, \
+             `extend`, `tier`, `calendar`, `region`, `rule`, `waivable`, `strategy`, `rollback` \
+             or `notify`), found `frobnicate`",
         ),
         ("tiers", "1:6: expected a tier name, found end of file"),
         (
@@ -1180,7 +1203,8 @@ fn assert_well_formed(text: &str) {
             Item::Tiers { span, .. }
             | Item::Default { span, .. }
             | Item::Capacity { span, .. }
-            | Item::Groups { span, .. } => *span,
+            | Item::Groups { span, .. }
+            | Item::Kinds { span, .. } => *span,
             Item::Extend(x) => x.span,
             Item::Tier(x) => x.span,
             Item::Calendar(x) => x.span,

@@ -32,11 +32,11 @@ fn catalog_slow(text: &str) -> Result<Catalog, InputError> {
     Catalog::from_json(&parse_document(text, Format::Json, "catalog")?)
 }
 
-/// The services of a catalog result (a `Catalog` has no `PartialEq`).
+/// The services and groups of a catalog result (a `Catalog` has no `PartialEq`).
 fn services(
     catalog: Result<Catalog, InputError>,
-) -> Result<Vec<crate::input::Service>, InputError> {
-    catalog.map(|c| c.services().to_vec())
+) -> Result<(Vec<crate::input::Service>, super::Groups), InputError> {
+    catalog.map(|c| (c.services().to_vec(), c.groups().clone()))
 }
 
 const MINIMAL: &str = r#"{"id": "CHG-1", "services": ["api"], "requester": "ana", "implementer": "bob", "duration": "2h""#;
@@ -330,7 +330,7 @@ fn changes_lists_take_the_fast_path_with_the_same_rules() {
 fn catalogs_take_the_fast_path_with_the_same_rules() {
     let check_catalog = |text: &str| {
         let want = services(catalog_slow(text));
-        let fast = super::catalog_services(text);
+        let fast = super::catalog_parts(text);
         // Services read by the fast path may still fail to compile into a graph.
         if let (Some(fast), Ok(want)) = (&fast, &want) {
             assert_eq!(fast, want, "{text}");
@@ -349,7 +349,7 @@ fn catalogs_take_the_fast_path_with_the_same_rules() {
     ]}"#;
     let (got, fast) = check_catalog(text);
     assert!(fast);
-    let got = got.unwrap();
+    let (got, _) = got.unwrap();
     assert_eq!(got[0].error_budget, -0.5);
     assert_eq!(got[1].error_budget, 2.0);
     assert_eq!(got[1].tier, 1);
@@ -366,10 +366,24 @@ fn catalogs_take_the_fast_path_with_the_same_rules() {
         r#"{"services": [{"id": "a", "tier": 1, "tier": 2}]}"#,
         r#"{"name": "x", "services": []}"#,
         r#"{"services": [], "services": []}"#,
+        r#"{"services": [], "groups": {"cab": ["ana", 3]}}"#,
+        r#"{"services": [], "groups": {"cab": ["ana"], "cab": []}}"#,
+        r#"{"services": [], "grups": {}}"#,
         r#"[]"#,
     ] {
         assert!(!check_catalog(bad).1, "{bad}");
     }
+    // Member lists take the fast path, in any key order.
+    let (got, fast) = check_catalog(
+        r#"{"groups": {"dba": [], "cab": ["ana", "eve"]}, "services": [{"id": "a", "tier": 1}]}"#,
+    );
+    assert!(fast);
+    let (_, groups) = got.unwrap();
+    assert_eq!(
+        groups.get("cab"),
+        Some(&vec!["ana".to_string(), "eve".to_string()])
+    );
+    assert_eq!(groups.get("dba"), Some(&Vec::new()));
 }
 
 // --- the differential property ----------------------------------------------------------------
@@ -720,6 +734,23 @@ fn approval(mutate: bool) -> BoxedStrategy<Doc> {
     value(record(fields, NESTED, mutate), junk(), mutate)
 }
 
+/// An element of `checks`: a bare name, or a check object with a status and evidence.
+fn check_item(mutate: bool) -> BoxedStrategy<Doc> {
+    let status = value(
+        string_of(&["passed", "failed", "pending"]),
+        string_of(&["done", "Passed", ""]),
+        mutate,
+    );
+    let fields = vec![
+        ("name", text(mutate), true),
+        ("status", status, true),
+        ("at", nullable(instant(mutate)), false),
+        ("url", nullable(text(mutate)), false),
+    ];
+    let object = value(record(fields, NESTED, mutate), junk(), mutate);
+    prop_oneof![1 => text(mutate), 2 => object].boxed()
+}
+
 fn incident(mutate: bool) -> BoxedStrategy<Doc> {
     let fields = vec![
         ("id", text(mutate), true),
@@ -783,7 +814,11 @@ fn change_doc(mutate: bool) -> BoxedStrategy<Doc> {
             value(list_of(approval(mutate), 4), junk(), mutate),
             false,
         ),
-        ("checks", texts(mutate), false),
+        (
+            "checks",
+            value(list_of(check_item(mutate), 4), junk(), mutate),
+            false,
+        ),
         ("emergency", flag(mutate), false),
         ("incident", incident(mutate), false),
         ("start", nullable(instant(mutate)), false),
@@ -875,6 +910,37 @@ fn service_doc(mutate: bool) -> BoxedStrategy<Doc> {
         wrong: &["dependents"],
     };
     record(fields, keys, mutate)
+}
+
+/// A catalog's `groups`: group names to lists of members; when `mutate`, a member that is not
+/// a string, a group that is not a list, or a repeated group.
+fn groups_doc(mutate: bool) -> BoxedStrategy<Doc> {
+    let members = value(list_of(text(mutate), 3), junk(), mutate);
+    let groups = prop::collection::vec(
+        (
+            proptest::sample::select(vec!["cab", "dba", "team-lead"]),
+            members,
+        ),
+        0..3,
+    )
+    .prop_map(move |entries| {
+        // A clean `groups` names each group once; a mutated one may repeat one.
+        let mut seen = Vec::new();
+        let fields = entries
+            .into_iter()
+            .filter(|(k, _)| {
+                mutate || {
+                    let fresh = !seen.contains(k);
+                    seen.push(*k);
+                    fresh
+                }
+            })
+            .map(|(k, v)| (quote(k, false), v))
+            .collect();
+        Doc::Obj(fields)
+    })
+    .boxed();
+    value(groups, junk(), mutate)
 }
 
 /// One small edit somewhere in a document.
@@ -1035,22 +1101,32 @@ proptest! {
     #[test]
     fn fast_catalog_reading_agrees_with_the_slow_reader(
         docs in prop::collection::vec(service_doc(true), 0..4),
+        groups in prop::option::of(groups_doc(true)),
+        other in prop::option::weighted(0.05, (proptest::sample::select(vec!["grups", "services", "groups"]), junk())),
         gap in gap(),
     ) {
-        let text = Doc::Obj(vec![(quote("services", false), Doc::List(docs))]).text(gap);
+        let mut fields = vec![(quote("services", false), Doc::List(docs))];
+        fields.extend(groups.map(|g| (quote("groups", false), g)));
+        fields.extend(other.map(|(k, v)| (quote(k, false), v)));
+        let text = Doc::Obj(fields).text(gap);
         let want = services(catalog_slow(&text));
         // Services read by the fast path may still fail to compile into a graph.
-        if let (Some(fast), Ok(want)) = (super::catalog_services(&text), &want) {
+        if let (Some(fast), Ok(want)) = (super::catalog_parts(&text), &want) {
             prop_assert_eq!(&fast, want);
         }
         prop_assert_eq!(services(Catalog::from_text(&text, Format::Json)), want);
     }
 
     #[test]
-    fn fast_path_accepts_every_clean_catalog(docs in prop::collection::vec(service_doc(false), 0..4)) {
-        let text = Doc::Obj(vec![(quote("services", false), Doc::List(docs))]).text(" ");
+    fn fast_path_accepts_every_clean_catalog(
+        docs in prop::collection::vec(service_doc(false), 0..4),
+        groups in prop::option::of(groups_doc(false)),
+    ) {
+        let mut fields = vec![(quote("services", false), Doc::List(docs))];
+        fields.extend(groups.map(|g| (quote("groups", false), g)));
+        let text = Doc::Obj(fields).text(" ");
         if let Ok(want) = services(catalog_slow(&text)) {
-            prop_assert_eq!(super::catalog_services(&text), Some(want));
+            prop_assert_eq!(super::catalog_parts(&text), Some(want));
         }
     }
 }
