@@ -25,6 +25,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::Value;
 
 use super::fields::{ChangeRecord, ServiceRecord};
+use super::text::Unique;
 use super::{
     Change, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64, parse_duration,
     parse_instant,
@@ -397,7 +398,8 @@ pub(super) fn extra_field<'de, A: MapAccess<'de>>(
     if computed.contains(&key.as_ref()) {
         return Err(give_up());
     }
-    let value: Value = map.next_value()?;
+    // A key given twice inside the value gives up too.
+    let value: Value = map.next_value_seed(Unique::ANYWHERE)?;
     match extra.insert(key.into_owned(), value) {
         None => Ok(()),
         Some(_) => Err(give_up()),
