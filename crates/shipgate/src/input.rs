@@ -119,10 +119,10 @@ impl std::fmt::Display for JsonPath<'_> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                     && key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-                if plain {
+                if plain && key.len() <= 60 {
                     write!(f, "{base}.{key}")
                 } else {
-                    write!(f, "{base}[{}]", Value::String((*key).to_string()))
+                    write!(f, "{base}[{}]", quoted(key))
                 }
             }
         }
@@ -137,11 +137,20 @@ pub(crate) fn got(value: &Value) -> String {
     match value {
         Value::Array(_) => "a list".to_string(),
         Value::Object(_) => "an object".to_string(),
-        Value::String(s) if s.chars().count() > 60 => {
+        Value::String(s) => quoted(s),
+        other => other.to_string(),
+    }
+}
+
+/// An input string as an error message quotes it: as a JSON string (control characters
+/// escaped), shortened to 60 characters, so an error never echoes a whole hostile input.
+pub(crate) fn quoted(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        None => Value::String(s.to_string()).to_string(),
+        Some(_) => {
             let short: String = s.chars().take(57).collect();
             format!("{}...", Value::String(short))
         }
-        other => other.to_string(),
     }
 }
 
@@ -413,8 +422,8 @@ fn read_unique_ids(value: &Value, path: &JsonPath) -> Read<Vec<String>> {
         return Err(InputError::new(
             path.index(dup).to_string(),
             format!(
-                "\"{}\" is listed twice (also at {})",
-                ids.get(dup).map_or("", String::as_str),
+                "{} is listed twice (also at {})",
+                quoted(ids.get(dup).map_or("", String::as_str)),
                 path.index(first)
             ),
         ));
@@ -551,8 +560,8 @@ pub fn changes_from_json_at(value: &Value, root: &str) -> Result<Vec<Change>, In
         return Err(InputError::new(
             root.index(dup).key("id").to_string(),
             format!(
-                "duplicate change id \"{}\" (also at {})",
-                ids.get(dup).copied().unwrap_or_default(),
+                "duplicate change id {} (also at {})",
+                quoted(ids.get(dup).copied().unwrap_or_default()),
                 root.index(first)
             ),
         ));

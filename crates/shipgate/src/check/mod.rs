@@ -111,6 +111,11 @@ pub fn compile_sources(
     files: Vec<(String, String)>,
     root: Option<PathBuf>,
 ) -> Result<Compiled, Error> {
+    // However many names are misspelt, "did you mean" does a bounded amount of work in all.
+    crate::error::suggestion_budget(|| compile_files(files, root))
+}
+
+fn compile_files(files: Vec<(String, String)>, root: Option<PathBuf>) -> Result<Compiled, Error> {
     let mut sources = SourceMap::default();
     let mut parsed = Vec::with_capacity(files.len());
     let mut diagnostics = Vec::new();

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::error::{Error, InputError, did_you_mean};
 use crate::input::fields::ServiceField;
 use crate::input::{
-    Format, JsonPath, Service, catalog_services, got, parse_document, read_input_file,
+    Format, JsonPath, Service, catalog_services, got, parse_document, quoted, read_input_file,
     read_service, unknown_field,
 };
 
@@ -133,7 +133,10 @@ impl Catalog {
             if let Some(first) = index.insert(s.id.clone(), i) {
                 return Err(InputError::new(
                     format!("{list}[{i}].id"),
-                    format!("duplicate service \"{}\" (first at {list}[{first}])", s.id),
+                    format!(
+                        "duplicate service {} (first at {list}[{first}])",
+                        quoted(&s.id)
+                    ),
                 ));
             }
         }
@@ -486,7 +489,7 @@ impl Catalog {
             if let Some(first) = out.iter().position(|&o| o == idx) {
                 return Err(InputError::new(
                     format!("{path}[{i}]"),
-                    format!("\"{id}\" is listed twice (also at {path}[{first}])"),
+                    format!("{} is listed twice (also at {path}[{first}])", quoted(id)),
                 ));
             }
             out.push(idx);
@@ -693,7 +696,7 @@ fn adjacency(n: usize, edges: &[(u32, u32)], list: &JsonPath) -> Result<Adjacenc
 }
 
 fn unknown_service(path: String, id: &str, services: &[Service]) -> InputError {
-    let mut message = format!("unknown service \"{id}\"");
+    let mut message = format!("unknown service {}", quoted(id));
     if let Some(help) = did_you_mean(id, services.iter().map(|s| s.id.as_str())) {
         message.push_str(&format!(" ({help})"));
     }

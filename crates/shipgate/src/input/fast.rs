@@ -2,8 +2,8 @@
 //! list of changes, or catalog services) without building a `serde_json::Value` tree first.
 //!
 //! The fast path only says yes or "ask the slow reader": it gives up on anything the slow
-//! reader would refuse, and also on what it could read differently (a duplicate key, which
-//! the tree silently resolves to its last value). The caller then runs the slow reader, which
+//! reader would refuse, a key given twice included (the tree refuses it with its path). The
+//! caller then runs the slow reader, which
 //! produces the one precise error message, so messages and paths are the slow reader's. What
 //! the fast path accepts, it builds exactly as the slow reader would (the differential
 //! proptest in `fast/tests.rs` holds the two together).
@@ -368,8 +368,7 @@ impl<'de> Visitor<'de> for KeyName {
     }
 }
 
-/// Reads the value of a key into its slot; a key seen twice gives up (the tree would keep
-/// the last value without a word).
+/// Reads the value of a key into its slot; a key seen twice gives up (the tree refuses it).
 pub(super) fn fill<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
     map: &mut A,
     slot: &mut Option<S::Value>,
