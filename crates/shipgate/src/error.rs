@@ -104,6 +104,16 @@ impl Diagnostic {
     }
 }
 
+/// An input string as an error message quotes it: as a JSON string (control characters
+/// escaped), shortened to 60 characters, so an error never echoes a whole hostile input.
+pub(crate) fn quoted(s: &str) -> String {
+    let json = |s: String| serde_json::Value::String(s).to_string();
+    match s.char_indices().nth(60) {
+        None => json(s.to_string()),
+        Some(_) => format!("{}...", json(s.chars().take(57).collect())),
+    }
+}
+
 /// The longest name (in characters) "did you mean" is computed for: a longer name is not a
 /// typo of anything, and comparing it costs time in proportion to its length.
 pub(crate) const MAX_SUGGESTED_NAME: usize = 64;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+pub(crate) use crate::error::quoted;
 use crate::error::{Error, InputError, did_you_mean};
 
 mod fast;
@@ -139,18 +140,6 @@ pub(crate) fn got(value: &Value) -> String {
         Value::Object(_) => "an object".to_string(),
         Value::String(s) => quoted(s),
         other => other.to_string(),
-    }
-}
-
-/// An input string as an error message quotes it: as a JSON string (control characters
-/// escaped), shortened to 60 characters, so an error never echoes a whole hostile input.
-pub(crate) fn quoted(s: &str) -> String {
-    match s.char_indices().nth(60) {
-        None => Value::String(s.to_string()).to_string(),
-        Some(_) => {
-            let short: String = s.chars().take(57).collect();
-            format!("{}...", Value::String(short))
-        }
     }
 }
 
