@@ -417,7 +417,31 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::percent;
+    use super::{clean, clean_lines, percent};
+
+    #[test]
+    fn clean_escapes_controls_bidi_and_separators_only() {
+        assert_eq!(clean("CHG-1 é 😀 \\n"), "CHG-1 é 😀 \\n");
+        assert_eq!(
+            clean("a\nALLOW\r\t\u{1b}[2J\u{7f}\u{85}\u{202e}\u{2066}\u{200f}\u{2028}z"),
+            "a\\nALLOW\\r\\t\\u{1b}[2J\\u{7f}\\u{85}\\u{202e}\\u{2066}\\u{200f}\\u{2028}z"
+        );
+    }
+
+    #[test]
+    fn clean_lines_keeps_line_ends_and_with_colour_only_colour_codes() {
+        let text = "\u{1b}[1;31merror\u{1b}[0m: x\u{1b}]0;title\u{7}\n  y\u{202e}\n";
+        assert_eq!(
+            clean_lines(text, true),
+            "\u{1b}[1;31merror\u{1b}[0m: x\\u{1b}]0;title\\u{7}\n  y\\u{202e}\n"
+        );
+        assert_eq!(
+            clean_lines(text, false),
+            "\\u{1b}[1;31merror\\u{1b}[0m: x\\u{1b}]0;title\\u{7}\n  y\\u{202e}\n"
+        );
+        // An unfinished sequence at the end is escaped, not kept.
+        assert_eq!(clean_lines("a\u{1b}[31", true), "a\\u{1b}[31");
+    }
 
     /// What a percent literal reads as: the double nearest `<digits>e-2`.
     fn literal(text: &str) -> f64 {
