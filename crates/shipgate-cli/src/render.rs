@@ -315,7 +315,7 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                 "  {:<8} {:<28} {}  {}",
                 t.kind,
                 clean(&t.name),
-                clean(&t.outcome.to_string()),
+                clean(t.outcome.as_ref()),
                 p.dim(&clean(&t.at))
             );
             let _ = writeln!(out, "{}", line.trim_end());

@@ -76,7 +76,11 @@ pub(super) fn check_yaml_nesting(text: &str, what: &str) -> Result<(), InputErro
     let mut flow = 0usize;
     // The indentation of the line that opened a block scalar: deeper lines are its text.
     let mut scalar_of: Option<usize> = None;
-    for (n, line) in text.lines().enumerate() {
+    // YAML ends a line at \n, \r\n or a lone \r.
+    let lines = text
+        .split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'));
+    for (n, line) in lines.enumerate() {
         let body = line.trim_start_matches(' ');
         let indent = line.len() - body.len();
         if body.trim().is_empty() {

@@ -41,6 +41,9 @@ fn deeply_nested_yaml_is_refused_before_parsing_and_quickly() {
         (0..20_000)
             .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
             .collect::<String>(),
+        (0..20_000)
+            .map(|i| format!("{}k{i}:\r", " ".repeat(i)))
+            .collect::<String>(),
     ] {
         let started = Instant::now();
         let err = yaml_error(&text);
@@ -78,6 +81,18 @@ fn nesting_up_to_the_limit_is_read() {
         value.ok().and_then(|v| v.get("e").cloned()),
         Some(serde_json::json!(2))
     );
+}
+
+#[test]
+fn the_nesting_error_names_the_line_whatever_the_line_ends() {
+    for end in ["\n", "\r\n", "\r"] {
+        let text = format!("a: 1{end}b: 2{end}c: {}", "[".repeat(200));
+        let err = yaml_error(&text);
+        assert!(
+            err.message.starts_with("nested too deeply at line 3:"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
