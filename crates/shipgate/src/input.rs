@@ -11,16 +11,19 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+pub(crate) use crate::error::quoted;
 use crate::error::{Error, InputError, did_you_mean};
 
 mod fast;
 pub(crate) mod fields;
+mod text;
 
 pub(crate) use fast::{Groups, catalog_parts};
 pub use fields::{Approval, Change, Check, CheckStatus, Incident, Service, Waiver};
 #[cfg(test)]
 use fields::{ChangeField, ServiceField};
 use fields::{ChangeRecord, ServiceRecord, Tree};
+pub use text::{DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_NESTING, read_input_text};
 
 pub use crate::time::Instant;
 
@@ -46,25 +49,28 @@ impl Format {
 }
 
 /// Reads a text document in the given format into a JSON value (YAML is mapped onto JSON).
+///
+/// An object with a key given twice is an error naming the key's path under `what` (JSON
+/// parsers differ on which value wins, and YAML forbids it). Lists and objects may nest at
+/// most [`MAX_INPUT_NESTING`] levels; YAML text is checked for that before it is parsed.
 pub fn parse_document(
     text: &str,
     format: Format,
     what: &str,
 ) -> Result<serde_json::Value, InputError> {
-    match format {
-        Format::Json => serde_json::from_str(text).map_err(|e| {
-            InputError::new(
-                what,
-                format!(
-                    "invalid JSON at line {} column {}: {e}",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        }),
-        Format::Yaml => serde_yaml_ng::from_str(text)
-            .map_err(|e| InputError::new(what, format!("invalid YAML: {e}"))),
+    let yaml = format == Format::Yaml;
+    if yaml {
+        text::check_yaml_nesting(text, what)?;
     }
+    text::parse_value(text, yaml, what).map_err(|(duplicate, message)| {
+        duplicate.unwrap_or_else(|| {
+            if yaml {
+                InputError::new(what, format!("invalid YAML: {message}"))
+            } else {
+                InputError::new(what, message)
+            }
+        })
+    })
 }
 
 /// The built-in fields of a change as read from the input; any other top-level field goes to
@@ -114,10 +120,10 @@ impl std::fmt::Display for JsonPath<'_> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                     && key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-                if plain {
+                if plain && key.len() <= 60 {
                     write!(f, "{base}.{key}")
                 } else {
-                    write!(f, "{base}[{}]", Value::String((*key).to_string()))
+                    write!(f, "{base}[{}]", quoted(key))
                 }
             }
         }
@@ -132,10 +138,7 @@ pub(crate) fn got(value: &Value) -> String {
     match value {
         Value::Array(_) => "a list".to_string(),
         Value::Object(_) => "an object".to_string(),
-        Value::String(s) if s.chars().count() > 60 => {
-            let short: String = s.chars().take(57).collect();
-            format!("{}...", Value::String(short))
-        }
+        Value::String(s) => quoted(s),
         other => other.to_string(),
     }
 }
@@ -464,8 +467,8 @@ fn read_unique_ids(value: &Value, path: &JsonPath) -> Read<Vec<String>> {
         return Err(InputError::new(
             path.index(dup).to_string(),
             format!(
-                "\"{}\" is listed twice (also at {})",
-                ids.get(dup).map_or("", String::as_str),
+                "{} is listed twice (also at {})",
+                quoted(ids.get(dup).map_or("", String::as_str)),
                 path.index(first)
             ),
         ));
@@ -557,13 +560,15 @@ impl Change {
     }
 }
 
-/// A file's text and its format by extension; an error reading it names the file.
+/// A file's text and its format by extension; an error reading it names the file. At most
+/// [`DEFAULT_MAX_INPUT_BYTES`] are read: a larger file is an error.
 pub(crate) fn read_input_file(path: &Path) -> Result<(String, Format), Error> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+    let file = std::fs::File::open(path).map_err(|e| Error::Io {
         path: name.clone(),
         message: e.to_string(),
     })?;
+    let text = read_input_text(file, &name, DEFAULT_MAX_INPUT_BYTES)?;
     Ok((text, Format::from_path(&name)))
 }
 
@@ -600,8 +605,8 @@ pub fn changes_from_json_at(value: &Value, root: &str) -> Result<Vec<Change>, In
         return Err(InputError::new(
             root.index(dup).key("id").to_string(),
             format!(
-                "duplicate change id \"{}\" (also at {})",
-                ids.get(dup).copied().unwrap_or_default(),
+                "duplicate change id {} (also at {})",
+                quoted(ids.get(dup).copied().unwrap_or_default()),
                 root.index(first)
             ),
         ));

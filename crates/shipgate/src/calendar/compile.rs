@@ -582,6 +582,29 @@ fn resolve_ics_path(path: &str, root: Option<&Path>) -> Result<PathBuf, String> 
     Ok(real)
 }
 
+/// The largest iCalendar file an `ics` import reads: 16 MiB.
+pub(crate) const MAX_ICS_BYTES: u64 = 16 * 1024 * 1024;
+
+/// An iCalendar file's text: a regular file (a pipe or a device could block compilation
+/// forever) of at most [`MAX_ICS_BYTES`].
+fn read_ics(file: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read it: {e}"))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".to_string());
+    }
+    let mut text = String::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_ICS_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if text.len() as u64 > MAX_ICS_BYTES {
+        return Err(format!(
+            "it is larger than the limit of {MAX_ICS_BYTES} bytes"
+        ));
+    }
+    Ok(text)
+}
+
 fn ics_sources(
     path: &StrLit,
     tz: Tz,
@@ -601,10 +624,10 @@ fn ics_sources(
             return None;
         }
     };
-    let text = match std::fs::read_to_string(&file) {
+    let text = match read_ics(&file) {
         Ok(t) => t,
         Err(e) => {
-            fail(diags, format!("cannot read it: {e}"));
+            fail(diags, e);
             return None;
         }
     };

@@ -9,6 +9,7 @@ mod rules;
 mod settings;
 mod tiers;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::decision::Text;
@@ -33,21 +34,29 @@ impl Compiled {
 }
 
 /// The `.gate` files under the given paths: folders are walked recursively; the result is sorted.
+///
+/// A file named twice (also through another path or a link) is read once, under the first
+/// name. Links to folders are followed, but each real folder is walked once, so links that
+/// form a cycle cost nothing; a `.gate` entry of a folder that is not a regular file (a pipe,
+/// a device) is an error, since reading it could block or never end.
 pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
+    let mut walked = HashSet::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::Io {
             path: p.display().to_string(),
             message: e.to_string(),
         })?;
         if meta.is_dir() {
-            walk(p, &mut out)?;
+            walk(p, &mut out, &mut walked)?;
         } else {
             out.push(p.clone());
         }
     }
     out.sort();
     out.dedup();
+    let mut seen = HashSet::new();
+    out.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
     if out.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::Io {
@@ -58,20 +67,39 @@ pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let io = |e: std::io::Error| Error::Io {
-        path: dir.display().to_string(),
+/// Adds the `.gate` files under `dir` unless its real folder is in `walked` already.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, walked: &mut HashSet<PathBuf>) -> Result<(), Error> {
+    let io = |path: &Path, e: std::io::Error| Error::Io {
+        path: path.display().to_string(),
         message: e.to_string(),
     };
+    let real = dir.canonicalize().map_err(|e| io(dir, e))?;
+    if !walked.insert(real) {
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
+        .map_err(|e| io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
     for p in entries {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "gate") {
+        let is_gate = p.extension().is_some_and(|e| e == "gate");
+        // A dangling link is not a folder; one named `.gate` is an error when read.
+        let Ok(meta) = std::fs::metadata(&p) else {
+            if is_gate {
+                out.push(p);
+            }
+            continue;
+        };
+        if meta.is_dir() {
+            walk(&p, out, walked)?;
+        } else if is_gate {
+            if !meta.is_file() {
+                return Err(Error::Io {
+                    path: p.display().to_string(),
+                    message: "not a regular file (a policy folder holds files)".into(),
+                });
+            }
             out.push(p);
         }
     }
@@ -111,6 +139,11 @@ pub fn compile_sources(
     files: Vec<(String, String)>,
     root: Option<PathBuf>,
 ) -> Result<Compiled, Error> {
+    // However many names are misspelt, "did you mean" does a bounded amount of work in all.
+    crate::error::suggestion_budget(|| compile_files(files, root))
+}
+
+fn compile_files(files: Vec<(String, String)>, root: Option<PathBuf>) -> Result<Compiled, Error> {
     let mut sources = SourceMap::default();
     let mut parsed = Vec::with_capacity(files.len());
     let mut diagnostics = Vec::new();

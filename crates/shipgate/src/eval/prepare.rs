@@ -200,8 +200,10 @@ fn check_change_regions(
             })
             .collect::<Vec<_>>()
             .join("; ");
-        let mut message =
-            format!("region {region:?} is not a region of the change's services: {runs_in}");
+        let mut message = format!(
+            "region {} is not a region of the change's services: {runs_in}",
+            crate::input::quoted(region)
+        );
         let theirs = touched().flat_map(|s| s.regions.iter().map(String::as_str));
         if let Some(help) = crate::error::did_you_mean(region, theirs) {
             message.push_str(&format!(" ({help})"));

@@ -16,8 +16,8 @@ use serde_json::Value;
 use crate::error::{Error, InputError, did_you_mean};
 use crate::input::fields::ServiceField;
 use crate::input::{
-    Format, Groups, JsonPath, Service, catalog_parts, got, parse_document, read_catalog_groups,
-    read_input_file, read_service, unknown_field, unknown_group,
+    Format, Groups, JsonPath, Service, catalog_parts, got, parse_document, quoted,
+    read_catalog_groups, read_input_file, read_service, unknown_field, unknown_group,
 };
 
 /// The keys of a catalog document.
@@ -155,7 +155,10 @@ impl Catalog {
             if let Some(first) = index.insert(s.id.clone(), i) {
                 return Err(InputError::new(
                     format!("{list}[{i}].id"),
-                    format!("duplicate service \"{}\" (first at {list}[{first}])", s.id),
+                    format!(
+                        "duplicate service {} (first at {list}[{first}])",
+                        quoted(&s.id)
+                    ),
                 ));
             }
         }
@@ -553,7 +556,7 @@ impl Catalog {
             if let Some(first) = out.iter().position(|&o| o == idx) {
                 return Err(InputError::new(
                     format!("{path}[{i}]"),
-                    format!("\"{id}\" is listed twice (also at {path}[{first}])"),
+                    format!("{} is listed twice (also at {path}[{first}])", quoted(id)),
                 ));
             }
             out.push(idx);
@@ -760,7 +763,7 @@ fn adjacency(n: usize, edges: &[(u32, u32)], list: &JsonPath) -> Result<Adjacenc
 }
 
 fn unknown_service(path: String, id: &str, services: &[Service]) -> InputError {
-    let mut message = format!("unknown service \"{id}\"");
+    let mut message = format!("unknown service {}", quoted(id));
     if let Some(help) = did_you_mean(id, services.iter().map(|s| s.id.as_str())) {
         message.push_str(&format!(" ({help})"));
     }

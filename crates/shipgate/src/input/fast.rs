@@ -2,8 +2,8 @@
 //! list of changes, or catalog services) without building a `serde_json::Value` tree first.
 //!
 //! The fast path only says yes or "ask the slow reader": it gives up on anything the slow
-//! reader would refuse, and also on what it could read differently (a duplicate key, which
-//! the tree silently resolves to its last value). The caller then runs the slow reader, which
+//! reader would refuse, a key given twice included (the tree refuses it with its path). The
+//! caller then runs the slow reader, which
 //! produces the one precise error message, so messages and paths are the slow reader's. What
 //! the fast path accepts, it builds exactly as the slow reader would (the differential
 //! proptest in `fast/tests.rs` holds the two together).
@@ -25,6 +25,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::Value;
 
 use super::fields::{ChangeRecord, CheckRecord, CheckStatus, ServiceRecord};
+use super::text::Unique;
 use super::{
     Change, Check, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64,
     parse_duration, parse_instant,
@@ -397,8 +398,7 @@ impl<'de> Visitor<'de> for KeyName {
     }
 }
 
-/// Reads the value of a key into its slot; a key seen twice gives up (the tree would keep
-/// the last value without a word).
+/// Reads the value of a key into its slot; a key seen twice gives up (the tree refuses it).
 pub(super) fn fill<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
     map: &mut A,
     slot: &mut Option<S::Value>,
@@ -427,7 +427,8 @@ pub(super) fn extra_field<'de, A: MapAccess<'de>>(
     if computed.contains(&key.as_ref()) {
         return Err(give_up());
     }
-    let value: Value = map.next_value()?;
+    // A key given twice inside the value gives up too.
+    let value: Value = map.next_value_seed(Unique::ANYWHERE)?;
     match extra.insert(key.into_owned(), value) {
         None => Ok(()),
         Some(_) => Err(give_up()),
