@@ -51,8 +51,13 @@ const EXIT_BAD_INPUT: u8 = 3;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// The size limit of the commands that read a change or a catalog.
+#[derive(clap::Args)]
+struct InputLimit {
     /// The largest input file (or standard input) read, in bytes; a larger one is an error.
-    #[arg(long, global = true, default_value_t = shipgate::DEFAULT_MAX_INPUT_BYTES)]
+    #[arg(long, default_value_t = shipgate::DEFAULT_MAX_INPUT_BYTES)]
     max_input_bytes: u64,
 }
 
@@ -97,6 +102,8 @@ enum Command {
         /// Fill the decision's trace with every tier, rule and strategy arm evaluated.
         #[arg(long)]
         explain: bool,
+        #[command(flatten)]
+        limit: InputLimit,
     },
     /// Compile and type-check a policy set only: exit 0 valid, 3 not.
     Validate {
@@ -125,6 +132,8 @@ enum Command {
         catalog: String,
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
+        #[command(flatten)]
+        limit: InputLimit,
     },
 }
 
@@ -147,7 +156,6 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, color: bool) -> Result<u8, Error> {
-    let limit = cli.max_input_bytes;
     match cli.command {
         Command::Check {
             policy,
@@ -156,6 +164,9 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             now,
             format,
             explain,
+            limit: InputLimit {
+                max_input_bytes: limit,
+            },
         } => {
             let engine = Engine::from_paths(&policy)?;
             let catalog = read_catalog(&catalog, limit)?;
@@ -204,7 +215,13 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             }
             Ok(0)
         }
-        Command::Graph { catalog, format } => {
+        Command::Graph {
+            catalog,
+            format,
+            limit: InputLimit {
+                max_input_bytes: limit,
+            },
+        } => {
             let catalog = read_catalog(&catalog, limit)?;
             match format {
                 GraphFormat::Dot => out!("{}", catalog.to_dot()),

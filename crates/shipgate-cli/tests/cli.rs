@@ -685,3 +685,31 @@ fn text_output_escapes_control_and_bidi_characters_from_inputs() {
         "{out}"
     );
 }
+
+#[test]
+fn the_input_limit_is_an_option_of_the_commands_that_read_inputs_only() {
+    // `graph` reads a catalog: the limit applies to it.
+    let o = shipgate(&[
+        "graph",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--max-input-bytes",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("the input is larger than the limit of 10 bytes"),
+        "{}",
+        stderr(&o)
+    );
+    // `validate` reads no change or catalog: the option would do nothing, so it is refused.
+    let o = shipgate(&[
+        "validate",
+        "--policy",
+        "policies/payments",
+        "--max-input-bytes",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--max-input-bytes"), "{}", stderr(&o));
+}
