@@ -11,7 +11,7 @@ use super::CalendarSet;
 use super::ics;
 use super::index::{Blackout, Calendar, Region, Source};
 use super::rules::{
-    DAY, LocalRule, MAX_DURATION, Recurrence, naive_secs, parse_rrule, validate_rrule,
+    DAY, LocalRule, MAX_DURATION, Recurrence, ever_starts, naive_secs, parse_rrule, validate_rrule,
 };
 use crate::error::{Diagnostic, did_you_mean};
 use crate::span::Span;
@@ -325,17 +325,24 @@ fn blackout_sources(
             let week = 7 * MINUTES_PER_DAY;
             let from = from_day.index() * MINUTES_PER_DAY + from_time.minutes;
             let to = to_day.index() * MINUTES_PER_DAY + to_time.minutes;
-            if from % week == to % week {
-                diags.push(
-                    Diagnostic::error(*span, "empty weekly range: it starts where it ends")
-                        .with_label("empty range"),
-                );
-                return None;
-            }
+            // An end at 24:00 is the end of that day, as in daily ranges: when it meets the
+            // start (`mon 00:00 - sun 24:00`) the range is the whole week, not empty.
+            let len_min = match (to + week - from) % week {
+                0 if to_time.minutes == MINUTES_PER_DAY => week,
+                0 => {
+                    diags.push(
+                        Diagnostic::error(*span, "empty weekly range: it starts where it ends")
+                            .with_label("empty range")
+                            .with_help("for the whole week write `mon 00:00 - sun 24:00`"),
+                    );
+                    return None;
+                }
+                len => len,
+            };
             LocalRule::Weekly {
                 from_day: from_day.index(),
                 from_min: from_time.minutes,
-                len_min: (to + week - from) % week,
+                len_min,
             }
         }
         BlackoutSpec::Monthly {
@@ -451,7 +458,7 @@ fn rrule_source(
         Err(e) => {
             diags.push(
                 Diagnostic::error(rule.span, format!("invalid RRULE: {e}"))
-                    .with_label("not a valid RFC 5545 RRULE"),
+                    .with_label("this RRULE"),
             );
             None
         }
@@ -496,8 +503,20 @@ fn rrule_source(
         .checked_add_signed(TimeDelta::minutes(i64::from(at.minutes)))?;
     if let Err(e) = validate_rrule(&parsed, anchor) {
         diags.push(
-            Diagnostic::error(rule.span, format!("invalid RRULE: {e}"))
-                .with_label("not a valid RFC 5545 RRULE"),
+            Diagnostic::error(rule.span, format!("invalid RRULE: {e}")).with_label("this RRULE"),
+        );
+        return None;
+    }
+    // A rule whose parts never meet (`BYMONTH=2;BYMONTHDAY=30`, or February 29 every fourth
+    // year from a common year) would be a blackout that never holds.
+    if !ever_starts(&parsed, anchor) {
+        diags.push(
+            Diagnostic::error(rule.span, "this RRULE never occurs")
+                .with_label("no date matches all of its parts")
+                .with_note(format!(
+                    "rules start from {:04}-{:02}-{:02}, which decides what INTERVAL counts from",
+                    y, m, d
+                )),
         );
         return None;
     }
