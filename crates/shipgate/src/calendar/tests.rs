@@ -1305,3 +1305,34 @@ fn the_longest_occurrences_of_a_dense_rule_stay_cheap() {
     // much denser rule, and this one materialised ten years of occurrences.
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+/// Rules each within their own limit still add up: all the recurring blackouts of a policy
+/// may start at most 100,000 times a year together, reported at the one that goes over.
+#[test]
+fn the_policy_s_recurring_blackouts_have_a_yearly_limit_in_all() {
+    let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let hourly = format!("FREQ=DAILY;BYHOUR={}", hours.join(","));
+    let cal = |name: &str, n: usize| {
+        let entries = (0..n)
+            .map(|i| blackout(&format!("b{i}"), rrule(&hourly, "00:00", 60, &[])))
+            .collect();
+        calendar(name, "UTC", entries)
+    };
+    // Eleven hourly rules (8,784 starts a year each) are within the limit.
+    let (_, diags) = compile_in(&[cal("c", 11)], &[region("r", &["c"])], None);
+    assert!(errors(&diags).is_empty(), "{diags:#?}");
+    // A twelfth, in another calendar, goes over it; one error, at that blackout.
+    let (_, diags) = compile_in(
+        &[cal("c", 11), cal("d", 3)],
+        &[region("r", &["c", "d"])],
+        None,
+    );
+    let e = errors(&diags);
+    assert_eq!(e.len(), 1, "{diags:#?}");
+    assert!(
+        e[0].message
+            .contains("can start 105408 times a year in all with this one"),
+        "{}",
+        e[0].message
+    );
+}
