@@ -1336,3 +1336,43 @@ fn the_policy_s_recurring_blackouts_have_a_yearly_limit_in_all() {
         e[0].message
     );
 }
+
+/// An imported RRULE whose parts never meet is left out with a warning (only the event's
+/// DTSTART counts), instead of making every expansion search thousands of years; imported
+/// rules are held to the same RFC 5545 checks and limits as `rrule` blackouts.
+#[test]
+fn imported_rrules_that_never_occur_are_dropped_and_invalid_ones_are_errors() {
+    let event = |rrule: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:close\r\n\
+             DTSTART;VALUE=DATE:20260210\r\nDTEND;VALUE=DATE:20260211\r\nRRULE:{rrule}\r\n\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    let imported = super::ics::import(
+        &event("FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30"),
+        chrono_tz::Tz::UTC,
+    )
+    .unwrap();
+    assert_eq!(imported.events.len(), 1);
+    assert!(imported.events[0].recurrence.rules.is_empty());
+    assert_eq!(imported.warnings.len(), 1, "{:?}", imported.warnings);
+    assert!(
+        imported.warnings[0].contains("never occurs"),
+        "{:?}",
+        imported.warnings
+    );
+    for (rule, says) in [
+        (
+            "FREQ=WEEKLY;INTERVAL=0",
+            "INTERVAL must be a positive number",
+        ),
+        (
+            "FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,30",
+            "limit of 10000",
+        ),
+    ] {
+        let e = super::ics::import(&event(rule), chrono_tz::Tz::UTC).unwrap_err();
+        assert!(e.contains(says), "{rule}: {e}");
+    }
+}
