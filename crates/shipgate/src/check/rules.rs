@@ -113,6 +113,7 @@ pub fn check(
 ) -> Vec<RuleIr> {
     let at = |span: Span| sources.location(span);
     let mut rules = Vec::with_capacity(index.decls.len());
+    let mut exemptions: Vec<Exemption> = Vec::new();
     for (ri, r) in index.decls.iter().enumerate() {
         no_effect_warnings(r, default_deny, &mut ck.diagnostics);
         let mut guard_has = Vec::new();
@@ -190,6 +191,11 @@ pub fn check(
                         }
                         let warning = index.nothing_to_lift(i, rule, "exempting");
                         ck.diagnostics.extend(warning);
+                        exemptions.push(Exemption {
+                            from: ri,
+                            to: usize::from(i),
+                            at: rule.span,
+                        });
                         (EffectIr::ExemptRule(i), *span)
                     }
                     None => {
@@ -242,7 +248,118 @@ pub fn check(
             has_exemptions,
         });
     }
+    exemption_cycles(index, &exemptions, &mut ck.diagnostics);
     rules
+}
+
+/// `exempt rule TO` written in rule `from`, at the rule name `at`.
+struct Exemption {
+    from: usize,
+    to: usize,
+    at: Span,
+}
+
+/// Rules that exempt each other, directly or through others, would lift each other's denies
+/// whenever their guards hold together, so that none of them ever denies: an error, like a
+/// rule exempting itself. Each cycle is reported once, at the exemption that closes it, with
+/// the others shown. The walk is iterative, so a long chain of exemptions cannot exhaust the
+/// stack.
+fn exemption_cycles(index: &RuleIndex<'_>, edges: &[Exemption], diags: &mut Vec<Diagnostic>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let n = index.decls.len();
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, e) in edges.iter().enumerate() {
+        if let Some(list) = out.get_mut(e.from) {
+            list.push(k);
+        }
+    }
+    let name = |i: usize| index.decls.get(i).map_or("?", |d| d.name.name.as_str());
+    let mut mark = vec![Mark::New; n];
+    for root in 0..n {
+        if mark.get(root) != Some(&Mark::New) {
+            continue;
+        }
+        // The path: (rule, how many of its exemptions are walked, the edge that led here).
+        let mut path: Vec<(usize, usize, Option<usize>)> = vec![(root, 0, None)];
+        if let Some(m) = mark.get_mut(root) {
+            *m = Mark::OnPath;
+        }
+        while let Some(top) = path.last_mut() {
+            let (node, next) = (top.0, top.1);
+            let Some(&k) = out.get(node).and_then(|l| l.get(next)) else {
+                if let Some(m) = mark.get_mut(node) {
+                    *m = Mark::Done;
+                }
+                path.pop();
+                continue;
+            };
+            top.1 += 1;
+            let Some(edge) = edges.get(k) else { continue };
+            match mark.get(edge.to) {
+                Some(Mark::New) => {
+                    if let Some(m) = mark.get_mut(edge.to) {
+                        *m = Mark::OnPath;
+                    }
+                    path.push((edge.to, 0, Some(k)));
+                }
+                Some(Mark::OnPath) => {
+                    // The cycle: the edges on the path after `edge.to` was entered, then `edge`.
+                    let entered = path.iter().position(|p| p.0 == edge.to).unwrap_or(0);
+                    let mut cycle: Vec<&Exemption> = path
+                        .iter()
+                        .skip(entered + 1)
+                        .filter_map(|p| p.2.and_then(|k| edges.get(k)))
+                        .collect();
+                    cycle.push(edge);
+                    diags.push(cycle_error(&cycle, &name));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn cycle_error<'n>(cycle: &[&Exemption], name: &dyn Fn(usize) -> &'n str) -> Diagnostic {
+    let names: Vec<String> = cycle
+        .iter()
+        .map(|e| format!("`{}`", name(e.from)))
+        .collect();
+    let who = match names.as_slice() {
+        [a, b] => format!("rules {a} and {b} exempt each other"),
+        [init @ .., last] => format!(
+            "rules {} and {last} exempt each other in a cycle",
+            init.join(", ")
+        ),
+        [] => "rules exempt each other".to_string(),
+    };
+    let chain: Vec<String> = cycle
+        .iter()
+        .map(|e| format!("`{}` exempts `{}`", name(e.from), name(e.to)))
+        .collect();
+    let Some((closing, others)) = cycle.split_last() else {
+        return Diagnostic::error(Span::default(), who);
+    };
+    let mut d = Diagnostic::error(closing.at, who).with_label(format!(
+        "`{}` exempts `{}` here",
+        name(closing.from),
+        name(closing.to)
+    ));
+    for e in others {
+        d = d.with_secondary(
+            e.at,
+            format!("`{}` exempts `{}` here", name(e.from), name(e.to)),
+        );
+    }
+    d.with_note(format!(
+        "{}: where they apply together, each lifts the next one's denies and none of them denies",
+        chain.join(", ")
+    ))
+    .with_help("remove one of these exemptions")
 }
 
 /// Nothing the language accepts may be a silent no-op: a rule without effects, a message no

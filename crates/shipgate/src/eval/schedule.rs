@@ -39,6 +39,7 @@ pub fn schedule<const EXPLAIN: bool>(
     let mut regions = Vec::with_capacity(prep.regions.len());
     let mut allowed = true;
     let mut blocked: Vec<String> = Vec::new();
+    let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut start_refused = false;
     for (i, r) in prep.regions.iter().enumerate() {
         let id = if cals.has_regions() {
@@ -100,7 +101,10 @@ pub fn schedule<const EXPLAIN: bool>(
                     phrase
                 }
             };
-            blocked.push(format!("{r}: {what}; {when}"));
+            // A region named twice is checked twice, but said once in the reason.
+            if reported.insert(r.as_str()) {
+                blocked.push(format!("{r}: {what}; {when}"));
+            }
         }
         b.trace(
             TraceKind::Schedule,
