@@ -162,43 +162,55 @@ pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let len = name.chars().count();
-    if len > MAX_SUGGESTED_NAME {
+    if name.chars().count() > MAX_SUGGESTED_NAME {
         return None;
     }
-    let candidates: Vec<&str> = candidates.into_iter().collect();
-    let folded = name.trim().to_lowercase();
-    if let Some(c) = candidates
-        .iter()
-        .filter(|c| c.len() <= 8 * MAX_SUGGESTED_NAME)
-        .find(|c| **c != name && c.to_lowercase() == folded)
-    {
-        return Some(format!("did you mean `{c}`?"));
-    }
-    // A name of one or two characters is too short to guess from.
-    if len < 3 {
-        return None;
-    }
-    let budget = (len / 3).max(1);
     let shared = suggestion_work_left(|left| left.get());
     let mut work = shared.map_or(SUGGESTION_WORK_PER_NAME, |left| {
         left.min(SUGGESTION_WORK_PER_NAME)
     });
     let spent_from = work;
+    let found = closest(name, candidates, &mut work);
+    if let Some(left) = shared {
+        suggestion_work_left(|cell| cell.set(Some(left - (spent_from - work))));
+    }
+    found.map(|c| format!("did you mean `{c}`?"))
+}
+
+/// The candidate "did you mean" suggests for `name`, in one pass over the candidates, each
+/// comparison (the case-insensitive one too) paid from `work`: once the work is spent
+/// (thousands of misspelt names in one compilation), a name costs nothing more, however many
+/// candidates there are.
+fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    work: &mut usize,
+) -> Option<&'a str> {
+    let len = name.chars().count();
+    let folded = name.trim().to_lowercase();
+    // A name of one or two characters is too short to guess from, but for case.
+    let budget = (len >= 3).then(|| (len / 3).max(1));
     let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
+        if *work <= len {
+            break;
+        }
         if c == name || c.len() > 8 * MAX_SUGGESTED_NAME {
             continue;
         }
         let c_len = c.chars().count();
+        let cost = len + c.len() + 1 + budget.map_or(0, |_| (len + 1) * (c_len + 1));
+        if cost > *work {
+            break;
+        }
+        *work -= cost;
+        if c.to_lowercase() == folded {
+            return Some(c);
+        }
+        let Some(budget) = budget else { continue };
         if c_len > 2 * MAX_SUGGESTED_NAME {
             continue;
         }
-        let cost = (len + 1) * (c_len + 1);
-        if cost > work {
-            break;
-        }
-        work -= cost;
         let edits = strsim::osa_distance(name, c);
         let similarity = strsim::jaro_winkler(name, c);
         if edits > budget && similarity < 0.85 {
@@ -212,10 +224,7 @@ pub(crate) fn did_you_mean<'a>(
             best = Some((edits, similarity, c));
         }
     }
-    if let Some(left) = shared {
-        suggestion_work_left(|cell| cell.set(Some(left - (spent_from - work))));
-    }
-    best.map(|(_, _, c)| format!("did you mean `{c}`?"))
+    best.map(|(_, _, c)| c)
 }
 
 /// A policy set that failed to compile: every diagnostic found, and the sources to render them.

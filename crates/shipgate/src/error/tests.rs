@@ -63,3 +63,32 @@ fn did_you_mean_work_is_bounded_per_compilation() {
     // And a new compilation has its own.
     assert!(suggestion_budget(|| suggest(1)));
 }
+
+#[test]
+fn did_you_mean_reads_no_candidate_once_the_compilation_budget_is_spent() {
+    // Thousands of misspelt names against thousands of rules took 20 s in a debug build:
+    // each name still lowercased every candidate, unpaid, after the budget was spent.
+    let names = names(5000);
+    let read = std::cell::Cell::new(0usize);
+    let suggest = |name: &str| {
+        did_you_mean(
+            name,
+            names
+                .iter()
+                .map(String::as_str)
+                .inspect(|_| read.set(read.get() + 1)),
+        )
+    };
+    suggestion_budget(|| {
+        while suggest("service_nubmer_1").is_some() {}
+        read.set(0);
+        assert_eq!(suggest("SERVICE_NUMBER_4999"), None);
+        // At most the one it could not pay for.
+        assert!(read.get() <= 1, "{}", read.get());
+    });
+    // The case-only match is still found when there is work left.
+    assert_eq!(
+        suggest("SERVICE_NUMBER_10").as_deref(),
+        Some("did you mean `service_number_10`?")
+    );
+}
