@@ -111,3 +111,70 @@ fn many_misspelt_names_compile_in_bounded_time() {
         Some("did you mean `rule_number_0`?")
     );
 }
+
+/// Finding 2 of issue 12: counting approvals was quadratic in their number (100,000: 28 s).
+/// The count must stay exact on a large input: every rule of `judge_approvals` applies to
+/// each of 100,000 approvals, against a group of 60,000 members. benches/benches/scale.rs
+/// (`approvals/100000`) measures the time.
+#[test]
+fn a_hundred_thousand_approvals_are_counted_exactly() {
+    let engine = Engine::from_source(
+        "tiers low, high\n\
+         rule gate {\n  require approval \"cab\" count 3\n}\n\
+         rule per_service {\n  deny when any s in change.services: approvals(\"cab\") < 3\n}",
+        "p.gate",
+    )
+    .unwrap();
+    let members: Vec<String> = (0..60_000).map(|i| format!("m{i}")).collect();
+    let mut services = Vec::new();
+    for i in 0..50 {
+        services.push(json!({"id": format!("service-{i}"), "tier": 1}));
+    }
+    let catalog = Catalog::from_json(&json!({
+        "services": services,
+        "groups": {"cab": members},
+    }))
+    .unwrap();
+    // 50,000 members approve twice each (the second is a duplicate), 1,000 outsiders once
+    // (not members), the requester and the implementer once each; 1,000 members in the future.
+    let mut approvals = Vec::new();
+    for round in 0..2 {
+        for i in 0..49_000 {
+            approvals.push(json!({"by": format!("m{i}"), "group": "cab", "at": format!("2026-12-01T0{round}:00:00Z")}));
+        }
+    }
+    for i in 0..1_000 {
+        approvals.push(json!({"by": format!("x{i}"), "group": "cab", "at": "2026-12-01T01:00:00Z"}));
+        approvals.push(json!({"by": format!("m{}", 59_000 + i), "group": "cab", "at": "2026-12-02T01:00:00Z"}));
+    }
+    approvals.push(json!({"by": "ana", "group": "cab", "at": "2026-12-01T01:00:00Z"}));
+    approvals.push(json!({"by": "bob", "group": "cab", "at": "2026-12-01T01:00:00Z"}));
+    let ids: Vec<String> = (0..50).map(|i| format!("service-{i}")).collect();
+    let change = Change::from_json(&json!({
+        "id": "CHG-1", "services": ids, "requester": "ana", "implementer": "bob",
+        "start": "2026-12-01T10:00:00Z", "duration": "2h", "approvals": approvals,
+    }))
+    .unwrap();
+    let d = engine
+        .evaluate(&change, &catalog, at("2026-12-01T09:00:00Z"), false)
+        .unwrap();
+    assert_eq!(d.verdict, shipgate::Verdict::Allow, "{:?}", d.reasons);
+    let r = &d.requirements[0];
+    assert_eq!(r.counted.len(), 49_000);
+    assert_eq!(r.counted[48_999].as_str(), "m48999");
+    assert_eq!(r.ignored.len(), 49_000 + 2_000 + 2);
+    let count = |why: shipgate::IgnoredWhy| r.ignored.iter().filter(|i| i.why == why).count();
+    assert_eq!(count(shipgate::IgnoredWhy::Duplicate), 49_000);
+    assert_eq!(count(shipgate::IgnoredWhy::InTheFuture), 1_000);
+    assert_eq!(count(shipgate::IgnoredWhy::NotAMember("cab".into())), 1_000);
+    assert_eq!(count(shipgate::IgnoredWhy::Requester), 1);
+    assert_eq!(count(shipgate::IgnoredWhy::Implementer), 1);
+    // The first approval of a person counts, the second is the duplicate.
+    assert_eq!(
+        r.ignored
+            .iter()
+            .find(|i| i.why == shipgate::IgnoredWhy::Duplicate)
+            .map(|i| i.by.as_str()),
+        Some("m0")
+    );
+}

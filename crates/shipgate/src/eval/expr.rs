@@ -31,6 +31,9 @@ pub struct Ctx<'a> {
     /// Decide every condition with the general evaluator, ignoring the fast forms (the
     /// reference the tests compare the fast forms with).
     pub reference: bool,
+    /// `approvals("group")` by group index, counted once per decision: a call inside a
+    /// quantifier must not walk every approval again for each element.
+    pub approvals: smallvec::SmallVec<[(u16, usize); 2]>,
 }
 
 impl<'a> Ctx<'a> {
@@ -343,8 +346,15 @@ impl<'a> Ctx<'a> {
                 _ => return Err(type_error()),
             },
             Builtin::Approvals(g) => {
-                let group = self.ir.groups.get(usize::from(g)).ok_or_else(type_error)?;
-                let counted = super::approvals_counted(self.change, self.catalog, group, self.now);
+                let counted = match self.approvals.iter().find(|(k, _)| *k == g) {
+                    Some(&(_, n)) => n,
+                    None => {
+                        let group = self.ir.groups.get(usize::from(g)).ok_or_else(type_error)?;
+                        let n = super::approvals_counted(self.change, self.catalog, group, self.now);
+                        self.approvals.push((g, n));
+                        n
+                    }
+                };
                 Value::Int(i64::try_from(counted).unwrap_or(i64::MAX))
             }
             Builtin::StartsWith | Builtin::EndsWith => {

@@ -181,6 +181,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         vars: smallvec::SmallVec::new(),
         bound: [None; fast::BOUND_SLOTS],
         reference,
+        approvals: smallvec::SmallVec::new(),
     };
     let mut b = Builder::<EXPLAIN> {
         trace: Vec::new(),
