@@ -543,8 +543,13 @@ fn waiver_rejection(
     if catalog.members(gname).is_some_and(|m| !m.contains(&w.by)) {
         return Some(format!("not a member of {gname}"));
     }
+    // Separation of duties, as for approvals (`judge_approvals`): neither the person asking
+    // for the change nor the one carrying it out may lift a rule for it.
     if w.by == change.requester {
         return Some("granted by the change's requester".into());
+    }
+    if w.by == change.implementer {
+        return Some("granted by the change's implementer".into());
     }
     if now < w.granted_at {
         return Some("not yet valid".into());
