@@ -209,3 +209,104 @@ fn long_service_and_region_lists_are_checked_in_linear_time() {
     let e = input_error(engine.evaluate(&change, &catalog, now, false));
     assert_eq!(e.path, format!("change.regions[{n}]"));
 }
+
+/// A catalog where `svc-i` depends on `svc-(i-1)`: every service is a dependent of `svc-0`,
+/// and `svc-i` has `n - 1 - i` dependents of its own.
+fn chain(n: usize) -> Catalog {
+    let services: Vec<_> = (0..n)
+        .map(|i| match i {
+            0 => json!({"id": "svc-0", "tier": 1}),
+            _ => json!({"id": format!("svc-{i}"), "tier": 1, "depends_on": [format!("svc-{}", i - 1)]}),
+        })
+        .collect();
+    Catalog::from_json(&json!({ "services": services })).unwrap()
+}
+
+fn chain_change() -> Change {
+    change_of(json!(["svc-0"]))
+}
+
+/// The evaluation budget (issue 12): nested quantifiers over dependents visit the square of
+/// the chain's length (20,000 services took 27 s). Past the budget the decision denies and
+/// says why, whichever condition ran out: a deny, an allow under `default deny`, a guard.
+#[test]
+fn nested_quantifiers_over_a_long_chain_run_out_of_budget_and_deny() {
+    // 6,000 services: 18 million services reached through `s.dependents`, over 10 million.
+    let catalog = chain(6_000);
+    let now = at("2026-12-01T09:00:00Z");
+    let budget = "the decision exceeded its evaluation budget of 10000000 steps";
+    for policy in [
+        "rule deep {\n  deny when any s in change.dependents: any d in s.dependents: d.id == \"nope\"\n}",
+        "default deny\nrule deep {\n  allow when all s in change.dependents: all d in s.dependents: d.id != \"nope\"\n}",
+        "rule deep {\n  when (count s in change.dependents: len(s.dependents) > 0) > 5\n  deny when change.size > 10\n}",
+    ] {
+        let engine = Engine::from_source(policy, "p.gate").unwrap();
+        let d = engine.evaluate(&chain_change(), &catalog, now, false).unwrap();
+        assert_eq!(d.verdict, shipgate::Verdict::Deny, "{policy}");
+        assert!(
+            d.reasons.iter().any(|r| r.message.contains(budget)),
+            "{policy}: {:?}",
+            d.reasons
+        );
+        // Said once, by the condition that ran out or by the decision itself.
+        assert_eq!(
+            d.reasons.iter().filter(|r| r.message.contains("budget")).count(),
+            1,
+            "{:?}",
+            d.reasons
+        );
+    }
+}
+
+/// Under the budget the same shapes decide as before: a chain of 1,000 services reaches half
+/// a million services through `s.dependents`.
+#[test]
+fn nested_quantifiers_under_the_budget_decide_normally() {
+    let catalog = chain(1_000);
+    let now = at("2026-12-01T09:00:00Z");
+    let engine = Engine::from_source(
+        "rule deep {\n  deny when any s in change.dependents: any d in s.dependents: d.id == \"svc-999\" and s.id == \"svc-998\"\n}",
+        "p.gate",
+    )
+    .unwrap();
+    let d = engine.evaluate(&chain_change(), &catalog, now, false).unwrap();
+    assert_eq!(d.verdict, shipgate::Verdict::Deny);
+    assert_eq!(d.reasons.len(), 1);
+    assert_eq!(d.reasons[0].rule.as_str(), "deep");
+    let engine = Engine::from_source(
+        "rule deep {\n  deny when any s in change.dependents: any d in s.dependents: d.id == \"nope\"\n}",
+        "p.gate",
+    )
+    .unwrap();
+    let d = engine.evaluate(&chain_change(), &catalog, now, false).unwrap();
+    assert_eq!(d.verdict, shipgate::Verdict::Allow, "{:?}", d.reasons);
+}
+
+/// Scans inside a quantifier count too: `x in LIST` over 20,000 labels for each of 6,000
+/// dependents compares 120 million strings, and a quantifier over `change.checks` walks the
+/// evidence for each element.
+#[test]
+fn list_scans_inside_quantifiers_are_bounded() {
+    let catalog = chain(6_000);
+    let now = at("2026-12-01T09:00:00Z");
+    let labels: Vec<String> = (0..20_000).map(|i| format!("l{i}")).collect();
+    let checks: Vec<String> = (0..20_000).map(|i| format!("c{i}")).collect();
+    let change = Change::from_json(&json!({
+        "id": "CHG-1", "services": ["svc-0"], "requester": "ana", "implementer": "bob",
+        "start": "2026-12-01T10:00:00Z", "duration": "2h", "labels": labels, "checks": checks,
+    }))
+    .unwrap();
+    for policy in [
+        "rule r {\n  deny when any s in change.dependents: s.id in change.labels\n}",
+        "rule r {\n  deny when any c in change.checks: c == \"nope\"\n}",
+    ] {
+        let engine = Engine::from_source(policy, "p.gate").unwrap();
+        let d = engine.evaluate(&change, &catalog, now, false).unwrap();
+        assert_eq!(d.verdict, shipgate::Verdict::Deny, "{policy}");
+        assert!(
+            d.reasons[0].message.contains("evaluation budget"),
+            "{policy}: {:?}",
+            d.reasons
+        );
+    }
+}
