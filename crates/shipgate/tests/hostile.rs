@@ -144,8 +144,11 @@ fn a_hundred_thousand_approvals_are_counted_exactly() {
         }
     }
     for i in 0..1_000 {
-        approvals.push(json!({"by": format!("x{i}"), "group": "cab", "at": "2026-12-01T01:00:00Z"}));
-        approvals.push(json!({"by": format!("m{}", 59_000 + i), "group": "cab", "at": "2026-12-02T01:00:00Z"}));
+        approvals
+            .push(json!({"by": format!("x{i}"), "group": "cab", "at": "2026-12-01T01:00:00Z"}));
+        approvals.push(
+            json!({"by": format!("m{}", 59_000 + i), "group": "cab", "at": "2026-12-02T01:00:00Z"}),
+        );
     }
     approvals.push(json!({"by": "ana", "group": "cab", "at": "2026-12-01T01:00:00Z"}));
     approvals.push(json!({"by": "bob", "group": "cab", "at": "2026-12-01T01:00:00Z"}));
@@ -241,16 +244,29 @@ fn nested_quantifiers_over_a_long_chain_run_out_of_budget_and_deny() {
         "rule deep {\n  when (count s in change.dependents: len(s.dependents) > 0) > 5\n  deny when change.size > 10\n}",
     ] {
         let engine = Engine::from_source(policy, "p.gate").unwrap();
-        let d = engine.evaluate(&chain_change(), &catalog, now, false).unwrap();
+        let d = engine
+            .evaluate(&chain_change(), &catalog, now, false)
+            .unwrap();
         assert_eq!(d.verdict, shipgate::Verdict::Deny, "{policy}");
         assert!(
             d.reasons.iter().any(|r| r.message.contains(budget)),
             "{policy}: {:?}",
             d.reasons
         );
+        if policy.contains("deny when any") {
+            assert_eq!(
+                d.reasons[0].message.as_str(),
+                "the deny condition could not be evaluated: the decision exceeded its evaluation \
+                 budget of 10000000 steps (nested quantifiers over large lists or a large \
+                 catalog); failing closed"
+            );
+        }
         // Said once, by the condition that ran out or by the decision itself.
         assert_eq!(
-            d.reasons.iter().filter(|r| r.message.contains("budget")).count(),
+            d.reasons
+                .iter()
+                .filter(|r| r.message.contains("budget"))
+                .count(),
             1,
             "{:?}",
             d.reasons
@@ -269,7 +285,9 @@ fn nested_quantifiers_under_the_budget_decide_normally() {
         "p.gate",
     )
     .unwrap();
-    let d = engine.evaluate(&chain_change(), &catalog, now, false).unwrap();
+    let d = engine
+        .evaluate(&chain_change(), &catalog, now, false)
+        .unwrap();
     assert_eq!(d.verdict, shipgate::Verdict::Deny);
     assert_eq!(d.reasons.len(), 1);
     assert_eq!(d.reasons[0].rule.as_str(), "deep");
@@ -278,7 +296,9 @@ fn nested_quantifiers_under_the_budget_decide_normally() {
         "p.gate",
     )
     .unwrap();
-    let d = engine.evaluate(&chain_change(), &catalog, now, false).unwrap();
+    let d = engine
+        .evaluate(&chain_change(), &catalog, now, false)
+        .unwrap();
     assert_eq!(d.verdict, shipgate::Verdict::Allow, "{:?}", d.reasons);
 }
 

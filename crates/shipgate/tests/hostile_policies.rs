@@ -206,11 +206,16 @@ fn policy_text_over_the_size_limits_is_an_error() {
         other => panic!("expected the size error, got {:?}", other.err()),
     }
     let part = format!("# {}\n", "x".repeat(3 * 1024 * 1024));
-    let files: Vec<(String, String)> = (0..6).map(|k| (format!("p{k}.gate"), part.clone())).collect();
+    let files: Vec<(String, String)> = (0..6)
+        .map(|k| (format!("p{k}.gate"), part.clone()))
+        .collect();
     match Engine::from_sources(files.clone(), None) {
         Err(Error::Io { path, message }) => {
             assert_eq!(path, "p5.gate");
-            assert!(message.contains("16777216 bytes for all its files"), "{message}");
+            assert!(
+                message.contains("16777216 bytes for all its files"),
+                "{message}"
+            );
         }
         other => panic!("expected the size error, got {:?}", other.err()),
     }

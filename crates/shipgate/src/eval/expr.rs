@@ -408,9 +408,7 @@ impl<'a> Ctx<'a> {
         let arg = |i: usize| args.get(i).ok_or_else(type_error);
         Ok(match b {
             Builtin::Len => match self.eval(arg(0)?)? {
-                Value::List(l) => {
-                    Value::Int(i64::try_from(self.list_len(&l)?).unwrap_or(i64::MAX))
-                }
+                Value::List(l) => Value::Int(i64::try_from(self.list_len(&l)?).unwrap_or(i64::MAX)),
                 Value::Str(s) => {
                     self.charge(str_steps(s.len()))?;
                     Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX))
@@ -422,7 +420,8 @@ impl<'a> Ctx<'a> {
                     Some(&(_, n)) => n,
                     None => {
                         let group = self.ir.groups.get(usize::from(g)).ok_or_else(type_error)?;
-                        let n = super::approvals_counted(self.change, self.catalog, group, self.now);
+                        let n =
+                            super::approvals_counted(self.change, self.catalog, group, self.now);
                         self.approvals.push((g, n));
                         n
                     }
@@ -690,10 +689,11 @@ pub fn render<'a>(v: &Value<'a>, ctx: &mut Ctx<'a>) -> String {
     }
 }
 
-/// The error of a decision that ran out of its evaluation budget.
+/// The error of a decision that ran out of its evaluation budget (`fail_closed` and the
+/// `budget` reason add "; failing closed").
 pub fn budget_message() -> String {
     format!(
         "the decision exceeded its evaluation budget of {MAX_EVAL_STEPS} steps (nested \
-         quantifiers over large lists or a large catalog); failing closed"
+         quantifiers over large lists or a large catalog)"
     )
 }

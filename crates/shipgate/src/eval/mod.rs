@@ -205,11 +205,16 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         notify,
     } = delivery::decide(&mut ctx, &mut b);
     let order = delivery::order(catalog, &prep);
-    if ctx.over_budget && !b.reasons.iter().any(|r| r.message.contains("evaluation budget")) {
+    if ctx.over_budget
+        && !b
+            .reasons
+            .iter()
+            .any(|r| r.message.contains("evaluation budget"))
+    {
         // Whatever the conditions that ran out decided, the decision is not an allow.
         b.reasons.push(Reason {
             rule: Text::new_static("budget"),
-            message: Text::from(expr::budget_message()),
+            message: Text::from(format!("{}; failing closed", expr::budget_message())),
             at: Text::default(),
         });
     }
