@@ -179,5 +179,5 @@ fn approvals(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, policies, catalogs, calendars, approvals);
+criterion_group!(benches, approvals, policies, catalogs, calendars);
 criterion_main!(benches);
