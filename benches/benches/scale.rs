@@ -3,7 +3,8 @@
 //! How cost grows: compile and evaluate against policy sets of growing size (up to 1,000+
 //! rules across 50 files), a catalog of up to 100,000 services and 300,000 edges (load with
 //! its cycle check, waves, blast radius of one service), and `next_window` over calendars of
-//! up to 1,000 blackouts and rrules across two years.
+//! up to 1,000 blackouts and rrules across two years; hostile shapes of issue 12: a change with
+//! 100,000 approvals (`scale/approvals`).
 //!
 //! `cargo bench -p shipgate-benches --bench scale`
 //!
@@ -132,5 +133,51 @@ fn calendars(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, policies, catalogs, calendars);
+/// Issue 12, finding 2: counting approvals was quadratic (100,000 approvals: 28 s). A change
+/// with `n` approvals from distinct members of a group of `n`, each given twice (the second a
+/// duplicate), against a rule requiring three and a condition counting them per service.
+fn approvals(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scale/approvals");
+    g.sample_size(10);
+    g.warm_up_time(Duration::from_millis(500));
+    let engine = Engine::from_source(
+        "rule gate {\n  require approval \"cab\" count 3\n}\n\
+         rule per_service {\n  deny when any s in change.services: approvals(\"cab\") < 3\n}",
+        "approvals.gate",
+    )
+    .unwrap();
+    for n in sizes(&[1_000, 10_000, 100_000], &[1_000]) {
+        let members: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+        let services: Vec<_> = (0..10)
+            .map(|i| serde_json::json!({"id": format!("s{i}"), "tier": 1}))
+            .collect();
+        let catalog = Catalog::from_json(&serde_json::json!({
+            "services": services, "groups": {"cab": members},
+        }))
+        .unwrap();
+        let approvals: Vec<_> = (0..2 * n)
+            .map(|i| {
+                serde_json::json!({"by": format!("m{}", i % n), "group": "cab",
+                    "at": "2026-12-01T08:00:00Z"})
+            })
+            .collect();
+        let ids: Vec<String> = (0..10).map(|i| format!("s{i}")).collect();
+        let change = Change::from_json(&serde_json::json!({
+            "id": "CHG-1", "services": ids, "requester": "ana", "implementer": "bob",
+            "start": "2026-12-01T10:00:00Z", "duration": "1h", "approvals": approvals,
+        }))
+        .unwrap();
+        let at = parse_instant("2026-12-01T09:00:00Z").unwrap();
+        g.bench_with_input(BenchmarkId::new("evaluate", n), &change, |b, ch| {
+            b.iter(|| {
+                let d = engine.evaluate(black_box(ch), &catalog, at, false).unwrap();
+                assert_eq!(d.requirements[0].counted.len(), n);
+                d
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, approvals, policies, catalogs, calendars);
 criterion_main!(benches);

@@ -713,3 +713,38 @@ fn the_input_limit_is_an_option_of_the_commands_that_read_inputs_only() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--max-input-bytes"), "{}", stderr(&o));
 }
+
+/// Policy text has a size limit (issue 12): `--policy /dev/zero` stops at 4 MiB instead of
+/// reading forever, and a folder whose files together pass 16 MiB is refused, naming the file
+/// that passes it.
+#[test]
+fn policy_text_over_the_size_limits_is_an_error_naming_the_file() {
+    let o = shipgate(&["validate", "--policy", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        stderr(&o),
+        "error: /dev/zero: the policy file is larger than the limit of 4194304 bytes\n"
+    );
+    let dir = tempdir();
+    // Five files of 3.5 MiB of comments: each is under the limit of a file, the fifth takes
+    // the set over the limit of all.
+    let comment = format!("# {}\n", "x".repeat(1_000));
+    let text = comment.repeat(7 * 512 * 1024 / comment.len());
+    for k in 1..=5 {
+        std::fs::write(dir.join(format!("p{k}.gate")), &text).unwrap();
+    }
+    let folder = dir.display().to_string();
+    let o = shipgate(&["validate", "--policy", &folder]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: {}: the policy set passes the limit of 16777216 bytes for all its files together with this file\n",
+            dir.join("p5.gate").display()
+        )
+    );
+    // Four of them are a valid (empty) policy set.
+    std::fs::remove_file(dir.join("p5.gate")).unwrap();
+    let o = shipgate(&["validate", "--policy", &folder]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}

@@ -56,7 +56,7 @@ pub struct Reason {
     pub rule: Text,
     /// The rule's message, with its `{...}` values filled in.
     pub message: Text,
-    /// `file:line:col` of the effect that denied; empty for `schedule`.
+    /// `file:line:col` of the effect that denied; empty for `schedule` and `budget`.
     pub at: Text,
 }
 

@@ -189,3 +189,36 @@ fn a_region_named_twice_is_in_the_schedule_reason_once() {
         schedule[0]
     );
 }
+
+/// Policy text given as strings is held to the limits of policy files (4 MiB a file, 16 MiB
+/// in all), with an error naming the file.
+#[test]
+fn policy_text_over_the_size_limits_is_an_error() {
+    let big = format!("# {}\n", "x".repeat(4 * 1024 * 1024));
+    match Engine::from_source(&big, "big.gate") {
+        Err(Error::Io { path, message }) => {
+            assert_eq!(path, "big.gate");
+            assert_eq!(
+                message,
+                "the policy file is larger than the limit of 4194304 bytes"
+            );
+        }
+        other => panic!("expected the size error, got {:?}", other.err()),
+    }
+    let part = format!("# {}\n", "x".repeat(3 * 1024 * 1024));
+    let files: Vec<(String, String)> = (0..6)
+        .map(|k| (format!("p{k}.gate"), part.clone()))
+        .collect();
+    match Engine::from_sources(files.clone(), None) {
+        Err(Error::Io { path, message }) => {
+            assert_eq!(path, "p5.gate");
+            assert!(
+                message.contains("16777216 bytes for all its files"),
+                "{message}"
+            );
+        }
+        other => panic!("expected the size error, got {:?}", other.err()),
+    }
+    // Five are under both limits.
+    assert!(Engine::from_sources(files[..5].to_vec(), None).is_ok());
+}

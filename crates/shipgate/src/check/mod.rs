@@ -123,14 +123,52 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
         }
     });
     let mut sources = Vec::with_capacity(files.len());
+    let mut total = 0u64;
     for f in &files {
-        let text = std::fs::read_to_string(f).map_err(|e| Error::Io {
-            path: f.display().to_string(),
+        let name = f.display().to_string();
+        let io = |e: std::io::Error| Error::Io {
+            path: name.clone(),
             message: e.to_string(),
-        })?;
-        sources.push((f.display().to_string(), text));
+        };
+        // Never more than the limits allow is read: `--policy /dev/zero` stops at them.
+        let room = MAX_POLICY_FILE_BYTES.min(MAX_POLICY_BYTES.saturating_sub(total));
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(std::fs::File::open(f).map_err(io)?, room + 1),
+            &mut text,
+        )
+        .map_err(io)?;
+        total = total.saturating_add(text.len() as u64);
+        check_policy_size(&name, text.len(), total)?;
+        sources.push((name, text));
     }
     compile_sources(sources, root)
+}
+
+/// The most policy text one file may hold: a hundred thousand lines, far more than any real
+/// policy; a larger file is an error naming it (docs/security.md).
+pub(crate) const MAX_POLICY_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The most policy text a policy set may hold, all its files together.
+pub(crate) const MAX_POLICY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The error for a policy file of `len` bytes that brings the set to `total` bytes, when
+/// either passes its limit.
+fn check_policy_size(name: &str, len: usize, total: u64) -> Result<(), Error> {
+    let message = if len as u64 > MAX_POLICY_FILE_BYTES {
+        format!("the policy file is larger than the limit of {MAX_POLICY_FILE_BYTES} bytes")
+    } else if total > MAX_POLICY_BYTES {
+        format!(
+            "the policy set passes the limit of {MAX_POLICY_BYTES} bytes for all its files \
+             together with this file"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::Io {
+        path: name.to_string(),
+        message,
+    })
 }
 
 /// Compiles named sources as one policy set; `ics` paths are relative to `root`, and an `ics`
@@ -144,6 +182,12 @@ pub fn compile_sources(
 }
 
 fn compile_files(files: Vec<(String, String)>, root: Option<PathBuf>) -> Result<Compiled, Error> {
+    // The same limits for policy text given as strings as for policy files.
+    let mut total = 0u64;
+    for (name, text) in &files {
+        total = total.saturating_add(text.len() as u64);
+        check_policy_size(name, text.len(), total)?;
+    }
     let mut sources = SourceMap::default();
     let mut parsed = Vec::with_capacity(files.len());
     let mut diagnostics = Vec::new();

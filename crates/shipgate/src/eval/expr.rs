@@ -31,9 +31,60 @@ pub struct Ctx<'a> {
     /// Decide every condition with the general evaluator, ignoring the fast forms (the
     /// reference the tests compare the fast forms with).
     pub reference: bool,
+    /// `approvals("group")` by group index, counted once per decision: a call inside a
+    /// quantifier must not walk every approval again for each element.
+    pub approvals: smallvec::SmallVec<[(u16, usize); 2]>,
+    /// Steps left in this decision's evaluation budget (see `charge`).
+    pub budget: u64,
+    /// Whether the budget ran out: the decision then denies (`eval::decide`).
+    pub over_budget: bool,
+}
+
+/// The evaluation budget of one decision, in steps: an element a quantifier visits, an
+/// element a list scan (`in`, `subset_of`, `intersects`) compares, a service reached through
+/// `s.dependents`, 64 bytes of a string compared or searched. Nested quantifiers over a large
+/// catalog are quadratic or worse (`any s in change.dependents: any d in s.dependents: ...`
+/// over a chain of 20,000 services visits 200 million services), so the work of a decision
+/// is bounded rather than linear; a real policy over a catalog of 10,000 services stays far
+/// below it. Running out is an evaluation error, which fails closed, and the decision denies
+/// with a reason that says so (docs/security.md).
+pub const MAX_EVAL_STEPS: u64 = 10_000_000;
+
+/// The steps of comparing a string of `bytes` bytes.
+#[inline(always)]
+pub fn str_steps(bytes: usize) -> usize {
+    1 + (bytes >> 6)
 }
 
 impl<'a> Ctx<'a> {
+    /// Spends `steps` of the decision's budget; an error once it is spent.
+    #[inline(always)]
+    pub fn charge(&mut self, steps: usize) -> Result<(), EvalError> {
+        match self.budget.checked_sub(steps as u64) {
+            Some(left) => {
+                self.budget = left;
+                Ok(())
+            }
+            None => Err(self.exhausted()),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn exhausted(&mut self) -> EvalError {
+        self.budget = 0;
+        self.over_budget = true;
+        EvalError::new(budget_message())
+    }
+
+    /// The length of a list; counting `change.checks` walks the evidence, so it is charged.
+    fn list_len(&mut self, l: &ListVal<'a>) -> Result<usize, EvalError> {
+        if let ListVal::Checks(c, _) = l {
+            self.charge(c.len())?;
+        }
+        Ok(l.len())
+    }
+
     /// Sets a quantifier variable; the slots are made on first use (most decisions run no
     /// quantifier on the general evaluator).
     pub fn bind(&mut self, slot: usize, v: Value<'a>) {
@@ -118,7 +169,10 @@ impl<'a> Ctx<'a> {
             CExpr::Contains(needle, hay) => {
                 let (n, h) = (self.eval(needle)?, self.eval(hay)?);
                 match (n.as_str(), h.as_str()) {
-                    (Some(n), Some(h)) => Value::Bool(h.contains(n)),
+                    (Some(n), Some(h)) => {
+                        self.charge(str_steps(h.len()))?;
+                        Value::Bool(h.contains(n))
+                    }
                     _ => return Err(type_error()),
                 }
             }
@@ -127,7 +181,7 @@ impl<'a> Ctx<'a> {
                     return Err(type_error());
                 };
                 let mut all = true;
-                for i in 0..a.len() {
+                for i in 0..self.list_len(&a)? {
                     let x = self.item(&a, i)?;
                     if !self.contains(&b, &x)? {
                         all = false;
@@ -141,7 +195,7 @@ impl<'a> Ctx<'a> {
                     return Err(type_error());
                 };
                 let mut any = false;
-                for i in 0..a.len() {
+                for i in 0..self.list_len(&a)? {
                     let x = self.item(&a, i)?;
                     if self.contains(&b, &x)? {
                         any = true;
@@ -165,7 +219,8 @@ impl<'a> Ctx<'a> {
                 let slot = usize::from(*slot);
                 let mut count: i64 = 0;
                 let mut result = matches!(kind, QuantKind::All);
-                for i in 0..l.len() {
+                for i in 0..self.list_len(&l)? {
+                    self.charge(1)?;
                     let v = self.item(&l, i)?;
                     self.bind(slot, v);
                     let holds = self.bool(body)?;
@@ -205,6 +260,8 @@ impl<'a> Ctx<'a> {
             ListVal::Strs(s) => Value::Str(Cow::Borrowed(s.get(i).ok_or_else(missing)?.as_str())),
             ListVal::Checks(c, now) => {
                 let c: &'a [crate::input::Check] = c;
+                // The i-th passed check is found by walking the evidence from the start.
+                self.charge(i)?;
                 let name = super::value::passed_checks(c, *now)
                     .nth(i)
                     .ok_or_else(missing)?;
@@ -230,14 +287,22 @@ impl<'a> Ctx<'a> {
     fn contains(&mut self, l: &ListVal<'a>, x: &Value<'a>) -> Result<bool, EvalError> {
         // Fast paths for the common shapes.
         match (l, x) {
-            (ListVal::Strs(s), Value::Str(x)) => return Ok(s.iter().any(|s| s == x)),
+            (ListVal::Strs(s), Value::Str(x)) => {
+                self.charge(s.len().saturating_mul(str_steps(x.len())))?;
+                return Ok(s.iter().any(|s| s == x));
+            }
             (ListVal::Checks(c, now), Value::Str(x)) => {
+                self.charge(c.len().saturating_mul(str_steps(x.len())))?;
                 return Ok(super::value::passed_checks(c, *now).any(|s| s == x));
             }
-            (ListVal::Services(s), Value::Service(x)) => return Ok(s.contains(x)),
+            (ListVal::Services(s), Value::Service(x)) => {
+                self.charge(s.len())?;
+                return Ok(s.contains(x));
+            }
             _ => {}
         }
-        for i in 0..l.len() {
+        for i in 0..self.list_len(l)? {
+            self.charge(1)?;
             let y = self.item(l, i)?;
             if equal(x, &y, self)? {
                 return Ok(true);
@@ -247,7 +312,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Reads a field; `None` when an optional field is absent.
-    fn field(&self, base: &Value<'a>, f: Field) -> Result<Option<Value<'a>>, EvalError> {
+    fn field(&mut self, base: &Value<'a>, f: Field) -> Result<Option<Value<'a>>, EvalError> {
         let c = self.change;
         let p = self.prep;
         Ok(Some(match (base, f) {
@@ -281,9 +346,14 @@ impl<'a> Ctx<'a> {
                     .service(*idx)
                     .ok_or_else(|| EvalError::new("service index out of range"))?;
                 match sf {
-                    F::Dependents => Value::List(ListVal::Services(Cow::Owned(
-                        self.catalog.dependents(&[*idx]),
-                    ))),
+                    F::Dependents => {
+                        // Each service's own walk: nested under a quantifier over services,
+                        // these walks are what makes a decision quadratic (see `charge`).
+                        self.charge(1)?;
+                        let reached = self.catalog.dependents(&[*idx]);
+                        self.charge(reached.len())?;
+                        Value::List(ListVal::Services(Cow::Owned(reached)))
+                    }
                     _ => return field_value(s.field(sf)),
                 }
             }
@@ -338,13 +408,24 @@ impl<'a> Ctx<'a> {
         let arg = |i: usize| args.get(i).ok_or_else(type_error);
         Ok(match b {
             Builtin::Len => match self.eval(arg(0)?)? {
-                Value::List(l) => Value::Int(i64::try_from(l.len()).unwrap_or(i64::MAX)),
-                Value::Str(s) => Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX)),
+                Value::List(l) => Value::Int(i64::try_from(self.list_len(&l)?).unwrap_or(i64::MAX)),
+                Value::Str(s) => {
+                    self.charge(str_steps(s.len()))?;
+                    Value::Int(i64::try_from(s.chars().count()).unwrap_or(i64::MAX))
+                }
                 _ => return Err(type_error()),
             },
             Builtin::Approvals(g) => {
-                let group = self.ir.groups.get(usize::from(g)).ok_or_else(type_error)?;
-                let counted = super::approvals_counted(self.change, self.catalog, group, self.now);
+                let counted = match self.approvals.iter().find(|(k, _)| *k == g) {
+                    Some(&(_, n)) => n,
+                    None => {
+                        let group = self.ir.groups.get(usize::from(g)).ok_or_else(type_error)?;
+                        let n =
+                            super::approvals_counted(self.change, self.catalog, group, self.now);
+                        self.approvals.push((g, n));
+                        n
+                    }
+                };
                 Value::Int(i64::try_from(counted).unwrap_or(i64::MAX))
             }
             Builtin::StartsWith | Builtin::EndsWith => {
@@ -478,7 +559,10 @@ fn compare<'a>(
             _ => return Err(type_error()),
         },
         CmpKind::Str => match (x.as_str(), y.as_str()) {
-            (Some(a), Some(b)) => Some(a.cmp(b)),
+            (Some(a), Some(b)) => {
+                ctx.charge(str_steps(a.len().min(b.len())))?;
+                Some(a.cmp(b))
+            }
             _ => return Err(type_error()),
         },
         CmpKind::Bool => match (x, y) {
@@ -496,7 +580,10 @@ fn compare<'a>(
 /// Structural equality of two values of comparable types.
 pub fn equal<'a>(x: &Value<'a>, y: &Value<'a>, ctx: &mut Ctx<'a>) -> Result<bool, EvalError> {
     Ok(match (x, y) {
-        (Value::Str(a), Value::Str(b)) => a == b,
+        (Value::Str(a), Value::Str(b)) => {
+            ctx.charge(str_steps(a.len().min(b.len())))?;
+            a == b
+        }
         (Value::Bool(a), Value::Bool(b)) => a == b,
         (Value::Service(a), Value::Service(b)) => a == b,
         (Value::Change, Value::Change) => true,
@@ -600,4 +687,13 @@ pub fn render<'a>(v: &Value<'a>, ctx: &mut Ctx<'a>) -> String {
             items.join(", ")
         }
     }
+}
+
+/// The error of a decision that ran out of its evaluation budget (`fail_closed` and the
+/// `budget` reason add "; failing closed").
+pub fn budget_message() -> String {
+    format!(
+        "the decision exceeded its evaluation budget of {MAX_EVAL_STEPS} steps (nested \
+         quantifiers over large lists or a large catalog)"
+    )
 }

@@ -478,11 +478,14 @@ impl<'a> Ctx<'a> {
             Test::Str(op, a, b) => {
                 let x = self.fast_str(a)?;
                 let y = self.fast_str(b)?;
+                self.charge(super::expr::str_steps(x.len().min(y.len())))?;
                 ordering_holds(*op, Some(x.as_ref().cmp(y.as_ref())))
             }
             Test::StrIn(x, list) => {
                 let x = self.fast_str(x)?;
-                self.fast_strs(*list)?.iter().any(|s| *s == *x)
+                let list = self.fast_strs(*list)?;
+                self.charge(list.len().saturating_mul(super::expr::str_steps(x.len())))?;
+                list.iter().any(|s| *s == *x)
             }
             Test::Services(kind, slot, source, body) => {
                 self.services(*kind, *slot, *source, body)?
@@ -506,6 +509,7 @@ impl<'a> Ctx<'a> {
         };
         let all = kind == QuantKind::All;
         for i in list {
+            self.charge(1)?;
             let service = self
                 .catalog
                 .service(*i)

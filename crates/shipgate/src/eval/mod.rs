@@ -181,6 +181,9 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         vars: smallvec::SmallVec::new(),
         bound: [None; fast::BOUND_SLOTS],
         reference,
+        approvals: smallvec::SmallVec::new(),
+        budget: expr::MAX_EVAL_STEPS,
+        over_budget: false,
     };
     let mut b = Builder::<EXPLAIN> {
         trace: Vec::new(),
@@ -202,6 +205,19 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         notify,
     } = delivery::decide(&mut ctx, &mut b);
     let order = delivery::order(catalog, &prep);
+    if ctx.over_budget
+        && !b
+            .reasons
+            .iter()
+            .any(|r| r.message.contains("evaluation budget"))
+    {
+        // Whatever the conditions that ran out decided, the decision is not an allow.
+        b.reasons.push(Reason {
+            rule: Text::new_static("budget"),
+            message: Text::from(format!("{}; failing closed", expr::budget_message())),
+            at: Text::default(),
+        });
+    }
 
     let verdict = if !b.reasons.is_empty() {
         Verdict::Deny

@@ -189,8 +189,12 @@ fn check_change_regions(
         return Ok(());
     };
     let touched = || services.iter().filter_map(|&i| catalog.service(i));
+    // The regions the touched services run in, looked up once per region the change names:
+    // linear in both lists, however long each is.
+    let mut runs_in: foldhash::HashSet<&str> = foldhash::HashSet::default();
+    runs_in.extend(touched().flat_map(|s| s.regions.iter().map(String::as_str)));
     for (i, region) in regions.iter().enumerate() {
-        if touched().any(|s| s.regions.contains(region)) {
+        if runs_in.contains(region.as_str()) {
             continue;
         }
         let runs_in = touched()

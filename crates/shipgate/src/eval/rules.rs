@@ -341,15 +341,19 @@ pub fn decide<'a, const EXPLAIN: bool>(
 /// ignored: at most one per person, never the requester or the implementer, only members of
 /// the group when the catalog lists them, none dated after `now`. The one rule behind a
 /// requirement's `counted`/`ignored` and `approvals("group")`.
+///
+/// Linear in the approvals and the group's members (issue 12): the people already counted
+/// and a long member list are looked up in hash sets, not scanned per approval, so 100,000
+/// approvals cost milliseconds rather than the square of their number.
 fn judge_approvals<'c>(
     change: &'c Change,
-    catalog: &Catalog,
+    catalog: &'c Catalog,
     group: &Text,
     now: i64,
     mut each: impl FnMut(&'c str, Option<IgnoredWhy>),
 ) {
-    let members = catalog.members(group);
-    let mut counted: SmallVec<[&str; 4]> = SmallVec::new();
+    let members = catalog.members(group).map(Lookup::new);
+    let mut counted = Lookup::default();
     for a in change
         .approvals
         .iter()
@@ -359,17 +363,63 @@ fn judge_approvals<'c>(
             Some(IgnoredWhy::Requester)
         } else if a.by == change.implementer {
             Some(IgnoredWhy::Implementer)
-        } else if members.is_some_and(|m| !m.contains(&a.by)) {
+        } else if members.as_ref().is_some_and(|m| !m.contains(&a.by)) {
             Some(IgnoredWhy::NotAMember(group.clone()))
         } else if a.at.timestamp() > now {
             Some(IgnoredWhy::InTheFuture)
-        } else if counted.contains(&a.by.as_str()) {
+        } else if !counted.insert(&a.by) {
             Some(IgnoredWhy::Duplicate)
         } else {
-            counted.push(&a.by);
             None
         };
         each(&a.by, why);
+    }
+}
+
+/// A set of names: a short list scanned in place (the common case, a few approvers), a hash
+/// set past `Lookup::SHORT` names, so a lookup costs the same however many there are.
+#[derive(Default)]
+struct Lookup<'c> {
+    short: SmallVec<[&'c str; 4]>,
+    long: Option<foldhash::HashSet<&'c str>>,
+}
+
+impl<'c> Lookup<'c> {
+    const SHORT: usize = 8;
+
+    fn new(names: &'c [String]) -> Lookup<'c> {
+        let mut set = Lookup::default();
+        for n in names {
+            set.insert(n);
+        }
+        set
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        match &self.long {
+            Some(set) => set.contains(name),
+            None => self.short.contains(&name),
+        }
+    }
+
+    /// Adds `name`; `false` when it was there already.
+    fn insert(&mut self, name: &'c str) -> bool {
+        if let Some(set) = &mut self.long {
+            return set.insert(name);
+        }
+        if self.short.contains(&name) {
+            return false;
+        }
+        if self.short.len() < Self::SHORT {
+            self.short.push(name);
+        } else {
+            let mut set: foldhash::HashSet<&str> =
+                foldhash::HashSet::with_capacity_and_hasher(2 * Self::SHORT, Default::default());
+            set.extend(self.short.drain(..));
+            set.insert(name);
+            self.long = Some(set);
+        }
+        true
     }
 }
 
@@ -493,8 +543,13 @@ fn waiver_rejection(
     if catalog.members(gname).is_some_and(|m| !m.contains(&w.by)) {
         return Some(format!("not a member of {gname}"));
     }
+    // Separation of duties, as for approvals (`judge_approvals`): neither the person asking
+    // for the change nor the one carrying it out may lift a rule for it.
     if w.by == change.requester {
         return Some("granted by the change's requester".into());
+    }
+    if w.by == change.implementer {
+        return Some("granted by the change's implementer".into());
     }
     if now < w.granted_at {
         return Some("not yet valid".into());

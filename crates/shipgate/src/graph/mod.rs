@@ -548,12 +548,26 @@ impl Catalog {
         path: &str,
     ) -> Result<smallvec::SmallVec<[u32; 4]>, InputError> {
         let mut out = smallvec::SmallVec::with_capacity(ids.len());
+        // Past a few services, where each was listed is kept by catalog index, so that a
+        // long list is checked for repeats in linear time.
+        let mut listed_at: Vec<u32> = Vec::new();
+        if ids.len() > 8 {
+            listed_at.resize(self.len(), u32::MAX);
+        }
         for (i, id) in ids.iter().enumerate() {
             let id = id.as_ref();
             let Some(idx) = self.index_of(id) else {
                 return Err(unknown_service(format!("{path}[{i}]"), id, &self.services));
             };
-            if let Some(first) = out.iter().position(|&o| o == idx) {
+            let earlier = match listed_at.get_mut(idx as usize) {
+                Some(at) if *at != u32::MAX => Some(*at as usize),
+                Some(at) => {
+                    *at = u32::try_from(i).unwrap_or(u32::MAX);
+                    None
+                }
+                None => out.iter().position(|&o| o == idx),
+            };
+            if let Some(first) = earlier {
                 return Err(InputError::new(
                     format!("{path}[{i}]"),
                     format!("{} is listed twice (also at {path}[{first}])", quoted(id)),
