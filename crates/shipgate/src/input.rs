@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use crate::digest::Source;
 use crate::error::{Error, InputError, did_you_mean};
 
 mod fast;
@@ -470,7 +471,17 @@ impl Change {
     /// `"changes[3]"`, an unknown field of the first approval is reported at
     /// `changes[3].approvals[0].…`.
     pub fn from_json_at(value: &Value, root: &str) -> Result<Change, InputError> {
-        ChangeRecord.tree(value, &JsonPath::Root(root))
+        let mut change = ChangeRecord.tree(value, &JsonPath::Root(root))?;
+        change.source = Source::tree(value.clone());
+        Ok(change)
+    }
+
+    /// [`Change::from_json`] of a value the caller gives away (it becomes the change's source
+    /// without a copy).
+    fn from_owned_json(value: Value) -> Result<Change, InputError> {
+        let mut change = ChangeRecord.tree(&value, &JsonPath::Root("change"))?;
+        change.source = Source::tree(value);
+        Ok(change)
     }
 
     /// Reads a change from JSON or YAML text; errors name the path under `change`.
@@ -497,7 +508,7 @@ impl Change {
     /// Reads a change from text through the `Value` tree: the reader whose errors the user
     /// sees, and the model the fast path is tested against.
     pub(crate) fn from_text_slow(text: &str, format: Format) -> Result<Change, InputError> {
-        Change::from_json(&parse_document(text, format, "change")?)
+        Change::from_owned_json(parse_document(text, format, "change")?)
     }
 }
 
@@ -537,8 +548,12 @@ pub fn changes_from_json_at(value: &Value, root: &str) -> Result<Vec<Change>, In
     let changes = items
         .iter()
         .enumerate()
-        .map(|(i, item)| ChangeRecord.tree(item, &root.index(i)))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(i, item)| {
+            let mut change = ChangeRecord.tree(item, &root.index(i))?;
+            change.source = Source::tree(item.clone());
+            Ok(change)
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
     let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
     if let Some((first, dup)) = first_duplicate(&ids) {
         return Err(InputError::new(

@@ -33,6 +33,7 @@
 mod calendar;
 mod check;
 mod decision;
+mod digest;
 mod error;
 mod eval;
 mod graph;
@@ -46,10 +47,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use decision::{
-    BlackoutOccurrence, CalendarReport, Comparison, Decision, Exemption, Ignored, IgnoredWhy,
-    Lifted, OnNoData, Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind,
-    RollbackTrigger, Schedule, SmallVec, Stretch, Text, TraceEntry, TraceKind, Verdict,
-    WaiverOutcome,
+    BlackoutOccurrence, CalendarReport, Comparison, Decision, ExemptBy, Exemption, Ignored,
+    IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason, RegionSchedule, RelativeTo, Requirement,
+    RequirementKind, RollbackTrigger, Schedule, SmallVec, Stretch, Text, TraceEntry, TraceKind,
+    Verdict, WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::Catalog;

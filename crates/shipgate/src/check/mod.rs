@@ -24,6 +24,8 @@ pub struct Compiled {
     pub sources: SourceMap,
     pub warnings: Vec<Diagnostic>,
     pub ir: PolicyIr,
+    /// `sha256:<hex>` of the policy files (a decision's `policy`), computed once here.
+    pub policy_digest: Text,
 }
 
 impl Compiled {
@@ -34,6 +36,13 @@ impl Compiled {
 
 /// The `.gate` files under the given paths: folders are walked recursively; the result is sorted.
 pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    Ok(gate_files(paths)?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// [`collect_gate_files`], each file with the name the policy digest gives it: its path
+/// relative to the folder given that holds it (`/` between folders), or for a file given
+/// itself, its file name.
+fn gate_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Error> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::Io {
@@ -41,13 +50,19 @@ pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             message: e.to_string(),
         })?;
         if meta.is_dir() {
-            walk(p, &mut out)?;
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            out.extend(found.into_iter().map(|f| {
+                let name = digest_name(f.strip_prefix(p).unwrap_or(&f));
+                (f, name)
+            }));
         } else {
-            out.push(p.clone());
+            let name = digest_name(p.file_name().map_or(p.as_path(), Path::new));
+            out.push((p.clone(), name));
         }
     }
     out.sort();
-    out.dedup();
+    out.dedup_by(|a, b| a.0 == b.0);
     if out.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::Io {
@@ -56,6 +71,14 @@ pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
         });
     }
     Ok(out)
+}
+
+/// A relative path as the policy digest names it: its components joined by `/`.
+pub(crate) fn digest_name(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
@@ -81,7 +104,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
 /// Reads and compiles the policy files under `paths`. `ics` paths are relative to the first
 /// folder given, or to the folder of the first file (`.` for a bare file name).
 pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
-    let files = collect_gate_files(paths)?;
+    let files = gate_files(paths)?;
     let root = paths.first().map(|p| {
         if p.is_dir() {
             p.clone()
@@ -95,20 +118,33 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
         }
     });
     let mut sources = Vec::with_capacity(files.len());
-    for f in &files {
+    let mut names = Vec::with_capacity(files.len());
+    for (f, name) in &files {
         let text = std::fs::read_to_string(f).map_err(|e| Error::Io {
             path: f.display().to_string(),
             message: e.to_string(),
         })?;
         sources.push((f.display().to_string(), text));
+        names.push(name.clone());
     }
-    compile_sources(sources, root)
+    compile_named(sources, names, root)
 }
 
 /// Compiles named sources as one policy set; `ics` paths are relative to `root`, and an `ics`
-/// import is an error without one.
+/// import is an error without one. The policy digest names each file as given.
 pub fn compile_sources(
     files: Vec<(String, String)>,
+    root: Option<PathBuf>,
+) -> Result<Compiled, Error> {
+    let names = files.iter().map(|(name, _)| name.clone()).collect();
+    compile_named(files, names, root)
+}
+
+/// Compiles `files` (display name, text); `digest_names` are the names the policy digest gives
+/// them, in the same order.
+fn compile_named(
+    files: Vec<(String, String)>,
+    digest_names: Vec<String>,
     root: Option<PathBuf>,
 ) -> Result<Compiled, Error> {
     let mut sources = SourceMap::default();
@@ -128,11 +164,22 @@ pub fn compile_sources(
     let (ir, diags) = check_items(&items, &sources, root.as_deref());
     diagnostics.extend(diags);
     match ir {
-        Some(ir) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(Compiled {
-            sources,
-            warnings: diagnostics,
-            ir,
-        }),
+        Some(ir) if !diagnostics.iter().any(Diagnostic::is_error) => {
+            // Every file that shapes decisions: the `.gate` files and the `ics` they import.
+            let gate = digest_names
+                .iter()
+                .zip(&sources.files)
+                .map(|(name, file)| (name.as_str(), file.text.as_bytes()));
+            let policy_digest = Text::from(crate::digest::policy(
+                gate.chain(ir.calendars.imported_files()),
+            ));
+            Ok(Compiled {
+                sources,
+                warnings: diagnostics,
+                ir,
+                policy_digest,
+            })
+        }
         _ => {
             diagnostics.sort_by_key(|d| (d.severity == crate::error::Severity::Warning, d.span));
             Err(PolicyError::new(diagnostics, sources).into())
@@ -162,7 +209,7 @@ fn check_items(
     } = settings::check(items, &mut diags);
     let (change_ext, service_ext) = extend::check(items, &mut diags);
     let rule_index = rules::RuleIndex::new(items, &mut diags);
-    let calendar_set = calendars::check(items, root, &mut diags);
+    let calendar_set = calendars::check(items, root, sources, &mut diags);
     let waivable = rules::waivable(items, &rule_index, &mut groups, &mut diags);
 
     // --- expressions: every condition, checked against one schema ---------------------------

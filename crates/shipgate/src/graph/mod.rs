@@ -8,11 +8,13 @@
 mod render;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use petgraph::csr::Csr;
 use petgraph::visit::{Dfs, VisitMap, Visitable};
 use serde_json::Value;
 
+use crate::digest::CatalogPart;
 use crate::error::{Error, InputError, did_you_mean};
 use crate::input::fields::ServiceField;
 use crate::input::{
@@ -24,6 +26,9 @@ use crate::input::{
 type Adjacency = Csr<(), (), petgraph::Directed, u32>;
 
 /// A service catalog, compiled once and shared between evaluations.
+///
+/// It remembers, as a digest, the document it was read from (the whole document, as given):
+/// each decision's `inputs` digest covers it.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub(crate) services: Vec<Service>,
@@ -55,6 +60,9 @@ pub struct Catalog {
     /// The check of those keys against a policy's `extend service` fields: the policy's id
     /// and the first unknown key's error. See [`Catalog::check_extra_fields`].
     extra_checked: std::sync::OnceLock<(u64, Option<InputError>)>,
+    /// The catalog's part of every decision's `inputs` digest, hashed once when it is read:
+    /// the SHA-256 state after `{"catalog":` and the catalog as given, in canonical form.
+    inputs_part: Arc<CatalogPart>,
 }
 
 impl Catalog {
@@ -101,7 +109,7 @@ impl Catalog {
             .enumerate()
             .map(|(i, item)| read_service(item, &list_path.index(i)))
             .collect::<Result<Vec<_>, _>>()?;
-        Catalog::compile(services, &list_path)
+        Catalog::compile(services, &list_path, CatalogPart::of(value))
     }
 
     /// Reads a catalog from JSON or YAML text. JSON text is first read straight into services
@@ -110,7 +118,14 @@ impl Catalog {
     pub fn from_text(text: &str, format: Format) -> Result<Catalog, InputError> {
         if format == Format::Json {
             if let Some(services) = catalog_services(text) {
-                return Catalog::compile(services, &JsonPath::Root("catalog").key("services"));
+                // The text was read straight into services; the digest reads it as a tree
+                // (the same parser, so it cannot fail where the fast path did not).
+                let part = match serde_json::from_str::<Value>(text) {
+                    Ok(value) => CatalogPart::of(&value),
+                    Err(e) => CatalogPart::failed(format!("cannot read the catalog again: {e}")),
+                };
+                let list = JsonPath::Root("catalog").key("services");
+                return Catalog::compile(services, &list, part);
             }
         }
         Catalog::from_json(&parse_document(text, format, "catalog")?)
@@ -126,7 +141,11 @@ impl Catalog {
 
     /// Checks and compiles services (ids unique, dependencies known, no cycle).
     /// `list` is where the services sit (`catalog.services`), for errors.
-    fn compile(services: Vec<Service>, list: &JsonPath) -> Result<Catalog, InputError> {
+    fn compile(
+        services: Vec<Service>,
+        list: &JsonPath,
+        part: CatalogPart,
+    ) -> Result<Catalog, InputError> {
         let mut index: foldhash::HashMap<String, u32> =
             foldhash::HashMap::with_capacity_and_hasher(services.len(), Default::default());
         for (i, s) in (0u32..).zip(&services) {
@@ -173,6 +192,7 @@ impl Catalog {
             .collect();
         let has_extra = services.iter().any(|s| !s.extra.is_empty());
         let mut catalog = Catalog {
+            inputs_part: Arc::new(part),
             has_extra,
             extra_checked: std::sync::OnceLock::new(),
             regions_sorted,
@@ -316,6 +336,11 @@ impl Catalog {
         self.services
             .get(service as usize)
             .map_or("", |s| s.id.as_str())
+    }
+
+    /// The catalog's part of a decision's `inputs` digest.
+    pub(crate) fn inputs_part(&self) -> &Arc<CatalogPart> {
+        &self.inputs_part
     }
 
     /// The index of a service id.
