@@ -472,14 +472,6 @@ impl Change {
     /// `changes[3].approvals[0].…`.
     pub fn from_json_at(value: &Value, root: &str) -> Result<Change, InputError> {
         let mut change = ChangeRecord.tree(value, &JsonPath::Root(root))?;
-        change.source = Source::tree(value.clone());
-        Ok(change)
-    }
-
-    /// [`Change::from_json`] of a value the caller gives away (it becomes the change's source
-    /// without a copy).
-    fn from_owned_json(value: Value) -> Result<Change, InputError> {
-        let mut change = ChangeRecord.tree(&value, &JsonPath::Root("change"))?;
         change.source = Source::tree(value);
         Ok(change)
     }
@@ -508,7 +500,7 @@ impl Change {
     /// Reads a change from text through the `Value` tree: the reader whose errors the user
     /// sees, and the model the fast path is tested against.
     pub(crate) fn from_text_slow(text: &str, format: Format) -> Result<Change, InputError> {
-        Change::from_owned_json(parse_document(text, format, "change")?)
+        Change::from_json(&parse_document(text, format, "change")?)
     }
 }
 
@@ -550,7 +542,7 @@ pub fn changes_from_json_at(value: &Value, root: &str) -> Result<Vec<Change>, In
         .enumerate()
         .map(|(i, item)| {
             let mut change = ChangeRecord.tree(item, &root.index(i))?;
-            change.source = Source::tree(item.clone());
+            change.source = Source::tree(item);
             Ok(change)
         })
         .collect::<Result<Vec<_>, InputError>>()?;

@@ -70,8 +70,8 @@ fn the_policy_digest_of_text_names_the_one_file_as_given() {
     let text = "rule big { deny when change.size > 100 }\n";
     let engine = Engine::from_source(text, "rules.gate").unwrap();
     let expected = policy_digest(&[("rules.gate", text.as_bytes().to_vec())]);
-    let catalog = Catalog::from_json(&serde_json::json!({"services": [{"id": "a", "tier": 1}]}))
-        .unwrap();
+    let catalog =
+        Catalog::from_json(&serde_json::json!({"services": [{"id": "a", "tier": 1}]})).unwrap();
     let change = Change::from_json(&serde_json::json!({
         "id": "C", "services": ["a"], "requester": "r", "implementer": "i", "duration": "1h"
     }))
@@ -136,8 +136,8 @@ fn base_change() -> serde_json::Value {
 
 fn inputs_of(change: &Change) -> String {
     let engine = Engine::from_source("groups cab\nrule r { deny when false }", "p.gate").unwrap();
-    let catalog = Catalog::from_json(&serde_json::json!({"services": [{"id": "api", "tier": 1}]}))
-        .unwrap();
+    let catalog =
+        Catalog::from_json(&serde_json::json!({"services": [{"id": "api", "tier": 1}]})).unwrap();
     decide(&engine, change, &catalog).inputs.to_string()
 }
 
@@ -148,15 +148,24 @@ fn the_inputs_digest_ignores_key_order_number_spelling_and_format() {
         "approvals": [{"at": "2026-11-30T15:00:00Z", "group": "cab", "by": "chen"}],
         "labels": ["a", "b"], "size": 2.0, "implementer": "bo", "requester": "ana",
         "services": ["api"], "id": "CHG-1"}"#;
-    assert_eq!(inputs_of(&Change::from_text(reordered, Format::Json).unwrap()), base);
+    assert_eq!(
+        inputs_of(&Change::from_text(reordered, Format::Json).unwrap()),
+        base
+    );
     let spelled = r#"{"id":"CHG-1","services":["api"],"requester":"ana","implementer":"bo",
         "size":2e0,"labels":["a","b"],"start":"2026-12-01T10:00:00Z","duration":"1h",
         "approvals":[{"by":"chen","group":"cab","at":"2026-11-30T15:00:00Z"}]}"#;
-    assert_eq!(inputs_of(&Change::from_text(spelled, Format::Json).unwrap()), base);
+    assert_eq!(
+        inputs_of(&Change::from_text(spelled, Format::Json).unwrap()),
+        base
+    );
     let yaml = "id: CHG-1\nservices: [api]\nrequester: ana\nimplementer: bo\nsize: 2.0\n\
                 labels: [a, b]\nstart: \"2026-12-01T10:00:00Z\"\nduration: 1h\n\
                 approvals:\n  - {by: chen, group: cab, at: \"2026-11-30T15:00:00Z\"}\n";
-    assert_eq!(inputs_of(&Change::from_text(yaml, Format::Yaml).unwrap()), base);
+    assert_eq!(
+        inputs_of(&Change::from_text(yaml, Format::Yaml).unwrap()),
+        base
+    );
 }
 
 #[test]

@@ -352,7 +352,10 @@ impl CalendarSet {
             {
                 blocked_by.push(OUTSIDE_WINDOWS.to_string());
                 if blocked_at.is_none() {
-                    blocked_at = self.windows_keeping_out(r, s, e).or(Some(&r.at.text)).cloned();
+                    blocked_at = self
+                        .windows_keeping_out(r, s, e)
+                        .or(Some(&r.at.text))
+                        .cloned();
                 }
             }
         }
@@ -376,7 +379,8 @@ impl CalendarSet {
             .filter_map(|&c| self.calendars.get(c))
             .filter(|cal| !cal.windows.is_empty())
             .find(|cal| {
-                let open = |year: usize| cal.year(year).map_or(&[][..], |y| y.open(Lift::BLACKOUTS));
+                let open =
+                    |year: usize| cal.year(year).map_or(&[][..], |y| y.open(Lift::BLACKOUTS));
                 !fits_in(open, s, e)
             })
             .and_then(|cal| cal.windows_at.as_ref())

@@ -2,8 +2,14 @@
 
 use super::*;
 
+/// The canonical form of JSON text, by both writers (from a `Value`, and from the text), which
+/// must agree.
 fn canon(json: &str) -> String {
-    canonical(&serde_json::from_str::<Value>(json).unwrap()).unwrap()
+    let from_value = canonical(&serde_json::from_str::<Value>(json).unwrap()).unwrap();
+    let mut from_text = Vec::new();
+    write_canonical_text(json, &mut from_text).unwrap();
+    assert_eq!(String::from_utf8(from_text).unwrap(), from_value, "{json}");
+    from_value
 }
 
 /// RFC 8785 section 3.2.3: members sorted by the UTF-16 code units of their names, which is
@@ -86,9 +92,19 @@ fn the_same_number_spelled_differently_is_one_number() {
     assert_eq!(canon("9007199254740993"), "9007199254740992");
 }
 
+/// Of two members with one name, the last counts, as a `Value` reads them.
+#[test]
+fn a_repeated_name_keeps_its_last_value() {
+    assert_eq!(canon(r#"{"b": 1, "a": 2, "b": 3}"#), r#"{"a":2,"b":3}"#);
+    assert_eq!(canon(r#"{"a": {"x": 1, "x": [2]}}"#), r#"{"a":{"x":[2]}}"#);
+}
+
 #[test]
 fn strings_keep_only_the_needed_escapes() {
-    assert_eq!(canon(r#""\u0041\/\u001f\u007f\u00e9""#), "\"A/\\u001f\u{7f}\u{e9}\"");
+    assert_eq!(
+        canon(r#""\u0041\/\u001f\u007f\u00e9""#),
+        "\"A/\\u001f\u{7f}\u{e9}\""
+    );
     assert_eq!(canon(r#""\b\f\n\r\t""#), r#""\b\f\n\r\t""#);
     // Keys are escaped as strings are.
     assert_eq!(canon(r#"{"a\nb": 1, "\"": 2}"#), r#"{"\"":2,"a\nb":1}"#);
@@ -109,7 +125,8 @@ fn the_policy_digest_is_path_nul_length_nul_bytes_in_path_order() {
 /// way the change was read.
 #[test]
 fn the_inputs_digest_hashes_the_canonical_pair() {
-    let catalog: Value = serde_json::from_str(r#"{"services": [{"tier": 1, "id": "api"}]}"#).unwrap();
+    let catalog: Value =
+        serde_json::from_str(r#"{"services": [{"tier": 1, "id": "api"}]}"#).unwrap();
     let text = r#"{"size": 2.0, "id": "CHG-1"}"#;
     let whole = format!(
         "{{\"catalog\":{},\"change\":{}}}",
@@ -125,7 +142,7 @@ fn the_inputs_digest_hashes_the_canonical_pair() {
     let from_text = InputsDigest::new(&part, &Source::text(text));
     let from_tree = InputsDigest::new(
         &part,
-        &Source::tree(serde_json::json!({"id": "CHG-1", "size": 2})),
+        &Source::tree(&serde_json::json!({"id": "CHG-1", "size": 2})),
     );
     assert_eq!(from_text.as_str(), expected);
     assert_eq!(from_tree.as_str(), expected);
@@ -140,4 +157,89 @@ fn a_change_with_no_source_says_so() {
     let part = Arc::new(CatalogPart::of(&serde_json::json!({"services": []})));
     let digest = InputsDigest::new(&part, &Source::unset());
     assert!(digest.as_str().starts_with("unavailable: the change"));
+}
+
+mod against_the_reference {
+    //! The canonical writer against `serde_json_canonicalizer`, an RFC 8785 implementation
+    //! that buffers every token: the same bytes for any value.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Names mixing ASCII, the range where UTF-8 and UTF-16 orders agree, the private-use
+    /// area (U+E000..U+FFFF, after surrogates in UTF-16) and characters above U+FFFF.
+    fn name() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                proptest::char::range('a', 'e'),
+                proptest::char::range('\u{0}', '\u{1f}'),
+                Just('"'),
+                Just('\\'),
+                proptest::char::range('\u{e9}', '\u{ea}'),
+                proptest::char::range('\u{e000}', '\u{e001}'),
+                proptest::char::range('\u{fb33}', '\u{fb34}'),
+                proptest::char::range('\u{1f600}', '\u{1f601}'),
+            ],
+            0..4,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    fn number() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            (-30i32..30, 0u32..1000).prop_map(|(e, m)| Value::from(f64::from(m) * 10f64.powi(e))),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            number(),
+            name().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(name(), inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn the_same_bytes_as_the_reference(v in value()) {
+            let reference = serde_json_canonicalizer::to_string(&v).unwrap();
+            prop_assert_eq!(canonical(&v).unwrap(), reference);
+        }
+
+        #[test]
+        fn from_text_the_same_bytes_as_the_reference(v in value(), pretty in any::<bool>()) {
+            let reference = serde_json_canonicalizer::to_string(&v).unwrap();
+            let text = if pretty {
+                serde_json::to_string_pretty(&v).unwrap()
+            } else {
+                serde_json::to_string(&v).unwrap()
+            };
+            let mut out = Vec::new();
+            write_canonical_text(&text, &mut out).unwrap();
+            prop_assert_eq!(String::from_utf8(out).unwrap(), reference);
+        }
+
+        #[test]
+        fn text_read_back_is_the_same_canonical_text(v in value()) {
+            // Reading the canonical text again gives the same canonical text (what a change
+            // kept as text is canonicalised from).
+            let once = canonical(&v).unwrap();
+            let again: Value = serde_json::from_str(&once).unwrap();
+            prop_assert_eq!(canonical(&again).unwrap(), once);
+        }
+    }
 }

@@ -142,7 +142,9 @@ pub fn schedule<const EXPLAIN: bool>(
         allowed = false;
         start_refused = true;
         // No calendar was consulted: point at the regions the change could have named.
-        blocked_at = cals.first_region_at().map(|at| Text::from(std::sync::Arc::clone(at)));
+        blocked_at = cals
+            .first_region_at()
+            .map(|at| Text::from(std::sync::Arc::clone(at)));
         blocked.push(
             "the change touches no region (give `regions` on the change or on its services), \
              so no calendar can allow it"

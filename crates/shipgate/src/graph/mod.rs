@@ -118,12 +118,8 @@ impl Catalog {
     pub fn from_text(text: &str, format: Format) -> Result<Catalog, InputError> {
         if format == Format::Json {
             if let Some(services) = catalog_services(text) {
-                // The text was read straight into services; the digest reads it as a tree
-                // (the same parser, so it cannot fail where the fast path did not).
-                let part = match serde_json::from_str::<Value>(text) {
-                    Ok(value) => CatalogPart::of(&value),
-                    Err(e) => CatalogPart::failed(format!("cannot read the catalog again: {e}")),
-                };
+                // Read straight into services; the digest reads the text once more.
+                let part = CatalogPart::of_text(text);
                 let list = JsonPath::Root("catalog").key("services");
                 return Catalog::compile(services, &list, part);
             }

@@ -26,11 +26,11 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::fields::{ChangeRecord, ServiceRecord};
-use crate::digest::Source;
 use super::{
     Change, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64, parse_duration,
     parse_instant,
 };
+use crate::digest::Source;
 
 /// One change from JSON text, or `None` when the slow reader must decide. The change keeps
 /// the text, for the decision's `inputs` digest.
