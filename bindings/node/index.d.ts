@@ -48,12 +48,31 @@ export interface ServiceInput {
 
 export interface CatalogInput {
   services: ServiceInput[]
+  /**
+   * The members of groups the policy knows: `{cab: ['ana', 'eve']}`. An approval in a listed
+   * group by anyone else does not count; a group not listed accepts anyone.
+   */
+  groups?: Record<string, string[]>
 }
 
 export interface ApprovalInput {
   by: string
   group: string
   at: Time
+}
+
+/**
+ * A check run for the change, with its evidence. A bare name in `checks` is a check that
+ * passed at an unknown time (it never satisfies `require check ... within D`).
+ */
+export interface CheckInput {
+  name: string
+  /** Only `passed` counts. */
+  status: 'passed' | 'failed' | 'pending'
+  /** When it ran. */
+  at?: Time | null
+  /** Where the evidence is (a CI run, a report). */
+  url?: string | null
 }
 
 export interface IncidentInput {
@@ -73,7 +92,7 @@ export interface WaiverInput {
 
 /**
  * A change request (SPEC section 3). A `Date` is accepted wherever an instant is (`start`,
- * `approvals[].at`, `granted_at`, ...) and is read as RFC 3339 UTC. Other keys are
+ * `approvals[].at`, `checks[].at`, `granted_at`, ...) and is read as RFC 3339 UTC. Other keys are
  * `extend change` fields.
  */
 export interface ChangeInput {
@@ -84,7 +103,7 @@ export interface ChangeInput {
   requester: string
   implementer: string
   approvals?: ApprovalInput[]
-  checks?: string[]
+  checks?: Array<string | CheckInput>
   emergency?: boolean
   incident?: IncidentInput
   start?: Time
@@ -112,8 +131,13 @@ export interface Reason {
 }
 
 export interface Ignored {
+  /** Who approved; for a check, the check's name. */
   by: string
-  /** `requester`, `implementer` or `duplicate`. */
+  /**
+   * Approvals: `requester`, `implementer`, `not a member of <group>`, `in the future` or
+   * `duplicate`. Checks: `failed`, `pending`, `in the future`, `time unknown` or
+   * `older than <within>`.
+   */
   why: string
 }
 
@@ -124,6 +148,8 @@ export interface Requirement {
   group?: string
   /** The check's name (checks only). */
   check?: string
+  /** How recent the check must be, as the policy writes it (`30d`); absent without `within`. */
+  within?: string
   needed: number
   counted: string[]
   ignored: Ignored[]

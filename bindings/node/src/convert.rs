@@ -14,7 +14,7 @@ use napi::bindgen_prelude::{
     Array, FromNapiValue, Function, JsObjectValue, KeyCollectionMode, KeyConversion, KeyFilter,
     Object, ObjectRef, Unknown,
 };
-use napi::{Env, JsDate, JsValue, ValueType};
+use napi::{Env, JsDate, JsString, JsValue, ValueType};
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use shipgate::Instant;
@@ -181,7 +181,7 @@ impl Walker<'_> {
                     f64::from_unknown(value).unwrap_or(f64::NAN)
                 ))
             }),
-            ValueType::String => Ok(Value::String(String::from_unknown(value)?)),
+            ValueType::String => Ok(Value::String(text(value, || self.path())?)),
             ValueType::Object => {
                 if self.steps.len() >= MAX_DEPTH {
                     return Err(self.fail(format!(
@@ -247,7 +247,7 @@ impl Walker<'_> {
             if key.get_type()? != ValueType::String {
                 continue; // symbol keys are not data
             }
-            let key = String::from_unknown(key)?;
+            let key = text(key, || self.path())?;
             let Some(field) = object.get::<Unknown<'_>>(&key)? else {
                 continue; // `undefined` means absent, as in JSON.stringify
             };
@@ -298,11 +298,25 @@ pub fn millis_instant(ms: f64) -> Option<Instant> {
     DateTime::<Utc>::from_timestamp_millis(ms as i64)
 }
 
+/// A JavaScript string as text. A lone surrogate (half of a UTF-16 pair, which Unicode text
+/// cannot hold) is an input error at `path`, as in the Python package and the command line:
+/// napi's own conversion would silently replace it with U+FFFD.
+pub fn text(value: Unknown<'_>, path: impl FnOnce() -> String) -> Result<String, Failure> {
+    // `as_str` drops the terminating NUL napi writes, and refuses invalid UTF-16.
+    let units = JsString::from_unknown(value)?.into_utf16()?;
+    units.as_str().map_err(|_| {
+        input(
+            path(),
+            "text is not valid Unicode (it holds a lone surrogate)",
+        )
+    })
+}
+
 /// An instant given as a `Date` or an RFC 3339 string with offset.
 pub fn instant(value: Unknown<'_>, path: &str) -> Result<Instant, Failure> {
     match value.get_type()? {
         ValueType::String => {
-            let text = String::from_unknown(value)?;
+            let text = text(value, || path.to_string())?;
             shipgate::parse_instant(&text).map_err(|m| input(path, m))
         }
         ValueType::Object if value.is_date()? => date_instant(JsDate::from_unknown(value)?)
@@ -321,7 +335,7 @@ pub fn instant(value: Unknown<'_>, path: &str) -> Result<Instant, Failure> {
 pub fn duration(value: Unknown<'_>, path: &str) -> Result<i64, Failure> {
     match value.get_type()? {
         ValueType::String => {
-            let text = String::from_unknown(value)?;
+            let text = text(value, || path.to_string())?;
             shipgate::parse_duration(&text).map_err(|m| input(path, m))
         }
         ValueType::Number => {
@@ -404,7 +418,7 @@ pub fn options<'env>(
                 if key.get_type()? != ValueType::String {
                     continue;
                 }
-                let key = String::from_unknown(key)?;
+                let key = text(key, || "options".to_string())?;
                 if !allowed.contains(&key.as_str()) {
                     return Err(input(
                         format!("options.{key}"),

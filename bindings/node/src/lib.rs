@@ -667,7 +667,7 @@ fn unreadable(e: shipgate::Error, root: &str) -> Failure {
 
 fn string(value: Unknown<'_>, path: &str) -> Outcome<String> {
     if value.get_type()? == ValueType::String {
-        Ok(String::from_unknown(value)?)
+        Ok(convert::text(value, || path.to_string())?)
     } else {
         Err(input(
             path,

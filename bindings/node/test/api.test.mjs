@@ -47,7 +47,7 @@ describe('loading', () => {
     const code = `
       const { parentPort } = require('node:worker_threads')
       const { Engine, Catalog } = require('shipgate')
-      const engine = Engine.fromSource('tiers low, high')
+      const engine = Engine.fromSource('tiers low, high\\ngroups cab')
       const catalog = new Catalog(${JSON.stringify(catalogObject())})
       const d = engine.evaluate(${JSON.stringify(changeObject())}, catalog, { now: new Date('${NOW}') })
       parentPort.postMessage(d.toObject())
@@ -57,7 +57,7 @@ describe('loading', () => {
       new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject)),
       new Promise((resolve) => worker.once('exit', resolve)),
     ])
-    const here = Engine.fromSource('tiers low, high').evaluate(changeObject(), new Catalog(catalogObject()), { now: NOW })
+    const here = Engine.fromSource('tiers low, high\ngroups cab').evaluate(changeObject(), new Catalog(catalogObject()), { now: NOW })
     assert.deepEqual(decision, here.toObject())
   })
 

@@ -7,7 +7,7 @@ import vm from 'node:vm'
 import { Catalog, Change, Engine } from 'shipgate'
 import { NOW, assertThrowsShipgate, catalogObject, changeObject } from './support.mjs'
 
-const engine = Engine.fromSource('tiers low, high')
+const engine = Engine.fromSource('tiers low, high\ngroups cab')
 const catalog = new Catalog(catalogObject())
 // The plain form: two `Decision`s have no own properties for deepEqual to compare.
 const decide = (change) => engine.evaluate(change, catalog, { now: NOW }).toObject()

@@ -113,3 +113,34 @@ describe('Date', () => {
     })
   })
 })
+
+describe('records in extend fields', () => {
+  const backups = Engine.fromSource(`extend change { backups: list<{service: string, taken_at: datetime}> }
+rule fresh_backups {
+  deny when any s in change.services: s.stateful and not (any b in change.backups:
+    b.service == s.id and b.taken_at >= change.start - 24h and b.taken_at <= change.start)
+}
+`)
+
+  test('a list of records is read, with Dates or text inside', () => {
+    const change = (takenAt) => changeObject({
+      services: ['db', 'api'],
+      backups: [{ service: 'db', taken_at: takenAt }, { service: 'api', taken_at: '2026-12-01T09:00:00Z' }],
+    })
+    const fresh = backups.evaluate(change(new Date('2026-11-30T10:00:00Z')), catalog, { now: NOW })
+    assert.equal(fresh.verdict, 'allow')
+    assert.deepEqual(fresh, backups.evaluate(change('2026-11-30T10:00:00Z'), catalog, { now: NOW }))
+    const stale = backups.evaluate(change(new Date('2026-11-30T09:59:59Z')), catalog, { now: NOW })
+    assert.equal(stale.verdict, 'deny')
+    assert.equal(stale.reasons[0].rule, 'fresh_backups')
+  })
+
+  test('a misspelt key inside a record is an input error at its path', () => {
+    const change = changeObject({ backups: [{ service: 'db', taken: '2026-12-01T09:00:00Z' }] })
+    assertThrowsShipgate(() => backups.evaluate(change, catalog, { now: NOW }), {
+      code: 'INPUT_ERROR',
+      path: 'change.backups[0].taken',
+      message: /did you mean `taken_at`\?/,
+    })
+  })
+})

@@ -14,7 +14,7 @@ import {
   policiesDir,
 } from './support.mjs'
 
-const engine = Engine.fromSource('tiers low, high')
+const engine = Engine.fromSource('tiers low, high\ngroups cab')
 const catalog = new Catalog(catalogObject())
 
 describe('POLICY_ERROR', () => {
@@ -75,6 +75,35 @@ describe('INPUT_ERROR', () => {
       assert.equal(err.line, null)
     })
   }
+
+  test('a lone surrogate is an input error, as in Python and the command line', () => {
+    const lone = [
+      [changeObject({ title: 'a\ud800b' }), 'change.title'],
+      [changeObject({ approvals: [{ by: '\udc00', group: 'cab', at: NOW }] }), 'change.approvals[0].by'],
+      // The walker too (a Date makes the fast path give up), and a key.
+      [changeObject({ title: '\ud800', start: new Date(NOW) }), 'change.title'],
+      [changeObject({ labels: { ['k\udfff']: 1 } }), 'change.labels'],
+    ]
+    for (const [change, path] of lone) {
+      assertThrowsShipgate(() => engine.evaluate(change, catalog, { now: NOW }), {
+        code: 'INPUT_ERROR',
+        path,
+        message: /lone surrogate/,
+      })
+    }
+    assertThrowsShipgate(() => engine.evaluate(changeObject(), catalog, { now: '2026-12-01T10:00:00Z\ud800' }), {
+      code: 'INPUT_ERROR',
+      path: 'options.now',
+      message: /lone surrogate/,
+    })
+    assertThrowsShipgate(() => Engine.fromSource('tiers low, high # \ud800'), {
+      code: 'INPUT_ERROR',
+      path: 'text',
+      message: /lone surrogate/,
+    })
+    // A well-formed pair is text.
+    assert.ok(engine.evaluate(changeObject({ title: 'a\ud83d\ude00b' }), catalog, { now: NOW }))
+  })
 
   test('a cyclic object is an error, not a stack overflow', () => {
     const change = changeObject()

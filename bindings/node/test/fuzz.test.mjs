@@ -142,7 +142,7 @@ const badOptions = () =>
   ])
 
 test(`${COUNT} random malformed inputs all throw INPUT_ERROR, and never crash`, async (t) => {
-  const engine = Engine.fromSource('tiers low, high')
+  const engine = Engine.fromSource('tiers low, high\ngroups cab')
   const catalog = new Catalog(catalogObject())
   const pending = []
   const counts = {}

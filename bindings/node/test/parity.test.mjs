@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, test } from 'node:test'
 
@@ -223,4 +224,38 @@ describe('a decision identifies itself: the same policy and inputs as the CLI an
     const other = engine.evaluate({ ...changeObject, size: 3 }, new Catalog(catalogObject), { now: settings.now })
     assert.notEqual(other.inputs, want.inputs)
   })
+})
+
+test('a check object (its `at` a Date) and the catalog groups pass through as the CLI reads them', { skip: !existsSync(cli) }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shipgate-'))
+  writeFileSync(
+    join(dir, 'policy.gate'),
+    'groups cab\nrule cab_review {\n  require approval "cab" count 2\n  require check "rollback-rehearsal" within 30d\n}\n',
+  )
+  const catalog = { services: [{ id: 'api', tier: 1 }], groups: { cab: ['ana', 'eve'] } }
+  const change = {
+    id: 'CHG-1', services: ['api'], requester: 'bob', implementer: 'chen',
+    start: '2026-12-01T10:00:00Z', duration: '1h',
+    approvals: [
+      { by: 'ana', group: 'cab', at: '2026-12-01T08:00:00Z' },
+      { by: 'erik', group: 'cab', at: '2026-12-01T08:00:00Z' },
+    ],
+    checks: [
+      'unit',
+      { name: 'rollback-rehearsal', status: 'failed', at: '2026-11-30T10:00:00Z' },
+      { name: 'rollback-rehearsal', status: 'passed', at: new Date('2026-11-20T10:00:00Z'), url: 'https://ci.example/runs/7' },
+    ],
+  }
+  writeFileSync(join(dir, 'catalog.json'), JSON.stringify(catalog))
+  writeFileSync(join(dir, 'change.json'), JSON.stringify(change))
+  const now = '2026-12-01T09:00:00Z'
+  const want = check({ policy: dir, catalog: join(dir, 'catalog.json'), change: join(dir, 'change.json'), now })
+  assert.ok(want.decision, `the CLI failed: ${want.error}`)
+  const got = evaluate(Engine.fromPath(dir), change, new Catalog(catalog), { now })
+  assert.deepEqual(got, want)
+  const [cab, rehearsal] = got.decision.requirements
+  assert.deepEqual(cab.ignored, [{ by: 'erik', why: 'not a member of cab' }])
+  assert.equal(rehearsal.within, '30d')
+  assert.equal(rehearsal.satisfied, true)
+  assert.deepEqual(rehearsal.ignored, [{ by: 'rollback-rehearsal', why: 'failed' }])
 })

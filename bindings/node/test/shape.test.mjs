@@ -77,7 +77,7 @@ test('warnings are plain objects', () => {
 })
 
 test('a catalog is a Catalog or a plain object', () => {
-  const engine = Engine.fromSource('tiers low, high\ntier high when change.size > 100\n')
+  const engine = Engine.fromSource('tiers low, high\ngroups cab\ntier high when change.size > 100\n')
   const text = engine.evaluate(changeObject(), new Catalog(catalogObject()), { now: NOW }).toJSONText()
   assert.equal(engine.evaluate(changeObject(), catalogObject(), { now: NOW }).toJSONText(), text)
   assert.equal(engine.evaluateMany([changeObject()], catalogObject(), { now: NOW })[0].toJSONText(), text)
@@ -106,6 +106,7 @@ test('a file that cannot be read is an input error at the root', () => {
 
 test('toJSONText lays out any text as the CLI does: escapes, brackets in strings, non-ASCII', () => {
   const source = `tiers low, high
+groups cab
 rule odd {
   deny when change.requester == change.implementer
   message "a \\"quoted\\" [,:] \\\\ caf\u00e9 \u2603 {change.requester}"

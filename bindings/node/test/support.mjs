@@ -25,6 +25,7 @@ export function catalogObject() {
   }
 }
 
+/** A change approved in `cab`: a policy deciding it must know that group (name it). */
 export function changeObject(overrides = {}) {
   return {
     id: 'CHG-1',

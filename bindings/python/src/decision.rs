@@ -72,8 +72,8 @@ wrapper_methods!(Ignored, "Ignored", {
         &self.0.by
     }
     #[getter]
-    fn why(&self) -> &str {
-        self.0.why.as_str()
+    fn why(&self) -> String {
+        self.0.why.to_string()
     }
 });
 
@@ -98,6 +98,10 @@ wrapper_methods!(Requirement, "Requirement", {
     #[getter]
     fn check(&self) -> Option<&str> {
         self.0.check.as_deref()
+    }
+    #[getter]
+    fn within(&self) -> Option<&str> {
+        self.0.within.as_deref()
     }
     #[getter]
     fn needed(&self) -> u32 {

@@ -203,7 +203,10 @@ def test_evaluate_the_readme_example(
     assert "year-end freeze" in schedule_reasons[0].message
     cab = next(r for r in d.requirements if r.rule == "cab_review")
     assert (cab.counted, cab.satisfied) == (["ana"], False)
-    assert [(i.by, i.why) for i in cab.ignored] == [("bob", "requester")]
+    assert [(i.by, i.why) for i in cab.ignored] == [
+        ("bob", "requester"),
+        ("lena", "not a member of cab"),
+    ]
     [region] = d.schedule.regions
     assert region.region == "eu-west"
     assert region.open is False

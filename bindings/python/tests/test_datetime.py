@@ -171,3 +171,39 @@ def test_next_window_across_zones(engine: shipgate.Engine) -> None:
     assert want.start == datetime(2026, 12, 7, 10, tzinfo=NEW_YORK)
     for spelled in (after.astimezone(BERLIN), after.astimezone(KOLKATA), "2026-12-05T07:00:00-05:00"):
         assert engine.next_window("us-east", spelled, timedelta(hours=1)) == want
+
+
+BACKUPS = shipgate.Engine.from_source(
+    """extend change { backups: list<{service: string, taken_at: datetime}> }
+rule fresh_backups {
+  deny when any s in change.services: s.stateful and not (any b in change.backups:
+    b.service == s.id and b.taken_at >= change.start - 24h and b.taken_at <= change.start)
+}
+"""
+)
+
+
+def test_a_list_of_records_is_read_with_datetimes_or_text_inside(
+    simple_change: dict[str, Any], simple_catalog: shipgate.Catalog
+) -> None:
+    simple_change["services"] = ["db", "api"]
+
+    def decide(taken_at: Any) -> shipgate.Decision:
+        simple_change["backups"] = [
+            {"service": "db", "taken_at": taken_at},
+            {"service": "api", "taken_at": "2026-12-01T09:00:00Z"},
+        ]
+        return BACKUPS.evaluate(simple_change, simple_catalog, now=NOW)
+
+    fresh = decide(datetime(2026, 11, 30, 11, 0, tzinfo=BERLIN))
+    assert fresh.verdict == "allow"
+    assert fresh == decide("2026-11-30T10:00:00Z")
+    stale = decide(datetime(2026, 11, 30, 9, 59, 59, tzinfo=UTC))
+    assert stale.verdict == "deny"
+    assert stale.reasons[0].rule == "fresh_backups"
+
+    simple_change["backups"] = [{"service": "db", "taken": "2026-12-01T09:00:00Z"}]
+    with pytest.raises(shipgate.InputError) as info:
+        BACKUPS.evaluate(simple_change, simple_catalog, now=NOW)
+    assert info.value.path == "change.backups[0].taken"
+    assert "did you mean `taken_at`?" in info.value.message

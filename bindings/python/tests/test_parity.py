@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +186,48 @@ def test_policy_and_inputs_are_those_of_the_cli_and_of_the_files(case: Case) -> 
     assert from_file.inputs == again.inputs == decision.inputs
     assert (decision.change, decision.engine) == (cli["change"], cli["engine"])
     assert decision.engine == f"shipgate {shipgate.__version__}"
+
+
+CHECKS_AND_GROUPS_POLICY = """groups cab
+rule cab_review {
+  require approval "cab" count 2
+  require check "rollback-rehearsal" within 30d
+}
+"""
+
+
+def test_check_objects_and_catalog_groups_pass_through(tmp_path: Path) -> None:
+    """A check object (its `at` an aware `datetime`) and the catalog's member lists reach the
+    engine as the CLI reads them from JSON: the same decision, non-members and failed or old
+    evidence ignored alike."""
+    (tmp_path / "policy.gate").write_text(CHECKS_AND_GROUPS_POLICY)
+    catalog = {"services": [{"id": "api", "tier": 1}], "groups": {"cab": ["ana", "eve"]}}
+    rehearsed = datetime(2026, 11, 20, 10, tzinfo=timezone.utc)
+    change: dict[str, Any] = {
+        "id": "CHG-1", "services": ["api"], "requester": "bob", "implementer": "chen",
+        "start": "2026-12-01T10:00:00Z", "duration": "1h",
+        "approvals": [
+            {"by": "ana", "group": "cab", "at": "2026-12-01T08:00:00Z"},
+            {"by": "erik", "group": "cab", "at": "2026-12-01T08:00:00Z"},
+        ],
+        "checks": [
+            "unit",
+            {"name": "rollback-rehearsal", "status": "failed", "at": "2026-11-30T10:00:00Z"},
+            {"name": "rollback-rehearsal", "status": "passed", "at": rehearsed,
+             "url": "https://ci.example/runs/7"},
+        ],
+    }
+    as_json = json.loads(json.dumps(change, default=lambda t: t.isoformat()))
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    (tmp_path / "change.json").write_text(json.dumps(as_json))
+    now = "2026-12-01T09:00:00Z"
+    case = Case(tmp_path, tmp_path / "catalog.json", tmp_path / "change.json", now, False, None)
+    cli = run_cli(case)
+    assert cli.returncode == 2, cli.stderr
+    engine = shipgate.Engine.from_path(tmp_path / "policy.gate")
+    decision = engine.evaluate(change, shipgate.Catalog(catalog), now=now)
+    assert decision.to_json() == cli.stdout.rstrip("\n")
+    cab, rehearsal = decision.requirements
+    assert [(i.by, i.why) for i in cab.ignored] == [("erik", "not a member of cab")]
+    assert (rehearsal.within, rehearsal.satisfied) == ("30d", True)
+    assert [(i.by, i.why) for i in rehearsal.ignored] == [("rollback-rehearsal", "failed")]

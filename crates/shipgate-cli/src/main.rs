@@ -2,26 +2,41 @@
 
 mod render;
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use shipgate::{Catalog, Change, Engine, Error, Format, Instant, Verdict};
 
-/// Writes to standard output; a closed pipe (`shipgate ... | head`) is not an error.
+/// Writes to standard output; a closed pipe (`shipgate ... | head`) is not an error, any other
+/// write error is (`> /dev/full`).
 macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stdout().lock(), $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        emit(&format!($($arg)*))?
+    };
 }
 
 macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        emit(&format!("{}\n", format!($($arg)*)))?
+    };
+}
+
+/// Writes `text` to standard output and flushes it.
+fn emit(text: &str) -> Result<(), Error> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            path: "<stdout>".into(),
+            message: format!("cannot write the output: {e}"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Exit code for bad input or a policy that does not compile.
@@ -36,6 +51,14 @@ const EXIT_BAD_INPUT: u8 = 3;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// The size limit of the commands that read a change or a catalog.
+#[derive(clap::Args)]
+struct InputLimit {
+    /// The largest input file (or standard input) read, in bytes; a larger one is an error.
+    #[arg(long, default_value_t = shipgate::DEFAULT_MAX_INPUT_BYTES)]
+    max_input_bytes: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +102,8 @@ enum Command {
         /// Fill the decision's trace with every tier, rule and strategy arm evaluated.
         #[arg(long)]
         explain: bool,
+        #[command(flatten)]
+        limit: InputLimit,
     },
     /// Compile and type-check a policy set only: exit 0 valid, 3 not.
     Validate {
@@ -107,6 +132,8 @@ enum Command {
         catalog: String,
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
+        #[command(flatten)]
+        limit: InputLimit,
     },
 }
 
@@ -117,7 +144,11 @@ fn main() -> ExitCode {
     let code = match run(cli, color) {
         Ok(code) => code,
         Err(e) => {
-            eprint!("{}", render::error(&e, err_color));
+            // Nothing more can be said when standard error cannot be written either.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr().lock(),
+                render::error(&e, err_color).as_bytes(),
+            );
             EXIT_BAD_INPUT
         }
     };
@@ -133,10 +164,13 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             now,
             format,
             explain,
+            limit: InputLimit {
+                max_input_bytes: limit,
+            },
         } => {
             let engine = Engine::from_paths(&policy)?;
-            let catalog = read_catalog(&catalog)?;
-            let change = read_change(&change)?;
+            let catalog = read_catalog(&catalog, limit)?;
+            let change = read_change(&change, limit)?;
             let now = parse_now(now.as_deref())?;
             let decision = engine.evaluate(&change, &catalog, now, explain)?;
             match format {
@@ -148,7 +182,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
         Command::Validate { policy } => {
             let engine = Engine::from_paths(&policy)?;
             let warnings = engine.render_warnings(std::io::stderr().is_terminal() && color);
-            eprint!("{warnings}");
+            eprint!("{}", render::clean_lines(&warnings, color));
             let files = shipgate::policy_files(&policy)?;
             outln!(
                 "ok: {} file(s) valid, {} warning(s)",
@@ -181,8 +215,14 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             }
             Ok(0)
         }
-        Command::Graph { catalog, format } => {
-            let catalog = read_catalog(&catalog)?;
+        Command::Graph {
+            catalog,
+            format,
+            limit: InputLimit {
+                max_input_bytes: limit,
+            },
+        } => {
+            let catalog = read_catalog(&catalog, limit)?;
             match format {
                 GraphFormat::Dot => out!("{}", catalog.to_dot()),
                 GraphFormat::Mermaid => out!("{}", catalog.to_mermaid()),
@@ -206,41 +246,39 @@ fn parse_time(flag: &str, text: &str) -> Result<Instant, Error> {
     shipgate::parse_instant(text).map_err(|m| Error::Input(shipgate::InputError::new(flag, m)))
 }
 
-/// Reads a file or standard input (`-`).
-fn read_input(path: &str) -> Result<(String, Format), Error> {
+/// Reads a file or standard input (`-`), at most `limit` bytes, into a value: by extension for
+/// a file; standard input is JSON when it parses as JSON, else YAML, and text that starts
+/// like JSON (`{` or `[`) and is neither gets the JSON error.
+fn read_input(path: &str, what: &str, limit: u64) -> Result<serde_json::Value, Error> {
     if path == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Error::Io {
-                path: "<stdin>".into(),
-                message: e.to_string(),
-            })?;
-        // JSON is tried first; anything else is read as YAML.
-        let format = if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
-            Format::Json
-        } else {
-            Format::Yaml
+        let text = shipgate::read_input_text(std::io::stdin().lock(), "<stdin>", limit)?;
+        return match shipgate::parse_document(&text, Format::Json, what) {
+            Ok(value) => Ok(value),
+            Err(json) => match shipgate::parse_document(&text, Format::Yaml, what) {
+                Ok(value) => Ok(value),
+                Err(_) if text.trim_start().starts_with(['{', '[']) => Err(json.into()),
+                Err(yaml) => Err(yaml.into()),
+            },
         };
-        return Ok((text, format));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+    let file = std::fs::File::open(path).map_err(|e| Error::Io {
         path: path.to_string(),
         message: e.to_string(),
     })?;
-    Ok((text, Format::from_path(path)))
+    let text = shipgate::read_input_text(file, path, limit)?;
+    Ok(shipgate::parse_document(
+        &text,
+        Format::from_path(path),
+        what,
+    )?)
 }
 
-fn read_catalog(path: &str) -> Result<Catalog, Error> {
-    let (text, format) = read_input(path)?;
-    let value = shipgate::parse_document(&text, format, "catalog")?;
-    Ok(Catalog::from_json(&value)?)
+fn read_catalog(path: &str, limit: u64) -> Result<Catalog, Error> {
+    Ok(Catalog::from_json(&read_input(path, "catalog", limit)?)?)
 }
 
-fn read_change(path: &str) -> Result<Change, Error> {
-    let (text, format) = read_input(path)?;
-    let value = shipgate::parse_document(&text, format, "change")?;
-    Ok(Change::from_json(&value)?)
+fn read_change(path: &str, limit: u64) -> Result<Change, Error> {
+    Ok(Change::from_json(&read_input(path, "change", limit)?)?)
 }
 
 fn parse_now(now: Option<&str>) -> Result<Instant, Error> {

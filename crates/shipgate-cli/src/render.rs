@@ -1,8 +1,83 @@
 //! Text rendering for people: verdict first, then what blocks it and what is missing.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
-use shipgate::{CalendarReport, Catalog, Change, Decision, Error, RequirementKind, Verdict};
+use shipgate::{
+    CalendarReport, Catalog, Change, Decision, Error, Requirement, RequirementKind, Verdict,
+};
+
+/// An input-derived string as text output shows it: control characters (escape sequences,
+/// newlines, carriage returns), bidirectional-text controls and line separators are written
+/// as escapes (`\n`, `\u{1b}`, `\u{202e}`), so a change cannot forge a line or repaint the
+/// terminal. Every string that comes from a change, a catalog or a policy goes through it.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}'
+            )
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    }
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Text of several lines (a rendered policy diagnostic, which quotes the policy's source)
+/// cleaned line by line: its own line ends are kept; with `color`, its own SGR colour codes
+/// (`ESC [ ... m`) are kept too.
+pub fn clean_lines(text: &str, color: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        if !color {
+            out.push_str(&clean(body));
+        } else {
+            let mut rest = body;
+            while let Some(at) = rest.find('\x1b') {
+                out.push_str(&clean(&rest[..at]));
+                let after = &rest[at..];
+                let sgr = after
+                    .strip_prefix("\x1b[")
+                    .and_then(|r| r.find(|c: char| !(c.is_ascii_digit() || c == ';')))
+                    .filter(|&n| after.as_bytes().get(n + 2) == Some(&b'm'))
+                    .map(|n| n + 3);
+                match sgr {
+                    Some(len) => {
+                        out.push_str(&after[..len]);
+                        rest = &after[len..];
+                    }
+                    None => {
+                        out.push_str(&clean("\x1b"));
+                        rest = &after[1..];
+                    }
+                }
+            }
+            out.push_str(&clean(rest));
+        }
+        out.push_str(end);
+    }
+    out
+}
 
 struct Paint {
     on: bool,
@@ -33,6 +108,16 @@ impl Paint {
     }
 }
 
+/// `check <name>` (with `within 30d` when the rule sets it), and the same form for kinds
+/// added later.
+fn check_text(r: &Requirement) -> String {
+    let mut text = format!("{} {}", r.kind, clean(r.check.as_deref().unwrap_or("")));
+    if let Some(within) = &r.within {
+        text.push_str(&format!(" within {within}"));
+    }
+    text
+}
+
 pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
@@ -44,7 +129,7 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
     let _ = writeln!(
         out,
         "{verdict}  {}  (tier {}, {} to {})",
-        p.bold(&change.id),
+        p.bold(&clean(&change.id)),
         d.tier,
         shipgate::format_instant(d.schedule.start),
         shipgate::format_instant(d.schedule.end)
@@ -55,9 +140,15 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             let at = if r.at.is_empty() {
                 String::new()
             } else {
-                format!("  {}", p.dim(&r.at))
+                format!("  {}", p.dim(&clean(&r.at)))
             };
-            let _ = writeln!(out, "  {} {}: {}{at}", p.red("x"), r.rule, r.message);
+            let _ = writeln!(
+                out,
+                "  {} {}: {}{at}",
+                p.red("x"),
+                clean(&r.rule),
+                clean(&r.message)
+            );
         }
     }
     let missing: Vec<_> = d.requirements.iter().filter(|r| !r.satisfied).collect();
@@ -69,24 +160,37 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                     "{} of {} approval(s) from {}{}",
                     r.counted.len(),
                     r.needed,
-                    r.group.as_deref().unwrap_or(""),
+                    clean(r.group.as_deref().unwrap_or("")),
                     if r.counted.is_empty() {
                         String::new()
                     } else {
-                        format!(" (have {})", r.counted.join(", "))
+                        format!(" (have {})", clean(&r.counted.join(", ")))
                     }
                 ),
-                // `check <name>`, and the same form for kinds added later.
-                _ => format!("{} {}", r.kind, r.check.as_deref().unwrap_or("")),
+                _ => check_text(r),
             };
             let _ = writeln!(
                 out,
                 "  {} {what}  {}",
                 p.yellow("?"),
-                p.dim(&format!("rule {}", r.rule))
+                p.dim(&format!("rule {}", clean(&r.rule)))
             );
             for i in &r.ignored {
-                let _ = writeln!(out, "      ignored approval by {} ({})", i.by, i.why);
+                let why = i.why.to_string();
+                let _ = match r.kind {
+                    RequirementKind::Approval => writeln!(
+                        out,
+                        "      ignored approval by {} ({})",
+                        clean(&i.by),
+                        clean(&why)
+                    ),
+                    _ => writeln!(
+                        out,
+                        "      ignored check {} ({})",
+                        clean(&i.by),
+                        clean(&why)
+                    ),
+                };
             }
         }
     }
@@ -98,11 +202,10 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                 RequirementKind::Approval => format!(
                     "{} approval(s) from {}: {}",
                     r.needed,
-                    r.group.as_deref().unwrap_or(""),
-                    r.counted.join(", ")
+                    clean(r.group.as_deref().unwrap_or("")),
+                    clean(&r.counted.join(", "))
                 ),
-                // `check <name>`, and the same form for kinds added later.
-                _ => format!("{} {}", r.kind, r.check.as_deref().unwrap_or("")),
+                _ => check_text(r),
             };
             let _ = writeln!(out, "  {} {what}", p.green("v"));
         }
@@ -110,14 +213,20 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
     if !d.exemptions.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Exemptions:"));
         for e in &d.exemptions {
-            let _ = writeln!(out, "  {}", exemption(e));
+            let _ = writeln!(out, "  {}", clean(&exemption(e)));
         }
     }
     let rejected: Vec<_> = d.waivers.iter().filter(|w| !w.honored).collect();
     if !rejected.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Rejected waivers:"));
         for w in rejected {
-            let _ = writeln!(out, "  {} by {}: {}", w.rule, w.by, w.why);
+            let _ = writeln!(
+                out,
+                "  {} by {}: {}",
+                clean(&w.rule),
+                clean(&w.by),
+                clean(&w.why)
+            );
         }
     }
     if !d.schedule.regions.is_empty() {
@@ -133,11 +242,11 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             } else {
                 p.red("closed")
             };
-            let mut line = format!("  {:<12} {state}", r.region);
+            let mut line = format!("  {:<12} {state}", clean(&r.region));
             if !r.blocked_by.is_empty() {
                 let (outside, names): (Vec<&shipgate::Text>, Vec<&shipgate::Text>) =
                     r.blocked_by.iter().partition(|b| *b == "outside windows");
-                let names: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+                let names: Vec<Cow<str>> = names.iter().map(|s| clean(s.as_str())).collect();
                 match (names.is_empty(), outside.is_empty()) {
                     (false, true) => {
                         let _ = write!(line, "  blocked by {}", names.join(", "));
@@ -170,14 +279,18 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
     }
     let _ = writeln!(out);
     if let Some(s) = &d.strategy {
-        let _ = writeln!(out, "Strategy: {s}");
+        let _ = writeln!(out, "Strategy: {}", clean(s));
     }
     if !d.order.is_empty() {
-        let waves: Vec<String> = d.order.iter().map(|w| w.join(", ")).collect();
+        let waves: Vec<String> = d
+            .order
+            .iter()
+            .map(|w| clean(&w.join(", ")).into_owned())
+            .collect();
         let _ = writeln!(out, "Order:    {}", waves.join("  ->  "));
     }
     if !d.notify.is_empty() {
-        let _ = writeln!(out, "Notify:   {}", d.notify.join(", "));
+        let _ = writeln!(out, "Notify:   {}", clean(&d.notify.join(", ")));
     }
     if !d.rollback.is_empty() {
         let triggers: Vec<String> = d
@@ -185,14 +298,21 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             .iter()
             .map(|t| {
                 let threshold = match &t.relative_to {
-                    Some(base) => format!("{}% of {base}", percent(t.threshold)),
+                    Some(base) => {
+                        format!("{}% of {}", percent(t.threshold), clean(&base.to_string()))
+                    }
                     None => t.threshold.to_string(),
                 };
                 let no_data = t
                     .on_no_data
                     .map(|what| format!(" on no_data {what}"))
                     .unwrap_or_default();
-                format!("{} {} {threshold} for {}{no_data}", t.metric, t.op, t.for_)
+                format!(
+                    "{} {} {threshold} for {}{no_data}",
+                    clean(&t.metric),
+                    t.op,
+                    t.for_
+                )
             })
             .collect();
         let _ = writeln!(out, "Rollback: {}", triggers.join("; "));
@@ -212,9 +332,9 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             let line = format!(
                 "  {:<8} {:<28} {}  {}",
                 t.kind,
-                t.name,
-                t.outcome,
-                p.dim(&t.at)
+                clean(&t.name),
+                clean(t.outcome.as_ref()),
+                p.dim(&clean(&t.at))
             );
             let _ = writeln!(out, "{}", line.trim_end());
         }
@@ -269,12 +389,12 @@ fn percent(ratio: f64) -> String {
 pub fn error(e: &Error, color: bool) -> String {
     match e {
         Error::Policy(p) => {
-            let mut s = p.render(color);
+            let mut s = clean_lines(&p.render(color), color);
             let errors = p.diagnostics().iter().filter(|d| d.is_error()).count();
             let _ = writeln!(s, "error: the policy set has {errors} error(s)");
             s
         }
-        other => format!("error: {other}\n"),
+        other => format!("error: {}\n", clean(&other.to_string())),
     }
 }
 
@@ -299,7 +419,7 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
     let _ = writeln!(
         out,
         "{} (tz database {})",
-        p.bold(&format!("Region {}", c.region)),
+        p.bold(&format!("Region {}", clean(&c.region))),
         c.timezone_db
     );
     let _ = writeln!(out, "\n{}", p.bold("Open:"));
@@ -320,14 +440,45 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         let _ = writeln!(out, "  (none in this range)");
     }
     for b in &c.blackouts {
-        let _ = writeln!(out, "  {} {} to {}  {}", p.red("-"), b.start, b.end, b.name);
+        let _ = writeln!(
+            out,
+            "  {} {} to {}  {}",
+            p.red("-"),
+            b.start,
+            b.end,
+            clean(&b.name)
+        );
     }
     out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::percent;
+    use super::{clean, clean_lines, percent};
+
+    #[test]
+    fn clean_escapes_controls_bidi_and_separators_only() {
+        assert_eq!(clean("CHG-1 é 😀 \\n"), "CHG-1 é 😀 \\n");
+        assert_eq!(
+            clean("a\nALLOW\r\t\u{1b}[2J\u{7f}\u{85}\u{202e}\u{2066}\u{200f}\u{2028}z"),
+            "a\\nALLOW\\r\\t\\u{1b}[2J\\u{7f}\\u{85}\\u{202e}\\u{2066}\\u{200f}\\u{2028}z"
+        );
+    }
+
+    #[test]
+    fn clean_lines_keeps_line_ends_and_with_colour_only_colour_codes() {
+        let text = "\u{1b}[1;31merror\u{1b}[0m: x\u{1b}]0;title\u{7}\n  y\u{202e}\n";
+        assert_eq!(
+            clean_lines(text, true),
+            "\u{1b}[1;31merror\u{1b}[0m: x\\u{1b}]0;title\\u{7}\n  y\\u{202e}\n"
+        );
+        assert_eq!(
+            clean_lines(text, false),
+            "\\u{1b}[1;31merror\\u{1b}[0m: x\\u{1b}]0;title\\u{7}\n  y\\u{202e}\n"
+        );
+        // An unfinished sequence at the end is escaped, not kept.
+        assert_eq!(clean_lines("a\u{1b}[31", true), "a\\u{1b}[31");
+    }
 
     /// What a percent literal reads as: the double nearest `<digits>e-2`.
     fn literal(text: &str) -> f64 {

@@ -185,6 +185,39 @@ fn bad_input_exits_3_naming_the_json_path() {
 }
 
 #[test]
+fn an_approval_in_an_unknown_group_exits_3_with_a_hint() {
+    // Issue 11, finding 3: `"CAB"` is not `cab`; the approval must not vanish silently.
+    let dir = tempdir();
+    let change = dir.join("miscased.json");
+    std::fs::write(
+        &change,
+        r#"{"id": "X", "services": ["checkout-web"], "requester": "a", "implementer": "b",
+            "duration": "1h", "start": "2026-12-01T10:00:00Z", "ticket": "PAY-1",
+            "approvals": [{"by": "ana", "group": "CAB", "at": "2026-12-01T08:00:00Z"}]}"#,
+    )
+    .unwrap();
+    let o = shipgate(&[
+        "check",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--change",
+        change.to_str().unwrap(),
+        "--now",
+        "2026-12-01T09:00:00Z",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o)
+            .contains("change.approvals[0].group: unknown group \"CAB\" (did you mean `cab`?)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty(), "no decision on bad input");
+}
+
+#[test]
 fn validate_reports_errors_with_caret_and_suggestion() {
     let dir = tempdir();
     std::fs::write(
@@ -513,4 +546,170 @@ region office uses office
         out.lines().all(|l| l == l.trim_end()),
         "no trailing blanks: {out:?}"
     );
+}
+
+/// `shipgate check` of the example policy set with `--change -`: the exit code and stderr.
+fn check_stdin_text(text: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .args(["check", "--policy", "policies/payments"])
+        .args(["--catalog", "policies/catalog.yaml", "--change", "-"])
+        .args(["--now", "2026-12-01T09:00:00Z"])
+        .args(extra)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The process may stop reading early (a limit): a broken pipe here is expected.
+    let _ = stdin.write_all(text.as_bytes());
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    (o.status.code(), stderr(&o))
+}
+
+#[test]
+fn an_input_over_the_size_limit_is_an_error_and_the_limit_can_be_raised() {
+    let started = std::time::Instant::now();
+    let o = check("chg-1042-checkout-copy.json", "2026-12-01T09:00:00Z", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = shipgate(&[
+        "check",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--change",
+        "/dev/zero",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        stderr(&o),
+        "error: /dev/zero: the input is larger than the limit of 16777216 bytes\n"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let o = check(
+        "chg-1042-checkout-copy.json",
+        "2026-12-01T09:00:00Z",
+        &["--max-input-bytes", "100"],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("the input is larger than the limit of 100 bytes"),
+        "{}",
+        stderr(&o)
+    );
+    // The catalog fits; standard input, one byte over, does not.
+    let limit = std::fs::metadata(root().join("policies/catalog.yaml"))
+        .unwrap()
+        .len();
+    let (code, err) = check_stdin_text(
+        &" ".repeat(limit as usize + 1),
+        &["--max-input-bytes", &limit.to_string()],
+    );
+    assert_eq!(code, Some(3));
+    assert_eq!(
+        err,
+        format!("error: <stdin>: the input is larger than the limit of {limit} bytes\n")
+    );
+}
+
+#[test]
+fn a_write_error_on_standard_output_exits_non_zero_with_a_message() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not on this system
+    };
+    for format in ["text", "json"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+            .args(["check", "--policy", "policies/payments"])
+            .args(["--catalog", "policies/catalog.yaml"])
+            .args(["--change", "policies/changes/chg-1042-checkout-copy.json"])
+            .args(["--now", "2026-12-01T09:00:00Z", "--format", format])
+            .current_dir(root())
+            .stdout(full.try_clone().unwrap())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(3), "{format}");
+        assert!(
+            stderr(&o).starts_with("error: <stdout>: cannot write the output: "),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn json_on_standard_input_that_is_too_deep_gets_the_json_error() {
+    let (code, err) = check_stdin_text(&"[".repeat(10_000), &[]);
+    assert_eq!(code, Some(3));
+    assert_eq!(
+        err,
+        "error: change: nested too deeply at line 1: lists and objects may nest at most 128 \
+         levels\n"
+    );
+    // A key given twice is the JSON reader's error, with its path, not "invalid YAML".
+    let (code, err) = check_stdin_text(r#"{"id": "a", "id": "b"}"#, &[]);
+    assert_eq!(code, Some(3));
+    assert!(
+        err.starts_with("error: change.id: this key is given twice"),
+        "{err}"
+    );
+    // Plain YAML on standard input is still read.
+    let (code, err) = check_stdin_text("id: [", &[]);
+    assert_eq!(code, Some(3));
+    assert!(err.contains("invalid YAML"), "{err}");
+}
+
+#[test]
+fn text_output_escapes_control_and_bidi_characters_from_inputs() {
+    let policy = "rule forged {\n  deny when change.requester == \"x\"\n  message \"by {change.implementer}\"\n}\n";
+    let mut change = simple_change("2026-12-01T10:00:00Z", "1h");
+    change["id"] = "C\u{1b}[2J\nALLOW  fake".into();
+    change["requester"] = "x".into();
+    change["implementer"] = "evil\r\nALLOW\u{202e}txt.exe\u{7}".into();
+    let out = check_text(policy, &change, "2026-12-01T09:00:00Z");
+    assert!(
+        !out.chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "{out:?}"
+    );
+    assert!(!out.lines().any(|l| l.starts_with("ALLOW")), "{out}");
+    assert!(
+        out.starts_with("DENY  C\\u{1b}[2J\\nALLOW  fake  (tier"),
+        "{out}"
+    );
+    assert!(
+        out.contains("by evil\\r\\nALLOW\\u{202e}txt.exe\\u{7}"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_input_limit_is_an_option_of_the_commands_that_read_inputs_only() {
+    // `graph` reads a catalog: the limit applies to it.
+    let o = shipgate(&[
+        "graph",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--max-input-bytes",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("the input is larger than the limit of 10 bytes"),
+        "{}",
+        stderr(&o)
+    );
+    // `validate` reads no change or catalog: the option would do nothing, so it is refused.
+    let o = shipgate(&[
+        "validate",
+        "--policy",
+        "policies/payments",
+        "--max-input-bytes",
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--max-input-bytes"), "{}", stderr(&o));
 }

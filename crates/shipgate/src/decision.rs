@@ -93,48 +93,64 @@ impl fmt::Display for RequirementKind {
     }
 }
 
-/// Why an approval did not count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// Why an approval, or a check's evidence, did not count.
+///
+/// Written in the JSON as its text (`requester`, `not a member of cab`, `older than 30d`):
+/// see [`IgnoredWhy`]'s `Display`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IgnoredWhy {
     /// The approver is the change's requester.
-    #[serde(rename = "requester")]
     Requester,
     /// The approver is the change's implementer.
-    #[serde(rename = "implementer")]
     Implementer,
-    /// The approval is dated after `now`.
-    #[serde(rename = "in the future")]
+    /// The approval, or the check, is dated after `now`.
     InTheFuture,
     /// The approver already approved for the same group.
-    #[serde(rename = "duplicate")]
     Duplicate,
-}
-
-impl IgnoredWhy {
-    /// The reason as the JSON writes it: `requester`, `implementer`, `in the future` or
-    /// `duplicate`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IgnoredWhy::Requester => "requester",
-            IgnoredWhy::Implementer => "implementer",
-            IgnoredWhy::InTheFuture => "in the future",
-            IgnoredWhy::Duplicate => "duplicate",
-        }
-    }
+    /// The catalog lists the group's members and the approver is not one of them
+    /// (`not a member of cab`); the group is carried.
+    NotAMember(Text),
+    /// The check failed (`"status": "failed"`).
+    Failed,
+    /// The check has not finished (`"status": "pending"`).
+    Pending,
+    /// The check passed, but the requirement asks for it `within` a time and the check does
+    /// not say when it ran (a bare name, or an object without `at`).
+    TimeUnknown,
+    /// The check passed longer before the change's start than the requirement's `within`
+    /// allows (`older than 30d`); the duration is carried as the policy writes it.
+    OlderThan(Text),
 }
 
 impl fmt::Display for IgnoredWhy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
+        let fixed = match self {
+            IgnoredWhy::Requester => "requester",
+            IgnoredWhy::Implementer => "implementer",
+            IgnoredWhy::InTheFuture => "in the future",
+            IgnoredWhy::Duplicate => "duplicate",
+            IgnoredWhy::Failed => "failed",
+            IgnoredWhy::Pending => "pending",
+            IgnoredWhy::TimeUnknown => "time unknown",
+            IgnoredWhy::NotAMember(group) => return f.pad(&format!("not a member of {group}")),
+            IgnoredWhy::OlderThan(d) => return f.pad(&format!("older than {d}")),
+        };
+        f.pad(fixed)
     }
 }
 
-/// An approval that did not count, and why.
+impl Serialize for IgnoredWhy {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An approval, or a check's evidence, that did not count, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Ignored {
-    /// Who gave the approval.
+    /// Who gave the approval; for a check, the check's name.
     pub by: Text,
     /// Why it did not count.
     pub why: IgnoredWhy,
@@ -154,12 +170,17 @@ pub struct Requirement {
     /// The check's name (checks only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<Text>,
+    /// How recent a check must be, as the policy writes it (`require check "x" within 30d`);
+    /// absent when the rule sets no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within: Option<Text>,
     /// How many approvals are needed (1 for a check).
     pub needed: u32,
     /// Approvers who counted (approvals), or the check's name once done (checks). Stored
     /// inline up to two names; derefs to a slice.
     pub counted: SmallVec<[Text; 2]>,
-    /// Approvals from the group that did not count, and why (approvals only).
+    /// Approvals from the group that did not count, and why; for a check, each piece of
+    /// evidence under its name that did not count (failed, pending, too old, ...).
     pub ignored: Vec<Ignored>,
     /// Whether enough approvals counted, or the check is done.
     pub satisfied: bool,

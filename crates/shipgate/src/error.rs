@@ -104,20 +104,101 @@ impl Diagnostic {
     }
 }
 
-/// "did you mean `x`?" for the closest candidate, when one is close enough: within a small
-/// edit distance (transpositions count as one edit) or very similar by Jaro-Winkler.
+/// An input string as an error message quotes it: as a JSON string (control characters
+/// escaped), shortened to 60 characters, so an error never echoes a whole hostile input.
+pub(crate) fn quoted(s: &str) -> String {
+    let json = |s: String| serde_json::Value::String(s).to_string();
+    match s.char_indices().nth(60) {
+        None => json(s.to_string()),
+        Some(_) => format!("{}...", json(s.chars().take(57).collect())),
+    }
+}
+
+/// The longest name (in characters) "did you mean" is computed for: a longer name is not a
+/// typo of anything, and comparing it costs time in proportion to its length.
+pub(crate) const MAX_SUGGESTED_NAME: usize = 64;
+
+/// The work one "did you mean" may do, in character pairs compared (name length times
+/// candidate length, summed over the candidates): a few milliseconds. Past it, the candidates
+/// not yet compared are not considered.
+const SUGGESTION_WORK_PER_NAME: usize = 2_000_000;
+
+/// The work every "did you mean" of one compilation may do together (see
+/// [`suggestion_budget`]): a policy with thousands of misspelt names against thousands of
+/// declared ones gets suggestions for the first of them only.
+const SUGGESTION_WORK_PER_COMPILE: usize = 10_000_000;
+
+/// Runs `f` on the work left to "did you mean" in the compilation running on this thread
+/// (`None` outside one).
+fn suggestion_work_left<T>(f: impl FnOnce(&std::cell::Cell<Option<usize>>) -> T) -> T {
+    thread_local! {
+        static LEFT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    }
+    LEFT.with(f)
+}
+
+/// Runs `f` (a compilation) with the work of all its "did you mean"s bounded together.
+pub(crate) fn suggestion_budget<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<usize>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            suggestion_work_left(|left| left.set(self.0));
+        }
+    }
+    let _restore = Restore(suggestion_work_left(|left| {
+        left.replace(Some(SUGGESTION_WORK_PER_COMPILE))
+    }));
+    f()
+}
+
+/// "did you mean `x`?" for the closest candidate, when one is close enough: the same name but
+/// for case and surrounding spaces (`CAB`, `"cab "` for `cab`), else within a small edit
+/// distance (transpositions count as one edit) or very similar by Jaro-Winkler.
+///
+/// Bounded: no suggestion for a name over [`MAX_SUGGESTED_NAME`] characters, candidates over
+/// twice that are skipped, and the comparisons stop after a fixed amount of work per name
+/// (and per compilation, inside [`suggestion_budget`]).
 pub(crate) fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
     let len = name.chars().count();
+    if len > MAX_SUGGESTED_NAME {
+        return None;
+    }
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let folded = name.trim().to_lowercase();
+    if let Some(c) = candidates
+        .iter()
+        .filter(|c| c.len() <= 8 * MAX_SUGGESTED_NAME)
+        .find(|c| **c != name && c.to_lowercase() == folded)
+    {
+        return Some(format!("did you mean `{c}`?"));
+    }
     // A name of one or two characters is too short to guess from.
-    let budget = if len < 3 { 0 } else { (len / 3).max(1) };
+    if len < 3 {
+        return None;
+    }
+    let budget = (len / 3).max(1);
+    let shared = suggestion_work_left(|left| left.get());
+    let mut work = shared.map_or(SUGGESTION_WORK_PER_NAME, |left| {
+        left.min(SUGGESTION_WORK_PER_NAME)
+    });
+    let spent_from = work;
     let mut best: Option<(usize, f64, &str)> = None;
     for c in candidates {
-        if c == name {
+        if c == name || c.len() > 8 * MAX_SUGGESTED_NAME {
             continue;
         }
+        let c_len = c.chars().count();
+        if c_len > 2 * MAX_SUGGESTED_NAME {
+            continue;
+        }
+        let cost = (len + 1) * (c_len + 1);
+        if cost > work {
+            break;
+        }
+        work -= cost;
         let edits = strsim::osa_distance(name, c);
         let similarity = strsim::jaro_winkler(name, c);
         if edits > budget && similarity < 0.85 {
@@ -130,6 +211,9 @@ pub(crate) fn did_you_mean<'a>(
         if better {
             best = Some((edits, similarity, c));
         }
+    }
+    if let Some(left) = shared {
+        suggestion_work_left(|cell| cell.set(Some(left - (spent_from - work))));
     }
     best.map(|(_, _, c)| format!("did you mean `{c}`?"))
 }
@@ -375,3 +459,6 @@ impl Warning {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,16 +12,19 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::digest::Source;
+pub(crate) use crate::error::quoted;
 use crate::error::{Error, InputError, did_you_mean};
 
 mod fast;
 pub(crate) mod fields;
+mod text;
 
-pub(crate) use fast::catalog_services;
-pub use fields::{Approval, Change, Incident, Service, Waiver};
+pub(crate) use fast::{Groups, catalog_parts};
+pub use fields::{Approval, Change, Check, CheckStatus, Incident, Service, Waiver};
 #[cfg(test)]
 use fields::{ChangeField, ServiceField};
 use fields::{ChangeRecord, ServiceRecord, Tree};
+pub use text::{DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_NESTING, read_input_text};
 
 pub use crate::time::Instant;
 
@@ -47,25 +50,28 @@ impl Format {
 }
 
 /// Reads a text document in the given format into a JSON value (YAML is mapped onto JSON).
+///
+/// An object with a key given twice is an error naming the key's path under `what` (JSON
+/// parsers differ on which value wins, and YAML forbids it). Lists and objects may nest at
+/// most [`MAX_INPUT_NESTING`] levels; YAML text is checked for that before it is parsed.
 pub fn parse_document(
     text: &str,
     format: Format,
     what: &str,
 ) -> Result<serde_json::Value, InputError> {
-    match format {
-        Format::Json => serde_json::from_str(text).map_err(|e| {
-            InputError::new(
-                what,
-                format!(
-                    "invalid JSON at line {} column {}: {e}",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        }),
-        Format::Yaml => serde_yaml_ng::from_str(text)
-            .map_err(|e| InputError::new(what, format!("invalid YAML: {e}"))),
+    let yaml = format == Format::Yaml;
+    if yaml {
+        text::check_yaml_nesting(text, what)?;
     }
+    text::parse_value(text, yaml, what).map_err(|(duplicate, message)| {
+        duplicate.unwrap_or_else(|| {
+            if yaml {
+                InputError::new(what, format!("invalid YAML: {message}"))
+            } else {
+                InputError::new(what, message)
+            }
+        })
+    })
 }
 
 /// The built-in fields of a change as read from the input; any other top-level field goes to
@@ -115,10 +121,10 @@ impl std::fmt::Display for JsonPath<'_> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
                     && key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
-                if plain {
+                if plain && key.len() <= 60 {
                     write!(f, "{base}.{key}")
                 } else {
-                    write!(f, "{base}[{}]", Value::String((*key).to_string()))
+                    write!(f, "{base}[{}]", quoted(key))
                 }
             }
         }
@@ -133,10 +139,7 @@ pub(crate) fn got(value: &Value) -> String {
     match value {
         Value::Array(_) => "a list".to_string(),
         Value::Object(_) => "an object".to_string(),
-        Value::String(s) if s.chars().count() > 60 => {
-            let short: String = s.chars().take(57).collect();
-            format!("{}...", Value::String(short))
-        }
+        Value::String(s) => quoted(s),
         other => other.to_string(),
     }
 }
@@ -290,6 +293,62 @@ fn read_duration(value: &Value, path: &JsonPath) -> Read<i64> {
     }
 }
 
+/// A check's status: `passed`, `failed` or `pending`.
+fn read_check_status(value: &Value, path: &JsonPath) -> Read<CheckStatus> {
+    let name = value.as_str();
+    if let Some(status) = name.and_then(CheckStatus::from_name) {
+        return Ok(status);
+    }
+    let mut message = format!(
+        "expected \"passed\", \"failed\" or \"pending\", got {}",
+        got(value)
+    );
+    if let Some(help) = name.and_then(|n| did_you_mean(n, CheckStatus::NAMES)) {
+        message.push_str(&format!(" ({help})"));
+    }
+    Err(InputError::new(path.to_string(), message))
+}
+
+/// A catalog's `groups` (`{"cab": ["ana", "eve"]}`): each group's members, strings. Which
+/// groups may appear depends on the policy, and is checked when a change is prepared.
+pub(crate) fn read_catalog_groups(value: &Value, path: &JsonPath) -> Read<Groups> {
+    let Value::Object(fields) = value else {
+        return Err(expected(
+            path,
+            "an object of group names to lists of members",
+            value,
+        ));
+    };
+    fields
+        .iter()
+        .map(|(group, members)| {
+            let members = read_list_of(members, &path.key(group), "member names", read_string)?;
+            Ok((group.clone(), members))
+        })
+        .collect()
+}
+
+/// The error for a group the policy does not know (`change.approvals[2].group`,
+/// `catalog.groups.CAB`): `known` are the groups it knows. Built only on the error path.
+pub(crate) fn unknown_group<'k>(
+    path: String,
+    group: &str,
+    known: impl Iterator<Item = &'k str> + Clone,
+) -> InputError {
+    let mut message = format!("unknown group {}", Value::String(group.to_string()));
+    if let Some(help) = did_you_mean(group, known.clone()) {
+        message.push_str(&format!(" ({help})"));
+    }
+    let known: Vec<&str> = known.collect();
+    if known.is_empty() {
+        message.push_str("; the policy names no group");
+    } else {
+        message.push_str("; the policy's groups are: ");
+        message.push_str(&known.join(", "));
+    }
+    InputError::new(path, message)
+}
+
 /// The error for a key no field of its record has: `path` is the record's, `known` every name
 /// the record accepts (built-in fields, then the policy's `extend` fields, for a change or a
 /// service). Built only on the error path.
@@ -409,8 +468,8 @@ fn read_unique_ids(value: &Value, path: &JsonPath) -> Read<Vec<String>> {
         return Err(InputError::new(
             path.index(dup).to_string(),
             format!(
-                "\"{}\" is listed twice (also at {})",
-                ids.get(dup).map_or("", String::as_str),
+                "{} is listed twice (also at {})",
+                quoted(ids.get(dup).map_or("", String::as_str)),
                 path.index(first)
             ),
         ));
@@ -504,13 +563,15 @@ impl Change {
     }
 }
 
-/// A file's text and its format by extension; an error reading it names the file.
+/// A file's text and its format by extension; an error reading it names the file. At most
+/// [`DEFAULT_MAX_INPUT_BYTES`] are read: a larger file is an error.
 pub(crate) fn read_input_file(path: &Path) -> Result<(String, Format), Error> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+    let file = std::fs::File::open(path).map_err(|e| Error::Io {
         path: name.clone(),
         message: e.to_string(),
     })?;
+    let text = read_input_text(file, &name, DEFAULT_MAX_INPUT_BYTES)?;
     Ok((text, Format::from_path(&name)))
 }
 
@@ -551,8 +612,8 @@ pub fn changes_from_json_at(value: &Value, root: &str) -> Result<Vec<Change>, In
         return Err(InputError::new(
             root.index(dup).key("id").to_string(),
             format!(
-                "duplicate change id \"{}\" (also at {})",
-                ids.get(dup).copied().unwrap_or_default(),
+                "duplicate change id {} (also at {})",
+                quoted(ids.get(dup).copied().unwrap_or_default()),
                 root.index(first)
             ),
         ));

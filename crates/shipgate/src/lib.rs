@@ -55,9 +55,10 @@ pub use decision::{
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::Catalog;
 pub use input::{
-    Approval, Change, Format, Incident, Instant, Service, Waiver, changes_from_json,
-    changes_from_json_at, changes_from_path, changes_from_text, format_duration, format_instant,
-    parse_document, parse_duration, parse_instant,
+    Approval, Change, Check, CheckStatus, DEFAULT_MAX_INPUT_BYTES, Format, Incident, Instant,
+    MAX_INPUT_NESTING, Service, Waiver, changes_from_json, changes_from_json_at, changes_from_path,
+    changes_from_text, format_duration, format_instant, parse_document, parse_duration,
+    parse_instant, read_input_text,
 };
 
 /// A compiled policy set. Cheap to clone and share between threads.

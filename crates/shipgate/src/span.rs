@@ -46,8 +46,11 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file of `text`; a carriage return not followed by a newline (old Mac line ends) is
+    /// read as a newline, so `\n`, `\r\n` and `\r` all end a line for the parser, for
+    /// `file:line:col` and for the rendered source (offsets are unchanged: one byte for one).
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        let text = text.into();
+        let text = lone_carriage_returns_as_newlines(text.into());
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         SourceFile {
@@ -72,6 +75,20 @@ impl SourceFile {
             .unwrap_or(0);
         (line + 1, col + 1)
     }
+}
+
+fn lone_carriage_returns_as_newlines(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    // Replacing one ASCII byte by another keeps the text UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// All files of a policy set, shared cheaply between the engine and its diagnostics.
@@ -106,5 +123,19 @@ impl SourceMap {
         self.get(span.file)
             .and_then(|f| f.text.get(span.range()))
             .unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_end_counts_as_one() {
+        for text in ["a\nb\nc", "a\r\nb\r\nc", "a\rb\rc", "a\r\nb\rc"] {
+            let f = SourceFile::new("p.gate", text);
+            let c = text.rfind('c').unwrap_or(0);
+            assert_eq!(f.line_col(c), (3, 1), "{text:?}");
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Inputs are checked, never trusted (SPEC 8.1): for random valid changes and catalogs, a
-//! random misspelling of any field a change or a service knows (built in, or declared with
-//! `extend`) is an input error naming the misspelt key's JSON path, never a decision. Both
-//! readers of a change (the `Value` tree and the fast path from JSON text) are exercised.
+//! random misspelling of any field a change, a service or a check object knows (built in, or
+//! declared with `extend`), of a key of the catalog, or of a group name in the catalog's
+//! `groups` is an input error naming the misspelt key's JSON path, never a decision. Both
+//! readers of a change (the `Value` tree and the fast path from JSON text) and of a catalog
+//! are exercised.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
@@ -72,6 +74,23 @@ const SERVICE_KEYS: &[&str] = &[
 ];
 const SERVICE_REQUIRED: &[&str] = &["id", "tier"];
 
+/// Every key of a check object, and the required ones.
+const CHECK_KEYS: &[&str] = &["name", "status", "at", "url"];
+const CHECK_REQUIRED: &[&str] = &["name", "status"];
+
+/// Every key of a catalog, and the required one.
+const CATALOG_KEYS: &[&str] = &["services", "groups"];
+const CATALOG_REQUIRED: &[&str] = &["services"];
+
+/// The groups of the catalog's `groups`: each a group the policy knows.
+const GROUPS: &[&str] = &["cab", "change-manager"];
+
+/// The change's check object, at `change.checks[1]` (the first is a bare name).
+fn check_object() -> Value {
+    json!({"name": "pci-scan", "status": "passed", "at": "2026-11-30T12:00:00Z",
+           "url": "https://ci.example/runs/1"})
+}
+
 /// Keys the engine computes: giving one is refused with its own message (still at its path).
 const COMPUTED: &[&str] = &["dependents", "blast_radius"];
 
@@ -123,7 +142,8 @@ fn catalog(n: usize, masks: &[u32], region_sets: &[u8]) -> Value {
             Value::Object(s)
         })
         .collect();
-    json!({ "services": services })
+    // The approver and the grantor of `change` are members of their groups.
+    json!({ "services": services, "groups": {"cab": ["eve"], "change-manager": ["maria"]} })
 }
 
 /// A valid change touching `touched` (indices into a catalog of `n` services) with random
@@ -146,7 +166,7 @@ fn change(catalog: &Value, touched: &[usize], mask: u32) -> Value {
                 "approvals",
                 json!([{"by": "eve", "group": "cab", "at": "2026-11-30T12:00:00Z"}]),
             ),
-            ("checks", json!(["unit", "pci-scan"])),
+            ("checks", json!(["unit", check_object()])),
             ("emergency", json!(true)),
             (
                 "incident",
@@ -194,18 +214,37 @@ fn edit(name: &str, kind: u8, at: usize, letter: char) -> String {
     chars.into_iter().collect()
 }
 
-/// Where the misspelling goes and how: the record (`None` for the change, `Some(i)` for
-/// service `i`), the field misspelt, and one or two edits.
+/// The record a misspelling goes in.
+#[derive(Debug, Clone)]
+enum Target {
+    Change,
+    /// Service `i` (modulo the catalog's size).
+    Service(usize),
+    /// The check object of the change.
+    Check,
+    /// The catalog itself (`services`, `groups`).
+    Catalog,
+    /// A group name of the catalog's `groups`.
+    Group,
+}
+
+/// Where the misspelling goes and how: the record, the field misspelt, and one or two edits.
 #[derive(Debug, Clone)]
 struct Typo {
-    service: Option<usize>,
+    target: Target,
     field: usize,
     edits: Vec<(u8, usize, char)>,
 }
 
 fn arb_typo() -> impl Strategy<Value = Typo> {
     (
-        prop::option::weighted(0.5, 0usize..8),
+        prop_oneof![
+            4 => Just(Target::Change),
+            4 => (0usize..8).prop_map(Target::Service),
+            1 => Just(Target::Check),
+            1 => Just(Target::Catalog),
+            1 => Just(Target::Group),
+        ],
         0usize..64,
         prop::collection::vec(
             (
@@ -216,8 +255,8 @@ fn arb_typo() -> impl Strategy<Value = Typo> {
             1..=2,
         ),
     )
-        .prop_map(|(service, field, edits)| Typo {
-            service,
+        .prop_map(|(target, field, edits)| Typo {
+            target,
             field,
             edits,
         })
@@ -229,15 +268,28 @@ fn engine() -> &'static Engine {
 }
 
 /// The decision, or the input error, for a change and a catalog given as JSON values; the
-/// change is read by both readers, which must agree.
+/// change and the catalog are each read by both readers, which must agree.
 fn decide(change: &Value, catalog: &Value) -> Result<shipgate::Decision, Error> {
     let now = shipgate::parse_instant(NOW).unwrap();
-    let catalog = Catalog::from_json(catalog)?;
+    let catalog_text = Catalog::from_text(&serde_json::to_string(catalog).unwrap(), Format::Json);
+    let catalog = Catalog::from_json(catalog);
+    assert_eq!(
+        catalog_text
+            .as_ref()
+            .map(Catalog::services)
+            .map_err(ToString::to_string),
+        catalog
+            .as_ref()
+            .map(Catalog::services)
+            .map_err(ToString::to_string),
+        "the two readers read the catalog differently"
+    );
+    let (catalog_text, catalog) = (catalog_text?, catalog?);
     let text = serde_json::to_string(change).unwrap();
     let fast = Change::from_text(&text, Format::Json)?;
     let tree = Change::from_json(change)?;
     assert_eq!(fast, tree, "the two readers read the change differently");
-    let by_text = engine().evaluate(&fast, &catalog, now, false);
+    let by_text = engine().evaluate(&fast, &catalog_text, now, false);
     let by_tree = engine().evaluate(&tree, &catalog, now, false);
     assert_eq!(
         by_text.as_ref().map_err(ToString::to_string),
@@ -266,12 +318,24 @@ proptest! {
         // The generated inputs are valid: without the typo, they decide.
         prop_assert!(decide(&change, &catalog).is_ok(), "{:?}", decide(&change, &catalog).err());
 
-        let (record, keys, required, path) = match typo.service {
-            None => (change.as_object_mut().unwrap(), CHANGE_KEYS, CHANGE_REQUIRED, "change".to_string()),
-            Some(i) => {
+        if matches!(typo.target, Target::Check) {
+            change["checks"] = json!(["unit", check_object()]);
+        }
+        let (record, keys, required, path) = match typo.target {
+            Target::Change => (change.as_object_mut().unwrap(), CHANGE_KEYS, CHANGE_REQUIRED, "change".to_string()),
+            Target::Service(i) => {
                 let i = i % n;
                 let record = catalog["services"][i].as_object_mut().unwrap();
                 (record, SERVICE_KEYS, SERVICE_REQUIRED, format!("catalog.services[{i}]"))
+            }
+            Target::Check => {
+                let record = change["checks"][1].as_object_mut().unwrap();
+                (record, CHECK_KEYS, CHECK_REQUIRED, "change.checks[1]".to_string())
+            }
+            Target::Catalog => (catalog.as_object_mut().unwrap(), CATALOG_KEYS, CATALOG_REQUIRED, "catalog".to_string()),
+            Target::Group => {
+                let record = catalog["groups"].as_object_mut().unwrap();
+                (record, GROUPS, &[][..], "catalog.groups".to_string())
             }
         };
         let field = keys[typo.field % keys.len()];
@@ -293,7 +357,8 @@ proptest! {
         match decide(&change, &catalog) {
             Err(Error::Input(e)) => {
                 prop_assert_eq!(&e.path, &format!("{path}.{misspelt}"));
-                prop_assert!(e.message.starts_with("unknown field"), "{}", e.message);
+                let unknown = if matches!(typo.target, Target::Group) { "unknown group" } else { "unknown field" };
+                prop_assert!(e.message.starts_with(unknown), "{}", e.message);
                 prop_assert!(e.message.contains(field) , "the hint or the list names `{}`: {}", field, e.message);
             }
             other => prop_assert!(false, "`{}` for `{}` gave {:?}", misspelt, field, other.map(|d| d.verdict)),

@@ -25,7 +25,7 @@ use std::rc::Rc;
 
 use quote::ToTokens;
 use serde_json::Value;
-use shipgate::{Approval, Incident, Instant, Waiver};
+use shipgate::{Approval, Check, CheckStatus, Incident, Instant, Waiver};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{
@@ -888,7 +888,7 @@ record_shapes! {
         requester: String,
         implementer: String,
         approvals: Vec<Approval>,
-        checks: Vec<String>,
+        checks: Vec<Check>,
         emergency: bool,
         incident: Option<Incident>,
         start: Option<Instant>,
@@ -920,6 +920,12 @@ record_shapes! {
         by: String,
         group: String,
         at: Instant,
+    }
+    Check {
+        name: String,
+        status: CheckStatus,
+        at: Option<Instant>,
+        url: Option<String>,
     }
     Incident {
         id: String,

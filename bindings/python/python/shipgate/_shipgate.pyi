@@ -259,13 +259,16 @@ class Reason:
 
 @final
 class Ignored:
-    """An approval that did not count."""
+    """An approval, or a check's evidence, that did not count."""
 
     @property
-    def by(self) -> str: ...
+    def by(self) -> str:
+        """Who approved; for a check, the check's name."""
     @property
     def why(self) -> str:
-        """``requester``, ``implementer`` or ``duplicate``."""
+        """Approvals: ``requester``, ``implementer``, ``not a member of <group>``,
+        ``in the future`` or ``duplicate``. Checks: ``failed``, ``pending``,
+        ``in the future``, ``time unknown`` or ``older than <within>``."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -282,6 +285,10 @@ class Requirement:
     @property
     def check(self) -> str | None:
         """The check's name (checks only)."""
+    @property
+    def within(self) -> str | None:
+        """How recent the check must be, as the policy writes it (``30d``); ``None``
+        without ``within``."""
     @property
     def needed(self) -> int: ...
     @property

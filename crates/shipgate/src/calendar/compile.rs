@@ -11,7 +11,8 @@ use super::CalendarSet;
 use super::ics;
 use super::index::{Blackout, Calendar, Located, Region, Source};
 use super::rules::{
-    DAY, LocalRule, MAX_DURATION, Recurrence, naive_secs, parse_rrule, validate_rrule,
+    DAY, LocalRule, MAX_DURATION, Recurrence, ever_starts, naive_secs, parse_rrule,
+    starts_per_year, validate_rrule,
 };
 use crate::error::{Diagnostic, did_you_mean};
 use crate::span::Span;
@@ -48,6 +49,7 @@ impl CalendarSet {
         let mut imported = Vec::new();
         let mut compiled: Vec<Calendar> = Vec::new();
         let mut cal_names: HashMap<String, (usize, Span)> = HashMap::new();
+        let mut starts_a_year = 0u64;
         for decl in calendars {
             if let Some((_, first)) = cal_names.get(&decl.name.name) {
                 diags.push(
@@ -60,7 +62,7 @@ impl CalendarSet {
                 );
                 continue;
             }
-            let cal = compile_calendar(decl, root, &mut imported, &mut diags);
+            let cal = compile_calendar(decl, root, &mut imported, &mut starts_a_year, &mut diags);
             cal_names.insert(decl.name.name.clone(), (compiled.len(), decl.name.span));
             compiled.push(cal);
         }
@@ -151,11 +153,32 @@ impl CalendarSet {
     }
 }
 
+/// The most start times all the recurrence rules of a policy set (its `rrule` blackouts and
+/// the RRULEs of the files it imports) may give in a year together: ten rules at the limit
+/// of one. A check expands every blackout of the calendars it meets, so this bounds its work
+/// whatever the number of rules.
+pub(crate) const MAX_STARTS_PER_YEAR_IN_ALL: u64 = 100_000;
+
+/// The start times a year of a blackout's recurrence rules.
+fn starts_a_year(sources: &[Source]) -> u64 {
+    sources
+        .iter()
+        .flat_map(|s| match s {
+            Source::Local(LocalRule::Recur(r)) | Source::Zoned { recurrence: r, .. } => {
+                r.rules.as_slice()
+            }
+            Source::Local(_) => &[],
+        })
+        .map(starts_per_year)
+        .fold(0u64, u64::saturating_add)
+}
+
 /// `imported` collects the `ics` files read: (path relative to the policy folder, text).
 fn compile_calendar(
     decl: &CalendarDecl,
     root: Option<&Path>,
     imported: &mut Vec<(String, String)>,
+    starts_so_far: &mut u64,
     diags: &mut Vec<Diagnostic>,
 ) -> Calendar {
     let tz = resolve_zone(&decl.timezone, diags).unwrap_or(Tz::UTC);
@@ -174,6 +197,28 @@ fn compile_calendar(
             }
             CalendarEntry::Blackout { name, spec, span } => {
                 if let Some(sources) = blackout_sources(spec, tz, root, imported, diags) {
+                    let before = *starts_so_far;
+                    *starts_so_far = before.saturating_add(starts_a_year(&sources));
+                    if before <= MAX_STARTS_PER_YEAR_IN_ALL
+                        && *starts_so_far > MAX_STARTS_PER_YEAR_IN_ALL
+                    {
+                        diags.push(
+                            Diagnostic::error(
+                                name.span,
+                                format!(
+                                    "the recurring blackouts of the policy can start {} times \
+                                     a year in all with this one, more than the limit of \
+                                     {MAX_STARTS_PER_YEAR_IN_ALL}",
+                                    *starts_so_far
+                                ),
+                            )
+                            .with_label("over the limit from here")
+                            .with_help(
+                                "use windows, `daily` or `weekly` blackouts for times of day and \
+                                 week",
+                            ),
+                        );
+                    }
                     blackouts.push(Blackout {
                         name: name.value.clone(),
                         sources,
@@ -339,17 +384,24 @@ fn blackout_sources(
             let week = 7 * MINUTES_PER_DAY;
             let from = from_day.index() * MINUTES_PER_DAY + from_time.minutes;
             let to = to_day.index() * MINUTES_PER_DAY + to_time.minutes;
-            if from % week == to % week {
-                diags.push(
-                    Diagnostic::error(*span, "empty weekly range: it starts where it ends")
-                        .with_label("empty range"),
-                );
-                return None;
-            }
+            // An end at 24:00 is the end of that day, as in daily ranges: when it meets the
+            // start (`mon 00:00 - sun 24:00`) the range is the whole week, not empty.
+            let len_min = match (to + week - from) % week {
+                0 if to_time.minutes == MINUTES_PER_DAY => week,
+                0 => {
+                    diags.push(
+                        Diagnostic::error(*span, "empty weekly range: it starts where it ends")
+                            .with_label("empty range")
+                            .with_help("for the whole week write `mon 00:00 - sun 24:00`"),
+                    );
+                    return None;
+                }
+                len => len,
+            };
             LocalRule::Weekly {
                 from_day: from_day.index(),
                 from_min: from_time.minutes,
-                len_min: (to + week - from) % week,
+                len_min,
             }
         }
         BlackoutSpec::Monthly {
@@ -465,7 +517,7 @@ fn rrule_source(
         Err(e) => {
             diags.push(
                 Diagnostic::error(rule.span, format!("invalid RRULE: {e}"))
-                    .with_label("not a valid RFC 5545 RRULE"),
+                    .with_label("this RRULE"),
             );
             None
         }
@@ -510,8 +562,20 @@ fn rrule_source(
         .checked_add_signed(TimeDelta::minutes(i64::from(at.minutes)))?;
     if let Err(e) = validate_rrule(&parsed, anchor) {
         diags.push(
-            Diagnostic::error(rule.span, format!("invalid RRULE: {e}"))
-                .with_label("not a valid RFC 5545 RRULE"),
+            Diagnostic::error(rule.span, format!("invalid RRULE: {e}")).with_label("this RRULE"),
+        );
+        return None;
+    }
+    // A rule whose parts never meet (`BYMONTH=2;BYMONTHDAY=30`, or February 29 every fourth
+    // year from a common year) would be a blackout that never holds.
+    if !ever_starts(&parsed, anchor) {
+        diags.push(
+            Diagnostic::error(rule.span, "this RRULE never occurs")
+                .with_label("no date matches all of its parts")
+                .with_note(format!(
+                    "rules start from {:04}-{:02}-{:02}, which decides what INTERVAL counts from",
+                    y, m, d
+                )),
         );
         return None;
     }
@@ -602,6 +666,29 @@ fn resolve_ics_path(path: &str, root: Option<&Path>) -> Result<(PathBuf, String)
     Ok((real, name))
 }
 
+/// The largest iCalendar file an `ics` import reads: 16 MiB.
+pub(crate) const MAX_ICS_BYTES: u64 = 16 * 1024 * 1024;
+
+/// An iCalendar file's text: a regular file (a pipe or a device could block compilation
+/// forever) of at most [`MAX_ICS_BYTES`].
+fn read_ics(file: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read it: {e}"))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".to_string());
+    }
+    let mut text = String::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_ICS_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if text.len() as u64 > MAX_ICS_BYTES {
+        return Err(format!(
+            "it is larger than the limit of {MAX_ICS_BYTES} bytes"
+        ));
+    }
+    Ok(text)
+}
+
 fn ics_sources(
     path: &StrLit,
     tz: Tz,
@@ -622,10 +709,10 @@ fn ics_sources(
             return None;
         }
     };
-    let text = match std::fs::read_to_string(&file) {
+    let text = match read_ics(&file) {
         Ok(t) => t,
         Err(e) => {
-            fail(diags, format!("cannot read it: {e}"));
+            fail(diags, e);
             return None;
         }
     };

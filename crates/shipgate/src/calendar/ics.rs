@@ -9,7 +9,9 @@ use chrono_tz::Tz;
 use icalendar::parser::{Component as RawComponent, Property as RawProperty};
 use icalendar::{Component, EventLike};
 
-use super::rules::{DAY, MAX_DURATION, Recurrence, naive_secs, parse_rrule, validate_rrule};
+use super::rules::{
+    DAY, MAX_DURATION, Recurrence, ever_starts, naive_secs, parse_rrule, validate_rrule,
+};
 use super::zone::{localize, wall_clock};
 
 /// Which clock an imported event's times are read on.
@@ -331,6 +333,15 @@ fn event(
     for p in props(c, "RRULE") {
         let rule = parse_rrule(p.val.as_str(), clock).map_err(|e| err(format!("RRULE: {e}")))?;
         validate_rrule(&rule, anchor).map_err(|e| err(format!("RRULE: {e}")))?;
+        // A rule whose parts never meet adds nothing to DTSTART, but every expansion would
+        // search thousands of years for its next start: leave it out, and say so.
+        if !ever_starts(&rule, anchor) {
+            warnings.push(format!(
+                "{what}: its RRULE `{}` never occurs, so only its DTSTART counts",
+                p.val.as_str()
+            ));
+            continue;
+        }
         recurrence.rules.push(rule);
     }
     if !recurrence.rules.is_empty() {

@@ -201,13 +201,10 @@ fn occurrences(b: &Blackout, segs: &[Segment], lo: i64, hi: i64, u0: i64, u1: i6
             Source::Zoned { tz, recurrence } => {
                 // Offsets stay within a day of UTC, so two days of margin find every start.
                 let margin = 2 * 86_400;
-                let (Some(from), Some(to)) = (
-                    naive_at(u0 - margin - recurrence.duration),
-                    naive_at(u1 + margin),
-                ) else {
+                let (Some(from), Some(to)) = (naive_at(u0 - margin), naive_at(u1 + margin)) else {
                     continue;
                 };
-                for o in recurrence.starts(from, to) {
+                for o in recurrence.reaching(from, to) {
                     let s = localize(*tz, o);
                     utc.push((s, s + recurrence.duration));
                 }

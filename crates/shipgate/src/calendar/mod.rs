@@ -214,8 +214,13 @@ impl CalendarSet {
     pub fn unknown_region(&self, region: &str) -> String {
         let declared = self.region_names();
         let mut msg = format!(
-            "unknown region {region:?}: the policy declares {}",
-            declared.join(", ")
+            "unknown region {}: the policy declares {}",
+            crate::error::quoted(region),
+            if declared.is_empty() {
+                "no regions".to_string()
+            } else {
+                declared.join(", ")
+            }
         );
         if let Some(h) = crate::error::did_you_mean(region, declared.iter().map(String::as_str)) {
             msg.push_str(&format!(" ({h})"));

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, TimeDelta, TimeZone};
 use chrono_tz::Tz;
-use rrule::{Frequency, RRule, RRuleSet, Unvalidated};
+use rrule::{Frequency, NWeekday, RRule, RRuleSet, Unvalidated};
 
 use super::intervals::Iv;
 
@@ -155,10 +155,10 @@ impl LocalRule {
                 }
             }
             LocalRule::Recur(r) => {
-                let (Some(from), Some(to)) = (naive_at(lo - r.duration), naive_at(hi)) else {
+                let (Some(from), Some(to)) = (naive_at(lo), naive_at(hi)) else {
                     return;
                 };
-                for o in r.starts(from, to) {
+                for o in r.reaching(from, to) {
                     let a = naive_secs(o);
                     out.push((a, a + r.duration));
                 }
@@ -217,6 +217,53 @@ impl Recurrence {
     }
 }
 
+impl Recurrence {
+    /// Starts of the occurrences that may meet `[from, to)`: those in `[from, to)`, and of
+    /// the ones that start up to `duration` before `from`, only the latest (with any that
+    /// start within [`TAIL`] before it). All occurrences last the same, so an earlier one
+    /// ends earlier, and what it covers after `from` the latest one covers too: a long
+    /// `for` then costs no more than a short one, instead of materialising years of
+    /// occurrences. The latest start before `from` is found by looking back one day, then
+    /// two, four and so on, up to `duration`.
+    pub(crate) fn reaching(&self, from: NaiveDateTime, to: NaiveDateTime) -> Vec<NaiveDateTime> {
+        let mut out = Vec::new();
+        if let Some(earliest) = from.checked_sub_signed(TimeDelta::seconds(self.duration)) {
+            let mut span = TimeDelta::days(1);
+            loop {
+                let lo = from
+                    .checked_sub_signed(span)
+                    .unwrap_or(earliest)
+                    .max(earliest);
+                let found = self.starts(lo, from);
+                if let Some(&last) = found.last() {
+                    let keep = last
+                        .checked_sub_signed(TimeDelta::seconds(TAIL))
+                        .unwrap_or(earliest)
+                        .max(earliest);
+                    if keep >= lo {
+                        out.extend(found.into_iter().filter(|s| *s >= keep));
+                    } else {
+                        out.extend(self.starts(keep, from));
+                    }
+                    break;
+                }
+                if lo <= earliest {
+                    break;
+                }
+                span = span.checked_mul(2).unwrap_or(span);
+            }
+        }
+        out.extend(self.starts(from, to));
+        out
+    }
+}
+
+/// How far before the latest start before a range [`Recurrence::reaching`] keeps starts
+/// too: occurrences of imported events in a fixed zone are ordered by their wall-clock
+/// starts, and a start inside a skipped stretch maps to an instant up to the length of the
+/// jump (a day at most) after that of a start a little later.
+const TAIL: i64 = 3 * DAY;
+
 /// Parses RRULE text (with or without the `RRULE:` prefix) for expansion on a wall clock.
 ///
 /// `UNTIL` is moved onto that wall clock: a UTC value (`...Z`) is converted with `zone`, a
@@ -240,14 +287,141 @@ pub(crate) fn parse_rrule(text: &str, zone: Tz) -> Result<RRule<Unvalidated>, St
         }
     }
     let rule: RRule<Unvalidated> = parts.join(";").parse().map_err(|e| clean_error(&e))?;
-    match rule.get_freq() {
-        Frequency::Hourly | Frequency::Minutely | Frequency::Secondly => Err(format!(
+    if let Frequency::Hourly | Frequency::Minutely | Frequency::Secondly = rule.get_freq() {
+        return Err(format!(
             "FREQ={} is not supported: recurrences repeat at most daily (use a window or a \
              `daily` blackout for times of day)",
             rule.get_freq()
-        )),
-        _ => Ok(rule),
+        ));
     }
+    rfc_5545_parts(&rule)?;
+    let per_year = starts_per_year(&rule);
+    if per_year > MAX_STARTS_PER_YEAR {
+        return Err(format!(
+            "the rule can start {per_year} times a year ({}), more than the limit of \
+             {MAX_STARTS_PER_YEAR} a year for one rule (use a window or a `daily` blackout for \
+             times of day)",
+            per_year_reason(&rule)
+        ));
+    }
+    Ok(rule)
+}
+
+/// The most start times one recurrence rule may give in a year, counted before BYSETPOS,
+/// `except` and EXDATE remove any: expanding a year costs about this many steps, so the
+/// limit bounds the time and memory one rule can take.
+pub(crate) const MAX_STARTS_PER_YEAR: u64 = 10_000;
+
+/// The largest COUNT: a rule with COUNT is expanded from its DTSTART every time (its
+/// occurrences are counted from there), so COUNT bounds that walk.
+pub(crate) const MAX_COUNT: u32 = 10_000;
+
+/// Rule parts that RFC 5545 forbids but the rrule crate accepts, each of which would make
+/// a rule that never fires or means something else than it says.
+fn rfc_5545_parts(rule: &RRule<Unvalidated>) -> Result<(), String> {
+    if rule.get_interval() == 0 {
+        return Err(
+            "INTERVAL must be a positive number (RFC 5545): with INTERVAL=0 the rule never \
+             repeats"
+                .to_string(),
+        );
+    }
+    match rule.get_count() {
+        Some(0) => return Err("COUNT must be a positive number (RFC 5545)".to_string()),
+        Some(n) if n > MAX_COUNT => {
+            return Err(format!(
+                "COUNT={n} is more than the limit of {MAX_COUNT} (a rule that repeats for \
+                 ever needs no COUNT)"
+            ));
+        }
+        Some(_) if rule.get_until().is_some() => {
+            return Err("COUNT and UNTIL cannot both be given (RFC 5545)".to_string());
+        }
+        _ => {}
+    }
+    let numbered = rule
+        .get_by_weekday()
+        .iter()
+        .any(|d| matches!(d, NWeekday::Nth(..)));
+    if numbered {
+        match rule.get_freq() {
+            Frequency::Monthly => {}
+            Frequency::Yearly if rule.get_by_week_no().is_empty() => {}
+            Frequency::Yearly => {
+                return Err(
+                    "BYDAY with a number (such as 2TU) cannot be used with BYWEEKNO (RFC 5545)"
+                        .to_string(),
+                );
+            }
+            f => {
+                return Err(format!(
+                    "BYDAY with a number (such as 2TU) needs FREQ=MONTHLY or FREQ=YEARLY, not \
+                     FREQ={f} (RFC 5545)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The times of day a rule gives on each day it falls on: every BYHOUR x BYMINUTE x
+/// BYSECOND combination (a part not given is one value, taken from DTSTART; the rrule crate
+/// reads each list sorted and without repeats).
+fn times_per_day(rule: &RRule<Unvalidated>) -> u64 {
+    let n = |len: usize| u64::try_from(len.max(1)).unwrap_or(u64::MAX);
+    n(rule.get_by_hour().len())
+        .saturating_mul(n(rule.get_by_minute().len()))
+        .saturating_mul(n(rule.get_by_second().len()))
+}
+
+/// An upper bound of the days a rule falls on in any year.
+fn days_per_year(rule: &RRule<Unvalidated>) -> u64 {
+    let interval = u64::from(rule.get_interval().max(1));
+    let weekdays: BTreeSet<_> = rule
+        .get_by_weekday()
+        .iter()
+        .map(|d| match d {
+            NWeekday::Every(w) | NWeekday::Nth(_, w) => w.num_days_from_monday(),
+        })
+        .collect();
+    let days = match rule.get_freq() {
+        Frequency::Daily => 366u64.div_ceil(interval),
+        // A year meets at most 54 weeks and 13 months.
+        Frequency::Weekly => 54u64.div_ceil(interval) * (weekdays.len().max(1) as u64),
+        Frequency::Monthly => {
+            let per_month = if weekdays.is_empty() && rule.get_by_month_day().is_empty() {
+                1
+            } else {
+                31
+            };
+            13u64.div_ceil(interval) * per_month
+        }
+        _ => {
+            let whole_year = weekdays.is_empty()
+                && rule.get_by_month_day().is_empty()
+                && rule.get_by_year_day().is_empty()
+                && rule.get_by_week_no().is_empty();
+            if whole_year {
+                rule.get_by_month().len().max(1) as u64
+            } else {
+                366
+            }
+        }
+    };
+    days.min(366)
+}
+
+/// The number of start times a rule may give in a year, counted before BYSETPOS.
+pub(crate) fn starts_per_year(rule: &RRule<Unvalidated>) -> u64 {
+    days_per_year(rule).saturating_mul(times_per_day(rule))
+}
+
+fn per_year_reason(rule: &RRule<Unvalidated>) -> String {
+    format!(
+        "on up to {} days, {} times a day from BYHOUR x BYMINUTE x BYSECOND",
+        days_per_year(rule),
+        times_per_day(rule)
+    )
 }
 
 fn wall_clock_until(v: &str, zone: Tz) -> Option<NaiveDateTime> {
@@ -285,6 +459,17 @@ pub(crate) fn validate_rrule(
         .validate(on_wall_clock(anchor))
         .map(|_| ())
         .map_err(|e| clean_error(&e))
+}
+
+/// Whether the rule, from DTSTART `anchor`, ever starts (the rrule crate gives up on a rule
+/// whose parts never meet, such as `BYMONTH=2;BYMONTHDAY=30`, after a bounded search).
+pub(crate) fn ever_starts(rule: &RRule<Unvalidated>, anchor: NaiveDateTime) -> bool {
+    let start = on_wall_clock(anchor);
+    let Ok(valid) = rule.clone().validate(start) else {
+        return false;
+    };
+    let set = RRuleSet::new(start).rrule(valid).limit();
+    (&set).into_iter().next().is_some()
 }
 
 /// Occurrence starts of one rule from DTSTART `anchor` in `[from, to)`.
@@ -419,6 +604,173 @@ mod tests {
                 .contains("not supported")
         );
         assert!(parse_rrule("FREQ=FORTNIGHTLY", Tz::UTC).is_err());
+    }
+
+    /// Parts RFC 5545 forbids, which the rrule crate accepts, are errors: INTERVAL=0 never
+    /// repeats, so its blackout would never fire.
+    #[test]
+    fn rfc_5545_invalid_parts_are_rejected() {
+        for (text, says) in [
+            (
+                "FREQ=WEEKLY;INTERVAL=0;BYDAY=TU",
+                "INTERVAL must be a positive number",
+            ),
+            (
+                "FREQ=DAILY;INTERVAL=0",
+                "INTERVAL must be a positive number",
+            ),
+            ("FREQ=DAILY;COUNT=0", "COUNT must be a positive number"),
+            ("FREQ=DAILY;COUNT=3;UNTIL=20270101", "COUNT and UNTIL"),
+            ("FREQ=DAILY;COUNT=10001", "more than the limit of 10000"),
+            ("FREQ=WEEKLY;BYDAY=2TU", "needs FREQ=MONTHLY or FREQ=YEARLY"),
+            ("FREQ=DAILY;BYDAY=-1FR", "needs FREQ=MONTHLY or FREQ=YEARLY"),
+            (
+                "FREQ=YEARLY;BYWEEKNO=1;BYDAY=1MO",
+                "cannot be used with BYWEEKNO",
+            ),
+        ] {
+            let e = parse_rrule(text, Tz::UTC).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+        for ok in [
+            "FREQ=MONTHLY;BYDAY=2TU",
+            "FREQ=YEARLY;BYMONTH=11;BYDAY=4TH",
+            "FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO",
+            "FREQ=DAILY;COUNT=10000",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR",
+        ] {
+            assert!(parse_rrule(ok, Tz::UTC).is_ok(), "{ok}");
+        }
+    }
+
+    fn list(n: u32) -> String {
+        (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+    }
+
+    /// BYHOUR x BYMINUTE x BYSECOND passes the "at most daily" FREQ check but can give
+    /// 86,400 starts a day: the starts a year are counted before anything is expanded.
+    #[test]
+    fn rules_over_the_yearly_start_limit_are_rejected_before_expanding() {
+        let every_second = format!(
+            "FREQ=DAILY;BYHOUR={};BYMINUTE={};BYSECOND={}",
+            list(24),
+            list(60),
+            list(60)
+        );
+        let e = parse_rrule(&every_second, Tz::UTC).unwrap_err();
+        assert!(e.contains("31622400 times a year"), "{e}");
+        assert!(e.contains("limit of 10000"), "{e}");
+        // Repeated values are read once (the rrule crate sorts and dedupes the lists).
+        let repeated = format!("FREQ=DAILY;BYHOUR={}", vec!["1"; 100].join(","));
+        assert_eq!(
+            starts_per_year(&parse_rrule(&repeated, Tz::UTC).unwrap()),
+            366
+        );
+        // BYSETPOS picks from the candidates, which are still all generated.
+        let picked = format!(
+            "FREQ=YEARLY;BYSETPOS=1;BYMONTHDAY=1;BYHOUR={};BYMINUTE={}",
+            list(24),
+            list(60)
+        );
+        assert!(parse_rrule(&picked, Tz::UTC).is_err());
+        // Hourly every day is within the limit; so are a few times a day, and sparse rules
+        // with many times.
+        for ok in [
+            format!("FREQ=DAILY;BYHOUR={}", list(24)),
+            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=9,13,17".to_string(),
+            format!("FREQ=YEARLY;BYMONTH=1;BYHOUR={};BYMINUTE=0,30", list(24)),
+            format!(
+                "FREQ=DAILY;INTERVAL=7;BYHOUR={};BYMINUTE=0,15,30,45",
+                list(24)
+            ),
+        ] {
+            assert!(parse_rrule(&ok, Tz::UTC).is_ok(), "{ok}");
+        }
+    }
+
+    /// The yearly count is an upper bound of what a year's expansion gives.
+    #[test]
+    fn the_yearly_start_count_bounds_the_expansion() {
+        let anchor = n("1969-12-01T00:00:00");
+        for text in [
+            "FREQ=DAILY;BYHOUR=0,6,12,18;BYMINUTE=0,30",
+            "FREQ=DAILY;INTERVAL=3;BYHOUR=1,2",
+            "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYHOUR=9,17",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR;BYMINUTE=0,10,20",
+            "FREQ=MONTHLY;BYMONTHDAY=1,2,3,-1;BYHOUR=3,4",
+            "FREQ=MONTHLY;BYDAY=MO,TU;BYSECOND=0,30",
+            "FREQ=MONTHLY",
+            "FREQ=YEARLY;BYMONTH=1,6;BYHOUR=0,12",
+            "FREQ=YEARLY;BYWEEKNO=1,2;BYDAY=MO;BYHOUR=1,2,3",
+            "FREQ=YEARLY;BYYEARDAY=1,100,200,-1",
+            "FREQ=YEARLY",
+        ] {
+            let rule = parse_rrule(text, Tz::UTC).unwrap();
+            let bound = starts_per_year(&rule);
+            for year in [2026, 2027, 2028] {
+                let from = n(&format!("{year}-01-01T00:00:00"));
+                let to = n(&format!("{}-01-01T00:00:00", year + 1));
+                let got = expand(&rule, anchor, from, to).len() as u64;
+                assert!(got <= bound, "{text} in {year}: {got} > {bound}");
+            }
+        }
+    }
+
+    fn covered(r: &Recurrence, starts: &[NaiveDateTime], lo: i64, hi: i64) -> Vec<Iv> {
+        let ivs: Vec<Iv> = starts
+            .iter()
+            .map(|s| (naive_secs(*s), naive_secs(*s) + r.duration))
+            .collect();
+        super::super::intervals::clip(&super::super::intervals::normalize(ivs), lo, hi)
+    }
+
+    /// What `reaching` keeps covers `[from, to)` exactly as every occurrence that starts up
+    /// to `duration` before it does, for long and short durations.
+    #[test]
+    fn reaching_keeps_what_every_earlier_occurrence_covers() {
+        let anchor = n("1969-12-01T09:00:00");
+        for text in [
+            "FREQ=DAILY;BYHOUR=1,13",
+            "FREQ=WEEKLY;BYDAY=TU,SA",
+            "FREQ=MONTHLY;BYMONTHDAY=-1",
+            "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=15",
+            "FREQ=YEARLY;INTERVAL=3;BYMONTH=2;BYMONTHDAY=29",
+            "FREQ=DAILY;COUNT=40",
+            "FREQ=DAILY;UNTIL=20200101",
+        ] {
+            for hours in [1, 20, 24 * 9, 24 * 40, 24 * 400, 24 * 3660] {
+                let r = Recurrence {
+                    rules: vec![parse_rrule(text, Tz::UTC).unwrap()],
+                    anchor,
+                    rdates: Vec::new(),
+                    exdates: BTreeSet::new(),
+                    except_dates: [NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()].into(),
+                    duration: hours * 3600,
+                };
+                for (a, b) in [
+                    ("2026-07-01T00:00:00", "2027-01-01T00:00:00"),
+                    ("1970-01-01T00:00:00", "1970-03-01T00:00:00"),
+                ] {
+                    let (from, to) = (n(a), n(b));
+                    let (lo, hi) = (naive_secs(from), naive_secs(to));
+                    let all = r.starts(from - TimeDelta::seconds(r.duration), to);
+                    let kept = r.reaching(from, to);
+                    assert!(kept.len() <= all.len());
+                    if text == "FREQ=DAILY;BYHOUR=1,13"
+                        && hours == 24 * 3660
+                        && a.starts_with("2026")
+                    {
+                        // Ten years of starts before the range are not materialised.
+                        assert!(all.len() > 7000 && kept.len() < 400, "{}", kept.len());
+                    }
+                    assert_eq!(
+                        covered(&r, &kept, lo, hi),
+                        covered(&r, &all, lo, hi),
+                        "{text} for {hours}h from {a}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

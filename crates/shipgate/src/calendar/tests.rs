@@ -1192,3 +1192,187 @@ fn rrule_anchor_makes_quarterly_rules_hit_quarter_ends_and_weekly_rules_mondays(
             .all(|m| m.format("%a %H:%M").to_string() == "Mon 06:00")
     );
 }
+
+// ---- hostile and edge-case rules (issue 12) ----------------------------------------------
+
+/// `weekly mon 00:00 - sun 24:00` is the whole week (docs/calendars.md): 24:00 ends Sunday,
+/// as it ends a day in daily ranges. Its weeks touch at the boundary, so the blackout is one
+/// stretch, and a change across Sunday midnight is blocked on both sides of it.
+#[test]
+fn a_weekly_range_to_sunday_24_00_is_the_whole_week() {
+    for (from, to) in [("mon", "sun"), ("tue", "mon"), ("sun", "sat")] {
+        let (set, r) = one_region(vec![calendar(
+            "freeze",
+            "Europe/Berlin",
+            vec![blackout("all week", weekly(from, "00:00", to, "24:00"))],
+        )]);
+        let v = set.view(r, at("2026-11-29T00:00:00Z"), at("2026-12-14T00:00:00Z"));
+        assert_eq!(
+            v.blackouts,
+            vec![(
+                "all week".to_string(),
+                at("2026-11-29T00:00:00Z"),
+                at("2026-12-14T00:00:00Z")
+            )],
+            "{from} - {to}"
+        );
+        assert!(v.open.is_empty());
+        // Sunday 2026-12-06 23:30 to Monday 00:30 Berlin time, and each side alone.
+        for (a, b) in [
+            ("2026-12-06T22:30:00Z", "2026-12-06T23:30:00Z"),
+            ("2026-12-06T22:59:00Z", "2026-12-06T23:00:00Z"),
+            ("2026-12-06T23:00:00Z", "2026-12-06T23:01:00Z"),
+        ] {
+            let c = check(&set, r, a, b);
+            assert!(!c.open, "{from} - {to}: {a}");
+            assert_eq!(c.blocked_by, vec!["all week".to_string()]);
+        }
+    }
+    // Ending at 24:00 one day earlier leaves Sunday open, to the minute.
+    let (set, r) = one_region(vec![calendar(
+        "freeze",
+        "UTC",
+        vec![blackout("weekdays", weekly("mon", "00:00", "sat", "24:00"))],
+    )]);
+    assert!(!check(&set, r, "2026-12-05T23:59:00Z", "2026-12-06T00:00:00Z").open);
+    assert!(check(&set, r, "2026-12-06T00:00:00Z", "2026-12-06T23:59:59Z").open);
+    assert!(!check(&set, r, "2026-12-06T23:59:00Z", "2026-12-07T00:00:01Z").open);
+    // A range that starts where it ends, away from 24:00, is still empty.
+    let cal = calendar(
+        "c",
+        "UTC",
+        vec![blackout("g", weekly("mon", "00:00", "mon", "00:00"))],
+    );
+    let (_, diags) = compile_in(&[cal], &[region("r", &["c"])], None);
+    let e = errors(&diags);
+    assert_eq!(e.len(), 1);
+    assert!(e[0].message.contains("empty weekly range"));
+}
+
+/// RRULEs that would never fire or would cost unbounded work are compile errors at the
+/// RRULE's text: INTERVAL=0, parts that never meet, and too many starts a year.
+#[test]
+fn rrules_that_never_fire_or_start_too_often_are_errors() {
+    let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let minutes: Vec<String> = (0..60).map(|m| m.to_string()).collect();
+    let too_many = format!(
+        "FREQ=DAILY;BYHOUR={};BYMINUTE={}",
+        hours.join(","),
+        minutes.join(",")
+    );
+    let cases = [
+        (
+            "FREQ=WEEKLY;INTERVAL=0;BYDAY=TU",
+            "INTERVAL must be a positive number",
+        ),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "never occurs"),
+        // From 1969, every fourth year is a common year.
+        (
+            "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29",
+            "never occurs",
+        ),
+        (too_many.as_str(), "more than the limit of 10000"),
+    ];
+    for (text, says) in cases {
+        let cal = calendar(
+            "c",
+            "UTC",
+            vec![blackout("b", rrule(text, "00:00", 3660 * 86_400, &[]))],
+        );
+        let (_, diags) = compile_in(&[cal], &[region("r", &["c"])], None);
+        let e = errors(&diags);
+        assert_eq!(e.len(), 1, "{text}: {diags:#?}");
+        assert!(e[0].message.contains(says), "{text}: {}", e[0].message);
+    }
+}
+
+/// A rule at the limit with the longest `for` compiles and answers quickly: a year of the
+/// index holds the year's own occurrences plus the latest before it, not ten years of them.
+#[test]
+fn the_longest_occurrences_of_a_dense_rule_stay_cheap() {
+    let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let text = format!("FREQ=DAILY;BYHOUR={}", hours.join(","));
+    let (set, r) = one_region(vec![calendar(
+        "c",
+        "Europe/Berlin",
+        vec![blackout("b", rrule(&text, "00:00", 3660 * 86_400, &[]))],
+    )]);
+    let started = std::time::Instant::now();
+    let c = check(&set, r, "2026-12-01T10:00:00Z", "2026-12-01T11:00:00Z");
+    assert!(!c.open);
+    assert_eq!(c.blocked_by, vec!["b".to_string()]);
+    // Generous for a debug build on a loaded machine; it took 19 s before the fix with a
+    // much denser rule, and this one materialised ten years of occurrences.
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+/// Rules each within their own limit still add up: all the recurring blackouts of a policy
+/// may start at most 100,000 times a year together, reported at the one that goes over.
+#[test]
+fn the_policy_s_recurring_blackouts_have_a_yearly_limit_in_all() {
+    let hours: Vec<String> = (0..24).map(|h| h.to_string()).collect();
+    let hourly = format!("FREQ=DAILY;BYHOUR={}", hours.join(","));
+    let cal = |name: &str, n: usize| {
+        let entries = (0..n)
+            .map(|i| blackout(&format!("b{i}"), rrule(&hourly, "00:00", 60, &[])))
+            .collect();
+        calendar(name, "UTC", entries)
+    };
+    // Eleven hourly rules (8,784 starts a year each) are within the limit.
+    let (_, diags) = compile_in(&[cal("c", 11)], &[region("r", &["c"])], None);
+    assert!(errors(&diags).is_empty(), "{diags:#?}");
+    // A twelfth, in another calendar, goes over it; one error, at that blackout.
+    let (_, diags) = compile_in(
+        &[cal("c", 11), cal("d", 3)],
+        &[region("r", &["c", "d"])],
+        None,
+    );
+    let e = errors(&diags);
+    assert_eq!(e.len(), 1, "{diags:#?}");
+    assert!(
+        e[0].message
+            .contains("can start 105408 times a year in all with this one"),
+        "{}",
+        e[0].message
+    );
+}
+
+/// An imported RRULE whose parts never meet is left out with a warning (only the event's
+/// DTSTART counts), instead of making every expansion search thousands of years; imported
+/// rules are held to the same RFC 5545 checks and limits as `rrule` blackouts.
+#[test]
+fn imported_rrules_that_never_occur_are_dropped_and_invalid_ones_are_errors() {
+    let event = |rrule: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:close\r\n\
+             DTSTART;VALUE=DATE:20260210\r\nDTEND;VALUE=DATE:20260211\r\nRRULE:{rrule}\r\n\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    let imported = super::ics::import(
+        &event("FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30"),
+        chrono_tz::Tz::UTC,
+    )
+    .unwrap();
+    assert_eq!(imported.events.len(), 1);
+    assert!(imported.events[0].recurrence.rules.is_empty());
+    assert_eq!(imported.warnings.len(), 1, "{:?}", imported.warnings);
+    assert!(
+        imported.warnings[0].contains("never occurs"),
+        "{:?}",
+        imported.warnings
+    );
+    for (rule, says) in [
+        (
+            "FREQ=WEEKLY;INTERVAL=0",
+            "INTERVAL must be a positive number",
+        ),
+        (
+            "FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23;BYMINUTE=0,30",
+            "limit of 10000",
+        ),
+    ] {
+        let e = super::ics::import(&event(rule), chrono_tz::Tz::UTC).unwrap_err();
+        assert!(e.contains(says), "{rule}: {e}");
+    }
+}

@@ -12,6 +12,8 @@ pub struct Schema<'a> {
     pub tiers: &'a [String],
     pub change_ext: &'a [ExtField],
     pub service_ext: &'a [ExtField],
+    /// `kinds ...`: the declared change kinds, when the policy closes the set.
+    pub kinds: Option<&'a [String]>,
 }
 
 /// Resolves group names to indices (and reports unknown ones); supplied by the policy checker.
@@ -38,6 +40,8 @@ pub struct ExprChecker<'a, 'g> {
     count_bodies: u32,
     /// How many conditions were made: the next one's `Cond::id`.
     pub conditions: u32,
+    /// The slots of the quantifier variables in scope that range over `change.kind`.
+    kind_vars: Vec<u16>,
 }
 
 /// The checker's type of a built-in field (declared in `input::fields`).
@@ -76,6 +80,7 @@ const FUNCTIONS: &[&str] = &[
     "lower",
     "weekday",
     "hour",
+    "date",
 ];
 
 type Checked = Option<(CExpr, Ty)>;
@@ -99,6 +104,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             max_slots: 0,
             count_bodies: 0,
             conditions: 0,
+            kind_vars: Vec::new(),
         }
     }
 
@@ -385,6 +391,13 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 WaiverField::from_name(name).map(|f| (Field::Waiver(f), field_ty(f.ty()))),
                 WaiverField::names().collect(),
             ),
+            Ty::Record(fields) => (
+                fields.iter().position(|f| f.name == name).and_then(|i| {
+                    let ty = fields.get(i)?.ty.clone();
+                    Some((Field::Record(u16::try_from(i).ok()?), ty))
+                }),
+                fields.iter().map(|f| f.name.as_str()).collect(),
+            ),
             other => {
                 let d = other.with_article();
                 self.err(
@@ -471,13 +484,34 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 Some((c, Ty::Bool))
             }
             BinOp::Cmp(cmp) => {
+                // A date-time compared with a date is compared by its UTC date.
+                let (lc, lt, rc, rt) = match (&lt, &rt) {
+                    (Ty::DateTime, Ty::Date) => {
+                        self.warn_utc_date(span, l);
+                        (utc_date(lc), Ty::Date, rc, rt)
+                    }
+                    (Ty::Date, Ty::DateTime) => {
+                        self.warn_utc_date(span, r);
+                        (lc, lt, utc_date(rc), Ty::Date)
+                    }
+                    _ => (lc, lt, rc, rt),
+                };
                 let kind = self.cmp_kind(span, cmp, (&lt, l), (&rt, r))?;
                 let cmp = cmp_op(cmp);
                 self.check_weekday_literal(&lc, r);
                 self.check_weekday_literal(&rc, l);
+                self.check_kind_literals(&lc, r);
+                self.check_kind_literals(&rc, l);
                 Some((CExpr::Cmp(cmp, kind, bx(lc), bx(rc)), Ty::Bool))
             }
             BinOp::In | BinOp::NotIn => {
+                // `"database" in change.kind`, `k in ["database", "config"]`.
+                if self.is_kind_list(&rc) {
+                    self.check_kind_literal(l);
+                }
+                if matches!(r.kind, ExprKind::List(_)) {
+                    self.check_kind_literals(&lc, r);
+                }
                 let c = match (&lt, &rt) {
                     (elem, Ty::List(inner)) if elem.comparable(inner) => CExpr::In(bx(lc), bx(rc)),
                     (Ty::Str, Ty::Str) => CExpr::Contains(bx(lc), bx(rc)),
@@ -503,6 +537,8 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             }
             BinOp::SubsetOf | BinOp::Intersects => match (&lt, &rt) {
                 (Ty::List(a), Ty::List(b)) if a.comparable(b) => {
+                    self.check_kind_literals(&lc, r);
+                    self.check_kind_literals(&rc, l);
                     let c = if op == BinOp::SubsetOf {
                         CExpr::SubsetOf(bx(lc), bx(rc))
                     } else {
@@ -560,6 +596,23 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         }
     }
 
+    /// A date-time compared with a date is compared by its date in UTC: say so, since the
+    /// date in the zone the policy means may differ (after 23:00 in Paris it is the next day).
+    fn warn_utc_date(&mut self, span: Span, instant: &Expr) {
+        let text = self.sources.text(instant.span).trim().to_string();
+        self.diagnostics.push(
+            Diagnostic::warning(
+                span,
+                "a date-time compared with a date is compared by its UTC date",
+            )
+            .with_label(format!("the date of `{text}` in UTC"))
+            .with_help(format!(
+                "name the zone whose calendar date is meant: `date({text}, \"Europe/Paris\")`, \
+                     or `date({text}, \"UTC\")` to keep UTC and silence this warning"
+            )),
+        );
+    }
+
     /// `weekday(t, "Zone") == "Fri"` would never hold: the names are `mon` ... `sun`.
     fn check_weekday_literal(&mut self, call: &CExpr, other: &Expr) {
         const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -582,6 +635,46 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             .or_else(|| did_you_mean(&lower, DAYS));
         if let Some(h) = guess {
             d = d.with_help(h);
+        }
+        self.diagnostics.push(d);
+    }
+
+    /// `change.kind`.
+    fn is_kind_list(&self, c: &CExpr) -> bool {
+        matches!(c, CExpr::Field(base, Field::Change(ChangeField::Kind), _) if **base == CExpr::Change)
+    }
+
+    /// `change.kind`, or a quantifier's variable that ranges over it.
+    fn is_kind(&self, c: &CExpr) -> bool {
+        self.is_kind_list(c) || matches!(c, CExpr::Var(slot) if self.kind_vars.contains(slot))
+    }
+
+    /// With `kinds` declared, the string literals that `kind` (a kind, or `change.kind`) is
+    /// compared with must be declared kinds: `other` is a literal, or a list of them.
+    fn check_kind_literals(&mut self, kind: &CExpr, other: &Expr) {
+        if self.schema.kinds.is_none() || !self.is_kind(kind) {
+            return;
+        }
+        match &other.kind {
+            ExprKind::List(items) => items.iter().for_each(|i| self.check_kind_literal(i)),
+            _ => self.check_kind_literal(other),
+        }
+    }
+
+    /// A string literal used as a change kind is a declared kind (a typo in the policy must
+    /// not quietly never match).
+    fn check_kind_literal(&mut self, e: &Expr) {
+        let (Some(kinds), ExprKind::Str(kind)) = (self.schema.kinds, &e.kind) else {
+            return;
+        };
+        if kinds.iter().any(|k| k == kind) {
+            return;
+        }
+        let mut d = Diagnostic::error(e.span, format!("\"{kind}\" is not a declared kind"))
+            .with_label("not in the `kinds` list: it could never match");
+        match did_you_mean(kind, kinds.iter().map(String::as_str)) {
+            Some(h) => d = d.with_help(h),
+            None => d = d.with_note(format!("declared kinds: {}", kinds.join(", "))),
         }
         self.diagnostics.push(d);
     }
@@ -678,7 +771,14 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         self.scope.push((var.name.clone(), elem, slot));
         let counting = q == Quantifier::Count;
         self.count_bodies += u32::from(counting);
+        let over_kinds = self.is_kind_list(&lc);
+        if over_kinds {
+            self.kind_vars.push(slot);
+        }
         let body_res = self.expr(body);
+        if over_kinds {
+            self.kind_vars.pop();
+        }
         self.count_bodies -= u32::from(counting);
         self.scope.pop();
         self.next_slot = self.next_slot.saturating_sub(1);
@@ -704,9 +804,24 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
 
     fn call(&mut self, span: Span, func: &ast::Ident, args: &[Expr]) -> Checked {
         let name = func.name.as_str();
+        if name == "date" && args.len() == 1 {
+            let text = args
+                .first()
+                .map(|a| self.sources.text(a.span).trim().to_string())
+                .unwrap_or_default();
+            self.diagnostics.push(
+                Diagnostic::error(span, "`date` needs a time zone")
+                    .with_label("no zone given")
+                    .with_help(format!(
+                        "the calendar date of an instant depends on the zone: write \
+                         `date({text}, \"Europe/Paris\")`, or `date({text}, \"UTC\")`"
+                    )),
+            );
+            return None;
+        }
         let arity = match name {
             "len" | "approvals" | "lower" => 1,
-            "starts_with" | "ends_with" | "weekday" | "hour" => 2,
+            "starts_with" | "ends_with" | "weekday" | "hour" | "date" => 2,
             _ => {
                 let mut d = Diagnostic::error(func.span, format!("unknown function `{name}`"))
                     .with_label("not a built-in");
@@ -745,7 +860,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 let gi = self.groups.group(&g, a.span)?;
                 Some((CExpr::Call(Builtin::Approvals(gi), Vec::new()), Ty::Int))
             }
-            "weekday" | "hour" => {
+            "weekday" | "hour" | "date" => {
                 let (a, b) = (args.first()?, args.get(1)?);
                 let (ac, at) = self.expr(a)?;
                 if at.unopt() != &Ty::DateTime {
@@ -779,10 +894,10 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                         return None;
                     }
                 };
-                let (b, t) = if name == "weekday" {
-                    (Builtin::Weekday(tz), Ty::Str)
-                } else {
-                    (Builtin::Hour(tz), Ty::Int)
+                let (b, t) = match name {
+                    "weekday" => (Builtin::Weekday(tz), Ty::Str),
+                    "hour" => (Builtin::Hour(tz), Ty::Int),
+                    _ => (Builtin::Date(tz), Ty::Date),
                 };
                 Some((CExpr::Call(b, vec![ac]), t))
             }
@@ -826,6 +941,11 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             }
         }
     }
+}
+
+/// `date(e, "UTC")`: the calendar date of an instant in UTC.
+fn utc_date(e: CExpr) -> CExpr {
+    CExpr::Call(Builtin::Date(chrono_tz::UTC), vec![e])
 }
 
 /// The parser's comparison operator as the IR's.

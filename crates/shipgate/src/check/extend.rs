@@ -58,6 +58,17 @@ pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> (Vec<ExtField>, Ve
     (change_ext, service_ext)
 }
 
+/// The types a field can have, for notes.
+const FIELD_TYPES: [&str; 7] = [
+    "bool", "int", "float", "string", "duration", "datetime", "date",
+];
+
+/// Types of the language that are not read from an input: a record of the engine's, or a
+/// value computed by it.
+const ENGINE_TYPES: [&str; 6] = [
+    "service", "change", "approval", "incident", "waiver", "tier",
+];
+
 fn resolve_type(t: &ast::TypeExpr, diags: &mut Vec<Diagnostic>) -> Option<Ty> {
     match t {
         ast::TypeExpr::Named(id) => {
@@ -69,20 +80,24 @@ fn resolve_type(t: &ast::TypeExpr, diags: &mut Vec<Diagnostic>) -> Option<Ty> {
                 "duration" => Ty::Duration,
                 "datetime" => Ty::DateTime,
                 "date" => Ty::Date,
+                other if ENGINE_TYPES.contains(&other) => {
+                    diags.push(
+                        Diagnostic::error(id.span, format!("`{other}` cannot be a field type"))
+                            .with_label("not a field type")
+                            .with_help(
+                                "an `extend` field holds plain values read from the input: \
+                                 store an id or a name as a `string`",
+                            )
+                            .with_note(field_types_note()),
+                    );
+                    return None;
+                }
                 other => {
-                    let names = [
-                        "bool", "int", "float", "string", "duration", "datetime", "date",
-                    ];
                     let mut d = Diagnostic::error(id.span, format!("unknown type `{other}`"))
                         .with_label("not a field type");
-                    match did_you_mean(other, names) {
+                    match did_you_mean(other, FIELD_TYPES) {
                         Some(h) => d = d.with_help(h),
-                        None => {
-                            d = d.with_note(format!(
-                                "field types: {}, list<T>, T?",
-                                names.join(", ")
-                            ))
-                        }
+                        None => d = d.with_note(field_types_note()),
                     }
                     diags.push(d);
                     return None;
@@ -101,5 +116,40 @@ fn resolve_type(t: &ast::TypeExpr, diags: &mut Vec<Diagnostic>) -> Option<Ty> {
             }
             Some(Ty::opt(inner))
         }
+        ast::TypeExpr::Record(decls, span) => {
+            if decls.is_empty() {
+                diags.push(
+                    Diagnostic::error(*span, "a record type needs at least one field")
+                        .with_label("empty record")
+                        .with_help("write its fields like `{service: string, taken_at: datetime}`"),
+                );
+                return None;
+            }
+            let mut fields: Vec<ExtField> = Vec::with_capacity(decls.len());
+            let mut spans: HashMap<&str, Span> = HashMap::new();
+            let mut ok = true;
+            for f in decls {
+                if let Some(first) = spans.insert(f.name.name.as_str(), f.name.span) {
+                    diags.push(duplicate("field", &f.name.name, f.name.span, first));
+                    ok = false;
+                    continue;
+                }
+                match resolve_type(&f.ty, diags) {
+                    Some(ty) => fields.push(ExtField {
+                        name: f.name.name.clone(),
+                        ty,
+                    }),
+                    None => ok = false,
+                }
+            }
+            ok.then(|| Ty::Record(fields.into_boxed_slice()))
+        }
     }
+}
+
+fn field_types_note() -> String {
+    format!(
+        "field types: {}, list<T>, T?, {{name: T, ...}}",
+        FIELD_TYPES.join(", ")
+    )
 }

@@ -25,6 +25,8 @@ pub enum Ty {
     Approval,
     Incident,
     Waiver,
+    /// `{name: T, ...}`: a record of an `extend` field, its fields in declaration order.
+    Record(Box<[ExtField]>),
     /// The element type of an empty list literal: compatible with anything.
     Any,
 }
@@ -63,7 +65,9 @@ impl Ty {
     /// The type's name with its article, for messages: `an int`, `a string`.
     pub fn with_article(&self) -> String {
         let name = self.describe();
-        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        let article = if matches!(self, Ty::Record(_)) {
+            "a record"
+        } else if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
             "an"
         } else {
             "a"
@@ -88,6 +92,13 @@ impl Ty {
             Ty::Approval => "approval".into(),
             Ty::Incident => "incident".into(),
             Ty::Waiver => "waiver".into(),
+            Ty::Record(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.name, f.ty.describe()))
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }
             Ty::Any => "any".into(),
         }
     }
@@ -109,6 +120,8 @@ pub enum Field {
     Approval(ApprovalField),
     Incident(IncidentField),
     Waiver(WaiverField),
+    /// A field of a record (`Ty::Record`), by its index in the record type.
+    Record(u16),
 }
 
 /// A literal, typed at compile time.
@@ -140,6 +153,9 @@ pub enum Builtin {
     Weekday(chrono_tz::Tz),
     /// `hour(t, "Zone")`: 0..23.
     Hour(chrono_tz::Tz),
+    /// `date(t, "Zone")`: the calendar date of `t` in the zone. The checker also puts it
+    /// around the datetime side of a comparison with a date, with the zone UTC.
+    Date(chrono_tz::Tz),
 }
 
 /// A comparison operator. The IR's own, so that nothing after the checker depends on the
@@ -255,6 +271,8 @@ pub enum EffectIr {
     },
     RequireCheck {
         name: Text,
+        /// `within D`: (seconds, D as the policy writes it, which the decision quotes).
+        within: Option<(i64, Text)>,
     },
     ExemptBlackout,
     ExemptWindow,
@@ -325,8 +343,8 @@ pub struct NotifyIr {
     pub at: Text,
 }
 
-/// An `extend` field: its name and type.
-#[derive(Debug, Clone, PartialEq)]
+/// An `extend` field, or a field of a record type: its name and type.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtField {
     pub name: String,
     pub ty: Ty,
@@ -343,8 +361,12 @@ pub struct PolicyIr {
     pub default_deny: bool,
     pub default_at: Text,
     pub capacity: Option<u64>,
-    /// Every group named anywhere (declared or used), by index.
+    /// Every group named anywhere (declared or used), by index: the groups the policy knows
+    /// (an approval, a waiver or a catalog group in any other is an input error).
     pub groups: Vec<Text>,
+    /// `kinds ...`: the change kinds the policy knows, when it closes the set (any other kind
+    /// in a change is an input error); `None` when every kind is accepted.
+    pub kinds: Option<Vec<Text>>,
     pub change_ext: Vec<ExtField>,
     pub service_ext: Vec<ExtField>,
     pub rules: Vec<RuleIr>,

@@ -9,6 +9,7 @@ mod rules;
 mod settings;
 mod tiers;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::decision::Text;
@@ -35,6 +36,11 @@ impl Compiled {
 }
 
 /// The `.gate` files under the given paths: folders are walked recursively; the result is sorted.
+///
+/// A file named twice (also through another path or a link) is read once, under the first
+/// name. Links to folders are followed, but each real folder is walked once, so links that
+/// form a cycle cost nothing; a `.gate` entry of a folder that is not a regular file (a pipe,
+/// a device) is an error, since reading it could block or never end.
 pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     Ok(gate_files(paths)?.into_iter().map(|(p, _)| p).collect())
 }
@@ -44,6 +50,7 @@ pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 /// itself, its file name.
 fn gate_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Error> {
     let mut out = Vec::new();
+    let mut walked = HashSet::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::Io {
             path: p.display().to_string(),
@@ -51,7 +58,7 @@ fn gate_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Error> {
         })?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found)?;
+            walk(p, &mut found, &mut walked)?;
             out.extend(found.into_iter().map(|f| {
                 let name = digest_name(f.strip_prefix(p).unwrap_or(&f));
                 (f, name)
@@ -63,6 +70,8 @@ fn gate_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Error> {
     }
     out.sort();
     out.dedup_by(|a, b| a.0 == b.0);
+    let mut seen = HashSet::new();
+    out.retain(|(p, _)| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
     if out.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::Io {
@@ -81,20 +90,39 @@ pub(crate) fn digest_name(path: &Path) -> String {
         .join("/")
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let io = |e: std::io::Error| Error::Io {
-        path: dir.display().to_string(),
+/// Adds the `.gate` files under `dir` unless its real folder is in `walked` already.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, walked: &mut HashSet<PathBuf>) -> Result<(), Error> {
+    let io = |path: &Path, e: std::io::Error| Error::Io {
+        path: path.display().to_string(),
         message: e.to_string(),
     };
+    let real = dir.canonicalize().map_err(|e| io(dir, e))?;
+    if !walked.insert(real) {
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
+        .map_err(|e| io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
     for p in entries {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "gate") {
+        let is_gate = p.extension().is_some_and(|e| e == "gate");
+        // A dangling link is not a folder; one named `.gate` is an error when read.
+        let Ok(meta) = std::fs::metadata(&p) else {
+            if is_gate {
+                out.push(p);
+            }
+            continue;
+        };
+        if meta.is_dir() {
+            walk(&p, out, walked)?;
+        } else if is_gate {
+            if !meta.is_file() {
+                return Err(Error::Io {
+                    path: p.display().to_string(),
+                    message: "not a regular file (a policy folder holds files)".into(),
+                });
+            }
             out.push(p);
         }
     }
@@ -143,6 +171,15 @@ pub fn compile_sources(
 /// Compiles `files` (display name, text); `digest_names` are the names the policy digest gives
 /// them, in the same order.
 fn compile_named(
+    files: Vec<(String, String)>,
+    digest_names: Vec<String>,
+    root: Option<PathBuf>,
+) -> Result<Compiled, Error> {
+    // However many names are misspelt, "did you mean" does a bounded amount of work in all.
+    crate::error::suggestion_budget(|| compile_files(files, digest_names, root))
+}
+
+fn compile_files(
     files: Vec<(String, String)>,
     digest_names: Vec<String>,
     root: Option<PathBuf>,
@@ -206,6 +243,7 @@ fn check_items(
         default,
         capacity,
         mut groups,
+        kinds,
     } = settings::check(items, &mut diags);
     let (change_ext, service_ext) = extend::check(items, &mut diags);
     let rule_index = rules::RuleIndex::new(items, &mut diags);
@@ -217,6 +255,7 @@ fn check_items(
         tiers: &tiers,
         change_ext: &change_ext,
         service_ext: &service_ext,
+        kinds: kinds.as_deref(),
     };
     let at = |span: Span| sources.location(span);
     let mut ck = ExprChecker::new(schema, sources, &mut groups);
@@ -251,6 +290,9 @@ fn check_items(
             .iter()
             .map(|g| Text::from(g.as_str()))
             .collect(),
+        kinds: kinds
+            .as_ref()
+            .map(|k| k.iter().map(|k| Text::from(k.as_str())).collect()),
         change_ext,
         service_ext,
         rules,

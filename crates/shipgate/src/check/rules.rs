@@ -113,6 +113,7 @@ pub fn check(
 ) -> Vec<RuleIr> {
     let at = |span: Span| sources.location(span);
     let mut rules = Vec::with_capacity(index.decls.len());
+    let mut exemptions: Vec<Exemption> = Vec::new();
     for (ri, r) in index.decls.iter().enumerate() {
         no_effect_warnings(r, default_deny, &mut ck.diagnostics);
         let mut guard_has = Vec::new();
@@ -156,12 +157,27 @@ pub fn check(
                     };
                     (EffectIr::RequireApproval { group: g, count: n }, *span)
                 }
-                Effect::RequireCheck { name, span } => (
-                    EffectIr::RequireCheck {
-                        name: name.value.as_str().into(),
-                    },
-                    *span,
-                ),
+                Effect::RequireCheck { name, within, span } => {
+                    let within = match within {
+                        Some(d) if d.seconds <= 0 => {
+                            ck.diagnostics.push(
+                                Diagnostic::error(d.span, "`within` must be a positive duration")
+                                    .with_label("zero: no check could ever be recent enough"),
+                            );
+                            continue;
+                        }
+                        // As the policy writes it (`30d`, not `4w2d`): the decision quotes it.
+                        Some(d) => Some((d.seconds, sources.text(d.span).trim().into())),
+                        None => None,
+                    };
+                    (
+                        EffectIr::RequireCheck {
+                            name: name.value.as_str().into(),
+                            within,
+                        },
+                        *span,
+                    )
+                }
                 Effect::ExemptBlackout { span } => (EffectIr::ExemptBlackout, *span),
                 Effect::ExemptWindow { span } => (EffectIr::ExemptWindow, *span),
                 Effect::ExemptRule { rule, span } => match index.get(rule.name.as_str()) {
@@ -175,6 +191,11 @@ pub fn check(
                         }
                         let warning = index.nothing_to_lift(i, rule, "exempting");
                         ck.diagnostics.extend(warning);
+                        exemptions.push(Exemption {
+                            from: ri,
+                            to: usize::from(i),
+                            at: rule.span,
+                        });
                         (EffectIr::ExemptRule(i), *span)
                     }
                     None => {
@@ -231,7 +252,118 @@ pub fn check(
             has_exemptions,
         });
     }
+    exemption_cycles(index, &exemptions, &mut ck.diagnostics);
     rules
+}
+
+/// `exempt rule TO` written in rule `from`, at the rule name `at`.
+struct Exemption {
+    from: usize,
+    to: usize,
+    at: Span,
+}
+
+/// Rules that exempt each other, directly or through others, would lift each other's denies
+/// whenever their guards hold together, so that none of them ever denies: an error, like a
+/// rule exempting itself. Each cycle is reported once, at the exemption that closes it, with
+/// the others shown. The walk is iterative, so a long chain of exemptions cannot exhaust the
+/// stack.
+fn exemption_cycles(index: &RuleIndex<'_>, edges: &[Exemption], diags: &mut Vec<Diagnostic>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let n = index.decls.len();
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (k, e) in edges.iter().enumerate() {
+        if let Some(list) = out.get_mut(e.from) {
+            list.push(k);
+        }
+    }
+    let name = |i: usize| index.decls.get(i).map_or("?", |d| d.name.name.as_str());
+    let mut mark = vec![Mark::New; n];
+    for root in 0..n {
+        if mark.get(root) != Some(&Mark::New) {
+            continue;
+        }
+        // The path: (rule, how many of its exemptions are walked, the edge that led here).
+        let mut path: Vec<(usize, usize, Option<usize>)> = vec![(root, 0, None)];
+        if let Some(m) = mark.get_mut(root) {
+            *m = Mark::OnPath;
+        }
+        while let Some(top) = path.last_mut() {
+            let (node, next) = (top.0, top.1);
+            let Some(&k) = out.get(node).and_then(|l| l.get(next)) else {
+                if let Some(m) = mark.get_mut(node) {
+                    *m = Mark::Done;
+                }
+                path.pop();
+                continue;
+            };
+            top.1 += 1;
+            let Some(edge) = edges.get(k) else { continue };
+            match mark.get(edge.to) {
+                Some(Mark::New) => {
+                    if let Some(m) = mark.get_mut(edge.to) {
+                        *m = Mark::OnPath;
+                    }
+                    path.push((edge.to, 0, Some(k)));
+                }
+                Some(Mark::OnPath) => {
+                    // The cycle: the edges on the path after `edge.to` was entered, then `edge`.
+                    let entered = path.iter().position(|p| p.0 == edge.to).unwrap_or(0);
+                    let mut cycle: Vec<&Exemption> = path
+                        .iter()
+                        .skip(entered + 1)
+                        .filter_map(|p| p.2.and_then(|k| edges.get(k)))
+                        .collect();
+                    cycle.push(edge);
+                    diags.push(cycle_error(&cycle, &name));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn cycle_error<'n>(cycle: &[&Exemption], name: &dyn Fn(usize) -> &'n str) -> Diagnostic {
+    let names: Vec<String> = cycle
+        .iter()
+        .map(|e| format!("`{}`", name(e.from)))
+        .collect();
+    let who = match names.as_slice() {
+        [a, b] => format!("rules {a} and {b} exempt each other"),
+        [init @ .., last] => format!(
+            "rules {} and {last} exempt each other in a cycle",
+            init.join(", ")
+        ),
+        [] => "rules exempt each other".to_string(),
+    };
+    let chain: Vec<String> = cycle
+        .iter()
+        .map(|e| format!("`{}` exempts `{}`", name(e.from), name(e.to)))
+        .collect();
+    let Some((closing, others)) = cycle.split_last() else {
+        return Diagnostic::error(Span::default(), who);
+    };
+    let mut d = Diagnostic::error(closing.at, who).with_label(format!(
+        "`{}` exempts `{}` here",
+        name(closing.from),
+        name(closing.to)
+    ));
+    for e in others {
+        d = d.with_secondary(
+            e.at,
+            format!("`{}` exempts `{}` here", name(e.from), name(e.to)),
+        );
+    }
+    d.with_note(format!(
+        "{}: where they apply together, each lifts the next one's denies and none of them denies",
+        chain.join(", ")
+    ))
+    .with_help("remove one of these exemptions")
 }
 
 /// Nothing the language accepts may be a silent no-op: a rule without effects, a message no
@@ -340,9 +472,10 @@ pub(super) fn compile_template(
                         ck.has_tests.extend_from_slice(guard_has);
                         match ck.expr(&e) {
                             Some((_, t))
-                                if kind == Template::Notify && matches!(t.unopt(), Ty::List(_)) =>
+                                if kind == Template::Notify
+                                    && matches!(t.unopt(), Ty::List(_) | Ty::Record(_)) =>
                             {
-                                ck.diagnostics.push(list_audience(path, span));
+                                ck.diagnostics.push(list_audience(path, &t, span));
                                 ok = false;
                             }
                             Some((c, _)) => {
@@ -375,14 +508,18 @@ pub(super) fn compile_template(
     ok.then_some(parts)
 }
 
-/// `notify "{change.services}-oncall"`: a list would render as names joined by commas, which
-/// names no audience.
-fn list_audience(path: &str, span: Span) -> Diagnostic {
+/// `notify "{change.services}-oncall"`: a list would render as names joined by commas, and a
+/// record as its fields, which names no audience.
+fn list_audience(path: &str, ty: &Ty, span: Span) -> Diagnostic {
+    let (what, label) = match ty.unopt() {
+        Ty::Record(_) => ("a record", "a record, not one name"),
+        _ => ("a list", "a list, not one name"),
+    };
     Diagnostic::error(
         span,
-        format!("a notify audience cannot interpolate a list: `{path}`"),
+        format!("a notify audience cannot interpolate {what}: `{path}`"),
     )
-    .with_label("a list, not one name")
+    .with_label(label)
     .with_help(
         "name each audience, with a condition if needed: \
              `notify \"payments-oncall\" when any s in change.services: s.id == \"payments\"`",

@@ -1,5 +1,5 @@
-//! Phase 1: the settings of a policy set (`tiers`, `default`, `capacity`, `groups`), each
-//! given at most once.
+//! Phase 1: the settings of a policy set (`tiers`, `default`, `capacity`, `groups`, `kinds`),
+//! each given at most once.
 
 use std::collections::HashMap;
 
@@ -63,6 +63,8 @@ pub struct Settings {
     pub capacity: Option<(u64, Span)>,
     /// The declared groups (more are added as they are used when none are declared).
     pub groups: Groups,
+    /// `kinds ...`: the closed set of change kinds, when declared.
+    pub kinds: Option<Vec<String>>,
 }
 
 pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
@@ -75,6 +77,7 @@ pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
         diagnostics: Vec::new(),
     };
     let mut groups_span: Option<Span> = None;
+    let mut kinds: Option<(Vec<String>, Span)> = None;
     for item in items {
         match item {
             Item::Tiers { names, span } => {
@@ -143,6 +146,22 @@ pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
                     }
                 }
             }
+            Item::Kinds { names, span } => {
+                if let Some((_, first)) = &kinds {
+                    diags.push(duplicate("setting", "kinds", *span, *first));
+                    continue;
+                }
+                let mut seen: HashMap<&str, Span> = HashMap::new();
+                let mut list = Vec::with_capacity(names.len());
+                for n in names {
+                    if let Some(first) = seen.insert(n.name.as_str(), n.span) {
+                        diags.push(duplicate("kind", &n.name, n.span, first));
+                    } else {
+                        list.push(n.name.clone());
+                    }
+                }
+                kinds = Some((list, *span));
+            }
             _ => {}
         }
     }
@@ -154,5 +173,6 @@ pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
         default,
         capacity,
         groups,
+        kinds: kinds.map(|(k, _)| k),
     }
 }

@@ -9,7 +9,7 @@ use super::value::{EvalError, EvalResult, ListVal, Value, field_value};
 use super::{Prepared, ext_value};
 use crate::check::ir::*;
 use crate::graph::Catalog;
-use crate::input::Change;
+use crate::input::{Change, JsonPath};
 use crate::span::SourceMap;
 use crate::time::format_duration;
 
@@ -203,6 +203,13 @@ impl<'a> Ctx<'a> {
         let missing = || EvalError::new("list index out of range");
         Ok(match l {
             ListVal::Strs(s) => Value::Str(Cow::Borrowed(s.get(i).ok_or_else(missing)?.as_str())),
+            ListVal::Checks(c, now) => {
+                let c: &'a [crate::input::Check] = c;
+                let name = super::value::passed_checks(c, *now)
+                    .nth(i)
+                    .ok_or_else(missing)?;
+                Value::Str(Cow::Borrowed(name))
+            }
             ListVal::Services(s) => Value::Service(*s.get(i).ok_or_else(missing)?),
             ListVal::Approvals(a) => Value::Approval(a.get(i).ok_or_else(missing)?),
             ListVal::Waivers(w) => Value::Waiver(w.get(i).ok_or_else(missing)?),
@@ -215,7 +222,7 @@ impl<'a> Ctx<'a> {
                 let j: &'a [serde_json::Value] = j;
                 let ty: &'a Ty = ty;
                 let v = j.get(i).ok_or_else(missing)?;
-                ext_value(v, ty).map_err(|m| EvalError::new(format!("list element {i}: {m}")))?
+                ext_value(v, ty, &JsonPath::Root("list element").index(i)).map_err(input_error)?
             }
         })
     }
@@ -224,6 +231,9 @@ impl<'a> Ctx<'a> {
         // Fast paths for the common shapes.
         match (l, x) {
             (ListVal::Strs(s), Value::Str(x)) => return Ok(s.iter().any(|s| s == x)),
+            (ListVal::Checks(c, now), Value::Str(x)) => {
+                return Ok(super::value::passed_checks(c, *now).any(|s| s == x));
+            }
             (ListVal::Services(s), Value::Service(x)) => return Ok(s.contains(x)),
             _ => {}
         }
@@ -248,6 +258,7 @@ impl<'a> Ctx<'a> {
                     F::Start => Value::DateTime(p.start),
                     F::End => Value::DateTime(p.end),
                     F::Regions => Value::List(ListVal::Strs(&p.regions)),
+                    F::Checks => Value::List(ListVal::Checks(&c.checks, self.now)),
                     F::Dependents => {
                         Value::List(ListVal::Services(Cow::Borrowed(p.dependents(self.catalog))))
                     }
@@ -296,12 +307,24 @@ impl<'a> Ctx<'a> {
                             s.id, f.name
                         )));
                     }
-                    Some(v) => ext_value(v, f.ty.unopt()).map_err(|m| {
-                        EvalError::new(format!(
-                            "catalog service \"{}\" field `{}`: {m}",
-                            s.id, f.name
-                        ))
-                    })?,
+                    Some(v) => {
+                        let services = JsonPath::Root("catalog.services");
+                        let service = services.index(*idx as usize);
+                        ext_value(v, f.ty.unopt(), &service.key(&f.name)).map_err(|e| {
+                            EvalError::new(format!("catalog service \"{}\": {e}", s.id))
+                        })?
+                    }
+                }
+            }
+            (Value::Record(map, fields), Field::Record(i)) => {
+                let f = fields
+                    .get(usize::from(i))
+                    .ok_or_else(|| EvalError::new("field index out of range"))?;
+                match map.get(&f.name) {
+                    None | Some(serde_json::Value::Null) => return Ok(None),
+                    Some(v) => {
+                        ext_value(v, f.ty.unopt(), &JsonPath::Root(&f.name)).map_err(input_error)?
+                    }
                 }
             }
             (Value::Approval(a), Field::Approval(f)) => return field_value(a.field(f)),
@@ -321,7 +344,7 @@ impl<'a> Ctx<'a> {
             },
             Builtin::Approvals(g) => {
                 let group = self.ir.groups.get(usize::from(g)).ok_or_else(type_error)?;
-                let counted = super::approvals_counted(self.change, group, self.now);
+                let counted = super::approvals_counted(self.change, self.catalog, group, self.now);
                 Value::Int(i64::try_from(counted).unwrap_or(i64::MAX))
             }
             Builtin::StartsWith | Builtin::EndsWith => {
@@ -339,6 +362,12 @@ impl<'a> Ctx<'a> {
                 Value::Str(s) => Value::Str(Cow::Owned(s.to_lowercase())),
                 _ => return Err(type_error()),
             },
+            Builtin::Date(tz) => {
+                let Value::DateTime(t) = self.eval(arg(0)?)? else {
+                    return Err(type_error());
+                };
+                Value::Date(local_date(t, tz)?)
+            }
             Builtin::Weekday(tz) | Builtin::Hour(tz) => {
                 let Value::DateTime(t) = self.eval(arg(0)?)? else {
                     return Err(type_error());
@@ -360,6 +389,26 @@ impl<'a> Ctx<'a> {
             }
         })
     }
+}
+
+/// The calendar date of the instant `t` (unix seconds) in `tz`, as days since 1970-01-01.
+#[inline]
+pub(super) fn local_date(t: i64, tz: chrono_tz::Tz) -> Result<i64, EvalError> {
+    let local = tz
+        .timestamp_opt(t, 0)
+        .single()
+        .ok_or_else(|| EvalError::new("date-time out of range"))?;
+    Ok(local
+        .date_naive()
+        .signed_duration_since(crate::time::epoch_date())
+        .num_days())
+}
+
+/// A value of an `extend` field that does not read as its type, met while evaluating (a
+/// service reached through `dependents` is not checked up front).
+#[cold]
+fn input_error(e: crate::error::InputError) -> EvalError {
+    EvalError::new(e.to_string())
 }
 
 pub(super) fn type_error() -> EvalError {
@@ -454,6 +503,28 @@ pub fn equal<'a>(x: &Value<'a>, y: &Value<'a>, ctx: &mut Ctx<'a>) -> Result<bool
         (Value::Approval(a), Value::Approval(b)) => a == b,
         (Value::Incident(a), Value::Incident(b)) => a == b,
         (Value::Waiver(a), Value::Waiver(b)) => a == b,
+        (Value::Record(a, fields), Value::Record(b, _)) => {
+            // Records of one type: equal when every field is (an absent optional field
+            // equals only an absent one).
+            for f in fields.iter() {
+                let read = |m: &'a serde_json::Map<String, serde_json::Value>| match m.get(&f.name)
+                {
+                    None | Some(serde_json::Value::Null) => Ok(None),
+                    Some(v) => ext_value(v, f.ty.unopt(), &JsonPath::Root(&f.name))
+                        .map(Some)
+                        .map_err(input_error),
+                };
+                let same = match (read(a)?, read(b)?) {
+                    (None, None) => true,
+                    (Some(p), Some(q)) => equal(&p, &q, ctx)?,
+                    _ => false,
+                };
+                if !same {
+                    return Ok(false);
+                }
+            }
+            true
+        }
         (Value::List(a), Value::List(b)) => {
             if a.len() != b.len() {
                 return Ok(false);
@@ -504,6 +575,20 @@ pub fn render<'a>(v: &Value<'a>, ctx: &mut Ctx<'a>) -> String {
         Value::Approval(a) => a.by.clone(),
         Value::Incident(i) => i.id.clone(),
         Value::Waiver(w) => w.rule.clone(),
+        Value::Record(map, fields) => {
+            let mut parts = Vec::with_capacity(fields.len());
+            for f in fields.iter() {
+                let shown = match map.get(&f.name) {
+                    None | Some(serde_json::Value::Null) => String::from("<absent>"),
+                    Some(v) => match ext_value(v, f.ty.unopt(), &JsonPath::Root(&f.name)) {
+                        Ok(value) => render(&value, ctx),
+                        Err(_) => String::from("<invalid>"),
+                    },
+                };
+                parts.push(format!("{}: {shown}", f.name));
+            }
+            format!("{{{}}}", parts.join(", "))
+        }
         Value::List(l) => {
             let mut items = Vec::with_capacity(l.len());
             for i in 0..l.len() {

@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use super::expr::{Ctx, ordering_holds, type_error};
+use super::expr::{Ctx, local_date, ordering_holds, type_error};
 use super::value::{EvalError, Value};
 use crate::check::ir::*;
 use crate::input::fields::FieldTy;
@@ -106,7 +106,20 @@ enum FInt {
     Now,
     Tier,
     ServiceTier(u16),
+    /// `date(t, "Zone")`, also the UTC date the checker takes of a date-time compared with a
+    /// date: days since 1970-01-01.
+    Date(chrono_tz::Tz, Box<FInt>),
     Expr(Box<CExpr>),
+}
+
+impl FInt {
+    fn is_general(&self) -> bool {
+        match self {
+            FInt::Expr(_) => true,
+            FInt::Date(_, inner) => inner.is_general(),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +145,6 @@ enum FStr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FStrs {
     Kind,
-    Checks,
     Labels,
     After,
     Regions,
@@ -183,7 +195,7 @@ impl Test {
     fn is_general(&self) -> bool {
         match self {
             Test::Expr(_) => true,
-            Test::Int(_, a, b) => matches!(a, FInt::Expr(_)) || matches!(b, FInt::Expr(_)),
+            Test::Int(_, a, b) => a.is_general() || b.is_general(),
             Test::Num(_, a, b) => matches!(a, FNum::Expr(_)) || matches!(b, FNum::Expr(_)),
             Test::Str(_, a, b) => matches!(a, FStr::Expr(_)) || matches!(b, FStr::Expr(_)),
             Test::StrIn(x, _) => matches!(x, FStr::Expr(_)),
@@ -323,6 +335,10 @@ fn int(e: &CExpr) -> FInt {
         CExpr::Const(Const::Tier(t)) => FInt::Const(i64::from(*t)),
         CExpr::Now => FInt::Now,
         CExpr::Tier => FInt::Tier,
+        CExpr::Call(Builtin::Date(tz), args) if args.len() == 1 => match args.first() {
+            Some(t) => FInt::Date(*tz, Box::new(int(t))),
+            None => FInt::Expr(Box::new(e.clone())),
+        },
         _ => FInt::Expr(Box::new(e.clone())),
     }
 }
@@ -369,7 +385,8 @@ fn strings(e: &CExpr) -> Option<FStrs> {
     if let Some(f) = change_field(e) {
         return match f {
             C::Kind => Some(FStrs::Kind),
-            C::Checks => Some(FStrs::Checks),
+            // `change.checks` is computed from the evidence (`value::passed_checks`): the
+            // general evaluator reads it.
             C::Labels => Some(FStrs::Labels),
             C::After => Some(FStrs::After),
             C::Regions => Some(FStrs::Regions),
@@ -545,8 +562,16 @@ impl<'a> Ctx<'a> {
             FInt::Now => self.now,
             FInt::Tier => i64::from(self.tier),
             FInt::ServiceTier(slot) => self.bound(*slot)?.tier,
+            FInt::Date(tz, t) => self.fast_date(*tz, t)?,
             FInt::Expr(e) => self.general_int(e)?,
         })
+    }
+
+    /// Kept out of line: `fast_int` is inlined into every comparison, and most read no date.
+    #[inline(never)]
+    fn fast_date(&mut self, tz: chrono_tz::Tz, t: &'a FInt) -> Result<i64, EvalError> {
+        let t = self.fast_int(t)?;
+        local_date(t, tz)
     }
 
     #[inline(always)]
@@ -579,7 +604,6 @@ impl<'a> Ctx<'a> {
         let c = self.change;
         Ok(match f {
             FStrs::Kind => &c.kind,
-            FStrs::Checks => &c.checks,
             FStrs::Labels => &c.labels,
             FStrs::After => &c.after,
             FStrs::Regions => &self.prep.regions,

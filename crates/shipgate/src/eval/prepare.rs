@@ -1,5 +1,6 @@
 //! Prepare: what a session finds once per change, whatever its start: the touched services,
-//! the regions, the `extend change` values; and `extend service` values are validated here.
+//! the regions, the `extend change` values; and `extend service` values, the groups of
+//! approvals, waivers and the catalog, and the change's kinds are validated here.
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -11,7 +12,7 @@ use crate::decision::Text;
 use crate::error::InputError;
 use crate::graph::Catalog;
 use crate::input::fields::ChangeField;
-use crate::input::{Change, JsonPath, scalar, unknown_field};
+use crate::input::{Change, JsonPath, scalar, unknown_field, unknown_group};
 use crate::time::Instant;
 
 /// Facts derived from the inputs once per session, before any rule runs, that do not depend
@@ -74,21 +75,31 @@ impl<'a> std::ops::Deref for Prepared<'a> {
     }
 }
 
-/// Reads a JSON value as the declared `extend` type.
-pub fn ext_value<'a>(v: &'a serde_json::Value, ty: &'a Ty) -> Result<Value<'a>, String> {
+/// Reads a JSON value as the declared `extend` type, checking all of it (every element of a
+/// list, every field of a record); an error names the JSON path of the offending value under
+/// `path` (`change.backups[1].taken_at`). Built-in reading rules apply to every scalar.
+pub fn ext_value<'a>(
+    v: &'a serde_json::Value,
+    ty: &'a Ty,
+    path: &JsonPath<'_>,
+) -> Result<Value<'a>, InputError> {
     use serde_json::Value as J;
-    let expected = || format!("expected {}, got {}", ty.describe(), json_kind(v));
+    let at = |m: String| InputError::new(path.to_string(), m);
     Ok(match (ty.unopt(), v) {
         (Ty::Bool, J::Bool(b)) => Value::Bool(*b),
         // Numbers, durations and instants follow the built-in fields' reading rules.
-        (Ty::Int, J::Number(_)) => Value::Int(scalar::int(v)?),
-        (Ty::Float, J::Number(_)) => Value::Float(scalar::number(v)?),
+        (Ty::Int, J::Number(_)) => Value::Int(scalar::int(v).map_err(at)?),
+        (Ty::Float, J::Number(_)) => Value::Float(scalar::number(v).map_err(at)?),
         (Ty::Str, J::String(s)) => Value::Str(Cow::Borrowed(s)),
-        (Ty::Duration, J::String(_) | J::Number(_)) => Value::Duration(scalar::duration(v)?),
-        (Ty::DateTime, J::String(_)) => Value::DateTime(scalar::instant(v)?.timestamp()),
+        (Ty::Duration, J::String(_) | J::Number(_)) => {
+            Value::Duration(scalar::duration(v).map_err(at)?)
+        }
+        (Ty::DateTime, J::String(_)) => {
+            Value::DateTime(scalar::instant(v).map_err(at)?.timestamp())
+        }
         (Ty::Date, J::String(s)) => {
             let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| format!("expected a date like 2026-12-24, got {s:?}"))?;
+                .map_err(|_| at(format!("expected a date like 2026-12-24, got {s:?}")))?;
             Value::Date(
                 d.signed_duration_since(crate::time::epoch_date())
                     .num_days(),
@@ -96,11 +107,44 @@ pub fn ext_value<'a>(v: &'a serde_json::Value, ty: &'a Ty) -> Result<Value<'a>, 
         }
         (Ty::List(inner), J::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                ext_value(item, inner).map_err(|m| format!("[{i}]: {m}"))?;
+                ext_value(item, inner, &path.index(i))?;
             }
             Value::List(ListVal::Json(items, inner))
         }
-        _ => return Err(expected()),
+        (Ty::Record(fields), J::Object(map)) => {
+            // A record has a fixed shape, as an approval has: a misspelt key is an error, not
+            // a field silently absent.
+            for key in map.keys() {
+                if !fields.iter().any(|f| f.name == *key) {
+                    let known = fields.iter().map(|f| f.name.as_str());
+                    return Err(unknown_field(path, key, known));
+                }
+            }
+            for f in fields.iter() {
+                let field_path = path.key(&f.name);
+                match map.get(&f.name) {
+                    None | Some(J::Null) => {
+                        if !matches!(f.ty, Ty::Opt(_)) {
+                            return Err(InputError::new(
+                                field_path.to_string(),
+                                format!("missing required field ({})", f.ty.describe()),
+                            ));
+                        }
+                    }
+                    Some(x) => {
+                        ext_value(x, &f.ty, &field_path)?;
+                    }
+                }
+            }
+            Value::Record(map, fields)
+        }
+        _ => {
+            return Err(at(format!(
+                "expected {}, got {}",
+                ty.describe(),
+                json_kind(v)
+            )));
+        }
     })
 }
 
@@ -156,13 +200,52 @@ fn check_change_regions(
             })
             .collect::<Vec<_>>()
             .join("; ");
-        let mut message =
-            format!("region {region:?} is not a region of the change's services: {runs_in}");
+        let mut message = format!(
+            "region {} is not a region of the change's services: {runs_in}",
+            crate::input::quoted(region)
+        );
         let theirs = touched().flat_map(|s| s.regions.iter().map(String::as_str));
         if let Some(help) = crate::error::did_you_mean(region, theirs) {
             message.push_str(&format!(" ({help})"));
         }
         return Err(InputError::new(format!("change.regions[{i}]"), message));
+    }
+    Ok(())
+}
+
+/// Every approval and waiver of the change names a group the policy knows (SPEC 8.8: its
+/// `groups` setting, else every group it names): an approval for `"CAB"` or `"cab "` would
+/// otherwise vanish, counted nowhere. With `kinds` declared, every kind is one of them.
+fn check_change_names(policy: &Compiled, change: &Change) -> Result<(), InputError> {
+    let ir = &policy.ir;
+    let groups = || ir.groups.iter().map(Text::as_str);
+    let known = |g: &str| ir.groups.iter().any(|k| k == g);
+    for (i, a) in change.approvals.iter().enumerate() {
+        if !known(&a.group) {
+            let path = format!("change.approvals[{i}].group");
+            return Err(unknown_group(path, &a.group, groups()));
+        }
+    }
+    for (i, w) in change.waivers.iter().enumerate() {
+        if !known(&w.group) {
+            let path = format!("change.waivers[{i}].group");
+            return Err(unknown_group(path, &w.group, groups()));
+        }
+    }
+    if let Some(kinds) = &ir.kinds {
+        for (i, kind) in change.kind.iter().enumerate() {
+            if kinds.iter().any(|k| k == kind) {
+                continue;
+            }
+            let declared = kinds.iter().map(Text::as_str);
+            let mut message = format!("unknown kind {}", serde_json::Value::String(kind.clone()));
+            if let Some(help) = crate::error::did_you_mean(kind, declared.clone()) {
+                message.push_str(&format!(" ({help})"));
+            }
+            message.push_str("; the policy's kinds are: ");
+            message.push_str(&declared.collect::<Vec<_>>().join(", "));
+            return Err(InputError::new(format!("change.kind[{i}]"), message));
+        }
     }
     Ok(())
 }
@@ -178,7 +261,9 @@ pub fn prepare<'a>(
     catalog.check_extra_fields(policy_id, || {
         policy.ir.service_ext.iter().map(|f| f.name.as_str())
     })?;
+    catalog.check_groups(policy_id, || policy.ir.groups.iter().map(Text::as_str))?;
     check_change_regions(change, &services, catalog)?;
+    check_change_names(policy, change)?;
     // One touched service whose regions are already sorted and unique: its own, borrowed.
     let sole = match services.as_slice() {
         [one] if catalog.regions_sorted(*one) => catalog.service(*one).map(|s| (*one, s)),
@@ -199,23 +284,22 @@ pub fn prepare<'a>(
         }
     };
     let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
+    let root = JsonPath::Root("change");
     for f in &policy.ir.change_ext {
         // Paths are formatted only on the error path: this runs on every evaluation.
-        let path = || format!("change.{}", f.name);
+        let path = root.key(&f.name);
         match change.extra.get(&f.name) {
             None | Some(serde_json::Value::Null) => {
                 if matches!(f.ty, Ty::Opt(_)) {
                     change_ext.push(None);
                 } else {
                     return Err(InputError::new(
-                        path(),
+                        path.to_string(),
                         format!("missing required field ({})", f.ty.describe()),
                     ));
                 }
             }
-            Some(v) => change_ext.push(Some(
-                ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?,
-            )),
+            Some(v) => change_ext.push(Some(ext_value(v, &f.ty, &path)?)),
         }
     }
     // `extend service` fields of the touched services are validated up front, so a
@@ -225,12 +309,14 @@ pub fn prepare<'a>(
             continue;
         };
         for f in &policy.ir.service_ext {
-            let path = || format!("catalog.services[{idx}].{}", f.name);
+            let services = JsonPath::Root("catalog.services");
+            let service = services.index(*idx as usize);
+            let path = service.key(&f.name);
             match s.extra.get(&f.name) {
                 None | Some(serde_json::Value::Null) => {
                     if !matches!(f.ty, Ty::Opt(_)) {
                         return Err(InputError::new(
-                            path(),
+                            path.to_string(),
                             format!(
                                 "missing required field ({}) of service \"{}\" (change.services[{k}])",
                                 f.ty.describe(),
@@ -240,7 +326,7 @@ pub fn prepare<'a>(
                     }
                 }
                 Some(v) => {
-                    ext_value(v, &f.ty).map_err(|m| InputError::new(path(), m))?;
+                    ext_value(v, &f.ty, &path)?;
                 }
             }
         }

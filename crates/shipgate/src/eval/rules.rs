@@ -7,7 +7,8 @@ use super::value::EvalError;
 use crate::calendar::Lift;
 use crate::check::ir::*;
 use crate::decision::*;
-use crate::input::Change;
+use crate::graph::Catalog;
+use crate::input::{Change, Check, CheckStatus};
 use crate::time::{Instant, format_duration};
 
 /// What the rules decided besides the reasons (which go to the builder).
@@ -44,7 +45,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
     let mut exemptions = Vec::new();
     let mut waivers = Vec::with_capacity(change.waivers.len());
     for (wi, w) in change.waivers.iter().enumerate() {
-        let why = waiver_rejection(ir, change, w, now, ctx.prep.end);
+        let why = waiver_rejection(ir, change, ctx.catalog, w, now, ctx.prep.end);
         let rule = ir.rules.iter().position(|r| r.name == w.rule);
         if why.is_none()
             && let Some(ri) = rule
@@ -263,7 +264,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                         .get(usize::from(*group))
                         .cloned()
                         .unwrap_or_default();
-                    let (counted, ignored) = count_approvals(change, &gname, ctx.now);
+                    let (counted, ignored) = count_approvals(change, ctx.catalog, &gname, ctx.now);
                     let satisfied = counted.len() >= *count as usize;
                     b.trace_with(
                         TraceKind::Effect,
@@ -281,17 +282,22 @@ pub fn decide<'a, const EXPLAIN: bool>(
                         kind: RequirementKind::Approval,
                         group: Some(gname),
                         check: None,
+                        within: None,
                         needed: *count,
                         counted,
                         ignored,
                         satisfied,
                     });
                 }
-                EffectIr::RequireCheck { name } => {
+                EffectIr::RequireCheck { name, within } => {
                     if is_exempt {
                         continue;
                     }
-                    let done = change.checks.iter().any(|c| c == name);
+                    let recent = within.as_ref().map(|(secs, text)| Recent {
+                        since: ctx.prep.start.saturating_sub(*secs),
+                        within: text,
+                    });
+                    let (done, ignored) = judge_check_evidence(change, name, ctx.now, recent);
                     b.trace_with(
                         TraceKind::Effect,
                         &r.name,
@@ -308,13 +314,14 @@ pub fn decide<'a, const EXPLAIN: bool>(
                         kind: RequirementKind::Check,
                         group: None,
                         check: Some(name.clone()),
+                        within: within.as_ref().map(|(_, text)| text.clone()),
                         needed: 1,
                         counted: if done {
                             smallvec::smallvec![name.clone()]
                         } else {
                             SmallVec::new()
                         },
-                        ignored: Vec::new(),
+                        ignored,
                         satisfied: done,
                     });
                 }
@@ -340,20 +347,29 @@ pub fn decide<'a, const EXPLAIN: bool>(
 }
 
 /// Walks the approvals from `group`, telling `each` whether one counts (`None`) or why it is
-/// ignored: at most one per person, never the requester or the implementer, none dated after
-/// `now`. The one rule behind a requirement's `counted`/`ignored` and `approvals("group")`.
+/// ignored: at most one per person, never the requester or the implementer, only members of
+/// the group when the catalog lists them, none dated after `now`. The one rule behind a
+/// requirement's `counted`/`ignored` and `approvals("group")`.
 fn judge_approvals<'c>(
     change: &'c Change,
-    group: &str,
+    catalog: &Catalog,
+    group: &Text,
     now: i64,
     mut each: impl FnMut(&'c str, Option<IgnoredWhy>),
 ) {
+    let members = catalog.members(group);
     let mut counted: SmallVec<[&str; 4]> = SmallVec::new();
-    for a in change.approvals.iter().filter(|a| a.group == group) {
+    for a in change
+        .approvals
+        .iter()
+        .filter(|a| a.group == group.as_str())
+    {
         let why = if a.by == change.requester {
             Some(IgnoredWhy::Requester)
         } else if a.by == change.implementer {
             Some(IgnoredWhy::Implementer)
+        } else if members.is_some_and(|m| !m.contains(&a.by)) {
+            Some(IgnoredWhy::NotAMember(group.clone()))
         } else if a.at.timestamp() > now {
             Some(IgnoredWhy::InTheFuture)
         } else if counted.contains(&a.by.as_str()) {
@@ -369,12 +385,13 @@ fn judge_approvals<'c>(
 /// Approvals from `group` that count, and those ignored with why (see `judge_approvals`).
 pub fn count_approvals(
     change: &Change,
-    group: &str,
+    catalog: &Catalog,
+    group: &Text,
     now: i64,
 ) -> (SmallVec<[Text; 2]>, Vec<Ignored>) {
     let mut counted: SmallVec<[Text; 2]> = SmallVec::new();
     let mut ignored = Vec::new();
-    judge_approvals(change, group, now, |by, why| match why {
+    judge_approvals(change, catalog, group, now, |by, why| match why {
         Some(why) => ignored.push(Ignored {
             by: Text::new(by),
             why,
@@ -385,10 +402,63 @@ pub fn count_approvals(
 }
 
 /// How many approvals from `group` count (`approvals("group")` in a condition).
-pub fn approvals_counted(change: &Change, group: &str, now: i64) -> usize {
+pub fn approvals_counted(change: &Change, catalog: &Catalog, group: &Text, now: i64) -> usize {
     let mut n = 0;
-    judge_approvals(change, group, now, |_, why| n += usize::from(why.is_none()));
+    judge_approvals(change, catalog, group, now, |_, why| {
+        n += usize::from(why.is_none())
+    });
     n
+}
+
+/// `require check "x" within D`: the earliest instant a check may have run (the change's
+/// start minus D), and D as the decision writes it.
+pub struct Recent<'a> {
+    pub since: i64,
+    pub within: &'a Text,
+}
+
+/// Whether one piece of check evidence counts (`None`) or why not: only `passed`, never dated
+/// after `now`, and with `recent`, only when dated no earlier than its `since` (a check
+/// without a time never satisfies `within`, SPEC 8.8). The one rule behind a check
+/// requirement's `counted`/`ignored` and the names in `change.checks`.
+pub fn judge_check(check: &Check, now: i64, recent: Option<&Recent<'_>>) -> Option<IgnoredWhy> {
+    match check.status {
+        CheckStatus::Failed => return Some(IgnoredWhy::Failed),
+        CheckStatus::Pending => return Some(IgnoredWhy::Pending),
+        CheckStatus::Passed => {}
+    }
+    let at = check.at.map(|t| t.timestamp());
+    if at.is_some_and(|t| t > now) {
+        return Some(IgnoredWhy::InTheFuture);
+    }
+    let recent = recent?;
+    match at {
+        None => Some(IgnoredWhy::TimeUnknown),
+        Some(t) if t < recent.since => Some(IgnoredWhy::OlderThan(recent.within.clone())),
+        Some(_) => None,
+    }
+}
+
+/// Whether the change has evidence of check `name` that counts, and every piece of evidence
+/// under that name that does not, with why (see `judge_check`).
+fn judge_check_evidence(
+    change: &Change,
+    name: &str,
+    now: i64,
+    recent: Option<Recent<'_>>,
+) -> (bool, Vec<Ignored>) {
+    let mut done = false;
+    let mut ignored = Vec::new();
+    for c in change.checks.iter().filter(|c| c.name == name) {
+        match judge_check(c, now, recent.as_ref()) {
+            None => done = true,
+            Some(why) => ignored.push(Ignored {
+                by: Text::new(&c.name),
+                why,
+            }),
+        }
+    }
+    (done, ignored)
 }
 
 /// A template (a rule's message, a `notify` audience) rendered against the change.
@@ -410,6 +480,7 @@ pub(super) fn render_message<'a>(parts: &'a [MessagePart], ctx: &mut Ctx<'a>) ->
 fn waiver_rejection(
     ir: &PolicyIr,
     change: &Change,
+    catalog: &Catalog,
     w: &crate::input::Waiver,
     now: Instant,
     end: i64,
@@ -427,6 +498,9 @@ fn waiver_rejection(
         .unwrap_or("");
     if w.group != gname {
         return Some(format!("must be granted by group {gname}, not {}", w.group));
+    }
+    if catalog.members(gname).is_some_and(|m| !m.contains(&w.by)) {
+        return Some(format!("not a member of {gname}"));
     }
     if w.by == change.requester {
         return Some("granted by the change's requester".into());

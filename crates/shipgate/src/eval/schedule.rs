@@ -49,6 +49,7 @@ pub fn schedule<const EXPLAIN: bool>(
     // Where the first blocked region's first blocker is declared: the schedule reason's `at`.
     let mut blocked_at: Option<Text> = None;
     let mut lifted: Vec<Text> = Vec::new();
+    let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut start_refused = false;
     for (i, r) in prep.regions.iter().enumerate() {
         let id = if cals.has_regions() {
@@ -118,7 +119,10 @@ pub fn schedule<const EXPLAIN: bool>(
                     phrase
                 }
             };
-            blocked.push(format!("{r}: {what}; {when}"));
+            // A region named twice is checked twice, but said once in the reason.
+            if reported.insert(r.as_str()) {
+                blocked.push(format!("{r}: {what}; {when}"));
+            }
         }
         if EXPLAIN {
             let at = cals.region_at(id).map(|at| at.as_ref()).unwrap_or_default();

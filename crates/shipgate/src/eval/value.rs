@@ -2,14 +2,17 @@
 
 use std::borrow::Cow;
 
-use crate::check::ir::{CExpr, Ty};
+use crate::check::ir::{CExpr, ExtField, Ty};
 use crate::input::fields::FieldRef;
-use crate::input::{Approval, Incident, Waiver};
+use crate::input::{Approval, Check, Incident, Waiver};
 
 /// A list value without copying the input it comes from.
 #[derive(Debug, Clone)]
 pub enum ListVal<'a> {
     Strs(&'a [String]),
+    /// `change.checks`: the names of the checks that count as passed at `now` (unix seconds),
+    /// in input order (see `passed_checks`).
+    Checks(&'a [Check], i64),
     Services(Cow<'a, [u32]>),
     Approvals(&'a [Approval]),
     Waivers(&'a [Waiver]),
@@ -23,6 +26,7 @@ impl ListVal<'_> {
     pub fn len(&self) -> usize {
         match self {
             ListVal::Strs(s) => s.len(),
+            ListVal::Checks(c, now) => passed_checks(c, *now).count(),
             ListVal::Services(s) => s.len(),
             ListVal::Approvals(a) => a.len(),
             ListVal::Waivers(w) => w.len(),
@@ -30,6 +34,15 @@ impl ListVal<'_> {
             ListVal::Json(j, _) => j.len(),
         }
     }
+}
+
+/// The names of the checks that count as passed at `now`, by the rule of a `require check`
+/// without `within` (`rules::judge_check`): what a policy reads as `change.checks`.
+pub fn passed_checks(checks: &[Check], now: i64) -> impl Iterator<Item = &str> {
+    checks
+        .iter()
+        .filter(move |c| super::rules::judge_check(c, now, None).is_none())
+        .map(|c| c.name.as_str())
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +64,12 @@ pub enum Value<'a> {
     Incident(&'a Incident),
     Waiver(&'a Waiver),
     List(ListVal<'a>),
+    /// A record of an `extend` field (`{service: string, taken_at: datetime}`): its JSON
+    /// object, already checked against its type, whose fields are read when named.
+    Record(
+        &'a serde_json::Map<String, serde_json::Value>,
+        &'a [ExtField],
+    ),
 }
 
 impl<'a> Value<'a> {

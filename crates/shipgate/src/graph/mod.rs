@@ -18,9 +18,12 @@ use crate::digest::CatalogPart;
 use crate::error::{Error, InputError, did_you_mean};
 use crate::input::fields::ServiceField;
 use crate::input::{
-    Format, JsonPath, Service, catalog_services, got, parse_document, read_input_file,
-    read_service, unknown_field,
+    Format, Groups, JsonPath, Service, catalog_parts, got, parse_document, quoted,
+    read_catalog_groups, read_input_file, read_service, unknown_field, unknown_group,
 };
+
+/// The keys of a catalog document.
+const CATALOG_KEYS: [&str; 2] = ["services", "groups"];
 
 /// Service indices are `u32`: the catalog refuses more services than that.
 type Adjacency = Csr<(), (), petgraph::Directed, u32>;
@@ -63,11 +66,16 @@ pub struct Catalog {
     /// The catalog's part of every decision's `inputs` digest, hashed once when it is read:
     /// the SHA-256 state after `{"catalog":` and the catalog as given, in canonical form.
     inputs_part: Arc<CatalogPart>,
+    /// `groups`: each group's members, for the groups that list them (SPEC 8.1).
+    groups: Groups,
+    /// The check of the group names against a policy's groups, as `extra_checked`. See
+    /// [`Catalog::check_groups`].
+    groups_checked: std::sync::OnceLock<(u64, Option<InputError>)>,
 }
 
 impl Catalog {
-    /// Reads a catalog (`{"services": [...]}`); errors name the JSON path under `catalog`
-    /// (`catalog.services[3].tier`).
+    /// Reads a catalog (`{"services": [...], "groups": {...}}`, `groups` optional); errors name
+    /// the JSON path under `catalog` (`catalog.services[3].tier`, `catalog.groups.cab[1]`).
     pub fn from_json(value: &Value) -> Result<Catalog, InputError> {
         Catalog::from_json_at(value, "catalog")
     }
@@ -85,6 +93,11 @@ impl Catalog {
                 ));
             }
         };
+        // A misspelt `groups` would silently drop every membership check: only the known
+        // keys are accepted.
+        if let Some(key) = fields.keys().find(|k| !CATALOG_KEYS.contains(&k.as_str())) {
+            return Err(unknown_field(&root, key, CATALOG_KEYS.into_iter()));
+        }
         let list_path = root.key("services");
         let Some(list) = fields.get("services") else {
             return Err(InputError::new(
@@ -109,7 +122,11 @@ impl Catalog {
             .enumerate()
             .map(|(i, item)| read_service(item, &list_path.index(i)))
             .collect::<Result<Vec<_>, _>>()?;
-        Catalog::compile(services, &list_path, CatalogPart::of(value))
+        let groups = match fields.get("groups") {
+            Some(g) => read_catalog_groups(g, &root.key("groups"))?,
+            None => Groups::new(),
+        };
+        Catalog::compile(services, groups, &list_path, CatalogPart::of(value))
     }
 
     /// Reads a catalog from JSON or YAML text. JSON text is first read straight into services
@@ -117,11 +134,11 @@ impl Catalog {
     /// which gives the precise error.
     pub fn from_text(text: &str, format: Format) -> Result<Catalog, InputError> {
         if format == Format::Json {
-            if let Some(services) = catalog_services(text) {
+            if let Some((services, groups)) = catalog_parts(text) {
                 // Read straight into services; the digest reads the text once more.
                 let part = CatalogPart::of_text(text);
-                let list = JsonPath::Root("catalog").key("services");
-                return Catalog::compile(services, &list, part);
+                let list = JsonPath::Root("catalog");
+                return Catalog::compile(services, groups, &list.key("services"), part);
             }
         }
         Catalog::from_json(&parse_document(text, format, "catalog")?)
@@ -139,6 +156,7 @@ impl Catalog {
     /// `list` is where the services sit (`catalog.services`), for errors.
     fn compile(
         services: Vec<Service>,
+        groups: Groups,
         list: &JsonPath,
         part: CatalogPart,
     ) -> Result<Catalog, InputError> {
@@ -148,7 +166,10 @@ impl Catalog {
             if let Some(first) = index.insert(s.id.clone(), i) {
                 return Err(InputError::new(
                     format!("{list}[{i}].id"),
-                    format!("duplicate service \"{}\" (first at {list}[{first}])", s.id),
+                    format!(
+                        "duplicate service {} (first at {list}[{first}])",
+                        quoted(&s.id)
+                    ),
                 ));
             }
         }
@@ -191,6 +212,8 @@ impl Catalog {
             inputs_part: Arc::new(part),
             has_extra,
             extra_checked: std::sync::OnceLock::new(),
+            groups,
+            groups_checked: std::sync::OnceLock::new(),
             regions_sorted,
             region_text,
             region_at,
@@ -420,6 +443,49 @@ impl Catalog {
         None
     }
 
+    /// Checks that every group of the catalog's `groups` is one the policy whose id is
+    /// `policy` knows (`known`): a member list under a misspelt name (`CAB`) would check no
+    /// one. The error names the first unknown group (in name order), at `catalog.groups.NAME`.
+    /// Cached per policy as [`Catalog::check_extra_fields`] is.
+    pub(crate) fn check_groups<'k, I>(
+        &self,
+        policy: u64,
+        known: impl Fn() -> I,
+    ) -> Result<(), InputError>
+    where
+        I: Iterator<Item = &'k str> + Clone,
+    {
+        if self.groups.is_empty() {
+            return Ok(());
+        }
+        if let Some((id, found)) = self.groups_checked.get()
+            && *id == policy
+        {
+            return found.clone().map_or(Ok(()), Err);
+        }
+        let root = JsonPath::Root("catalog");
+        let path = root.key("groups");
+        let found = self
+            .groups
+            .keys()
+            .find(|g| !known().any(|k| k == g.as_str()))
+            .map(|g| unknown_group(path.key(g).to_string(), g, known()));
+        let _ = self.groups_checked.set((policy, found.clone()));
+        found.map_or(Ok(()), Err)
+    }
+
+    /// The members of `group`, when the catalog lists them (`"groups": {"cab": [...]}`);
+    /// `None` when it does not, and then anyone's approval in the group counts.
+    pub fn members(&self, group: &str) -> Option<&[String]> {
+        self.groups.get(group).map(Vec::as_slice)
+    }
+
+    /// The catalog's `groups`, as read.
+    #[cfg(test)]
+    pub(crate) fn groups(&self) -> &Groups {
+        &self.groups
+    }
+
     /// Every service, in the order of the catalog.
     pub fn services(&self) -> &[Service] {
         &self.services
@@ -507,7 +573,7 @@ impl Catalog {
             if let Some(first) = out.iter().position(|&o| o == idx) {
                 return Err(InputError::new(
                     format!("{path}[{i}]"),
-                    format!("\"{id}\" is listed twice (also at {path}[{first}])"),
+                    format!("{} is listed twice (also at {path}[{first}])", quoted(id)),
                 ));
             }
             out.push(idx);
@@ -714,7 +780,7 @@ fn adjacency(n: usize, edges: &[(u32, u32)], list: &JsonPath) -> Result<Adjacenc
 }
 
 fn unknown_service(path: String, id: &str, services: &[Service]) -> InputError {
-    let mut message = format!("unknown service \"{id}\"");
+    let mut message = format!("unknown service {}", quoted(id));
     if let Some(help) = did_you_mean(id, services.iter().map(|s| s.id.as_str())) {
         message.push_str(&format!(" ({help})"));
     }

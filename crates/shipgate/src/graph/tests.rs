@@ -161,6 +161,51 @@ fn catalog_error_paths() {
 }
 
 #[test]
+fn groups_list_members_and_are_read_with_paths() {
+    let services = json!([{"id": "a", "tier": 1}]);
+    let c = Catalog::from_json(&json!({
+        "services": services, "groups": {"cab": ["ana", "eve"], "dba": []}
+    }))
+    .unwrap();
+    assert_eq!(
+        c.members("cab"),
+        Some(&["ana".to_string(), "eve".to_string()][..])
+    );
+    assert_eq!(c.members("dba"), Some(&[][..]));
+    assert_eq!(c.members("security"), None);
+    let yaml = "services: [{id: a, tier: 1}]\ngroups:\n  cab: [ana]\n";
+    let c = Catalog::from_text(yaml, Format::Yaml).unwrap();
+    assert_eq!(c.members("cab"), Some(&["ana".to_string()][..]));
+    for (groups, message) in [
+        (
+            json!(["cab"]),
+            "catalog.groups: expected an object of group names to lists of members, got a list",
+        ),
+        (
+            json!({"cab": "ana"}),
+            "catalog.groups.cab: expected a list of member names, got \"ana\"",
+        ),
+        (
+            json!({"cab": ["ana", null]}),
+            "catalog.groups.cab[1]: expected a string, got null",
+        ),
+        (
+            json!({"cab ": [1]}),
+            "catalog.groups[\"cab \"][0]: expected a string, got 1",
+        ),
+    ] {
+        assert_eq!(
+            err(json!({"services": services, "groups": groups})),
+            message
+        );
+    }
+    assert_eq!(
+        err(json!({"services": services, "group": {}})),
+        "catalog.group: unknown field (did you mean `groups`?); expected one of: services, groups"
+    );
+}
+
+#[test]
 fn unknown_dependency_suggests_the_closest_id() {
     assert_eq!(
         err(json!({"services": [

@@ -2,15 +2,15 @@
 //! list of changes, or catalog services) without building a `serde_json::Value` tree first.
 //!
 //! The fast path only says yes or "ask the slow reader": it gives up on anything the slow
-//! reader would refuse, and also on what it could read differently (a duplicate key, which
-//! the tree silently resolves to its last value). The caller then runs the slow reader, which
+//! reader would refuse, a key given twice included (the tree refuses it with its path). The
+//! caller then runs the slow reader, which
 //! produces the one precise error message, so messages and paths are the slow reader's. What
 //! the fast path accepts, it builds exactly as the slow reader would (the differential
 //! proptest in `fast/tests.rs` holds the two together).
 //!
 //! This file holds the readers of single values (each beside the tree reader it mirrors, see
 //! `fields::Tree`) and of the lists around records; the records themselves (change, service,
-//! approval, incident, waiver) are generated from the field table in `fields.rs`, for both
+//! approval, check, incident, waiver) are generated from the field table in `fields.rs`, for both
 //! paths at once.
 //!
 //! Every value is read with `deserialize_any`, the call the `Value` tree is built with (or
@@ -25,10 +25,11 @@ use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Seq
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::fields::{ChangeRecord, ServiceRecord};
+use super::fields::{ChangeRecord, CheckRecord, CheckStatus, ServiceRecord};
+use super::text::Unique;
 use super::{
-    Change, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64, parse_duration,
-    parse_instant,
+    Change, Check, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64,
+    parse_duration, parse_instant,
 };
 use crate::digest::Source;
 
@@ -48,11 +49,13 @@ pub(super) fn changes(text: &str) -> Option<Vec<Change>> {
     first_duplicate(&ids).is_none().then_some(changes)
 }
 
-/// The services of a JSON catalog text (`{"services": [...]}` with no other key); `None` when
-/// the slow reader must decide.
-pub(crate) fn catalog_services(text: &str) -> Option<Vec<Service>> {
-    let services = read_all(text, ServiceList)?;
-    u32::try_from(services.len()).ok().map(|_| services)
+/// The services and groups of a JSON catalog text (`{"services": [...], "groups": {...}}`,
+/// `groups` optional, no other key); `None` when the slow reader must decide.
+pub(crate) fn catalog_parts(text: &str) -> Option<(Vec<Service>, Groups)> {
+    let (services, groups) = read_all(text, CatalogDoc)?;
+    u32::try_from(services.len())
+        .ok()
+        .map(|_| (services, groups))
 }
 
 /// The whole text as one value read by `seed`, trailing characters refused.
@@ -82,15 +85,7 @@ macro_rules! seed_by_any {
 }
 
 seed_by_any!(
-    Text,
-    Flag,
-    Int,
-    Number,
-    Seconds,
-    At,
-    KeyName,
-    ChangeList,
-    ServiceList,
+    Text, Flag, Int, Number, Seconds, At, Status, CheckItem, KeyName, ChangeList, CatalogDoc,
 );
 
 // --- scalars ----------------------------------------------------------------------------------
@@ -226,6 +221,42 @@ impl<'de> Visitor<'de> for At {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Instant, E> {
         parse_instant(v).map_err(|_| give_up())
+    }
+}
+
+/// A check's status, `passed`, `failed` or `pending` (`read_check_status`).
+#[derive(Clone, Copy)]
+pub(super) struct Status;
+
+impl<'de> Visitor<'de> for Status {
+    type Value = CheckStatus;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a check status")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<CheckStatus, E> {
+        CheckStatus::from_name(v).ok_or_else(give_up)
+    }
+}
+
+/// An element of `checks`: a name, or a check object (`fields::CheckItem`'s tree reader).
+#[derive(Clone, Copy)]
+pub(super) struct CheckItem;
+
+impl<'de> Visitor<'de> for CheckItem {
+    type Value = Check;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a check")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Check, E> {
+        Ok(Check::passed(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Check, A::Error> {
+        CheckRecord.visit_map(map)
     }
 }
 
@@ -372,8 +403,7 @@ impl<'de> Visitor<'de> for KeyName {
     }
 }
 
-/// Reads the value of a key into its slot; a key seen twice gives up (the tree would keep
-/// the last value without a word).
+/// Reads the value of a key into its slot; a key seen twice gives up (the tree refuses it).
 pub(super) fn fill<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
     map: &mut A,
     slot: &mut Option<S::Value>,
@@ -402,7 +432,8 @@ pub(super) fn extra_field<'de, A: MapAccess<'de>>(
     if computed.contains(&key.as_ref()) {
         return Err(give_up());
     }
-    let value: Value = map.next_value()?;
+    // A key given twice inside the value gives up too.
+    let value: Value = map.next_value_seed(Unique::ANYWHERE)?;
     match extra.insert(key.into_owned(), value) {
         None => Ok(()),
         Some(_) => Err(give_up()),
@@ -463,19 +494,63 @@ fn only_field<'de, A: MapAccess<'de>, S: DeserializeSeed<'de>>(
     }
 }
 
-/// `{"services": [...]}` with no other key (`Catalog::from_json`, which ignores other keys).
+/// A catalog: `services` and an optional `groups`, each once, and no other key
+/// (`Catalog::from_json`, which refuses other keys with the precise error).
 #[derive(Clone, Copy)]
-struct ServiceList;
+struct CatalogDoc;
 
-impl<'de> Visitor<'de> for ServiceList {
-    type Value = Vec<Service>;
+impl<'de> Visitor<'de> for CatalogDoc {
+    type Value = (Vec<Service>, Groups);
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a catalog")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<Service>, A::Error> {
-        only_field(map, "services", List(ServiceRecord))
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut services = None;
+        let mut groups = None;
+        while let Some(key) = map.next_key_seed(KeyName)? {
+            match key.as_ref() {
+                "services" => fill(&mut map, &mut services, List(ServiceRecord))?,
+                "groups" => fill(&mut map, &mut groups, GroupMap)?,
+                _ => return Err(give_up()),
+            }
+        }
+        Ok((required(services)?, groups.unwrap_or_default()))
+    }
+}
+
+/// A catalog's `groups`: group name to its members (`read_catalog_groups`).
+pub(crate) type Groups = BTreeMap<String, Vec<String>>;
+
+/// `{"cab": ["ana", "eve"], ...}`; a name given twice gives up (the tree keeps the last).
+#[derive(Clone, Copy)]
+struct GroupMap;
+
+impl<'de> DeserializeSeed<'de> for GroupMap {
+    type Value = Groups;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Groups, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for GroupMap {
+    type Value = Groups;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("groups")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Groups, A::Error> {
+        let mut groups = Groups::new();
+        while let Some(key) = map.next_key_seed(KeyName)? {
+            let members = map.next_value_seed(List(Text))?;
+            if groups.insert(key.into_owned(), members).is_some() {
+                return Err(give_up());
+            }
+        }
+        Ok(groups)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The built-in fields of the inputs, each declared once.
 //!
-//! A change, a catalog service and the records nested in a change (approval, incident, waiver)
-//! are declared below with [`record!`]: for each field its name, its Rust type, the value
+//! A change, a catalog service and the records nested in a change (approval, check, incident,
+//! waiver) are declared below with [`record!`]: for each field its name, its Rust type, the value
 //! reader that reads it, whether it is required, and its type in the policy language. From that
 //! one line the macro derives
 //! - the struct and the enum naming its fields (the checked IR's `Field`),
@@ -21,8 +21,8 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use super::fast::{
-    At, Flag, Id, Int, KeyName, List, Nullable, Number, Seconds, Size, Text, Tier, UniqueIds,
-    extra_field, fill, give_up, required,
+    At, CheckItem, Flag, Id, Int, KeyName, List, Nullable, Number, Seconds, Size, Status, Text,
+    Tier, UniqueIds, extra_field, fill, give_up, required,
 };
 use super::{Instant, JsonPath, Read, Record};
 
@@ -143,6 +143,26 @@ tree_by! {
     Seconds => i64, "durations", super::read_duration;
     At => Instant, "date-times", super::read_instant;
     UniqueIds => Vec<String>, "strings", super::read_unique_ids;
+    Status => CheckStatus, "statuses", super::read_check_status;
+}
+
+/// An element of a change's `checks`: a name (a check that passed, time unknown), or an
+/// object read as a [`Check`] record.
+impl Tree for CheckItem {
+    type Out = Check;
+    const OF: &'static str = "checks (names, or objects with \"name\" and \"status\")";
+
+    fn tree(self, value: &Value, path: &JsonPath) -> Read<Check> {
+        match value {
+            Value::String(name) => Ok(Check::passed(name)),
+            Value::Object(_) => CheckRecord.tree(value, path),
+            other => Err(super::expected(
+                path,
+                "a check name or an object with \"name\" and \"status\"",
+                other,
+            )),
+        }
+    }
 }
 
 impl<S: Tree> Tree for List<S> {
@@ -160,7 +180,8 @@ impl<S: Tree> Tree for List<S> {
 /// Each stored field is `name / Variant: RustType = reader, presence => PolicyType;` where
 /// presence is `required`, `default` (absent gives `Default::default()`), `or(value)` or
 /// `nullable` (absent or `null` gives `None`), and `, prepared` after the policy type means
-/// the evaluator reads the field from the prepared decision, not from the input.
+/// the evaluator reads the field from the prepared decision, not from the input; `, hidden`
+/// marks a field the policy language cannot read (a check's evidence).
 /// `derived` fields are known to the checker only; `computed` ones are also refused in input.
 /// A record with `extra` keeps the fields it does not know; one without refuses them.
 macro_rules! record {
@@ -193,12 +214,15 @@ macro_rules! record {
 
         #[doc = concat!("The built-in fields of ", $what, " in the policy language.")]
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        // A record whose fields are all `hidden` (a check) has the enum for its readers only.
+        #[allow(dead_code)]
         pub enum $Field {
             $( $(#[$fmeta])* $Var, )*
             $( $(#[$dmeta])* $DVar, )*
             $( $(#[$cmeta])* $CVar, )*
         }
 
+        #[allow(dead_code)]
         impl $Field {
             /// Every field, in the order of the declaration.
             pub const ALL: &'static [$Field] =
@@ -244,6 +268,7 @@ macro_rules! record {
             /// A built-in field as the input holds it ([`FieldRef::Computed`] when the
             /// evaluator resolves it).
             #[inline(always)]
+            #[allow(dead_code)]
             pub(crate) fn field(&self, f: $Field) -> FieldRef<'_> {
                 match f {
                     $( $Field::$Var => record!(@ref $ty $(, $prepared)?, self.$name), )*
@@ -327,6 +352,7 @@ macro_rules! record {
 
     // The evaluator's view of a stored field, by its policy type.
     (@ref $ty:ident, prepared, $e:expr) => { FieldRef::Computed };
+    (@ref $ty:ident, hidden, $e:expr) => { FieldRef::Computed };
     (@ref Bool, $e:expr) => { FieldRef::Bool($e) };
     (@ref Int, $e:expr) => { FieldRef::Int($e) };
     (@ref Float, $e:expr) => { FieldRef::Float($e) };
@@ -406,8 +432,9 @@ record! {
         implementer / Implementer: String = Text, required => Str;
         /// `approvals`.
         approvals / Approvals: Vec<Approval> = List(ApprovalRecord), default => Approvals;
-        /// `checks`: the checks that passed.
-        checks / Checks: Vec<String> = List(Text), default => Strs;
+        /// `checks`: the checks run for the change, with their evidence. In the policy,
+        /// `change.checks` is the names of those that count as passed (see `Check::counts`).
+        checks / Checks: Vec<Check> = List(CheckItem), default => Strs, prepared;
         /// `emergency`.
         emergency / Emergency: bool = Flag, default => Bool;
         /// `incident`: the incident an emergency change answers, if any.
@@ -489,6 +516,77 @@ record! {
     }
     derived {}
     computed {}
+}
+
+/// The outcome of a check (`"status"` of an element of `change.checks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckStatus {
+    /// `passed`: the only status that counts.
+    Passed,
+    /// `failed`.
+    Failed,
+    /// `pending`: started, not finished.
+    Pending,
+}
+
+impl CheckStatus {
+    /// Every status, as the input writes it.
+    pub const NAMES: [&'static str; 3] = ["passed", "failed", "pending"];
+
+    /// The status as the input writes it: `passed`, `failed` or `pending`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Passed => "passed",
+            CheckStatus::Failed => "failed",
+            CheckStatus::Pending => "pending",
+        }
+    }
+
+    /// The status written `name`.
+    pub fn from_name(name: &str) -> Option<CheckStatus> {
+        match name {
+            "passed" => Some(CheckStatus::Passed),
+            "failed" => Some(CheckStatus::Failed),
+            "pending" => Some(CheckStatus::Pending),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for CheckStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+record! {
+    /// A check run for a change, with its evidence (SPEC 8.1). A check given as a bare name is
+    /// read as passed, time unknown. The policy reads only the names of the checks that count
+    /// (`change.checks`), so none of these fields is a field in the language.
+    struct Check, enum CheckField, reader CheckRecord ("a check", "checks") {
+        /// `name`: the check's name, as `require check "name"` asks for it.
+        name / Name: String = Text, required => Str, hidden;
+        /// `status`: `passed`, `failed` or `pending`; only `passed` counts.
+        status / Status: CheckStatus = Status, required => Str, hidden;
+        /// `at`: when the check ran, if known (`require check ... within D` needs it).
+        at / At: Option<Instant> = At, nullable => OptDateTime, hidden;
+        /// `url`: where the evidence is (a CI run, a report); not read by the engine.
+        url / Url: Option<String> = Text, nullable => Str, hidden;
+    }
+    derived {}
+    computed {}
+}
+
+impl Check {
+    /// A check that passed, time unknown: what a bare name in `checks` means.
+    pub fn passed(name: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            status: CheckStatus::Passed,
+            at: None,
+            url: None,
+        }
+    }
 }
 
 record! {

@@ -77,7 +77,7 @@ fn full_change_reads_every_field() {
             at: at("2026-11-30T08:00:00Z")
         }]
     );
-    assert_eq!(c.checks, vec!["schema-backward-compat"]);
+    assert_eq!(c.checks, vec![Check::passed("schema-backward-compat")]);
     assert!(c.emergency && c.backward_compatible && c.contract_verified);
     assert_eq!(
         c.incident,
@@ -201,7 +201,7 @@ fn wrong_types_name_path_and_expected_type() {
         ),
         (
             with("checks", json!("x")),
-            "change.checks: expected a list of strings, got \"x\"",
+            "change.checks: expected a list of checks (names, or objects with \"name\" and \"status\"), got \"x\"",
         ),
         (
             with("after", json!([["CHG-1"]])),
@@ -366,6 +366,72 @@ fn nested_record_errors() {
         "change.waivers[0].expires_at: expected an RFC 3339 date-time with offset, got \
          \"2026-12-02\" (a date alone is not an instant: write e.g. \"2026-12-02T00:00:00Z\")"
     );
+}
+
+#[test]
+fn checks_are_names_or_objects_with_evidence() {
+    let c = Change::from_json(&with(
+        "checks",
+        json!([
+            "unit",
+            {"name": "load-test", "status": "failed", "at": "2026-11-30T10:00:00Z",
+             "url": "https://ci.example/17"},
+            {"name": "pen-test", "status": "pending", "at": null}
+        ]),
+    ))
+    .unwrap();
+    assert_eq!(c.checks[0], Check::passed("unit"));
+    assert_eq!(c.checks[1].status, CheckStatus::Failed);
+    assert_eq!(c.checks[1].at, Some(at("2026-11-30T10:00:00Z")));
+    assert_eq!(c.checks[1].url.as_deref(), Some("https://ci.example/17"));
+    assert_eq!(
+        (
+            c.checks[2].status,
+            c.checks[2].at,
+            c.checks[2].url.as_deref()
+        ),
+        (CheckStatus::Pending, None, None)
+    );
+    let cases = [
+        (
+            json!([3]),
+            "change.checks[0]: expected a check name or an object with \"name\" and \"status\", \
+             got 3",
+        ),
+        (
+            json!([{"name": "x"}]),
+            "change.checks[0].status: required field is missing",
+        ),
+        (
+            json!([{"status": "passed"}]),
+            "change.checks[0].name: required field is missing",
+        ),
+        (
+            json!(["a", {"name": "x", "status": "Passed"}]),
+            "change.checks[1].status: expected \"passed\", \"failed\" or \"pending\", got \
+             \"Passed\" (did you mean `passed`?)",
+        ),
+        (
+            json!([{"name": "x", "status": true}]),
+            "change.checks[0].status: expected \"passed\", \"failed\" or \"pending\", got true",
+        ),
+        (
+            json!([{"name": "x", "status": "passed", "at": "2026-11-30T10:00"}]),
+            "change.checks[0].at: expected an RFC 3339 date-time with offset, got \
+             \"2026-11-30T10:00\" (a naive date-time is ambiguous: add Z or an offset)",
+        ),
+        (
+            json!([{"name": "x", "status": "passed", "url": 7}]),
+            "change.checks[0].url: expected a string, got 7",
+        ),
+        (
+            json!([{"name": "x", "status": "passed", "when": "2026-11-30T10:00:00Z"}]),
+            "change.checks[0].when: unknown field; expected one of: name, status, at, url",
+        ),
+    ];
+    for (checks, message) in cases {
+        assert_eq!(err(with("checks", checks)), message);
+    }
 }
 
 #[test]

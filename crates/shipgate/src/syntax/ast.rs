@@ -34,6 +34,8 @@ pub enum Item {
     Capacity { value: u64, span: Span },
     /// `groups cab, team-lead, dba`
     Groups { names: Vec<Ident>, span: Span },
+    /// `kinds application, infrastructure, database`
+    Kinds { names: Vec<Ident>, span: Span },
     /// `extend change { ticket: string, cost_center: string? }`
     Extend(ExtendDecl),
     /// `tier critical when EXPR`
@@ -80,13 +82,15 @@ pub struct FieldDecl {
     pub ty: TypeExpr,
 }
 
-/// A field type as written: `bool`, `list<string>`, `int?`.
+/// A field type as written: `bool`, `list<string>`, `int?`, `{service: string}`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeExpr {
     /// `bool`, `int`, `float`, `string`, `duration`, `datetime`, `date` (checked later).
     Named(Ident),
     List(Box<TypeExpr>, Span),
     Optional(Box<TypeExpr>, Span),
+    /// `{name: T, ...}`: a record of named fields.
+    Record(Vec<FieldDecl>, Span),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,6 +267,8 @@ pub enum Effect {
     },
     RequireCheck {
         name: StrLit,
+        /// `within 30d`: how recently the check must have passed, before the change's start.
+        within: Option<DurationLit>,
         span: Span,
     },
     ExemptBlackout {

@@ -57,6 +57,7 @@ pub(super) const KEYWORDS: &[Keyword] = &[
     keyword!("default",   kw_default,   RESERVED | ITEM | STATEMENT),
     keyword!("capacity",  kw_capacity,  RESERVED | ITEM | STATEMENT),
     keyword!("groups",    kw_groups,    RESERVED | ITEM | STATEMENT),
+    keyword!("kinds",     kw_kinds,     RESERVED | ITEM | STATEMENT),
     keyword!("extend",    kw_extend,    RESERVED | ITEM | STATEMENT),
     keyword!("change",    kw_change,    0),
     keyword!("service",   kw_service,   0),
@@ -90,6 +91,7 @@ pub(super) const KEYWORDS: &[Keyword] = &[
     keyword!("approval",  kw_approval,  0),
     keyword!("count",     kw_count,     RESERVED | QUANTIFIER),
     keyword!("check",     kw_check,     0),
+    keyword!("within",    kw_within,    0),
     keyword!("exempt",    kw_exempt,    RESERVED | STATEMENT),
     keyword!("message",   kw_message,   RESERVED | STATEMENT),
     keyword!("waivable",  kw_waivable,  RESERVED | ITEM | STATEMENT),
@@ -364,12 +366,12 @@ mod tests {
 
     #[test]
     fn derived_lists_follow_the_table() {
-        assert_eq!(RESERVED_WORDS.len(), 35);
+        assert_eq!(RESERVED_WORDS.len(), 36);
         assert_eq!(
             ITEM_WORDS,
             [
-                "tiers", "default", "capacity", "groups", "extend", "tier", "calendar", "region",
-                "rule", "waivable", "strategy", "rollback", "notify",
+                "tiers", "default", "capacity", "groups", "kinds", "extend", "tier", "calendar",
+                "region", "rule", "waivable", "strategy", "rollback", "notify",
             ]
         );
         assert!(STATEMENT_WORDS.contains(&"when") && !STATEMENT_WORDS.contains(&"notify"));

@@ -171,6 +171,26 @@ fn spec_example_parses_without_diagnostics() {
 }
 
 #[test]
+fn kinds_are_a_list_of_names() {
+    let file = parse_ok("kinds application, third_party, data-migration\n");
+    let Some(Item::Kinds { names, .. }) = file.items.first() else {
+        panic!("kinds")
+    };
+    let names: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["application", "third_party", "data-migration"]);
+    // `kinds` is reserved: it starts a declaration, so it cannot be a name in an expression.
+    assert_eq!(
+        errors("kinds\n"),
+        ["2:1: expected a change kind like `database`, found end of file"]
+    );
+    assert!(!errors("tier high when any kinds in change.kind: true").is_empty());
+    assert_eq!(
+        errors("rule r {\n  require check \"x\" within\n}"),
+        ["3:1: expected a duration like 5m, found `}`"]
+    );
+}
+
+#[test]
 fn indented_inline_policy_parses() {
     // The shape of the crate-level doc example: indented items, a one-line rule.
     let file = parse_ok(
@@ -565,7 +585,8 @@ fn settings_and_names_with_hyphens() {
 fn extend_fields_by_commas_and_newlines() {
     let file = parse_ok(
         "extend change {\n  ticket: string,\n  tags: list<string>\n  cost: float?\n  \
-         nested: list<list<int>?>?,\n}\nextend service { pci: bool }",
+         nested: list<list<int>?>?,\n  backups: list<{service: string, taken_at: datetime}>\n  \
+         owner: {name: string\n team: string?,}?\n}\nextend service { pci: bool }",
     );
     let Item::Extend(ext) = &file.items[0] else {
         panic!()
@@ -576,6 +597,13 @@ fn extend_fields_by_commas_and_newlines() {
             TypeExpr::Named(i) => i.name.clone(),
             TypeExpr::List(inner, _) => format!("list<{}>", ty(inner)),
             TypeExpr::Optional(inner, _) => format!("{}?", ty(inner)),
+            TypeExpr::Record(fields, _) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.name.name, ty(&f.ty)))
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }
         }
     }
     let fields: Vec<String> = ext
@@ -589,7 +617,9 @@ fn extend_fields_by_commas_and_newlines() {
             "ticket: string",
             "tags: list<string>",
             "cost: float?",
-            "nested: list<list<int>?>?"
+            "nested: list<list<int>?>?",
+            "backups: list<{service: string, taken_at: datetime}>",
+            "owner: {name: string, team: string?}?"
         ]
     );
     let Item::Extend(svc) = &file.items[1] else {
@@ -602,8 +632,8 @@ fn extend_fields_by_commas_and_newlines() {
 fn rule_statements() {
     let r = rule(
         "rule r {\n  when a\n  deny when b\n  allow when c\n  require approval \"cab\" count 2\n  \
-         require check \"ci\"\n  exempt blackout\n  exempt window\n  exempt rule other\n  \
-         message \"m\"\n}",
+         require check \"ci\"\n  require check \"rehearsal\" within 30d\n  exempt blackout\n  \
+         exempt window\n  exempt rule other\n  message \"m\"\n}",
     );
     assert_eq!(show(r.guard.as_ref().unwrap()), "a");
     assert_eq!(r.message.unwrap().value, "m");
@@ -616,7 +646,9 @@ fn rule_statements() {
             Effect::RequireApproval { group, count, .. } => {
                 format!("approval {} {:?}", group.value, count.map(|c| c.0))
             }
-            Effect::RequireCheck { name, .. } => format!("check {}", name.value),
+            Effect::RequireCheck { name, within, .. } => {
+                format!("check {} {:?}", name.value, within.map(|w| w.seconds))
+            }
             Effect::ExemptBlackout { .. } => "exempt blackout".into(),
             Effect::ExemptWindow { .. } => "exempt window".into(),
             Effect::ExemptRule { rule, .. } => format!("exempt rule {}", rule.name),
@@ -628,7 +660,8 @@ fn rule_statements() {
             "deny b",
             "allow c",
             "approval cab Some(2)",
-            "check ci",
+            "check ci None",
+            "check rehearsal Some(2592000)",
             "exempt blackout",
             "exempt window",
             "exempt rule other"
@@ -984,9 +1017,9 @@ fn syntax_errors_name_what_was_expected() {
         ),
         (
             "frobnicate x",
-            "1:1: expected a declaration (`tiers`, `default`, `capacity`, `groups`, `extend`, \
-             `tier`, `calendar`, `region`, `rule`, `waivable`, `strategy`, `rollback` or \
-             `notify`), found `frobnicate`",
+            "1:1: expected a declaration (`tiers`, `default`, `capacity`, `groups`, `kinds`, \
+             `extend`, `tier`, `calendar`, `region`, `rule`, `waivable`, `strategy`, `rollback` \
+             or `notify`), found `frobnicate`",
         ),
         ("tiers", "1:6: expected a tier name, found end of file"),
         (
@@ -1098,8 +1131,13 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let nots = format!("tier t when {}x", "not ".repeat(10_000));
     assert!(only_error(&nots).contains("nests too deeply"));
 
-    let chain = format!("tier t when x{}", " or x".repeat(10_000));
-    assert!(only_error(&chain).contains("nests too deeply"));
+    // Chains of `and` or `or` are balanced trees: only real nesting counts.
+    for op in ["and", "or"] {
+        let chain = format!("tier t when x{}", format!(" {op} x").repeat(10_000));
+        assert_eq!(parse_ok(&chain).items.len(), 1, "{op}");
+    }
+    let sums = format!("tier t when x{} > 0", " + x".repeat(10_000));
+    assert!(only_error(&sums).contains("nests too deeply"));
 
     let quants = format!("tier t when {}x", "any s in xs: ".repeat(1000));
     assert!(only_error(&quants).contains("nests too deeply"));
@@ -1170,7 +1208,8 @@ fn assert_well_formed(text: &str) {
             Item::Tiers { span, .. }
             | Item::Default { span, .. }
             | Item::Capacity { span, .. }
-            | Item::Groups { span, .. } => *span,
+            | Item::Groups { span, .. }
+            | Item::Kinds { span, .. } => *span,
             Item::Extend(x) => x.span,
             Item::Tier(x) => x.span,
             Item::Calendar(x) => x.span,

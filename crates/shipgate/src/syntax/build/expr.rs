@@ -11,7 +11,8 @@ use super::Builder;
 use crate::error::Diagnostic;
 use crate::span::Span;
 
-/// How deep an expression tree may grow (long `or` chains count one level per operator).
+/// How deep an expression tree may grow. A run of `and` (or of `or`) is built as a balanced
+/// tree, so it counts about log2 of its length; other operators count one level each.
 /// Everything downstream walks expressions recursively, so their depth is bounded here.
 const MAX_EXPR_DEPTH: u32 = 256;
 
@@ -87,7 +88,7 @@ impl Builder<'_> {
                 last_comparison = None;
             }
             *pos += 1;
-            let (kind, d) = match bin {
+            let (expr, d) = match bin {
                 None => {
                     let field = tok
                         .clone()
@@ -95,23 +96,39 @@ impl Builder<'_> {
                         .find(|c| c.as_rule() == Rule::field_name);
                     let field = self.need(field, op_span)?;
                     let field = self.ident(&field);
-                    (ExprKind::Has(Box::new(lhs), field), depth + 1)
+                    let span = lhs.span.to(field.span);
+                    let kind = ExprKind::Has(Box::new(lhs), field);
+                    (Expr { kind, span }, depth + 1)
+                }
+                Some(bin @ (BinOp::And | BinOp::Or)) => {
+                    // A run of one of these associative operators becomes a balanced tree,
+                    // so that only real nesting counts against the depth: `a and b and c
+                    // ...` of any length is as shallow as its deepest term plus log2 of its
+                    // length. Evaluation runs left to right either way.
+                    let mut terms = vec![(lhs, depth), self.climb(tokens, pos, level + 1)?];
+                    while let Some(next) = tokens.get(*pos)
+                        && next.as_rule() == Rule::infix
+                        && infix_op(next).map(|(_, b)| b) == Some(bin)
+                    {
+                        *pos += 1;
+                        terms.push(self.climb(tokens, pos, level + 1)?);
+                    }
+                    match balanced(bin, terms) {
+                        Some(e) => e,
+                        None => return self.bug(op_span),
+                    }
                 }
                 Some(bin) => {
                     let (rhs, rd) = self.climb(tokens, pos, level + 1)?;
-                    let d = depth.max(rd) + 1;
-                    (ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)), d)
+                    let span = lhs.span.to(rhs.span);
+                    let kind = ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs));
+                    (Expr { kind, span }, depth.max(rd) + 1)
                 }
             };
             if d > MAX_EXPR_DEPTH {
                 return self.too_deep(op_span);
             }
-            let span = match &kind {
-                ExprKind::Has(l, f) => l.span.to(f.span),
-                ExprKind::Binary(_, l, r) => l.span.to(r.span),
-                _ => op_span,
-            };
-            lhs = Expr { kind, span };
+            lhs = expr;
             depth = d;
         }
         Some((lhs, depth))
@@ -340,6 +357,19 @@ impl Builder<'_> {
         };
         Some(Expr { kind, span })
     }
+}
+
+/// `terms` (with their depths) joined by `op` as a balanced tree, in their order.
+fn balanced(op: BinOp, mut terms: Vec<(Expr, u32)>) -> Option<(Expr, u32)> {
+    if terms.len() <= 1 {
+        return terms.pop();
+    }
+    let right = terms.split_off(terms.len().div_ceil(2));
+    let (l, ld) = balanced(op, terms)?;
+    let (r, rd) = balanced(op, right)?;
+    let span = l.span.to(r.span);
+    let kind = ExprKind::Binary(op, Box::new(l), Box::new(r));
+    Some((Expr { kind, span }, ld.max(rd) + 1))
 }
 
 /// The level and operator of an `infix` pair.

@@ -121,6 +121,10 @@ impl Builder<'_> {
                 names: self.names(decl, Rule::group_name),
                 span,
             }),
+            Rule::kinds_decl => Some(Item::Kinds {
+                names: self.names(decl, Rule::kind_name),
+                span,
+            }),
             Rule::extend_decl => self.extend(decl, span).map(Item::Extend),
             Rule::tier_decl => self.tier(decl, span).map(Item::Tier),
             Rule::calendar_decl => self.calendar(decl, span).map(Item::Calendar),

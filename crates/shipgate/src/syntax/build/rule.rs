@@ -99,10 +99,12 @@ impl Builder<'_> {
                 let is_approval = req.as_rule() == Rule::approval_req;
                 let mut name = None;
                 let mut count = None;
+                let mut within = None;
                 for c in req.into_inner() {
                     match c.as_rule() {
                         Rule::string => name = Some(self.string(&c)),
                         Rule::uint => count = Some((self.uint(&c), self.span(&c))),
+                        Rule::duration_lit => within = Some(self.duration(&c)),
                         _ => {}
                     }
                 }
@@ -114,7 +116,7 @@ impl Builder<'_> {
                         span,
                     }
                 } else {
-                    Effect::RequireCheck { name, span }
+                    Effect::RequireCheck { name, within, span }
                 })
             }
             Rule::exempt_stmt => {

@@ -39,22 +39,7 @@ impl Builder<'_> {
                     };
                     target = Some((t, self.span(&c)));
                 }
-                Rule::field_decl => {
-                    let fspan = self.span(&c);
-                    let mut name = None;
-                    let mut ty = None;
-                    for f in c.into_inner() {
-                        match f.as_rule() {
-                            Rule::field_name => name = Some(self.ident(&f)),
-                            Rule::type_expr => ty = Some(self.type_expr(f)?),
-                            _ => {}
-                        }
-                    }
-                    fields.push(FieldDecl {
-                        name: self.need(name, fspan)?,
-                        ty: self.need(ty, fspan)?,
-                    });
-                }
+                Rule::field_decl => fields.push(self.field_decl(c)?),
                 _ => {}
             }
         }
@@ -64,6 +49,24 @@ impl Builder<'_> {
             target_span,
             fields,
             span,
+        })
+    }
+
+    /// `name: type`, in an `extend` block or a record type.
+    fn field_decl(&mut self, p: P<'_>) -> Option<FieldDecl> {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut ty = None;
+        for f in p.into_inner() {
+            match f.as_rule() {
+                Rule::field_name => name = Some(self.ident(&f)),
+                Rule::type_expr => ty = Some(self.type_expr(f)?),
+                _ => {}
+            }
+        }
+        Some(FieldDecl {
+            name: self.need(name, span)?,
+            ty: self.need(ty, span)?,
         })
     }
 
@@ -79,6 +82,16 @@ impl Builder<'_> {
                     let inner = c.into_inner().find(|x| x.as_rule() == Rule::type_expr);
                     let inner = self.need(inner, lspan)?;
                     base = Some(TypeExpr::List(Box::new(self.type_expr(inner)?), lspan));
+                }
+                Rule::record_type => {
+                    let rspan = self.span(&c);
+                    let mut fields = Vec::new();
+                    for f in c.into_inner() {
+                        if f.as_rule() == Rule::field_decl {
+                            fields.push(self.field_decl(f)?);
+                        }
+                    }
+                    base = Some(TypeExpr::Record(fields, rspan));
                 }
                 Rule::question => optional = true,
                 _ => {}
