@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import shipgate
-from conftest import CASES_DIR, PAYMENTS, POLICIES, change_files, load, shipgate_bin
+from conftest import CASES_DIR, CHANGES_DIR, PAYMENTS, POLICIES, REPO, change_files, load, shipgate_bin
 
 EXAMPLE_NOW = "2026-12-01T09:00:00Z"
 
@@ -160,6 +160,23 @@ def canonical(value: Any) -> str:
 IDENTITY = CASES_DIR / "identity-keys"
 
 
+def test_the_auditor_functions_of_the_docs_recompute_the_cli_digests() -> None:
+    """docs/semantics.md shows how an auditor recomputes `policy` and `inputs` in Python: run
+    those very blocks and compare with the CLI's decision."""
+    semantics = (REPO / "docs" / "semantics.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", semantics, re.S)
+    names: dict[str, Any] = {}
+    for block in blocks:
+        exec(block, names)  # noqa: S102 - the documentation's own example
+    assert {"policy_digest", "inputs_digest"} <= set(names)
+    case = Case(IDENTITY, IDENTITY / "catalog.json", IDENTITY / "change.json", EXAMPLE_NOW, False, None)
+    cli = json.loads(run_cli(case).stdout)
+    assert names["policy_digest"](IDENTITY, ics=["calendars/holidays.ics"]) == cli["policy"]
+    assert names["inputs_digest"](case.catalog, case.change) == cli["inputs"]
+    # Not a tautology: another catalog gives another digest.
+    assert names["inputs_digest"](case.change, case.change) != cli["inputs"]
+
+
 @pytest.mark.parametrize(
     "case",
     [
@@ -217,7 +234,11 @@ def test_check_objects_and_catalog_groups_pass_through(tmp_path: Path) -> None:
              "url": "https://ci.example/runs/7"},
         ],
     }
-    as_json = json.loads(json.dumps(change, default=lambda t: t.isoformat()))
+    # A datetime is given to the engine as its RFC 3339 text in UTC: the file says the same, so
+    # that the `inputs` digests agree too (docs/semantics.md).
+    as_json = json.loads(
+        json.dumps(change, default=lambda t: t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"))
+    )
     (tmp_path / "catalog.json").write_text(json.dumps(catalog))
     (tmp_path / "change.json").write_text(json.dumps(as_json))
     now = "2026-12-01T09:00:00Z"
