@@ -330,7 +330,7 @@ impl Parse for RecordDef {
         names.parse::<Token![,]>()?;
         names.parse::<Lit>()?; // $of
         // `, extra("...")`, then `, source("...")`, each optional.
-        let mut optional = |word: &str| -> syn::Result<Option<Lit>> {
+        let optional = |word: &str| -> syn::Result<Option<Lit>> {
             if !input.peek(Token![,]) || !input.peek2(syn::Ident) {
                 return Ok(None);
             }
