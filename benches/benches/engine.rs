@@ -9,7 +9,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use shipgate::{Catalog, Change, Engine, Format, parse_document};
 use shipgate_benches::{Race, now, repo_root, shipgate_from_json};
 
@@ -174,6 +174,68 @@ fn race_policy(c: &mut Criterion) {
             race.engine
                 .evaluate(&change, &race.catalog, now, false)
                 .unwrap()
+        })
+    });
+    // Issue 11: what the `inputs` digest costs when it is read. Deciding does not compute it;
+    // the first read of a change's digest puts the change in canonical form (from its text, or
+    // from its `Value` tree) and hashes it onto the catalog's state; a later decision of the
+    // same change against the same catalog reuses the last digest.
+    let fresh = || {
+        let change = Change::from_text(text, Format::Json).unwrap();
+        let d = race
+            .engine
+            .evaluate(&change, &race.catalog, now, false)
+            .unwrap();
+        (change, d)
+    };
+    g.bench_function("inputs_digest/first_from_text/race_denied", |b| {
+        b.iter_batched(
+            fresh,
+            |(change, d)| (black_box(d.inputs.as_str().len()), change),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("inputs_digest/first_from_tree/race_denied", |b| {
+        b.iter_batched(
+            || {
+                let change = change_via_value(text);
+                let d = race
+                    .engine
+                    .evaluate(&change, &race.catalog, now, false)
+                    .unwrap();
+                (change, d)
+            },
+            |(change, d)| (black_box(d.inputs.as_str().len()), change),
+            BatchSize::SmallInput,
+        )
+    });
+    let change = &race.changes[picked];
+    g.bench_function("inputs_digest/again/race_denied", |b| {
+        b.iter_batched(
+            || {
+                race.engine
+                    .evaluate(change, &race.catalog, now, false)
+                    .unwrap()
+            },
+            |d| black_box(d.inputs.as_str().len()),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("decision_to_json_with_digest/race_denied", |b| {
+        b.iter_batched(
+            fresh,
+            |(change, d)| (black_box(d.to_json()), change),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("from_json_to_json/race_denied", |b| {
+        b.iter(|| {
+            let change = Change::from_text(black_box(text), Format::Json).unwrap();
+            let d = race
+                .engine
+                .evaluate(&change, &race.catalog, now, false)
+                .unwrap();
+            d.to_json()
         })
     });
     g.finish();

@@ -123,7 +123,10 @@ export type Verdict = 'allow' | 'pending' | 'deny'
 export interface Reason {
   rule: string
   message: string
-  /** `file:line:col` of the effect that denied; empty for `schedule`. */
+  /**
+   * `file:line:col` of the effect that denied, of `default deny`, or for `schedule` of the
+   * declaration that blocked the start (a blackout, a calendar's windows, a region).
+   */
   at: string
 }
 
@@ -153,14 +156,17 @@ export interface Requirement {
   satisfied: boolean
 }
 
-export interface Exemption {
-  /** The rule whose `exempt` applied, or `"waiver"`. */
-  rule: string
-  /** `blackout`, `window`, or `rule <name>`. */
-  lifts: string
-  /** Who granted it, for a waiver. */
-  by?: string
-}
+/**
+ * What was lifted for this change: by a rule's `exempt` effect (`rule`) or a honoured waiver
+ * (`waiver`, who granted it); `blackouts` are those that met the change's run (`[]` when none
+ * did), `target` the rule lifted.
+ */
+export type Exemption = ({ rule: string } | { waiver: string }) &
+  (
+    | { lifts: 'blackout'; blackouts: string[] }
+    | { lifts: 'window' }
+    | { lifts: 'rule'; target: string }
+  )
 
 export interface WaiverOutcome {
   rule: string
@@ -207,12 +213,20 @@ export interface TraceEntry {
   kind: string
   name: string
   outcome: string
+  /**
+   * `file:line:col` of the policy text concerned; for a waiver naming no rule of the policy,
+   * its place in the change (`change.waivers[0]`).
+   */
   at: string
 }
 
 /** A decision as a plain object: the same object as `shipgate check --format json` prints. */
 export interface DecisionObject {
   verdict: Verdict
+  /** The change's id. */
+  change: string
+  /** The instant the decision was taken at, RFC 3339 UTC. */
+  now: string
   tier: string
   reasons: Reason[]
   requirements: Requirement[]
@@ -224,6 +238,12 @@ export interface DecisionObject {
   notify: string[]
   order: string[][]
   trace: TraceEntry[]
+  /** `sha256:<hex>` over the policy set's files, computed once per compiled engine. */
+  policy: string
+  /** `sha256:<hex>` over the RFC 8785 canonical JSON of `{catalog, change}` as given. */
+  inputs: string
+  /** `shipgate <version>`. */
+  engine: string
 }
 
 /**
@@ -240,6 +260,10 @@ export declare class Decision {
   private constructor()
   /** `allow`, `pending` (approvals or checks missing) or `deny`. */
   get verdict(): Verdict
+  /** The change's id. */
+  get change(): string
+  /** The instant the decision was taken at, RFC 3339 UTC. */
+  get now(): string
   /** The change's tier. */
   get tier(): string
   /** The rules that denied (`schedule` for a start that is not allowed). */
@@ -262,6 +286,12 @@ export declare class Decision {
   get order(): string[][]
   /** With `explain`: every tier, rule and strategy arm evaluated; otherwise empty. */
   get trace(): TraceEntry[]
+  /** `sha256:<hex>` over the policy set's files (relative paths and bytes). */
+  get policy(): string
+  /** `sha256:<hex>` over the RFC 8785 canonical JSON of `{catalog, change}` as given. */
+  get inputs(): string
+  /** `shipgate <version>`: the engine that decided. */
+  get engine(): string
   /** The whole decision as a new plain object (mutating it does not change the decision). */
   toObject(): DecisionObject
   /** `JSON.stringify(decision)` writes the plain object. */

@@ -57,6 +57,12 @@ class Decision {
   get verdict() {
     return VERDICTS[this.#packed.charCodeAt(0)]
   }
+  get change() {
+    return this.#part('change')
+  }
+  get now() {
+    return this.#part('now')
+  }
   get tier() {
     return this.#part('tier')
   }
@@ -89,6 +95,15 @@ class Decision {
   }
   get trace() {
     return this.#part('trace')
+  }
+  get policy() {
+    return this.#part('policy')
+  }
+  get inputs() {
+    return this.#part('inputs')
+  }
+  get engine() {
+    return this.#part('engine')
   }
 
   /** The whole decision as a new plain object: the JSON of `shipgate check --format json`. */

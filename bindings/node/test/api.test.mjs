@@ -15,8 +15,8 @@ import {
 } from './support.mjs'
 
 const DECISION_KEYS = [
-  'verdict', 'tier', 'reasons', 'requirements', 'exemptions', 'waivers',
-  'schedule', 'strategy', 'rollback', 'notify', 'order', 'trace',
+  'verdict', 'change', 'now', 'tier', 'reasons', 'requirements', 'exemptions', 'waivers',
+  'schedule', 'strategy', 'rollback', 'notify', 'order', 'trace', 'policy', 'inputs', 'engine',
 ]
 
 const RULES = `tiers low, high

@@ -12,10 +12,11 @@ import { Catalog, Change, Decision, Engine } from 'shipgate'
 import { NOW, assertThrowsShipgate, catalogObject, changeObject, policiesDir } from './support.mjs'
 
 const KEYS = [
-  'verdict', 'tier', 'reasons', 'requirements', 'exemptions', 'waivers',
-  'schedule', 'strategy', 'rollback', 'notify', 'order', 'trace',
+  'verdict', 'change', 'now', 'tier', 'reasons', 'requirements', 'exemptions', 'waivers',
+  'schedule', 'strategy', 'rollback', 'notify', 'order', 'trace', 'policy', 'inputs', 'engine',
 ]
-const OBJECT_KEYS = KEYS.filter((k) => !['verdict', 'tier', 'strategy'].includes(k))
+const STRING_KEYS = ['verdict', 'change', 'now', 'tier', 'strategy', 'policy', 'inputs', 'engine']
+const OBJECT_KEYS = KEYS.filter((k) => !STRING_KEYS.includes(k))
 
 const RULES = `tiers low, high
 tier high when change.size > 100

@@ -2,6 +2,7 @@
 // example policy set and every case of the corpus.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -176,6 +177,53 @@ describe('tests/cases/: every policy-only case compiles, or fails, as `shipgate 
       assert.ok(run.stderr.includes(err.diagnostics.trim()), `the CLI renders the same diagnostics:\n${run.stderr}`)
     })
   }
+})
+
+describe('a decision identifies itself: the same policy and inputs as the CLI and the files', { skip: !existsSync(cli) }, () => {
+  /** The policy digest by hand (docs/semantics.md): name NUL length NUL bytes, names sorted. */
+  function policyDigest(files) {
+    const hash = createHash('sha256')
+    const names = Object.keys(files).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    for (const name of names) {
+      hash.update(Buffer.concat([Buffer.from(`${name}\0${files[name].length}\0`), files[name]]))
+    }
+    return `sha256:${hash.digest('hex')}`
+  }
+
+  const dir = join(casesDir, 'identity-keys')
+  const settings = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8'))
+  const want = check({
+    policy: dir,
+    catalog: join(dir, 'catalog.json'),
+    change: join(dir, 'change.json'),
+    now: settings.now,
+  }).decision
+
+  test('the policy digest is that of the files', () => {
+    const files = {
+      'policy.gate': readFileSync(join(dir, 'policy.gate')),
+      'calendars/holidays.ics': readFileSync(join(dir, 'calendars', 'holidays.ics')),
+    }
+    const d = Engine.fromPath(dir).evaluate(Change.fromPath(join(dir, 'change.json')), Catalog.fromPath(join(dir, 'catalog.json')), { now: settings.now })
+    assert.equal(d.policy, policyDigest(files))
+    assert.equal(d.policy, want.policy)
+  })
+
+  test('the inputs digest is the same from files, objects, and objects with keys reordered', () => {
+    const engine = Engine.fromPath(dir)
+    const catalogObject = JSON.parse(readFileSync(join(dir, 'catalog.json'), 'utf8'))
+    const changeObject = JSON.parse(readFileSync(join(dir, 'change.json'), 'utf8'))
+    const reversed = Object.fromEntries(Object.entries(changeObject).reverse())
+    const fromFiles = engine.evaluate(Change.fromPath(join(dir, 'change.json')), Catalog.fromPath(join(dir, 'catalog.json')), { now: settings.now })
+    const fromObjects = engine.evaluate(reversed, new Catalog(catalogObject), { now: settings.now })
+    assert.equal(fromFiles.inputs, want.inputs)
+    assert.equal(fromObjects.inputs, want.inputs)
+    assert.match(fromFiles.inputs, /^sha256:[0-9a-f]{64}$/)
+    assert.deepEqual([fromFiles.change, fromFiles.now, fromFiles.engine], [want.change, want.now, want.engine])
+    // Any value changed: another digest.
+    const other = engine.evaluate({ ...changeObject, size: 3 }, new Catalog(catalogObject), { now: settings.now })
+    assert.notEqual(other.inputs, want.inputs)
+  })
 })
 
 test('a check object (its `at` a Date) and the catalog groups pass through as the CLI reads them', { skip: !existsSync(cli) }, () => {

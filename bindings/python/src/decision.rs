@@ -121,23 +121,47 @@ wrapper_methods!(Requirement, "Requirement", {
     }
 });
 
-/// What was lifted, and by which rule or waiver.
+/// What was lifted for this change, and by which rule or waiver.
 #[pyclass(frozen, eq, module = "shipgate")]
 #[derive(PartialEq)]
 pub struct Exemption(pub shipgate::Exemption);
 
 wrapper_methods!(Exemption, "Exemption", {
+    /// The rule whose `exempt` effect applied; `None` for a waiver.
     #[getter]
-    fn rule(&self) -> &str {
-        &self.0.rule
+    fn rule(&self) -> Option<&str> {
+        match &self.0.by {
+            shipgate::ExemptBy::Rule(rule) => Some(rule),
+            _ => None,
+        }
+    }
+    /// Who granted the honoured waiver; `None` for a rule.
+    #[getter]
+    fn waiver(&self) -> Option<&str> {
+        match &self.0.by {
+            shipgate::ExemptBy::Waiver(by) => Some(by),
+            _ => None,
+        }
     }
     #[getter]
-    fn lifts(&self) -> String {
-        self.0.lifts.to_string()
+    fn lifts(&self) -> &'static str {
+        self.0.lifts.as_str()
     }
+    /// The blackouts lifted (`lifts == "blackout"`); else `None`.
     #[getter]
-    fn by(&self) -> Option<&str> {
-        self.0.by.as_deref()
+    fn blackouts(&self) -> Option<Vec<&str>> {
+        match &self.0.lifts {
+            shipgate::Lifted::Blackout(names) => Some(names.iter().map(|n| n.as_str()).collect()),
+            _ => None,
+        }
+    }
+    /// The rule lifted (`lifts == "rule"`); else `None`.
+    #[getter]
+    fn target(&self) -> Option<&str> {
+        match &self.0.lifts {
+            shipgate::Lifted::Rule(target) => Some(target),
+            _ => None,
+        }
     }
 });
 
@@ -344,6 +368,14 @@ impl Decision {
         self.0.verdict.as_str()
     }
     #[getter]
+    fn change(&self) -> &str {
+        &self.0.change
+    }
+    #[getter]
+    fn now(&self) -> Instant {
+        self.0.now
+    }
+    #[getter]
     fn tier(&self) -> &str {
         &self.0.tier
     }
@@ -400,6 +432,19 @@ impl Decision {
     #[getter]
     fn trace(&self) -> Vec<TraceEntry> {
         self.0.trace.iter().cloned().map(TraceEntry).collect()
+    }
+    #[getter]
+    fn policy(&self) -> &str {
+        &self.0.policy
+    }
+    /// Hashed the first time it is read.
+    #[getter]
+    fn inputs(&self) -> &str {
+        self.0.inputs.as_str()
+    }
+    #[getter]
+    fn engine(&self) -> &str {
+        &self.0.engine
     }
 
     /// The whole decision as plain Python objects: the JSON of `shipgate check --format json`.

@@ -249,6 +249,8 @@ def test_decision_attributes_match_to_dict(
         full = d.to_dict()
         assert list(full) == [
             "verdict",
+            "change",
+            "now",
             "tier",
             "reasons",
             "requirements",
@@ -260,8 +262,14 @@ def test_decision_attributes_match_to_dict(
             "notify",
             "order",
             "trace",
+            "policy",
+            "inputs",
+            "engine",
         ]
         assert d.verdict == full["verdict"] and d.verdict in ("allow", "pending", "deny")
+        assert d.change == full["change"]
+        assert d.now == datetime.fromisoformat(full["now"].replace("Z", "+00:00"))
+        assert (d.policy, d.inputs, d.engine) == (full["policy"], full["inputs"], full["engine"])
         assert d.tier == full["tier"]
         assert [r.to_dict() for r in d.reasons] == full["reasons"]
         assert [r.to_dict() for r in d.requirements] == full["requirements"]

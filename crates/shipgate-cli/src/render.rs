@@ -213,16 +213,7 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
     if !d.exemptions.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Exemptions:"));
         for e in &d.exemptions {
-            let by =
-                e.by.as_deref()
-                    .map(|b| format!(" granted by {}", clean(b)))
-                    .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {} lifts {}{by}",
-                clean(&e.rule),
-                clean(&e.lifts.to_string())
-            );
+            let _ = writeln!(out, "  {}", clean(&exemption(e)));
         }
     }
     let rejected: Vec<_> = d.waivers.iter().filter(|w| !w.honored).collect();
@@ -326,6 +317,15 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             .collect();
         let _ = writeln!(out, "Rollback: {}", triggers.join("; "));
     }
+    // What the decision was made from, so that a saved copy identifies itself.
+    let _ = writeln!(
+        out,
+        "Decided:  {} by {}",
+        shipgate::format_instant(d.now),
+        d.engine
+    );
+    let _ = writeln!(out, "Policy:   {}", d.policy);
+    let _ = writeln!(out, "Inputs:   {}", d.inputs);
     if !d.trace.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Trace:"));
         for t in &d.trace {
@@ -340,6 +340,25 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
         }
     }
     out
+}
+
+/// One exemption: who lifted what (`emergency lifts blackout: black friday`,
+/// `waiver by eve lifts rule cab_review`).
+fn exemption(e: &shipgate::Exemption) -> String {
+    let by = match &e.by {
+        shipgate::ExemptBy::Rule(rule) => rule.to_string(),
+        shipgate::ExemptBy::Waiver(by) => format!("waiver by {by}"),
+        // An exemption of a kind added later: its JSON says it.
+        other => format!("{other:?}"),
+    };
+    let lifts = match &e.lifts {
+        shipgate::Lifted::Blackout(names) if names.is_empty() => {
+            "blackout (none met the change's run)".to_string()
+        }
+        shipgate::Lifted::Blackout(names) => format!("blackout: {}", names.join(", ")),
+        other => other.to_string(),
+    };
+    format!("{by} lifts {lifts}")
 }
 
 /// A ratio as a percent (`1.15` as `115`): the ratio's shortest decimal, the one that reads

@@ -333,7 +333,6 @@ fn symlink_loops_in_a_policy_folder_are_walked_once() {
 /// approvals from as many people are all counted: the requirement of 1,000 is met and the
 /// rule that denies at exactly 100,000 denies.
 #[test]
-#[ignore = "until the approval/quantifier budget fix lands"]
 fn a_hundred_thousand_approvals_are_counted_in_bounded_time() {
     let policy = "rule cab {\n  require approval \"cab\" count 1000\n  \
                   deny when approvals(\"cab\") == 100000\n}\n";
@@ -365,7 +364,6 @@ fn a_hundred_thousand_approvals_are_counted_in_bounded_time() {
 /// condition holds, so the answer is a deny: decided, or an evaluation over its budget, which
 /// fails closed (a deny at the condition, or an error naming the budget). Never an allow.
 #[test]
-#[ignore = "until the approval/quantifier budget fix lands"]
 fn nested_quantifiers_over_a_20000_service_chain_are_bounded_and_fail_closed() {
     let n = 20_000;
     let services: Vec<String> = (0..n)

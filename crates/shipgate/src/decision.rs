@@ -4,7 +4,11 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+pub use crate::digest::InputsDigest;
 use crate::time::Instant;
+
+/// What a decision's `engine` says: `shipgate <version of this crate>`.
+pub(crate) const ENGINE: &str = concat!("shipgate ", env!("CARGO_PKG_VERSION"));
 
 /// The strings of a decision: immutable, stored inline up to 23 bytes, and shared (not
 /// copied) when longer, so that building a decision from the compiled policy's names does not
@@ -56,7 +60,10 @@ pub struct Reason {
     pub rule: Text,
     /// The rule's message, with its `{...}` values filled in.
     pub message: Text,
-    /// `file:line:col` of the effect that denied; empty for `schedule` and `budget`.
+    /// `file:line:col` of the policy text behind the reason: the effect that denied, the
+    /// `default deny` setting, or for `schedule` the declaration of what blocked the start (a
+    /// blackout, the windows of a calendar, or a region). Empty only for `budget`, which comes
+    /// from the engine's evaluation budget rather than from policy text.
     pub at: Text,
 }
 
@@ -180,50 +187,85 @@ pub struct Requirement {
     pub satisfied: bool,
 }
 
-/// What an [`Exemption`] lifts. Written in the JSON as `blackout`, `window` or `rule <name>`.
+/// Who lifted something: a rule's `exempt` effect, or a honoured waiver.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExemptBy {
+    /// The rule whose `exempt` effect applied; `"rule"` in the JSON.
+    Rule(Text),
+    /// A honoured waiver, by who granted it; `"waiver"` in the JSON.
+    Waiver(Text),
+}
+
+/// What an [`Exemption`] lifted for this change. Written in the JSON as `"lifts"`
+/// (`blackout`, `window` or `rule`) with the blackouts' names or the rule's name beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Lifted {
-    /// The blackouts of the change's regions (`exempt blackout`).
-    Blackout,
+    /// The blackouts of the change's regions (`exempt blackout`): the names of those that
+    /// covered part of `[start, end)` and so were lifted, in the order of the regions and
+    /// their calendars, each once; empty when none did. `"blackouts"` in the JSON.
+    Blackout(Vec<Text>),
     /// The windows of the change's regions (`exempt window`).
     Window,
-    /// The rule of that name (`exempt rule <name>`, or a honoured waiver).
+    /// The rule of that name (`exempt rule <name>`, or a honoured waiver); `"target"` in the
+    /// JSON.
     Rule(Text),
 }
 
+impl Lifted {
+    /// What kind of thing is lifted, as the JSON's `"lifts"` writes it: `blackout`, `window`
+    /// or `rule`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Lifted::Blackout(_) => "blackout",
+            Lifted::Window => "window",
+            Lifted::Rule(_) => "rule",
+        }
+    }
+}
+
+/// `blackout`, `window` or `rule <name>`.
 impl fmt::Display for Lifted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Lifted::Blackout => f.pad("blackout"),
-            Lifted::Window => f.pad("window"),
             Lifted::Rule(name) if f.width().is_none() => write!(f, "rule {name}"),
             Lifted::Rule(name) => f.pad(&format!("rule {name}")),
+            other => f.pad(other.as_str()),
         }
     }
 }
 
-impl Serialize for Lifted {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Lifted::Blackout => s.serialize_str("blackout"),
-            Lifted::Window => s.serialize_str("window"),
-            Lifted::Rule(name) => s.collect_str(&format_args!("rule {name}")),
-        }
-    }
-}
-
-/// What was lifted, and by which rule or waiver.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What was lifted for this change, and by which rule or waiver. The JSON is flat:
+/// `{"rule": "emergency_hotfix", "lifts": "blackout", "blackouts": ["black friday"]}`,
+/// `{"rule": "...", "lifts": "window"}`, `{"rule": "...", "lifts": "rule", "target":
+/// "cab_review"}`, and for a waiver `{"waiver": "eve", "lifts": "rule", "target":
+/// "cab_review"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Exemption {
-    /// The rule whose `exempt` effect applied, or `"waiver"` for a honoured waiver.
-    pub rule: Text,
-    /// What it lifts.
+    /// The rule or the waiver that lifted it.
+    pub by: ExemptBy,
+    /// What it lifted.
     pub lifts: Lifted,
-    /// Who granted it, for a waiver.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub by: Option<Text>,
+}
+
+impl Serialize for Exemption {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(3))?;
+        match &self.by {
+            ExemptBy::Rule(rule) => map.serialize_entry("rule", rule)?,
+            ExemptBy::Waiver(by) => map.serialize_entry("waiver", by)?,
+        }
+        map.serialize_entry("lifts", self.lifts.as_str())?;
+        match &self.lifts {
+            Lifted::Blackout(names) => map.serialize_entry("blackouts", names)?,
+            Lifted::Window => {}
+            Lifted::Rule(target) => map.serialize_entry("target", target)?,
+        }
+        map.end()
+    }
 }
 
 /// A waiver found on the change, honoured or not.
@@ -471,23 +513,34 @@ pub struct TraceEntry {
     /// What happened: `holds`, `does not hold`, `deny fires`, `skipped (guard does not
     /// hold)`, `error: ...`.
     pub outcome: Text,
-    /// `file:line:col` of the policy text concerned; empty when there is none.
+    /// `file:line:col` of the policy text concerned (the tier, rule, effect, `waivable`
+    /// declaration, region, strategy arm, trigger or `notify`); for a waiver naming no rule of
+    /// the policy, the waiver's JSON path in the change (`change.waivers[0]`).
     pub at: Text,
 }
 
 /// The engine's answer for one change at one instant.
+///
+/// It identifies itself, so that an archive can keep it alone (SPEC 8.2): the change's id,
+/// `now`, digests of the policy files and of the inputs, and the engine's version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Decision {
     /// The verdict.
     pub verdict: Verdict,
+    /// The change's id.
+    pub change: Text,
+    /// The instant the decision was taken at (the `now` it was asked for); RFC 3339 UTC in the
+    /// JSON.
+    #[serde(serialize_with = "rfc3339")]
+    pub now: Instant,
     /// The change's tier: the highest whose condition holds, or the lowest.
     pub tier: Text,
     /// Why the change is denied; empty unless the verdict is `deny`.
     pub reasons: Vec<Reason>,
     /// The approvals and checks asked for, satisfied or not.
     pub requirements: Vec<Requirement>,
-    /// What `exempt` effects and honoured waivers lifted.
+    /// What `exempt` effects and honoured waivers lifted for this change.
     pub exemptions: Vec<Exemption>,
     /// Every waiver on the change, honoured or not.
     pub waivers: Vec<WaiverOutcome>,
@@ -503,6 +556,14 @@ pub struct Decision {
     pub order: Vec<SmallVec<[Text; 4]>>,
     /// The steps of evaluation, with `explain`; empty otherwise.
     pub trace: Vec<TraceEntry>,
+    /// `sha256:<hex>` over the policy set's files (their relative paths and bytes), computed
+    /// once when the engine was compiled. The format is in `docs/semantics.md`.
+    pub policy: Text,
+    /// `sha256:<hex>` over the RFC 8785 canonical JSON of `{"catalog", "change"}` as they were
+    /// given; computed when first read.
+    pub inputs: InputsDigest,
+    /// `shipgate <version>`: the engine that decided.
+    pub engine: Text,
 }
 
 impl Decision {

@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use crate::digest::Source;
 pub(crate) use crate::error::quoted;
 use crate::error::{Error, InputError, did_you_mean};
 
@@ -529,7 +530,9 @@ impl Change {
     /// `"changes[3]"`, an unknown field of the first approval is reported at
     /// `changes[3].approvals[0].…`.
     pub fn from_json_at(value: &Value, root: &str) -> Result<Change, InputError> {
-        ChangeRecord.tree(value, &JsonPath::Root(root))
+        let mut change = ChangeRecord.tree(value, &JsonPath::Root(root))?;
+        change.source = Source::tree(value);
+        Ok(change)
     }
 
     /// Reads a change from JSON or YAML text; errors name the path under `change`.
@@ -598,8 +601,12 @@ pub fn changes_from_json_at(value: &Value, root: &str) -> Result<Vec<Change>, In
     let changes = items
         .iter()
         .enumerate()
-        .map(|(i, item)| ChangeRecord.tree(item, &root.index(i)))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(i, item)| {
+            let mut change = ChangeRecord.tree(item, &root.index(i))?;
+            change.source = Source::tree(item);
+            Ok(change)
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
     let ids: Vec<&str> = changes.iter().map(|c| c.id.as_str()).collect();
     if let Some((first, dup)) = first_duplicate(&ids) {
         return Err(InputError::new(

@@ -33,6 +33,7 @@
 mod calendar;
 mod check;
 mod decision;
+mod digest;
 mod error;
 mod eval;
 mod graph;
@@ -46,10 +47,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use decision::{
-    BlackoutOccurrence, CalendarReport, Comparison, Decision, Exemption, Ignored, IgnoredWhy,
-    Lifted, OnNoData, Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind,
-    RollbackTrigger, Schedule, SmallVec, Stretch, Text, TraceEntry, TraceKind, Verdict,
-    WaiverOutcome,
+    BlackoutOccurrence, CalendarReport, Comparison, Decision, ExemptBy, Exemption, Ignored,
+    IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason, RegionSchedule, RelativeTo, Requirement,
+    RequirementKind, RollbackTrigger, Schedule, SmallVec, Stretch, Text, TraceEntry, TraceKind,
+    Verdict, WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::Catalog;
@@ -75,6 +76,10 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// Compiles every `.gate` file in a folder (recursively, sorted by path), or one file.
     /// `ics` paths are relative to that folder, or to the file's folder.
+    ///
+    /// The decisions' `policy` digest covers every `.gate` file, named by its path relative to
+    /// the folder (or, for a file given itself, by its file name), and every imported `ics`
+    /// file, named by its path relative to the policy folder (`docs/semantics.md`).
     pub fn from_path(path: impl AsRef<Path>) -> Result<Engine, Error> {
         Engine::from_paths(&[path.as_ref().to_path_buf()])
     }
@@ -87,7 +92,9 @@ impl Engine {
         })
     }
 
-    /// Compiles policy text; `name` is what diagnostics and `at` locations call the file.
+    /// Compiles policy text; `name` is what diagnostics and `at` locations call the file,
+    /// and what the decisions' `policy` digest names it (the digest of the one file `name`
+    /// with this text: the same as a folder holding only that file).
     ///
     /// Text has no folder, so a `blackout ... ics "PATH"` import is a policy error at the
     /// import (compiling never reads relative to the process's working folder): compile from
@@ -98,7 +105,8 @@ impl Engine {
 
     /// Compiles several named sources as one set; `root` is the policy folder that `ics`
     /// paths are relative to (and confined in). With `None`, an `ics` import is a policy error
-    /// at the import, as with [`Engine::from_source`].
+    /// at the import, as with [`Engine::from_source`]. The `policy` digest names each source
+    /// as given, and each imported `ics` file by its path relative to `root`.
     pub fn from_sources(
         files: Vec<(String, String)>,
         root: Option<PathBuf>,

@@ -12,16 +12,17 @@ use std::path::{Path, PathBuf};
 const MAP: &[(&str, &[&str])] = &[
     ("span", &[]),
     ("time", &[]),
+    ("digest", &[]),
     ("error", &["span"]),
     ("syntax", &["span", "error"]),
-    ("decision", &["time"]),
-    ("input", &["error", "time"]),
-    ("graph", &["input", "decision", "error", "time"]),
+    ("decision", &["time", "digest"]),
+    ("input", &["error", "time", "digest"]),
+    ("graph", &["input", "decision", "digest", "error", "time"]),
     ("calendar", &["syntax", "span", "error", "time"]),
     (
         "check",
         &[
-            "syntax", "span", "calendar", "decision", "input", "error", "time",
+            "syntax", "span", "calendar", "decision", "digest", "input", "error", "time",
         ],
     ),
     (

@@ -447,7 +447,6 @@ proptest! {
     /// Waivers, the implementer's among them: the implementer's approval never counts, and
     /// the implementer's waiver must not lift a rule either (issue 12, finding 7).
     #[test]
-    #[ignore = "until the approval/quantifier budget fix lands"]
     fn waivers_never_open_what_the_model_keeps_closed((p, x) in waived(), w in world()) {
         if let Some(why) = must_not_allow(&p, &w, &x) {
             let (fast, reference) = decide(&p, &w, &x);

@@ -234,6 +234,7 @@ struct RecordDef {
     reader: Ident,
     what: Lit,
     extra_doc: Option<Lit>,
+    source_doc: Option<Lit>,
     stored: Vec<StoredField>,
     derived: Vec<OtherField>,
     computed: Vec<OtherField>,
@@ -328,15 +329,24 @@ impl Parse for RecordDef {
         let what = names.parse::<Lit>()?;
         names.parse::<Token![,]>()?;
         names.parse::<Lit>()?; // $of
-        let extra_doc = if input.peek(Token![,]) {
+        // `, extra("...")`, then `, source("...")`, each optional.
+        let optional = |word: &str| -> syn::Result<Option<Lit>> {
+            if !input.peek(Token![,]) || !input.peek2(syn::Ident) {
+                return Ok(None);
+            }
+            let ahead = input.fork();
+            ahead.parse::<Token![,]>()?;
+            if Ident::parse_any(&ahead)? != word {
+                return Ok(None);
+            }
             input.parse::<Token![,]>()?;
-            keyword(input, "extra")?;
+            keyword(input, word)?;
             let doc;
             parenthesized!(doc in input);
-            Some(doc.parse::<Lit>()?)
-        } else {
-            None
+            Ok(Some(doc.parse::<Lit>()?))
         };
+        let extra_doc = optional("extra")?;
+        let source_doc = optional("source")?;
         let body;
         braced!(body in input);
         let mut stored = Vec::new();
@@ -352,6 +362,7 @@ impl Parse for RecordDef {
             reader,
             what,
             extra_doc,
+            source_doc,
             stored,
             derived,
             computed,
@@ -377,6 +388,7 @@ impl RecordDef {
         let tys: Vec<&Type> = self.stored.iter().map(|f| &f.ty).collect();
         let vars: Vec<&Ident> = self.stored.iter().map(|f| &f.var).collect();
         let extra: Vec<&Lit> = self.extra_doc.iter().collect();
+        let source: Vec<&Lit> = self.source_doc.iter().collect();
         let dmeta: Vec<&Vec<Attribute>> = self.derived.iter().map(|f| &f.attrs).collect();
         let dvars: Vec<&Ident> = self.derived.iter().map(|f| &f.var).collect();
         let cmeta: Vec<&Vec<Attribute>> = self.computed.iter().map(|f| &f.attrs).collect();
@@ -390,6 +402,10 @@ impl RecordDef {
                 #(
                     #[doc = #extra]
                     pub extra: BTreeMap<String, Value>,
+                )*
+                #(
+                    #[doc = #source]
+                    pub(crate) source: crate::digest::Source,
                 )*
             }
 
@@ -818,15 +834,16 @@ fn the_listing_sees_fields_variants_methods_and_cfgs() {
 /// exactly these fields, with these types and derives (`record_shapes_compile`: a field added,
 /// removed, renamed or retyped, by the macro or by a declaration, stops this file compiling).
 macro_rules! record_shapes {
-    ($($Record:ident { $($field:ident: $T:ty,)* })*) => {
+    ($($Record:ident { $($field:ident: $T:ty,)* $(.. $private:literal)? })*) => {
         #[test]
         fn record_shapes_compile() {
             fn derives<T: std::fmt::Debug + Clone + PartialEq>() {}
             $(
                 derives::<shipgate::$Record>();
-                // Exhaustive: no `..`, so every field is named, and each has its type.
+                // Exhaustive: no `..` (but for a record with a private field, which says why),
+                // so every public field is named, and each has its type.
                 let _ = |r: shipgate::$Record| {
-                    let shipgate::$Record { $($field),* } = r;
+                    record_shapes!(@fields r, $Record, [$($field),*] $(, $private)?);
                     $( let _: $T = $field; )*
                 };
             )*
@@ -854,6 +871,12 @@ macro_rules! record_shapes {
             )),*]
         }
     };
+    (@fields $r:ident, $Record:ident, [$($field:ident),*]) => {
+        let shipgate::$Record { $($field),* } = $r;
+    };
+    (@fields $r:ident, $Record:ident, [$($field:ident),*], $private:literal) => {
+        let shipgate::$Record { $($field,)* .. } = $r;
+    };
 }
 
 record_shapes! {
@@ -878,6 +901,7 @@ record_shapes! {
         after: Vec<String>,
         waivers: Vec<Waiver>,
         extra: BTreeMap<String, Value>,
+        .. "the source of the inputs digest: a change is read, never built field by field"
     }
     Service {
         id: String,

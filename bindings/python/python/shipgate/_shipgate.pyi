@@ -186,6 +186,12 @@ class Decision:
         """``deny`` if a rule denied or the start is not allowed somewhere; else ``pending`` if
         a requirement is unsatisfied; else ``allow``."""
     @property
+    def change(self) -> str:
+        """The change's id."""
+    @property
+    def now(self) -> datetime:
+        """The instant the decision was taken at (aware, UTC)."""
+    @property
     def tier(self) -> str:
         """The computed risk tier."""
     @property
@@ -218,6 +224,17 @@ class Decision:
     @property
     def trace(self) -> list[TraceEntry]:
         """With ``explain=True``: every step evaluated; else empty."""
+    @property
+    def policy(self) -> str:
+        """``sha256:<hex>`` over the policy set's files (relative paths and bytes), computed
+        once when the engine was compiled (format in docs/semantics.md)."""
+    @property
+    def inputs(self) -> str:
+        """``sha256:<hex>`` over the RFC 8785 canonical JSON of ``{"catalog", "change"}`` as
+        given (for a dict: the JSON it converts to); hashed the first time it is read."""
+    @property
+    def engine(self) -> str:
+        """``shipgate <version>``: the engine that decided."""
     def to_dict(self) -> dict[str, Any]:
         """The whole decision as the contract's JSON (RFC 3339 strings for instants, ``"5m"``
         for durations), keys in contract order."""
@@ -235,7 +252,9 @@ class Reason:
     def message(self) -> str: ...
     @property
     def at(self) -> str:
-        """``file:line:col`` of the effect that denied; empty for ``schedule``."""
+        """``file:line:col`` of the effect that denied, of ``default deny``, or for
+        ``schedule`` of the declaration that blocked the start (a blackout, a calendar's
+        windows, a region)."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -283,17 +302,29 @@ class Requirement:
 
 @final
 class Exemption:
-    """Something lifted by a rule's ``exempt`` effect or by a waiver."""
+    """Something lifted for this change by a rule's ``exempt`` effect or by a waiver.
+
+    ``to_dict()`` is flat, as the JSON: ``{"rule": ..., "lifts": "blackout", "blackouts":
+    [...]}``, ``{"rule": ..., "lifts": "window"}``, ``{"rule": ..., "lifts": "rule",
+    "target": ...}``, or for a waiver ``{"waiver": <who granted it>, "lifts": "rule",
+    "target": ...}``.
+    """
 
     @property
-    def rule(self) -> str:
-        """The rule whose ``exempt`` applied, or ``"waiver"``."""
+    def rule(self) -> str | None:
+        """The rule whose ``exempt`` applied; ``None`` for a waiver."""
     @property
-    def lifts(self) -> str:
-        """``blackout``, ``window`` or ``rule <name>``."""
+    def waiver(self) -> str | None:
+        """Who granted the honoured waiver; ``None`` for a rule."""
     @property
-    def by(self) -> str | None:
-        """Who granted it, for a waiver."""
+    def lifts(self) -> Literal["blackout", "window", "rule"]: ...
+    @property
+    def blackouts(self) -> list[str] | None:
+        """With ``lifts == "blackout"``: the blackouts that met the change's run and were
+        lifted (``[]`` when none did); else ``None``."""
+    @property
+    def target(self) -> str | None:
+        """With ``lifts == "rule"``: the rule lifted; else ``None``."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -393,5 +424,7 @@ class TraceEntry:
     @property
     def outcome(self) -> str: ...
     @property
-    def at(self) -> str: ...
+    def at(self) -> str:
+        """``file:line:col`` of the policy text concerned; for a waiver naming no rule of the
+        policy, its place in the change (``change.waivers[0]``)."""
     def to_dict(self) -> dict[str, Any]: ...

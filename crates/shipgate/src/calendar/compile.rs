@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 
 use super::CalendarSet;
 use super::ics;
-use super::index::{Blackout, Calendar, Region, Source};
+use super::index::{Blackout, Calendar, Located, Region, Source};
 use super::rules::{
     DAY, LocalRule, MAX_DURATION, Recurrence, ever_starts, naive_secs, parse_rrule,
     starts_per_year, validate_rrule,
@@ -46,6 +46,7 @@ impl CalendarSet {
         root: Option<&Path>,
     ) -> (CalendarSet, Vec<Diagnostic>) {
         let mut diags = Vec::new();
+        let mut imported = Vec::new();
         let mut compiled: Vec<Calendar> = Vec::new();
         let mut cal_names: HashMap<String, (usize, Span)> = HashMap::new();
         let mut starts_a_year = 0u64;
@@ -61,7 +62,7 @@ impl CalendarSet {
                 );
                 continue;
             }
-            let cal = compile_calendar(decl, root, &mut starts_a_year, &mut diags);
+            let cal = compile_calendar(decl, root, &mut imported, &mut starts_a_year, &mut diags);
             cal_names.insert(decl.name.name.clone(), (compiled.len(), decl.name.span));
             compiled.push(cal);
         }
@@ -117,7 +118,11 @@ impl CalendarSet {
             }
             region_spans.insert(decl.name.name.clone(), decl.name.span);
             by_name.insert(decl.name.name.clone(), region_list.len());
-            region_list.push(Region::new(decl.name.name.clone(), members));
+            region_list.push(Region::new(
+                decl.name.name.clone(),
+                members,
+                Located::new(decl.span),
+            ));
         }
 
         for decl in calendars {
@@ -136,10 +141,13 @@ impl CalendarSet {
             }
         }
 
+        imported.sort();
+        imported.dedup();
         let set = CalendarSet {
             calendars: compiled,
             regions: region_list,
             by_name,
+            imported,
         };
         (set, diags)
     }
@@ -165,26 +173,30 @@ fn starts_a_year(sources: &[Source]) -> u64 {
         .fold(0u64, u64::saturating_add)
 }
 
+/// `imported` collects the `ics` files read: (path relative to the policy folder, text).
 fn compile_calendar(
     decl: &CalendarDecl,
     root: Option<&Path>,
+    imported: &mut Vec<(String, String)>,
     starts_so_far: &mut u64,
     diags: &mut Vec<Diagnostic>,
 ) -> Calendar {
     let tz = resolve_zone(&decl.timezone, diags).unwrap_or(Tz::UTC);
     let mut windows = Vec::new();
+    let mut windows_at = None;
     let mut blackouts = Vec::new();
     for entry in &decl.entries {
         match entry {
-            CalendarEntry::Window { days, times, .. } => {
+            CalendarEntry::Window { days, times, span } => {
                 let days = day_mask(days, diags);
                 let range = time_range(times, diags);
                 if let (Some(days), Some((start, end))) = (days, range) {
                     windows.push(LocalRule::Daily { days, start, end });
                 }
+                windows_at.get_or_insert_with(|| Located::new(*span));
             }
-            CalendarEntry::Blackout { name, spec, .. } => {
-                if let Some(sources) = blackout_sources(spec, tz, root, diags) {
+            CalendarEntry::Blackout { name, spec, span } => {
+                if let Some(sources) = blackout_sources(spec, tz, root, imported, diags) {
                     let before = *starts_so_far;
                     *starts_so_far = before.saturating_add(starts_a_year(&sources));
                     if before <= MAX_STARTS_PER_YEAR_IN_ALL
@@ -210,12 +222,13 @@ fn compile_calendar(
                     blackouts.push(Blackout {
                         name: name.value.clone(),
                         sources,
+                        at: Located::new(*span),
                     });
                 }
             }
         }
     }
-    Calendar::new(decl.name.name.clone(), tz, windows, blackouts)
+    Calendar::new(decl.name.name.clone(), tz, windows, windows_at, blackouts)
 }
 
 fn resolve_zone(name: &StrLit, diags: &mut Vec<Diagnostic>) -> Option<Tz> {
@@ -339,6 +352,7 @@ fn blackout_sources(
     spec: &BlackoutSpec,
     tz: Tz,
     root: Option<&Path>,
+    imported: &mut Vec<(String, String)>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Source>> {
     let rule = match spec {
@@ -463,7 +477,7 @@ fn blackout_sources(
                 end: naive_secs(b),
             }
         }
-        BlackoutSpec::Ics(path) => return ics_sources(path, tz, root, diags),
+        BlackoutSpec::Ics(path) => return ics_sources(path, tz, root, imported, diags),
         BlackoutSpec::Rrule {
             rule,
             at,
@@ -599,8 +613,9 @@ fn rrule_source(
 }
 
 /// Resolves an `ics` path against the policy folder; it must stay inside it, also after
-/// following `..` and symbolic links.
-fn resolve_ics_path(path: &str, root: Option<&Path>) -> Result<PathBuf, String> {
+/// following `..` and symbolic links. Gives the file, and its path relative to the folder
+/// (`/` between folders) for the policy digest.
+fn resolve_ics_path(path: &str, root: Option<&Path>) -> Result<(PathBuf, String), String> {
     let rel = Path::new(path);
     if path.trim().is_empty() {
         return Err("the path is empty".to_string());
@@ -638,12 +653,17 @@ fn resolve_ics_path(path: &str, root: Option<&Path>) -> Result<PathBuf, String> 
     let real = full
         .canonicalize()
         .map_err(|e| format!("cannot read it: {e}"))?;
-    if !real.starts_with(&root) {
+    let Ok(inside) = real.strip_prefix(&root) else {
         return Err(
             "the path leads outside the policy folder (through a symbolic link)".to_string(),
         );
-    }
-    Ok(real)
+    };
+    let name = inside
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    Ok((real, name))
 }
 
 /// The largest iCalendar file an `ics` import reads: 16 MiB.
@@ -673,6 +693,7 @@ fn ics_sources(
     path: &StrLit,
     tz: Tz,
     root: Option<&Path>,
+    imported: &mut Vec<(String, String)>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<Source>> {
     let fail = |diags: &mut Vec<Diagnostic>, msg: String| {
@@ -681,7 +702,7 @@ fn ics_sources(
                 .with_label("this iCalendar file"),
         );
     };
-    let file = match resolve_ics_path(&path.value, root) {
+    let (file, name) = match resolve_ics_path(&path.value, root) {
         Ok(f) => f,
         Err(e) => {
             fail(diags, e);
@@ -696,14 +717,15 @@ fn ics_sources(
         }
     };
     match ics::import(&text, tz) {
-        Ok(imported) => {
-            for w in imported.warnings {
+        Ok(events) => {
+            for w in events.warnings {
                 diags.push(
                     Diagnostic::warning(path.span, format!("in `{}`: {w}", path.value))
                         .with_label("imported here"),
                 );
             }
-            Some(imported.events.into_iter().map(Source::from).collect())
+            imported.push((name, text));
+            Some(events.events.into_iter().map(Source::from).collect())
         }
         Err(e) => {
             fail(diags, e);

@@ -79,6 +79,25 @@ impl From<ImportedEvent> for Source {
 pub(crate) struct Blackout {
     pub name: String,
     pub sources: Vec<Source>,
+    /// Where it is declared (`file:line:col` once [`super::CalendarSet::locate`] ran).
+    pub at: Located,
+}
+
+/// A declaration's span, and its `file:line:col` once the set is located (shared by every
+/// decision that quotes it).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Located {
+    pub span: crate::span::Span,
+    pub text: std::sync::Arc<str>,
+}
+
+impl Located {
+    pub(crate) fn new(span: crate::span::Span) -> Located {
+        Located {
+            span,
+            text: std::sync::Arc::from(""),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -89,6 +108,8 @@ pub(crate) struct Calendar {
     pub tz: Tz,
     /// Empty: the calendar has no window, so it is open wherever no blackout holds.
     pub windows: Vec<LocalRule>,
+    /// Where its first `window` is declared, when it has one.
+    pub windows_at: Option<Located>,
     pub blackouts: Vec<Blackout>,
     years: Box<[OnceLock<CalendarYear>]>,
 }
@@ -113,12 +134,14 @@ impl Calendar {
         name: String,
         tz: Tz,
         windows: Vec<LocalRule>,
+        windows_at: Option<Located>,
         blackouts: Vec<Blackout>,
     ) -> Calendar {
         Calendar {
             name,
             tz,
             windows,
+            windows_at,
             blackouts,
             years: (0..YEARS).map(|_| OnceLock::new()).collect(),
         }
@@ -212,14 +235,17 @@ pub(crate) struct Region {
     pub name: String,
     /// Indices into the set's calendars, as listed after `uses`.
     pub calendars: Vec<usize>,
+    /// Where it is declared.
+    pub at: Located,
     years: Box<[[OnceLock<Vec<Iv>>; 4]]>,
 }
 
 impl Region {
-    pub(crate) fn new(name: String, calendars: Vec<usize>) -> Region {
+    pub(crate) fn new(name: String, calendars: Vec<usize>, at: Located) -> Region {
         Region {
             name,
             calendars,
+            at,
             years: (0..YEARS)
                 .map(|_| std::array::from_fn(|_| OnceLock::new()))
                 .collect(),

@@ -26,11 +26,12 @@ mod model_tests;
 mod tests;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::time::Instant;
-use index::{Calendar, DOMAIN_END, DOMAIN_START, Region, YEARS, year_of, year_start};
+use index::{Calendar, DOMAIN_END, DOMAIN_START, Located, Region, YEARS, year_of, year_start};
 use intervals::{Iv, clip, meets, normalize};
 
 /// How far `next_window` looks ahead of the requested start.
@@ -48,11 +49,44 @@ pub struct CalendarSet {
     calendars: Vec<Calendar>,
     regions: Vec<Region>,
     by_name: HashMap<String, usize>,
+    /// The `ics` files imported: (path relative to the policy folder, text), sorted, each
+    /// once. They shape decisions, so the policy digest covers them.
+    imported: Vec<(String, String)>,
 }
 
 /// A region of a [`CalendarSet`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RegionId(pub u32);
+
+/// Does `[s, e)` (`e > s`) lie inside one open stretch, the stretches of each indexed year
+/// being `open(year)`?
+fn fits_in<'a>(open: impl Fn(usize) -> &'a [Iv], s: i64, e: i64) -> bool {
+    if s < DOMAIN_START || e > DOMAIN_END {
+        return false;
+    }
+    let Some(mut year) = year_of(s) else {
+        return false;
+    };
+    let stretches = open(year);
+    let Some(&(a, mut end)) = stretches.get(stretches.partition_point(|iv| iv.1 <= s)) else {
+        return false;
+    };
+    if a > s {
+        return false;
+    }
+    // A stretch running over New Year is split at the year's edge: follow it.
+    while end < e {
+        year += 1;
+        if end != year_start(year) || year >= YEARS {
+            return false;
+        }
+        match open(year).first() {
+            Some(&(a, b)) if a == end => end = b,
+            _ => return false,
+        }
+    }
+    true
+}
 
 /// What an exemption lifts: `exempt blackout` sets `blackouts`, `exempt window` sets
 /// `windows`.
@@ -96,6 +130,13 @@ pub struct RegionCheck {
     /// The first stretch at or after `start` with room for the whole change: its start and
     /// the stretch's end. When `open`, that is `start` and the end of its stretch.
     pub next_window: Option<(Instant, Instant)>,
+    /// `file:line:col` of the declaration behind the first of `blocked_by`: the blackout, the
+    /// first `window` of the first calendar whose windows keep the change out, or the region
+    /// (outside the calendar range). `None` when open.
+    pub blocked_at: Option<Arc<str>>,
+    /// With the blackouts lifted: the names of those that meet `[start, end)`, each once, in
+    /// the order of the region's calendars and then of declaration. Empty otherwise.
+    pub lifted: Vec<String>,
 }
 
 /// What a region looks like over a range (clipped to it).
@@ -126,6 +167,34 @@ fn instant(secs: i64) -> Instant {
 }
 
 impl CalendarSet {
+    /// Fills the `file:line:col` of every declaration a decision may point at (blackouts,
+    /// windows, regions), once, so that deciding only shares them.
+    pub fn locate(&mut self, sources: &crate::span::SourceMap) {
+        let locate = |at: &mut Located| at.text = Arc::from(sources.location(at.span));
+        for cal in &mut self.calendars {
+            cal.windows_at.iter_mut().for_each(locate);
+            cal.blackouts.iter_mut().for_each(|b| locate(&mut b.at));
+        }
+        self.regions.iter_mut().for_each(|r| locate(&mut r.at));
+    }
+
+    /// The `ics` files imported, as (path relative to the policy folder, bytes).
+    pub fn imported_files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.imported
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_bytes()))
+    }
+
+    /// `file:line:col` of a region's declaration.
+    pub fn region_at(&self, id: RegionId) -> Option<&Arc<str>> {
+        self.get(id).map(|r| &r.at.text)
+    }
+
+    /// `file:line:col` of the first region declared.
+    pub fn first_region_at(&self) -> Option<&Arc<str>> {
+        self.regions.first().map(|r| &r.at.text)
+    }
+
     pub fn region(&self, name: &str) -> Option<RegionId> {
         let i = self.by_name.get(name)?;
         u32::try_from(*i).ok().map(RegionId)
@@ -175,31 +244,7 @@ impl CalendarSet {
 
     /// Does `[s, e)` (`e > s`) lie inside one open stretch of the region?
     fn fits(&self, r: &Region, s: i64, e: i64, lift: Lift) -> bool {
-        if s < DOMAIN_START || e > DOMAIN_END {
-            return false;
-        }
-        let Some(mut year) = year_of(s) else {
-            return false;
-        };
-        let open = self.open_in(r, lift, year);
-        let Some(&(a, mut end)) = open.get(open.partition_point(|iv| iv.1 <= s)) else {
-            return false;
-        };
-        if a > s {
-            return false;
-        }
-        // A stretch running over New Year is split at the year's edge: follow it.
-        while end < e {
-            year += 1;
-            if end != year_start(year) || year >= YEARS {
-                return false;
-            }
-            match self.open_in(r, lift, year).first() {
-                Some(&(a, b)) if a == end => end = b,
-                _ => return false,
-            }
-        }
-        true
+        fits_in(|year| self.open_in(r, lift, year), s, e)
     }
 
     /// The first open piece (within one indexed year) that ends after `t` and starts before
@@ -272,20 +317,33 @@ impl CalendarSet {
                 open: false,
                 blocked_by: Vec::new(),
                 next_window: None,
+                blocked_at: None,
+                lifted: Vec::new(),
             };
         };
         let s = secs_floor(start);
         let e = secs_ceil(end).max(s + 1);
         let open = self.fits(r, s, e, lift);
         let mut blocked_by = Vec::new();
+        let mut blocked_at = None;
+        let mut lifted = Vec::new();
+        if lift.blackouts {
+            for (name, _) in self.blackouts_meeting(r, s, e) {
+                if !lifted.contains(&name) {
+                    lifted.push(name);
+                }
+            }
+        }
         if !open {
             if s < DOMAIN_START || e > DOMAIN_END {
                 blocked_by.push(OUTSIDE_RANGE.to_string());
+                blocked_at = Some(Arc::clone(&r.at.text));
             }
             if !lift.blackouts {
-                for name in self.blackouts_meeting(r, s, e) {
+                for (name, at) in self.blackouts_meeting(r, s, e) {
                     if !blocked_by.contains(&name) {
                         blocked_by.push(name);
+                        blocked_at.get_or_insert_with(|| Arc::clone(at));
                     }
                 }
             }
@@ -298,6 +356,12 @@ impl CalendarSet {
                 && !blocked_by.iter().any(|b| b == OUTSIDE_RANGE)
             {
                 blocked_by.push(OUTSIDE_WINDOWS.to_string());
+                if blocked_at.is_none() {
+                    blocked_at = self
+                        .windows_keeping_out(r, s, e)
+                        .or(Some(&r.at.text))
+                        .cloned();
+                }
             }
         }
         let next_window = self
@@ -307,12 +371,30 @@ impl CalendarSet {
             open,
             blocked_by,
             next_window,
+            blocked_at,
+            lifted,
         }
     }
 
-    /// Names of the blackouts with an occurrence meeting `[s, e)`, in the order of the
-    /// region's calendars and then of declaration (duplicates included).
-    fn blackouts_meeting(&self, r: &Region, s: i64, e: i64) -> Vec<String> {
+    /// Where the windows are declared of the first of the region's calendars whose windows
+    /// (its blackouts lifted) do not hold `[s, e)`.
+    fn windows_keeping_out(&self, r: &Region, s: i64, e: i64) -> Option<&Arc<str>> {
+        r.calendars
+            .iter()
+            .filter_map(|&c| self.calendars.get(c))
+            .filter(|cal| !cal.windows.is_empty())
+            .find(|cal| {
+                let open =
+                    |year: usize| cal.year(year).map_or(&[][..], |y| y.open(Lift::BLACKOUTS));
+                !fits_in(open, s, e)
+            })
+            .and_then(|cal| cal.windows_at.as_ref())
+            .map(|at| &at.text)
+    }
+
+    /// Names of the blackouts with an occurrence meeting `[s, e)`, with where each is declared,
+    /// in the order of the region's calendars and then of declaration (duplicates included).
+    fn blackouts_meeting(&self, r: &Region, s: i64, e: i64) -> Vec<(String, &Arc<str>)> {
         let (Some(first), Some(last)) = (
             year_of(s.max(DOMAIN_START)),
             year_of((e - 1).min(DOMAIN_END - 1)),
@@ -328,7 +410,7 @@ impl CalendarSet {
                         .is_some_and(|occ| meets(occ, s, e))
                 });
                 if hit {
-                    out.push(b.name.clone());
+                    out.push((b.name.clone(), &b.at.text));
                 }
             }
         }

@@ -476,7 +476,7 @@ proptest! {
             prop_assert_eq!(set.fits(region, t, t + 60, lift), model_open, "open at {}", instant(t));
             let hit = set.blackouts_meeting(region, t, t + 60);
             let mut dedup: Vec<String> = Vec::new();
-            for n in hit {
+            for (n, _) in hit {
                 if !dedup.contains(&n) {
                     dedup.push(n);
                 }

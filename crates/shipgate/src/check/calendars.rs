@@ -5,9 +5,15 @@ use std::path::Path;
 
 use crate::calendar::CalendarSet;
 use crate::error::Diagnostic;
+use crate::span::SourceMap;
 use crate::syntax::ast::{self, Item};
 
-pub fn check(items: &[&Item], root: Option<&Path>, diags: &mut Vec<Diagnostic>) -> CalendarSet {
+pub fn check(
+    items: &[&Item],
+    root: Option<&Path>,
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> CalendarSet {
     let calendars: Vec<&ast::CalendarDecl> = items
         .iter()
         .filter_map(|i| {
@@ -28,7 +34,8 @@ pub fn check(items: &[&Item], root: Option<&Path>, diags: &mut Vec<Diagnostic>) 
             }
         })
         .collect();
-    let (calendar_set, cal_diags) = CalendarSet::compile(&calendars, &regions, root);
+    let (mut calendar_set, cal_diags) = CalendarSet::compile(&calendars, &regions, root);
     diags.extend(cal_diags);
+    calendar_set.locate(sources);
     calendar_set
 }

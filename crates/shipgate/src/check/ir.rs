@@ -301,6 +301,8 @@ pub struct RuleIr {
     pub at: Text,
     /// `waivable ... by "group" max D`: (group index, max seconds).
     pub waivable: Option<(u16, i64)>,
+    /// Where the `waivable` declaration is (a waiver's trace points there); empty without one.
+    pub waivable_at: Text,
     /// Whether any effect is an exemption (evaluated in the first pass).
     pub has_exemptions: bool,
 }

@@ -25,6 +25,8 @@ pub struct Compiled {
     pub sources: SourceMap,
     pub warnings: Vec<Diagnostic>,
     pub ir: PolicyIr,
+    /// `sha256:<hex>` of the policy files (a decision's `policy`), computed once here.
+    pub policy_digest: Text,
 }
 
 impl Compiled {
@@ -40,6 +42,13 @@ impl Compiled {
 /// form a cycle cost nothing; a `.gate` entry of a folder that is not a regular file (a pipe,
 /// a device) is an error, since reading it could block or never end.
 pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    Ok(gate_files(paths)?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// [`collect_gate_files`], each file with the name the policy digest gives it: its path
+/// relative to the folder given that holds it (`/` between folders), or for a file given
+/// itself, its file name.
+fn gate_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Error> {
     let mut out = Vec::new();
     let mut walked = HashSet::new();
     for p in paths {
@@ -48,15 +57,21 @@ pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             message: e.to_string(),
         })?;
         if meta.is_dir() {
-            walk(p, &mut out, &mut walked)?;
+            let mut found = Vec::new();
+            walk(p, &mut found, &mut walked)?;
+            out.extend(found.into_iter().map(|f| {
+                let name = digest_name(f.strip_prefix(p).unwrap_or(&f));
+                (f, name)
+            }));
         } else {
-            out.push(p.clone());
+            let name = digest_name(p.file_name().map_or(p.as_path(), Path::new));
+            out.push((p.clone(), name));
         }
     }
     out.sort();
-    out.dedup();
+    out.dedup_by(|a, b| a.0 == b.0);
     let mut seen = HashSet::new();
-    out.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
+    out.retain(|(p, _)| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
     if out.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::Io {
@@ -65,6 +80,14 @@ pub fn collect_gate_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
         });
     }
     Ok(out)
+}
+
+/// A relative path as the policy digest names it: its components joined by `/`.
+pub(crate) fn digest_name(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Adds the `.gate` files under `dir` unless its real folder is in `walked` already.
@@ -109,7 +132,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, walked: &mut HashSet<PathBuf>) -> Re
 /// Reads and compiles the policy files under `paths`. `ics` paths are relative to the first
 /// folder given, or to the folder of the first file (`.` for a bare file name).
 pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
-    let files = collect_gate_files(paths)?;
+    let files = gate_files(paths)?;
     let root = paths.first().map(|p| {
         if p.is_dir() {
             p.clone()
@@ -123,8 +146,9 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
         }
     });
     let mut sources = Vec::with_capacity(files.len());
+    let mut names = Vec::with_capacity(files.len());
     let mut total = 0u64;
-    for f in &files {
+    for (f, digest) in &files {
         let name = f.display().to_string();
         let io = |e: std::io::Error| Error::Io {
             path: name.clone(),
@@ -141,8 +165,9 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
         total = total.saturating_add(text.len() as u64);
         check_policy_size(&name, text.len(), total)?;
         sources.push((name, text));
+        names.push(digest.clone());
     }
-    compile_sources(sources, root)
+    compile_named(sources, names, root)
 }
 
 /// The most policy text one file may hold: a hundred thousand lines, far more than any real
@@ -172,22 +197,37 @@ fn check_policy_size(name: &str, len: usize, total: u64) -> Result<(), Error> {
 }
 
 /// Compiles named sources as one policy set; `ics` paths are relative to `root`, and an `ics`
-/// import is an error without one.
+/// import is an error without one. The policy digest names each file as given.
 pub fn compile_sources(
     files: Vec<(String, String)>,
     root: Option<PathBuf>,
 ) -> Result<Compiled, Error> {
-    // However many names are misspelt, "did you mean" does a bounded amount of work in all.
-    crate::error::suggestion_budget(|| compile_files(files, root))
+    let names = files.iter().map(|(name, _)| name.clone()).collect();
+    compile_named(files, names, root)
 }
 
-fn compile_files(files: Vec<(String, String)>, root: Option<PathBuf>) -> Result<Compiled, Error> {
+/// Compiles `files` (display name, text); `digest_names` are the names the policy digest gives
+/// them, in the same order.
+fn compile_named(
+    files: Vec<(String, String)>,
+    digest_names: Vec<String>,
+    root: Option<PathBuf>,
+) -> Result<Compiled, Error> {
     // The same limits for policy text given as strings as for policy files.
     let mut total = 0u64;
     for (name, text) in &files {
         total = total.saturating_add(text.len() as u64);
         check_policy_size(name, text.len(), total)?;
     }
+    // However many names are misspelt, "did you mean" does a bounded amount of work in all.
+    crate::error::suggestion_budget(|| compile_files(files, digest_names, root))
+}
+
+fn compile_files(
+    files: Vec<(String, String)>,
+    digest_names: Vec<String>,
+    root: Option<PathBuf>,
+) -> Result<Compiled, Error> {
     let mut sources = SourceMap::default();
     let mut parsed = Vec::with_capacity(files.len());
     let mut diagnostics = Vec::new();
@@ -205,11 +245,22 @@ fn compile_files(files: Vec<(String, String)>, root: Option<PathBuf>) -> Result<
     let (ir, diags) = check_items(&items, &sources, root.as_deref());
     diagnostics.extend(diags);
     match ir {
-        Some(ir) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(Compiled {
-            sources,
-            warnings: diagnostics,
-            ir,
-        }),
+        Some(ir) if !diagnostics.iter().any(Diagnostic::is_error) => {
+            // Every file that shapes decisions: the `.gate` files and the `ics` they import.
+            let gate = digest_names
+                .iter()
+                .zip(&sources.files)
+                .map(|(name, file)| (name.as_str(), file.text.as_bytes()));
+            let policy_digest = Text::from(crate::digest::policy(
+                gate.chain(ir.calendars.imported_files()),
+            ));
+            Ok(Compiled {
+                sources,
+                warnings: diagnostics,
+                ir,
+                policy_digest,
+            })
+        }
         _ => {
             diagnostics.sort_by_key(|d| (d.severity == crate::error::Severity::Warning, d.span));
             Err(PolicyError::new(diagnostics, sources).into())
@@ -240,7 +291,7 @@ fn check_items(
     } = settings::check(items, &mut diags);
     let (change_ext, service_ext) = extend::check(items, &mut diags);
     let rule_index = rules::RuleIndex::new(items, &mut diags);
-    let calendar_set = calendars::check(items, root, &mut diags);
+    let calendar_set = calendars::check(items, root, sources, &mut diags);
     let waivable = rules::waivable(items, &rule_index, &mut groups, &mut diags);
 
     // --- expressions: every condition, checked against one schema ---------------------------

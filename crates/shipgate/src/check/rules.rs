@@ -245,6 +245,10 @@ pub fn check(
             fixed_message,
             at: at(r.name.span).into(),
             waivable: waivable.get(&idx).map(|(g, m, _)| (*g, *m)),
+            waivable_at: waivable
+                .get(&idx)
+                .map(|(_, _, span)| at(*span).into())
+                .unwrap_or_default(),
             has_exemptions,
         });
     }

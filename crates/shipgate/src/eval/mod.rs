@@ -193,12 +193,20 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
     ctx.tier = tier::decide(&mut ctx, &mut b);
     let tier = ctx.tier;
     let rules::Outcome {
-        exemptions,
+        mut exemptions,
         waivers,
         requirements,
         lift,
     } = rules::decide(&mut ctx, &mut b, now);
-    let schedule = schedule::schedule(policy, change, catalog, &prep, lift, &mut b)?;
+    let schedule::Scheduled { schedule, lifted } =
+        schedule::schedule(policy, change, catalog, &prep, lift, &mut b)?;
+    if lift.blackouts {
+        for e in &mut exemptions {
+            if let Lifted::Blackout(names) = &mut e.lifts {
+                names.clone_from(&lifted);
+            }
+        }
+    }
     let delivery::Delivery {
         strategy,
         rollback,
@@ -228,6 +236,8 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
     };
     Ok(Decision {
         verdict,
+        change: Text::new(&change.id),
+        now,
         tier: ir
             .tier_names
             .get(usize::from(tier))
@@ -243,6 +253,9 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         notify,
         order,
         trace: b.trace,
+        policy: policy.policy_digest.clone(),
+        inputs: InputsDigest::new(catalog.inputs_part(), &change.source),
+        engine: Text::new_static(crate::decision::ENGINE),
     })
 }
 

@@ -44,26 +44,35 @@ pub fn decide<'a, const EXPLAIN: bool>(
     // --- waivers ----------------------------------------------------------------------
     let mut exemptions = Vec::new();
     let mut waivers = Vec::with_capacity(change.waivers.len());
-    for w in &change.waivers {
+    for (wi, w) in change.waivers.iter().enumerate() {
         let why = waiver_rejection(ir, change, ctx.catalog, w, now, ctx.prep.end);
+        let rule = ir.rules.iter().position(|r| r.name == w.rule);
         if why.is_none()
-            && let Some(ri) = ir.rules.iter().position(|r| r.name == w.rule)
+            && let Some(ri) = rule
         {
             exempt(ri);
             exemptions.push(Exemption {
-                rule: Text::new_static("waiver"),
-                lifts: Lifted::Rule(Text::new(&w.rule)),
-                by: Some(Text::new(&w.by)),
+                by: ExemptBy::Waiver(Text::new(&w.by)),
+                lifts: Lifted::Rule(ir.rules.get(ri).map(|r| r.name.clone()).unwrap_or_default()),
             });
         }
-        b.trace(
-            TraceKind::Waiver,
-            &w.rule,
-            why.as_ref()
-                .map(|w| Text::from(format!("rejected: {w}")))
-                .unwrap_or_else(|| Text::new_static("honored")),
-            "",
-        );
+        if EXPLAIN {
+            // The `waivable` declaration, else the rule; a waiver naming no rule of the policy
+            // has no policy text, so its place in the change.
+            let at = match rule.and_then(|ri| ir.rules.get(ri)) {
+                Some(r) if !r.waivable_at.is_empty() => r.waivable_at.to_string(),
+                Some(r) => r.at.to_string(),
+                None => format!("change.waivers[{wi}]"),
+            };
+            b.trace(
+                TraceKind::Waiver,
+                &w.rule,
+                why.as_ref()
+                    .map(|w| Text::from(format!("rejected: {w}")))
+                    .unwrap_or_else(|| Text::new_static("honored")),
+                at,
+            );
+        }
         waivers.push(WaiverOutcome {
             rule: Text::new(&w.rule),
             by: Text::new(&w.by),
@@ -90,9 +99,10 @@ pub fn decide<'a, const EXPLAIN: bool>(
         }
         for e in &r.effects {
             let lifts = match &e.effect {
+                // The blackouts it lifted are known once the schedule is checked.
                 EffectIr::ExemptBlackout => {
                     lift.blackouts = true;
-                    Lifted::Blackout
+                    Lifted::Blackout(Vec::new())
                 }
                 EffectIr::ExemptWindow => {
                     lift.windows = true;
@@ -116,9 +126,8 @@ pub fn decide<'a, const EXPLAIN: bool>(
                 &e.at,
             );
             exemptions.push(Exemption {
-                rule: r.name.clone(),
+                by: ExemptBy::Rule(r.name.clone()),
                 lifts,
-                by: None,
             });
         }
     }

@@ -11,6 +11,13 @@ use crate::graph::Catalog;
 use crate::input::Change;
 use crate::time::format_instant;
 
+/// The schedule, and the names of the blackouts lifted (`exempt blackout`) that met the
+/// change's run in any of its regions, each once.
+pub struct Scheduled {
+    pub schedule: Schedule,
+    pub lifted: Vec<Text>,
+}
+
 // One step of a decision: inlined into it, as it was before the split into phases.
 #[inline]
 pub fn schedule<const EXPLAIN: bool>(
@@ -20,7 +27,7 @@ pub fn schedule<const EXPLAIN: bool>(
     prep: &Prepared<'_>,
     lift: Lift,
     b: &mut Builder<EXPLAIN>,
-) -> Result<Schedule, Error> {
+) -> Result<Scheduled, Error> {
     let cals = &policy.ir.calendars;
     let start = prep.start_at;
     let Some(end) = chrono::DateTime::from_timestamp(prep.end, 0) else {
@@ -39,6 +46,9 @@ pub fn schedule<const EXPLAIN: bool>(
     let mut regions = Vec::with_capacity(prep.regions.len());
     let mut allowed = true;
     let mut blocked: Vec<String> = Vec::new();
+    // Where the first blocked region's first blocker is declared: the schedule reason's `at`.
+    let mut blocked_at: Option<Text> = None;
+    let mut lifted: Vec<Text> = Vec::new();
     let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut start_refused = false;
     for (i, r) in prep.regions.iter().enumerate() {
@@ -74,9 +84,17 @@ pub fn schedule<const EXPLAIN: bool>(
             return Err(InputError::new(path, cals.unknown_region(r)).into());
         };
         let check = cals.check(id, start, end, lift);
+        for name in check.lifted {
+            if !lifted.iter().any(|l| *l == name) {
+                lifted.push(Text::from(name));
+            }
+        }
         let next_window = check.next_window.map(|(start, end)| Stretch { start, end });
         if !check.open {
             allowed = false;
+            if blocked_at.is_none() {
+                blocked_at = check.blocked_at.map(Text::from);
+            }
             let when = match &next_window {
                 Some(w) => format!("next window starts {}", format_instant(w.start)),
                 None => format!(
@@ -106,12 +124,15 @@ pub fn schedule<const EXPLAIN: bool>(
                 blocked.push(format!("{r}: {what}; {when}"));
             }
         }
-        b.trace(
-            TraceKind::Schedule,
-            r,
-            if check.open { "open" } else { "blocked" },
-            "",
-        );
+        if EXPLAIN {
+            let at = cals.region_at(id).map(|at| at.as_ref()).unwrap_or_default();
+            b.trace(
+                TraceKind::Schedule,
+                r,
+                if check.open { "open" } else { "blocked" },
+                at,
+            );
+        }
         regions.push(RegionSchedule {
             region: region_text(i, r),
             open: check.open,
@@ -124,6 +145,10 @@ pub fn schedule<const EXPLAIN: bool>(
     if prep.regions.is_empty() && cals.has_regions() {
         allowed = false;
         start_refused = true;
+        // No calendar was consulted: point at the regions the change could have named.
+        blocked_at = cals
+            .first_region_at()
+            .map(|at| Text::from(std::sync::Arc::clone(at)));
         blocked.push(
             "the change touches no region (give `regions` on the change or on its services), \
              so no calendar can allow it"
@@ -142,15 +167,18 @@ pub fn schedule<const EXPLAIN: bool>(
                 },
                 blocked.join("; ")
             )),
-            at: Text::default(),
+            at: blocked_at.unwrap_or_default(),
         });
     }
-    Ok(Schedule {
-        start,
-        end,
-        allowed,
-        tzdb: Text::new_static(tzdb_version()),
-        regions,
+    Ok(Scheduled {
+        schedule: Schedule {
+            start,
+            end,
+            allowed,
+            tzdb: Text::new_static(tzdb_version()),
+            regions,
+        },
+        lifted,
     })
 }
 

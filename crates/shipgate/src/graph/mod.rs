@@ -8,11 +8,13 @@
 mod render;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use petgraph::csr::Csr;
 use petgraph::visit::{Dfs, VisitMap, Visitable};
 use serde_json::Value;
 
+use crate::digest::CatalogPart;
 use crate::error::{Error, InputError, did_you_mean};
 use crate::input::fields::ServiceField;
 use crate::input::{
@@ -27,6 +29,9 @@ const CATALOG_KEYS: [&str; 2] = ["services", "groups"];
 type Adjacency = Csr<(), (), petgraph::Directed, u32>;
 
 /// A service catalog, compiled once and shared between evaluations.
+///
+/// It remembers, as a digest, the document it was read from (the whole document, as given):
+/// each decision's `inputs` digest covers it.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub(crate) services: Vec<Service>,
@@ -58,6 +63,9 @@ pub struct Catalog {
     /// The check of those keys against a policy's `extend service` fields: the policy's id
     /// and the first unknown key's error. See [`Catalog::check_extra_fields`].
     extra_checked: std::sync::OnceLock<(u64, Option<InputError>)>,
+    /// The catalog's part of every decision's `inputs` digest, hashed once when it is read:
+    /// the SHA-256 state after `{"catalog":` and the catalog as given, in canonical form.
+    inputs_part: Arc<CatalogPart>,
     /// `groups`: each group's members, for the groups that list them (SPEC 8.1).
     groups: Groups,
     /// The check of the group names against a policy's groups, as `extra_checked`. See
@@ -118,7 +126,7 @@ impl Catalog {
             Some(g) => read_catalog_groups(g, &root.key("groups"))?,
             None => Groups::new(),
         };
-        Catalog::compile(services, groups, &list_path)
+        Catalog::compile(services, groups, &list_path, CatalogPart::of(value))
     }
 
     /// Reads a catalog from JSON or YAML text. JSON text is first read straight into services
@@ -127,8 +135,10 @@ impl Catalog {
     pub fn from_text(text: &str, format: Format) -> Result<Catalog, InputError> {
         if format == Format::Json {
             if let Some((services, groups)) = catalog_parts(text) {
+                // Read straight into services; the digest reads the text once more.
+                let part = CatalogPart::of_text(text);
                 let list = JsonPath::Root("catalog");
-                return Catalog::compile(services, groups, &list.key("services"));
+                return Catalog::compile(services, groups, &list.key("services"), part);
             }
         }
         Catalog::from_json(&parse_document(text, format, "catalog")?)
@@ -148,6 +158,7 @@ impl Catalog {
         services: Vec<Service>,
         groups: Groups,
         list: &JsonPath,
+        part: CatalogPart,
     ) -> Result<Catalog, InputError> {
         let mut index: foldhash::HashMap<String, u32> =
             foldhash::HashMap::with_capacity_and_hasher(services.len(), Default::default());
@@ -198,6 +209,7 @@ impl Catalog {
             .collect();
         let has_extra = services.iter().any(|s| !s.extra.is_empty());
         let mut catalog = Catalog {
+            inputs_part: Arc::new(part),
             has_extra,
             extra_checked: std::sync::OnceLock::new(),
             groups,
@@ -343,6 +355,11 @@ impl Catalog {
         self.services
             .get(service as usize)
             .map_or("", |s| s.id.as_str())
+    }
+
+    /// The catalog's part of a decision's `inputs` digest.
+    pub(crate) fn inputs_part(&self) -> &Arc<CatalogPart> {
+        &self.inputs_part
     }
 
     /// The index of a service id.

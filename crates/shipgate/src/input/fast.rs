@@ -21,8 +21,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::fields::{ChangeRecord, CheckRecord, CheckStatus, ServiceRecord};
 use super::text::Unique;
@@ -30,10 +31,14 @@ use super::{
     Change, Check, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64,
     parse_duration, parse_instant,
 };
+use crate::digest::Source;
 
-/// One change from JSON text, or `None` when the slow reader must decide.
+/// One change from JSON text, or `None` when the slow reader must decide. The change keeps
+/// the text, for the decision's `inputs` digest.
 pub(super) fn change(text: &str) -> Option<Change> {
-    read_all(text, ChangeRecord)
+    let mut change = read_all(text, ChangeRecord)?;
+    change.source = Source::text(text);
+    Some(change)
 }
 
 /// Several changes from JSON text (a list, or `{"changes": [...]}` with no other key), with
@@ -448,11 +453,27 @@ impl<'de> Visitor<'de> for ChangeList {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<Change>, A::Error> {
-        List(ChangeRecord).visit_seq(seq)
+        List(ChangeItem).visit_seq(seq)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<Change>, A::Error> {
-        only_field(map, "changes", List(ChangeRecord))
+        only_field(map, "changes", List(ChangeItem))
+    }
+}
+
+/// One change of a list, which keeps its own text (borrowed from the list's) for the
+/// decision's `inputs` digest.
+#[derive(Clone, Copy)]
+struct ChangeItem;
+
+impl<'de> DeserializeSeed<'de> for ChangeItem {
+    type Value = Change;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Change, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?;
+        let mut change = read_all(raw.get(), ChangeRecord).ok_or_else(give_up)?;
+        change.source = Source::text(raw.get());
+        Ok(change)
     }
 }
 

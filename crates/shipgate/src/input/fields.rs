@@ -188,7 +188,7 @@ macro_rules! record {
     (
         $(#[$meta:meta])*
         struct $Record:ident, enum $Field:ident, reader $Reader:ident ($what:literal, $of:literal)
-        $(, extra($extra_doc:literal))? {
+        $(, extra($extra_doc:literal))? $(, source($source_doc:literal))? {
             $(
                 $(#[$fmeta:meta])*
                 $name:ident / $Var:ident : $T:ty = $seed:expr, $presence:ident $(($default:expr))?
@@ -205,6 +205,10 @@ macro_rules! record {
             $(
                 #[doc = $extra_doc]
                 pub extra: BTreeMap<String, Value>,
+            )?
+            $(
+                #[doc = $source_doc]
+                pub(crate) source: crate::digest::Source,
             )?
         }
 
@@ -301,6 +305,8 @@ macro_rules! record {
                         $name: record!(@tree r, stringify!($name), $seed, $presence $(($default))?)?,
                     )*
                     $( extra: { let _ = $extra_doc; _extra }, )?
+                    // The caller, which knows whether it may keep `value` or must copy it, sets it.
+                    $( source: { let _ = $source_doc; crate::digest::Source::unset() }, )?
                 })
             }
         }
@@ -337,6 +343,8 @@ macro_rules! record {
                 Ok($Record {
                     $( $name: record!(@build $name, $presence $(($default))?), )*
                     $( extra: { let _ = $extra_doc; _extra }, )?
+                    // The caller, which has the text, sets it.
+                    $( source: { let _ = $source_doc; crate::digest::Source::unset() }, )?
                 })
             }
         }
@@ -400,8 +408,16 @@ macro_rules! record {
 
 record! {
     /// A change request (SPEC section 3).
+    ///
+    /// A change is read from JSON, YAML or a binding's object ([`Change::from_text`],
+    /// [`Change::from_json`], [`Change::from_path`]), never built field by field, because it
+    /// remembers what it was read from: a decision's `inputs` digest is of the change as given
+    /// (SPEC 8.8). Its fields are public and may be edited, but **a change edited in Rust after
+    /// reading keeps the digest of what was read**, not of the edited fields; to digest other
+    /// content, read that content.
     struct Change, enum ChangeField, reader ChangeRecord ("a change", "changes"),
-    extra("Fields not built in (checked against the policy's `extend change` at evaluation).") {
+    extra("Fields not built in (checked against the policy's `extend change` at evaluation)."),
+    source("What the change was read from, for the decision's `inputs` digest.") {
         /// `id`: the change's id, not empty.
         id / Id: String = Id, required => Str;
         /// `title`.
