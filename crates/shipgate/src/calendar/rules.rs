@@ -274,6 +274,14 @@ pub(crate) fn parse_rrule(text: &str, zone: Tz) -> Result<RRule<Unvalidated>, St
         .strip_prefix("RRULE:")
         .or_else(|| body.strip_prefix("rrule:"))
         .unwrap_or(body);
+    // RFC 5545 recurrence rules are ASCII; the rrule crate slices its text by byte and panics
+    // inside a multi-byte character (`BYDAY=-\u{3b9}R`, found by fuzzing): refuse it first.
+    if let Some(c) = body.chars().find(|c| !c.is_ascii()) {
+        return Err(format!(
+            "a recurrence rule is ASCII text (RFC 5545); found {c:?} (U+{:04X})",
+            u32::from(c)
+        ));
+    }
     let mut parts = Vec::new();
     for part in body.split(';').filter(|p| !p.trim().is_empty()) {
         let part = part.trim();
@@ -771,6 +779,13 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn non_ascii_rrule_text_is_an_error_not_a_panic() {
+        // Found by fuzzing: the rrule crate panicked on a multi-byte character in BYDAY.
+        let e = parse_rrule("FREQ=MONTHLY;BYDAY=-\u{3b9}R;BySETPOS=0", Tz::UTC).unwrap_err();
+        assert!(e.contains("ASCII") && e.contains("U+03B9"), "{e}");
     }
 
     #[test]
