@@ -863,6 +863,8 @@ mod tests {
     fn example_decisions_read_back_exactly() {
         let keys = [
             "verdict",
+            "change",
+            "now",
             "tier",
             "reasons",
             "requirements",
@@ -874,6 +876,9 @@ mod tests {
             "notify",
             "order",
             "trace",
+            "policy",
+            "inputs",
+            "engine",
         ];
         for decision in example_decisions() {
             let bytes = pack(&decision).unwrap();
