@@ -28,8 +28,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
+/// `shipgate check` of one of the example changes against the example policy set.
 fn check(change: &str, now: &str, extra: &[&str]) -> Output {
-    let change = format!("policies/changes/{change}");
+    check_file(&format!("policies/changes/{change}"), now, extra)
+}
+
+/// `shipgate check` of the change at `path` against the example policy set.
+fn check_file(path: &str, now: &str, extra: &[&str]) -> Output {
     let mut args = vec![
         "check",
         "--policy",
@@ -37,7 +42,7 @@ fn check(change: &str, now: &str, extra: &[&str]) -> Output {
         "--catalog",
         "policies/catalog.yaml",
         "--change",
-        &change,
+        path,
         "--now",
         now,
     ];
@@ -168,17 +173,7 @@ fn bad_input_exits_3_naming_the_json_path() {
             "duration": "1h", "start": "2026-12-01T10:00", "ticket": "PAY-1"}"#,
     )
     .unwrap();
-    let o = shipgate(&[
-        "check",
-        "--policy",
-        "policies/payments",
-        "--catalog",
-        "policies/catalog.yaml",
-        "--change",
-        change.to_str().unwrap(),
-        "--now",
-        "2026-12-01T09:00:00Z",
-    ]);
+    let o = check_file(change.to_str().unwrap(), "2026-12-01T09:00:00Z", &[]);
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("change.start"), "{}", stderr(&o));
     assert!(stdout(&o).is_empty(), "no decision on bad input");
@@ -196,17 +191,7 @@ fn an_approval_in_an_unknown_group_exits_3_with_a_hint() {
             "approvals": [{"by": "ana", "group": "CAB", "at": "2026-12-01T08:00:00Z"}]}"#,
     )
     .unwrap();
-    let o = shipgate(&[
-        "check",
-        "--policy",
-        "policies/payments",
-        "--catalog",
-        "policies/catalog.yaml",
-        "--change",
-        change.to_str().unwrap(),
-        "--now",
-        "2026-12-01T09:00:00Z",
-    ]);
+    let o = check_file(change.to_str().unwrap(), "2026-12-01T09:00:00Z", &[]);
     assert_eq!(o.status.code(), Some(3));
     assert!(
         stderr(&o)
