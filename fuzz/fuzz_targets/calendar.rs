@@ -6,10 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use shipgate::Engine;
-use shipgate_fuzz::{
-    check_calendar, check_engine, check_error, evaluate_and_check, instant, simple_catalog,
-    simple_change,
-};
+use shipgate_fuzz::{check_error, check_region_r, instant};
 
 const ZONES: [&str; 8] = [
     "UTC",
@@ -47,25 +44,5 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    check_engine(&engine);
-    let (from, to) = (instant(0), instant(366 * 86_400));
-    match engine.calendar("r", from, to) {
-        Ok(report) => check_calendar(&report, from, to),
-        Err(e) => check_error(&e),
-    }
-    let now = instant(40 * 86_400 + 3 * 3600 + 17 * 60);
-    match engine.next_window("r", now, 5400) {
-        Ok(Some((start, end))) => {
-            assert!(start >= now, "next window before its search start");
-            assert!(
-                end - start >= chrono::TimeDelta::seconds(5400),
-                "next window too short"
-            );
-        }
-        Ok(None) => {}
-        Err(e) => check_error(&e),
-    }
-    if let Some(change) = simple_change(now, "90m") {
-        evaluate_and_check(&engine, &change, &simple_catalog(), now, false);
-    }
+    check_region_r(&engine, instant(40 * 86_400 + 3 * 3600 + 17 * 60), 5400);
 });

@@ -9,10 +9,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use shipgate::Engine;
-use shipgate_fuzz::{
-    check_calendar, check_engine, check_error, evaluate_and_check, instant, simple_catalog,
-    simple_change,
-};
+use shipgate_fuzz::{check_error, check_region_r, instant};
 
 const POLICY: &str = "calendar c timezone \"Europe/Berlin\" {\n  blackout \"imported\" ics \"f.ics\"\n}\nregion r uses c\n";
 
@@ -37,19 +34,5 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    check_engine(&engine);
-    let (from, to) = (instant(0), instant(366 * 86_400));
-    match engine.calendar("r", from, to) {
-        Ok(report) => check_calendar(&report, from, to),
-        Err(e) => check_error(&e),
-    }
-    let now = instant(357 * 86_400 + 10 * 3600);
-    match engine.next_window("r", now, 3600) {
-        Ok(Some((start, _))) => assert!(start >= now, "next window before its search start"),
-        Ok(None) => {}
-        Err(e) => check_error(&e),
-    }
-    if let Some(change) = simple_change(now, "1h") {
-        evaluate_and_check(&engine, &change, &simple_catalog(), now, false);
-    }
+    check_region_r(&engine, instant(357 * 86_400 + 10 * 3600), 3600);
 });

@@ -252,3 +252,29 @@ pub fn simple_catalog() -> Catalog {
     }))
     .unwrap_or_else(|e| panic!("the fixed catalog does not read: {e}"))
 }
+
+/// Checks region `r` of a compiled calendar policy the way a caller uses it: its open stretches
+/// over a year, its next window of `secs` seconds at or after `now` (not before `now`, at least
+/// that long), and a change of that length starting at `now`, decided.
+pub fn check_region_r(engine: &Engine, now: DateTime<Utc>, secs: i64) {
+    check_engine(engine);
+    let (from, to) = (instant(0), instant(366 * 86_400));
+    match engine.calendar("r", from, to) {
+        Ok(report) => check_calendar(&report, from, to),
+        Err(e) => check_error(&e),
+    }
+    match engine.next_window("r", now, secs) {
+        Ok(Some((start, end))) => {
+            assert!(start >= now, "next window before its search start");
+            assert!(
+                end - start >= chrono::TimeDelta::seconds(secs),
+                "next window too short"
+            );
+        }
+        Ok(None) => {}
+        Err(e) => check_error(&e),
+    }
+    if let Some(change) = simple_change(now, &format!("{}m", secs / 60)) {
+        evaluate_and_check(engine, &change, &simple_catalog(), now, false);
+    }
+}
