@@ -54,13 +54,13 @@ impl Limit {
         Limit::EvalSteps,
     ];
 
-    fn spec(self) -> Spec {
+    const fn spec(self) -> Spec {
         match self {
             Limit::InputBytes => Spec {
                 name: "max-input-bytes",
                 snake: "max_input_bytes",
                 camel: "maxInputBytes",
-                default: crate::input::DEFAULT_MAX_INPUT_BYTES,
+                default: 16 * MIB,
                 // The text is held in memory whole: 64 GiB is more than any machine that runs
                 // a gate reads, and far from overflowing a length.
                 ceiling: 64 * GIB,
@@ -137,7 +137,7 @@ impl Limit {
     }
 
     /// The default value.
-    pub fn default_value(self) -> u64 {
+    pub const fn default_value(self) -> u64 {
         self.spec().default
     }
 

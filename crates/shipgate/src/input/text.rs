@@ -17,7 +17,7 @@ use crate::error::{Error, InputError};
 /// The default limit on the size of one input file or standard input: 16 MiB (the default of
 /// [`Limit::InputBytes`](crate::Limit::InputBytes)). A catalog of 10,000 services is about
 /// 2 MiB.
-pub const DEFAULT_MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = crate::limits::Limit::InputBytes.default_value();
 
 /// How deeply arrays and objects may nest in an input: the JSON parser's own limit, applied
 /// to YAML too (before its parser runs, whose time grows with the square of the depth).
