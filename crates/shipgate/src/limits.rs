@@ -155,9 +155,14 @@ impl Limit {
     /// `value` when the limit may take it (1 to [`Limit::ceiling`]), else an error saying the
     /// range.
     pub fn check(self, value: u64) -> Result<u64, LimitError> {
+        self.check_wide(i128::from(value))
+    }
+
+    /// [`Limit::check`] of any integer (a binding's argument may be negative).
+    fn check_wide(self, value: i128) -> Result<u64, LimitError> {
         let s = self.spec();
-        if (1..=s.ceiling).contains(&value) {
-            return Ok(value);
+        if (1..=i128::from(s.ceiling)).contains(&value) {
+            return Ok(u64::try_from(value).unwrap_or(s.ceiling));
         }
         Err(LimitError {
             limit: Some(self),
@@ -243,7 +248,7 @@ impl Limits {
     /// error, as is an unknown name.
     pub fn with_options<'a>(
         mut self,
-        options: impl IntoIterator<Item = (&'a str, u64)>,
+        options: impl IntoIterator<Item = (&'a str, i128)>,
         inputs: bool,
     ) -> Result<Limits, LimitError> {
         for (name, value) in options {
@@ -264,7 +269,7 @@ impl Limits {
                     message: format!("the limit `{name}` has no effect {here}"),
                 });
             }
-            self.set(limit, value)?;
+            self.values[limit as usize] = limit.check_wide(value)?;
         }
         Ok(self)
     }
@@ -365,5 +370,9 @@ mod tests {
             .with_options([("max_nothing", 5)], true)
             .unwrap_err();
         assert_eq!(e.message, "unknown limit `max_nothing`");
+        let e = Limits::default()
+            .with_options([("max_input_bytes", -3)], true)
+            .unwrap_err();
+        assert!(e.message.ends_with("not -3"), "{e}");
     }
 }
