@@ -340,13 +340,36 @@ export interface ShipgateError extends Error {
   index: number | null
 }
 
+/**
+ * Limits of compiling a policy and of its decisions (docs/security.md): each a whole number
+ * from 1 to its ceiling; a value out of range throws an `INPUT_ERROR` at `options.<name>`.
+ */
+export interface EngineLimits {
+  /** The largest policy file, in bytes (default 4 MiB). */
+  maxPolicyFileBytes?: number
+  /** The most policy text of a policy set, all its files together, in bytes (default 16 MiB). */
+  maxPolicyBytes?: number
+  /** The most start times one recurrence rule may give in a year (default 10,000). */
+  maxRruleStartsPerRule?: number
+  /** The most start times all the recurrence rules may give in a year together (default 100,000). */
+  maxRruleStartsPerPolicy?: number
+  /** The evaluation budget of each decision, in steps (default 10,000,000). */
+  maxEvalSteps?: number
+}
+
+/** The limit of reading an input file (docs/security.md). */
+export interface InputLimits {
+  /** The largest file read, in bytes (default 16 MiB). */
+  maxInputBytes?: number
+}
+
 /** A compiled policy set. Compile once, evaluate many times; safe to share. */
 export declare class Engine {
   private constructor()
   /** Compiles every `.gate` file in a folder (recursively, sorted by path), one file, or a list. */
-  static fromPath(path: string | readonly string[]): Engine
+  static fromPath(path: string | readonly string[], options?: EngineLimits): Engine
   /** Compiles policy text; `name` (default `"inline.gate"`) is what locations call the file. */
-  static fromSource(text: string, name?: string): Engine
+  static fromSource(text: string, name?: string, options?: EngineLimits): Engine
   /** The names of the policy set's regions, in declaration order. */
   get regions(): string[]
   /** Compile warnings as objects; empty when there are none. */
@@ -375,7 +398,7 @@ export declare class Engine {
 export declare class Catalog {
   constructor(catalog: CatalogInput)
   /** Reads a catalog file, JSON or YAML by extension, as the CLI does. */
-  static fromPath(path: string): Catalog
+  static fromPath(path: string, options?: InputLimits): Catalog
   /** The number of services. */
   get size(): number
 }
@@ -384,7 +407,7 @@ export declare class Catalog {
 export declare class Change {
   constructor(change: ChangeInput)
   /** Reads a change file, JSON or YAML by extension, as the CLI does. */
-  static fromPath(path: string): Change
+  static fromPath(path: string, options?: InputLimits): Change
   /** The change's id. */
   get id(): string
 }

@@ -389,6 +389,23 @@ pub fn kind(value: Unknown<'_>) -> &'static str {
     }
 }
 
+/// The own enumerable string keys of an object.
+pub fn own_keys(object: &Object<'_>) -> Result<Vec<String>, Failure> {
+    let keys = object.get_all_property_names(
+        KeyCollectionMode::OwnOnly,
+        KeyFilter::Enumerable,
+        KeyConversion::NumbersToStrings,
+    )?;
+    let mut out = Vec::new();
+    for i in 0..keys.get_array_length()? {
+        let key: Unknown<'_> = keys.get_element(i)?;
+        if key.get_type()? == ValueType::String {
+            out.push(text(key, || "options".to_string())?);
+        }
+    }
+    Ok(out)
+}
+
 /// The options object (`{now, explain}`): `undefined` or `null` for none; any key other than
 /// `allowed` is an error, so a misspelt option never goes unnoticed. `checked`: the caller
 /// (`index.js`) already found only allowed keys, so they are not listed again here (listing an

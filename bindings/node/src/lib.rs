@@ -44,15 +44,21 @@ pub struct Engine {
 
 #[napi]
 impl Engine {
-    /// Compiles every `.gate` file in a folder (recursively, sorted), one file, or a list.
+    /// Compiles every `.gate` file in a folder (recursively, sorted), one file, or a list;
+    /// `options` changes the limits (`{maxEvalSteps, maxPolicyBytes, ...}`).
     #[napi(factory)]
-    pub fn from_path(env: &Env, path: Unknown<'_>) -> napi::Result<Engine> {
+    pub fn from_path(
+        env: &Env,
+        path: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Engine> {
         finish(
             env,
             guard(|| {
                 let paths = paths(path)?;
+                let limits = limits(options, false)?;
                 Ok(Engine {
-                    inner: shipgate::Engine::from_paths(&paths)?,
+                    inner: shipgate::Engine::from_paths_with(&paths, &limits)?,
                 })
             }),
         )
@@ -64,6 +70,7 @@ impl Engine {
         env: &Env,
         text: Unknown<'_>,
         name: Option<Unknown<'_>>,
+        options: Option<Unknown<'_>>,
     ) -> napi::Result<Engine> {
         finish(
             env,
@@ -73,8 +80,9 @@ impl Engine {
                     Some(n) if n.get_type()? != ValueType::Undefined => string(n, "name")?,
                     _ => "inline.gate".to_string(),
                 };
+                let limits = limits(options, false)?;
                 Ok(Engine {
-                    inner: shipgate::Engine::from_source(&text, &name)?,
+                    inner: shipgate::Engine::from_sources_with(vec![(name, text)], None, &limits)?,
                 })
             }),
         )
@@ -245,15 +253,21 @@ impl Catalog {
         )
     }
 
-    /// Reads a catalog file, JSON or YAML by extension, as the CLI does.
+    /// Reads a catalog file, JSON or YAML by extension, as the CLI does; `options.maxInputBytes`
+    /// changes the size limit.
     #[napi(factory)]
-    pub fn from_path(env: &Env, path: Unknown<'_>) -> napi::Result<Catalog> {
+    pub fn from_path(
+        env: &Env,
+        path: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Catalog> {
         finish(
             env,
             guard(|| {
                 let path = string(path, "path")?;
-                let catalog =
-                    shipgate::Catalog::from_path(&path).map_err(|e| unreadable(e, "catalog"))?;
+                let limits = limits(options, true)?;
+                let catalog = shipgate::Catalog::from_path_with(&path, &limits)
+                    .map_err(|e| unreadable(e, "catalog"))?;
                 Ok(Catalog {
                     inner: Arc::new(catalog),
                 })
@@ -291,15 +305,21 @@ impl Change {
         )
     }
 
-    /// Reads a change file, JSON or YAML by extension, as the CLI does.
+    /// Reads a change file, JSON or YAML by extension, as the CLI does; `options.maxInputBytes`
+    /// changes the size limit.
     #[napi(factory)]
-    pub fn from_path(env: &Env, path: Unknown<'_>) -> napi::Result<Change> {
+    pub fn from_path(
+        env: &Env,
+        path: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Change> {
         finish(
             env,
             guard(|| {
                 let path = string(path, "path")?;
-                let change =
-                    shipgate::Change::from_path(&path).map_err(|e| unreadable(e, "change"))?;
+                let limits = limits(options, true)?;
+                let change = shipgate::Change::from_path_with(&path, &limits)
+                    .map_err(|e| unreadable(e, "change"))?;
                 Ok(Change {
                     inner: Arc::new(change),
                 })
@@ -695,6 +715,46 @@ fn paths(value: Unknown<'_>) -> Outcome<Vec<std::path::PathBuf>> {
     } else {
         Ok(vec![string(value, "path")?.into()])
     }
+}
+
+/// The limits given in an options object (`{maxEvalSteps: 50_000_000}`): the library knows
+/// their names, where each applies (`inputs`: where a change or catalog is read) and their
+/// ranges. `undefined` or `null` for the defaults.
+fn limits(value: Option<Unknown<'_>>, inputs: bool) -> Outcome<shipgate::Limits> {
+    let Some(object) = options(value, &[], true)? else {
+        return Ok(shipgate::Limits::default());
+    };
+    let mut given = Vec::new();
+    for key in convert::own_keys(&object)? {
+        let path = format!("options.{key}");
+        let Some(value) = object.get::<Unknown<'_>>(&key)? else {
+            continue;
+        };
+        if value.get_type()? != ValueType::Number {
+            return Err(input(
+                path,
+                format!("expected a whole number, got {}", convert::kind(value)),
+            ));
+        }
+        let number = f64::from_unknown(value)?;
+        if !number.is_finite() || number.fract() != 0.0 {
+            return Err(input(
+                path,
+                format!("expected a whole number, got {number}"),
+            ));
+        }
+        // Whole and finite: `as` saturates at the range of i128, far past every ceiling.
+        given.push((key, number as i128));
+    }
+    shipgate::Limits::default()
+        .with_options(given.iter().map(|(k, v)| (k.as_str(), *v)), inputs)
+        .map_err(|e| {
+            let path = match e.limit {
+                Some(l) => format!("options.{}", l.node_name()),
+                None => "options".to_string(),
+            };
+            input(path, e.message)
+        })
 }
 
 fn now(value: Option<Unknown<'_>>) -> Outcome<shipgate::Instant> {

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyDict, PyString};
 use shipgate::{InputError, Instant};
 
 use crate::convert::{instant_arg, seconds_arg, to_json};
@@ -117,6 +117,31 @@ impl std::borrow::Borrow<shipgate::Change> for Held<'_> {
     }
 }
 
+/// The limits given as keyword arguments (`max_eval_steps=50_000_000`): the library knows their
+/// names, where each applies (`inputs`: where a change or catalog is read) and their ranges.
+fn limits_arg(options: Option<&Bound<'_, PyDict>>, inputs: bool) -> PyResult<shipgate::Limits> {
+    let mut given = Vec::new();
+    for (key, value) in options.into_iter().flat_map(|d| d.iter()) {
+        let key: String = key.extract()?;
+        if value.is_instance_of::<pyo3::types::PyBool>() {
+            return Err(PyTypeError::new_err(format!(
+                "{key} must be an int, not bool"
+            )));
+        }
+        let value: i128 = value
+            .extract()
+            .map_err(|_| PyTypeError::new_err(format!("{key} must be an int")))?;
+        given.push((key, value));
+    }
+    shipgate::Limits::default()
+        .with_options(given.iter().map(|(k, v)| (k.as_str(), *v)), inputs)
+        .map_err(|e| match e.limit {
+            // An unknown keyword, as Python says of any other.
+            None => PyTypeError::new_err(e.message),
+            Some(_) => PyValueError::new_err(e.message),
+        })
+}
+
 /// A change request read once, to be decided many times without reading the dict again.
 #[pyclass(frozen, module = "shipgate")]
 pub struct Change {
@@ -133,11 +158,18 @@ impl Change {
         })
     }
 
-    /// Reads a change file, JSON or YAML by extension, as the CLI does.
+    /// Reads a change file, JSON or YAML by extension, as the CLI does; `max_input_bytes=`
+    /// changes the size limit.
     #[staticmethod]
-    fn from_path(py: Python<'_>, path: PathBuf) -> PyResult<Change> {
+    #[pyo3(signature = (path, **limits))]
+    fn from_path(
+        py: Python<'_>,
+        path: PathBuf,
+        limits: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Change> {
         guard(|| {
-            let inner = shipgate::Change::from_path(&path)
+            let limits = limits_arg(limits, true)?;
+            let inner = shipgate::Change::from_path_with(&path, &limits)
                 .map_err(|e| unreadable(e, "change"))
                 .or_raise(py)?;
             Ok(Change { inner })
@@ -173,11 +205,18 @@ impl Catalog {
         })
     }
 
-    /// Reads a catalog file, JSON or YAML by extension, as the CLI does.
+    /// Reads a catalog file, JSON or YAML by extension, as the CLI does; `max_input_bytes=`
+    /// changes the size limit.
     #[staticmethod]
-    fn from_path(py: Python<'_>, path: PathBuf) -> PyResult<Catalog> {
+    #[pyo3(signature = (path, **limits))]
+    fn from_path(
+        py: Python<'_>,
+        path: PathBuf,
+        limits: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Catalog> {
         guard(|| {
-            let inner = shipgate::Catalog::from_path(&path)
+            let limits = limits_arg(limits, true)?;
+            let inner = shipgate::Catalog::from_path_with(&path, &limits)
                 .map_err(|e| unreadable(e, "catalog"))
                 .or_raise(py)?;
             Ok(Catalog { inner })
@@ -212,10 +251,17 @@ pub struct Engine {
 
 #[pymethods]
 impl Engine {
-    /// Compiles every `.gate` file under a folder, one file, or a list of them.
+    /// Compiles every `.gate` file under a folder, one file, or a list of them; keyword
+    /// arguments change the limits (`max_policy_bytes=`, `max_eval_steps=`, ...).
     #[staticmethod]
-    fn from_path(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Engine> {
+    #[pyo3(signature = (path, **limits))]
+    fn from_path(
+        py: Python<'_>,
+        path: &Bound<'_, PyAny>,
+        limits: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Engine> {
         guard(|| {
+            let limits = limits_arg(limits, false)?;
             let paths: Vec<PathBuf> = if let Ok(one) = path.extract::<PathBuf>() {
                 vec![one]
             } else if let Ok(many) = path.extract::<Vec<PathBuf>>() {
@@ -226,7 +272,7 @@ impl Engine {
                 ));
             };
             let inner = py
-                .detach(|| shipgate::Engine::from_paths(&paths))
+                .detach(|| shipgate::Engine::from_paths_with(&paths, &limits))
                 .or_raise(py)?;
             Ok(Engine { inner })
         })
@@ -234,11 +280,18 @@ impl Engine {
 
     /// Compiles policy text; `name` is what diagnostics and `at` locations call the file.
     #[staticmethod]
-    #[pyo3(signature = (text, name = "inline.gate"))]
-    fn from_source(py: Python<'_>, text: &str, name: &str) -> PyResult<Engine> {
+    #[pyo3(signature = (text, name = "inline.gate", **limits))]
+    fn from_source(
+        py: Python<'_>,
+        text: &str,
+        name: &str,
+        limits: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Engine> {
         guard(|| {
+            let limits = limits_arg(limits, false)?;
+            let files = vec![(name.to_string(), text.to_string())];
             let inner = py
-                .detach(|| shipgate::Engine::from_source(text, name))
+                .detach(|| shipgate::Engine::from_sources_with(files, None, &limits))
                 .or_raise(py)?;
             Ok(Engine { inner })
         })

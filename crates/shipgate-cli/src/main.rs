@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use shipgate::{Catalog, Change, Engine, Error, Format, Instant, Verdict};
+use shipgate::{Catalog, Change, Engine, Error, Format, Instant, Limit, Limits, Verdict};
 
 /// Writes to standard output; a closed pipe (`shipgate ... | head`) is not an error, any other
 /// write error is (`> /dev/full`).
@@ -53,12 +53,75 @@ struct Cli {
     command: Command,
 }
 
+/// The value of a `--max-...` flag: a number the limit may take (1 to its ceiling).
+fn limit_value(limit: Limit) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync {
+    move |text: &str| {
+        let value = text
+            .parse::<u64>()
+            .map_err(|e| format!("{text:?} is not a whole number: {e}"))?;
+        limit.check(value).map_err(|e| e.to_string())
+    }
+}
+
 /// The size limit of the commands that read a change or a catalog.
 #[derive(clap::Args)]
 struct InputLimit {
     /// The largest input file (or standard input) read, in bytes; a larger one is an error.
-    #[arg(long, default_value_t = shipgate::DEFAULT_MAX_INPUT_BYTES)]
+    #[arg(long, default_value_t = Limit::InputBytes.default_value(),
+          value_parser = limit_value(Limit::InputBytes))]
     max_input_bytes: u64,
+}
+
+/// The limits of the commands that compile a policy (docs/security.md).
+#[derive(clap::Args)]
+struct PolicyLimits {
+    /// The largest policy file read, in bytes.
+    #[arg(long, default_value_t = Limit::PolicyFileBytes.default_value(),
+          value_parser = limit_value(Limit::PolicyFileBytes))]
+    max_policy_file_bytes: u64,
+    /// The most policy text of all the files of the policy set together, in bytes.
+    #[arg(long, default_value_t = Limit::PolicyBytes.default_value(),
+          value_parser = limit_value(Limit::PolicyBytes))]
+    max_policy_bytes: u64,
+    /// The most start times one blackout's rrule (or imported RRULE) may give in a year.
+    #[arg(long, default_value_t = Limit::RruleStartsPerRule.default_value(),
+          value_parser = limit_value(Limit::RruleStartsPerRule))]
+    max_rrule_starts_per_rule: u64,
+    /// The most start times all the recurrence rules of the policy may give in a year.
+    #[arg(long, default_value_t = Limit::RruleStartsPerPolicy.default_value(),
+          value_parser = limit_value(Limit::RruleStartsPerPolicy))]
+    max_rrule_starts_per_policy: u64,
+}
+
+impl PolicyLimits {
+    /// The engine's limits: these, and `eval_steps` when the command decides.
+    fn limits(&self, eval_steps: Option<u64>) -> Result<Limits, Error> {
+        let mut limits = Limits::default();
+        let given = [
+            (Limit::PolicyFileBytes, Some(self.max_policy_file_bytes)),
+            (Limit::PolicyBytes, Some(self.max_policy_bytes)),
+            (
+                Limit::RruleStartsPerRule,
+                Some(self.max_rrule_starts_per_rule),
+            ),
+            (
+                Limit::RruleStartsPerPolicy,
+                Some(self.max_rrule_starts_per_policy),
+            ),
+            (Limit::EvalSteps, eval_steps),
+        ];
+        for (limit, value) in given {
+            if let Some(value) = value {
+                limits.set(limit, value).map_err(|e| {
+                    Error::Input(shipgate::InputError::new(
+                        format!("--{}", limit.name()),
+                        e.message,
+                    ))
+                })?;
+            }
+        }
+        Ok(limits)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -104,11 +167,19 @@ enum Command {
         explain: bool,
         #[command(flatten)]
         limit: InputLimit,
+        #[command(flatten)]
+        policy_limits: PolicyLimits,
+        /// The evaluation budget of the decision, in steps; past it the decision denies.
+        #[arg(long, default_value_t = Limit::EvalSteps.default_value(),
+              value_parser = limit_value(Limit::EvalSteps))]
+        max_eval_steps: u64,
     },
     /// Compile and type-check a policy set only: exit 0 valid, 3 not.
     Validate {
         #[arg(long, num_args = 1.., required = true)]
         policy: Vec<PathBuf>,
+        #[command(flatten)]
+        policy_limits: PolicyLimits,
     },
     /// Open windows and blackouts of one region over a range of time.
     Calendar {
@@ -125,6 +196,8 @@ enum Command {
         to: String,
         #[arg(long, value_enum, default_value = "text")]
         format: CalendarFormat,
+        #[command(flatten)]
+        policy_limits: PolicyLimits,
     },
     /// The catalog's dependency graph and its deployment waves.
     Graph {
@@ -167,8 +240,11 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             limit: InputLimit {
                 max_input_bytes: limit,
             },
+            policy_limits,
+            max_eval_steps,
         } => {
-            let engine = Engine::from_paths(&policy)?;
+            let limits = policy_limits.limits(Some(max_eval_steps))?;
+            let engine = Engine::from_paths_with(&policy, &limits)?;
             let catalog = read_catalog(&catalog, limit)?;
             let change = read_change(&change, limit)?;
             let now = parse_now(now.as_deref())?;
@@ -179,8 +255,11 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             }
             Ok(exit_code(decision.verdict))
         }
-        Command::Validate { policy } => {
-            let engine = Engine::from_paths(&policy)?;
+        Command::Validate {
+            policy,
+            policy_limits,
+        } => {
+            let engine = Engine::from_paths_with(&policy, &policy_limits.limits(None)?)?;
             let warnings = engine.render_warnings(std::io::stderr().is_terminal() && color);
             eprint!("{}", render::clean_lines(&warnings, color));
             let files = shipgate::policy_files(&policy)?;
@@ -197,8 +276,9 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             from,
             to,
             format,
+            policy_limits,
         } => {
-            let engine = Engine::from_paths(&policy)?;
+            let engine = Engine::from_paths_with(&policy, &policy_limits.limits(None)?)?;
             let from = parse_time("--from", &from)?;
             let to = parse_time("--to", &to)?;
             match format {

@@ -571,7 +571,7 @@ fn an_input_over_the_size_limit_is_an_error_and_the_limit_can_be_raised() {
     assert_eq!(o.status.code(), Some(3));
     assert_eq!(
         stderr(&o),
-        "error: /dev/zero: the input is larger than the limit of 16777216 bytes\n"
+        "error: /dev/zero: the input is larger than the limit of 16777216 bytes (raise it with the max-input-bytes option)\n"
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     let o = check(
@@ -596,7 +596,10 @@ fn an_input_over_the_size_limit_is_an_error_and_the_limit_can_be_raised() {
     assert_eq!(code, Some(3));
     assert_eq!(
         err,
-        format!("error: <stdin>: the input is larger than the limit of {limit} bytes\n")
+        format!(
+            "error: <stdin>: the input is larger than the limit of {limit} bytes (raise it with \
+             the max-input-bytes option)\n"
+        )
     );
 }
 
@@ -708,7 +711,7 @@ fn policy_text_over_the_size_limits_is_an_error_naming_the_file() {
     assert_eq!(o.status.code(), Some(3));
     assert_eq!(
         stderr(&o),
-        "error: /dev/zero: the policy file is larger than the limit of 4194304 bytes\n"
+        "error: /dev/zero: the policy file is larger than the limit of 4194304 bytes (raise it with the max-policy-file-bytes option)\n"
     );
     let dir = tempdir();
     // Five files of 3.5 MiB of comments: each is under the limit of a file, the fifth takes
@@ -724,7 +727,7 @@ fn policy_text_over_the_size_limits_is_an_error_naming_the_file() {
     assert_eq!(
         stderr(&o),
         format!(
-            "error: {}: the policy set passes the limit of 16777216 bytes for all its files together with this file\n",
+            "error: {}: the policy set passes the limit of 16777216 bytes for all its files together with this file (raise it with the max-policy-bytes option)\n",
             dir.join("p5.gate").display()
         )
     );
@@ -732,4 +735,193 @@ fn policy_text_over_the_size_limits_is_an_error_naming_the_file() {
     std::fs::remove_file(dir.join("p5.gate")).unwrap();
     let o = shipgate(&["validate", "--policy", &folder]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// `--max-eval-steps`: the budget of the decision, named by the reason when it runs out.
+#[test]
+fn max_eval_steps_is_the_decisions_budget() {
+    let o = check("chg-1042-checkout-copy.json", "2026-12-01T09:00:00Z", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = check(
+        "chg-1042-checkout-copy.json",
+        "2026-12-01T09:00:00Z",
+        &["--max-eval-steps", "1", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "exceeded its evaluation budget of 1 steps (nested quantifiers over large lists or a \
+             large catalog; raise it with the max-eval-steps option); failing closed"
+        ),
+        "{out}"
+    );
+    let o = check(
+        "chg-1042-checkout-copy.json",
+        "2026-12-01T09:00:00Z",
+        &["--max-eval-steps", "1000"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// `--max-policy-file-bytes` and `--max-policy-bytes` on every command that compiles.
+#[test]
+fn the_policy_size_flags_bound_the_policy_text() {
+    let largest = shipgate::policy_files(&[root().join("policies/payments")])
+        .unwrap()
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .max()
+        .unwrap();
+    let base = ["validate", "--policy", "policies/payments"];
+    let o = shipgate(&base);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let under = (largest - 1).to_string();
+    let o = shipgate(&[&base[..], &["--max-policy-file-bytes", &under]].concat());
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains(&format!(
+            "the policy file is larger than the limit of {under} bytes (raise it with the \
+             max-policy-file-bytes option)"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let o = shipgate(
+        &[
+            &base[..],
+            &["--max-policy-file-bytes", &largest.to_string()],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The set is larger than its largest file.
+    let o = shipgate(&[&base[..], &["--max-policy-bytes", &largest.to_string()]].concat());
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("the policy set passes the limit of")
+            && stderr(&o).contains("max-policy-bytes option"),
+        "{}",
+        stderr(&o)
+    );
+    // `check` and `calendar` take them too.
+    let o = check(
+        "chg-1042-checkout-copy.json",
+        "2026-12-01T09:00:00Z",
+        &["--max-policy-bytes", &largest.to_string()],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let o = shipgate(&[
+        "calendar",
+        "--policy",
+        "policies/payments",
+        "--region",
+        "eu-west",
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--to",
+        "2026-12-02T00:00:00Z",
+        "--max-policy-file-bytes",
+        &under,
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+}
+
+/// `--max-rrule-starts-per-rule` and `--max-rrule-starts-per-policy`, lowered below two daily
+/// rules (365 starts a year each).
+#[test]
+fn the_rrule_flags_bound_the_recurring_blackouts() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.join("p.gate"),
+        "tiers low\nregion eu uses cal\ncalendar cal timezone \"UTC\" {\n  \
+         blackout \"a\" rrule \"FREQ=DAILY\" at 01:00 for 1m\n  \
+         blackout \"b\" rrule \"FREQ=DAILY\" at 02:00 for 1m\n}\n",
+    )
+    .unwrap();
+    let policy = dir.join("p.gate").display().to_string();
+    let validate =
+        |extra: &[&str]| shipgate(&[&["validate", "--policy", &policy][..], extra].concat());
+    let o = validate(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = validate(&["--max-rrule-starts-per-rule", "300"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("more than the limit of 300 a year for one rule")
+            && stderr(&o).contains("raise it with the max-rrule-starts-per-rule option"),
+        "{}",
+        stderr(&o)
+    );
+    let o = validate(&["--max-rrule-starts-per-policy", "500"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains(
+            "more than the limit of 500 (raise it with the \
+             max-rrule-starts-per-policy option)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = validate(&["--max-rrule-starts-per-policy", "800"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = shipgate(&[
+        "calendar",
+        "--policy",
+        &policy,
+        "--region",
+        "eu",
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--to",
+        "2026-12-02T00:00:00Z",
+        "--max-rrule-starts-per-rule",
+        "300",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+}
+
+/// A limit is a number from 1 to its documented ceiling; anything else is a usage error
+/// (exit 2) naming the range, and a limit a command would not use is not one of its flags.
+#[test]
+fn nonsense_limits_are_usage_errors() {
+    for (flag, value) in [
+        ("--max-eval-steps", "0"),
+        ("--max-eval-steps", "1000000000001"),
+        ("--max-input-bytes", "0"),
+        ("--max-policy-bytes", "5x"),
+        ("--max-rrule-starts-per-rule", "1000001"),
+    ] {
+        let o = check(
+            "chg-1042-checkout-copy.json",
+            "2026-12-01T09:00:00Z",
+            &[flag, value],
+        );
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("for '{flag} <")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = check(
+        "chg-1042-checkout-copy.json",
+        "2026-12-01T09:00:00Z",
+        &["--max-eval-steps", "0"],
+    );
+    assert!(
+        stderr(&o).contains(
+            "max-eval-steps must be between 1 and 1000000000000 (evaluation steps of one \
+             decision), not 0"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = shipgate(&[
+        "validate",
+        "--policy",
+        "policies/payments",
+        "--max-eval-steps",
+        "5",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

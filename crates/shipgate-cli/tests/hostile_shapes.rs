@@ -493,7 +493,7 @@ fn dev_zero_as_the_change_stops_at_the_size_limit() {
     assert_eq!(o.code, 3, "{}", cut(&o.stderr));
     assert_eq!(
         o.stderr,
-        "error: /dev/zero: the input is larger than the limit of 16777216 bytes\n"
+        "error: /dev/zero: the input is larger than the limit of 16777216 bytes (raise it with the max-input-bytes option)\n"
     );
     let o = run_in(
         dir.path(),

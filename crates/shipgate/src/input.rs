@@ -14,6 +14,7 @@ use std::path::Path;
 use crate::digest::Source;
 pub(crate) use crate::error::quoted;
 use crate::error::{Error, InputError, did_you_mean};
+use crate::limits::{Limit, Limits};
 
 mod fast;
 pub(crate) mod fields;
@@ -552,7 +553,12 @@ impl Change {
     /// that cannot be read is an [`Error::Io`] naming it; errors in it name the path under
     /// `change`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Change, Error> {
-        let (text, format) = read_input_file(path.as_ref())?;
+        Change::from_path_with(path, &Limits::default())
+    }
+
+    /// [`Change::from_path`] with other [`Limits`]: at most [`Limit::InputBytes`] are read.
+    pub fn from_path_with(path: impl AsRef<Path>, limits: &Limits) -> Result<Change, Error> {
+        let (text, format) = read_input_file(path.as_ref(), limits)?;
         Ok(Change::from_text(&text, format)?)
     }
 
@@ -564,14 +570,14 @@ impl Change {
 }
 
 /// A file's text and its format by extension; an error reading it names the file. At most
-/// [`DEFAULT_MAX_INPUT_BYTES`] are read: a larger file is an error.
-pub(crate) fn read_input_file(path: &Path) -> Result<(String, Format), Error> {
+/// [`Limit::InputBytes`] are read: a larger file is an error.
+pub(crate) fn read_input_file(path: &Path, limits: &Limits) -> Result<(String, Format), Error> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::Io {
         path: name.clone(),
         message: e.to_string(),
     })?;
-    let text = read_input_text(file, &name, DEFAULT_MAX_INPUT_BYTES)?;
+    let text = read_input_text(file, &name, limits.get(Limit::InputBytes))?;
     Ok((text, Format::from_path(&name)))
 }
 
@@ -635,7 +641,15 @@ pub fn changes_from_text(text: &str, format: Format) -> Result<Vec<Change>, Inpu
 /// Reads a file of several changes, JSON or YAML by its extension; see
 /// [`changes_from_json`] and [`Change::from_path`].
 pub fn changes_from_path(path: impl AsRef<Path>) -> Result<Vec<Change>, Error> {
-    let (text, format) = read_input_file(path.as_ref())?;
+    changes_from_path_with(path, &Limits::default())
+}
+
+/// [`changes_from_path`] with other [`Limits`]: at most [`Limit::InputBytes`] are read.
+pub fn changes_from_path_with(
+    path: impl AsRef<Path>,
+    limits: &Limits,
+) -> Result<Vec<Change>, Error> {
+    let (text, format) = read_input_file(path.as_ref(), limits)?;
     Ok(changes_from_text(&text, format)?)
 }
 

@@ -38,6 +38,7 @@ mod error;
 mod eval;
 mod graph;
 mod input;
+mod limits;
 mod query;
 mod span;
 mod syntax;
@@ -57,9 +58,10 @@ pub use graph::Catalog;
 pub use input::{
     Approval, Change, Check, CheckStatus, DEFAULT_MAX_INPUT_BYTES, Format, Incident, Instant,
     MAX_INPUT_NESTING, Service, Waiver, changes_from_json, changes_from_json_at, changes_from_path,
-    changes_from_text, format_duration, format_instant, parse_document, parse_duration,
-    parse_instant, read_input_text,
+    changes_from_path_with, changes_from_text, format_duration, format_instant, parse_document,
+    parse_duration, parse_instant, read_input_text,
 };
+pub use limits::{Limit, LimitError, Limits};
 
 /// A compiled policy set. Cheap to clone and share between threads.
 #[derive(Clone)]
@@ -86,9 +88,15 @@ impl Engine {
 
     /// Compiles a list of files and folders as one policy set.
     pub fn from_paths(paths: &[PathBuf]) -> Result<Engine, Error> {
-        let compiled = check::compile_paths(paths)?;
+        Engine::from_paths_with(paths, &Limits::default())
+    }
+
+    /// [`Engine::from_paths`] with other [`Limits`] than the defaults: the size of the policy
+    /// files, the recurrence rules' starts, and the evaluation budget of its decisions.
+    pub fn from_paths_with(paths: &[PathBuf], limits: &Limits) -> Result<Engine, Error> {
+        let compiled = check::compile_paths(paths, limits)?;
         Ok(Engine {
-            inner: Arc::new(eval::Policy::new(compiled)),
+            inner: Arc::new(eval::Policy::new(compiled, *limits)),
         })
     }
 
@@ -111,10 +119,26 @@ impl Engine {
         files: Vec<(String, String)>,
         root: Option<PathBuf>,
     ) -> Result<Engine, Error> {
-        let compiled = check::compile_sources(files, root)?;
+        Engine::from_sources_with(files, root, &Limits::default())
+    }
+
+    /// [`Engine::from_sources`] with other [`Limits`] than the defaults.
+    pub fn from_sources_with(
+        files: Vec<(String, String)>,
+        root: Option<PathBuf>,
+        limits: &Limits,
+    ) -> Result<Engine, Error> {
+        let compiled = check::compile_sources(files, root, limits)?;
         Ok(Engine {
-            inner: Arc::new(eval::Policy::new(compiled)),
+            inner: Arc::new(eval::Policy::new(compiled, *limits)),
         })
+    }
+
+    /// The limits the engine was compiled with; its decisions have the evaluation budget of
+    /// [`Limit::EvalSteps`], and inputs read for it may use the same limits
+    /// ([`Change::from_path_with`]`(path, engine.limits())`).
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     /// Warnings found while compiling (for example an optional field read without `has`).

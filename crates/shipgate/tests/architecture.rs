@@ -14,21 +14,25 @@ const MAP: &[(&str, &[&str])] = &[
     ("time", &[]),
     ("digest", &[]),
     ("error", &["span"]),
+    ("limits", &[]),
     ("syntax", &["span", "error"]),
     ("decision", &["time", "digest"]),
-    ("input", &["error", "time", "digest"]),
-    ("graph", &["input", "decision", "digest", "error", "time"]),
-    ("calendar", &["syntax", "span", "error", "time"]),
+    ("input", &["error", "time", "digest", "limits"]),
+    (
+        "graph",
+        &["input", "decision", "digest", "error", "time", "limits"],
+    ),
+    ("calendar", &["syntax", "span", "error", "time", "limits"]),
     (
         "check",
         &[
-            "syntax", "span", "calendar", "decision", "digest", "input", "error", "time",
+            "syntax", "span", "calendar", "decision", "digest", "input", "error", "time", "limits",
         ],
     ),
     (
         "eval",
         &[
-            "check", "calendar", "decision", "graph", "input", "error", "span", "time",
+            "check", "calendar", "decision", "graph", "input", "error", "span", "time", "limits",
         ],
     ),
     ("query", &["check", "calendar", "decision", "error", "time"]),

@@ -258,7 +258,7 @@ fn nested_quantifiers_over_a_long_chain_run_out_of_budget_and_deny() {
                 d.reasons[0].message.as_str(),
                 "the deny condition could not be evaluated: the decision exceeded its evaluation \
                  budget of 10000000 steps (nested quantifiers over large lists or a large \
-                 catalog); failing closed"
+                 catalog; raise it with the max-eval-steps option); failing closed"
             );
         }
         // Said once, by the condition that ran out or by the decision itself.

@@ -200,7 +200,8 @@ fn policy_text_over_the_size_limits_is_an_error() {
             assert_eq!(path, "big.gate");
             assert_eq!(
                 message,
-                "the policy file is larger than the limit of 4194304 bytes"
+                "the policy file is larger than the limit of 4194304 bytes (raise it with the \
+                 max-policy-file-bytes option)"
             );
         }
         other => panic!("expected the size error, got {:?}", other.err()),

@@ -99,9 +99,10 @@ class Catalog:
 
     def __init__(self, data: Mapping[str, Any]) -> None: ...
     @staticmethod
-    def from_path(path: _Path) -> Catalog:
+    def from_path(path: _Path, *, max_input_bytes: int = ...) -> Catalog:
         """Reads a catalog file, JSON or YAML by extension, as the CLI does; a file that cannot
-        be read raises :class:`InputError` at ``catalog``."""
+        be read raises :class:`InputError` at ``catalog``. ``max_input_bytes`` changes the
+        size limit (16 MiB; ``ValueError`` for 0 or past its ceiling, docs/security.md)."""
     @property
     def service_ids(self) -> list[str]:
         """The service ids, in catalog order."""
@@ -119,9 +120,10 @@ class Change:
 
     def __init__(self, data: Mapping[str, Any]) -> None: ...
     @staticmethod
-    def from_path(path: _Path) -> Change:
+    def from_path(path: _Path, *, max_input_bytes: int = ...) -> Change:
         """Reads a change file, JSON or YAML by extension, as the CLI does; a file that cannot
-        be read raises :class:`InputError` at ``change``."""
+        be read raises :class:`InputError` at ``change``. ``max_input_bytes`` changes the
+        size limit (16 MiB; ``ValueError`` for 0 or past its ceiling, docs/security.md)."""
     @property
     def id(self) -> str: ...
 
@@ -130,12 +132,34 @@ class Engine:
     """A compiled policy set. Thread-safe; evaluation releases the GIL."""
 
     @staticmethod
-    def from_path(path: _Path | Sequence[_Path]) -> Engine:
+    def from_path(
+        path: _Path | Sequence[_Path],
+        *,
+        max_policy_file_bytes: int = ...,
+        max_policy_bytes: int = ...,
+        max_rrule_starts_per_rule: int = ...,
+        max_rrule_starts_per_policy: int = ...,
+        max_eval_steps: int = ...,
+    ) -> Engine:
         """Compiles every ``.gate`` file under a folder (sorted by path), one file, or a list of
-        files and folders, as one policy set. Raises :class:`PolicyError`."""
+        files and folders, as one policy set. Raises :class:`PolicyError`.
+
+        The keyword arguments change the limits of docs/security.md (defaults: 4 MiB a
+        file, 16 MiB a set, 10,000 and 100,000 rrule starts a year, 10,000,000 evaluation
+        steps a decision); ``ValueError`` for 0 or a value past a limit's ceiling."""
     @staticmethod
-    def from_source(text: str, name: str = "inline.gate") -> Engine:
-        """Compiles policy text; ``name`` is what diagnostics and ``at`` locations call it."""
+    def from_source(
+        text: str,
+        name: str = "inline.gate",
+        *,
+        max_policy_file_bytes: int = ...,
+        max_policy_bytes: int = ...,
+        max_rrule_starts_per_rule: int = ...,
+        max_rrule_starts_per_policy: int = ...,
+        max_eval_steps: int = ...,
+    ) -> Engine:
+        """Compiles policy text; ``name`` is what diagnostics and ``at`` locations call it.
+        The keyword arguments are those of :meth:`from_path`."""
     def evaluate(
         self,
         change: _ChangeInput,

@@ -15,6 +15,7 @@ use super::rules::{
     starts_per_year, validate_rrule,
 };
 use crate::error::{Diagnostic, did_you_mean};
+use crate::limits::Limit;
 use crate::span::Span;
 use crate::syntax::ast::{
     BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, LocalDateTimeLit, LocalTime,
@@ -153,11 +154,11 @@ impl CalendarSet {
     }
 }
 
-/// The most start times all the recurrence rules of a policy set (its `rrule` blackouts and
-/// the RRULEs of the files it imports) may give in a year together: ten rules at the limit
-/// of one. A check expands every blackout of the calendars it meets, so this bounds its work
-/// whatever the number of rules.
-pub(crate) const MAX_STARTS_PER_YEAR_IN_ALL: u64 = 100_000;
+// The most start times all the recurrence rules of a policy set (its `rrule` blackouts and
+// the RRULEs of the files it imports) may give in a year together
+// (`Limit::RruleStartsPerPolicy`, by default ten rules at the limit of one). A check expands
+// every blackout of the calendars it meets, so this bounds its work whatever the number of
+// rules.
 
 /// The start times a year of a blackout's recurrence rules.
 fn starts_a_year(sources: &[Source]) -> u64 {
@@ -199,17 +200,17 @@ fn compile_calendar(
                 if let Some(sources) = blackout_sources(spec, tz, root, imported, diags) {
                     let before = *starts_so_far;
                     *starts_so_far = before.saturating_add(starts_a_year(&sources));
-                    if before <= MAX_STARTS_PER_YEAR_IN_ALL
-                        && *starts_so_far > MAX_STARTS_PER_YEAR_IN_ALL
-                    {
+                    let limit = crate::limits::compiling().get(Limit::RruleStartsPerPolicy);
+                    if before <= limit && *starts_so_far > limit {
                         diags.push(
                             Diagnostic::error(
                                 name.span,
                                 format!(
                                     "the recurring blackouts of the policy can start {} times \
                                      a year in all with this one, more than the limit of \
-                                     {MAX_STARTS_PER_YEAR_IN_ALL}",
-                                    *starts_so_far
+                                     {limit} ({})",
+                                    *starts_so_far,
+                                    Limit::RruleStartsPerPolicy.raise_hint()
                                 ),
                             )
                             .with_label("over the limit from here")

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use rrule::{Frequency, NWeekday, RRule, RRuleSet, Unvalidated};
 
 use super::intervals::Iv;
+use crate::limits::Limit;
 
 pub(crate) const DAY: i64 = 86_400;
 /// The longest a recurring occurrence may last (about ten years).
@@ -304,21 +305,22 @@ pub(crate) fn parse_rrule(text: &str, zone: Tz) -> Result<RRule<Unvalidated>, St
     }
     rfc_5545_parts(&rule)?;
     let per_year = starts_per_year(&rule);
-    if per_year > MAX_STARTS_PER_YEAR {
+    let limit = crate::limits::compiling().get(Limit::RruleStartsPerRule);
+    if per_year > limit {
         return Err(format!(
             "the rule can start {per_year} times a year ({}), more than the limit of \
-             {MAX_STARTS_PER_YEAR} a year for one rule (use a window or a `daily` blackout for \
-             times of day)",
-            per_year_reason(&rule)
+             {limit} a year for one rule (use a window or a `daily` blackout for times of day, \
+             or {})",
+            per_year_reason(&rule),
+            Limit::RruleStartsPerRule.raise_hint()
         ));
     }
     Ok(rule)
 }
 
-/// The most start times one recurrence rule may give in a year, counted before BYSETPOS,
-/// `except` and EXDATE remove any: expanding a year costs about this many steps, so the
-/// limit bounds the time and memory one rule can take.
-pub(crate) const MAX_STARTS_PER_YEAR: u64 = 10_000;
+// The most start times one recurrence rule may give in a year (`Limit::RruleStartsPerRule`)
+// is counted before BYSETPOS, `except` and EXDATE remove any: expanding a year costs about
+// this many steps, so the limit bounds the time and memory one rule can take.
 
 /// The largest COUNT: a rule with COUNT is expanded from its DTSTART every time (its
 /// occurrences are counted from there), so COUNT bounds that walk.

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::decision::Text;
 use crate::error::{Diagnostic, Error, PolicyError};
+use crate::limits::{Limit, Limits};
 use crate::span::{SourceMap, Span};
 use crate::syntax::ast::Item;
 use expr::{ExprChecker, Schema};
@@ -131,7 +132,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, walked: &mut HashSet<PathBuf>) -> Re
 
 /// Reads and compiles the policy files under `paths`. `ics` paths are relative to the first
 /// folder given, or to the folder of the first file (`.` for a bare file name).
-pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
+pub fn compile_paths(paths: &[PathBuf], limits: &Limits) -> Result<Compiled, Error> {
     let files = gate_files(paths)?;
     let root = paths.first().map(|p| {
         if p.is_dir() {
@@ -155,7 +156,9 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
             message: e.to_string(),
         };
         // Never more than the limits allow is read: `--policy /dev/zero` stops at them.
-        let room = MAX_POLICY_FILE_BYTES.min(MAX_POLICY_BYTES.saturating_sub(total));
+        let room = limits
+            .get(Limit::PolicyFileBytes)
+            .min(limits.get(Limit::PolicyBytes).saturating_sub(total));
         let mut text = String::new();
         std::io::Read::read_to_string(
             &mut std::io::Read::take(std::fs::File::open(f).map_err(io)?, room + 1),
@@ -163,29 +166,29 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compiled, Error> {
         )
         .map_err(io)?;
         total = total.saturating_add(text.len() as u64);
-        check_policy_size(&name, text.len(), total)?;
+        check_policy_size(&name, text.len(), total, limits)?;
         sources.push((name, text));
         names.push(digest.clone());
     }
-    compile_named(sources, names, root)
+    compile_named(sources, names, root, limits)
 }
 
-/// The most policy text one file may hold: a hundred thousand lines, far more than any real
-/// policy; a larger file is an error naming it (docs/security.md).
-pub(crate) const MAX_POLICY_FILE_BYTES: u64 = 4 * 1024 * 1024;
-
-/// The most policy text a policy set may hold, all its files together.
-pub(crate) const MAX_POLICY_BYTES: u64 = 16 * 1024 * 1024;
-
 /// The error for a policy file of `len` bytes that brings the set to `total` bytes, when
-/// either passes its limit.
-fn check_policy_size(name: &str, len: usize, total: u64) -> Result<(), Error> {
-    let message = if len as u64 > MAX_POLICY_FILE_BYTES {
-        format!("the policy file is larger than the limit of {MAX_POLICY_FILE_BYTES} bytes")
-    } else if total > MAX_POLICY_BYTES {
+/// either passes its limit (by default 4 MiB a file and 16 MiB a set: a hundred thousand
+/// lines, far more than any real policy; docs/security.md).
+fn check_policy_size(name: &str, len: usize, total: u64, limits: &Limits) -> Result<(), Error> {
+    let file = limits.get(Limit::PolicyFileBytes);
+    let set = limits.get(Limit::PolicyBytes);
+    let message = if len as u64 > file {
         format!(
-            "the policy set passes the limit of {MAX_POLICY_BYTES} bytes for all its files \
-             together with this file"
+            "the policy file is larger than the limit of {file} bytes ({})",
+            Limit::PolicyFileBytes.raise_hint()
+        )
+    } else if total > set {
+        format!(
+            "the policy set passes the limit of {set} bytes for all its files together with \
+             this file ({})",
+            Limit::PolicyBytes.raise_hint()
         )
     } else {
         return Ok(());
@@ -201,9 +204,10 @@ fn check_policy_size(name: &str, len: usize, total: u64) -> Result<(), Error> {
 pub fn compile_sources(
     files: Vec<(String, String)>,
     root: Option<PathBuf>,
+    limits: &Limits,
 ) -> Result<Compiled, Error> {
     let names = files.iter().map(|(name, _)| name.clone()).collect();
-    compile_named(files, names, root)
+    compile_named(files, names, root, limits)
 }
 
 /// Compiles `files` (display name, text); `digest_names` are the names the policy digest gives
@@ -212,15 +216,19 @@ fn compile_named(
     files: Vec<(String, String)>,
     digest_names: Vec<String>,
     root: Option<PathBuf>,
+    limits: &Limits,
 ) -> Result<Compiled, Error> {
     // The same limits for policy text given as strings as for policy files.
     let mut total = 0u64;
     for (name, text) in &files {
         total = total.saturating_add(text.len() as u64);
-        check_policy_size(name, text.len(), total)?;
+        check_policy_size(name, text.len(), total, limits)?;
     }
-    // However many names are misspelt, "did you mean" does a bounded amount of work in all.
-    crate::error::suggestion_budget(|| compile_files(files, digest_names, root))
+    // However many names are misspelt, "did you mean" does a bounded amount of work in all;
+    // the calendars read the recurrence limits from the compilation.
+    crate::limits::compile_with(limits, || {
+        crate::error::suggestion_budget(|| compile_files(files, digest_names, root))
+    })
 }
 
 fn compile_files(

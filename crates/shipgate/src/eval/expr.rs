@@ -36,19 +36,22 @@ pub struct Ctx<'a> {
     pub approvals: smallvec::SmallVec<[(u16, usize); 2]>,
     /// Steps left in this decision's evaluation budget (see `charge`).
     pub budget: u64,
+    /// The budget the decision started with (`Limit::EvalSteps` of its engine), for the
+    /// error once it is spent.
+    pub budget_of: u64,
     /// Whether the budget ran out: the decision then denies (`eval::decide`).
     pub over_budget: bool,
 }
 
-/// The evaluation budget of one decision, in steps: an element a quantifier visits, an
-/// element a list scan (`in`, `subset_of`, `intersects`) compares, a service reached through
-/// `s.dependents`, 64 bytes of a string compared or searched. Nested quantifiers over a large
-/// catalog are quadratic or worse (`any s in change.dependents: any d in s.dependents: ...`
-/// over a chain of 20,000 services visits 200 million services), so the work of a decision
-/// is bounded rather than linear; a real policy over a catalog of 10,000 services stays far
-/// below it. Running out is an evaluation error, which fails closed, and the decision denies
-/// with a reason that says so (docs/security.md).
-pub const MAX_EVAL_STEPS: u64 = 10_000_000;
+// The evaluation budget of one decision (`Limit::EvalSteps`, by default 10,000,000), in
+// steps: an element a quantifier visits, an element a list scan (`in`, `subset_of`,
+// `intersects`) compares, a service reached through `s.dependents`, 64 bytes of a string
+// compared or searched. Nested quantifiers over a large catalog are quadratic or worse
+// (`any s in change.dependents: any d in s.dependents: ...` over a chain of 20,000 services
+// visits 200 million services), so the work of a decision is bounded rather than linear; a
+// real policy over a catalog of 10,000 services stays far below it. Running out is an
+// evaluation error, which fails closed, and the decision denies with a reason that says so
+// (docs/security.md).
 
 /// The steps of comparing a string of `bytes` bytes.
 #[inline(always)]
@@ -74,7 +77,7 @@ impl<'a> Ctx<'a> {
     fn exhausted(&mut self) -> EvalError {
         self.budget = 0;
         self.over_budget = true;
-        EvalError::new(budget_message())
+        EvalError::new(budget_message(self.budget_of))
     }
 
     /// The length of a list; counting `change.checks` walks the evidence, so it is charged.
@@ -691,9 +694,10 @@ pub fn render<'a>(v: &Value<'a>, ctx: &mut Ctx<'a>) -> String {
 
 /// The error of a decision that ran out of its evaluation budget (`fail_closed` and the
 /// `budget` reason add "; failing closed").
-pub fn budget_message() -> String {
+pub fn budget_message(steps: u64) -> String {
     format!(
-        "the decision exceeded its evaluation budget of {MAX_EVAL_STEPS} steps (nested \
-         quantifiers over large lists or a large catalog)"
+        "the decision exceeded its evaluation budget of {steps} steps (nested quantifiers \
+         over large lists or a large catalog; {})",
+        crate::limits::Limit::EvalSteps.raise_hint()
     )
 }

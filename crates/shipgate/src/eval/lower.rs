@@ -16,11 +16,13 @@ pub struct Policy {
     /// services' `extend` keys against the policy it was last checked with by this number
     /// (an address could be reused by a later policy).
     pub id: u64,
+    /// The limits it was compiled with; a decision reads its evaluation budget here.
+    pub limits: crate::limits::Limits,
 }
 
 impl Policy {
     /// Lowers every condition of the checked policy.
-    pub fn new(compiled: Compiled) -> Policy {
+    pub fn new(compiled: Compiled, limits: crate::limits::Limits) -> Policy {
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let programs = lower(&compiled.ir);
         let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -28,6 +30,7 @@ impl Policy {
             compiled,
             programs,
             id,
+            limits,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::decision::*;
 use crate::error::Error;
 use crate::graph::Catalog;
 use crate::input::Change;
+use crate::limits::Limit;
 use crate::time::Instant;
 use expr::Ctx;
 pub use lower::Policy;
@@ -182,7 +183,8 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         bound: [None; fast::BOUND_SLOTS],
         reference,
         approvals: smallvec::SmallVec::new(),
-        budget: expr::MAX_EVAL_STEPS,
+        budget: lowered.limits.get(Limit::EvalSteps),
+        budget_of: lowered.limits.get(Limit::EvalSteps),
         over_budget: false,
     };
     let mut b = Builder::<EXPLAIN> {
@@ -222,7 +224,10 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         // Whatever the conditions that ran out decided, the decision is not an allow.
         b.reasons.push(Reason {
             rule: Text::new_static("budget"),
-            message: Text::from(format!("{}; failing closed", expr::budget_message())),
+            message: Text::from(format!(
+                "{}; failing closed",
+                expr::budget_message(ctx.budget_of)
+            )),
             at: Text::default(),
         });
     }

@@ -21,6 +21,7 @@ use crate::input::{
     Format, Groups, JsonPath, Service, catalog_parts, got, parse_document, quoted,
     read_catalog_groups, read_input_file, read_service, unknown_field, unknown_group,
 };
+use crate::limits::Limits;
 
 /// The keys of a catalog document.
 const CATALOG_KEYS: [&str; 2] = ["services", "groups"];
@@ -148,7 +149,16 @@ impl Catalog {
     /// reading the file is an [`Error::Io`] naming it; errors in it name the path under
     /// `catalog`.
     pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Catalog, Error> {
-        let (text, format) = read_input_file(path.as_ref())?;
+        Catalog::from_path_with(path, &Limits::default())
+    }
+
+    /// [`Catalog::from_path`] with other [`Limits`]: at most
+    /// [`Limit::InputBytes`](crate::Limit::InputBytes) are read.
+    pub fn from_path_with(
+        path: impl AsRef<std::path::Path>,
+        limits: &Limits,
+    ) -> Result<Catalog, Error> {
+        let (text, format) = read_input_file(path.as_ref(), limits)?;
         Ok(Catalog::from_text(&text, format)?)
     }
 

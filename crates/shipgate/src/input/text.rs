@@ -14,9 +14,10 @@ use serde_json::{Map, Value};
 use super::JsonPath;
 use crate::error::{Error, InputError};
 
-/// The default limit on the size of one input file or standard input: 16 MiB. A catalog of
-/// 10,000 services is about 2 MiB.
-pub const DEFAULT_MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
+/// The default limit on the size of one input file or standard input: 16 MiB (the default of
+/// [`Limit::InputBytes`](crate::Limit::InputBytes)). A catalog of 10,000 services is about
+/// 2 MiB.
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = crate::limits::Limit::InputBytes.default_value();
 
 /// How deeply arrays and objects may nest in an input: the JSON parser's own limit, applied
 /// to YAML too (before its parser runs, whose time grows with the square of the depth).
@@ -36,7 +37,8 @@ pub fn read_input_text(reader: impl Read, name: &str, max_bytes: u64) -> Result<
         .map_err(|e| io(e.to_string()))?;
     if bytes.len() as u64 > max_bytes {
         return Err(io(format!(
-            "the input is larger than the limit of {max_bytes} bytes"
+            "the input is larger than the limit of {max_bytes} bytes ({})",
+            crate::limits::Limit::InputBytes.raise_hint()
         )));
     }
     String::from_utf8(bytes).map_err(|e| {

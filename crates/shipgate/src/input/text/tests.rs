@@ -17,7 +17,11 @@ fn input_larger_than_the_limit_is_an_error_naming_it() {
         panic!("not refused: {err:?}")
     };
     assert_eq!(path, "big.json");
-    assert_eq!(message, "the input is larger than the limit of 1000 bytes");
+    assert_eq!(
+        message,
+        "the input is larger than the limit of 1000 bytes (raise it with the max-input-bytes \
+         option)"
+    );
     // Exactly the limit is fine.
     let text = read_input_text(&[b'a'; 1000][..], "ok.json", 1000);
     assert_eq!(text.ok().map(|t| t.len()), Some(1000));
