@@ -79,6 +79,9 @@ impl From<ImportedEvent> for Source {
 pub(crate) struct Blackout {
     pub name: String,
     pub sources: Vec<Source>,
+    /// Its name's bit in [`Lift::named`] when a rule or a waiver may lift it by name
+    /// ([`super::CalendarSet::make_liftable`]); 0 otherwise.
+    pub bit: u64,
     /// Where it is declared (`file:line:col` once [`super::CalendarSet::locate`] ran).
     pub at: Located,
 }
@@ -267,5 +270,37 @@ impl Region {
             }
             acc
         })
+    }
+
+    /// The region's open stretches in year `i` with the blackouts whose bit is in
+    /// `lift.named` lifted (and `lift.windows` as given): computed on each call, since the
+    /// names lifted vary from change to change (only an exemption by name takes this path).
+    pub(crate) fn open_named(&self, calendars: &[Calendar], lift: Lift, i: usize) -> Vec<Iv> {
+        let windows_only = Lift {
+            blackouts: true,
+            windows: lift.windows,
+            named: 0,
+        };
+        let mut acc = vec![(year_start(i), year_start(i + 1))];
+        for cal in self.calendars.iter().filter_map(|&c| calendars.get(c)) {
+            let Some(y) = cal.year(i) else {
+                acc.clear();
+                continue;
+            };
+            if cal.blackouts.iter().all(|b| b.bit & lift.named == 0) {
+                acc = intersect(&acc, y.open(lift));
+                continue;
+            }
+            let kept: Vec<Iv> = cal
+                .blackouts
+                .iter()
+                .zip(&y.blackouts)
+                .filter(|(b, _)| b.bit & lift.named == 0)
+                .flat_map(|(_, occ)| occ.iter().copied())
+                .collect();
+            let open = subtract(y.open(windows_only), &normalize(kept));
+            acc = intersect(&acc, &open);
+        }
+        acc
     }
 }
