@@ -143,9 +143,9 @@ pub const MAX_LIFTABLE_NAMES: usize = 64;
 /// Why a blackout name cannot be lifted by name ([`CalendarSet::make_liftable`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NotLiftable {
-    /// No calendar declares a blackout of that name: the message, with a suggestion when a
-    /// declared name is close.
-    Unknown(String),
+    /// No calendar declares a blackout of that name; a suggestion when a declared name is
+    /// close.
+    Unknown(Option<String>),
     /// More than [`MAX_LIFTABLE_NAMES`] names are lifted by name.
     TooMany,
 }
@@ -313,11 +313,8 @@ impl CalendarSet {
                     .collect();
                 names.sort_unstable();
                 names.dedup();
-                let mut msg = format!("unknown blackout {}", crate::error::quoted(name));
-                if let Some(h) = crate::error::did_you_mean(name, names.iter().copied()) {
-                    msg.push_str(&format!(" ({h})"));
-                }
-                return Err(NotLiftable::Unknown(msg));
+                let help = crate::error::did_you_mean(name, names.iter().copied());
+                return Err(NotLiftable::Unknown(help));
             }
         }
         let used = self
@@ -335,6 +332,14 @@ impl CalendarSet {
             }
         }
         Ok(bit)
+    }
+
+    /// Does any calendar declare a blackout of that name?
+    pub fn has_blackout(&self, name: &str) -> bool {
+        self.calendars
+            .iter()
+            .flat_map(|c| &c.blackouts)
+            .any(|b| b.name == name)
     }
 
     /// The bit of a blackout name in [`Lift::named`]; 0 when it is not liftable by name.
