@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use serde_json::{Value, json};
-use shipgate::{Catalog, Change, Engine, Error, Severity, Verdict};
+use shipgate::{Catalog, Change, Engine, Error, Severity};
 
 const CALENDARS: &str = r#"
 groups change-manager
