@@ -213,3 +213,40 @@ fn a_name_list_must_be_names() {
         );
     }
 }
+
+#[test]
+fn searching_the_next_window_with_a_lift_by_name_stays_linear() {
+    // Twelve daily one-hour blackouts leave one-hour gaps: a 90-minute change fits nowhere
+    // until the autumn clock change, so the search walks some 4,000 gaps. The stretches with
+    // the freeze lifted are computed once per year, not once per gap (that took seconds).
+    let mut policy = String::from("calendar c timezone \"Europe/London\" {\n");
+    for h in (0..24).step_by(2) {
+        policy.push_str(&format!(
+            "  blackout \"b{h}\" daily {h:02}:00-{:02}:00\n",
+            h + 1
+        ));
+    }
+    policy.push_str(
+        "  blackout \"freeze\" from 2026-12-19 to 2027-01-04\n}\nregion r uses c\n\
+         rule hotfix {\n  when change.emergency\n  exempt blackout \"freeze\"\n}\n",
+    );
+    let engine = Engine::from_source(&policy, "p.gate").unwrap();
+    let catalog =
+        Catalog::from_json(&json!({"services": [{"id": "a", "tier": 1, "regions": ["r"]}]}))
+            .unwrap();
+    let change = Change::from_json(&json!({"id": "C", "services": ["a"], "requester": "x",
+        "implementer": "y", "emergency": true, "start": "2026-12-22T10:00:00Z",
+        "duration": "90m"}))
+    .unwrap();
+    let now = "2026-12-20T00:00:00Z".parse().unwrap();
+    let started = std::time::Instant::now();
+    let d = engine.evaluate(&change, &catalog, now, false).unwrap();
+    let d = serde_json::to_value(&d).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    // The repeated hour of 2027-10-31 makes the first two-hour gap.
+    assert_eq!(
+        d["schedule"]["regions"][0]["next_window"],
+        json!({"start": "2027-10-31T00:00:00Z", "end": "2027-10-31T02:00:00Z"})
+    );
+    assert_eq!(d["schedule"]["regions"][0]["blocked_by"], json!(["b10"]));
+}

@@ -153,7 +153,7 @@ pub enum NotLiftable {
 /// A region's open stretches in one year: the cached ones, or computed for a lift by name.
 enum Open<'a> {
     Cached(&'a [Iv]),
-    Computed(Vec<Iv>),
+    Named(Arc<[Iv]>),
 }
 
 impl std::ops::Deref for Open<'_> {
@@ -162,7 +162,7 @@ impl std::ops::Deref for Open<'_> {
     fn deref(&self) -> &[Iv] {
         match self {
             Open::Cached(s) => s,
-            Open::Computed(v) => v,
+            Open::Named(v) => v,
         }
     }
 }
@@ -288,7 +288,7 @@ impl CalendarSet {
     /// The region's open stretches in indexed year `i`.
     fn open_in<'a>(&'a self, r: &'a Region, lift: Lift, i: usize) -> Open<'a> {
         if lift.by_name() {
-            Open::Computed(r.open_named(&self.calendars, lift, i))
+            Open::Named(r.open_named(&self.calendars, lift, i))
         } else {
             Open::Cached(r.open(&self.calendars, lift, i))
         }
