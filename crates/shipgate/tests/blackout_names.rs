@@ -250,3 +250,63 @@ fn searching_the_next_window_with_a_lift_by_name_stays_linear() {
     );
     assert_eq!(d["schedule"]["regions"][0]["blocked_by"], json!(["b10"]));
 }
+
+mod same_checks {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A rule and a blackout, both waivable by the same group for the same maximum.
+    const POLICY: &str = r#"
+groups cab, change-manager
+calendar emea timezone "Europe/London" {
+  blackout "business freeze" from 2026-12-19 to 2027-01-04
+}
+region eu-west uses emea
+rule cab_review {
+  require approval "cab"
+}
+waivable cab_review by "change-manager" max 72h
+waivable blackout "business freeze" by "change-manager" max 72h
+"#;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        /// A blackout waiver is judged exactly as a rule waiver with the same fields: the same
+        /// `honored` and the same `why`, whoever grants it, in whichever group, for however long.
+        #[test]
+        fn a_blackout_waiver_is_judged_as_a_rule_waiver(
+            by in prop::sample::select(vec!["ana", "bo", "maria", "zed"]),
+            group in prop::sample::select(vec!["change-manager", "cab"]),
+            granted in -100i64..20,
+            valid in 1i64..120,
+        ) {
+            let engine = Engine::from_source(POLICY, "p.gate").unwrap();
+            let catalog = Catalog::from_json(&json!({
+                "services": [{"id": "api", "tier": 1, "regions": ["eu-west"]}],
+                "groups": {"change-manager": ["maria", "ana", "bo"], "cab": ["zed"]}
+            }))
+            .unwrap();
+            let now: shipgate::Instant = "2026-12-21T09:00:00Z".parse().unwrap();
+            let at = |hours: i64| (now + chrono::TimeDelta::hours(hours)).to_rfc3339();
+            let fields = json!({"by": by, "group": group, "granted_at": at(granted),
+                                "expires_at": at(granted + valid)});
+            let waiver = |key: &str, name: &str| {
+                let mut w = fields.clone();
+                w[key] = json!(name);
+                w
+            };
+            let change = change(
+                "2026-12-22T10:00:00Z",
+                json!({"emergency": false,
+                       "waivers": [waiver("rule", "cab_review"), waiver("blackout", "business freeze")]}),
+            );
+            let d = engine.evaluate(&change, &catalog, now, false).unwrap();
+            let (rule, blackout) = (&d.waivers[0], &d.waivers[1]);
+            prop_assert_eq!(rule.honored, blackout.honored);
+            prop_assert_eq!(&rule.why, &blackout.why);
+            // An honoured blackout waiver lifts the freeze; a rejected one lifts nothing.
+            prop_assert_eq!(d.schedule.allowed, blackout.honored);
+        }
+    }
+}
