@@ -245,8 +245,12 @@ pub(crate) struct Region {
     /// year, stretches)`, most recent last, at most `NAMED_CACHED`. A search for the next
     /// window asks for the same year again and again; without them each piece it walks would
     /// recompute the year.
-    named: std::sync::Mutex<Vec<(u64, bool, usize, Arc<[Iv]>)>>,
+    named: std::sync::Mutex<Vec<NamedOpen>>,
 }
+
+/// `(Lift::named, Lift::windows, year, open stretches)`: one entry of a region's cache of
+/// stretches lifted by name.
+type NamedOpen = (u64, bool, usize, Arc<[Iv]>);
 
 /// How many (lift, year) entries a region keeps of its open stretches lifted by name.
 const NAMED_CACHED: usize = 8;
@@ -288,7 +292,7 @@ impl Region {
         let key = (lift.named, lift.windows, i);
         // A poisoned lock only means another thread panicked while holding it: the entries
         // are complete values, so they are still right.
-        let cached = |v: &Vec<(u64, bool, usize, Arc<[Iv]>)>| {
+        let cached = |v: &Vec<NamedOpen>| {
             v.iter()
                 .find(|(n, w, y, _)| (*n, *w, *y) == key)
                 .map(|(_, _, _, open)| Arc::clone(open))
