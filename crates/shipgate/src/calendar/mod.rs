@@ -15,6 +15,7 @@ mod compile;
 mod ics;
 mod index;
 mod intervals;
+mod names;
 mod rules;
 mod zone;
 
@@ -33,6 +34,7 @@ use chrono::{DateTime, Utc};
 use crate::time::Instant;
 use index::{Calendar, DOMAIN_END, DOMAIN_START, Located, Region, YEARS, year_of, year_start};
 use intervals::{Iv, clip, meets, normalize};
+pub use names::{MAX_LIFTABLE_NAMES, NotLiftable};
 
 /// How far `next_window` looks ahead of the requested start.
 pub const HORIZON_DAYS: i64 = 365;
@@ -134,20 +136,6 @@ impl Lift {
     fn lifts(self, bit: u64) -> bool {
         self.blackouts || bit & self.named != 0
     }
-}
-
-/// The most blackout names a policy may lift by name (`exempt blackout "NAME"`, `waivable
-/// blackout "NAME"`): one bit each in [`Lift::named`].
-pub const MAX_LIFTABLE_NAMES: usize = 64;
-
-/// Why a blackout name cannot be lifted by name ([`CalendarSet::make_liftable`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NotLiftable {
-    /// No calendar declares a blackout of that name; a suggestion when a declared name is
-    /// close.
-    Unknown(Option<String>),
-    /// More than [`MAX_LIFTABLE_NAMES`] names are lifted by name.
-    TooMany,
 }
 
 /// A region's open stretches in one year: the cached ones, or computed for a lift by name.
@@ -292,63 +280,6 @@ impl CalendarSet {
         } else {
             Open::Cached(r.open(&self.calendars, lift, i))
         }
-    }
-
-    /// Marks every blackout named `name` (in any calendar) as liftable by name, and gives the
-    /// bit of that name in [`Lift::named`] (the same bit each time for one name).
-    pub fn make_liftable(&mut self, name: &str) -> Result<u64, NotLiftable> {
-        let known = self
-            .calendars
-            .iter()
-            .flat_map(|c| &c.blackouts)
-            .find(|b| b.name == name);
-        match known {
-            Some(b) if b.bit != 0 => return Ok(b.bit),
-            Some(_) => {}
-            None => {
-                let mut names: Vec<&str> = self
-                    .calendars
-                    .iter()
-                    .flat_map(|c| c.blackouts.iter().map(|b| b.name.as_str()))
-                    .collect();
-                names.sort_unstable();
-                names.dedup();
-                let help = crate::error::did_you_mean(name, names.iter().copied());
-                return Err(NotLiftable::Unknown(help));
-            }
-        }
-        let used = self
-            .calendars
-            .iter()
-            .flat_map(|c| &c.blackouts)
-            .fold(0u64, |acc, b| acc | b.bit);
-        if used.count_ones() as usize >= MAX_LIFTABLE_NAMES {
-            return Err(NotLiftable::TooMany);
-        }
-        let bit = 1u64 << used.count_ones();
-        for b in self.calendars.iter_mut().flat_map(|c| &mut c.blackouts) {
-            if b.name == name {
-                b.bit = bit;
-            }
-        }
-        Ok(bit)
-    }
-
-    /// Does any calendar declare a blackout of that name?
-    pub fn has_blackout(&self, name: &str) -> bool {
-        self.calendars
-            .iter()
-            .flat_map(|c| &c.blackouts)
-            .any(|b| b.name == name)
-    }
-
-    /// The bit of a blackout name in [`Lift::named`]; 0 when it is not liftable by name.
-    pub fn liftable_bit(&self, name: &str) -> u64 {
-        self.calendars
-            .iter()
-            .flat_map(|c| &c.blackouts)
-            .find(|b| b.name == name)
-            .map_or(0, |b| b.bit)
     }
 
     /// Does `[s, e)` (`e > s`) lie inside one open stretch of the region?
