@@ -81,8 +81,11 @@ export interface IncidentInput {
   opened?: Time
 }
 
-export interface WaiverInput {
-  rule: string
+/** A waiver names exactly one of `rule` and `blackout` (the blackouts of that name). */
+export type WaiverInput = (
+  | { rule: string; blackout?: never }
+  | { blackout: string; rule?: never }
+) & {
   by: string
   group: string
   reason: string
@@ -168,8 +171,10 @@ export type Exemption = ({ rule: string } | { waiver: string }) &
     | { lifts: 'rule'; target: string }
   )
 
+/** A rule waiver has `rule`, a blackout waiver `blackout` (SPEC 8.3). */
 export interface WaiverOutcome {
-  rule: string
+  rule?: string
+  blackout?: string
   by: string
   honored: boolean
   /** Why it was rejected; absent when honoured. */

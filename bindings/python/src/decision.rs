@@ -176,6 +176,10 @@ wrapper_methods!(WaiverOutcome, "WaiverOutcome", {
         &self.0.rule
     }
     #[getter]
+    fn blackout(&self) -> Option<&str> {
+        self.0.blackout.as_deref()
+    }
+    #[getter]
     fn by(&self) -> &str {
         &self.0.by
     }

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import shipgate
-from conftest import CHANGES_DIR, NOW, PAYMENTS, load
+from conftest import CASES_DIR, CHANGES_DIR, NOW, PAYMENTS, load
 
 # A small policy in the language of SPEC section 2.
 TWO_EYES = """\
@@ -401,3 +401,24 @@ def test_next_window_none_when_nothing_fits(engine: shipgate.Engine) -> None:
     # No emea window is longer than 7 hours.
     after = datetime(2026, 12, 5, 12, tzinfo=timezone.utc)
     assert engine.next_window("eu-west", after, timedelta(hours=8)) is None
+
+
+def test_a_blackout_waiver_names_its_blackout_not_a_rule() -> None:
+    """SPEC 8.3: a waiver lifts the blackouts of one name; the outcome says which."""
+    case = CASES_DIR / "waiver-blackout-honored"
+    engine = shipgate.Engine.from_path(case)
+    catalog = shipgate.Catalog.from_path(case / "catalog.json")
+    change = load(case / "change.json")
+    d = engine.evaluate(change, catalog, now=datetime(2026, 12, 21, 9, tzinfo=timezone.utc))
+    assert d.verdict == "allow"
+    (w,) = d.waivers
+    assert (w.rule, w.blackout, w.by, w.honored) == ("", "business freeze", "maria", True)
+    assert w.to_dict() == {"blackout": "business freeze", "by": "maria", "honored": True}
+    (e,) = d.exemptions
+    assert (e.waiver, e.lifts, e.blackouts) == ("maria", "blackout", ["business freeze"])
+    # A rule waiver has no blackout.
+    change["waivers"][0] = {**change["waivers"][0], "rule": "x"}
+    del change["waivers"][0]["blackout"]
+    d = engine.evaluate(change, catalog, now=datetime(2026, 12, 21, 9, tzinfo=timezone.utc))
+    assert d.waivers[0].blackout is None and d.waivers[0].rule == "x"
+    assert d.waivers[0].why == "no rule named x"

@@ -220,10 +220,15 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
     if !rejected.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Rejected waivers:"));
         for w in rejected {
+            // What the waiver was for: a rule, or the blackouts of a name.
+            let what = match &w.blackout {
+                Some(name) => format!("blackout {name}"),
+                None => w.rule.to_string(),
+            };
             let _ = writeln!(
                 out,
                 "  {} by {}: {}",
-                clean(&w.rule),
+                clean(&what),
                 clean(&w.by),
                 clean(&w.why)
             );

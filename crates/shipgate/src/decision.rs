@@ -272,11 +272,15 @@ impl Serialize for Exemption {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct WaiverOutcome {
-    /// The rule the waiver is for.
+    /// The rule the waiver is for; empty for a blackout waiver.
+    #[serde(skip_serializing_if = "Text::is_empty")]
     pub rule: Text,
+    /// The blackout the waiver is for (`"blackout"` in the JSON); `None` for a rule waiver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blackout: Option<Text>,
     /// Who granted it.
     pub by: Text,
-    /// Whether it was honoured (the rule is then exempted).
+    /// Whether it was honoured (the rule is then exempted, or the blackout lifted).
     pub honored: bool,
     /// Why it was rejected; empty when honoured.
     #[serde(skip_serializing_if = "Text::is_empty")]

@@ -107,6 +107,8 @@ enum Exempt {
     /// `exempt rule r{index}` of a later rule.
     Rule(usize),
     Blackout,
+    /// `exempt blackout "freeze"` (generated only when the policy has the blackout).
+    Named,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +132,8 @@ struct Policy {
     blackout: Option<(i64, i64)>,
     /// The rules declared `waivable ... by "change-manager" max 60d`.
     waivable: Vec<usize>,
+    /// `waivable blackout "freeze" by "change-manager" max 60d` (with the blackout only).
+    waivable_blackout: bool,
 }
 
 fn minute_text(t: i64) -> String {
@@ -167,6 +171,7 @@ impl Policy {
             match r.exempt {
                 Some(Exempt::Rule(j)) => p += &format!("  exempt rule r{j}\n"),
                 Some(Exempt::Blackout) => p += "  exempt blackout\n",
+                Some(Exempt::Named) => p += "  exempt blackout \"freeze\"\n",
                 None => {}
             }
             p += "}\n";
@@ -176,6 +181,9 @@ impl Policy {
         }
         for i in &self.waivable {
             p += &format!("waivable r{i} by \"change-manager\" max 60d\n");
+        }
+        if self.waivable_blackout {
+            p += "waivable blackout \"freeze\" by \"change-manager\" max 60d\n";
         }
         if let Some((from, to)) = self.blackout {
             p += &format!(
@@ -190,12 +198,14 @@ impl Policy {
 }
 
 /// The inputs beyond `World`: the optional field, the approvals `(by, seconds after now)`
-/// and the waivers `(index of the rule, by)`, each valid from before `now` to after the change.
+/// and the waivers `(index of the rule, by)` and of the blackout `(by)`, each valid from
+/// before `now` to after the change.
 #[derive(Debug, Clone)]
 struct Extra {
     opt: Option<i64>,
     approvals: Vec<(&'static str, i64)>,
     waivers: Vec<(usize, &'static str)>,
+    blackout_waivers: Vec<&'static str>,
 }
 
 const NOW: &str = "2026-12-01T09:00:00Z";
@@ -230,7 +240,6 @@ fn must_not_allow(p: &Policy, w: &World, x: &Extra) -> Option<String> {
     let holds = |g: &Option<E>| g.as_ref().map_or(Ok(true), |g| g.eval(&c));
     // Exemptions apply first, from rules whose guard holds (an error lifts nothing).
     let mut exempted = vec![false; p.rules.len()];
-    let mut blackout_exempt = false;
     // A waiver lifts a waivable rule when neither the requester nor the implementer grants it
     // (separation of duties, as for approvals); every other condition holds by construction.
     for (k, by) in &x.waivers {
@@ -238,11 +247,16 @@ fn must_not_allow(p: &Policy, w: &World, x: &Extra) -> Option<String> {
             exempted[*k] = true;
         }
     }
+    // A blackout waiver: the same separation of duties.
+    let mut blackout_exempt = p.waivable_blackout
+        && x.blackout_waivers
+            .iter()
+            .any(|by| *by != w.requester && *by != w.implementer);
     for r in &p.rules {
         if holds(&r.guard) == Ok(true) {
             match r.exempt {
                 Some(Exempt::Rule(j)) => exempted[j] = true,
-                Some(Exempt::Blackout) => blackout_exempt = true,
+                Some(Exempt::Blackout | Exempt::Named) => blackout_exempt = true,
                 None => {}
             }
         }
@@ -318,6 +332,7 @@ fn rule() -> impl Strategy<Value = Rule> {
             prop_oneof![
                 3 => (1..4usize).prop_map(Exempt::Rule),
                 1 => Just(Exempt::Blackout),
+                1 => Just(Exempt::Named),
             ],
         ),
     )
@@ -344,6 +359,10 @@ fn policy() -> impl Strategy<Value = Policy> {
                 if let Some(Exempt::Rule(d)) = r.exempt {
                     r.exempt = (i + d < n).then_some(Exempt::Rule(i + d));
                 }
+                // A name no calendar declares does not compile: lift them all instead.
+                if matches!(r.exempt, Some(Exempt::Named)) && blackout.is_none() {
+                    r.exempt = Some(Exempt::Blackout);
+                }
             }
             Policy {
                 default_deny,
@@ -355,6 +374,7 @@ fn policy() -> impl Strategy<Value = Policy> {
                     (from, from + hours * 3600)
                 }),
                 waivable: Vec::new(),
+                waivable_blackout: false,
             }
         })
 }
@@ -369,6 +389,7 @@ fn extra() -> impl Strategy<Value = Extra> {
             opt,
             approvals,
             waivers: Vec::new(),
+            blackout_waivers: Vec::new(),
         })
 }
 
@@ -380,18 +401,24 @@ fn waived() -> impl Strategy<Value = (Policy, Extra)> {
         policy(),
         extra(),
         prop::collection::vec(0..4usize, 1..3),
-        prop::collection::vec((0..4usize, by), 1..3),
+        prop::collection::vec((0..4usize, by.clone()), 1..3),
+        any::<bool>(),
+        prop::collection::vec(by, 0..3),
     )
-        .prop_map(|(mut p, mut x, waivable, waivers)| {
-            p.waivable = waivable
-                .into_iter()
-                .filter(|i| *i < p.rules.len())
-                .collect();
-            p.waivable.sort();
-            p.waivable.dedup();
-            x.waivers = waivers;
-            (p, x)
-        })
+        .prop_map(
+            |(mut p, mut x, waivable, waivers, waivable_blackout, blackout_waivers)| {
+                p.waivable = waivable
+                    .into_iter()
+                    .filter(|i| *i < p.rules.len())
+                    .collect();
+                p.waivable.sort();
+                p.waivable.dedup();
+                x.waivers = waivers;
+                p.waivable_blackout = waivable_blackout && p.blackout.is_some();
+                x.blackout_waivers = blackout_waivers;
+                (p, x)
+            },
+        )
 }
 
 fn decide(p: &Policy, w: &World, x: &Extra) -> (Verdict, Verdict) {
@@ -419,6 +446,11 @@ fn decide(p: &Policy, w: &World, x: &Extra) -> (Verdict, Verdict) {
                    "granted_at": instant_text(now - 3600),
                    "expires_at": instant_text(w.start + 2 * 86_400)})
         })
+        .chain(x.blackout_waivers.iter().map(|by| {
+            json!({"blackout": "freeze", "by": by, "group": "change-manager",
+                   "granted_at": instant_text(now - 3600),
+                   "expires_at": instant_text(w.start + 2 * 86_400)})
+        }))
         .collect();
     let catalog = Catalog::from_json(&catalog).unwrap();
     let change = Change::from_json(&change).unwrap();
@@ -445,7 +477,8 @@ proptest! {
     }
 
     /// Waivers, the implementer's among them: the implementer's approval never counts, and
-    /// the implementer's waiver must not lift a rule either (issue 12, finding 7).
+    /// the implementer's waiver must not lift a rule either (issue 12, finding 7), nor a
+    /// blackout (SPEC 8.3).
     #[test]
     fn waivers_never_open_what_the_model_keeps_closed((p, x) in waived(), w in world()) {
         if let Some(why) = must_not_allow(&p, &w, &x) {

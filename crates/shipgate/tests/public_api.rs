@@ -934,6 +934,7 @@ record_shapes! {
     }
     Waiver {
         rule: String,
+        blackout: String,
         by: String,
         group: String,
         reason: String,

@@ -356,7 +356,11 @@ class WaiverOutcome:
     """A waiver found on the change, honoured or not."""
 
     @property
-    def rule(self) -> str: ...
+    def rule(self) -> str:
+        """The rule the waiver is for; empty for a blackout waiver."""
+    @property
+    def blackout(self) -> str | None:
+        """The blackout name the waiver is for; ``None`` for a rule waiver."""
     @property
     def by(self) -> str: ...
     @property

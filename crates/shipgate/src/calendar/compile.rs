@@ -224,6 +224,7 @@ fn compile_calendar(
                         name: name.value.clone(),
                         sources,
                         at: Located::new(*span),
+                        bit: 0,
                     });
                 }
             }

@@ -1,7 +1,7 @@
 //! The compiled index: per calendar and per region, the open stretches and blackout
 //! occurrences of each UTC year as sorted, merged intervals, expanded on first use.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use chrono_tz::Tz;
 
@@ -79,6 +79,9 @@ impl From<ImportedEvent> for Source {
 pub(crate) struct Blackout {
     pub name: String,
     pub sources: Vec<Source>,
+    /// Its name's bit in [`Lift::named`] when a rule or a waiver may lift it by name
+    /// ([`super::CalendarSet::make_liftable`]); 0 otherwise.
+    pub bit: u64,
     /// Where it is declared (`file:line:col` once [`super::CalendarSet::locate`] ran).
     pub at: Located,
 }
@@ -238,7 +241,19 @@ pub(crate) struct Region {
     /// Where it is declared.
     pub at: Located,
     years: Box<[[OnceLock<Vec<Iv>>; 4]]>,
+    /// The last open stretches computed for a lift by name: `(Lift::named, Lift::windows,
+    /// year, stretches)`, most recent last, at most `NAMED_CACHED`. A search for the next
+    /// window asks for the same year again and again; without them each piece it walks would
+    /// recompute the year.
+    named: std::sync::Mutex<Vec<NamedOpen>>,
 }
+
+/// `(Lift::named, Lift::windows, year, open stretches)`: one entry of a region's cache of
+/// stretches lifted by name.
+type NamedOpen = (u64, bool, usize, Arc<[Iv]>);
+
+/// How many (lift, year) entries a region keeps of its open stretches lifted by name.
+const NAMED_CACHED: usize = 8;
 
 impl Region {
     pub(crate) fn new(name: String, calendars: Vec<usize>, at: Located) -> Region {
@@ -249,6 +264,7 @@ impl Region {
             years: (0..YEARS)
                 .map(|_| std::array::from_fn(|_| OnceLock::new()))
                 .collect(),
+            named: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -267,5 +283,60 @@ impl Region {
             }
             acc
         })
+    }
+
+    /// The region's open stretches in year `i` with the blackouts whose bit is in
+    /// `lift.named` lifted (and `lift.windows` as given). The names lifted vary from change to
+    /// change, so these are not indexed like the four fixed lifts: the last few are kept.
+    pub(crate) fn open_named(&self, calendars: &[Calendar], lift: Lift, i: usize) -> Arc<[Iv]> {
+        let key = (lift.named, lift.windows, i);
+        // A poisoned lock only means another thread panicked while holding it: the entries
+        // are complete values, so they are still right.
+        let cached = |v: &Vec<NamedOpen>| {
+            v.iter()
+                .find(|(n, w, y, _)| (*n, *w, *y) == key)
+                .map(|(_, _, _, open)| Arc::clone(open))
+        };
+        if let Some(open) = cached(&self.named.lock().unwrap_or_else(|e| e.into_inner())) {
+            return open;
+        }
+        let open: Arc<[Iv]> = self.compute_named(calendars, lift, i).into();
+        let mut v = self.named.lock().unwrap_or_else(|e| e.into_inner());
+        if cached(&v).is_none() {
+            if v.len() >= NAMED_CACHED {
+                v.remove(0);
+            }
+            v.push((key.0, key.1, key.2, Arc::clone(&open)));
+        }
+        open
+    }
+
+    fn compute_named(&self, calendars: &[Calendar], lift: Lift, i: usize) -> Vec<Iv> {
+        let windows_only = Lift {
+            blackouts: true,
+            windows: lift.windows,
+            named: 0,
+        };
+        let mut acc = vec![(year_start(i), year_start(i + 1))];
+        for cal in self.calendars.iter().filter_map(|&c| calendars.get(c)) {
+            let Some(y) = cal.year(i) else {
+                acc.clear();
+                continue;
+            };
+            if cal.blackouts.iter().all(|b| b.bit & lift.named == 0) {
+                acc = intersect(&acc, y.open(lift));
+                continue;
+            }
+            let kept: Vec<Iv> = cal
+                .blackouts
+                .iter()
+                .zip(&y.blackouts)
+                .filter(|(b, _)| b.bit & lift.named == 0)
+                .flat_map(|(_, occ)| occ.iter().copied())
+                .collect();
+            let open = subtract(y.open(windows_only), &normalize(kept));
+            acc = intersect(&acc, &open);
+        }
+        acc
     }
 }

@@ -15,6 +15,7 @@ mod compile;
 mod ics;
 mod index;
 mod intervals;
+mod names;
 mod rules;
 mod zone;
 
@@ -33,6 +34,7 @@ use chrono::{DateTime, Utc};
 use crate::time::Instant;
 use index::{Calendar, DOMAIN_END, DOMAIN_START, Located, Region, YEARS, year_of, year_start};
 use intervals::{Iv, clip, meets, normalize};
+pub use names::{MAX_LIFTABLE_NAMES, NotLiftable};
 
 /// How far `next_window` looks ahead of the requested start.
 pub const HORIZON_DAYS: i64 = 365;
@@ -60,7 +62,7 @@ pub struct RegionId(pub u32);
 
 /// Does `[s, e)` (`e > s`) lie inside one open stretch, the stretches of each indexed year
 /// being `open(year)`?
-fn fits_in<'a>(open: impl Fn(usize) -> &'a [Iv], s: i64, e: i64) -> bool {
+fn fits_in<O: std::ops::Deref<Target = [Iv]>>(open: impl Fn(usize) -> O, s: i64, e: i64) -> bool {
     if s < DOMAIN_START || e > DOMAIN_END {
         return false;
     }
@@ -89,33 +91,67 @@ fn fits_in<'a>(open: impl Fn(usize) -> &'a [Iv], s: i64, e: i64) -> bool {
 }
 
 /// What an exemption lifts: `exempt blackout` sets `blackouts`, `exempt window` sets
-/// `windows`.
+/// `windows`, `exempt blackout "NAME"` (or a honoured blackout waiver) sets the bit of that
+/// name in `named` ([`CalendarSet::make_liftable`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Lift {
     pub blackouts: bool,
     pub windows: bool,
+    /// One bit per blackout name that a rule or a waiver may lift by name.
+    pub named: u64,
 }
 
 impl Lift {
     pub const NONE: Lift = Lift {
         blackouts: false,
         windows: false,
+        named: 0,
     };
     pub const BLACKOUTS: Lift = Lift {
         blackouts: true,
         windows: false,
+        named: 0,
     };
     pub const WINDOWS: Lift = Lift {
         blackouts: false,
         windows: true,
+        named: 0,
     };
     pub const ALL: Lift = Lift {
         blackouts: true,
         windows: true,
+        named: 0,
     };
 
     fn index(self) -> usize {
         usize::from(self.blackouts) | usize::from(self.windows) << 1
+    }
+
+    /// Some blackouts, not all, are lifted: the open stretches are not the cached ones.
+    fn by_name(self) -> bool {
+        self.named != 0 && !self.blackouts
+    }
+
+    /// Is a blackout whose name has bit `bit` lifted?
+    fn lifts(self, bit: u64) -> bool {
+        self.blackouts || bit & self.named != 0
+    }
+}
+
+/// A region's open stretches in one year: the cached ones, or computed for a lift by name.
+enum Open<'a> {
+    Cached(&'a [Iv]),
+    Named(Arc<[Iv]>),
+}
+
+impl std::ops::Deref for Open<'_> {
+    type Target = [Iv];
+
+    fn deref(&self) -> &[Iv] {
+        match self {
+            Open::Cached(s) => s,
+            Open::Named(v) => v,
+        }
     }
 }
 
@@ -134,7 +170,7 @@ pub struct RegionCheck {
     /// first `window` of the first calendar whose windows keep the change out, or the region
     /// (outside the calendar range). `None` when open.
     pub blocked_at: Option<Arc<str>>,
-    /// With the blackouts lifted: the names of those that meet `[start, end)`, each once, in
+    /// The lifted blackouts (all, or those lifted by name) that meet `[start, end)`, each once, in
     /// the order of the region's calendars and then of declaration. Empty otherwise.
     pub lifted: Vec<String>,
 }
@@ -238,8 +274,12 @@ impl CalendarSet {
     }
 
     /// The region's open stretches in indexed year `i`.
-    fn open_in<'a>(&'a self, r: &'a Region, lift: Lift, i: usize) -> &'a [Iv] {
-        r.open(&self.calendars, lift, i)
+    fn open_in<'a>(&'a self, r: &'a Region, lift: Lift, i: usize) -> Open<'a> {
+        if lift.by_name() {
+            Open::Named(r.open_named(&self.calendars, lift, i))
+        } else {
+            Open::Cached(r.open(&self.calendars, lift, i))
+        }
     }
 
     /// Does `[s, e)` (`e > s`) lie inside one open stretch of the region?
@@ -327,9 +367,9 @@ impl CalendarSet {
         let mut blocked_by = Vec::new();
         let mut blocked_at = None;
         let mut lifted = Vec::new();
-        if lift.blackouts {
-            for (name, _) in self.blackouts_meeting(r, s, e) {
-                if !lifted.contains(&name) {
+        if lift.blackouts || lift.named != 0 {
+            for (name, _, bit) in self.blackouts_meeting(r, s, e) {
+                if lift.lifts(bit) && !lifted.contains(&name) {
                     lifted.push(name);
                 }
             }
@@ -340,8 +380,8 @@ impl CalendarSet {
                 blocked_at = Some(Arc::clone(&r.at.text));
             }
             if !lift.blackouts {
-                for (name, at) in self.blackouts_meeting(r, s, e) {
-                    if !blocked_by.contains(&name) {
+                for (name, at, bit) in self.blackouts_meeting(r, s, e) {
+                    if !lift.lifts(bit) && !blocked_by.contains(&name) {
                         blocked_by.push(name);
                         blocked_at.get_or_insert_with(|| Arc::clone(at));
                     }
@@ -350,6 +390,7 @@ impl CalendarSet {
             let windows_only = Lift {
                 blackouts: true,
                 windows: lift.windows,
+                named: 0,
             };
             if !lift.windows
                 && !self.fits(r, s, e, windows_only)
@@ -392,9 +433,10 @@ impl CalendarSet {
             .map(|at| &at.text)
     }
 
-    /// Names of the blackouts with an occurrence meeting `[s, e)`, with where each is declared,
-    /// in the order of the region's calendars and then of declaration (duplicates included).
-    fn blackouts_meeting(&self, r: &Region, s: i64, e: i64) -> Vec<(String, &Arc<str>)> {
+    /// Names of the blackouts with an occurrence meeting `[s, e)`, with where each is declared
+    /// and its bit in [`Lift::named`], in the order of the region's calendars and then of
+    /// declaration (duplicates included).
+    fn blackouts_meeting(&self, r: &Region, s: i64, e: i64) -> Vec<(String, &Arc<str>, u64)> {
         let (Some(first), Some(last)) = (
             year_of(s.max(DOMAIN_START)),
             year_of((e - 1).min(DOMAIN_END - 1)),
@@ -410,7 +452,7 @@ impl CalendarSet {
                         .is_some_and(|occ| meets(occ, s, e))
                 });
                 if hit {
-                    out.push((b.name.clone(), &b.at.text));
+                    out.push((b.name.clone(), &b.at.text, b.bit));
                 }
             }
         }
@@ -450,7 +492,7 @@ impl CalendarSet {
         }
         let mut open = Vec::new();
         for y in first..=last {
-            open.extend(clip(self.open_in(r, Lift::NONE, y), lo, hi));
+            open.extend(clip(&self.open_in(r, Lift::NONE, y), lo, hi));
         }
         // Occurrences by name, in order of first appearance.
         let mut names: Vec<(String, Vec<Iv>)> = Vec::new();

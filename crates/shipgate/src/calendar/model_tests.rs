@@ -387,7 +387,13 @@ fn holds(rule: &Rule, n: NaiveDateTime) -> bool {
 }
 
 /// The model at one UTC second: open, the blackouts holding, and whether windows allow.
-fn model_at(cals: &[ModelCal], t: i64, lift: Lift) -> (bool, Vec<String>, bool) {
+/// `by_name`: the blackout names lifted by name (any calendar).
+fn model_at(
+    cals: &[ModelCal],
+    t: i64,
+    lift: Lift,
+    by_name: &[String],
+) -> (bool, Vec<String>, bool) {
     let instant = chrono::DateTime::from_timestamp(t, 0).unwrap();
     let mut names = Vec::new();
     let mut windows_ok = true;
@@ -402,7 +408,8 @@ fn model_at(cals: &[ModelCal], t: i64, lift: Lift) -> (bool, Vec<String>, bool) 
             }
         }
     }
-    let open = (lift.windows || windows_ok) && (lift.blackouts || names.is_empty());
+    let open = (lift.windows || windows_ok)
+        && (lift.blackouts || names.iter().all(|n| by_name.contains(n)));
     (open, names, windows_ok)
 }
 
@@ -410,6 +417,7 @@ fn lift_of(i: u8) -> Lift {
     Lift {
         blackouts: i & 1 == 1,
         windows: i & 2 == 2,
+        named: 0,
     }
 }
 
@@ -449,10 +457,11 @@ proptest! {
         year in 1995i32..2099,
         day in 0i64..365,
         lift in 0u8..4,
+        named in 0u8..8,
         around_new_year in prop::bool::weighted(0.2),
         queries in prop::collection::vec((0usize..RANGE_MINUTES, 1i64..600), 6),
     ) {
-        let lift = lift_of(lift);
+        let mut lift = lift_of(lift);
         let base = NaiveDate::from_ymd_opt(year, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
             + day * 86_400;
         // Around an offset change of the first zone, or around New Year (UTC), where the
@@ -464,7 +473,17 @@ proptest! {
         };
         let lo = (center - 36 * 3600).div_euclid(60) * 60;
         let hi = lo + RANGE_MINUTES as i64 * 60;
-        let (set, models) = compile_model(&specs, lo);
+        let (mut set, models) = compile_model(&specs, lo);
+        // Blackouts `b0`..`b2` lifted by name when their bit of `named` is set (a name no
+        // calendar declares is refused, and lifts nothing in the model either).
+        let mut by_name = Vec::new();
+        for i in 0..3 {
+            let name = format!("b{i}");
+            if named & (1 << i) != 0 && let Ok(bit) = set.make_liftable(&name) {
+                lift.named |= bit;
+                by_name.push(name);
+            }
+        }
         let id = set.region("r").unwrap();
         let region = &set.regions[0];
 
@@ -472,11 +491,11 @@ proptest! {
         let mut prev = None;
         for m in 0..RANGE_MINUTES {
             let t = lo + m as i64 * 60;
-            let (model_open, names, windows_ok) = model_at(&models, t, lift);
+            let (model_open, names, windows_ok) = model_at(&models, t, lift, &by_name);
             prop_assert_eq!(set.fits(region, t, t + 60, lift), model_open, "open at {}", instant(t));
             let hit = set.blackouts_meeting(region, t, t + 60);
             let mut dedup: Vec<String> = Vec::new();
-            for (n, _) in hit {
+            for (n, _, _) in hit {
                 if !dedup.contains(&n) {
                     dedup.push(n);
                 }
@@ -488,13 +507,19 @@ proptest! {
                 let mut want = Vec::new();
                 if !model_open {
                     if !lift.blackouts {
-                        want.extend(names.iter().cloned());
+                        want.extend(names.iter().filter(|n| !by_name.contains(n)).cloned());
                     }
                     if !lift.windows && !windows_ok {
                         want.push(OUTSIDE_WINDOWS.to_string());
                     }
                 }
                 prop_assert_eq!(c.open, model_open);
+                let lifted: Vec<String> = names
+                    .iter()
+                    .filter(|n| lift.blackouts || by_name.contains(n))
+                    .cloned()
+                    .collect();
+                prop_assert_eq!(c.lifted, lifted, "lifted at {}", instant(t));
                 prop_assert_eq!(c.blocked_by, want, "blocked_by at {}", instant(t));
             }
             prev = Some(model_open);

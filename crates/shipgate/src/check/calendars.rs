@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::calendar::CalendarSet;
+use crate::calendar::{CalendarSet, MAX_LIFTABLE_NAMES, NotLiftable};
 use crate::error::Diagnostic;
 use crate::span::SourceMap;
 use crate::syntax::ast::{self, Item};
@@ -38,4 +38,41 @@ pub fn check(
     diags.extend(cal_diags);
     calendar_set.locate(sources);
     calendar_set
+}
+
+/// The bit of a blackout name that `exempt blackout "NAME"` or `waivable blackout "NAME"`
+/// lifts ([`CalendarSet::make_liftable`]); an unknown name, or one name too many, is an error
+/// at the name.
+pub fn liftable(
+    set: &mut CalendarSet,
+    name: &ast::StrLit,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<u64> {
+    match set.make_liftable(&name.value) {
+        Ok(bit) => Some(bit),
+        Err(NotLiftable::Unknown(help)) => {
+            let mut d =
+                Diagnostic::error(name.span, format!("unknown blackout \"{}\"", name.value))
+                    .with_label("no calendar declares a blackout of that name");
+            if let Some(h) = help {
+                d = d.with_help(h);
+            }
+            diags.push(d);
+            None
+        }
+        Err(NotLiftable::TooMany) => {
+            diags.push(
+                Diagnostic::error(
+                    name.span,
+                    format!(
+                        "too many blackout names lifted by name: a policy may lift at most \
+                         {MAX_LIFTABLE_NAMES} by name"
+                    ),
+                )
+                .with_label("one name too many")
+                .with_help("`exempt blackout` without a name lifts every blackout"),
+            );
+            None
+        }
+    }
 }

@@ -274,7 +274,9 @@ pub enum EffectIr {
         /// `within D`: (seconds, D as the policy writes it, which the decision quotes).
         within: Option<(i64, Text)>,
     },
-    ExemptBlackout,
+    /// `exempt blackout`: `None` lifts every blackout; `exempt blackout "A", "B"` lifts the
+    /// names whose bits (in `Lift::named`) are set.
+    ExemptBlackout(Option<u64>),
     ExemptWindow,
     /// Index into `Compiled::rules`.
     ExemptRule(u16),
@@ -305,6 +307,19 @@ pub struct RuleIr {
     pub waivable_at: Text,
     /// Whether any effect is an exemption (evaluated in the first pass).
     pub has_exemptions: bool,
+}
+
+/// `waivable blackout "NAME" by "group" max D`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaivableBlackout {
+    pub name: Text,
+    /// The name's bit in `Lift::named`.
+    pub bit: u64,
+    pub group: u16,
+    /// The longest validity, in seconds.
+    pub max: i64,
+    /// Where it is declared (a waiver's trace points there).
+    pub at: Text,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -370,6 +385,8 @@ pub struct PolicyIr {
     pub change_ext: Vec<ExtField>,
     pub service_ext: Vec<ExtField>,
     pub rules: Vec<RuleIr>,
+    /// The blackouts a waiver may lift, in declaration order.
+    pub waivable_blackouts: Vec<WaivableBlackout>,
     /// Indices of the rules with an `exempt` effect, in order (evaluated in a first pass).
     pub exempting_rules: Vec<u16>,
     pub strategy: Vec<StrategyArmIr>,

@@ -299,8 +299,15 @@ fn check_items(
     } = settings::check(items, &mut diags);
     let (change_ext, service_ext) = extend::check(items, &mut diags);
     let rule_index = rules::RuleIndex::new(items, &mut diags);
-    let calendar_set = calendars::check(items, root, sources, &mut diags);
-    let waivable = rules::waivable(items, &rule_index, &mut groups, &mut diags);
+    let mut calendar_set = calendars::check(items, root, sources, &mut diags);
+    let (waivable, waivable_blackouts) = rules::waivable(
+        items,
+        &rule_index,
+        &mut calendar_set,
+        &mut groups,
+        sources,
+        &mut diags,
+    );
 
     // --- expressions: every condition, checked against one schema ---------------------------
     let schema = Schema {
@@ -313,7 +320,14 @@ fn check_items(
     let mut ck = ExprChecker::new(schema, sources, &mut groups);
     let tier_rules = tiers::check(items, &tiers, &mut ck);
     let default_deny = default.map(|(d, _)| d).unwrap_or(false);
-    let rules = rules::check(&rule_index, &waivable, &mut ck, sources, default_deny);
+    let rules = rules::check(
+        &rule_index,
+        &waivable,
+        &mut calendar_set,
+        &mut ck,
+        sources,
+        default_deny,
+    );
     let strategy = delivery::strategy(items, &mut ck, sources);
     let triggers = delivery::triggers(items, &mut ck, sources);
     let notify = delivery::notify(items, &mut ck, sources);
@@ -348,6 +362,7 @@ fn check_items(
         change_ext,
         service_ext,
         rules,
+        waivable_blackouts,
         strategy,
         triggers,
         notify,

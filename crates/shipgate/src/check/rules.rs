@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use super::duplicate;
 use super::expr::{self, ExprChecker, GroupResolver};
 use super::ir::*;
+use crate::calendar::CalendarSet;
 use crate::decision::Text;
 use crate::error::{Diagnostic, did_you_mean};
 use crate::span::{SourceMap, Span};
-use crate::syntax::ast::{self, Effect, Item};
+use crate::syntax::ast::{self, Effect, Item, Waived};
 
 /// The rules by name, in declaration order (a duplicate is reported and left out).
 pub struct RuleIndex<'i> {
@@ -68,20 +69,40 @@ impl<'i> RuleIndex<'i> {
 /// `waivable RULE by "group" max D`, by rule index: (group index, max seconds, where).
 pub type Waivable = HashMap<u16, (u16, i64, Span)>;
 
+/// The `waivable` declarations: of rules, by rule index, and of blackouts (whose names become
+/// liftable in `calendars`), in order.
 pub fn waivable(
     items: &[&Item],
     rules: &RuleIndex<'_>,
+    calendars: &mut CalendarSet,
     groups: &mut dyn GroupResolver,
+    sources: &SourceMap,
     diags: &mut Vec<Diagnostic>,
-) -> Waivable {
+) -> (Waivable, Vec<WaivableBlackout>) {
     let mut waivable: Waivable = HashMap::new();
+    let mut blackouts: Vec<(WaivableBlackout, Span)> = Vec::new();
+    enum Target<'a> {
+        Rule(u16, &'a ast::Ident),
+        Blackout(&'a ast::StrLit, u64),
+    }
     for item in items {
         let Item::Waivable(w) = item else { continue };
-        let Some(ri) = rules.get(w.rule.name.as_str()) else {
-            diags.push(rules.unknown(&w.rule));
-            continue;
+        let target = match &w.target {
+            Waived::Rule(rule) => match rules.get(rule.name.as_str()) {
+                Some(ri) => {
+                    diags.extend(rules.nothing_to_lift(ri, rule, "waiving"));
+                    Target::Rule(ri, rule)
+                }
+                None => {
+                    diags.push(rules.unknown(rule));
+                    continue;
+                }
+            },
+            Waived::Blackout(name) => match super::calendars::liftable(calendars, name, diags) {
+                Some(bit) => Target::Blackout(name, bit),
+                None => continue,
+            },
         };
-        diags.extend(rules.nothing_to_lift(ri, &w.rule, "waiving"));
         let Some(g) = groups.group(&w.group.value, w.group.span) else {
             continue;
         };
@@ -91,22 +112,48 @@ pub fn waivable(
                     .with_label("zero or negative"),
             );
         }
-        if let Some((_, _, first)) = waivable.insert(ri, (g, w.max.seconds, w.span)) {
-            diags.push(duplicate(
-                "waivable declaration for rule",
-                &w.rule.name,
-                w.span,
-                first,
-            ));
+        match target {
+            Target::Rule(ri, rule) => {
+                if let Some((_, _, first)) = waivable.insert(ri, (g, w.max.seconds, w.span)) {
+                    diags.push(duplicate(
+                        "waivable declaration for rule",
+                        &rule.name,
+                        w.span,
+                        first,
+                    ));
+                }
+            }
+            Target::Blackout(name, bit) => {
+                if let Some((_, first)) = blackouts.iter().find(|(b, _)| b.bit == bit) {
+                    diags.push(duplicate(
+                        "waivable declaration for blackout",
+                        &name.value,
+                        w.span,
+                        *first,
+                    ));
+                    continue;
+                }
+                blackouts.push((
+                    WaivableBlackout {
+                        name: name.value.as_str().into(),
+                        bit,
+                        group: g,
+                        max: w.max.seconds,
+                        at: sources.location(w.span).into(),
+                    },
+                    w.span,
+                ));
+            }
         }
     }
-    waivable
+    (waivable, blackouts.into_iter().map(|(b, _)| b).collect())
 }
 
 /// Every rule's guard, effects and message.
 pub fn check(
     index: &RuleIndex<'_>,
     waivable: &Waivable,
+    calendars: &mut CalendarSet,
     ck: &mut ExprChecker<'_, '_>,
     sources: &SourceMap,
     default_deny: bool,
@@ -178,7 +225,23 @@ pub fn check(
                         *span,
                     )
                 }
-                Effect::ExemptBlackout { span } => (EffectIr::ExemptBlackout, *span),
+                Effect::ExemptBlackout { names, span } if names.is_empty() => {
+                    (EffectIr::ExemptBlackout(None), *span)
+                }
+                Effect::ExemptBlackout { names, span } => {
+                    let mut bits = 0u64;
+                    let mut known = true;
+                    for name in names {
+                        match super::calendars::liftable(calendars, name, &mut ck.diagnostics) {
+                            Some(bit) => bits |= bit,
+                            None => known = false,
+                        }
+                    }
+                    if !known {
+                        continue;
+                    }
+                    (EffectIr::ExemptBlackout(Some(bits)), *span)
+                }
                 Effect::ExemptWindow { span } => (EffectIr::ExemptWindow, *span),
                 Effect::ExemptRule { rule, span } => match index.get(rule.name.as_str()) {
                     Some(i) => {
@@ -229,7 +292,7 @@ pub fn check(
         let has_exemptions = effects.iter().any(|e| {
             matches!(
                 e.effect,
-                EffectIr::ExemptBlackout | EffectIr::ExemptWindow | EffectIr::ExemptRule(_)
+                EffectIr::ExemptBlackout(_) | EffectIr::ExemptWindow | EffectIr::ExemptRule(_)
             )
         });
         let idx = u16::try_from(ri).unwrap_or(u16::MAX);

@@ -664,6 +664,8 @@ pub fn render<'a>(v: &Value<'a>, ctx: &mut Ctx<'a>) -> String {
             .unwrap_or_default(),
         Value::Approval(a) => a.by.clone(),
         Value::Incident(i) => i.id.clone(),
+        // What the waiver lifts: its rule, or for a blackout waiver the blackout's name.
+        Value::Waiver(w) if w.rule.is_empty() => w.blackout.clone(),
         Value::Waiver(w) => w.rule.clone(),
         Value::Record(map, fields) => {
             let mut parts = Vec::with_capacity(fields.len());

@@ -199,13 +199,24 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         waivers,
         requirements,
         lift,
+        named,
     } = rules::decide(&mut ctx, &mut b, now);
     let schedule::Scheduled { schedule, lifted } =
         schedule::schedule(policy, change, catalog, &prep, lift, &mut b)?;
-    if lift.blackouts {
-        for e in &mut exemptions {
+    if lift.blackouts || lift.named != 0 {
+        let cals = &policy.ir.calendars;
+        for (i, e) in exemptions.iter_mut().enumerate() {
             if let Lifted::Blackout(names) = &mut e.lifts {
-                names.clone_from(&lifted);
+                // An exemption by name lists the names it lifted; any other lifts them all.
+                match named.iter().find(|(k, _)| *k == i) {
+                    Some(&(_, bits)) => names.extend(
+                        lifted
+                            .iter()
+                            .filter(|n| cals.liftable_bit(n) & bits != 0)
+                            .cloned(),
+                    ),
+                    None => names.clone_from(&lifted),
+                }
             }
         }
     }

@@ -16,8 +16,13 @@ pub struct Outcome {
     pub exemptions: Vec<Exemption>,
     pub waivers: Vec<WaiverOutcome>,
     pub requirements: Vec<Requirement>,
-    /// The calendar constraints lifted by `exempt blackout` / `exempt window`.
+    /// The calendar constraints lifted by `exempt blackout` / `exempt window` and by
+    /// honoured blackout waivers.
     pub lift: Lift,
+    /// The exemptions (by index in `exemptions`) that lift blackouts by name, with the bits of
+    /// those names; the others of kind blackout lift every blackout. Empty unless a name is
+    /// lifted.
+    pub named: Vec<(usize, u64)>,
 }
 
 // One step of a decision: inlined into it, as it was before the split into phases.
@@ -43,8 +48,51 @@ pub fn decide<'a, const EXPLAIN: bool>(
 
     // --- waivers ----------------------------------------------------------------------
     let mut exemptions = Vec::new();
+    let mut named: Vec<(usize, u64)> = Vec::new();
+    let mut lift = Lift::default();
     let mut waivers = Vec::with_capacity(change.waivers.len());
     for (wi, w) in change.waivers.iter().enumerate() {
+        if !w.blackout.is_empty() {
+            let waivable = ir
+                .waivable_blackouts
+                .iter()
+                .find(|b| b.name.as_str() == w.blackout);
+            let why = blackout_waiver_rejection(ir, change, ctx.catalog, w, now, ctx.prep.end);
+            if why.is_none()
+                && let Some(wb) = waivable
+            {
+                lift.named |= wb.bit;
+                named.push((exemptions.len(), wb.bit));
+                // The blackouts it lifted are known once the schedule is checked.
+                exemptions.push(Exemption {
+                    by: ExemptBy::Waiver(Text::new(&w.by)),
+                    lifts: Lifted::Blackout(Vec::new()),
+                });
+            }
+            if EXPLAIN {
+                // The `waivable blackout` declaration, else the waiver's place in the change.
+                let at = match waivable {
+                    Some(wb) => wb.at.to_string(),
+                    None => format!("change.waivers[{wi}]"),
+                };
+                b.trace(
+                    TraceKind::Waiver,
+                    &w.blackout,
+                    why.as_ref()
+                        .map(|w| Text::from(format!("rejected: {w}")))
+                        .unwrap_or_else(|| Text::new_static("honored")),
+                    at,
+                );
+            }
+            waivers.push(WaiverOutcome {
+                rule: Text::default(),
+                blackout: Some(Text::new(&w.blackout)),
+                by: Text::new(&w.by),
+                honored: why.is_none(),
+                why: why.map(Text::from).unwrap_or_default(),
+            });
+            continue;
+        }
         let why = waiver_rejection(ir, change, ctx.catalog, w, now, ctx.prep.end);
         let rule = ir.rules.iter().position(|r| r.name == w.rule);
         if why.is_none()
@@ -75,6 +123,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
         }
         waivers.push(WaiverOutcome {
             rule: Text::new(&w.rule),
+            blackout: None,
             by: Text::new(&w.by),
             honored: why.is_none(),
             why: why.map(Text::from).unwrap_or_default(),
@@ -84,7 +133,6 @@ pub fn decide<'a, const EXPLAIN: bool>(
     // --- pass 1: exemptions (so that `exempt rule X` applies whatever the order) ----------
     // The guards evaluated here, by rule index, are not evaluated again in pass 2.
     let mut guards: Vec<(usize, Result<bool, EvalError>)> = Vec::new();
-    let mut lift = Lift::default();
     for &ri in &ir.exempting_rules {
         let ri = usize::from(ri);
         let Some(r) = ir.rules.get(ri) else { continue };
@@ -100,8 +148,13 @@ pub fn decide<'a, const EXPLAIN: bool>(
         for e in &r.effects {
             let lifts = match &e.effect {
                 // The blackouts it lifted are known once the schedule is checked.
-                EffectIr::ExemptBlackout => {
+                EffectIr::ExemptBlackout(None) => {
                     lift.blackouts = true;
+                    Lifted::Blackout(Vec::new())
+                }
+                EffectIr::ExemptBlackout(Some(bits)) => {
+                    lift.named |= *bits;
+                    named.push((exemptions.len(), *bits));
                     Lifted::Blackout(Vec::new())
                 }
                 EffectIr::ExemptWindow => {
@@ -325,7 +378,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                         satisfied: done,
                     });
                 }
-                EffectIr::ExemptBlackout | EffectIr::ExemptWindow | EffectIr::ExemptRule(_) => {}
+                EffectIr::ExemptBlackout(_) | EffectIr::ExemptWindow | EffectIr::ExemptRule(_) => {}
             }
         }
     }
@@ -343,6 +396,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
         waivers,
         requirements,
         lift,
+        named,
     }
 }
 
@@ -541,6 +595,47 @@ fn waiver_rejection(
     let Some((group, max)) = rule.waivable else {
         return Some(format!("rule {} is not waivable", w.rule));
     };
+    waiver_check(ir, change, catalog, w, now, end, group, max)
+}
+
+/// Why a blackout waiver is not honoured, or `None` when it is: the checks of a rule waiver
+/// (`waiver_check`) against the `waivable blackout` declaration of its name.
+fn blackout_waiver_rejection(
+    ir: &PolicyIr,
+    change: &Change,
+    catalog: &Catalog,
+    w: &crate::input::Waiver,
+    now: Instant,
+    end: i64,
+) -> Option<String> {
+    let Some(wb) = ir
+        .waivable_blackouts
+        .iter()
+        .find(|b| b.name.as_str() == w.blackout)
+    else {
+        return Some(if ir.calendars.has_blackout(&w.blackout) {
+            format!("blackout {} is not waivable", w.blackout)
+        } else {
+            format!("no blackout named {}", w.blackout)
+        });
+    };
+    waiver_check(ir, change, catalog, w, now, end, wb.group, wb.max)
+}
+
+/// The checks every waiver passes, whatever it lifts: granted by a member of `group`, neither
+/// the requester nor the implementer, valid now and over the change's whole run, and for at
+/// most `max` seconds.
+#[allow(clippy::too_many_arguments)]
+fn waiver_check(
+    ir: &PolicyIr,
+    change: &Change,
+    catalog: &Catalog,
+    w: &crate::input::Waiver,
+    now: Instant,
+    end: i64,
+    group: u16,
+    max: i64,
+) -> Option<String> {
     let gname = ir
         .groups
         .get(usize::from(group))

@@ -25,7 +25,7 @@ use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Seq
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::fields::{ChangeRecord, CheckRecord, CheckStatus, ServiceRecord};
+use super::fields::{ChangeRecord, CheckRecord, CheckStatus, ServiceRecord, Waiver, WaiverRecord};
 use super::text::Unique;
 use super::{
     Change, Check, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64,
@@ -257,6 +257,23 @@ impl<'de> Visitor<'de> for CheckItem {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Check, A::Error> {
         CheckRecord.visit_map(map)
+    }
+}
+
+/// An element of `waivers`: a waiver record naming a rule or a blackout, not both and not
+/// neither (`fields::WaiverItem`'s tree reader, which says which).
+#[derive(Clone, Copy)]
+pub(super) struct WaiverItem;
+
+impl<'de> DeserializeSeed<'de> for WaiverItem {
+    type Value = Waiver;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Waiver, D::Error> {
+        let w = WaiverRecord.deserialize(d)?;
+        if w.rule.is_empty() == w.blackout.is_empty() {
+            return Err(give_up());
+        }
+        Ok(w)
     }
 }
 

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::fast::{
     At, CheckItem, Flag, Id, Int, KeyName, List, Nullable, Number, Seconds, Size, Status, Text,
-    Tier, UniqueIds, extra_field, fill, give_up, required,
+    Tier, UniqueIds, WaiverItem, extra_field, fill, give_up, required,
 };
 use super::{Instant, JsonPath, Read, Record};
 
@@ -161,6 +161,28 @@ impl Tree for CheckItem {
                 "a check name or an object with \"name\" and \"status\"",
                 other,
             )),
+        }
+    }
+}
+
+/// An element of a change's `waivers`: a [`Waiver`] record that names exactly one of a rule
+/// and a blackout.
+impl Tree for WaiverItem {
+    type Out = Waiver;
+    const OF: &'static str = "waivers";
+
+    fn tree(self, value: &Value, path: &JsonPath) -> Read<Waiver> {
+        let w = WaiverRecord.tree(value, path)?;
+        match (w.rule.is_empty(), w.blackout.is_empty()) {
+            (true, true) => Err(super::InputError::new(
+                path.to_string(),
+                "a waiver names what it lifts: give \"rule\" or \"blackout\"",
+            )),
+            (false, false) => Err(super::InputError::new(
+                path.to_string(),
+                "a waiver lifts a rule or a blackout, not both: give \"rule\" or \"blackout\"",
+            )),
+            _ => Ok(w),
         }
     }
 }
@@ -457,7 +479,7 @@ record! {
         /// `after`: ids of changes this one must follow.
         after / After: Vec<String> = List(Text), default => Strs;
         /// `waivers`.
-        waivers / Waivers: Vec<Waiver> = List(WaiverRecord), default => Waivers;
+        waivers / Waivers: Vec<Waiver> = List(WaiverItem), default => Waivers;
     }
     derived {
         /// `end`: the start plus the duration.
@@ -604,10 +626,13 @@ record! {
 }
 
 record! {
-    /// A waiver: a named person lifts one rule for a change until it expires.
+    /// A waiver: a named person lifts one rule, or the blackouts of one name, for a change
+    /// until it expires. Exactly one of `rule` and `blackout` is given.
     struct Waiver, enum WaiverField, reader WaiverRecord ("a waiver", "waivers") {
-        /// `rule`: the rule lifted.
-        rule / Rule: String = Text, required => Str;
+        /// `rule`: the rule lifted; empty for a blackout waiver.
+        rule / Rule: String = Id, default => Str;
+        /// `blackout`: the name of the blackouts lifted (SPEC 8.3); empty for a rule waiver.
+        blackout / Blackout: String = Id, default => Str;
         /// `by`: who granted it.
         by / By: String = Text, required => Str;
         /// `group`: the group they granted it for.

@@ -97,6 +97,7 @@ fn full_change_reads_every_field() {
         c.waivers,
         vec![Waiver {
             rule: "cab_review".into(),
+            blackout: String::new(),
             by: "eve".into(),
             group: "change-manager".into(),
             reason: "hotfix".into(),
@@ -349,12 +350,53 @@ fn nested_record_errors() {
                         "granted_at": "2026-11-30T08:00:00Z",
                         "expires_at": "2026-12-02T08:00:00Z"});
     assert!(Change::from_json(&with("waivers", json!([waiver.clone()]))).is_ok());
-    for field in ["rule", "by", "group", "granted_at", "expires_at"] {
+    for field in ["by", "group", "granted_at", "expires_at"] {
         let mut w = waiver.clone();
         w.as_object_mut().unwrap().remove(field);
         assert_eq!(
             err(with("waivers", json!([waiver.clone(), w]))),
             format!("change.waivers[1].{field}: required field is missing")
+        );
+    }
+    // A waiver names a rule or a blackout (SPEC 8.3): exactly one, never empty.
+    let mut blackout = waiver.clone();
+    blackout.as_object_mut().unwrap().remove("rule");
+    blackout
+        .as_object_mut()
+        .unwrap()
+        .insert("blackout".into(), json!("year-end freeze"));
+    assert!(Change::from_json(&with("waivers", json!([blackout.clone()]))).is_ok());
+    let mut neither = waiver.clone();
+    neither.as_object_mut().unwrap().remove("rule");
+    let mut both = blackout.clone();
+    both.as_object_mut()
+        .unwrap()
+        .insert("rule".into(), json!("cab_review"));
+    let mut empty = waiver.clone();
+    empty
+        .as_object_mut()
+        .unwrap()
+        .insert("rule".into(), json!(""));
+    for (w, want) in [
+        (
+            neither,
+            "change.waivers[1]: a waiver names what it lifts: give \"rule\" or \"blackout\"",
+        ),
+        (
+            both,
+            "change.waivers[1]: a waiver lifts a rule or a blackout, not both: give \"rule\" \
+             or \"blackout\"",
+        ),
+        (empty, "change.waivers[1].rule: an id cannot be empty"),
+    ] {
+        let change = with("waivers", json!([blackout.clone(), w]));
+        assert_eq!(err(change.clone()), want);
+        // The reader straight from JSON text leaves it to the tree reader: the same error.
+        assert_eq!(
+            Change::from_text(&change.to_string(), Format::Json)
+                .unwrap_err()
+                .to_string(),
+            want
         );
     }
     let mut w = waiver.clone();

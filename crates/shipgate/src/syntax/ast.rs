@@ -271,7 +271,9 @@ pub enum Effect {
         within: Option<DurationLit>,
         span: Span,
     },
+    /// `exempt blackout` (every blackout), or `exempt blackout "A", "B"` (those names only).
     ExemptBlackout {
+        names: Vec<StrLit>,
         span: Span,
     },
     ExemptWindow {
@@ -283,9 +285,18 @@ pub enum Effect {
     },
 }
 
+/// What a `waivable` declaration lets a waiver lift.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Waived {
+    /// `waivable RULE by ...`
+    Rule(Ident),
+    /// `waivable blackout "NAME" by ...`
+    Blackout(StrLit),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaivableDecl {
-    pub rule: Ident,
+    pub target: Waived,
     pub group: StrLit,
     pub max: DurationLit,
     pub span: Span,

@@ -74,10 +74,16 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::require_stmt => "`require approval \"group\"` or `require check \"name\"`",
         Rule::approval_req => "`approval \"group\"`",
         Rule::check_req => "`check \"name\"` (optionally `within 30d`)",
-        Rule::exempt_stmt => "`exempt blackout`, `exempt window` or `exempt rule NAME`",
-        Rule::exempt_target => "`blackout`, `window` or `rule NAME`",
+        Rule::exempt_stmt => {
+            "`exempt blackout`, `exempt blackout \"NAME\"`, `exempt window` or `exempt rule NAME`"
+        }
+        Rule::exempt_target => "`blackout`, `blackout \"NAME\"`, `window` or `rule NAME`",
+        Rule::blackout_names => "blackout names like `\"year-end freeze\", \"bank holiday\"`",
+        Rule::waived_blackout => "`blackout` and a blackout name like `\"year-end freeze\"`",
         Rule::message_stmt => "`message \"...\"`",
-        Rule::waivable_decl => "a waiver like `waivable rule_name by \"group\" max 72h`",
+        Rule::waivable_decl => {
+            "a waiver like `waivable rule_name by \"group\" max 72h` or `waivable blackout \"NAME\" by \"group\" max 72h`"
+        }
         Rule::strategy_decl => "a `strategy` block",
         Rule::strategy_arm => "a strategy like `canary when ...` or `rolling otherwise`",
         Rule::rollback_decl => "a `rollback` block",

@@ -764,15 +764,43 @@ fn incident(mutate: bool) -> BoxedStrategy<Doc> {
 }
 
 fn waiver(mutate: bool) -> BoxedStrategy<Doc> {
-    let fields = vec![
-        ("rule", text(mutate), true),
-        ("by", text(mutate), true),
-        ("group", text(mutate), true),
-        ("reason", text(mutate), false),
-        ("granted_at", instant(mutate), true),
-        ("expires_at", instant(mutate), true),
-    ];
-    value(record(fields, NESTED, mutate), junk(), mutate)
+    // A waiver names a rule or a blackout (not empty); mutated, it may name both or neither,
+    // which the fast reader leaves to the slow one.
+    let with = |rule: bool, blackout: bool| {
+        let name = || {
+            value(
+                string_of(&["cab_review", "year-end freeze", "é", "a\"b"]),
+                string_of(&[""]),
+                mutate,
+            )
+        };
+        let mut fields: Vec<Field> = Vec::new();
+        if rule {
+            fields.push(("rule", name(), true));
+        }
+        if blackout {
+            fields.push(("blackout", name(), true));
+        }
+        fields.extend([
+            ("by", text(mutate), true),
+            ("group", text(mutate), true),
+            ("reason", text(mutate), false),
+            ("granted_at", instant(mutate), true),
+            ("expires_at", instant(mutate), true),
+        ]);
+        value(record(fields, NESTED, mutate), junk(), mutate)
+    };
+    if mutate {
+        prop_oneof![
+            4 => with(true, false),
+            4 => with(false, true),
+            1 => with(true, true),
+            1 => with(false, false),
+        ]
+        .boxed()
+    } else {
+        prop_oneof![with(true, false), with(false, true)].boxed()
+    }
 }
 
 /// Extend fields of a change, and the computed ones it may not give.

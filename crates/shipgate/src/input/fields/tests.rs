@@ -23,7 +23,16 @@ fn sample(name: &str, ty: FieldTy) -> Value {
         // The catalog's sample service has the id `x-id`.
         FieldTy::Services => json!(["x-id"]),
         FieldTy::Approvals => json!([record(ApprovalField::ALL, ApprovalField::INPUT)]),
-        FieldTy::Waivers => json!([record(WaiverField::ALL, WaiverField::INPUT)]),
+        // A waiver names a rule or a blackout, never both: one waiver of each.
+        FieldTy::Waivers => {
+            let full = record(WaiverField::ALL, WaiverField::INPUT);
+            let without = |key: &str| {
+                let mut w = full.clone();
+                w.as_object_mut().map(|o| o.remove(key));
+                w
+            };
+            json!([without("blackout"), without("rule")])
+        }
         FieldTy::OptIncident => record(IncidentField::ALL, IncidentField::INPUT),
     }
 }
@@ -88,7 +97,8 @@ fn probe(x: &str, name: &str, ty: FieldTy, given: bool) -> String {
         FieldTy::DateTime => format!("{x} == 2026-12-01T10:00:00Z"),
         FieldTy::OptDateTime => format!("{x} == 2026-12-01T10:00:00Z"),
         FieldTy::Strs => format!("\"x-{name}\" in {x}"),
-        FieldTy::Services | FieldTy::Approvals | FieldTy::Waivers => format!("len({x}) == 1"),
+        FieldTy::Services | FieldTy::Approvals => format!("len({x}) == 1"),
+        FieldTy::Waivers => format!("len({x}) == 2"),
         FieldTy::OptIncident => format!("{x}.severity == 2"),
     }
 }

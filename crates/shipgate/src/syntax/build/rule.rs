@@ -1,6 +1,6 @@
 //! Builders of rules (guard, effects, message) and of waivers.
 
-use super::super::ast::{Effect, Expr, RuleDecl, StrLit, WaivableDecl};
+use super::super::ast::{Effect, Expr, RuleDecl, StrLit, WaivableDecl, Waived};
 use super::super::grammar::{P, Rule};
 use super::Builder;
 use crate::error::Diagnostic;
@@ -128,7 +128,18 @@ impl Builder<'_> {
                 let kw = parts.next();
                 let kw = self.need(kw, span)?;
                 match kw.as_rule() {
-                    Rule::kw_blackout => Some(Effect::ExemptBlackout { span }),
+                    Rule::kw_blackout => {
+                        let names = parts
+                            .find(|x| x.as_rule() == Rule::blackout_names)
+                            .map(|list| {
+                                list.into_inner()
+                                    .filter(|x| x.as_rule() == Rule::string)
+                                    .map(|x| self.string(&x))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        Some(Effect::ExemptBlackout { names, span })
+                    }
                     Rule::kw_window => Some(Effect::ExemptWindow { span }),
                     _ => {
                         let rule = parts.find(|x| x.as_rule() == Rule::rule_name);
@@ -144,21 +155,26 @@ impl Builder<'_> {
         }
     }
 
-    /// `waivable RULE by "group" max DURATION`.
+    /// `waivable RULE by "group" max DURATION`, `waivable blackout "NAME" by ...`.
     pub(super) fn waivable(&mut self, decl: P<'_>, span: Span) -> Option<WaivableDecl> {
-        let mut rule = None;
+        let mut target = None;
         let mut group = None;
         let mut max = None;
         for c in decl.into_inner() {
             match c.as_rule() {
-                Rule::rule_name => rule = Some(self.ident(&c)),
+                Rule::rule_name => target = Some(Waived::Rule(self.ident(&c))),
+                Rule::waived_blackout => {
+                    let name = c.into_inner().find(|x| x.as_rule() == Rule::string);
+                    let name = self.need(name, span)?;
+                    target = Some(Waived::Blackout(self.string(&name)));
+                }
                 Rule::string => group = Some(self.string(&c)),
                 Rule::duration_lit => max = Some(self.duration(&c)),
                 _ => {}
             }
         }
         Some(WaivableDecl {
-            rule: self.need(rule, span)?,
+            target: self.need(target, span)?,
             group: self.need(group, span)?,
             max: self.need(max, span)?,
             span,
