@@ -102,8 +102,7 @@ impl Located {
 
 #[derive(Debug)]
 pub(crate) struct Calendar {
-    /// The calendar's name, kept for debugging output.
-    #[allow(dead_code)]
+    /// The calendar's name.
     pub name: String,
     pub tz: Tz,
     /// Empty: the calendar has no window, so it is open wherever no blackout holds.
