@@ -3,7 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
-use shipgate::{Engine, Error};
+use serde_json::json;
+use shipgate::{Catalog, Change, Engine, Error, Verdict};
 
 const CALENDARS: &str = "calendar emea timezone \"Europe/Berlin\" { window mon-fri 09:00-17:00 }\n\
                          calendar batch timezone \"UTC\" { blackout \"nightly batch\" daily 01:00-04:00 }\n\
@@ -22,7 +23,7 @@ fn policy_error(policy: &str) -> String {
 fn scopes_compile_and_count_their_calendars_as_used() {
     let engine = Engine::from_source(
         &format!(
-            "{CALENDARS}services where s.legacy or s.team == \"core\" use batch\n\
+            "{CALENDARS}services where \"ledger-db\" in s.upstream or s.legacy use batch\n\
              changes where \"database\" in change.kind and tier == tier use batch\n"
         ),
         "p.gate",
@@ -70,4 +71,108 @@ fn the_condition_must_be_a_bool_over_the_service() {
     // `s` is the service only there: a `changes where` condition has no `s`.
     let e = policy_error("changes where s.legacy use batch\n");
     assert!(e.starts_with("error: unknown name `s`\n"), "{e}");
+}
+
+/// ledger-db <- ledger-api <- payments-web; reports depends on nothing.
+fn ledger_catalog() -> Catalog {
+    Catalog::from_json(&json!({"services": [
+        {"id": "payments-web", "tier": 1, "depends_on": ["ledger-api"], "regions": ["eu-west"]},
+        {"id": "ledger-api", "tier": 1, "depends_on": ["ledger-db"], "regions": ["eu-west"]},
+        {"id": "ledger-db", "tier": 0, "regions": ["eu-west"]},
+        {"id": "reports", "tier": 3, "regions": ["eu-west"]},
+    ]}))
+    .unwrap()
+}
+
+fn change_of(services: &[&str]) -> Change {
+    Change::from_json(&json!({
+        "id": "CHG-1", "services": services, "requester": "a", "implementer": "b",
+        "duration": "30m", "start": "2026-12-01T10:00:00Z",
+    }))
+    .unwrap()
+}
+
+#[test]
+fn upstream_is_every_service_depended_on_transitively() {
+    let engine = Engine::from_source(
+        "rule downstream_of_ledger {\n\
+           deny when any s in change.services: \"ledger-db\" in s.upstream\n\
+         }\n\
+         rule upstream_listed {\n\
+           deny when any s in change.services: s.upstream == [\"ledger-api\", \"ledger-db\"]\n\
+         }\n\
+         rule upstream_counted {\n\
+           deny when any s in change.services: len(s.upstream) == 2 and (count u in s.upstream: u != \"\") == 2\n\
+         }\n",
+        "p.gate",
+    )
+    .unwrap();
+    let catalog = ledger_catalog();
+    let now = shipgate::parse_instant("2026-12-01T09:00:00Z").unwrap();
+    let denied_by = |services: &[&str]| {
+        let change = change_of(services);
+        let fast = engine.evaluate(&change, &catalog, now, false).unwrap();
+        let reference = engine
+            .evaluate_reference(&change, &catalog, now, false)
+            .unwrap();
+        assert_eq!(fast.to_json(), reference.to_json());
+        let rules: Vec<String> = fast.reasons.iter().map(|r| r.rule.to_string()).collect();
+        rules
+    };
+    // Two levels down: ledger-api and ledger-db, in catalog order.
+    assert_eq!(
+        denied_by(&["payments-web"]),
+        [
+            "downstream_of_ledger",
+            "upstream_listed",
+            "upstream_counted"
+        ]
+    );
+    assert_eq!(denied_by(&["ledger-api"]), ["downstream_of_ledger"]);
+    // A service is not upstream of itself.
+    assert!(denied_by(&["ledger-db"]).is_empty());
+    assert!(denied_by(&["reports"]).is_empty());
+    assert_eq!(
+        engine
+            .evaluate(&change_of(&["reports"]), &catalog, now, false)
+            .unwrap()
+            .verdict,
+        Verdict::Allow
+    );
+}
+
+#[test]
+fn upstream_is_charged_to_the_evaluation_budget() {
+    // A chain of 300 services, each quantifier visiting every service's upstream walk: the
+    // budget of 2,000 steps runs out and the decision fails closed.
+    let n = 300;
+    let services: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let deps: Vec<String> = if i + 1 < n {
+                vec![format!("s{}", i + 1)]
+            } else {
+                vec![]
+            };
+            json!({"id": format!("s{i}"), "tier": 1, "depends_on": deps})
+        })
+        .collect();
+    let catalog = Catalog::from_json(&json!({ "services": services })).unwrap();
+    let policy = "rule r {\n  deny when any s in change.dependents: \"none\" in s.upstream\n}\n";
+    let limits = shipgate::Limits::default()
+        .with(shipgate::Limit::EvalSteps, 2_000)
+        .unwrap();
+    let engine =
+        Engine::from_sources_with(vec![("p.gate".into(), policy.into())], None, &limits).unwrap();
+    let now = shipgate::parse_instant("2026-12-01T09:00:00Z").unwrap();
+    let d = engine
+        .evaluate(&change_of(&[&format!("s{}", n - 1)]), &catalog, now, false)
+        .unwrap();
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert!(
+        d.reasons
+            .iter()
+            .any(|r| r.message.contains("evaluation budget")),
+        "{:?}",
+        d.reasons
+    );
 }

@@ -501,6 +501,9 @@ record! {
     computed {
         /// `dependents`: the services that depend on this one, transitively.
         dependents / Dependents => Services;
+        /// `upstream`: the ids of the services this one depends on, transitively (the reverse
+        /// of `dependents`), in catalog order.
+        upstream / Upstream => Strs;
     }
 }
 

@@ -73,7 +73,7 @@ fn catalog_json() -> Value {
 fn probe(x: &str, name: &str, ty: FieldTy, given: bool) -> String {
     if !given {
         return match ty {
-            FieldTy::Services => format!("len({x}) >= 0"),
+            FieldTy::Services | FieldTy::Strs => format!("len({x}) >= 0"),
             FieldTy::Int => format!("{x} >= 0"),
             FieldTy::DateTime => format!("{x} > 2000-01-01T00:00:00Z"),
             other => panic!("no probe for a computed {other:?}"),
