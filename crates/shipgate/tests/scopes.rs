@@ -176,3 +176,37 @@ fn upstream_is_charged_to_the_evaluation_budget() {
         d.reasons
     );
 }
+
+#[test]
+fn an_unknown_catalog_calendar_is_an_input_error_in_any_service() {
+    let engine = Engine::from_source(CALENDARS, "p.gate").unwrap();
+    let catalog = Catalog::from_json(&json!({"services": [
+        {"id": "ledger-api", "tier": 1, "regions": ["eu-west"], "calendars": ["batch"]},
+        {"id": "reports", "tier": 3, "regions": ["eu-west"], "calendars": ["batch", "bacth"]},
+    ]}))
+    .unwrap();
+    let now = shipgate::parse_instant("2026-12-01T09:00:00Z").unwrap();
+    // The change touches only ledger-api: the whole catalog is checked all the same.
+    let err = engine
+        .evaluate(&change_of(&["ledger-api"]), &catalog, now, false)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "catalog.services[1].calendars[1]: unknown calendar \"bacth\": the policy declares \
+         emea, batch (did you mean `batch`?)"
+    );
+    // The same catalog with another policy is checked again against that policy's calendars.
+    let other = Engine::from_source(
+        &CALENDARS.replace("calendar batch", "calendar bacth"),
+        "p.gate",
+    )
+    .unwrap();
+    let err = other
+        .evaluate(&change_of(&["ledger-api"]), &catalog, now, false)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("catalog.services[0].calendars[0]: unknown calendar \"batch\""),
+        "{err}"
+    );
+}

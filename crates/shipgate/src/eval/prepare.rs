@@ -266,6 +266,12 @@ pub fn prepare<'a>(
         policy.ir.service_ext.iter().map(|f| f.name.as_str())
     })?;
     catalog.check_groups(policy_id, || policy.ir.groups.iter().map(Text::as_str))?;
+    let cals = &policy.ir.calendars;
+    catalog.check_calendars(
+        policy_id,
+        |name| cals.calendar(name).is_some(),
+        |name| cals.unknown_calendar(name),
+    )?;
     check_change_regions(change, &services, catalog)?;
     check_change_names(policy, change)?;
     // One touched service whose regions are already sorted and unique: its own, borrowed.
