@@ -193,6 +193,12 @@ export interface Schedule {
   start: string
   end: string
   allowed: boolean
+  /**
+   * The earliest stretch, at or after the requested start, where the whole change fits every
+   * calendar that applies to it at once (all its regions'); `null` when there is none within
+   * the horizon (365 days). When allowed, it starts at the requested start.
+   */
+  next_window: Stretch | null
   /** The IANA time-zone database version used. */
   tzdb: string
   regions: RegionSchedule[]

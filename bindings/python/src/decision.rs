@@ -285,6 +285,13 @@ wrapper_methods!(Schedule, "Schedule", {
         self.0.allowed
     }
     #[getter]
+    fn next_window(&self) -> Option<Stretch> {
+        self.0.next_window.as_ref().map(|w| Stretch {
+            start: w.start,
+            end: w.end,
+        })
+    }
+    #[getter]
     fn tzdb(&self) -> &str {
         &self.0.tzdb
     }

@@ -276,6 +276,22 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             }
             let _ = writeln!(out, "{line}");
         }
+        // Each region's window alone may be shut in another: say where the whole change
+        // fits every calendar at once (SPEC 8.3).
+        if !d.schedule.allowed {
+            let _ = match &d.schedule.next_window {
+                Some(w) => writeln!(
+                    out,
+                    "  next window for the whole change: {} to {}",
+                    shipgate::format_instant(w.start),
+                    shipgate::format_instant(w.end)
+                ),
+                None => writeln!(
+                    out,
+                    "  next window for the whole change: none within the horizon"
+                ),
+            };
+        }
     }
     let _ = writeln!(out);
     if let Some(s) = &d.strategy {

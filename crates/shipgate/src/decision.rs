@@ -338,6 +338,14 @@ pub struct Schedule {
     pub end: Instant,
     /// Whether every region allows `[start, end)` (after exemptions).
     pub allowed: bool,
+    /// The earliest stretch, at or after the requested start, where the whole change fits
+    /// every calendar that applies to it at once (all its regions', each in its own zone),
+    /// after exemptions: `start` is where it may start, `end` where that common stretch ends
+    /// (a stretch running past the horizon ends at the horizon). When the change is allowed,
+    /// it starts at the requested start. `null` when there is none within the horizon (365
+    /// days), or when the change touches no region of a policy with regions. With no
+    /// calendar at all, the change fits from its start to the horizon.
+    pub next_window: Option<Stretch>,
     /// The IANA time-zone database version used.
     pub tzdb: Text,
     /// One entry per region of the change, in the order of the policy's declarations.

@@ -409,6 +409,11 @@ class Schedule:
     @property
     def allowed(self) -> bool: ...
     @property
+    def next_window(self) -> Stretch | None:
+        """The earliest stretch, at or after the requested start, where the whole change fits
+        every calendar that applies to it at once (all its regions'); ``None`` when there is
+        none within the horizon (365 days). When allowed, it starts at the requested start."""
+    @property
     def tzdb(self) -> str:
         """The IANA time-zone database version used."""
     @property

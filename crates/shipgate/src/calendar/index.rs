@@ -1,15 +1,16 @@
-//! The compiled index: per calendar and per region, the open stretches and blackout
-//! occurrences of each UTC year as sorted, merged intervals, expanded on first use.
+//! The compiled index: per calendar, the open stretches and blackout occurrences of each UTC
+//! year as sorted, merged intervals, expanded on first use. A region is the group of its
+//! calendars; groups are intersected at query time (see `super::CalendarSet::check_group`).
 
 use std::sync::OnceLock;
 
 use chrono_tz::Tz;
 
-use super::Lift;
 use super::ics::{Frame, ImportedEvent};
-use super::intervals::{Iv, clip, intersect, normalize, subtract};
+use super::intervals::{Iv, clip, normalize, subtract};
 use super::rules::{LocalRule, Recurrence, naive_at};
 use super::zone::{Segment, localize, segments};
+use super::{CalendarId, Lift};
 
 /// The first year of the index (UTC).
 pub(crate) const FIRST_YEAR: i64 = 1970;
@@ -153,6 +154,11 @@ impl Calendar {
             .map(|slot| slot.get_or_init(|| self.compute_year(i)))
     }
 
+    /// The open stretches of indexed year `i` with `lift` (none past the index).
+    pub(crate) fn open(&self, lift: Lift, i: usize) -> &[Iv] {
+        self.year(i).map_or(&[], |y| y.open(lift))
+    }
+
     fn compute_year(&self, i: usize) -> CalendarYear {
         let (u0, u1) = (year_start(i), year_start(i + 1));
         let segs = segments(self.tz, u0, u1);
@@ -232,39 +238,24 @@ pub(crate) fn to_utc(local: &[Iv], segs: &[Segment]) -> Vec<Iv> {
 #[derive(Debug)]
 pub(crate) struct Region {
     pub name: String,
-    /// Indices into the set's calendars, as listed after `uses`.
-    pub calendars: Vec<usize>,
+    /// The calendars listed after `uses`, in that order: the group a change in the region
+    /// must fit.
+    pub calendars: Vec<CalendarId>,
     /// Where it is declared.
     pub at: Located,
-    years: Box<[[OnceLock<Vec<Iv>>; 4]]>,
 }
 
 impl Region {
     pub(crate) fn new(name: String, calendars: Vec<usize>, at: Located) -> Region {
         Region {
             name,
-            calendars,
-            at,
-            years: (0..YEARS)
-                .map(|_| std::array::from_fn(|_| OnceLock::new()))
+            // A set holds far fewer than 2^32 calendars; an index that did not fit would
+            // name no calendar, and a group with an unknown calendar never fits.
+            calendars: calendars
+                .into_iter()
+                .map(|c| CalendarId(u32::try_from(c).unwrap_or(u32::MAX)))
                 .collect(),
+            at,
         }
-    }
-
-    /// The region's open stretches in year `i`: the intersection of its calendars'.
-    pub(crate) fn open<'a>(&'a self, calendars: &'a [Calendar], lift: Lift, i: usize) -> &'a [Iv] {
-        let Some(slot) = self.years.get(i).and_then(|y| y.get(lift.index())) else {
-            return &[];
-        };
-        slot.get_or_init(|| {
-            let mut acc = vec![(year_start(i), year_start(i + 1))];
-            for cal in self.calendars.iter().filter_map(|&c| calendars.get(c)) {
-                match cal.year(i) {
-                    Some(y) => acc = intersect(&acc, y.open(lift)),
-                    None => acc.clear(),
-                }
-            }
-            acc
-        })
     }
 }

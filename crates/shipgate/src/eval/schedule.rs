@@ -3,7 +3,7 @@
 
 use super::Builder;
 use super::prepare::Prepared;
-use crate::calendar::{Lift, tzdb_version};
+use crate::calendar::{CalendarGroup, CalendarSet, Lift, RegionId, tzdb_version};
 use crate::check::Compiled;
 use crate::decision::*;
 use crate::error::{Error, InputError};
@@ -51,6 +51,8 @@ pub fn schedule<const EXPLAIN: bool>(
     let mut lifted: Vec<Text> = Vec::new();
     let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut start_refused = false;
+    // The regions found, for the whole change's window.
+    let mut ids: Vec<RegionId> = Vec::with_capacity(prep.regions.len());
     for (i, r) in prep.regions.iter().enumerate() {
         let id = if cals.has_regions() {
             cals.region(r)
@@ -83,6 +85,7 @@ pub fn schedule<const EXPLAIN: bool>(
             };
             return Err(InputError::new(path, cals.unknown_region(r)).into());
         };
+        ids.push(id);
         let check = cals.check(id, start, end, lift);
         for name in check.lifted {
             if !lifted.iter().any(|l| *l == name) {
@@ -155,6 +158,23 @@ pub fn schedule<const EXPLAIN: bool>(
                 .to_string(),
         );
     }
+    let next_window = if prep.regions.is_empty() && cals.has_regions() {
+        // No time would let it through.
+        None
+    } else if allowed {
+        // Every region fits from the start: the common stretch ends where the first of the
+        // regions' stretches ends (no search needed).
+        let first_to_end = regions
+            .iter()
+            .filter_map(|r| r.next_window.as_ref())
+            .min_by_key(|w| w.end);
+        match first_to_end {
+            Some(w) => Some(w.clone()),
+            None => whole_change_window(cals, &ids, start, prep.end, lift),
+        }
+    } else {
+        whole_change_window(cals, &ids, start, prep.end, lift)
+    };
     if !allowed {
         b.reasons.push(Reason {
             rule: Text::new_static("schedule"),
@@ -175,11 +195,31 @@ pub fn schedule<const EXPLAIN: bool>(
             start,
             end,
             allowed,
+            next_window,
             tzdb: Text::new_static(tzdb_version()),
             regions,
         },
         lifted,
     })
+}
+
+/// The earliest stretch at or after `start` where the whole change (until `end`, in UTC
+/// seconds) fits every calendar of all its regions at once (SPEC 8.3).
+fn whole_change_window(
+    cals: &CalendarSet,
+    regions: &[RegionId],
+    start: crate::time::Instant,
+    end: i64,
+    lift: Lift,
+) -> Option<Stretch> {
+    let group: CalendarGroup = regions
+        .iter()
+        .flat_map(|&r| cals.region_calendars(r).iter().copied())
+        .collect();
+    // As a region's check counts it: whole seconds, and a zero-length change as one second.
+    let duration = (end - start.timestamp()).max(1);
+    cals.group_next_window(group.ids(), start, duration, lift)
+        .map(|(start, end)| Stretch { start, end })
 }
 
 /// `blocked by year-end freeze and outside windows`: blackouts are what blocks; being outside
