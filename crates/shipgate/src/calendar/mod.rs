@@ -58,10 +58,6 @@ pub struct CalendarSet {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RegionId(pub u32);
 
-/// A calendar of a [`CalendarSet`], by its index in declaration order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CalendarId(pub u32);
-
 /// Does `[s, e)` (`e > s`) lie inside one open stretch, the stretches of each indexed year
 /// being `open(year)`?
 fn fits_in<'a>(open: impl Fn(usize) -> &'a [Iv], s: i64, e: i64) -> bool {
@@ -363,19 +359,6 @@ impl CalendarSet {
             msg.push_str(&format!(" ({h})"));
         }
         msg
-    }
-
-    /// The calendar declared with this name.
-    pub fn calendar(&self, name: &str) -> Option<CalendarId> {
-        let i = self.calendars.iter().position(|c| c.name == name)?;
-        u32::try_from(i).ok().map(CalendarId)
-    }
-
-    /// The calendar's name (empty for an id from another set).
-    pub fn calendar_name(&self, id: CalendarId) -> &str {
-        self.calendars
-            .get(id.0 as usize)
-            .map_or("", |c| c.name.as_str())
     }
 
     /// Calendar names in declaration order.
