@@ -118,6 +118,55 @@ fn check_text(r: &Requirement) -> String {
     text
 }
 
+/// One line of the schedule: a region, a service's or the change's calendars; what keeps the
+/// change out and the next window when it is shut.
+fn schedule_line(
+    p: &Paint,
+    label: &str,
+    open: bool,
+    blocked_by: &[shipgate::Text],
+    next_window: &Option<shipgate::Stretch>,
+) -> String {
+    let state = if open {
+        p.green("open")
+    } else {
+        p.red("closed")
+    };
+    let mut line = format!("  {label:<12} {state}");
+    if !blocked_by.is_empty() {
+        let (outside, names): (Vec<&shipgate::Text>, Vec<&shipgate::Text>) =
+            blocked_by.iter().partition(|b| *b == "outside windows");
+        let names: Vec<Cow<str>> = names.iter().map(|s| clean(s.as_str())).collect();
+        match (names.is_empty(), outside.is_empty()) {
+            (false, true) => {
+                let _ = write!(line, "  blocked by {}", names.join(", "));
+            }
+            (false, false) => {
+                let _ = write!(
+                    line,
+                    "  blocked by {} and outside windows",
+                    names.join(", ")
+                );
+            }
+            _ => line.push_str("  outside windows"),
+        }
+    }
+    if !open {
+        match next_window {
+            Some(w) => {
+                let _ = write!(
+                    line,
+                    "  next window {} to {}",
+                    shipgate::format_instant(w.start),
+                    shipgate::format_instant(w.end)
+                );
+            }
+            None => line.push_str("  no window within the horizon"),
+        }
+    }
+    line
+}
+
 pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
@@ -229,51 +278,29 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             );
         }
     }
-    if !d.schedule.regions.is_empty() {
+    let sched = &d.schedule;
+    if !sched.regions.is_empty() || !sched.services.is_empty() || sched.change.is_some() {
         let _ = writeln!(
             out,
             "\n{} (tz database {})",
             p.bold("Schedule:"),
-            d.schedule.tzdb
+            sched.tzdb
         );
-        for r in &d.schedule.regions {
-            let state = if r.open {
-                p.green("open")
-            } else {
-                p.red("closed")
-            };
-            let mut line = format!("  {:<12} {state}", clean(&r.region));
-            if !r.blocked_by.is_empty() {
-                let (outside, names): (Vec<&shipgate::Text>, Vec<&shipgate::Text>) =
-                    r.blocked_by.iter().partition(|b| *b == "outside windows");
-                let names: Vec<Cow<str>> = names.iter().map(|s| clean(s.as_str())).collect();
-                match (names.is_empty(), outside.is_empty()) {
-                    (false, true) => {
-                        let _ = write!(line, "  blocked by {}", names.join(", "));
-                    }
-                    (false, false) => {
-                        let _ = write!(
-                            line,
-                            "  blocked by {} and outside windows",
-                            names.join(", ")
-                        );
-                    }
-                    _ => line.push_str("  outside windows"),
-                }
-            }
-            if !r.open {
-                match &r.next_window {
-                    Some(w) => {
-                        let _ = write!(
-                            line,
-                            "  next window {} to {}",
-                            shipgate::format_instant(w.start),
-                            shipgate::format_instant(w.end)
-                        );
-                    }
-                    None => line.push_str("  no window within the horizon"),
-                }
-            }
+        for r in &sched.regions {
+            let line = schedule_line(&p, &clean(&r.region), r.open, &r.blocked_by, &r.next_window);
+            let _ = writeln!(out, "{line}");
+        }
+        // Calendars of the touched services and of the change itself (SPEC 8.3).
+        for s in &sched.services {
+            let names: Vec<Cow<str>> = s.calendars.iter().map(|c| clean(c.as_str())).collect();
+            let label = format!("service {} ({})", clean(&s.service), names.join(", "));
+            let line = schedule_line(&p, &label, s.open, &s.blocked_by, &s.next_window);
+            let _ = writeln!(out, "{line}");
+        }
+        if let Some(c) = &sched.change {
+            let names: Vec<Cow<str>> = c.calendars.iter().map(|c| clean(c.as_str())).collect();
+            let label = format!("change ({})", names.join(", "));
+            let line = schedule_line(&p, &label, c.open, &c.blocked_by, &c.next_window);
             let _ = writeln!(out, "{line}");
         }
         // Each region's window alone may be shut in another: say where the whole change

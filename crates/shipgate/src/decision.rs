@@ -326,6 +326,42 @@ pub struct RegionSchedule {
     pub next_window: Option<Stretch>,
 }
 
+/// How the change's `[start, end)` fits the calendars of one of its services (SPEC 8.3): those
+/// of the `services where ... use ...` declarations whose condition holds for the service,
+/// and those its catalog entry names in `"calendars"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ServiceSchedule {
+    /// The service's id.
+    pub service: Text,
+    /// The names of its calendars: its scopes' in declaration order, then its catalog
+    /// entry's, each once.
+    pub calendars: Vec<Text>,
+    /// Whether `[start, end)` fits every one of them at once.
+    pub open: bool,
+    /// What keeps it out, as a region's `blocked_by` says.
+    pub blocked_by: Vec<Text>,
+    /// The next stretch where the whole change fits these calendars (`null` when none within
+    /// the horizon).
+    pub next_window: Option<Stretch>,
+}
+
+/// How the change's `[start, end)` fits the calendars that apply to the change itself
+/// (`changes where ... use ...` whose condition holds; SPEC 8.8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ChangeSchedule {
+    /// The names of the calendars, in declaration order, each once.
+    pub calendars: Vec<Text>,
+    /// Whether `[start, end)` fits every one of them at once.
+    pub open: bool,
+    /// What keeps it out, as a region's `blocked_by` says.
+    pub blocked_by: Vec<Text>,
+    /// The next stretch where the whole change fits these calendars (`null` when none within
+    /// the horizon).
+    pub next_window: Option<Stretch>,
+}
+
 /// When the change would run, and whether its regions' calendars allow it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -336,7 +372,8 @@ pub struct Schedule {
     /// The change's start plus its duration.
     #[serde(serialize_with = "rfc3339")]
     pub end: Instant,
-    /// Whether every region allows `[start, end)` (after exemptions).
+    /// Whether every region, service and change calendar allows `[start, end)` (after
+    /// exemptions).
     pub allowed: bool,
     /// The earliest stretch, at or after the requested start, where the whole change fits
     /// every calendar that applies to it at once (all its regions', each in its own zone),
@@ -350,6 +387,14 @@ pub struct Schedule {
     pub tzdb: Text,
     /// One entry per region of the change, in the order of the policy's declarations.
     pub regions: Vec<RegionSchedule>,
+    /// One entry per touched service with calendars of its own, in the change's order;
+    /// absent from the JSON when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceSchedule>,
+    /// The calendars of the change itself, when `changes where` gives it any; absent from
+    /// the JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ChangeSchedule>,
 }
 
 /// The comparison of a [`RollbackTrigger`]: the metric against the threshold. Written in the

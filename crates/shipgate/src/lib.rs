@@ -48,10 +48,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use decision::{
-    BlackoutOccurrence, CalendarReport, Comparison, Decision, ExemptBy, Exemption, Ignored,
-    IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason, RegionSchedule, RelativeTo, Requirement,
-    RequirementKind, RollbackTrigger, Schedule, SmallVec, Stretch, Text, TraceEntry, TraceKind,
-    Verdict, WaiverOutcome,
+    BlackoutOccurrence, CalendarReport, ChangeSchedule, Comparison, Decision, ExemptBy, Exemption,
+    Ignored, IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason, RegionSchedule, RelativeTo,
+    Requirement, RequirementKind, RollbackTrigger, Schedule, ServiceSchedule, SmallVec, Stretch,
+    Text, TraceEntry, TraceKind, Verdict, WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::Catalog;

@@ -210,3 +210,105 @@ fn an_unknown_catalog_calendar_is_an_input_error_in_any_service() {
         "{err}"
     );
 }
+
+#[test]
+fn scopes_that_apply_nothing_leave_the_decision_as_it_was() {
+    // The corpus holds the decisions of policies without scopes as they were before scopes
+    // existed (byte for byte, not re-blessed); here the same policy with scopes that never
+    // hold decides the same schedule, without `services` or `change` keys.
+    let base = format!("{CALENDARS}services where \"ledger-db\" in s.upstream use batch\n");
+    let with = format!(
+        "{base}services where false use emea\nchanges where change.size > 1000 use batch\n"
+    );
+    let catalog = ledger_catalog();
+    let now = shipgate::parse_instant("2026-12-01T09:00:00Z").unwrap();
+    for services in [&["reports"][..], &["ledger-db"]] {
+        let change = change_of(services);
+        let a = Engine::from_source(CALENDARS, "p.gate").unwrap();
+        let b = Engine::from_source(&base, "p.gate").unwrap();
+        let c = Engine::from_source(&with, "p.gate").unwrap();
+        let schedules: Vec<serde_json::Value> = [a, b, c]
+            .iter()
+            .map(|e| {
+                e.evaluate(&change, &catalog, now, false)
+                    .unwrap()
+                    .to_json_value()
+            })
+            .map(|d| d["schedule"].clone())
+            .collect();
+        assert_eq!(schedules[0], schedules[1], "{services:?}");
+        assert_eq!(schedules[0], schedules[2], "{services:?}");
+        let keys: Vec<&String> = schedules[0].as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["allowed", "end", "next_window", "regions", "start", "tzdb"],
+            "{services:?}"
+        );
+    }
+}
+
+#[test]
+fn a_change_must_fit_its_services_and_its_own_calendars_each_in_its_zone() {
+    let policy = format!(
+        "{CALENDARS}calendar dba timezone \"Asia/Kolkata\" {{ window tue,thu 20:00-23:30 }}\n\
+         services where \"ledger-db\" in s.upstream use batch\n\
+         changes where \"database\" in change.kind use dba\n"
+    );
+    let engine = Engine::from_source(&policy, "p.gate").unwrap();
+    let catalog = ledger_catalog();
+    let now = shipgate::parse_instant("2026-12-01T00:00:00Z").unwrap();
+    let decide = |services: &[&str], kind: &str, start: &str| {
+        let change = Change::from_json(&json!({
+            "id": "CHG-1", "services": services, "requester": "a", "implementer": "b",
+            "kind": [kind], "duration": "30m", "start": start,
+        }))
+        .unwrap();
+        let d = engine.evaluate(&change, &catalog, now, true).unwrap();
+        let r = engine
+            .evaluate_reference(&change, &catalog, now, true)
+            .unwrap();
+        assert_eq!(d.to_json(), r.to_json());
+        d
+    };
+    // 02:30 UTC on a Tuesday: inside the nightly batch (UTC), outside emea's window.
+    let d = decide(&["ledger-api"], "application", "2026-12-01T02:30:00Z");
+    assert!(!d.schedule.allowed);
+    let s = &d.schedule.services[0];
+    assert_eq!((s.service.as_str(), s.open), ("ledger-api", false));
+    assert_eq!(s.blocked_by, ["nightly batch"]);
+    assert_eq!(
+        s.next_window
+            .as_ref()
+            .map(|w| shipgate::format_instant(w.start)),
+        Some("2026-12-01T04:00:00Z".to_string())
+    );
+    // Berlin 09:00 = 08:00 UTC; the whole change fits then.
+    assert_eq!(
+        d.schedule
+            .next_window
+            .as_ref()
+            .map(|w| shipgate::format_instant(w.start)),
+        Some("2026-12-01T08:00:00Z".to_string())
+    );
+    // A database change on a service outside the ledger: only the DBA window (Kolkata,
+    // UTC+05:30) applies besides the region's. Tuesday 20:00 IST = 14:30 UTC, inside
+    // emea's window (until 16:00 UTC).
+    let d = decide(&["reports"], "database", "2026-12-01T14:30:00Z");
+    assert!(d.schedule.allowed, "{:?}", d.reasons);
+    assert!(d.schedule.services.is_empty());
+    let c = d.schedule.change.as_ref().unwrap();
+    assert_eq!((c.calendars[0].as_str(), c.open), ("dba", true));
+    // Ten minutes earlier it is outside the DBA window: blocked, and the reason says so.
+    let d = decide(&["reports"], "database", "2026-12-01T14:20:00Z");
+    assert!(!d.schedule.allowed);
+    assert_eq!(
+        d.reasons[0].message,
+        "the requested start is not allowed: the change's calendars: outside windows; next \
+         window starts 2026-12-01T14:30:00Z"
+    );
+    assert!(
+        d.reasons[0].at.ends_with("p.gate:4:40"),
+        "{}",
+        d.reasons[0].at
+    );
+}

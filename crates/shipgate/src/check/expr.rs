@@ -144,8 +144,8 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
     }
 
     /// Checks a condition that also reads `var`, a value of type `ty` bound outside it (the
-    /// service `s` of `services where`), in the first free slot.
-    pub fn condition_binding(&mut self, var: &str, ty: Ty, e: &Expr) -> Option<Cond> {
+    /// service `s` of `services where`), in the first free slot: the condition and that slot.
+    pub fn condition_binding(&mut self, var: &str, ty: Ty, e: &Expr) -> Option<(Cond, u16)> {
         let slot = self.next_slot;
         self.next_slot = self.next_slot.saturating_add(1);
         self.max_slots = self.max_slots.max(self.next_slot);
@@ -153,7 +153,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         let cond = self.condition(e, &[]);
         self.scope.pop();
         self.next_slot = slot;
-        cond
+        cond.map(|c| (c, slot))
     }
 
     pub fn expr(&mut self, e: &Expr) -> Checked {

@@ -349,6 +349,8 @@ pub struct NotifyIr {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScopeIr {
     pub cond: Cond,
+    /// `services where`: the quantifier slot the condition reads the service `s` from.
+    pub slot: u16,
     /// The calendars after `use`, each once, in the order written.
     pub calendars: Vec<CalendarId>,
     /// `file:line:col` of the declaration (a schedule reason points there).

@@ -61,13 +61,14 @@ pub fn check(
                 ck.service_only = None;
                 cond
             }
-            ScopeTarget::Changes => ck.condition(&decl.when, &[]),
+            ScopeTarget::Changes => ck.condition(&decl.when, &[]).map(|c| (c, 0)),
         };
-        let (Some(cond), true) = (cond, known) else {
+        let (Some((cond, slot)), true) = (cond, known) else {
             continue;
         };
         let scope = ScopeIr {
             cond,
+            slot,
             calendars: ids,
             at: sources.location(decl.span).into(),
         };

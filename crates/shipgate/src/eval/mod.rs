@@ -200,8 +200,9 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         requirements,
         lift,
     } = rules::decide(&mut ctx, &mut b, now);
+    let scoped = schedule::scopes(&mut ctx, &mut b);
     let schedule::Scheduled { schedule, lifted } =
-        schedule::schedule(policy, change, catalog, &prep, lift, &mut b)?;
+        schedule::schedule(policy, change, catalog, &prep, lift, &scoped, &mut b)?;
     if lift.blackouts {
         for e in &mut exemptions {
             if let Lifted::Blackout(names) = &mut e.lifts {

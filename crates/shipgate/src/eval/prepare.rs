@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use super::value::{ListVal, Value};
+use crate::calendar::CalendarGroup;
 use crate::check::Compiled;
 use crate::check::ir::Ty;
 use crate::decision::Text;
@@ -27,6 +28,9 @@ pub struct Facts<'a> {
     pub region_texts: &'a [Text],
     /// `extend change` values, by field index (`None` when an optional is absent).
     pub change_ext: Vec<Option<Value<'a>>>,
+    /// The touched services whose catalog entry names `calendars`, with those calendars
+    /// (empty when none does: most catalogs).
+    pub catalog_calendars: Vec<(u32, CalendarGroup)>,
     dependents: OnceCell<Vec<u32>>,
 }
 
@@ -341,7 +345,23 @@ pub fn prepare<'a>(
             }
         }
     }
+    // Every name was checked against the policy above.
+    let mut catalog_calendars = Vec::new();
+    for &idx in &services {
+        let Some(s) = catalog.service(idx) else {
+            continue;
+        };
+        if !s.calendars.is_empty() {
+            let group: CalendarGroup = s
+                .calendars
+                .iter()
+                .filter_map(|c| cals.calendar(c))
+                .collect();
+            catalog_calendars.push((idx, group));
+        }
+    }
     Ok(Facts {
+        catalog_calendars,
         services,
         regions,
         region_texts,
