@@ -181,13 +181,24 @@ enum Command {
         #[command(flatten)]
         policy_limits: PolicyLimits,
     },
-    /// Open windows and blackouts of one region over a range of time.
+    /// Open windows and blackouts of one region, or of everything that applies to one
+    /// service, over a range of time.
     Calendar {
         #[arg(long, num_args = 1.., required = true)]
         policy: Vec<PathBuf>,
         /// The region, as declared by `region NAME uses ...`.
-        #[arg(long)]
-        region: String,
+        #[arg(long, required_unless_present = "service", conflicts_with = "service")]
+        region: Option<String>,
+        /// A service of the catalog: its regions' calendars, the `services where` that hold
+        /// for it and its catalog `calendars`, all at once.
+        #[arg(long, requires = "catalog")]
+        service: Option<String>,
+        /// The service catalog (with `--service`; JSON or YAML by extension, `-` for
+        /// standard input).
+        #[arg(long, requires = "service")]
+        catalog: Option<String>,
+        #[command(flatten)]
+        limit: InputLimit,
         /// Start of the range (RFC 3339 with offset).
         #[arg(long)]
         from: String,
@@ -273,6 +284,11 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
         Command::Calendar {
             policy,
             region,
+            service,
+            catalog,
+            limit: InputLimit {
+                max_input_bytes: limit,
+            },
             from,
             to,
             format,
@@ -281,6 +297,30 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             let engine = Engine::from_paths_with(&policy, &policy_limits.limits(None)?)?;
             let from = parse_time("--from", &from)?;
             let to = parse_time("--to", &to)?;
+            if let (Some(service), Some(catalog)) = (service, catalog) {
+                let catalog = read_catalog(&catalog, limit)?;
+                match format {
+                    CalendarFormat::Ics => out!(
+                        "{}",
+                        engine.service_calendar_ics(&service, &catalog, from, to)?
+                    ),
+                    CalendarFormat::Json => outln!(
+                        "{}",
+                        engine
+                            .service_calendar(&service, &catalog, from, to)?
+                            .to_json()
+                    ),
+                    CalendarFormat::Text => out!(
+                        "{}",
+                        render::service_calendar(
+                            &engine.service_calendar(&service, &catalog, from, to)?,
+                            color
+                        )
+                    ),
+                }
+                return Ok(0);
+            }
+            let region = region.unwrap_or_default();
             match format {
                 CalendarFormat::Ics => out!("{}", engine.calendar_ics(&region, from, to)?),
                 CalendarFormat::Json => {

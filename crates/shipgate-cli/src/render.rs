@@ -465,11 +465,49 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         p.bold(&format!("Region {}", clean(&c.region))),
         c.timezone_db
     );
+    stretches_and_blackouts(&p, &mut out, &c.open, &c.blackouts);
+    out
+}
+
+/// Everything that applies to one service (`shipgate calendar --service`).
+pub fn service_calendar(c: &shipgate::ServiceCalendarReport, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} (tz database {})",
+        p.bold(&format!("Service {}", clean(&c.service))),
+        c.timezone_db
+    );
+    let list = |names: &[String]| -> String {
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names
+                .iter()
+                .map(|n| clean(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let _ = writeln!(out, "  regions:   {}", list(&c.regions));
+    let _ = writeln!(out, "  calendars: {}", list(&c.calendars));
+    stretches_and_blackouts(&p, &mut out, &c.open, &c.blackouts);
+    out
+}
+
+/// The open stretches and the blackouts of a calendar report.
+fn stretches_and_blackouts(
+    p: &Paint,
+    out: &mut String,
+    open: &[shipgate::Stretch],
+    blackouts: &[shipgate::BlackoutOccurrence],
+) {
     let _ = writeln!(out, "\n{}", p.bold("Open:"));
-    if c.open.is_empty() {
+    if open.is_empty() {
         let _ = writeln!(out, "  (never open in this range)");
     }
-    for s in &c.open {
+    for s in open {
         let _ = writeln!(
             out,
             "  {} {} to {}",
@@ -479,10 +517,10 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         );
     }
     let _ = writeln!(out, "\n{}", p.bold("Blackouts:"));
-    if c.blackouts.is_empty() {
+    if blackouts.is_empty() {
         let _ = writeln!(out, "  (none in this range)");
     }
-    for b in &c.blackouts {
+    for b in blackouts {
         let _ = writeln!(
             out,
             "  {} {} to {}  {}",
@@ -492,7 +530,6 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
             clean(&b.name)
         );
     }
-    out
 }
 
 #[cfg(test)]

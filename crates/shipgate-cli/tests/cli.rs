@@ -925,3 +925,166 @@ fn nonsense_limits_are_usage_errors() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// `calendar --service`: everything that applies to one service (SPEC 8.3), from the corpus
+/// case of a service downstream of the ledger's nightly batch.
+fn service_calendar(format: &str, to: &str) -> Output {
+    let case = "tests/cases/scope-service-upstream-batch";
+    shipgate(&[
+        "calendar",
+        "--policy",
+        &format!("{case}/policy.gate"),
+        "--service",
+        "payments-web",
+        "--catalog",
+        &format!("{case}/catalog.json"),
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--to",
+        to,
+        "--format",
+        format,
+    ])
+}
+
+#[test]
+fn service_calendar_text() {
+    let out = service_calendar("text", "2026-12-02T00:00:00Z");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Service payments-web (tz database 2025b)\n  regions:   eu-west\n  calendars: emea, \
+         ledger-batch\n\nOpen:\n  + 2026-12-01T06:00:00Z to 2026-12-01T07:00:00Z\n  + \
+         2026-12-01T10:00:00Z to 2026-12-01T20:00:00Z\n\nBlackouts:\n  - 2026-12-01T07:00:00Z \
+         to 2026-12-01T10:00:00Z  ledger nightly batch\n"
+    );
+}
+
+#[test]
+fn service_calendar_json() {
+    let out = service_calendar("json", "2026-12-03T00:00:00Z");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["service"], "payments-web");
+    assert_eq!(v["regions"], serde_json::json!(["eu-west"]));
+    assert_eq!(v["calendars"], serde_json::json!(["emea", "ledger-batch"]));
+    // London's window 06:00-20:00 less New York's batch 02:00-05:00 (07:00-10:00 UTC).
+    let open: Vec<(&str, &str)> = v["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["start"].as_str().unwrap(), s["end"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        open,
+        [
+            ("2026-12-01T06:00:00Z", "2026-12-01T07:00:00Z"),
+            ("2026-12-01T10:00:00Z", "2026-12-01T20:00:00Z"),
+            ("2026-12-02T06:00:00Z", "2026-12-02T07:00:00Z"),
+            ("2026-12-02T10:00:00Z", "2026-12-02T20:00:00Z"),
+        ]
+    );
+    assert_eq!(v["blackouts"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn service_calendar_ics() {
+    let out = service_calendar("ics", "2026-12-02T00:00:00Z");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+    assert!(
+        text.contains("X-WR-CALNAME:shipgate payments-web\r\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("SUMMARY:ledger nightly batch\r\n").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("SUMMARY:open window\r\n").count(), 2, "{text}");
+    assert!(text.contains("DTSTART:20261201T100000Z\r\n"), "{text}");
+}
+
+#[test]
+fn service_calendar_errors() {
+    let case = "tests/cases/scope-service-upstream-batch";
+    let policy = format!("{case}/policy.gate");
+    let catalog = format!("{case}/catalog.json");
+    let range = [
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--to",
+        "2026-12-02T00:00:00Z",
+    ];
+    let run = |extra: &[&str]| {
+        shipgate(
+            &[
+                &["calendar", "--policy", policy.as_str()][..],
+                extra,
+                &range[..],
+            ]
+            .concat(),
+        )
+    };
+    let out = run(&["--service", "payment-web", "--catalog", &catalog]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        stderr(&out),
+        "error: service: unknown service \"payment-web\" (did you mean `payments-web`?)\n"
+    );
+    // A service needs the catalog, and a region and a service are two questions.
+    assert_eq!(run(&["--service", "payments-web"]).status.code(), Some(2));
+    let both = run(&[
+        "--region",
+        "eu-west",
+        "--service",
+        "reports",
+        "--catalog",
+        &catalog,
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+    assert_eq!(run(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn check_text_lists_service_and_change_calendars() {
+    let case = "tests/cases/scope-service-upstream-batch";
+    let out = shipgate(&[
+        "check",
+        "--policy",
+        &format!("{case}/policy.gate"),
+        "--catalog",
+        &format!("{case}/catalog.json"),
+        "--change",
+        &format!("{case}/change.json"),
+        "--now",
+        "2026-12-01T07:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "  service payments-web (ledger-batch) closed  blocked by ledger nightly batch  \
+             next window 2026-12-01T10:00:00Z to 2026-12-02T07:00:00Z\n"
+        ),
+        "{text}"
+    );
+    let case = "tests/cases/scope-change-dba-window";
+    let out = shipgate(&[
+        "check",
+        "--policy",
+        &format!("{case}/policy.gate"),
+        "--catalog",
+        &format!("{case}/catalog.json"),
+        "--change",
+        &format!("{case}/change.json"),
+        "--now",
+        "2026-12-01T07:00:00Z",
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("  change (dba) closed  outside windows  next window 2026-12-03T17:00:00Z"),
+        "{text}"
+    );
+}

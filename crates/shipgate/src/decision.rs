@@ -657,6 +657,33 @@ pub struct CalendarReport {
     pub blackouts: Vec<BlackoutOccurrence>,
 }
 
+/// Open stretches and blackouts of everything that applies to one service over a range
+/// (`shipgate calendar --service`): its regions' calendars, those of the `services where`
+/// that hold for it and those its catalog entry names, all at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ServiceCalendarReport {
+    /// The service's id.
+    pub service: String,
+    /// Its regions, as the catalog lists them.
+    pub regions: Vec<String>,
+    /// Every calendar that applies: its regions' first, then its own; each once.
+    pub calendars: Vec<String>,
+    /// The IANA time-zone database version used.
+    pub timezone_db: String,
+    /// The stretches where every one of those calendars is open.
+    pub open: Vec<Stretch>,
+    /// The blackout occurrences of any of them that overlap the range.
+    pub blackouts: Vec<BlackoutOccurrence>,
+}
+
+impl ServiceCalendarReport {
+    /// The stable JSON form (pretty-printed, two-space indent).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
 impl CalendarReport {
     /// The stable JSON form (pretty-printed, two-space indent).
     pub fn to_json(&self) -> String {

@@ -50,8 +50,8 @@ use std::sync::Arc;
 pub use decision::{
     BlackoutOccurrence, CalendarReport, ChangeSchedule, Comparison, Decision, ExemptBy, Exemption,
     Ignored, IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason, RegionSchedule, RelativeTo,
-    Requirement, RequirementKind, RollbackTrigger, Schedule, ServiceSchedule, SmallVec, Stretch,
-    Text, TraceEntry, TraceKind, Verdict, WaiverOutcome,
+    Requirement, RequirementKind, RollbackTrigger, Schedule, ServiceCalendarReport,
+    ServiceSchedule, SmallVec, Stretch, Text, TraceEntry, TraceKind, Verdict, WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::Catalog;
@@ -253,6 +253,40 @@ impl Engine {
     /// The same as [`Engine::calendar`] as an RFC 5545 iCalendar document.
     pub fn calendar_ics(&self, region: &str, from: Instant, to: Instant) -> Result<String, Error> {
         query::calendar_ics(&self.inner.compiled, region, from, to)
+    }
+
+    /// Open stretches and blackout occurrences of everything that applies to `service`
+    /// within `[from, to)` (SPEC 8.3): its regions' calendars, those of the `services where`
+    /// that hold for it and those its catalog entry names, all at once. The catalog is
+    /// checked against the policy as a decision checks it.
+    pub fn service_calendar(
+        &self,
+        service: &str,
+        catalog: &Catalog,
+        from: Instant,
+        to: Instant,
+    ) -> Result<ServiceCalendarReport, Error> {
+        let (regions, group) = eval::service_calendars(&self.inner, catalog, service)?;
+        query::service_calendar_report(
+            &self.inner.compiled,
+            service,
+            regions,
+            group.ids(),
+            from,
+            to,
+        )
+    }
+
+    /// The same as [`Engine::service_calendar`] as an RFC 5545 iCalendar document.
+    pub fn service_calendar_ics(
+        &self,
+        service: &str,
+        catalog: &Catalog,
+        from: Instant,
+        to: Instant,
+    ) -> Result<String, Error> {
+        let (_, group) = eval::service_calendars(&self.inner, catalog, service)?;
+        query::service_calendar_ics(&self.inner.compiled, service, group.ids(), from, to)
     }
 
     /// How many changes may deploy at once (`capacity N`); `None` when unlimited.

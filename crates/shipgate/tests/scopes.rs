@@ -312,3 +312,53 @@ fn a_change_must_fit_its_services_and_its_own_calendars_each_in_its_zone() {
         d.reasons[0].at
     );
 }
+
+#[test]
+fn a_services_calendar_is_everything_that_applies_to_it() {
+    let policy = format!(
+        "{CALENDARS}calendar freeze timezone \"Asia/Kolkata\" {{\n\
+           blackout \"card freeze\" from 2026-12-01T12:00 to 2026-12-01T13:30\n\
+         }}\n\
+         services where \"ledger-db\" in s.upstream use batch\n"
+    );
+    let engine = Engine::from_source(&policy, "p.gate").unwrap();
+    let catalog = Catalog::from_json(&json!({"services": [
+        {"id": "ledger-api", "tier": 1, "depends_on": ["ledger-db"], "regions": ["eu-west"],
+         "calendars": ["freeze", "batch"]},
+        {"id": "ledger-db", "tier": 0, "regions": ["eu-west"]},
+    ]}))
+    .unwrap();
+    let from = shipgate::parse_instant("2026-12-01T00:00:00Z").unwrap();
+    let to = shipgate::parse_instant("2026-12-02T00:00:00Z").unwrap();
+    let r = engine
+        .service_calendar("ledger-api", &catalog, from, to)
+        .unwrap();
+    // The region's calendar, the scope's, then the catalog's not yet listed.
+    assert_eq!(r.calendars, ["emea", "batch", "freeze"]);
+    let open: Vec<String> = r
+        .open
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                shipgate::format_instant(s.start),
+                shipgate::format_instant(s.end)
+            )
+        })
+        .collect();
+    // Berlin 09:00-17:00 (08:00-16:00 UTC) less the Kolkata freeze (06:30-08:00 UTC): whole.
+    assert_eq!(open, ["2026-12-01T08:00:00Z 2026-12-01T16:00:00Z"]);
+    let names: Vec<&str> = r.blackouts.iter().map(|b| b.name.as_str()).collect();
+    assert_eq!(names, ["nightly batch", "card freeze"]);
+    // Only the region applies to the database itself.
+    let db = engine
+        .service_calendar("ledger-db", &catalog, from, to)
+        .unwrap();
+    assert_eq!(db.calendars, ["emea"]);
+    assert!(
+        engine
+            .service_calendar_ics("ledger-db", &catalog, from, to)
+            .unwrap()
+            .contains("X-WR-CALNAME:shipgate ledger-db\r\n")
+    );
+}

@@ -265,6 +265,77 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
     })
 }
 
+/// The calendars that apply to every change touching `service` alone (SPEC 8.3): its
+/// regions' (in the order it lists them), those of the `services where` that hold for it,
+/// and its catalog entry's; with its regions. The catalog is checked against the policy as
+/// a decision checks it.
+pub fn service_calendars(
+    policy: &Policy,
+    catalog: &Catalog,
+    service: &str,
+) -> Result<(Vec<String>, crate::calendar::CalendarGroup), Error> {
+    use crate::error::InputError;
+    let Some(idx) = catalog.index_of(service) else {
+        let ids = catalog.services().iter().map(|s| s.id.as_str());
+        let mut message = format!("unknown service {}", crate::error::quoted(service));
+        if let Some(help) = crate::error::did_you_mean(service, ids) {
+            message.push_str(&format!(" ({help})"));
+        }
+        return Err(InputError::new("service", message).into());
+    };
+    // The question is the change that touches only this service, at any time: the
+    // `services where` conditions read the service alone (the checker sees to it).
+    let change = Change::from_json(&serde_json::json!({
+        "id": "calendar", "services": [service], "requester": "", "implementer": "",
+        "duration": 0,
+    }))?;
+    let now = chrono::DateTime::from_timestamp(0, 0).unwrap_or_default();
+    let facts = prepare::service_facts(&policy.compiled, policy.id, catalog, idx)?;
+    let prep = Prepared::at(&facts, now, 0);
+    let ir = &policy.compiled.ir;
+    let mut ctx = Ctx {
+        ir,
+        programs: &policy.programs,
+        sources: &policy.compiled.sources,
+        change: &change,
+        catalog,
+        prep: &prep,
+        tier: 0,
+        now: 0,
+        vars: smallvec::SmallVec::new(),
+        bound: [None; fast::BOUND_SLOTS],
+        reference: false,
+        approvals: smallvec::SmallVec::new(),
+        budget: policy.limits.get(Limit::EvalSteps),
+        budget_of: policy.limits.get(Limit::EvalSteps),
+        over_budget: false,
+    };
+    let mut b = Builder::<false> {
+        trace: Vec::new(),
+        reasons: Vec::new(),
+    };
+    let scoped = schedule::service_scopes(&mut ctx, &mut b);
+    if let Some(reason) = b.reasons.first() {
+        return Err(InputError::new("service", reason.message.to_string()).into());
+    }
+    let cals = &ir.calendars;
+    let mut group = crate::calendar::CalendarGroup::new();
+    let regions: Vec<String> = prep.regions.to_vec();
+    if cals.has_regions() {
+        for r in &regions {
+            let Some(id) = cals.region(r) else {
+                let path = format!("catalog.services[{idx}].regions");
+                return Err(InputError::new(path, cals.unknown_region(r)).into());
+            };
+            group.extend(cals.region_calendars(id).iter().copied());
+        }
+    }
+    for (_, own, _) in &scoped {
+        group.extend(own.ids().iter().copied());
+    }
+    Ok((regions, group))
+}
+
 /// Batches smaller than this are decided on the calling thread: spawning costs more.
 const PARALLEL_FROM: usize = 64;
 

@@ -369,3 +369,48 @@ pub fn prepare<'a>(
         dependents: OnceCell::new(),
     })
 }
+
+/// The facts of a change that touches only the service at catalog index `idx` and gives
+/// nothing else: what `shipgate calendar --service` asks about. The catalog is checked
+/// against the policy as [`prepare`] checks it; no change field is read.
+pub fn service_facts<'a>(
+    policy: &'a Compiled,
+    policy_id: u64,
+    catalog: &'a Catalog,
+    idx: u32,
+) -> Result<Facts<'a>, InputError> {
+    catalog.check_extra_fields(policy_id, || {
+        policy.ir.service_ext.iter().map(|f| f.name.as_str())
+    })?;
+    catalog.check_groups(policy_id, || policy.ir.groups.iter().map(Text::as_str))?;
+    let cals = &policy.ir.calendars;
+    catalog.check_calendars(
+        policy_id,
+        |name| cals.calendar(name).is_some(),
+        |name| cals.unknown_calendar(name),
+    )?;
+    let service = catalog.service(idx);
+    let mut regions: Vec<String> = service.map(|s| s.regions.clone()).unwrap_or_default();
+    regions.sort();
+    regions.dedup();
+    let catalog_calendars = match service {
+        Some(s) if !s.calendars.is_empty() => {
+            vec![(
+                idx,
+                s.calendars
+                    .iter()
+                    .filter_map(|c| cals.calendar(c))
+                    .collect(),
+            )]
+        }
+        _ => Vec::new(),
+    };
+    Ok(Facts {
+        services: smallvec::smallvec![idx],
+        regions: Cow::Owned(regions),
+        region_texts: &[],
+        change_ext: Vec::new(),
+        catalog_calendars,
+        dependents: OnceCell::new(),
+    })
+}

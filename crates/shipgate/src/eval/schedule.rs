@@ -53,9 +53,23 @@ impl Scoped {
 /// condition's slot) and which `changes where` hold; with the catalog's `calendars`. A
 /// condition that cannot be evaluated applies its calendars and denies (fails closed).
 pub fn scopes<'a, const EXPLAIN: bool>(ctx: &mut Ctx<'a>, b: &mut Builder<EXPLAIN>) -> Scoped {
+    // Fields are evaluated in the order written: the services' conditions first.
+    Scoped {
+        services: service_scopes(ctx, b),
+        change: change_scopes(ctx, b),
+    }
+}
+
+/// The calendars of each touched service: the `services where` that hold for it and its
+/// catalog entry's (see [`scopes`]).
+#[allow(clippy::type_complexity)]
+pub fn service_scopes<'a, const EXPLAIN: bool>(
+    ctx: &mut Ctx<'a>,
+    b: &mut Builder<EXPLAIN>,
+) -> Vec<(u32, CalendarGroup, Option<Text>)> {
     let ir = ctx.ir;
     let prep = ctx.prep;
-    let mut scoped = Scoped::default();
+    let mut services = Vec::new();
     if !ir.service_scopes.is_empty() || !prep.catalog_calendars.is_empty() {
         for &idx in prep.services.iter() {
             let mut group = CalendarGroup::new();
@@ -93,10 +107,19 @@ pub fn scopes<'a, const EXPLAIN: bool>(ctx: &mut Ctx<'a>, b: &mut Builder<EXPLAI
                 group.extend(own.ids().iter().copied());
             }
             if !group.is_empty() {
-                scoped.services.push((idx, group, first_at));
+                services.push((idx, group, first_at));
             }
         }
     }
+    services
+}
+
+/// Which `changes where` hold for the change (see [`scopes`]).
+fn change_scopes<const EXPLAIN: bool>(
+    ctx: &mut Ctx<'_>,
+    b: &mut Builder<EXPLAIN>,
+) -> Option<(CalendarGroup, Text)> {
+    let ir = ctx.ir;
     let mut group = CalendarGroup::new();
     let mut first_at = None;
     for scope in &ir.change_scopes {
@@ -118,10 +141,7 @@ pub fn scopes<'a, const EXPLAIN: bool>(ctx: &mut Ctx<'a>, b: &mut Builder<EXPLAI
             first_at.get_or_insert_with(|| scope.at.clone());
         }
     }
-    if let Some(at) = first_at {
-        scoped.change = Some((group, at));
-    }
-    scoped
+    first_at.map(|at| (group, at))
 }
 
 /// Why a group that does not hold the change keeps it out, as a schedule reason says it:
