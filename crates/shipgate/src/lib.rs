@@ -48,10 +48,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use decision::{
-    BlackoutOccurrence, CalendarReport, Comparison, Decision, ExemptBy, Exemption, Ignored,
-    IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason, RegionSchedule, RelativeTo, Requirement,
-    RequirementKind, RollbackTrigger, Schedule, SmallVec, Stretch, Text, TraceEntry, TraceKind,
-    Verdict, WaiverOutcome,
+    BlackoutOccurrence, CalendarReport, ChangeCalendarReport, Comparison, Decision, ExemptBy,
+    Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason, RegionSchedule,
+    RelativeTo, Requirement, RequirementKind, RollbackTrigger, Schedule, SmallVec, Stretch, Text,
+    TraceEntry, TraceKind, Verdict, WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::Catalog;
@@ -238,6 +238,61 @@ impl Engine {
         duration_secs: i64,
     ) -> Result<Option<(Instant, Instant)>, Error> {
         query::next_window(&self.inner.compiled, region, after, duration_secs)
+    }
+
+    /// The earliest stretch at or after `after` where the whole change (its `duration`) fits
+    /// every calendar that applies to it at once: all its regions' calendars, each in its own
+    /// time zone. Returns `(start, end of that common stretch)`; `None` when there is none
+    /// within the horizon (365 days), or when the change touches no region of a policy with
+    /// regions. The calendars as declared: a decision's `schedule.next_window` also counts
+    /// the exemptions its rules grant. The change is validated against the policy and the
+    /// catalog as a decision validates it (an unknown region is an input error).
+    pub fn change_next_window(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        after: Instant,
+    ) -> Result<Option<(Instant, Instant)>, Error> {
+        let (_, group) = eval::applying_calendars(&self.inner, change, catalog)?;
+        Ok(query::change_next_window(
+            &self.inner.compiled,
+            group.as_ref(),
+            after,
+            change.duration,
+        ))
+    }
+
+    /// Everything that applies to a change over `[from, to)`: the stretches where every
+    /// applying calendar is open at once, and the blackout occurrences of any of them. Never
+    /// open when the change touches no region of a policy with regions.
+    pub fn change_calendar(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        from: Instant,
+        to: Instant,
+    ) -> Result<ChangeCalendarReport, Error> {
+        let (regions, group) = eval::applying_calendars(&self.inner, change, catalog)?;
+        query::change_calendar_report(
+            &self.inner.compiled,
+            &change.id,
+            regions,
+            group.as_ref(),
+            from,
+            to,
+        )
+    }
+
+    /// The same as [`Engine::change_calendar`] as an RFC 5545 iCalendar document.
+    pub fn change_calendar_ics(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        from: Instant,
+        to: Instant,
+    ) -> Result<String, Error> {
+        let (_, group) = eval::applying_calendars(&self.inner, change, catalog)?;
+        query::change_calendar_ics(&self.inner.compiled, &change.id, group.as_ref(), from, to)
     }
 
     /// Open stretches and blackout occurrences of `region` within `[from, to)`.

@@ -157,6 +157,19 @@ pub fn evaluate_with(
     session.decide(change.start.unwrap_or(now), explain)
 }
 
+/// The regions a change touches and every calendar that applies to it (its regions'),
+/// validated as a decision validates the change; the group is `None` when no calendar can
+/// allow the change (a policy with regions, a change that touches none).
+pub fn applying_calendars(
+    policy: &Policy,
+    change: &Change,
+    catalog: &Catalog,
+) -> Result<(Vec<String>, Option<crate::calendar::CalendarGroup>), Error> {
+    let facts = prepare(&policy.compiled, policy.id, change, catalog)?;
+    let group = schedule::applying_calendars(&policy.compiled, &facts, change, catalog)?;
+    Ok((facts.regions.to_vec(), group))
+}
+
 /// The decision, with the trace when `EXPLAIN`.
 fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<Decision, Error> {
     let Session {
