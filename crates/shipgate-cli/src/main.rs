@@ -181,13 +181,21 @@ enum Command {
         #[command(flatten)]
         policy_limits: PolicyLimits,
     },
-    /// Open windows and blackouts of one region over a range of time.
+    /// Open windows and blackouts of one region, or of everything that applies to a change,
+    /// over a range of time.
     Calendar {
         #[arg(long, num_args = 1.., required = true)]
         policy: Vec<PathBuf>,
         /// The region, as declared by `region NAME uses ...`.
-        #[arg(long)]
-        region: String,
+        #[arg(long, required_unless_present = "change", conflicts_with = "change")]
+        region: Option<String>,
+        /// A change (JSON or YAML by extension; `-` for standard input): where every calendar
+        /// that applies to it is open at once, and the blackouts of all of them.
+        #[arg(long, requires = "catalog")]
+        change: Option<String>,
+        /// The service catalog, with `--change`.
+        #[arg(long, requires = "change")]
+        catalog: Option<String>,
         /// Start of the range (RFC 3339 with offset).
         #[arg(long)]
         from: String,
@@ -196,6 +204,8 @@ enum Command {
         to: String,
         #[arg(long, value_enum, default_value = "text")]
         format: CalendarFormat,
+        #[command(flatten)]
+        limit: InputLimit,
         #[command(flatten)]
         policy_limits: PolicyLimits,
     },
@@ -273,14 +283,44 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
         Command::Calendar {
             policy,
             region,
+            change,
+            catalog,
             from,
             to,
             format,
+            limit: InputLimit {
+                max_input_bytes: limit,
+            },
             policy_limits,
         } => {
             let engine = Engine::from_paths_with(&policy, &policy_limits.limits(None)?)?;
             let from = parse_time("--from", &from)?;
             let to = parse_time("--to", &to)?;
+            if let (Some(change), Some(catalog)) = (change, catalog) {
+                let catalog = read_catalog(&catalog, limit)?;
+                let change = read_change(&change, limit)?;
+                match format {
+                    CalendarFormat::Ics => out!(
+                        "{}",
+                        engine.change_calendar_ics(&change, &catalog, from, to)?
+                    ),
+                    CalendarFormat::Json => outln!(
+                        "{}",
+                        engine
+                            .change_calendar(&change, &catalog, from, to)?
+                            .to_json()
+                    ),
+                    CalendarFormat::Text => out!(
+                        "{}",
+                        render::change_calendar(
+                            &engine.change_calendar(&change, &catalog, from, to)?,
+                            color
+                        )
+                    ),
+                }
+                return Ok(0);
+            }
+            let region = region.unwrap_or_default();
             match format {
                 CalendarFormat::Ics => out!("{}", engine.calendar_ics(&region, from, to)?),
                 CalendarFormat::Json => {

@@ -4,7 +4,8 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use shipgate::{
-    CalendarReport, Catalog, Change, Decision, Error, Requirement, RequirementKind, Verdict,
+    CalendarReport, Catalog, Change, ChangeCalendarReport, Decision, Error, Requirement,
+    RequirementKind, Verdict,
 };
 
 /// An input-derived string as text output shows it: control characters (escape sequences,
@@ -438,11 +439,58 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         p.bold(&format!("Region {}", clean(&c.region))),
         c.timezone_db
     );
+    stretches_and_blackouts(&mut out, &c.open, &c.blackouts, p);
+    out
+}
+
+/// `shipgate calendar --change`: what applies, then where all of it is open at once.
+pub fn change_calendar(c: &ChangeCalendarReport, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} (tz database {})",
+        p.bold(&format!("Change {}", clean(&c.change))),
+        c.timezone_db
+    );
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "(none)".to_string()
+        } else {
+            clean(&items.join(", ")).into_owned()
+        }
+    };
+    let _ = writeln!(out, "Regions:   {}", list(&c.regions));
+    let _ = writeln!(out, "Calendars: {}", list(&c.calendars));
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.bold("Open (every applying calendar at once):")
+    );
+    stretches_and_blackouts_body(&mut out, &c.open, &c.blackouts, p);
+    out
+}
+
+fn stretches_and_blackouts(
+    out: &mut String,
+    open: &[shipgate::Stretch],
+    blackouts: &[shipgate::BlackoutOccurrence],
+    p: Paint,
+) {
     let _ = writeln!(out, "\n{}", p.bold("Open:"));
-    if c.open.is_empty() {
+    stretches_and_blackouts_body(out, open, blackouts, p);
+}
+
+fn stretches_and_blackouts_body(
+    out: &mut String,
+    open: &[shipgate::Stretch],
+    blackouts: &[shipgate::BlackoutOccurrence],
+    p: Paint,
+) {
+    if open.is_empty() {
         let _ = writeln!(out, "  (never open in this range)");
     }
-    for s in &c.open {
+    for s in open {
         let _ = writeln!(
             out,
             "  {} {} to {}",
@@ -452,10 +500,10 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         );
     }
     let _ = writeln!(out, "\n{}", p.bold("Blackouts:"));
-    if c.blackouts.is_empty() {
+    if blackouts.is_empty() {
         let _ = writeln!(out, "  (none in this range)");
     }
-    for b in &c.blackouts {
+    for b in blackouts {
         let _ = writeln!(
             out,
             "  {} {} to {}  {}",
@@ -465,7 +513,6 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
             clean(&b.name)
         );
     }
-    out
 }
 
 #[cfg(test)]
