@@ -112,7 +112,7 @@ describe('evaluate', () => {
     const plain = d.toObject()
     assert.equal(Object.getPrototypeOf(plain), Object.prototype)
     assert.deepEqual(Object.keys(plain), DECISION_KEYS)
-    assert.deepEqual(Object.keys(d.schedule), ['start', 'end', 'allowed', 'tzdb', 'regions'])
+    assert.deepEqual(Object.keys(d.schedule), ['start', 'end', 'allowed', 'next_window', 'tzdb', 'regions'])
     assert.equal(d.schedule.start, '2026-12-01T10:00:00Z')
     assert.equal(d.schedule.end, '2026-12-01T12:00:00Z')
     assert.deepEqual(d.order, [['api']])
