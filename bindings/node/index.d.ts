@@ -398,6 +398,15 @@ export declare class Engine {
    * the stretch's end, RFC 3339 UTC; `null` when there is none within the horizon.
    */
   nextWindow(region: string, after: Time, duration: Duration): Stretch | null
+  /**
+   * The earliest stretch at or after `after` where the whole change (its `duration`) fits
+   * every calendar that applies to it at once: all its regions' calendars, each in its own
+   * time zone. `start` is where it may start, `end` where that common stretch closes; `null`
+   * when there is none within the horizon (365 days). The calendars as declared (a decision's
+   * `schedule.next_window` also counts its exemptions). The change is checked as `evaluate`
+   * checks it: an unknown region throws an `INPUT_ERROR`.
+   */
+  changeNextWindow(change: ChangeInput | Change, catalog: Catalog | CatalogInput, after: Time): Stretch | null
 }
 
 /** A service catalog, compiled once (with its dependency graph) and reused by every call. */

@@ -397,6 +397,34 @@ def test_next_window(engine: shipgate.Engine) -> None:
     assert engine.next_window("eu-west", "2026-12-05T13:00:00+01:00", 7200) == w
 
 
+def test_change_next_window_fits_every_region_at_once() -> None:
+    # London, New York and Singapore share 11:00-18:00 UTC on weekdays; New York's quarter
+    # close and Singapore's payroll run push the whole change to Friday, though New York
+    # alone would go on Thursday.
+    from conftest import CASES_DIR
+
+    case = CASES_DIR / "calendar-three-regions-window-days-away"
+    engine = shipgate.Engine.from_path(case)
+    catalog = shipgate.Catalog(load(case / "catalog.json"))
+    change = load(case / "change.json")
+    after = datetime(2026, 12, 14, 12, tzinfo=timezone.utc)
+    w = engine.change_next_window(change, catalog, after)
+    assert w is not None
+    assert w.to_dict() == {"start": "2026-12-18T11:00:00Z", "end": "2026-12-18T18:00:00Z"}
+    assert engine.change_next_window(shipgate.Change(change), load(case / "catalog.json"), after) == w
+    us = engine.next_window("us", after, "2h")
+    assert us is not None and us.start == datetime(2026, 12, 17, 11, tzinfo=timezone.utc)
+    # The decision's schedule says the same.
+    d = engine.evaluate(change, catalog, now=datetime(2026, 12, 11, 12, tzinfo=timezone.utc))
+    assert d.schedule.next_window == w
+    # No common hour at all: None; an unknown region is the decision's input error.
+    none = CASES_DIR / "calendar-three-regions-no-common-window"
+    assert shipgate.Engine.from_path(none).change_next_window(load(none / "change.json"), catalog, after) is None
+    with pytest.raises(shipgate.InputError) as e:
+        engine.change_next_window({**change, "regions": ["eu", "mars"]}, catalog, after)
+    assert e.value.path == "change.regions[1]"
+
+
 def test_next_window_none_when_nothing_fits(engine: shipgate.Engine) -> None:
     # No emea window is longer than 7 hours.
     after = datetime(2026, 12, 5, 12, tzinfo=timezone.utc)

@@ -4,7 +4,8 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use shipgate::{
-    CalendarReport, Catalog, Change, Decision, Error, Requirement, RequirementKind, Verdict,
+    CalendarReport, Catalog, Change, ChangeCalendarReport, Decision, Error, Requirement,
+    RequirementKind, Verdict,
 };
 
 /// An input-derived string as text output shows it: control characters (escape sequences,
@@ -465,11 +466,12 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         p.bold(&format!("Region {}", clean(&c.region))),
         c.timezone_db
     );
-    stretches_and_blackouts(&p, &mut out, &c.open, &c.blackouts);
+    stretches_and_blackouts(&mut out, &c.open, &c.blackouts, p);
     out
 }
 
-/// Everything that applies to one service (`shipgate calendar --service`).
+/// `shipgate calendar --service`: what applies to one service, then where all of it is open
+/// at once.
 pub fn service_calendar(c: &shipgate::ServiceCalendarReport, color: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
@@ -479,31 +481,68 @@ pub fn service_calendar(c: &shipgate::ServiceCalendarReport, color: bool) -> Str
         p.bold(&format!("Service {}", clean(&c.service))),
         c.timezone_db
     );
-    let list = |names: &[String]| -> String {
-        if names.is_empty() {
-            "none".to_string()
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "(none)".to_string()
         } else {
-            names
-                .iter()
-                .map(|n| clean(n))
-                .collect::<Vec<_>>()
-                .join(", ")
+            clean(&items.join(", ")).into_owned()
         }
     };
-    let _ = writeln!(out, "  regions:   {}", list(&c.regions));
-    let _ = writeln!(out, "  calendars: {}", list(&c.calendars));
-    stretches_and_blackouts(&p, &mut out, &c.open, &c.blackouts);
+    let _ = writeln!(out, "Regions:   {}", list(&c.regions));
+    let _ = writeln!(out, "Calendars: {}", list(&c.calendars));
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.bold("Open (every applying calendar at once):")
+    );
+    stretches_and_blackouts_body(&mut out, &c.open, &c.blackouts, p);
     out
 }
 
-/// The open stretches and the blackouts of a calendar report.
+/// `shipgate calendar --change`: what applies, then where all of it is open at once.
+pub fn change_calendar(c: &ChangeCalendarReport, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} (tz database {})",
+        p.bold(&format!("Change {}", clean(&c.change))),
+        c.timezone_db
+    );
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "(none)".to_string()
+        } else {
+            clean(&items.join(", ")).into_owned()
+        }
+    };
+    let _ = writeln!(out, "Regions:   {}", list(&c.regions));
+    let _ = writeln!(out, "Calendars: {}", list(&c.calendars));
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.bold("Open (every applying calendar at once):")
+    );
+    stretches_and_blackouts_body(&mut out, &c.open, &c.blackouts, p);
+    out
+}
+
 fn stretches_and_blackouts(
-    p: &Paint,
     out: &mut String,
     open: &[shipgate::Stretch],
     blackouts: &[shipgate::BlackoutOccurrence],
+    p: Paint,
 ) {
     let _ = writeln!(out, "\n{}", p.bold("Open:"));
+    stretches_and_blackouts_body(out, open, blackouts, p);
+}
+
+fn stretches_and_blackouts_body(
+    out: &mut String,
+    open: &[shipgate::Stretch],
+    blackouts: &[shipgate::BlackoutOccurrence],
+    p: Paint,
+) {
     if open.is_empty() {
         let _ = writeln!(out, "  (never open in this range)");
     }

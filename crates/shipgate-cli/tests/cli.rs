@@ -223,6 +223,96 @@ fn validate_reports_errors_with_caret_and_suggestion() {
     assert!(stdout(&ok).contains("ok: 4 file(s) valid"));
 }
 
+/// `calendar --change`: everything that applies to the change, in the three formats.
+#[test]
+fn calendar_change_formats() {
+    let case = "tests/cases/calendar-three-regions-window-days-away";
+    let (policy, change, catalog) = (
+        case.to_string(),
+        format!("{case}/change.json"),
+        format!("{case}/catalog.json"),
+    );
+    let base = [
+        "calendar",
+        "--policy",
+        policy.as_str(),
+        "--change",
+        change.as_str(),
+        "--catalog",
+        catalog.as_str(),
+        "--from",
+        "2026-12-14T00:00:00Z",
+        "--to",
+        "2026-12-19T00:00:00Z",
+    ];
+    let text = shipgate(&base);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    let out = stdout(&text);
+    assert!(out.starts_with("Change CHG-8 (tz database "), "{out}");
+    assert!(
+        out.contains("Calendars: singapore, london, new-york\n"),
+        "{out}"
+    );
+    // Only Friday is open in all three zones at once.
+    assert!(
+        out.contains(
+            "Open (every applying calendar at once):\n  + 2026-12-18T11:00:00Z to 2026-12-18T18:00:00Z\n\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  - 2026-12-17T10:00:00Z to 2026-12-17T19:00:00Z  payroll run\n"),
+        "{out}"
+    );
+
+    let json = shipgate(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["change"], "CHG-8");
+    assert_eq!(v["regions"], serde_json::json!(["apac", "eu", "us"]));
+    assert_eq!(
+        v["open"],
+        serde_json::json!([{"start": "2026-12-18T11:00:00Z", "end": "2026-12-18T18:00:00Z"}])
+    );
+    let names: Vec<&str> = v["blackouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["quarter close", "payroll run"]);
+
+    let ics = shipgate(&[&base[..], &["--format", "ics"]].concat());
+    assert_eq!(ics.status.code(), Some(0), "{}", stderr(&ics));
+    let cal = stdout(&ics);
+    assert!(cal.starts_with("BEGIN:VCALENDAR\r\n"), "{cal}");
+    assert!(cal.contains("SUMMARY:quarter close\r\n"), "{cal}");
+    assert!(cal.contains("SUMMARY:payroll run\r\n"), "{cal}");
+    assert!(cal.contains("DTSTART:20261218T110000Z\r\n"), "{cal}");
+    assert_eq!(cal.matches("BEGIN:VEVENT").count(), 3, "{cal}");
+
+    // A region and a change are two questions: one at a time; a change needs its catalog.
+    let both = shipgate(&[&base[..], &["--region", "eu"]].concat());
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    let no_catalog = shipgate(&[
+        "calendar",
+        "--policy",
+        policy.as_str(),
+        "--change",
+        change.as_str(),
+        "--from",
+        "2026-12-14T00:00:00Z",
+        "--to",
+        "2026-12-19T00:00:00Z",
+    ]);
+    assert_eq!(no_catalog.status.code(), Some(2));
+    assert!(
+        stderr(&no_catalog).contains("--catalog"),
+        "{}",
+        stderr(&no_catalog)
+    );
+}
+
 #[test]
 fn calendar_formats() {
     let base = [
@@ -953,10 +1043,10 @@ fn service_calendar_text() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "Service payments-web (tz database 2025b)\n  regions:   eu-west\n  calendars: emea, \
-         ledger-batch\n\nOpen:\n  + 2026-12-01T06:00:00Z to 2026-12-01T07:00:00Z\n  + \
-         2026-12-01T10:00:00Z to 2026-12-01T20:00:00Z\n\nBlackouts:\n  - 2026-12-01T07:00:00Z \
-         to 2026-12-01T10:00:00Z  ledger nightly batch\n"
+        "Service payments-web (tz database 2025b)\nRegions:   eu-west\nCalendars: emea, \
+         ledger-batch\n\nOpen (every applying calendar at once):\n  + 2026-12-01T06:00:00Z to \
+         2026-12-01T07:00:00Z\n  + 2026-12-01T10:00:00Z to 2026-12-01T20:00:00Z\n\nBlackouts:\n  \
+         - 2026-12-01T07:00:00Z to 2026-12-01T10:00:00Z  ledger nightly batch\n"
     );
 }
 

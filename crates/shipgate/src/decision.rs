@@ -684,6 +684,35 @@ impl ServiceCalendarReport {
     }
 }
 
+/// What everything that applies to a change allows over a range (`shipgate calendar
+/// --change`): where every applying calendar is open at once, and the blackouts of any of
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ChangeCalendarReport {
+    /// The change's id.
+    pub change: String,
+    /// The regions the change touches, in the order the decision lists them.
+    pub regions: Vec<String>,
+    /// The calendars that apply to it, each once: its regions' (in the order of its regions
+    /// and of their `uses`), then its services' and its own (`services where`, catalog
+    /// `calendars`, `changes where`).
+    pub calendars: Vec<String>,
+    /// The IANA time-zone database version used.
+    pub timezone_db: String,
+    /// The stretches where every applying calendar is open at once: where the change may run.
+    pub open: Vec<Stretch>,
+    /// The blackout occurrences of any applying calendar that overlap the range.
+    pub blackouts: Vec<BlackoutOccurrence>,
+}
+
+impl ChangeCalendarReport {
+    /// The stable JSON form (pretty-printed, two-space indent).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
 impl CalendarReport {
     /// The stable JSON form (pretty-printed, two-space indent).
     pub fn to_json(&self) -> String {

@@ -362,3 +362,40 @@ fn a_services_calendar_is_everything_that_applies_to_it() {
             .contains("X-WR-CALNAME:shipgate ledger-db\r\n")
     );
 }
+
+#[test]
+fn everything_that_applies_to_a_change_includes_its_services_and_its_own_calendars() {
+    let policy = format!(
+        "{CALENDARS}calendar dba timezone \"Asia/Kolkata\" {{ window tue,thu 20:00-23:30 }}\n\
+         services where \"ledger-db\" in s.upstream use batch\n\
+         changes where \"database\" in change.kind use dba\n"
+    );
+    let engine = Engine::from_source(&policy, "p.gate").unwrap();
+    let catalog = ledger_catalog();
+    let change = Change::from_json(&json!({
+        "id": "CHG-1", "services": ["ledger-api"], "requester": "a", "implementer": "b",
+        "kind": ["database"], "duration": "30m", "start": "2026-12-01T02:30:00Z",
+    }))
+    .unwrap();
+    let from = shipgate::parse_instant("2026-12-01T00:00:00Z").unwrap();
+    let to = shipgate::parse_instant("2026-12-04T00:00:00Z").unwrap();
+    let report = engine.change_calendar(&change, &catalog, from, to).unwrap();
+    assert_eq!(report.calendars, ["emea", "batch", "dba"]);
+    // Tuesday 20:00-23:30 IST is 14:30-18:00 UTC; emea closes at 16:00 UTC.
+    let open: Vec<String> = report
+        .open
+        .iter()
+        .map(|s| shipgate::format_instant(s.start))
+        .collect();
+    assert_eq!(open, ["2026-12-01T14:30:00Z", "2026-12-03T14:30:00Z"]);
+    let window = engine
+        .change_next_window(&change, &catalog, from)
+        .unwrap()
+        .unwrap();
+    assert_eq!(shipgate::format_instant(window.0), "2026-12-01T14:30:00Z");
+    assert_eq!(shipgate::format_instant(window.1), "2026-12-01T16:00:00Z");
+    // The decision agrees: its whole-change window is the same stretch.
+    let d = engine.evaluate(&change, &catalog, from, false).unwrap();
+    let w = d.schedule.next_window.unwrap();
+    assert_eq!((w.start, w.end), window);
+}

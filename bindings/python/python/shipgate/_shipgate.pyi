@@ -187,6 +187,16 @@ class Engine:
         """The first stretch in ``region`` at or after ``after`` with room for ``duration``;
         ``None`` when there is none within the horizon. An unknown region raises
         :class:`InputError`."""
+    def change_next_window(
+        self, change: _ChangeInput, catalog: _CatalogInput, after: _Instant
+    ) -> Stretch | None:
+        """The earliest stretch at or after ``after`` where the whole change (its
+        ``duration``) fits every calendar that applies to it at once: all its regions'
+        calendars, each in its own time zone. ``start`` is where it may start, ``end`` where
+        that common stretch ends; ``None`` when there is none within the horizon (365 days).
+        The calendars as declared (a decision's ``schedule.next_window`` also counts its
+        exemptions). The change is checked as :meth:`evaluate` checks it: an unknown region
+        raises :class:`InputError`."""
     @property
     def regions(self) -> list[str]:
         """The policy set's regions, in declaration order."""

@@ -198,10 +198,6 @@ impl CalendarGroup {
     pub fn ids(&self) -> &[CalendarId] {
         &self.0
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl Extend<CalendarId> for CalendarGroup {
@@ -400,6 +396,7 @@ impl CalendarSet {
     }
 
     /// The calendar declared with this name.
+    #[cfg_attr(not(test), allow(dead_code))] // for the calendars of services and changes
     pub fn calendar(&self, name: &str) -> Option<CalendarId> {
         let i = self.calendars.iter().position(|c| c.name == name)?;
         u32::try_from(i).ok().map(CalendarId)
@@ -713,36 +710,41 @@ impl CalendarSet {
         from: Instant,
         to: Instant,
     ) -> String {
-        let view = self.group_view(group, from, to);
-        let mut ordinals: Vec<&str> = Vec::new();
-        let mut events = Vec::new();
-        for (name, start, end) in &view.blackouts {
-            let ordinal = match ordinals.iter().position(|n| n == name) {
-                Some(i) => i,
-                None => {
-                    ordinals.push(name);
-                    ordinals.len() - 1
-                }
-            };
-            events.push(ics::ExportEvent {
-                blackout: Some(name),
-                ordinal,
-                start: *start,
-                end: *end,
-            });
-        }
-        for (start, end) in &view.open {
-            events.push(ics::ExportEvent {
-                blackout: None,
-                ordinal: 0,
-                start: *start,
-                end: *end,
-            });
-        }
-        events.sort_by(|x, y| {
-            (x.start, x.end, x.blackout.is_none()).cmp(&(y.start, y.end, y.blackout.is_none()))
-        });
-        let dtstamp = instant(secs_floor(from));
-        ics::export(name, tzdb_version(), dtstamp, &events)
+        view_to_ics(name, &self.group_view(group, from, to), from)
     }
+}
+
+/// A view of `[from, ...)` as an RFC 5545 calendar named `name` (see
+/// [`CalendarSet::to_ics`]).
+pub fn view_to_ics(name: &str, view: &CalendarView, from: Instant) -> String {
+    let mut ordinals: Vec<&str> = Vec::new();
+    let mut events = Vec::new();
+    for (blackout, start, end) in &view.blackouts {
+        let ordinal = match ordinals.iter().position(|n| n == blackout) {
+            Some(i) => i,
+            None => {
+                ordinals.push(blackout);
+                ordinals.len() - 1
+            }
+        };
+        events.push(ics::ExportEvent {
+            blackout: Some(blackout),
+            ordinal,
+            start: *start,
+            end: *end,
+        });
+    }
+    for (start, end) in &view.open {
+        events.push(ics::ExportEvent {
+            blackout: None,
+            ordinal: 0,
+            start: *start,
+            end: *end,
+        });
+    }
+    events.sort_by(|x, y| {
+        (x.start, x.end, x.blackout.is_none()).cmp(&(y.start, y.end, y.blackout.is_none()))
+    });
+    let dtstamp = instant(secs_floor(from));
+    ics::export(name, tzdb_version(), dtstamp, &events)
 }

@@ -157,6 +157,73 @@ pub fn evaluate_with(
     session.decide(change.start.unwrap_or(now), explain)
 }
 
+/// The regions a change touches and every calendar that applies to it: its regions', its
+/// services' (`services where`, catalog `calendars`) and its own (`changes where`, whose
+/// conditions see the change starting at `start`, at `now` = `start`, with its tier),
+/// validated as a decision validates the change; the group is `None` when no calendar can
+/// allow the change (a policy with regions, a change that touches none). A scope condition
+/// that cannot be evaluated is an error here, where a decision would deny.
+pub fn applying_calendars(
+    policy: &Policy,
+    change: &Change,
+    catalog: &Catalog,
+    start: Instant,
+) -> Result<(Vec<String>, Option<crate::calendar::CalendarGroup>), Error> {
+    let facts = prepare(&policy.compiled, policy.id, change, catalog)?;
+    let group = schedule::applying_calendars(&policy.compiled, &facts, change, catalog)?;
+    let Some(mut group) = group else {
+        return Ok((facts.regions.to_vec(), None));
+    };
+    let ir = &policy.compiled.ir;
+    if !ir.service_scopes.is_empty()
+        || !ir.change_scopes.is_empty()
+        || !facts.catalog_calendars.is_empty()
+    {
+        let prep = Prepared::at(&facts, start, change.duration);
+        let mut ctx = context(policy, change, catalog, &prep, start.timestamp(), false);
+        let mut b = Builder::<false> {
+            trace: Vec::new(),
+            reasons: Vec::new(),
+        };
+        ctx.tier = tier::decide(&mut ctx, &mut b);
+        let scoped = schedule::scopes(&mut ctx, &mut b);
+        if let Some(reason) = b.reasons.first() {
+            return Err(crate::error::InputError::new("change", reason.message.to_string()).into());
+        }
+        group.extend(scoped.calendars());
+    }
+    Ok((facts.regions.to_vec(), Some(group)))
+}
+
+/// The evaluation context of one decision of `change` (prepared as `prep`) at `now`.
+fn context<'a>(
+    lowered: &'a Policy,
+    change: &'a Change,
+    catalog: &'a Catalog,
+    prep: &'a Prepared<'a>,
+    now: i64,
+    reference: bool,
+) -> Ctx<'a> {
+    let policy = &lowered.compiled;
+    Ctx {
+        ir: &policy.ir,
+        programs: &lowered.programs,
+        sources: &policy.sources,
+        change,
+        catalog,
+        prep,
+        tier: 0,
+        now,
+        vars: smallvec::SmallVec::new(),
+        bound: [None; fast::BOUND_SLOTS],
+        reference,
+        approvals: smallvec::SmallVec::new(),
+        budget: lowered.limits.get(Limit::EvalSteps),
+        budget_of: lowered.limits.get(Limit::EvalSteps),
+        over_budget: false,
+    }
+}
+
 /// The decision, with the trace when `EXPLAIN`.
 fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<Decision, Error> {
     let Session {
@@ -170,23 +237,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
     let policy = &lowered.compiled;
     let ir = &policy.ir;
     let prep = Prepared::at(&session.facts, start, change.duration);
-    let mut ctx = Ctx {
-        ir,
-        programs: &lowered.programs,
-        sources: &policy.sources,
-        change,
-        catalog,
-        prep: &prep,
-        tier: 0,
-        now: now.timestamp(),
-        vars: smallvec::SmallVec::new(),
-        bound: [None; fast::BOUND_SLOTS],
-        reference,
-        approvals: smallvec::SmallVec::new(),
-        budget: lowered.limits.get(Limit::EvalSteps),
-        budget_of: lowered.limits.get(Limit::EvalSteps),
-        over_budget: false,
-    };
+    let mut ctx = context(lowered, change, catalog, &prep, now.timestamp(), reference);
     let mut b = Builder::<EXPLAIN> {
         trace: Vec::new(),
         reasons: Vec::new(),
@@ -293,23 +344,7 @@ pub fn service_calendars(
     let facts = prepare::service_facts(&policy.compiled, policy.id, catalog, idx)?;
     let prep = Prepared::at(&facts, now, 0);
     let ir = &policy.compiled.ir;
-    let mut ctx = Ctx {
-        ir,
-        programs: &policy.programs,
-        sources: &policy.compiled.sources,
-        change: &change,
-        catalog,
-        prep: &prep,
-        tier: 0,
-        now: 0,
-        vars: smallvec::SmallVec::new(),
-        bound: [None; fast::BOUND_SLOTS],
-        reference: false,
-        approvals: smallvec::SmallVec::new(),
-        budget: policy.limits.get(Limit::EvalSteps),
-        budget_of: policy.limits.get(Limit::EvalSteps),
-        over_budget: false,
-    };
+    let mut ctx = context(policy, &change, catalog, &prep, 0, false);
     let mut b = Builder::<false> {
         trace: Vec::new(),
         reasons: Vec::new(),

@@ -4,7 +4,7 @@
 
 use super::Builder;
 use super::expr::Ctx;
-use super::prepare::Prepared;
+use super::prepare::{Facts, Prepared};
 use super::value::Value;
 use crate::calendar::{
     CalendarGroup, CalendarId, CalendarSet, GroupCheck, Lift, RegionId, tzdb_version,
@@ -36,7 +36,7 @@ pub struct Scoped {
 
 impl Scoped {
     /// Every calendar of the services and of the change.
-    fn calendars(&self) -> impl Iterator<Item = CalendarId> + '_ {
+    pub fn calendars(&self) -> impl Iterator<Item = CalendarId> + '_ {
         let services = self
             .services
             .iter()
@@ -106,7 +106,7 @@ pub fn service_scopes<'a, const EXPLAIN: bool>(
             if let Some((_, own)) = prep.catalog_calendars.iter().find(|(s, _)| *s == idx) {
                 group.extend(own.ids().iter().copied());
             }
-            if !group.is_empty() {
+            if !group.ids().is_empty() {
                 services.push((idx, group, first_at));
             }
         }
@@ -234,21 +234,7 @@ pub fn schedule<const EXPLAIN: bool>(
                 });
                 continue;
             }
-            let path = match &change.regions {
-                Some(_) => format!("change.regions[{i}]"),
-                None => {
-                    let owner = prep
-                        .services
-                        .iter()
-                        .filter_map(|s| catalog.service(*s).map(|svc| (s, svc)))
-                        .find(|(_, svc)| svc.regions.contains(r));
-                    match owner {
-                        Some((s, _)) => format!("catalog.services[{s}].regions"),
-                        None => "change.regions".into(),
-                    }
-                }
-            };
-            return Err(InputError::new(path, cals.unknown_region(r)).into());
+            return Err(unknown_region(cals, change, catalog, &prep.services, i, r));
         };
         ids.push(id);
         let check = cals.check(id, start, end, lift);
@@ -416,6 +402,67 @@ pub fn schedule<const EXPLAIN: bool>(
     })
 }
 
+/// The input error for the change's `i`-th region `r`, which the policy does not declare,
+/// at the path it came from (the change's `regions`, or the service that runs there).
+fn unknown_region(
+    cals: &CalendarSet,
+    change: &Change,
+    catalog: &Catalog,
+    services: &[u32],
+    i: usize,
+    r: &str,
+) -> Error {
+    let path = match &change.regions {
+        Some(_) => format!("change.regions[{i}]"),
+        None => {
+            let owner = services
+                .iter()
+                .filter_map(|s| catalog.service(*s).map(|svc| (s, svc)))
+                .find(|(_, svc)| svc.regions.iter().any(|x| x == r));
+            match owner {
+                Some((s, _)) => format!("catalog.services[{s}].regions"),
+                None => "change.regions".into(),
+            }
+        }
+    };
+    InputError::new(path, cals.unknown_region(r)).into()
+}
+
+/// Every calendar that applies to a change in these regions: each region's, in the order of
+/// the regions and of their `uses`, each once. The whole change must fit all of them at once.
+fn applying(cals: &CalendarSet, regions: &[RegionId]) -> CalendarGroup {
+    regions
+        .iter()
+        .flat_map(|&r| cals.region_calendars(r).iter().copied())
+        .collect()
+}
+
+/// Every calendar that applies to the prepared change (see [`applying`]); `None` when no
+/// calendar can allow it (a policy with regions, a change touching none). A region the
+/// policy does not declare is the decision's input error.
+pub fn applying_calendars(
+    policy: &Compiled,
+    facts: &Facts<'_>,
+    change: &Change,
+    catalog: &Catalog,
+) -> Result<Option<CalendarGroup>, Error> {
+    let cals = &policy.ir.calendars;
+    if !cals.has_regions() {
+        return Ok(Some(CalendarGroup::new()));
+    }
+    if facts.regions.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = Vec::with_capacity(facts.regions.len());
+    for (i, r) in facts.regions.iter().enumerate() {
+        match cals.region(r) {
+            Some(id) => ids.push(id),
+            None => return Err(unknown_region(cals, change, catalog, &facts.services, i, r)),
+        }
+    }
+    Ok(Some(applying(cals, &ids)))
+}
+
 /// The earliest stretch at or after `start` where the whole change (until `end`, in UTC
 /// seconds) fits every calendar of all its regions, of its services and of the change
 /// itself at once (SPEC 8.3).
@@ -427,11 +474,8 @@ fn whole_change_window(
     end: i64,
     lift: Lift,
 ) -> Option<Stretch> {
-    let group: CalendarGroup = regions
-        .iter()
-        .flat_map(|&r| cals.region_calendars(r).iter().copied())
-        .chain(scoped.calendars())
-        .collect();
+    let mut group = applying(cals, regions);
+    group.extend(scoped.calendars());
     // As a region's check counts it: whole seconds, and a zero-length change as one second.
     let duration = (end - start.timestamp()).max(1);
     cals.group_next_window(group.ids(), start, duration, lift)
