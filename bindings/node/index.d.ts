@@ -189,19 +189,41 @@ export interface RegionSchedule {
   next_window: Stretch | null
 }
 
+/** A touched service's own calendars (`services where`, its catalog `calendars`). */
+export interface ServiceSchedule {
+  service: string
+  calendars: string[]
+  open: boolean
+  blocked_by: string[]
+  next_window: Stretch | null
+}
+
+/** The change's own calendars (`changes where`). */
+export interface ChangeSchedule {
+  calendars: string[]
+  open: boolean
+  blocked_by: string[]
+  next_window: Stretch | null
+}
+
 export interface Schedule {
   start: string
   end: string
   allowed: boolean
   /**
    * The earliest stretch, at or after the requested start, where the whole change fits every
-   * calendar that applies to it at once (all its regions'); `null` when there is none within
-   * the horizon (365 days). When allowed, it starts at the requested start.
+   * calendar that applies to it at once (all its regions', its services' and its own); `null`
+   * when there is none within the horizon (365 days). When allowed, it starts at the
+   * requested start.
    */
   next_window: Stretch | null
   /** The IANA time-zone database version used. */
   tzdb: string
   regions: RegionSchedule[]
+  /** Touched services with calendars of their own; absent when there is none. */
+  services?: ServiceSchedule[]
+  /** The change's own calendars; absent when no `changes where` gives it any. */
+  change?: ChangeSchedule
 }
 
 export interface RollbackTrigger {

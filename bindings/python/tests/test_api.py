@@ -43,6 +43,8 @@ def test_package_exports_everything_it_documents() -> None:
             "PolicyError",
             "Reason",
             "RegionSchedule",
+            "ServiceSchedule",
+            "ChangeSchedule",
             "Requirement",
             "RollbackTrigger",
             "Schedule",
@@ -429,3 +431,33 @@ def test_next_window_none_when_nothing_fits(engine: shipgate.Engine) -> None:
     # No emea window is longer than 7 hours.
     after = datetime(2026, 12, 5, 12, tzinfo=timezone.utc)
     assert engine.next_window("eu-west", after, timedelta(hours=8)) is None
+
+
+def test_schedule_lists_service_and_change_calendars() -> None:
+    # A service downstream of the ledger meets New York's nightly batch (SPEC 8.3).
+    from conftest import CASES_DIR
+
+    case = CASES_DIR / "scope-service-upstream-batch"
+    engine = shipgate.Engine.from_path(case / "policy.gate")
+    catalog = shipgate.Catalog(load(case / "catalog.json"))
+    d = engine.evaluate(load(case / "change.json"), catalog, now=datetime(2026, 12, 1, 7, tzinfo=timezone.utc))
+    assert d.verdict == "deny"
+    [s] = d.schedule.services
+    assert isinstance(s, shipgate.ServiceSchedule)
+    assert (s.service, s.calendars, s.open, s.blocked_by) == (
+        "payments-web",
+        ["ledger-batch"],
+        False,
+        ["ledger nightly batch"],
+    )
+    assert s.next_window is not None and s.next_window.start == datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+    assert s.to_dict() == d.to_dict()["schedule"]["services"][0]
+    assert d.schedule.change is None
+    dba = CASES_DIR / "scope-change-dba-window"
+    d = shipgate.Engine.from_path(dba / "policy.gate").evaluate(
+        load(dba / "change.json"), shipgate.Catalog(load(dba / "catalog.json")), now=NOW
+    )
+    c = d.schedule.change
+    assert isinstance(c, shipgate.ChangeSchedule)
+    assert (c.calendars, c.open, c.blocked_by) == (["dba"], False, ["outside windows"])
+    assert d.schedule.services == []

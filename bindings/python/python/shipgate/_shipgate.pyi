@@ -407,6 +407,44 @@ class RegionSchedule:
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
+class ServiceSchedule:
+    """A touched service's own calendars (``services where``, its catalog ``calendars``)."""
+
+    @property
+    def service(self) -> str: ...
+    @property
+    def calendars(self) -> list[str]:
+        """The calendar names, each once."""
+    @property
+    def open(self) -> bool:
+        """Whether the whole change fits every one of them at once."""
+    @property
+    def blocked_by(self) -> list[str]:
+        """Blackouts hit, or ``"outside windows"``."""
+    @property
+    def next_window(self) -> Stretch | None:
+        """The next stretch where the whole change fits them; ``None`` within the horizon."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class ChangeSchedule:
+    """The change's own calendars (``changes where``)."""
+
+    @property
+    def calendars(self) -> list[str]:
+        """The calendar names, each once."""
+    @property
+    def open(self) -> bool:
+        """Whether the whole change fits every one of them at once."""
+    @property
+    def blocked_by(self) -> list[str]:
+        """Blackouts hit, or ``"outside windows"``."""
+    @property
+    def next_window(self) -> Stretch | None:
+        """The next stretch where the whole change fits them; ``None`` within the horizon."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
 class Schedule:
     """The requested stretch and whether every region allows it."""
 
@@ -428,6 +466,12 @@ class Schedule:
         """The IANA time-zone database version used."""
     @property
     def regions(self) -> list[RegionSchedule]: ...
+    @property
+    def services(self) -> list[ServiceSchedule]:
+        """Touched services with calendars of their own (empty when none)."""
+    @property
+    def change(self) -> ChangeSchedule | None:
+        """The change's own calendars, when ``changes where`` gives it any."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
