@@ -362,7 +362,12 @@ wrapper_methods!(Schedule, "Schedule", {
     }
     #[getter]
     fn services(&self) -> Vec<ServiceSchedule> {
-        self.0.services.iter().cloned().map(ServiceSchedule).collect()
+        self.0
+            .services
+            .iter()
+            .cloned()
+            .map(ServiceSchedule)
+            .collect()
     }
     #[getter]
     fn change(&self) -> Option<ChangeSchedule> {

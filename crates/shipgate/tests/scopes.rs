@@ -399,3 +399,37 @@ fn everything_that_applies_to_a_change_includes_its_services_and_its_own_calenda
     let w = d.schedule.next_window.unwrap();
     assert_eq!((w.start, w.end), window);
 }
+
+#[test]
+fn a_scope_condition_that_cannot_be_evaluated_applies_its_calendars_and_denies() {
+    let policy = format!(
+        "{CALENDARS}extend service {{ owner: string? }}\n\
+         services where s.owner == \"ledger-team\" use batch\n"
+    );
+    let engine = Engine::from_source(&policy, "p.gate").unwrap();
+    let catalog = ledger_catalog();
+    let now = shipgate::parse_instant("2026-12-01T09:00:00Z").unwrap();
+    let d = engine
+        .evaluate(&change_of(&["reports"]), &catalog, now, false)
+        .unwrap();
+    let r = engine
+        .evaluate_reference(&change_of(&["reports"]), &catalog, now, false)
+        .unwrap();
+    assert_eq!(d.to_json(), r.to_json());
+    assert_eq!(d.verdict, Verdict::Deny);
+    assert_eq!(d.reasons[0].rule, "schedule");
+    assert!(
+        d.reasons[0]
+            .message
+            .starts_with("`services where` for service reports could not be evaluated"),
+        "{}",
+        d.reasons[0].message
+    );
+    assert!(
+        d.reasons[0].at.ends_with("p.gate:5:1"),
+        "{}",
+        d.reasons[0].at
+    );
+    // Its calendars apply all the same.
+    assert_eq!(d.schedule.services[0].calendars, ["batch"]);
+}
