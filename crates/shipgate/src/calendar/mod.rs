@@ -583,8 +583,15 @@ impl CalendarSet {
         duration_secs: i64,
         lift: Lift,
     ) -> Option<(Instant, Instant)> {
-        self.window_secs(group, secs_floor(after), duration_secs, lift)
-            .map(|(a, b)| (instant(a), instant(b)))
+        let from = secs_floor(after);
+        // A decision asks for every change's window and mostly gets its own start back: reuse
+        // it rather than convert the second again.
+        let start_at = |a: i64| match a == from && after.timestamp_subsec_nanos() == 0 {
+            true => after,
+            false => instant(a),
+        };
+        self.window_secs(group, from, duration_secs, lift)
+            .map(|(a, b)| (start_at(a), instant(b)))
     }
 
     /// Open stretches and blackout occurrences meeting `[from, to)`, clipped to it.
