@@ -88,19 +88,6 @@ fn fits_in<'a>(open: impl Fn(usize) -> &'a [Iv], s: i64, e: i64) -> bool {
     true
 }
 
-/// Every indexed year as one open stretch: the open stretches of an empty group.
-static WHOLE_YEARS: [Iv; YEARS] = whole_years();
-
-const fn whole_years() -> [Iv; YEARS] {
-    let mut out = [(0, 0); YEARS];
-    let mut i = 0;
-    while i < YEARS {
-        out[i] = (year_start(i), year_start(i + 1));
-        i += 1;
-    }
-    out
-}
-
 /// The first open piece (within one indexed year) that ends after `t` and starts before
 /// `limit`: `(year, piece)`.
 fn first_piece_after<'a>(
@@ -441,9 +428,15 @@ impl CalendarSet {
         let duration = duration.max(0);
         let horizon = after.saturating_add(HORIZON_SECS);
         if group.is_empty() {
-            // No calendar: open over the whole index.
-            let whole = |year: usize| WHOLE_YEARS.get(year).map_or(&[][..], std::slice::from_ref);
-            return earliest_fit(&whole, after, duration, horizon);
+            // No calendar: one stretch over the whole index (as `earliest_fit` would find it,
+            // without walking it year by year: a decision under a policy without calendars
+            // comes here).
+            let start = after.max(DOMAIN_START);
+            if start >= DOMAIN_END || start >= horizon {
+                return None;
+            }
+            let cap = horizon.max(start.saturating_add(duration)).min(DOMAIN_END);
+            return (start.saturating_add(duration) <= cap).then_some((start, cap));
         }
         let mut t = after;
         'search: loop {
@@ -613,8 +606,15 @@ impl CalendarSet {
         duration_secs: i64,
         lift: Lift,
     ) -> Option<(Instant, Instant)> {
-        self.window_secs(group, secs_floor(after), duration_secs, lift)
-            .map(|(a, b)| (instant(a), instant(b)))
+        let from = secs_floor(after);
+        // A decision asks for every change's window and mostly gets its own start back: reuse
+        // it rather than convert the second again.
+        let start_at = |a: i64| match a == from && after.timestamp_subsec_nanos() == 0 {
+            true => after,
+            false => instant(a),
+        };
+        self.window_secs(group, from, duration_secs, lift)
+            .map(|(a, b)| (start_at(a), instant(b)))
     }
 
     /// Open stretches and blackout occurrences meeting `[from, to)`, clipped to it.

@@ -217,7 +217,7 @@ pub fn schedule<const EXPLAIN: bool>(
     let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut start_refused = false;
     // The regions found, for the whole change's window.
-    let mut ids: Vec<RegionId> = Vec::with_capacity(prep.regions.len());
+    let mut ids: smallvec::SmallVec<[RegionId; 4]> = smallvec::SmallVec::new();
     for (i, r) in prep.regions.iter().enumerate() {
         let id = if cals.has_regions() {
             cals.region(r)
