@@ -194,13 +194,41 @@ export interface RegionSchedule {
   next_window: Stretch | null
 }
 
+/** A touched service's own calendars (`services where`, its catalog `calendars`). */
+export interface ServiceSchedule {
+  service: string
+  calendars: string[]
+  open: boolean
+  blocked_by: string[]
+  next_window: Stretch | null
+}
+
+/** The change's own calendars (`changes where`). */
+export interface ChangeSchedule {
+  calendars: string[]
+  open: boolean
+  blocked_by: string[]
+  next_window: Stretch | null
+}
+
 export interface Schedule {
   start: string
   end: string
   allowed: boolean
+  /**
+   * The earliest stretch, at or after the requested start, where the whole change fits every
+   * calendar that applies to it at once (all its regions', its services' and its own); `null`
+   * when there is none within the horizon (365 days). When allowed, it starts at the
+   * requested start.
+   */
+  next_window: Stretch | null
   /** The IANA time-zone database version used. */
   tzdb: string
   regions: RegionSchedule[]
+  /** Touched services with calendars of their own; absent when there is none. */
+  services?: ServiceSchedule[]
+  /** The change's own calendars; absent when no `changes where` gives it any. */
+  change?: ChangeSchedule
 }
 
 export interface RollbackTrigger {
@@ -397,6 +425,15 @@ export declare class Engine {
    * the stretch's end, RFC 3339 UTC; `null` when there is none within the horizon.
    */
   nextWindow(region: string, after: Time, duration: Duration): Stretch | null
+  /**
+   * The earliest stretch at or after `after` where the whole change (its `duration`) fits
+   * every calendar that applies to it at once: all its regions' calendars, each in its own
+   * time zone. `start` is where it may start, `end` where that common stretch closes; `null`
+   * when there is none within the horizon (365 days). The calendars as declared (a decision's
+   * `schedule.next_window` also counts its exemptions). The change is checked as `evaluate`
+   * checks it: an unknown region throws an `INPUT_ERROR`.
+   */
+  changeNextWindow(change: ChangeInput | Change, catalog: Catalog | CatalogInput, after: Time): Stretch | null
 }
 
 /** A service catalog, compiled once (with its dependency graph) and reused by every call. */

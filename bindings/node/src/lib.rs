@@ -227,6 +227,31 @@ impl Engine {
             }),
         )
     }
+
+    /// The earliest stretch at or after `after` where the whole change fits every calendar
+    /// that applies to it at once (all its regions', each in its own zone): `{start, end}` in
+    /// RFC 3339 UTC (`end` where that common stretch closes), or `null` within the horizon.
+    #[napi]
+    pub fn change_next_window<'env>(
+        &self,
+        env: &'env Env,
+        change: Unknown<'_>,
+        catalog: Unknown<'_>,
+        after: Unknown<'_>,
+    ) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            guard(|| {
+                let change = ChangeArg::read(env, change, "change")?;
+                let catalog = CatalogArg::read(env, catalog)?;
+                let after = instant(after, "after")?;
+                let (change, catalog) = (change.resolve()?, catalog.resolve()?);
+                let window = self.inner.change_next_window(&change, &catalog, after)?;
+                let window = window.map(|(start, end)| shipgate::Stretch::new(start, end));
+                from_text(env, to_text(&window)?)
+            }),
+        )
+    }
 }
 
 // --- Catalog and Change ----------------------------------------------------------------------

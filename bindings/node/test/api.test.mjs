@@ -1,6 +1,7 @@
 // Every export of the package, through both module systems.
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 
@@ -111,7 +112,7 @@ describe('evaluate', () => {
     const plain = d.toObject()
     assert.equal(Object.getPrototypeOf(plain), Object.prototype)
     assert.deepEqual(Object.keys(plain), DECISION_KEYS)
-    assert.deepEqual(Object.keys(d.schedule), ['start', 'end', 'allowed', 'tzdb', 'regions'])
+    assert.deepEqual(Object.keys(d.schedule), ['start', 'end', 'allowed', 'next_window', 'tzdb', 'regions'])
     assert.equal(d.schedule.start, '2026-12-01T10:00:00Z')
     assert.equal(d.schedule.end, '2026-12-01T12:00:00Z')
     assert.deepEqual(d.order, [['api']])
@@ -237,6 +238,33 @@ describe('evaluateMany', () => {
       many.map((d) => d.toObject()),
       engine.evaluateMany(changes, catalog, { now: NOW }).map((d) => d.toObject()),
     )
+  })
+})
+
+describe('changeNextWindow', () => {
+  const cases = join(pkgDir, '..', '..', 'tests', 'cases')
+  const load = (file) => JSON.parse(readFileSync(file, 'utf8'))
+
+  test('the whole change fits every region at once', () => {
+    // London, New York and Singapore share 11:00-18:00 UTC on weekdays; New York's quarter
+    // close and Singapore's payroll run push the change to Friday (New York alone: Thursday).
+    const dir = join(cases, 'calendar-three-regions-window-days-away')
+    const engine = Engine.fromPath(dir)
+    const catalog = new Catalog(load(join(dir, 'catalog.json')))
+    const change = load(join(dir, 'change.json'))
+    const after = new Date('2026-12-14T12:00:00Z')
+    const w = engine.changeNextWindow(change, catalog, after)
+    assert.deepEqual(w, { start: '2026-12-18T11:00:00Z', end: '2026-12-18T18:00:00Z' })
+    assert.deepEqual(engine.changeNextWindow(new Change(change), load(join(dir, 'catalog.json')), '2026-12-14T12:00:00Z'), w)
+    assert.equal(engine.nextWindow('us', after, '2h').start, '2026-12-17T11:00:00Z')
+    const d = engine.evaluate(change, catalog, { now: new Date('2026-12-11T12:00:00Z') })
+    assert.deepEqual(d.schedule.next_window, w)
+    const none = join(cases, 'calendar-three-regions-no-common-window')
+    assert.equal(Engine.fromPath(none).changeNextWindow(load(join(none, 'change.json')), catalog, after), null)
+    assertThrowsShipgate(() => engine.changeNextWindow({ ...change, regions: ['eu', 'mars'] }, catalog, after), {
+      code: 'INPUT_ERROR',
+      path: 'change.regions[1]',
+    })
   })
 })
 

@@ -270,6 +270,67 @@ wrapper_methods!(RegionSchedule, "RegionSchedule", {
     }
 });
 
+/// The change's stretch as a window, for the bindings' getters.
+fn stretch_of(w: &Option<shipgate::Stretch>) -> Option<Stretch> {
+    w.as_ref().map(|w| Stretch {
+        start: w.start,
+        end: w.end,
+    })
+}
+
+/// One touched service's calendars (`services where`, its catalog `calendars`) and how the
+/// change fits them.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct ServiceSchedule(pub shipgate::ServiceSchedule);
+
+wrapper_methods!(ServiceSchedule, "ServiceSchedule", {
+    #[getter]
+    fn service(&self) -> &str {
+        &self.0.service
+    }
+    #[getter]
+    fn calendars(&self) -> Vec<&str> {
+        self.0.calendars.iter().map(|t| t.as_str()).collect()
+    }
+    #[getter]
+    fn open(&self) -> bool {
+        self.0.open
+    }
+    #[getter]
+    fn blocked_by(&self) -> Vec<&str> {
+        self.0.blocked_by.iter().map(|t| t.as_str()).collect()
+    }
+    #[getter]
+    fn next_window(&self) -> Option<Stretch> {
+        stretch_of(&self.0.next_window)
+    }
+});
+
+/// The change's own calendars (`changes where`) and how the change fits them.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct ChangeSchedule(pub shipgate::ChangeSchedule);
+
+wrapper_methods!(ChangeSchedule, "ChangeSchedule", {
+    #[getter]
+    fn calendars(&self) -> Vec<&str> {
+        self.0.calendars.iter().map(|t| t.as_str()).collect()
+    }
+    #[getter]
+    fn open(&self) -> bool {
+        self.0.open
+    }
+    #[getter]
+    fn blocked_by(&self) -> Vec<&str> {
+        self.0.blocked_by.iter().map(|t| t.as_str()).collect()
+    }
+    #[getter]
+    fn next_window(&self) -> Option<Stretch> {
+        stretch_of(&self.0.next_window)
+    }
+});
+
 /// The requested stretch and whether every region allows it.
 #[pyclass(frozen, eq, module = "shipgate")]
 #[derive(PartialEq)]
@@ -289,12 +350,32 @@ wrapper_methods!(Schedule, "Schedule", {
         self.0.allowed
     }
     #[getter]
+    fn next_window(&self) -> Option<Stretch> {
+        self.0.next_window.as_ref().map(|w| Stretch {
+            start: w.start,
+            end: w.end,
+        })
+    }
+    #[getter]
     fn tzdb(&self) -> &str {
         &self.0.tzdb
     }
     #[getter]
     fn regions(&self) -> Vec<RegionSchedule> {
         self.0.regions.iter().cloned().map(RegionSchedule).collect()
+    }
+    #[getter]
+    fn services(&self) -> Vec<ServiceSchedule> {
+        self.0
+            .services
+            .iter()
+            .cloned()
+            .map(ServiceSchedule)
+            .collect()
+    }
+    #[getter]
+    fn change(&self) -> Option<ChangeSchedule> {
+        self.0.change.clone().map(ChangeSchedule)
     }
 });
 

@@ -395,6 +395,35 @@ impl Engine {
         })
     }
 
+    /// The earliest stretch at or after `after` where the whole change fits every calendar
+    /// that applies to it at once (all its regions', each in its own zone), as a `Stretch`
+    /// (its start, and the end of that common stretch); `None` when there is none within the
+    /// horizon.
+    fn change_next_window(
+        &self,
+        py: Python<'_>,
+        change: &Bound<'_, PyAny>,
+        catalog: &Bound<'_, PyAny>,
+        after: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Stretch>> {
+        guard(|| {
+            let catalog = catalog_arg(py, catalog)?;
+            let catalog = catalog.get();
+            let after = instant_arg(after, "after").or_raise(py)?;
+            let engine = &self.inner;
+            let window = if let Ok(prepared) = change.cast::<Change>() {
+                let change = &prepared.get().inner;
+                py.detach(|| engine.change_next_window(change, catalog, after))
+            } else {
+                let change = change_from_py(change, "change").or_raise(py)?;
+                py.detach(|| engine.change_next_window(&change, catalog, after))
+            };
+            Ok(window
+                .or_raise(py)?
+                .map(|(start, end)| Stretch { start, end }))
+        })
+    }
+
     /// The policy set's regions, in declaration order.
     #[getter]
     fn regions(&self) -> Vec<String> {

@@ -38,6 +38,8 @@ fn _shipgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decision::WaiverOutcome>()?;
     m.add_class::<decision::Schedule>()?;
     m.add_class::<decision::RegionSchedule>()?;
+    m.add_class::<decision::ServiceSchedule>()?;
+    m.add_class::<decision::ChangeSchedule>()?;
     m.add_class::<decision::Stretch>()?;
     m.add_class::<decision::RollbackTrigger>()?;
     m.add_class::<decision::TraceEntry>()?;

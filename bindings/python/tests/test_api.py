@@ -43,6 +43,8 @@ def test_package_exports_everything_it_documents() -> None:
             "PolicyError",
             "Reason",
             "RegionSchedule",
+            "ServiceSchedule",
+            "ChangeSchedule",
             "Requirement",
             "RollbackTrigger",
             "Schedule",
@@ -397,6 +399,34 @@ def test_next_window(engine: shipgate.Engine) -> None:
     assert engine.next_window("eu-west", "2026-12-05T13:00:00+01:00", 7200) == w
 
 
+def test_change_next_window_fits_every_region_at_once() -> None:
+    # London, New York and Singapore share 11:00-18:00 UTC on weekdays; New York's quarter
+    # close and Singapore's payroll run push the whole change to Friday, though New York
+    # alone would go on Thursday.
+    from conftest import CASES_DIR
+
+    case = CASES_DIR / "calendar-three-regions-window-days-away"
+    engine = shipgate.Engine.from_path(case)
+    catalog = shipgate.Catalog(load(case / "catalog.json"))
+    change = load(case / "change.json")
+    after = datetime(2026, 12, 14, 12, tzinfo=timezone.utc)
+    w = engine.change_next_window(change, catalog, after)
+    assert w is not None
+    assert w.to_dict() == {"start": "2026-12-18T11:00:00Z", "end": "2026-12-18T18:00:00Z"}
+    assert engine.change_next_window(shipgate.Change(change), load(case / "catalog.json"), after) == w
+    us = engine.next_window("us", after, "2h")
+    assert us is not None and us.start == datetime(2026, 12, 17, 11, tzinfo=timezone.utc)
+    # The decision's schedule says the same.
+    d = engine.evaluate(change, catalog, now=datetime(2026, 12, 11, 12, tzinfo=timezone.utc))
+    assert d.schedule.next_window == w
+    # No common hour at all: None; an unknown region is the decision's input error.
+    none = CASES_DIR / "calendar-three-regions-no-common-window"
+    assert shipgate.Engine.from_path(none).change_next_window(load(none / "change.json"), catalog, after) is None
+    with pytest.raises(shipgate.InputError) as e:
+        engine.change_next_window({**change, "regions": ["eu", "mars"]}, catalog, after)
+    assert e.value.path == "change.regions[1]"
+
+
 def test_next_window_none_when_nothing_fits(engine: shipgate.Engine) -> None:
     # No emea window is longer than 7 hours.
     after = datetime(2026, 12, 5, 12, tzinfo=timezone.utc)
@@ -422,3 +452,33 @@ def test_a_blackout_waiver_names_its_blackout_not_a_rule() -> None:
     d = engine.evaluate(change, catalog, now=datetime(2026, 12, 21, 9, tzinfo=timezone.utc))
     assert d.waivers[0].blackout is None and d.waivers[0].rule == "x"
     assert d.waivers[0].why == "no rule named x"
+
+
+def test_schedule_lists_service_and_change_calendars() -> None:
+    # A service downstream of the ledger meets New York's nightly batch (SPEC 8.3).
+    from conftest import CASES_DIR
+
+    case = CASES_DIR / "scope-service-upstream-batch"
+    engine = shipgate.Engine.from_path(case / "policy.gate")
+    catalog = shipgate.Catalog(load(case / "catalog.json"))
+    d = engine.evaluate(load(case / "change.json"), catalog, now=datetime(2026, 12, 1, 7, tzinfo=timezone.utc))
+    assert d.verdict == "deny"
+    [s] = d.schedule.services
+    assert isinstance(s, shipgate.ServiceSchedule)
+    assert (s.service, s.calendars, s.open, s.blocked_by) == (
+        "payments-web",
+        ["ledger-batch"],
+        False,
+        ["ledger nightly batch"],
+    )
+    assert s.next_window is not None and s.next_window.start == datetime(2026, 12, 1, 10, tzinfo=timezone.utc)
+    assert s.to_dict() == d.to_dict()["schedule"]["services"][0]
+    assert d.schedule.change is None
+    dba = CASES_DIR / "scope-change-dba-window"
+    d = shipgate.Engine.from_path(dba / "policy.gate").evaluate(
+        load(dba / "change.json"), shipgate.Catalog(load(dba / "catalog.json")), now=NOW
+    )
+    c = d.schedule.change
+    assert isinstance(c, shipgate.ChangeSchedule)
+    assert (c.calendars, c.open, c.blocked_by) == (["dba"], False, ["outside windows"])
+    assert d.schedule.services == []

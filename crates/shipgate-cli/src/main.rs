@@ -181,13 +181,26 @@ enum Command {
         #[command(flatten)]
         policy_limits: PolicyLimits,
     },
-    /// Open windows and blackouts of one region over a range of time.
+    /// Open windows and blackouts of one region, or of everything that applies to a change
+    /// or to one service, over a range of time.
     Calendar {
         #[arg(long, num_args = 1.., required = true)]
         policy: Vec<PathBuf>,
         /// The region, as declared by `region NAME uses ...`.
-        #[arg(long)]
-        region: String,
+        #[arg(long, required_unless_present_any = ["change", "service"],
+              conflicts_with_all = ["change", "service"])]
+        region: Option<String>,
+        /// A change (JSON or YAML by extension; `-` for standard input): where every calendar
+        /// that applies to it is open at once, and the blackouts of all of them.
+        #[arg(long, group = "subject", requires = "catalog")]
+        change: Option<String>,
+        /// A service of the catalog: its regions' calendars, the `services where` that hold
+        /// for it and its catalog `calendars`, all at once.
+        #[arg(long, group = "subject", requires = "catalog")]
+        service: Option<String>,
+        /// The service catalog, with `--change` or `--service`.
+        #[arg(long, requires = "subject")]
+        catalog: Option<String>,
         /// Start of the range (RFC 3339 with offset).
         #[arg(long)]
         from: String,
@@ -196,6 +209,8 @@ enum Command {
         to: String,
         #[arg(long, value_enum, default_value = "text")]
         format: CalendarFormat,
+        #[command(flatten)]
+        limit: InputLimit,
         #[command(flatten)]
         policy_limits: PolicyLimits,
     },
@@ -273,14 +288,68 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
         Command::Calendar {
             policy,
             region,
+            change,
+            service,
+            catalog,
             from,
             to,
             format,
+            limit: InputLimit {
+                max_input_bytes: limit,
+            },
             policy_limits,
         } => {
             let engine = Engine::from_paths_with(&policy, &policy_limits.limits(None)?)?;
             let from = parse_time("--from", &from)?;
             let to = parse_time("--to", &to)?;
+            if let (Some(change), Some(catalog)) = (change, &catalog) {
+                let catalog = read_catalog(catalog, limit)?;
+                let change = read_change(&change, limit)?;
+                match format {
+                    CalendarFormat::Ics => out!(
+                        "{}",
+                        engine.change_calendar_ics(&change, &catalog, from, to)?
+                    ),
+                    CalendarFormat::Json => outln!(
+                        "{}",
+                        engine
+                            .change_calendar(&change, &catalog, from, to)?
+                            .to_json()
+                    ),
+                    CalendarFormat::Text => out!(
+                        "{}",
+                        render::change_calendar(
+                            &engine.change_calendar(&change, &catalog, from, to)?,
+                            color
+                        )
+                    ),
+                }
+                return Ok(0);
+            }
+            if let (Some(service), Some(catalog)) = (service, catalog) {
+                let catalog = read_catalog(&catalog, limit)?;
+                match format {
+                    CalendarFormat::Ics => out!(
+                        "{}",
+                        engine.service_calendar_ics(&service, &catalog, from, to)?
+                    ),
+                    CalendarFormat::Json => outln!(
+                        "{}",
+                        engine
+                            .service_calendar(&service, &catalog, from, to)?
+                            .to_json()
+                    ),
+                    CalendarFormat::Text => out!(
+                        "{}",
+                        render::service_calendar(
+                            &engine.service_calendar(&service, &catalog, from, to)?,
+                            color
+                        )
+                    ),
+                }
+                return Ok(0);
+            }
+            let region = region.unwrap_or_default();
             match format {
                 CalendarFormat::Ics => out!("{}", engine.calendar_ics(&region, from, to)?),
                 CalendarFormat::Json => {

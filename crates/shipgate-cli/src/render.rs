@@ -4,7 +4,8 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use shipgate::{
-    CalendarReport, Catalog, Change, Decision, Error, Requirement, RequirementKind, Verdict,
+    CalendarReport, Catalog, Change, ChangeCalendarReport, Decision, Error, Requirement,
+    RequirementKind, Verdict,
 };
 
 /// An input-derived string as text output shows it: control characters (escape sequences,
@@ -116,6 +117,55 @@ fn check_text(r: &Requirement) -> String {
         text.push_str(&format!(" within {within}"));
     }
     text
+}
+
+/// One line of the schedule: a region, a service's or the change's calendars; what keeps the
+/// change out and the next window when it is shut.
+fn schedule_line(
+    p: &Paint,
+    label: &str,
+    open: bool,
+    blocked_by: &[shipgate::Text],
+    next_window: &Option<shipgate::Stretch>,
+) -> String {
+    let state = if open {
+        p.green("open")
+    } else {
+        p.red("closed")
+    };
+    let mut line = format!("  {label:<12} {state}");
+    if !blocked_by.is_empty() {
+        let (outside, names): (Vec<&shipgate::Text>, Vec<&shipgate::Text>) =
+            blocked_by.iter().partition(|b| *b == "outside windows");
+        let names: Vec<Cow<str>> = names.iter().map(|s| clean(s.as_str())).collect();
+        match (names.is_empty(), outside.is_empty()) {
+            (false, true) => {
+                let _ = write!(line, "  blocked by {}", names.join(", "));
+            }
+            (false, false) => {
+                let _ = write!(
+                    line,
+                    "  blocked by {} and outside windows",
+                    names.join(", ")
+                );
+            }
+            _ => line.push_str("  outside windows"),
+        }
+    }
+    if !open {
+        match next_window {
+            Some(w) => {
+                let _ = write!(
+                    line,
+                    "  next window {} to {}",
+                    shipgate::format_instant(w.start),
+                    shipgate::format_instant(w.end)
+                );
+            }
+            None => line.push_str("  no window within the horizon"),
+        }
+    }
+    line
 }
 
 pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
@@ -234,52 +284,46 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             );
         }
     }
-    if !d.schedule.regions.is_empty() {
+    let sched = &d.schedule;
+    if !sched.regions.is_empty() || !sched.services.is_empty() || sched.change.is_some() {
         let _ = writeln!(
             out,
             "\n{} (tz database {})",
             p.bold("Schedule:"),
-            d.schedule.tzdb
+            sched.tzdb
         );
-        for r in &d.schedule.regions {
-            let state = if r.open {
-                p.green("open")
-            } else {
-                p.red("closed")
-            };
-            let mut line = format!("  {:<12} {state}", clean(&r.region));
-            if !r.blocked_by.is_empty() {
-                let (outside, names): (Vec<&shipgate::Text>, Vec<&shipgate::Text>) =
-                    r.blocked_by.iter().partition(|b| *b == "outside windows");
-                let names: Vec<Cow<str>> = names.iter().map(|s| clean(s.as_str())).collect();
-                match (names.is_empty(), outside.is_empty()) {
-                    (false, true) => {
-                        let _ = write!(line, "  blocked by {}", names.join(", "));
-                    }
-                    (false, false) => {
-                        let _ = write!(
-                            line,
-                            "  blocked by {} and outside windows",
-                            names.join(", ")
-                        );
-                    }
-                    _ => line.push_str("  outside windows"),
-                }
-            }
-            if !r.open {
-                match &r.next_window {
-                    Some(w) => {
-                        let _ = write!(
-                            line,
-                            "  next window {} to {}",
-                            shipgate::format_instant(w.start),
-                            shipgate::format_instant(w.end)
-                        );
-                    }
-                    None => line.push_str("  no window within the horizon"),
-                }
-            }
+        for r in &sched.regions {
+            let line = schedule_line(&p, &clean(&r.region), r.open, &r.blocked_by, &r.next_window);
             let _ = writeln!(out, "{line}");
+        }
+        // Calendars of the touched services and of the change itself (SPEC 8.3).
+        for s in &sched.services {
+            let names: Vec<Cow<str>> = s.calendars.iter().map(|c| clean(c.as_str())).collect();
+            let label = format!("service {} ({})", clean(&s.service), names.join(", "));
+            let line = schedule_line(&p, &label, s.open, &s.blocked_by, &s.next_window);
+            let _ = writeln!(out, "{line}");
+        }
+        if let Some(c) = &sched.change {
+            let names: Vec<Cow<str>> = c.calendars.iter().map(|c| clean(c.as_str())).collect();
+            let label = format!("change ({})", names.join(", "));
+            let line = schedule_line(&p, &label, c.open, &c.blocked_by, &c.next_window);
+            let _ = writeln!(out, "{line}");
+        }
+        // Each region's window alone may be shut in another: say where the whole change
+        // fits every calendar at once (SPEC 8.3).
+        if !d.schedule.allowed {
+            let _ = match &d.schedule.next_window {
+                Some(w) => writeln!(
+                    out,
+                    "  next window for the whole change: {} to {}",
+                    shipgate::format_instant(w.start),
+                    shipgate::format_instant(w.end)
+                ),
+                None => writeln!(
+                    out,
+                    "  next window for the whole change: none within the horizon"
+                ),
+            };
         }
     }
     let _ = writeln!(out);
@@ -427,11 +471,87 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         p.bold(&format!("Region {}", clean(&c.region))),
         c.timezone_db
     );
+    stretches_and_blackouts(&mut out, &c.open, &c.blackouts, p);
+    out
+}
+
+/// `shipgate calendar --service`: what applies to one service, then where all of it is open
+/// at once.
+pub fn service_calendar(c: &shipgate::ServiceCalendarReport, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} (tz database {})",
+        p.bold(&format!("Service {}", clean(&c.service))),
+        c.timezone_db
+    );
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "(none)".to_string()
+        } else {
+            clean(&items.join(", ")).into_owned()
+        }
+    };
+    let _ = writeln!(out, "Regions:   {}", list(&c.regions));
+    let _ = writeln!(out, "Calendars: {}", list(&c.calendars));
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.bold("Open (every applying calendar at once):")
+    );
+    stretches_and_blackouts_body(&mut out, &c.open, &c.blackouts, p);
+    out
+}
+
+/// `shipgate calendar --change`: what applies, then where all of it is open at once.
+pub fn change_calendar(c: &ChangeCalendarReport, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} (tz database {})",
+        p.bold(&format!("Change {}", clean(&c.change))),
+        c.timezone_db
+    );
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "(none)".to_string()
+        } else {
+            clean(&items.join(", ")).into_owned()
+        }
+    };
+    let _ = writeln!(out, "Regions:   {}", list(&c.regions));
+    let _ = writeln!(out, "Calendars: {}", list(&c.calendars));
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.bold("Open (every applying calendar at once):")
+    );
+    stretches_and_blackouts_body(&mut out, &c.open, &c.blackouts, p);
+    out
+}
+
+fn stretches_and_blackouts(
+    out: &mut String,
+    open: &[shipgate::Stretch],
+    blackouts: &[shipgate::BlackoutOccurrence],
+    p: Paint,
+) {
     let _ = writeln!(out, "\n{}", p.bold("Open:"));
-    if c.open.is_empty() {
+    stretches_and_blackouts_body(out, open, blackouts, p);
+}
+
+fn stretches_and_blackouts_body(
+    out: &mut String,
+    open: &[shipgate::Stretch],
+    blackouts: &[shipgate::BlackoutOccurrence],
+    p: Paint,
+) {
+    if open.is_empty() {
         let _ = writeln!(out, "  (never open in this range)");
     }
-    for s in &c.open {
+    for s in open {
         let _ = writeln!(
             out,
             "  {} {} to {}",
@@ -441,10 +561,10 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
         );
     }
     let _ = writeln!(out, "\n{}", p.bold("Blackouts:"));
-    if c.blackouts.is_empty() {
+    if blackouts.is_empty() {
         let _ = writeln!(out, "  (none in this range)");
     }
-    for b in &c.blackouts {
+    for b in blackouts {
         let _ = writeln!(
             out,
             "  {} {} to {}  {}",
@@ -454,7 +574,6 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
             clean(&b.name)
         );
     }
-    out
 }
 
 #[cfg(test)]

@@ -223,6 +223,96 @@ fn validate_reports_errors_with_caret_and_suggestion() {
     assert!(stdout(&ok).contains("ok: 4 file(s) valid"));
 }
 
+/// `calendar --change`: everything that applies to the change, in the three formats.
+#[test]
+fn calendar_change_formats() {
+    let case = "tests/cases/calendar-three-regions-window-days-away";
+    let (policy, change, catalog) = (
+        case.to_string(),
+        format!("{case}/change.json"),
+        format!("{case}/catalog.json"),
+    );
+    let base = [
+        "calendar",
+        "--policy",
+        policy.as_str(),
+        "--change",
+        change.as_str(),
+        "--catalog",
+        catalog.as_str(),
+        "--from",
+        "2026-12-14T00:00:00Z",
+        "--to",
+        "2026-12-19T00:00:00Z",
+    ];
+    let text = shipgate(&base);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    let out = stdout(&text);
+    assert!(out.starts_with("Change CHG-8 (tz database "), "{out}");
+    assert!(
+        out.contains("Calendars: singapore, london, new-york\n"),
+        "{out}"
+    );
+    // Only Friday is open in all three zones at once.
+    assert!(
+        out.contains(
+            "Open (every applying calendar at once):\n  + 2026-12-18T11:00:00Z to 2026-12-18T18:00:00Z\n\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  - 2026-12-17T10:00:00Z to 2026-12-17T19:00:00Z  payroll run\n"),
+        "{out}"
+    );
+
+    let json = shipgate(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["change"], "CHG-8");
+    assert_eq!(v["regions"], serde_json::json!(["apac", "eu", "us"]));
+    assert_eq!(
+        v["open"],
+        serde_json::json!([{"start": "2026-12-18T11:00:00Z", "end": "2026-12-18T18:00:00Z"}])
+    );
+    let names: Vec<&str> = v["blackouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["quarter close", "payroll run"]);
+
+    let ics = shipgate(&[&base[..], &["--format", "ics"]].concat());
+    assert_eq!(ics.status.code(), Some(0), "{}", stderr(&ics));
+    let cal = stdout(&ics);
+    assert!(cal.starts_with("BEGIN:VCALENDAR\r\n"), "{cal}");
+    assert!(cal.contains("SUMMARY:quarter close\r\n"), "{cal}");
+    assert!(cal.contains("SUMMARY:payroll run\r\n"), "{cal}");
+    assert!(cal.contains("DTSTART:20261218T110000Z\r\n"), "{cal}");
+    assert_eq!(cal.matches("BEGIN:VEVENT").count(), 3, "{cal}");
+
+    // A region and a change are two questions: one at a time; a change needs its catalog.
+    let both = shipgate(&[&base[..], &["--region", "eu"]].concat());
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    let no_catalog = shipgate(&[
+        "calendar",
+        "--policy",
+        policy.as_str(),
+        "--change",
+        change.as_str(),
+        "--from",
+        "2026-12-14T00:00:00Z",
+        "--to",
+        "2026-12-19T00:00:00Z",
+    ]);
+    assert_eq!(no_catalog.status.code(), Some(2));
+    assert!(
+        stderr(&no_catalog).contains("--catalog"),
+        "{}",
+        stderr(&no_catalog)
+    );
+}
+
 #[test]
 fn calendar_formats() {
     let base = [
@@ -924,4 +1014,167 @@ fn nonsense_limits_are_usage_errors() {
         "5",
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// `calendar --service`: everything that applies to one service (SPEC 8.3), from the corpus
+/// case of a service downstream of the ledger's nightly batch.
+fn service_calendar(format: &str, to: &str) -> Output {
+    let case = "tests/cases/scope-service-upstream-batch";
+    shipgate(&[
+        "calendar",
+        "--policy",
+        &format!("{case}/policy.gate"),
+        "--service",
+        "payments-web",
+        "--catalog",
+        &format!("{case}/catalog.json"),
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--to",
+        to,
+        "--format",
+        format,
+    ])
+}
+
+#[test]
+fn service_calendar_text() {
+    let out = service_calendar("text", "2026-12-02T00:00:00Z");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Service payments-web (tz database 2025b)\nRegions:   eu-west\nCalendars: emea, \
+         ledger-batch\n\nOpen (every applying calendar at once):\n  + 2026-12-01T06:00:00Z to \
+         2026-12-01T07:00:00Z\n  + 2026-12-01T10:00:00Z to 2026-12-01T20:00:00Z\n\nBlackouts:\n  \
+         - 2026-12-01T07:00:00Z to 2026-12-01T10:00:00Z  ledger nightly batch\n"
+    );
+}
+
+#[test]
+fn service_calendar_json() {
+    let out = service_calendar("json", "2026-12-03T00:00:00Z");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["service"], "payments-web");
+    assert_eq!(v["regions"], serde_json::json!(["eu-west"]));
+    assert_eq!(v["calendars"], serde_json::json!(["emea", "ledger-batch"]));
+    // London's window 06:00-20:00 less New York's batch 02:00-05:00 (07:00-10:00 UTC).
+    let open: Vec<(&str, &str)> = v["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["start"].as_str().unwrap(), s["end"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        open,
+        [
+            ("2026-12-01T06:00:00Z", "2026-12-01T07:00:00Z"),
+            ("2026-12-01T10:00:00Z", "2026-12-01T20:00:00Z"),
+            ("2026-12-02T06:00:00Z", "2026-12-02T07:00:00Z"),
+            ("2026-12-02T10:00:00Z", "2026-12-02T20:00:00Z"),
+        ]
+    );
+    assert_eq!(v["blackouts"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn service_calendar_ics() {
+    let out = service_calendar("ics", "2026-12-02T00:00:00Z");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+    assert!(
+        text.contains("X-WR-CALNAME:shipgate payments-web\r\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("SUMMARY:ledger nightly batch\r\n").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("SUMMARY:open window\r\n").count(), 2, "{text}");
+    assert!(text.contains("DTSTART:20261201T100000Z\r\n"), "{text}");
+}
+
+#[test]
+fn service_calendar_errors() {
+    let case = "tests/cases/scope-service-upstream-batch";
+    let policy = format!("{case}/policy.gate");
+    let catalog = format!("{case}/catalog.json");
+    let range = [
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--to",
+        "2026-12-02T00:00:00Z",
+    ];
+    let run = |extra: &[&str]| {
+        shipgate(
+            &[
+                &["calendar", "--policy", policy.as_str()][..],
+                extra,
+                &range[..],
+            ]
+            .concat(),
+        )
+    };
+    let out = run(&["--service", "payment-web", "--catalog", &catalog]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        stderr(&out),
+        "error: service: unknown service \"payment-web\" (did you mean `payments-web`?)\n"
+    );
+    // A service needs the catalog, and a region and a service are two questions.
+    assert_eq!(run(&["--service", "payments-web"]).status.code(), Some(2));
+    let both = run(&[
+        "--region",
+        "eu-west",
+        "--service",
+        "reports",
+        "--catalog",
+        &catalog,
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+    assert_eq!(run(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn check_text_lists_service_and_change_calendars() {
+    let case = "tests/cases/scope-service-upstream-batch";
+    let out = shipgate(&[
+        "check",
+        "--policy",
+        &format!("{case}/policy.gate"),
+        "--catalog",
+        &format!("{case}/catalog.json"),
+        "--change",
+        &format!("{case}/change.json"),
+        "--now",
+        "2026-12-01T07:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "  service payments-web (ledger-batch) closed  blocked by ledger nightly batch  \
+             next window 2026-12-01T10:00:00Z to 2026-12-02T07:00:00Z\n"
+        ),
+        "{text}"
+    );
+    let case = "tests/cases/scope-change-dba-window";
+    let out = shipgate(&[
+        "check",
+        "--policy",
+        &format!("{case}/policy.gate"),
+        "--catalog",
+        &format!("{case}/catalog.json"),
+        "--change",
+        &format!("{case}/change.json"),
+        "--now",
+        "2026-12-01T07:00:00Z",
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("  change (dba) closed  outside windows  next window 2026-12-03T17:00:00Z"),
+        "{text}"
+    );
 }

@@ -1,4 +1,5 @@
-//! The sample outputs in README.md, docs/cli.md and docs/calendars.md are what the command really prints.
+//! The sample outputs in README.md, docs/cli.md and docs/calendars.md are what the command
+//! really prints.
 //!
 //! A sample is a ```` ```text ```` block whose first line is a command, `$ shipgate ARGS`
 //! (continued on the next lines after a trailing `\`), and whose other lines are the output,
@@ -180,6 +181,20 @@ fn the_readme_shows_the_check_of_the_ledger_migration() {
     // docs/cli.md has samples of its own.
     let cli = std::fs::read_to_string(root().join("docs/cli.md")).unwrap();
     assert!(samples("docs/cli.md", &cli).len() >= 3);
+    // docs/calendars.md shows a service blocked by its upstream's batch, and what applies to
+    // that service.
+    let calendars = std::fs::read_to_string(root().join("docs/calendars.md")).unwrap();
+    let found = samples("docs/calendars.md", &calendars);
+    assert!(
+        found
+            .iter()
+            .any(|s| s.args.contains(&"--service".to_string()))
+    );
+    assert!(
+        found
+            .iter()
+            .any(|s| s.output.contains("service payments-web (ledger-batch)"))
+    );
 }
 
 #[test]

@@ -330,6 +330,42 @@ pub struct RegionSchedule {
     pub next_window: Option<Stretch>,
 }
 
+/// How the change's `[start, end)` fits the calendars of one of its services (SPEC 8.3): those
+/// of the `services where ... use ...` declarations whose condition holds for the service,
+/// and those its catalog entry names in `"calendars"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ServiceSchedule {
+    /// The service's id.
+    pub service: Text,
+    /// The names of its calendars: its scopes' in declaration order, then its catalog
+    /// entry's, each once.
+    pub calendars: Vec<Text>,
+    /// Whether `[start, end)` fits every one of them at once.
+    pub open: bool,
+    /// What keeps it out, as a region's `blocked_by` says.
+    pub blocked_by: Vec<Text>,
+    /// The next stretch where the whole change fits these calendars (`null` when none within
+    /// the horizon).
+    pub next_window: Option<Stretch>,
+}
+
+/// How the change's `[start, end)` fits the calendars that apply to the change itself
+/// (`changes where ... use ...` whose condition holds; SPEC 8.8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ChangeSchedule {
+    /// The names of the calendars, in declaration order, each once.
+    pub calendars: Vec<Text>,
+    /// Whether `[start, end)` fits every one of them at once.
+    pub open: bool,
+    /// What keeps it out, as a region's `blocked_by` says.
+    pub blocked_by: Vec<Text>,
+    /// The next stretch where the whole change fits these calendars (`null` when none within
+    /// the horizon).
+    pub next_window: Option<Stretch>,
+}
+
 /// When the change would run, and whether its regions' calendars allow it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -340,12 +376,29 @@ pub struct Schedule {
     /// The change's start plus its duration.
     #[serde(serialize_with = "rfc3339")]
     pub end: Instant,
-    /// Whether every region allows `[start, end)` (after exemptions).
+    /// Whether every region, service and change calendar allows `[start, end)` (after
+    /// exemptions).
     pub allowed: bool,
+    /// The earliest stretch, at or after the requested start, where the whole change fits
+    /// every calendar that applies to it at once (all its regions', each in its own zone),
+    /// after exemptions: `start` is where it may start, `end` where that common stretch ends
+    /// (a stretch running past the horizon ends at the horizon). When the change is allowed,
+    /// it starts at the requested start. `null` when there is none within the horizon (365
+    /// days), or when the change touches no region of a policy with regions. With no
+    /// calendar at all, the change fits from its start to the horizon.
+    pub next_window: Option<Stretch>,
     /// The IANA time-zone database version used.
     pub tzdb: Text,
     /// One entry per region of the change, in the order of the policy's declarations.
     pub regions: Vec<RegionSchedule>,
+    /// One entry per touched service with calendars of its own, in the change's order;
+    /// absent from the JSON when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceSchedule>,
+    /// The calendars of the change itself, when `changes where` gives it any; absent from
+    /// the JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<ChangeSchedule>,
 }
 
 /// The comparison of a [`RollbackTrigger`]: the metric against the threshold. Written in the
@@ -606,6 +659,62 @@ pub struct CalendarReport {
     pub open: Vec<Stretch>,
     /// The blackout occurrences that overlap the range.
     pub blackouts: Vec<BlackoutOccurrence>,
+}
+
+/// Open stretches and blackouts of everything that applies to one service over a range
+/// (`shipgate calendar --service`): its regions' calendars, those of the `services where`
+/// that hold for it and those its catalog entry names, all at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ServiceCalendarReport {
+    /// The service's id.
+    pub service: String,
+    /// Its regions, as the catalog lists them.
+    pub regions: Vec<String>,
+    /// Every calendar that applies: its regions' first, then its own; each once.
+    pub calendars: Vec<String>,
+    /// The IANA time-zone database version used.
+    pub timezone_db: String,
+    /// The stretches where every one of those calendars is open.
+    pub open: Vec<Stretch>,
+    /// The blackout occurrences of any of them that overlap the range.
+    pub blackouts: Vec<BlackoutOccurrence>,
+}
+
+impl ServiceCalendarReport {
+    /// The stable JSON form (pretty-printed, two-space indent).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
+/// What everything that applies to a change allows over a range (`shipgate calendar
+/// --change`): where every applying calendar is open at once, and the blackouts of any of
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ChangeCalendarReport {
+    /// The change's id.
+    pub change: String,
+    /// The regions the change touches, in the order the decision lists them.
+    pub regions: Vec<String>,
+    /// The calendars that apply to it, each once: its regions' (in the order of its regions
+    /// and of their `uses`), then its services' and its own (`services where`, catalog
+    /// `calendars`, `changes where`).
+    pub calendars: Vec<String>,
+    /// The IANA time-zone database version used.
+    pub timezone_db: String,
+    /// The stretches where every applying calendar is open at once: where the change may run.
+    pub open: Vec<Stretch>,
+    /// The blackout occurrences of any applying calendar that overlap the range.
+    pub blackouts: Vec<BlackoutOccurrence>,
+}
+
+impl ChangeCalendarReport {
+    /// The stable JSON form (pretty-printed, two-space indent).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
 }
 
 impl CalendarReport {

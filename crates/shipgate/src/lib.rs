@@ -48,9 +48,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use decision::{
-    BlackoutOccurrence, CalendarReport, Comparison, Decision, ExemptBy, Exemption, Ignored,
-    IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason, RegionSchedule, RelativeTo, Requirement,
-    RequirementKind, RollbackTrigger, Schedule, SmallVec, Stretch, Text, TraceEntry, TraceKind,
+    BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Decision,
+    ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason,
+    RegionSchedule, RelativeTo, Requirement, RequirementKind, RollbackTrigger, Schedule,
+    ServiceCalendarReport, ServiceSchedule, SmallVec, Stretch, Text, TraceEntry, TraceKind,
     Verdict, WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
@@ -240,6 +241,67 @@ impl Engine {
         query::next_window(&self.inner.compiled, region, after, duration_secs)
     }
 
+    /// The earliest stretch at or after `after` where the whole change (its `duration`) fits
+    /// every calendar that applies to it at once: its regions', its services' (`services
+    /// where`, catalog `calendars`) and its own (`changes where`, decided with the change
+    /// starting at its `start`, else at `after`), each in its own time zone. Returns `(start, end of that common stretch)`; `None` when there is none
+    /// within the horizon (365 days), or when the change touches no region of a policy with
+    /// regions. The calendars as declared: a decision's `schedule.next_window` also counts
+    /// the exemptions its rules grant. The change is validated against the policy and the
+    /// catalog as a decision validates it (an unknown region is an input error).
+    pub fn change_next_window(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        after: Instant,
+    ) -> Result<Option<(Instant, Instant)>, Error> {
+        let at = change.start.unwrap_or(after);
+        let (_, group) = eval::applying_calendars(&self.inner, change, catalog, at)?;
+        Ok(query::change_next_window(
+            &self.inner.compiled,
+            group.as_ref(),
+            after,
+            change.duration,
+        ))
+    }
+
+    /// Everything that applies to a change over `[from, to)` (as [`Engine::change_next_window`]
+    /// finds it, `changes where` decided with the change starting at its `start`, else at
+    /// `from`): the stretches where every applying calendar is open at once, and the blackout
+    /// occurrences of any of them. Never open when the change touches no region of a policy
+    /// with regions.
+    pub fn change_calendar(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        from: Instant,
+        to: Instant,
+    ) -> Result<ChangeCalendarReport, Error> {
+        let at = change.start.unwrap_or(from);
+        let (regions, group) = eval::applying_calendars(&self.inner, change, catalog, at)?;
+        query::change_calendar_report(
+            &self.inner.compiled,
+            &change.id,
+            regions,
+            group.as_ref(),
+            from,
+            to,
+        )
+    }
+
+    /// The same as [`Engine::change_calendar`] as an RFC 5545 iCalendar document.
+    pub fn change_calendar_ics(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        from: Instant,
+        to: Instant,
+    ) -> Result<String, Error> {
+        let at = change.start.unwrap_or(from);
+        let (_, group) = eval::applying_calendars(&self.inner, change, catalog, at)?;
+        query::change_calendar_ics(&self.inner.compiled, &change.id, group.as_ref(), from, to)
+    }
+
     /// Open stretches and blackout occurrences of `region` within `[from, to)`.
     pub fn calendar(
         &self,
@@ -253,6 +315,33 @@ impl Engine {
     /// The same as [`Engine::calendar`] as an RFC 5545 iCalendar document.
     pub fn calendar_ics(&self, region: &str, from: Instant, to: Instant) -> Result<String, Error> {
         query::calendar_ics(&self.inner.compiled, region, from, to)
+    }
+
+    /// Open stretches and blackout occurrences of everything that applies to `service`
+    /// within `[from, to)` (SPEC 8.3): its regions' calendars, those of the `services where`
+    /// that hold for it and those its catalog entry names, all at once. The catalog is
+    /// checked against the policy as a decision checks it.
+    pub fn service_calendar(
+        &self,
+        service: &str,
+        catalog: &Catalog,
+        from: Instant,
+        to: Instant,
+    ) -> Result<ServiceCalendarReport, Error> {
+        let (regions, group) = eval::service_calendars(&self.inner, catalog, service)?;
+        query::service_calendar_report(&self.inner.compiled, service, regions, &group, from, to)
+    }
+
+    /// The same as [`Engine::service_calendar`] as an RFC 5545 iCalendar document.
+    pub fn service_calendar_ics(
+        &self,
+        service: &str,
+        catalog: &Catalog,
+        from: Instant,
+        to: Instant,
+    ) -> Result<String, Error> {
+        let (_, group) = eval::service_calendars(&self.inner, catalog, service)?;
+        query::service_calendar_ics(&self.inner.compiled, service, &group, from, to)
     }
 
     /// How many changes may deploy at once (`capacity N`); `None` when unlimited.

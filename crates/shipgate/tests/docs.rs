@@ -213,3 +213,24 @@ fn citations_are_told_from_links() {
     let md = "see [a-b, c-d] and [calendars.md](calendars.md) and [x]\n[e-\nf]";
     assert_eq!(cited_cases(md), vec!["a-b", "c-d"]);
 }
+
+/// The follow-the-sun example of docs/calendars.md is the policy of the corpus case whose
+/// decision its sample shows (the sample itself is checked by the CLI's samples test).
+#[test]
+fn the_follow_the_sun_example_is_the_corpus_case() {
+    let md = std::fs::read_to_string(repo_root().join("docs/calendars.md")).unwrap();
+    let blocks = gate_blocks("docs/calendars.md", &md);
+    let section = md.find("### Worked example: follow the sun").unwrap();
+    let line = md[..section].lines().count();
+    let block = blocks.iter().find(|b| b.line > line).unwrap();
+    let case = std::fs::read_to_string(
+        repo_root().join("tests/cases/calendar-three-regions-window-days-away/calendars.gate"),
+    )
+    .unwrap();
+    let policy: String = case
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(block.text, policy);
+}

@@ -914,6 +914,7 @@ record_shapes! {
         legacy: bool,
         monitored: bool,
         error_budget: f64,
+        calendars: Vec<String>,
         extra: BTreeMap<String, Value>,
     }
     Approval {

@@ -187,6 +187,16 @@ class Engine:
         """The first stretch in ``region`` at or after ``after`` with room for ``duration``;
         ``None`` when there is none within the horizon. An unknown region raises
         :class:`InputError`."""
+    def change_next_window(
+        self, change: _ChangeInput, catalog: _CatalogInput, after: _Instant
+    ) -> Stretch | None:
+        """The earliest stretch at or after ``after`` where the whole change (its
+        ``duration``) fits every calendar that applies to it at once: all its regions'
+        calendars, each in its own time zone. ``start`` is where it may start, ``end`` where
+        that common stretch ends; ``None`` when there is none within the horizon (365 days).
+        The calendars as declared (a decision's ``schedule.next_window`` also counts its
+        exemptions). The change is checked as :meth:`evaluate` checks it: an unknown region
+        raises :class:`InputError`."""
     @property
     def regions(self) -> list[str]:
         """The policy set's regions, in declaration order."""
@@ -401,6 +411,44 @@ class RegionSchedule:
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
+class ServiceSchedule:
+    """A touched service's own calendars (``services where``, its catalog ``calendars``)."""
+
+    @property
+    def service(self) -> str: ...
+    @property
+    def calendars(self) -> list[str]:
+        """The calendar names, each once."""
+    @property
+    def open(self) -> bool:
+        """Whether the whole change fits every one of them at once."""
+    @property
+    def blocked_by(self) -> list[str]:
+        """Blackouts hit, or ``"outside windows"``."""
+    @property
+    def next_window(self) -> Stretch | None:
+        """The next stretch where the whole change fits them; ``None`` within the horizon."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class ChangeSchedule:
+    """The change's own calendars (``changes where``)."""
+
+    @property
+    def calendars(self) -> list[str]:
+        """The calendar names, each once."""
+    @property
+    def open(self) -> bool:
+        """Whether the whole change fits every one of them at once."""
+    @property
+    def blocked_by(self) -> list[str]:
+        """Blackouts hit, or ``"outside windows"``."""
+    @property
+    def next_window(self) -> Stretch | None:
+        """The next stretch where the whole change fits them; ``None`` within the horizon."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
 class Schedule:
     """The requested stretch and whether every region allows it."""
 
@@ -413,10 +461,21 @@ class Schedule:
     @property
     def allowed(self) -> bool: ...
     @property
+    def next_window(self) -> Stretch | None:
+        """The earliest stretch, at or after the requested start, where the whole change fits
+        every calendar that applies to it at once (all its regions'); ``None`` when there is
+        none within the horizon (365 days). When allowed, it starts at the requested start."""
+    @property
     def tzdb(self) -> str:
         """The IANA time-zone database version used."""
     @property
     def regions(self) -> list[RegionSchedule]: ...
+    @property
+    def services(self) -> list[ServiceSchedule]:
+        """Touched services with calendars of their own (empty when none)."""
+    @property
+    def change(self) -> ChangeSchedule | None:
+        """The change's own calendars, when ``changes where`` gives it any."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @final

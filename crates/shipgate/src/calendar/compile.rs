@@ -41,9 +41,21 @@ impl CalendarSet {
     /// one an `ics` import is an error (compiling never reads relative to the working folder). Diagnostics cover unknown time zones, duplicate names,
     /// unknown calendars, invalid dates, times, ranges and RRULEs, and unreadable `ics`
     /// files; the set is usable only when none of them is an error.
+    #[cfg(test)]
     pub fn compile(
         calendars: &[&CalendarDecl],
         regions: &[&RegionDecl],
+        root: Option<&Path>,
+    ) -> (CalendarSet, Vec<Diagnostic>) {
+        CalendarSet::compile_scoped(calendars, regions, &[], root)
+    }
+
+    /// [`CalendarSet::compile`], where `scoped` names the calendars that `services where` /
+    /// `changes where` use (their names are checked by the caller): those count as used.
+    pub fn compile_scoped(
+        calendars: &[&CalendarDecl],
+        regions: &[&RegionDecl],
+        scoped: &[&str],
         root: Option<&Path>,
     ) -> (CalendarSet, Vec<Diagnostic>) {
         let mut diags = Vec::new();
@@ -68,7 +80,10 @@ impl CalendarSet {
             compiled.push(cal);
         }
 
-        let mut used = HashSet::new();
+        let mut used: HashSet<usize> = scoped
+            .iter()
+            .filter_map(|name| cal_names.get(*name).map(|&(i, _)| i))
+            .collect();
         let mut region_list: Vec<Region> = Vec::new();
         let mut by_name: HashMap<String, usize> = HashMap::new();
         let mut region_spans: HashMap<String, Span> = HashMap::new();

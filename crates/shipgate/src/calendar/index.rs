@@ -1,15 +1,16 @@
-//! The compiled index: per calendar and per region, the open stretches and blackout
-//! occurrences of each UTC year as sorted, merged intervals, expanded on first use.
+//! The compiled index: per calendar, the open stretches and blackout occurrences of each UTC
+//! year as sorted, merged intervals, expanded on first use. A region is the group of its
+//! calendars; groups are intersected at query time (see `super::CalendarSet::check_group`).
 
 use std::sync::{Arc, OnceLock};
 
 use chrono_tz::Tz;
 
-use super::Lift;
 use super::ics::{Frame, ImportedEvent};
-use super::intervals::{Iv, clip, intersect, normalize, subtract};
+use super::intervals::{Iv, clip, normalize, subtract};
 use super::rules::{LocalRule, Recurrence, naive_at};
 use super::zone::{Segment, localize, segments};
+use super::{CalendarId, Lift};
 
 /// The first year of the index (UTC).
 pub(crate) const FIRST_YEAR: i64 = 1970;
@@ -105,8 +106,7 @@ impl Located {
 
 #[derive(Debug)]
 pub(crate) struct Calendar {
-    /// The calendar's name, kept for debugging output.
-    #[allow(dead_code)]
+    /// The calendar's name.
     pub name: String,
     pub tz: Tz,
     /// Empty: the calendar has no window, so it is open wherever no blackout holds.
@@ -114,7 +114,39 @@ pub(crate) struct Calendar {
     /// Where its first `window` is declared, when it has one.
     pub windows_at: Option<Located>,
     pub blackouts: Vec<Blackout>,
+    /// The bits in [`Lift::named`] of its blackouts that may be lifted by name (the union of
+    /// their `bit`s): a lift by name that has none of them leaves the calendar as cached.
+    pub liftable: u64,
     years: Box<[OnceLock<CalendarYear>]>,
+    /// The last open stretches computed for a lift by name: `(Lift::named, Lift::windows,
+    /// year, stretches)`, most recent last, at most `NAMED_CACHED`. A search for the next
+    /// window asks for the same year again and again; without them each piece it walks would
+    /// recompute the year.
+    named: std::sync::Mutex<Vec<NamedOpen>>,
+}
+
+/// `(Lift::named, Lift::windows, year, open stretches)`: one entry of a calendar's cache of
+/// stretches lifted by name.
+type NamedOpen = (u64, bool, usize, Arc<[Iv]>);
+
+/// How many (lift, year) entries a calendar keeps of its open stretches lifted by name.
+const NAMED_CACHED: usize = 8;
+
+/// A calendar's open stretches in one year: the cached ones, or computed for a lift by name.
+pub(crate) enum Open<'a> {
+    Cached(&'a [Iv]),
+    Named(Arc<[Iv]>),
+}
+
+impl std::ops::Deref for Open<'_> {
+    type Target = [Iv];
+
+    fn deref(&self) -> &[Iv] {
+        match self {
+            Open::Cached(s) => s,
+            Open::Named(v) => v,
+        }
+    }
 }
 
 /// One UTC year of a calendar.
@@ -146,7 +178,9 @@ impl Calendar {
             windows,
             windows_at,
             blackouts,
+            liftable: 0,
             years: (0..YEARS).map(|_| OnceLock::new()).collect(),
+            named: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -155,6 +189,61 @@ impl Calendar {
         self.years
             .get(i)
             .map(|slot| slot.get_or_init(|| self.compute_year(i)))
+    }
+
+    /// The open stretches of indexed year `i` with `lift` (none past the index): the cached
+    /// ones, unless `lift` lifts some of this calendar's blackouts by name (and not all).
+    pub(crate) fn open(&self, lift: Lift, i: usize) -> Open<'_> {
+        if !lift.blackouts && lift.named & self.liftable != 0 {
+            Open::Named(self.open_named(lift, i))
+        } else {
+            Open::Cached(self.year(i).map_or(&[], |y| y.open(lift)))
+        }
+    }
+
+    /// The open stretches of year `i` with the blackouts whose bit is in `lift.named` lifted
+    /// (and `lift.windows` as given). The names lifted vary from change to change, so these
+    /// are not indexed like the four fixed lifts: the last few are kept.
+    fn open_named(&self, lift: Lift, i: usize) -> Arc<[Iv]> {
+        let key = (lift.named & self.liftable, lift.windows, i);
+        // A poisoned lock only means another thread panicked while holding it: the entries
+        // are complete values, so they are still right.
+        let cached = |v: &Vec<NamedOpen>| {
+            v.iter()
+                .find(|(n, w, y, _)| (*n, *w, *y) == key)
+                .map(|(_, _, _, open)| Arc::clone(open))
+        };
+        if let Some(open) = cached(&self.named.lock().unwrap_or_else(|e| e.into_inner())) {
+            return open;
+        }
+        let open: Arc<[Iv]> = self.compute_named(lift, i).into();
+        let mut v = self.named.lock().unwrap_or_else(|e| e.into_inner());
+        if cached(&v).is_none() {
+            if v.len() >= NAMED_CACHED {
+                v.remove(0);
+            }
+            v.push((key.0, key.1, key.2, Arc::clone(&open)));
+        }
+        open
+    }
+
+    fn compute_named(&self, lift: Lift, i: usize) -> Vec<Iv> {
+        let Some(y) = self.year(i) else {
+            return Vec::new();
+        };
+        let windows_only = Lift {
+            blackouts: true,
+            windows: lift.windows,
+            named: 0,
+        };
+        let kept: Vec<Iv> = self
+            .blackouts
+            .iter()
+            .zip(&y.blackouts)
+            .filter(|(b, _)| b.bit & lift.named == 0)
+            .flat_map(|(_, occ)| occ.iter().copied())
+            .collect();
+        subtract(y.open(windows_only), &normalize(kept))
     }
 
     fn compute_year(&self, i: usize) -> CalendarYear {
@@ -236,107 +325,25 @@ pub(crate) fn to_utc(local: &[Iv], segs: &[Segment]) -> Vec<Iv> {
 #[derive(Debug)]
 pub(crate) struct Region {
     pub name: String,
-    /// Indices into the set's calendars, as listed after `uses`.
-    pub calendars: Vec<usize>,
+    /// The calendars listed after `uses`, in that order: the group a change in the region
+    /// must fit.
+    pub calendars: Vec<CalendarId>,
     /// Where it is declared.
     pub at: Located,
-    years: Box<[[OnceLock<Vec<Iv>>; 4]]>,
-    /// The last open stretches computed for a lift by name: `(Lift::named, Lift::windows,
-    /// year, stretches)`, most recent last, at most `NAMED_CACHED`. A search for the next
-    /// window asks for the same year again and again; without them each piece it walks would
-    /// recompute the year.
-    named: std::sync::Mutex<Vec<NamedOpen>>,
 }
 
-/// `(Lift::named, Lift::windows, year, open stretches)`: one entry of a region's cache of
-/// stretches lifted by name.
-type NamedOpen = (u64, bool, usize, Arc<[Iv]>);
-
-/// How many (lift, year) entries a region keeps of its open stretches lifted by name.
-const NAMED_CACHED: usize = 8;
 
 impl Region {
     pub(crate) fn new(name: String, calendars: Vec<usize>, at: Located) -> Region {
         Region {
             name,
-            calendars,
-            at,
-            years: (0..YEARS)
-                .map(|_| std::array::from_fn(|_| OnceLock::new()))
+            // A set holds far fewer than 2^32 calendars; an index that did not fit would
+            // name no calendar, and a group with an unknown calendar never fits.
+            calendars: calendars
+                .into_iter()
+                .map(|c| CalendarId(u32::try_from(c).unwrap_or(u32::MAX)))
                 .collect(),
-            named: std::sync::Mutex::new(Vec::new()),
+            at,
         }
-    }
-
-    /// The region's open stretches in year `i`: the intersection of its calendars'.
-    pub(crate) fn open<'a>(&'a self, calendars: &'a [Calendar], lift: Lift, i: usize) -> &'a [Iv] {
-        let Some(slot) = self.years.get(i).and_then(|y| y.get(lift.index())) else {
-            return &[];
-        };
-        slot.get_or_init(|| {
-            let mut acc = vec![(year_start(i), year_start(i + 1))];
-            for cal in self.calendars.iter().filter_map(|&c| calendars.get(c)) {
-                match cal.year(i) {
-                    Some(y) => acc = intersect(&acc, y.open(lift)),
-                    None => acc.clear(),
-                }
-            }
-            acc
-        })
-    }
-
-    /// The region's open stretches in year `i` with the blackouts whose bit is in
-    /// `lift.named` lifted (and `lift.windows` as given). The names lifted vary from change to
-    /// change, so these are not indexed like the four fixed lifts: the last few are kept.
-    pub(crate) fn open_named(&self, calendars: &[Calendar], lift: Lift, i: usize) -> Arc<[Iv]> {
-        let key = (lift.named, lift.windows, i);
-        // A poisoned lock only means another thread panicked while holding it: the entries
-        // are complete values, so they are still right.
-        let cached = |v: &Vec<NamedOpen>| {
-            v.iter()
-                .find(|(n, w, y, _)| (*n, *w, *y) == key)
-                .map(|(_, _, _, open)| Arc::clone(open))
-        };
-        if let Some(open) = cached(&self.named.lock().unwrap_or_else(|e| e.into_inner())) {
-            return open;
-        }
-        let open: Arc<[Iv]> = self.compute_named(calendars, lift, i).into();
-        let mut v = self.named.lock().unwrap_or_else(|e| e.into_inner());
-        if cached(&v).is_none() {
-            if v.len() >= NAMED_CACHED {
-                v.remove(0);
-            }
-            v.push((key.0, key.1, key.2, Arc::clone(&open)));
-        }
-        open
-    }
-
-    fn compute_named(&self, calendars: &[Calendar], lift: Lift, i: usize) -> Vec<Iv> {
-        let windows_only = Lift {
-            blackouts: true,
-            windows: lift.windows,
-            named: 0,
-        };
-        let mut acc = vec![(year_start(i), year_start(i + 1))];
-        for cal in self.calendars.iter().filter_map(|&c| calendars.get(c)) {
-            let Some(y) = cal.year(i) else {
-                acc.clear();
-                continue;
-            };
-            if cal.blackouts.iter().all(|b| b.bit & lift.named == 0) {
-                acc = intersect(&acc, y.open(lift));
-                continue;
-            }
-            let kept: Vec<Iv> = cal
-                .blackouts
-                .iter()
-                .zip(&y.blackouts)
-                .filter(|(b, _)| b.bit & lift.named == 0)
-                .flat_map(|(_, occ)| occ.iter().copied())
-                .collect();
-            let open = subtract(y.open(windows_only), &normalize(kept));
-            acc = intersect(&acc, &open);
-        }
-        acc
     }
 }

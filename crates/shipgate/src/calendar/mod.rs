@@ -33,7 +33,7 @@ use chrono::{DateTime, Utc};
 
 use crate::time::Instant;
 use index::{Calendar, DOMAIN_END, DOMAIN_START, Located, Region, YEARS, year_of, year_start};
-use intervals::{Iv, clip, meets, normalize};
+use intervals::{Iv, clip, intersect, meets, normalize};
 pub use names::{MAX_LIFTABLE_NAMES, NotLiftable};
 
 /// How far `next_window` looks ahead of the requested start.
@@ -90,6 +90,119 @@ fn fits_in<O: std::ops::Deref<Target = [Iv]>>(open: impl Fn(usize) -> O, s: i64,
     true
 }
 
+/// The first open piece (within one indexed year) that ends after `t` and starts before
+/// `limit`: `(year, piece)`.
+fn first_piece_after<O: std::ops::Deref<Target = [Iv]>>(
+    open: &impl Fn(usize) -> O,
+    t: i64,
+    limit: i64,
+) -> Option<(usize, Iv)> {
+    let t = t.max(DOMAIN_START);
+    let mut year = year_of(t)?;
+    let stretches = open(year);
+    let mut piece = stretches
+        .get(stretches.partition_point(|iv| iv.1 <= t))
+        .copied();
+    loop {
+        if let Some(p) = piece {
+            return (p.0 < limit).then_some((year, p));
+        }
+        year += 1;
+        if year >= YEARS || year_start(year) >= limit {
+            return None;
+        }
+        piece = open(year).first().copied();
+    }
+}
+
+/// The end of the stretch whose piece in `year` ends at `end`, followed over year edges but
+/// not past `cap`.
+fn stretch_end<O: std::ops::Deref<Target = [Iv]>>(
+    open: &impl Fn(usize) -> O,
+    mut year: usize,
+    mut end: i64,
+    cap: i64,
+) -> i64 {
+    while end < cap {
+        year += 1;
+        if year >= YEARS || end != year_start(year) {
+            break;
+        }
+        match open(year).first() {
+            Some(&(a, b)) if a == end => end = b,
+            _ => break,
+        }
+    }
+    end.min(cap)
+}
+
+/// Over one set of open stretches: the earliest start at or after `t`, and before
+/// `horizon`, with room for `duration`, and the end of its stretch. A stretch reaching past
+/// the horizon is reported as ending there (or where the change ends, if later): stretches
+/// can be decades long.
+fn earliest_fit<O: std::ops::Deref<Target = [Iv]>>(
+    open: &impl Fn(usize) -> O,
+    mut t: i64,
+    duration: i64,
+    horizon: i64,
+) -> Option<(i64, i64)> {
+    loop {
+        let (year, (a, b)) = first_piece_after(open, t, horizon)?;
+        let start = a.max(t);
+        let cap = horizon.max(start.saturating_add(duration)).min(DOMAIN_END);
+        let end = stretch_end(open, year, b, cap);
+        if start.saturating_add(duration) <= end {
+            return Some((start, end));
+        }
+        if end >= cap {
+            return None;
+        }
+        t = end;
+    }
+}
+
+/// A calendar of a [`CalendarSet`], by declaration order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CalendarId(pub u32);
+
+/// The calendars a change must fit all at once, each in its own time zone, each once, in
+/// the order first added: a region's, or everything that applies to a change (its regions',
+/// its services', its own). Pass [`CalendarGroup::ids`] to [`CalendarSet::check_group`]
+/// and [`CalendarSet::group_next_window`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CalendarGroup(Vec<CalendarId>);
+
+impl CalendarGroup {
+    pub fn new() -> CalendarGroup {
+        CalendarGroup::default()
+    }
+
+    /// Adds a calendar, unless the group holds it already.
+    pub fn add(&mut self, id: CalendarId) {
+        if !self.0.contains(&id) {
+            self.0.push(id);
+        }
+    }
+
+    pub fn ids(&self) -> &[CalendarId] {
+        &self.0
+    }
+}
+
+impl Extend<CalendarId> for CalendarGroup {
+    fn extend<I: IntoIterator<Item = CalendarId>>(&mut self, ids: I) {
+        ids.into_iter().for_each(|id| self.add(id));
+    }
+}
+
+impl FromIterator<CalendarId> for CalendarGroup {
+    fn from_iter<I: IntoIterator<Item = CalendarId>>(ids: I) -> CalendarGroup {
+        let mut group = CalendarGroup::new();
+        group.extend(ids);
+        group
+    }
+}
+
 /// What an exemption lifts: `exempt blackout` sets `blackouts`, `exempt window` sets
 /// `windows`, `exempt blackout "NAME"` (or a honoured blackout waiver) sets the bit of that
 /// name in `named` ([`CalendarSet::make_liftable`]).
@@ -127,38 +240,19 @@ impl Lift {
         usize::from(self.blackouts) | usize::from(self.windows) << 1
     }
 
-    /// Some blackouts, not all, are lifted: the open stretches are not the cached ones.
-    fn by_name(self) -> bool {
-        self.named != 0 && !self.blackouts
-    }
-
     /// Is a blackout whose name has bit `bit` lifted?
     fn lifts(self, bit: u64) -> bool {
         self.blackouts || bit & self.named != 0
     }
 }
 
-/// A region's open stretches in one year: the cached ones, or computed for a lift by name.
-enum Open<'a> {
-    Cached(&'a [Iv]),
-    Named(Arc<[Iv]>),
-}
+/// A group's answer for a change `[start, end)` (a region's, or the whole change's).
+pub type GroupCheck = RegionCheck;
 
-impl std::ops::Deref for Open<'_> {
-    type Target = [Iv];
-
-    fn deref(&self) -> &[Iv] {
-        match self {
-            Open::Cached(s) => s,
-            Open::Named(v) => v,
-        }
-    }
-}
-
-/// One region's answer for a change `[start, end)`.
+/// One region's answer for a change `[start, end)`; the answer for any group of calendars.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegionCheck {
-    /// The change lies inside one open stretch of every calendar of the region.
+    /// The change lies inside one open stretch of every calendar of the group.
     pub open: bool,
     /// The blackouts the change meets (not the lifted ones), then [`OUTSIDE_WINDOWS`] when
     /// the windows keep it out; empty when open.
@@ -170,8 +264,8 @@ pub struct RegionCheck {
     /// first `window` of the first calendar whose windows keep the change out, or the region
     /// (outside the calendar range). `None` when open.
     pub blocked_at: Option<Arc<str>>,
-    /// The lifted blackouts (all, or those lifted by name) that meet `[start, end)`, each once, in
-    /// the order of the region's calendars and then of declaration. Empty otherwise.
+    /// The lifted blackouts (all, or those lifted by name) that meet `[start, end)`, each
+    /// once, in the order of the group's calendars and then of declaration. Empty otherwise.
     pub lifted: Vec<String>,
 }
 
@@ -264,6 +358,29 @@ impl CalendarSet {
         msg
     }
 
+    /// Calendar names in declaration order.
+    pub fn calendar_names(&self) -> impl Iterator<Item = &str> + Clone {
+        self.calendars.iter().map(|c| c.name.as_str())
+    }
+
+    /// "unknown calendar ...: the policy declares ..." with a suggestion when one is close.
+    pub fn unknown_calendar(&self, name: &str) -> String {
+        let declared: Vec<&str> = self.calendar_names().collect();
+        let mut msg = format!(
+            "unknown calendar {}: the policy declares {}",
+            crate::error::quoted(name),
+            if declared.is_empty() {
+                "no calendars".to_string()
+            } else {
+                declared.join(", ")
+            }
+        );
+        if let Some(h) = crate::error::did_you_mean(name, declared.iter().copied()) {
+            msg.push_str(&format!(" ({h})"));
+        }
+        msg
+    }
+
     /// Whether the policy declares any region (without allocating their names).
     pub fn has_regions(&self) -> bool {
         !self.regions.is_empty()
@@ -273,84 +390,88 @@ impl CalendarSet {
         self.regions.get(id.0 as usize)
     }
 
-    /// The region's open stretches in indexed year `i`.
-    fn open_in<'a>(&'a self, r: &'a Region, lift: Lift, i: usize) -> Open<'a> {
-        if lift.by_name() {
-            Open::Named(r.open_named(&self.calendars, lift, i))
-        } else {
-            Open::Cached(r.open(&self.calendars, lift, i))
+    /// The calendars of a region, in the order listed after `uses` (empty for an id from
+    /// another set).
+    pub fn region_calendars(&self, id: RegionId) -> &[CalendarId] {
+        self.get(id).map_or(&[], |r| r.calendars.as_slice())
+    }
+
+    /// The calendar declared with this name.
+    #[cfg_attr(not(test), allow(dead_code))] // for the calendars of services and changes
+    pub fn calendar(&self, name: &str) -> Option<CalendarId> {
+        let i = self.calendars.iter().position(|c| c.name == name)?;
+        u32::try_from(i).ok().map(CalendarId)
+    }
+
+    /// The calendar's name (empty for an id from another set).
+    pub fn calendar_name(&self, id: CalendarId) -> &str {
+        self.cal(id).map_or("", |c| c.name.as_str())
+    }
+
+    fn cal(&self, id: CalendarId) -> Option<&Calendar> {
+        self.calendars.get(id.0 as usize)
+    }
+
+    /// Does `[s, e)` (`e > s`) lie inside one open stretch of every calendar of the group?
+    /// An id that is not the set's never fits (nothing fails open).
+    fn fits(&self, group: &[CalendarId], s: i64, e: i64, lift: Lift) -> bool {
+        if s < DOMAIN_START || e > DOMAIN_END {
+            return false;
         }
+        group.iter().all(|&c| {
+            self.cal(c)
+                .is_some_and(|cal| fits_in(|year| cal.open(lift, year), s, e))
+        })
     }
 
-    /// Does `[s, e)` (`e > s`) lie inside one open stretch of the region?
-    fn fits(&self, r: &Region, s: i64, e: i64, lift: Lift) -> bool {
-        fits_in(|year| self.open_in(r, lift, year), s, e)
-    }
-
-    /// The first open piece (within one indexed year) that ends after `t` and starts before
-    /// `limit`: `(year, piece)`.
-    fn first_piece_after(&self, r: &Region, lift: Lift, t: i64, limit: i64) -> Option<(usize, Iv)> {
-        let t = t.max(DOMAIN_START);
-        let mut year = year_of(t)?;
-        let open = self.open_in(r, lift, year);
-        let mut piece = open.get(open.partition_point(|iv| iv.1 <= t)).copied();
-        loop {
-            if let Some(p) = piece {
-                return (p.0 < limit).then_some((year, p));
-            }
-            year += 1;
-            if year >= YEARS || year_start(year) >= limit {
-                return None;
-            }
-            piece = self.open_in(r, lift, year).first().copied();
-        }
-    }
-
-    /// The end of the stretch whose piece in `year` ends at `end`, followed over year edges
-    /// but not past `cap`.
-    fn stretch_end(&self, r: &Region, lift: Lift, mut year: usize, mut end: i64, cap: i64) -> i64 {
-        while end < cap {
-            year += 1;
-            if year >= YEARS || end != year_start(year) {
-                break;
-            }
-            match self.open_in(r, lift, year).first() {
-                Some(&(a, b)) if a == end => end = b,
-                _ => break,
-            }
-        }
-        end.min(cap)
-    }
-
-    fn next_window_secs(
+    /// The earliest start `t >= after`, before the horizon, at which `[t, t + duration)`
+    /// lies inside an open stretch of every calendar of the group, and the end of the
+    /// stretch they share there (capped as [`CalendarSet::next_window`] says).
+    ///
+    /// Leapfrogging, exact and without scanning: each calendar gives its earliest fit at or
+    /// after `t`; no common start can come before the latest of them, so `t` moves there
+    /// until every calendar fits at `t`. `t` only grows, and each value it takes is `after`
+    /// or the start of some calendar's stretch, so the search ends.
+    fn window_secs(
         &self,
-        r: &Region,
+        group: &[CalendarId],
         after: i64,
         duration: i64,
         lift: Lift,
     ) -> Option<(i64, i64)> {
         let duration = duration.max(0);
         let horizon = after.saturating_add(HORIZON_SECS);
-        let mut t = after;
-        loop {
-            let (year, (a, b)) = self.first_piece_after(r, lift, t, horizon)?;
-            let start = a.max(t);
-            // A stretch reaching past the horizon is reported as ending there (or where the
-            // change ends, if later): stretches can be decades long.
-            let cap = horizon.max(start.saturating_add(duration)).min(DOMAIN_END);
-            let end = self.stretch_end(r, lift, year, b, cap);
-            if start.saturating_add(duration) <= end {
-                return Some((start, end));
-            }
-            if end >= cap {
+        if group.is_empty() {
+            // No calendar: one stretch over the whole index (as `earliest_fit` would find it,
+            // without walking it year by year: a decision under a policy without calendars
+            // comes here).
+            let start = after.max(DOMAIN_START);
+            if start >= DOMAIN_END || start >= horizon {
                 return None;
             }
-            t = end;
+            let cap = horizon.max(start.saturating_add(duration)).min(DOMAIN_END);
+            return (start.saturating_add(duration) <= cap).then_some((start, cap));
+        }
+        let mut t = after;
+        'search: loop {
+            let mut end = i64::MAX;
+            for &c in group {
+                let cal = self.cal(c)?;
+                let (start, until) =
+                    earliest_fit(&|year| cal.open(lift, year), t, duration, horizon)?;
+                if start > t {
+                    t = start;
+                    continue 'search;
+                }
+                end = end.min(until);
+            }
+            return Some((t, end));
         }
     }
 
     /// Is `[start, end)` allowed in the region, what blocks it, and where does it fit next?
-    /// A zero-length change is checked at its start instant.
+    /// A zero-length change is checked at its start instant. The same as
+    /// [`CalendarSet::check_group`] over the region's calendars.
     pub fn check(&self, region: RegionId, start: Instant, end: Instant, lift: Lift) -> RegionCheck {
         let Some(r) = self.get(region) else {
             return RegionCheck {
@@ -361,14 +482,32 @@ impl CalendarSet {
                 lifted: Vec::new(),
             };
         };
+        self.check_group(&r.calendars, start, end, lift, Some(&r.at.text))
+    }
+
+    /// Is `[start, end)` inside one open stretch of every calendar of the group at once
+    /// (each in its own zone), what blocks it, and where does the whole of it fit next?
+    /// A region is the group of its calendars; everything that applies to a change is
+    /// another group. The group may list a calendar twice: the answer is the same.
+    /// `declared_at` is where the group comes from (a region's declaration): the
+    /// `blocked_at` of a change outside the calendar range, or kept out by windows whose
+    /// declaration is unknown. A zero-length change is checked at its start instant.
+    pub fn check_group(
+        &self,
+        group: &[CalendarId],
+        start: Instant,
+        end: Instant,
+        lift: Lift,
+        declared_at: Option<&Arc<str>>,
+    ) -> GroupCheck {
         let s = secs_floor(start);
         let e = secs_ceil(end).max(s + 1);
-        let open = self.fits(r, s, e, lift);
+        let open = self.fits(group, s, e, lift);
         let mut blocked_by = Vec::new();
         let mut blocked_at = None;
         let mut lifted = Vec::new();
         if lift.blackouts || lift.named != 0 {
-            for (name, _, bit) in self.blackouts_meeting(r, s, e) {
+            for (name, _, bit) in self.blackouts_meeting(group, s, e) {
                 if lift.lifts(bit) && !lifted.contains(&name) {
                     lifted.push(name);
                 }
@@ -377,13 +516,15 @@ impl CalendarSet {
         if !open {
             if s < DOMAIN_START || e > DOMAIN_END {
                 blocked_by.push(OUTSIDE_RANGE.to_string());
-                blocked_at = Some(Arc::clone(&r.at.text));
+                blocked_at = declared_at.cloned();
             }
             if !lift.blackouts {
-                for (name, at, bit) in self.blackouts_meeting(r, s, e) {
+                for (name, at, bit) in self.blackouts_meeting(group, s, e) {
                     if !lift.lifts(bit) && !blocked_by.contains(&name) {
                         blocked_by.push(name);
-                        blocked_at.get_or_insert_with(|| Arc::clone(at));
+                        if blocked_at.is_none() {
+                            blocked_at = Some(Arc::clone(at));
+                        }
                     }
                 }
             }
@@ -393,22 +534,22 @@ impl CalendarSet {
                 named: 0,
             };
             if !lift.windows
-                && !self.fits(r, s, e, windows_only)
+                && !self.fits(group, s, e, windows_only)
                 && !blocked_by.iter().any(|b| b == OUTSIDE_RANGE)
             {
                 blocked_by.push(OUTSIDE_WINDOWS.to_string());
                 if blocked_at.is_none() {
                     blocked_at = self
-                        .windows_keeping_out(r, s, e)
-                        .or(Some(&r.at.text))
+                        .windows_keeping_out(group, s, e)
+                        .or(declared_at)
                         .cloned();
                 }
             }
         }
         let next_window = self
-            .next_window_secs(r, s, e - s, lift)
+            .window_secs(group, s, e - s, lift)
             .map(|(a, b)| (instant(a), instant(b)));
-        RegionCheck {
+        GroupCheck {
             open,
             blocked_by,
             next_window,
@@ -417,26 +558,22 @@ impl CalendarSet {
         }
     }
 
-    /// Where the windows are declared of the first of the region's calendars whose windows
+    /// Where the windows are declared of the first of the group's calendars whose windows
     /// (its blackouts lifted) do not hold `[s, e)`.
-    fn windows_keeping_out(&self, r: &Region, s: i64, e: i64) -> Option<&Arc<str>> {
-        r.calendars
+    fn windows_keeping_out(&self, group: &[CalendarId], s: i64, e: i64) -> Option<&Arc<str>> {
+        group
             .iter()
-            .filter_map(|&c| self.calendars.get(c))
+            .filter_map(|&c| self.cal(c))
             .filter(|cal| !cal.windows.is_empty())
-            .find(|cal| {
-                let open =
-                    |year: usize| cal.year(year).map_or(&[][..], |y| y.open(Lift::BLACKOUTS));
-                !fits_in(open, s, e)
-            })
+            .find(|cal| !fits_in(|year| cal.open(Lift::BLACKOUTS, year), s, e))
             .and_then(|cal| cal.windows_at.as_ref())
             .map(|at| &at.text)
     }
 
     /// Names of the blackouts with an occurrence meeting `[s, e)`, with where each is declared
-    /// and its bit in [`Lift::named`], in the order of the region's calendars and then of
+    /// and its bit in [`Lift::named`], in the order of the group's calendars and then of
     /// declaration (duplicates included).
-    fn blackouts_meeting(&self, r: &Region, s: i64, e: i64) -> Vec<(String, &Arc<str>, u64)> {
+    fn blackouts_meeting(&self, group: &[CalendarId], s: i64, e: i64) -> Vec<(String, &Arc<str>, u64)> {
         let (Some(first), Some(last)) = (
             year_of(s.max(DOMAIN_START)),
             year_of((e - 1).min(DOMAIN_END - 1)),
@@ -444,7 +581,7 @@ impl CalendarSet {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for cal in r.calendars.iter().filter_map(|&c| self.calendars.get(c)) {
+        for cal in group.iter().filter_map(|&c| self.cal(c)) {
             for (bi, b) in cal.blackouts.iter().enumerate() {
                 let hit = (first..=last).any(|y| {
                     cal.year(y)
@@ -471,8 +608,29 @@ impl CalendarSet {
         lift: Lift,
     ) -> Option<(Instant, Instant)> {
         let r = self.get(region)?;
-        self.next_window_secs(r, secs_floor(after), duration_secs, lift)
-            .map(|(a, b)| (instant(a), instant(b)))
+        self.group_next_window(&r.calendars, after, duration_secs, lift)
+    }
+
+    /// The same as [`CalendarSet::next_window`] for a group of calendars: the earliest start
+    /// at or after `after` at which `[start, start + duration_secs)` lies inside an open
+    /// stretch of every calendar of the group at once, and the end of the stretch they
+    /// share. An empty group is open everywhere.
+    pub fn group_next_window(
+        &self,
+        group: &[CalendarId],
+        after: Instant,
+        duration_secs: i64,
+        lift: Lift,
+    ) -> Option<(Instant, Instant)> {
+        let from = secs_floor(after);
+        // A decision asks for every change's window and mostly gets its own start back: reuse
+        // it rather than convert the second again.
+        let start_at = |a: i64| match a == from && after.timestamp_subsec_nanos() == 0 {
+            true => after,
+            false => instant(a),
+        };
+        self.window_secs(group, from, duration_secs, lift)
+            .map(|(a, b)| (start_at(a), instant(b)))
     }
 
     /// Open stretches and blackout occurrences meeting `[from, to)`, clipped to it.
@@ -480,6 +638,13 @@ impl CalendarSet {
         let Some(r) = self.get(region) else {
             return CalendarView::default();
         };
+        self.group_view(&r.calendars, from, to)
+    }
+
+    /// Where every calendar of the group is open at once (the intersection of their open
+    /// stretches), and the blackout occurrences of any of them, meeting `[from, to)`,
+    /// clipped to it.
+    pub fn group_view(&self, group: &[CalendarId], from: Instant, to: Instant) -> CalendarView {
         let (lo, hi) = (
             secs_floor(from).max(DOMAIN_START),
             secs_ceil(to).min(DOMAIN_END),
@@ -492,11 +657,18 @@ impl CalendarSet {
         }
         let mut open = Vec::new();
         for y in first..=last {
-            open.extend(clip(&self.open_in(r, Lift::NONE, y), lo, hi));
+            let mut common = vec![(year_start(y), year_start(y + 1))];
+            for &c in group {
+                common = match self.cal(c) {
+                    Some(cal) => intersect(&common, &cal.open(Lift::NONE, y)),
+                    None => Vec::new(),
+                };
+            }
+            open.extend(clip(&common, lo, hi));
         }
         // Occurrences by name, in order of first appearance.
         let mut names: Vec<(String, Vec<Iv>)> = Vec::new();
-        for cal in r.calendars.iter().filter_map(|&c| self.calendars.get(c)) {
+        for cal in group.iter().filter_map(|&c| self.cal(c)) {
             for (bi, b) in cal.blackouts.iter().enumerate() {
                 let slot = match names.iter().position(|(n, _)| *n == b.name) {
                     Some(i) => i,
@@ -541,36 +713,54 @@ impl CalendarSet {
     /// window", CATEGORIES:OPEN-WINDOW, TRANSP:TRANSPARENT), times in UTC. DTSTAMP is `from`,
     /// so the same query gives the same bytes.
     pub fn to_ics(&self, region: RegionId, from: Instant, to: Instant) -> String {
-        let view = self.view(region, from, to);
-        let mut ordinals: Vec<&str> = Vec::new();
-        let mut events = Vec::new();
-        for (name, start, end) in &view.blackouts {
-            let ordinal = match ordinals.iter().position(|n| n == name) {
-                Some(i) => i,
-                None => {
-                    ordinals.push(name);
-                    ordinals.len() - 1
-                }
-            };
-            events.push(ics::ExportEvent {
-                blackout: Some(name),
-                ordinal,
-                start: *start,
-                end: *end,
-            });
-        }
-        for (start, end) in &view.open {
-            events.push(ics::ExportEvent {
-                blackout: None,
-                ordinal: 0,
-                start: *start,
-                end: *end,
-            });
-        }
-        events.sort_by(|x, y| {
-            (x.start, x.end, x.blackout.is_none()).cmp(&(y.start, y.end, y.blackout.is_none()))
-        });
-        let dtstamp = instant(secs_floor(from));
-        ics::export(self.region_name(region), tzdb_version(), dtstamp, &events)
+        let calendars = self.region_calendars(region);
+        self.group_to_ics(self.region_name(region), calendars, from, to)
     }
+
+    /// [`CalendarSet::group_view`] as an RFC 5545 calendar named `name`, as
+    /// [`CalendarSet::to_ics`] writes a region's.
+    pub fn group_to_ics(
+        &self,
+        name: &str,
+        group: &[CalendarId],
+        from: Instant,
+        to: Instant,
+    ) -> String {
+        view_to_ics(name, &self.group_view(group, from, to), from)
+    }
+}
+
+/// A view of `[from, ...)` as an RFC 5545 calendar named `name` (see
+/// [`CalendarSet::to_ics`]).
+pub fn view_to_ics(name: &str, view: &CalendarView, from: Instant) -> String {
+    let mut ordinals: Vec<&str> = Vec::new();
+    let mut events = Vec::new();
+    for (blackout, start, end) in &view.blackouts {
+        let ordinal = match ordinals.iter().position(|n| n == blackout) {
+            Some(i) => i,
+            None => {
+                ordinals.push(blackout);
+                ordinals.len() - 1
+            }
+        };
+        events.push(ics::ExportEvent {
+            blackout: Some(blackout),
+            ordinal,
+            start: *start,
+            end: *end,
+        });
+    }
+    for (start, end) in &view.open {
+        events.push(ics::ExportEvent {
+            blackout: None,
+            ordinal: 0,
+            start: *start,
+            end: *end,
+        });
+    }
+    events.sort_by(|x, y| {
+        (x.start, x.end, x.blackout.is_none()).cmp(&(y.start, y.end, y.blackout.is_none()))
+    });
+    let dtstamp = instant(secs_floor(from));
+    ics::export(name, tzdb_version(), dtstamp, &events)
 }

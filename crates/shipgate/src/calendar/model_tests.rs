@@ -388,8 +388,8 @@ fn holds(rule: &Rule, n: NaiveDateTime) -> bool {
 
 /// The model at one UTC second: open, the blackouts holding, and whether windows allow.
 /// `by_name`: the blackout names lifted by name (any calendar).
-fn model_at(
-    cals: &[ModelCal],
+fn model_at<'a>(
+    cals: impl IntoIterator<Item = &'a ModelCal>,
     t: i64,
     lift: Lift,
     by_name: &[String],
@@ -492,8 +492,8 @@ proptest! {
         for m in 0..RANGE_MINUTES {
             let t = lo + m as i64 * 60;
             let (model_open, names, windows_ok) = model_at(&models, t, lift, &by_name);
-            prop_assert_eq!(set.fits(region, t, t + 60, lift), model_open, "open at {}", instant(t));
-            let hit = set.blackouts_meeting(region, t, t + 60);
+            prop_assert_eq!(set.fits(&region.calendars, t, t + 60, lift), model_open, "open at {}", instant(t));
+            let hit = set.blackouts_meeting(&region.calendars, t, t + 60);
             let mut dedup: Vec<String> = Vec::new();
             for (n, _, _) in hit {
                 if !dedup.contains(&n) {
@@ -562,4 +562,200 @@ fn model_ranges_cover_offset_changes() {
         instant(near_transition(berlin, base)),
         "2026-03-29T01:00:00Z".parse::<Instant>().unwrap()
     );
+}
+
+// ---- the whole change: every calendar of every region at once ----------------------------
+
+/// Zones with 30- and 45-minute offsets, and zones whose clocks change (Lord Howe by 30
+/// minutes), for the calendars of a change that spans regions.
+const GROUP_ZONES: &[&str] = &[
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Adelaide",
+    "Australia/Eucla",
+    "America/St_Johns",
+    "Europe/London",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Singapore",
+];
+/// The zones above whose offset changes: the test range is centred on one of their changes.
+const DST_ZONES: &[&str] = &[
+    "Europe/London",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Australia/Adelaide",
+    "America/St_Johns",
+];
+
+fn zone_index(name: &str) -> usize {
+    TZ_VARIANTS.iter().position(|z| z.name() == name).unwrap()
+}
+
+fn group_cal_spec() -> impl Strategy<Value = CalSpec> {
+    (
+        prop::sample::select(GROUP_ZONES),
+        prop::collection::vec(spec(), 0..3),
+    )
+        .prop_map(|(zone, entries)| CalSpec {
+            zone: zone_index(zone),
+            entries,
+        })
+}
+
+/// Calendars `c0..`, and regions `r0..` each using the calendars assigned to it (`assign[i]`
+/// is calendar `i`'s region), in order.
+fn compile_regions(specs: &[CalSpec], assign: &[usize], lo: i64) -> (CalendarSet, Vec<ModelCal>) {
+    let mut decls = Vec::new();
+    let mut models = Vec::new();
+    for (i, s) in specs.iter().enumerate() {
+        let (d, m) = build(s, &format!("c{i}"), lo);
+        decls.push(d);
+        models.push(m);
+    }
+    let mut members: Vec<Vec<String>> = Vec::new();
+    for (i, &r) in assign.iter().enumerate() {
+        while members.len() <= r {
+            members.push(Vec::new());
+        }
+        members[r].push(format!("c{i}"));
+    }
+    let regions: Vec<RegionDecl> = members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(k, m)| {
+            let names: Vec<&str> = m.iter().map(String::as_str).collect();
+            region(&format!("r{k}"), &names)
+        })
+        .collect();
+    let c: Vec<&CalendarDecl> = decls.iter().collect();
+    let r: Vec<&RegionDecl> = regions.iter().collect();
+    let (set, diags) = CalendarSet::compile(&c, &r, None);
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
+    (set, models)
+}
+
+/// What a region says at a minute, from the model: open, and `blocked_by`.
+fn model_blocked(models: &[&ModelCal], t: i64, lift: Lift) -> (bool, Vec<String>) {
+    let (open, names, windows_ok) = model_at(models.iter().copied(), t, lift, &[]);
+    let mut want = Vec::new();
+    if !open {
+        if !lift.blackouts {
+            want.extend(names);
+        }
+        if !lift.windows && !windows_ok {
+            want.push(OUTSIDE_WINDOWS.to_string());
+        }
+    }
+    (open, want)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// A change touching every region: each region's check, `allowed` (every region open),
+    /// the whole group's `blocked_by`, and the whole change's next window equal a
+    /// minute-by-minute model over all the calendars in their zones, around an offset change
+    /// of one of them.
+    #[test]
+    fn whole_change_agrees_with_minute_by_minute_model(
+        specs in prop::collection::vec(group_cal_spec(), 2..5),
+        assign_seed in prop::collection::vec(0usize..4, 4),
+        year in 2000i32..2090,
+        day in 0i64..365,
+        dst in 0..DST_ZONES.len(),
+        lift in 0u8..4,
+        queries in prop::collection::vec((0usize..RANGE_MINUTES, 1i64..300), 8),
+    ) {
+        let lift = lift_of(lift);
+        let assign: Vec<usize> = (0..specs.len()).map(|i| assign_seed[i] % specs.len()).collect();
+        let base = NaiveDate::from_ymd_opt(year, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp()
+            + day * 86_400;
+        let center = near_transition(DST_ZONES[dst].parse().unwrap(), base);
+        let lo = (center - 36 * 3600).div_euclid(60) * 60;
+        let hi = lo + RANGE_MINUTES as i64 * 60;
+        let (set, models) = compile_regions(&specs, &assign, lo);
+        let regions: Vec<RegionId> = (0..set.regions.len()).map(|i| RegionId(i as u32)).collect();
+        // The whole change's calendars, as the decision gathers them: region by region.
+        let group: CalendarGroup = regions
+            .iter()
+            .flat_map(|&r| set.region_calendars(r).iter().copied())
+            .collect();
+        prop_assert_eq!(group.ids().len(), specs.len());
+        let models_of = |ids: &[CalendarId]| -> Vec<&ModelCal> {
+            ids.iter().map(|c| &models[c.0 as usize]).collect()
+        };
+        let all = models_of(group.ids());
+
+        let mut open = Vec::with_capacity(RANGE_MINUTES);
+        let mut prev = None;
+        for m in 0..RANGE_MINUTES {
+            let t = lo + m as i64 * 60;
+            let (whole_open, whole_blocked) = model_blocked(&all, t, lift);
+            if prev != Some(whole_open) || m % 30 == 0 {
+                let (s, e) = (instant(t), instant(t + 60));
+                let mut allowed = true;
+                let mut ends = Vec::new();
+                for &r in &regions {
+                    let c = set.check(r, s, e, lift);
+                    let (want_open, want) = model_blocked(&models_of(set.region_calendars(r)), t, lift);
+                    prop_assert_eq!(c.open, want_open, "region {} at {}", set.region_name(r), s);
+                    prop_assert_eq!(&c.blocked_by, &want, "region {} at {}", set.region_name(r), s);
+                    allowed &= c.open;
+                    ends.extend(c.next_window.filter(|w| w.0 == s).map(|w| w.1));
+                }
+                prop_assert_eq!(allowed, whole_open, "allowed at {}", s);
+                let g = set.check_group(group.ids(), s, e, lift, None);
+                prop_assert_eq!(g.open, whole_open);
+                prop_assert_eq!(&g.blocked_by, &whole_blocked, "whole change at {}", s);
+                // When every region allows the change, the decision takes the common
+                // stretch's end as the earliest of the regions' ends: the same as the search.
+                if allowed {
+                    prop_assert_eq!(g.next_window, Some((s, ends.iter().copied().min().unwrap())));
+                }
+            }
+            prev = Some(whole_open);
+            open.push(whole_open);
+        }
+
+        for (a, d) in queries {
+            let d = d as usize;
+            let got = set.group_next_window(group.ids(), instant(lo + a as i64 * 60), d as i64 * 60, lift);
+            let found = (a..RANGE_MINUTES.saturating_sub(d - 1)).find(|&s| open[s..s + d].iter().all(|&o| o));
+            match found {
+                Some(s) => {
+                    let end = (s + d..RANGE_MINUTES).find(|&i| !open[i]);
+                    let (gs, ge) = got.expect("the search finds the window the model finds");
+                    prop_assert_eq!(gs, instant(lo + s as i64 * 60));
+                    match end {
+                        Some(e) => prop_assert_eq!(ge, instant(lo + e as i64 * 60)),
+                        None => prop_assert!(ge >= instant(hi)),
+                    }
+                }
+                None => {
+                    if let Some((gs, _)) = got {
+                        prop_assert!(gs + TimeDelta::minutes(d as i64) > instant(hi), "the search found {gs}, the model nothing");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The group test's ranges are centred on offset changes of zones it names; Lord Howe's is
+/// half an hour.
+#[test]
+fn group_model_zones_change_offsets() {
+    let lord_howe: Tz = "Australia/Lord_Howe".parse().unwrap();
+    let base = chrono::DateTime::parse_from_rfc3339("2026-01-10T00:00:00Z")
+        .unwrap()
+        .timestamp();
+    let t = near_transition(lord_howe, base);
+    let segs = segments(lord_howe, t - 3600, t + 3600);
+    assert_eq!(segs.len(), 2);
+    assert_eq!((segs[0].offset - segs[1].offset).abs(), 1800);
+    for z in GROUP_ZONES.iter().chain(DST_ZONES) {
+        zone_index(z);
+    }
 }

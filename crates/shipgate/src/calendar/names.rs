@@ -51,9 +51,10 @@ impl CalendarSet {
             return Err(NotLiftable::TooMany);
         }
         let bit = 1u64 << used.count_ones();
-        for b in self.calendars.iter_mut().flat_map(|c| &mut c.blackouts) {
-            if b.name == name {
+        for cal in &mut self.calendars {
+            for b in cal.blackouts.iter_mut().filter(|b| b.name == name) {
                 b.bit = bit;
+                cal.liftable |= bit;
             }
         }
         Ok(bit)

@@ -1376,3 +1376,166 @@ fn imported_rrules_that_never_occur_are_dropped_and_invalid_ones_are_errors() {
         assert!(e.contains(says), "{rule}: {e}");
     }
 }
+
+// ---- groups: every calendar at once, each in its own zone --------------------------------
+
+/// London, New York and Singapore business hours (Monday to Friday, 09:00-17:00 local),
+/// one region each, and a blackout in New York on Monday 2026-12-07.
+fn follow_the_sun() -> (CalendarSet, [RegionId; 3]) {
+    let cals = vec![
+        calendar(
+            "london",
+            "Europe/London",
+            vec![window("mon-fri", "09:00", "17:00")],
+        ),
+        calendar(
+            "new-york",
+            "America/New_York",
+            vec![
+                window("mon-fri", "09:00", "17:00"),
+                blackout("town hall", dates("2026-12-07", "2026-12-07")),
+            ],
+        ),
+        calendar(
+            "singapore",
+            "Asia/Singapore",
+            vec![window("mon-fri", "09:00", "17:00")],
+        ),
+    ];
+    let regions = [
+        region("eu", &["london"]),
+        region("us", &["new-york"]),
+        region("apac", &["singapore"]),
+    ];
+    let (set, diags) = compile_in(&cals, &regions, None);
+    assert!(errors(&diags).is_empty(), "{diags:#?}");
+    let ids = ["eu", "us", "apac"].map(|r| set.region(r).unwrap());
+    (set, ids)
+}
+
+fn group_of(set: &CalendarSet, regions: &[RegionId]) -> CalendarGroup {
+    regions
+        .iter()
+        .flat_map(|&r| set.region_calendars(r).iter().copied())
+        .collect()
+}
+
+#[test]
+fn a_group_fits_only_where_every_calendar_is_open_at_once() {
+    let (set, [eu, us, apac]) = follow_the_sun();
+    let both = group_of(&set, &[eu, us]);
+    assert_eq!(both.ids().len(), 2);
+    // London 09:00-17:00Z and New York 14:00-22:00Z in December: 14:00-17:00Z in common;
+    // Monday the 7th is New York's town hall, so Tuesday.
+    assert_eq!(
+        set.group_next_window(both.ids(), at("2026-12-07T08:00:00Z"), 2 * 3600, Lift::NONE),
+        span_of("2026-12-08T14:00:00Z", "2026-12-08T17:00:00Z")
+    );
+    // Each region alone is open on Monday morning (London) or Monday evening (nothing:
+    // New York is blacked out all day).
+    assert_eq!(
+        set.next_window(eu, at("2026-12-07T08:00:00Z"), 2 * 3600, Lift::NONE),
+        span_of("2026-12-07T09:00:00Z", "2026-12-07T17:00:00Z")
+    );
+    // With the blackouts lifted, Monday's common stretch.
+    assert_eq!(
+        set.group_next_window(
+            both.ids(),
+            at("2026-12-07T08:00:00Z"),
+            2 * 3600,
+            Lift::BLACKOUTS
+        ),
+        span_of("2026-12-07T14:00:00Z", "2026-12-07T17:00:00Z")
+    );
+    // Four hours fit only while New York has moved its clocks and London has not yet
+    // (13:00-17:00Z from Monday 2027-03-15), never in winter.
+    assert_eq!(
+        set.group_next_window(both.ids(), at("2026-12-07T08:00:00Z"), 4 * 3600, Lift::NONE),
+        span_of("2027-03-15T13:00:00Z", "2027-03-15T17:00:00Z")
+    );
+    // Singapore (01:00-09:00Z) never meets New York: no window for all three in a year.
+    let all = group_of(&set, &[eu, us, apac]);
+    assert_eq!(
+        set.group_next_window(all.ids(), at("2026-12-07T08:00:00Z"), 60, Lift::NONE),
+        None
+    );
+    let c = set.check_group(
+        all.ids(),
+        at("2026-12-08T15:00:00Z"),
+        at("2026-12-08T16:00:00Z"),
+        Lift::NONE,
+        None,
+    );
+    assert!(!c.open);
+    assert_eq!(c.blocked_by, vec![OUTSIDE_WINDOWS.to_string()]);
+    assert_eq!(c.next_window, None);
+    // Inside the common hours, but on New York's blackout.
+    let c = set.check_group(
+        both.ids(),
+        at("2026-12-07T15:00:00Z"),
+        at("2026-12-07T16:00:00Z"),
+        Lift::NONE,
+        None,
+    );
+    assert!(!c.open);
+    assert_eq!(c.blocked_by, vec!["town hall".to_string()]);
+    assert_eq!(
+        c.next_window,
+        span_of("2026-12-08T14:00:00Z", "2026-12-08T17:00:00Z")
+    );
+}
+
+#[test]
+fn a_region_check_is_the_group_check_of_its_calendars() {
+    let (set, [eu, us, _]) = follow_the_sun();
+    for (start, end) in [
+        ("2026-12-07T10:00:00Z", "2026-12-07T11:00:00Z"),
+        ("2026-12-07T15:00:00Z", "2026-12-07T18:00:00Z"),
+        ("2026-12-12T10:00:00Z", "2026-12-12T11:00:00Z"),
+    ] {
+        for r in [eu, us] {
+            let region = set.check(r, at(start), at(end), Lift::NONE);
+            let group = set.check_group(
+                set.region_calendars(r),
+                at(start),
+                at(end),
+                Lift::NONE,
+                set.region_at(r),
+            );
+            assert_eq!(region, group, "{start} in {}", set.region_name(r));
+        }
+    }
+    // A calendar listed twice changes nothing; an unknown one never fits.
+    let london = set.calendar("london").unwrap();
+    assert_eq!(set.calendar_name(london), "london");
+    let once = set.check_group(
+        &[london],
+        at("2026-12-07T10:00:00Z"),
+        at("2026-12-07T11:00:00Z"),
+        Lift::NONE,
+        None,
+    );
+    let twice = set.check_group(
+        &[london, london],
+        at("2026-12-07T10:00:00Z"),
+        at("2026-12-07T11:00:00Z"),
+        Lift::NONE,
+        None,
+    );
+    assert!(once.open);
+    assert_eq!(once, twice);
+    let unknown = set.check_group(
+        &[london, CalendarId(99)],
+        at("2026-12-07T10:00:00Z"),
+        at("2026-12-07T11:00:00Z"),
+        Lift::NONE,
+        None,
+    );
+    assert!(!unknown.open);
+    assert_eq!(unknown.next_window, None);
+    // The empty group is open everywhere; its stretch is reported up to the horizon.
+    assert_eq!(
+        set.group_next_window(&[], at("2026-12-07T10:00:00Z"), 3600, Lift::NONE),
+        span_of("2026-12-07T10:00:00Z", "2027-12-07T10:00:00Z")
+    );
+}

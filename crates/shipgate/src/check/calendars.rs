@@ -34,7 +34,18 @@ pub fn check(
             }
         })
         .collect();
-    let (mut calendar_set, cal_diags) = CalendarSet::compile(&calendars, &regions, root);
+    // A calendar that only `services where` / `changes where` use is used (`scopes` checks
+    // those names).
+    let scoped: Vec<&str> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Scope(s) => Some(s),
+            _ => None,
+        })
+        .flat_map(|s| s.calendars.iter().map(|c| c.name.as_str()))
+        .collect();
+    let (mut calendar_set, cal_diags) =
+        CalendarSet::compile_scoped(&calendars, &regions, &scoped, root);
     diags.extend(cal_diags);
     calendar_set.locate(sources);
     calendar_set

@@ -28,6 +28,9 @@ pub struct ExprChecker<'a, 'g> {
     pub diagnostics: Vec<Diagnostic>,
     /// Whether `tier` may be read (not inside tier conditions).
     pub tier_available: bool,
+    /// Where `change`, `tier` and `now` may not be read, what the condition is called
+    /// ("a `services where` condition"): a service's calendars depend on the service alone.
+    pub service_only: Option<&'static str>,
     /// `(base text, field)` pairs tested with `has` in the condition being checked.
     pub has_tests: Vec<(String, String)>,
     scope: Vec<(String, Ty, u16)>,
@@ -97,6 +100,7 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             groups,
             diagnostics: Vec::new(),
             tier_available: true,
+            service_only: None,
             has_tests: Vec::new(),
             scope: Vec::new(),
             quantified: Vec::new(),
@@ -137,6 +141,19 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             span: e.span,
             id,
         })
+    }
+
+    /// Checks a condition that also reads `var`, a value of type `ty` bound outside it (the
+    /// service `s` of `services where`), in the first free slot: the condition and that slot.
+    pub fn condition_binding(&mut self, var: &str, ty: Ty, e: &Expr) -> Option<(Cond, u16)> {
+        let slot = self.next_slot;
+        self.next_slot = self.next_slot.saturating_add(1);
+        self.max_slots = self.max_slots.max(self.next_slot);
+        self.scope.push((var.to_owned(), ty, slot));
+        let cond = self.condition(e, &[]);
+        self.scope.pop();
+        self.next_slot = slot;
+        cond.map(|c| (c, slot))
     }
 
     pub fn expr(&mut self, e: &Expr) -> Checked {
@@ -266,6 +283,20 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
     fn name(&mut self, span: Span, n: &str) -> Checked {
         if let Some((_, t, slot)) = self.scope.iter().rev().find(|(name, _, _)| name == n) {
             return Some((CExpr::Var(*slot), t.clone()));
+        }
+        if let Some(what) = self.service_only
+            && matches!(n, "change" | "tier" | "now")
+        {
+            self.diagnostics.push(
+                Diagnostic::error(span, format!("`{n}` cannot be read in {what}"))
+                    .with_label("not available here")
+                    .with_help(
+                        "a service's calendars depend on the service `s` alone (so that \
+                         `shipgate calendar --service` can show them); for calendars that \
+                         depend on the change, write `changes where ... use ...`",
+                    ),
+            );
+            return None;
         }
         match n {
             "change" => return Some((CExpr::Change, Ty::Change)),

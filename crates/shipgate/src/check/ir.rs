@@ -2,7 +2,7 @@
 //!
 //! The evaluator walks this and nothing else: no strings are looked up by name at evaluation.
 
-use crate::calendar::CalendarSet;
+use crate::calendar::{CalendarId, CalendarSet};
 use crate::decision::Text;
 use crate::span::Span;
 
@@ -358,6 +358,20 @@ pub struct NotifyIr {
     pub at: Text,
 }
 
+/// `services where COND use C, ...` or `changes where COND use C, ...`: calendars that apply
+/// to each touched service (its condition reads the service in slot 0) or to the change
+/// where the condition holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeIr {
+    pub cond: Cond,
+    /// `services where`: the quantifier slot the condition reads the service `s` from.
+    pub slot: u16,
+    /// The calendars after `use`, each once, in the order written.
+    pub calendars: Vec<CalendarId>,
+    /// `file:line:col` of the declaration (a schedule reason points there).
+    pub at: Text,
+}
+
 /// An `extend` field, or a field of a record type: its name and type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtField {
@@ -393,6 +407,10 @@ pub struct PolicyIr {
     pub triggers: Vec<TriggerIr>,
     pub notify: Vec<NotifyIr>,
     pub calendars: CalendarSet,
+    /// `services where ... use ...`, in declaration order.
+    pub service_scopes: Vec<ScopeIr>,
+    /// `changes where ... use ...`, in declaration order.
+    pub change_scopes: Vec<ScopeIr>,
     /// How many conditions (`Cond`) the policy has; their ids are `0..conditions`.
     pub conditions: u32,
 }

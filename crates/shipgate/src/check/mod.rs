@@ -6,6 +6,7 @@ pub mod expr;
 mod extend;
 pub mod ir;
 mod rules;
+mod scopes;
 mod settings;
 mod tiers;
 
@@ -331,6 +332,7 @@ fn check_items(
     let strategy = delivery::strategy(items, &mut ck, sources);
     let triggers = delivery::triggers(items, &mut ck, sources);
     let notify = delivery::notify(items, &mut ck, sources);
+    let (service_scopes, change_scopes) = scopes::check(items, &calendar_set, &mut ck, sources);
 
     diags.append(&mut ck.diagnostics);
     let conditions = ck.conditions;
@@ -367,6 +369,8 @@ fn check_items(
         triggers,
         notify,
         calendars: calendar_set,
+        service_scopes,
+        change_scopes,
         conditions,
     };
     (Some(ir), diags)

@@ -271,6 +271,12 @@ impl<'a> Ctx<'a> {
                 Value::Str(Cow::Borrowed(name))
             }
             ListVal::Services(s) => Value::Service(*s.get(i).ok_or_else(missing)?),
+            ListVal::Ids(s) => {
+                let idx = *s.get(i).ok_or_else(missing)?;
+                let catalog: &'a Catalog = self.catalog;
+                let service = catalog.service(idx).ok_or_else(missing)?;
+                Value::Str(Cow::Borrowed(service.id.as_str()))
+            }
             ListVal::Approvals(a) => Value::Approval(a.get(i).ok_or_else(missing)?),
             ListVal::Waivers(w) => Value::Waiver(w.get(i).ok_or_else(missing)?),
             ListVal::Exprs(e) => {
@@ -301,6 +307,14 @@ impl<'a> Ctx<'a> {
             (ListVal::Services(s), Value::Service(x)) => {
                 self.charge(s.len())?;
                 return Ok(s.contains(x));
+            }
+            // An id is in `s.upstream` when its service is: one lookup, not a scan.
+            (ListVal::Ids(s), Value::Str(x)) => {
+                self.charge(str_steps(x.len()))?;
+                return Ok(self
+                    .catalog
+                    .index_of(x)
+                    .is_some_and(|i| s.binary_search(&i).is_ok()));
             }
             _ => {}
         }
@@ -356,6 +370,13 @@ impl<'a> Ctx<'a> {
                         let reached = self.catalog.dependents(&[*idx]);
                         self.charge(reached.len())?;
                         Value::List(ListVal::Services(Cow::Owned(reached)))
+                    }
+                    F::Upstream => {
+                        // Charged as `dependents` is: one step, then one per service reached.
+                        self.charge(1)?;
+                        let reached = self.catalog.dependencies(&[*idx]);
+                        self.charge(reached.len())?;
+                        Value::List(ListVal::Ids(Cow::Owned(reached)))
                     }
                     _ => return field_value(s.field(sf)),
                 }

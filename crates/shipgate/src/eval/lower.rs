@@ -71,6 +71,9 @@ pub fn lower(ir: &PolicyIr) -> Box<[Program]> {
             put(c);
         }
     }
+    for s in ir.service_scopes.iter().chain(&ir.change_scopes) {
+        put(&s.cond);
+    }
     // An id no condition of the IR carries is never looked up; it gets a program that holds
     // nothing rather than a hole.
     programs

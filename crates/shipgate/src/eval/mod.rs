@@ -157,6 +157,73 @@ pub fn evaluate_with(
     session.decide(change.start.unwrap_or(now), explain)
 }
 
+/// The regions a change touches and every calendar that applies to it: its regions', its
+/// services' (`services where`, catalog `calendars`) and its own (`changes where`, whose
+/// conditions see the change starting at `start`, at `now` = `start`, with its tier),
+/// validated as a decision validates the change; the group is `None` when no calendar can
+/// allow the change (a policy with regions, a change that touches none). A scope condition
+/// that cannot be evaluated is an error here, where a decision would deny.
+pub fn applying_calendars(
+    policy: &Policy,
+    change: &Change,
+    catalog: &Catalog,
+    start: Instant,
+) -> Result<(Vec<String>, Option<crate::calendar::CalendarGroup>), Error> {
+    let facts = prepare(&policy.compiled, policy.id, change, catalog)?;
+    let group = schedule::applying_calendars(&policy.compiled, &facts, change, catalog)?;
+    let Some(mut group) = group else {
+        return Ok((facts.regions.to_vec(), None));
+    };
+    let ir = &policy.compiled.ir;
+    if !ir.service_scopes.is_empty()
+        || !ir.change_scopes.is_empty()
+        || !facts.catalog_calendars.is_empty()
+    {
+        let prep = Prepared::at(&facts, start, change.duration);
+        let mut ctx = context(policy, change, catalog, &prep, start.timestamp(), false);
+        let mut b = Builder::<false> {
+            trace: Vec::new(),
+            reasons: Vec::new(),
+        };
+        ctx.tier = tier::decide(&mut ctx, &mut b);
+        let scoped = schedule::scopes(&mut ctx, &mut b);
+        if let Some(reason) = b.reasons.first() {
+            return Err(crate::error::InputError::new("change", reason.message.to_string()).into());
+        }
+        group.extend(scoped.calendars());
+    }
+    Ok((facts.regions.to_vec(), Some(group)))
+}
+
+/// The evaluation context of one decision of `change` (prepared as `prep`) at `now`.
+fn context<'a>(
+    lowered: &'a Policy,
+    change: &'a Change,
+    catalog: &'a Catalog,
+    prep: &'a Prepared<'a>,
+    now: i64,
+    reference: bool,
+) -> Ctx<'a> {
+    let policy = &lowered.compiled;
+    Ctx {
+        ir: &policy.ir,
+        programs: &lowered.programs,
+        sources: &policy.sources,
+        change,
+        catalog,
+        prep,
+        tier: 0,
+        now,
+        vars: smallvec::SmallVec::new(),
+        bound: [None; fast::BOUND_SLOTS],
+        reference,
+        approvals: smallvec::SmallVec::new(),
+        budget: lowered.limits.get(Limit::EvalSteps),
+        budget_of: lowered.limits.get(Limit::EvalSteps),
+        over_budget: false,
+    }
+}
+
 /// The decision, with the trace when `EXPLAIN`.
 fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<Decision, Error> {
     let Session {
@@ -170,23 +237,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
     let policy = &lowered.compiled;
     let ir = &policy.ir;
     let prep = Prepared::at(&session.facts, start, change.duration);
-    let mut ctx = Ctx {
-        ir,
-        programs: &lowered.programs,
-        sources: &policy.sources,
-        change,
-        catalog,
-        prep: &prep,
-        tier: 0,
-        now: now.timestamp(),
-        vars: smallvec::SmallVec::new(),
-        bound: [None; fast::BOUND_SLOTS],
-        reference,
-        approvals: smallvec::SmallVec::new(),
-        budget: lowered.limits.get(Limit::EvalSteps),
-        budget_of: lowered.limits.get(Limit::EvalSteps),
-        over_budget: false,
-    };
+    let mut ctx = context(lowered, change, catalog, &prep, now.timestamp(), reference);
     let mut b = Builder::<EXPLAIN> {
         trace: Vec::new(),
         reasons: Vec::new(),
@@ -201,8 +252,9 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         lift,
         named,
     } = rules::decide(&mut ctx, &mut b, now);
+    let scoped = schedule::scopes(&mut ctx, &mut b);
     let schedule::Scheduled { schedule, lifted } =
-        schedule::schedule(policy, change, catalog, &prep, lift, &mut b)?;
+        schedule::schedule(policy, change, catalog, &prep, lift, &scoped, &mut b)?;
     if lift.blackouts || lift.named != 0 {
         let cals = &policy.ir.calendars;
         for (i, e) in exemptions.iter_mut().enumerate() {
@@ -273,6 +325,61 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         inputs: InputsDigest::new(catalog.inputs_part(), &change.source),
         engine: Text::new_static(crate::decision::ENGINE),
     })
+}
+
+/// The calendars that apply to every change touching `service` alone (SPEC 8.3): its
+/// regions' (in the order it lists them), those of the `services where` that hold for it,
+/// and its catalog entry's; with its regions. The catalog is checked against the policy as
+/// a decision checks it.
+pub fn service_calendars(
+    policy: &Policy,
+    catalog: &Catalog,
+    service: &str,
+) -> Result<(Vec<String>, crate::calendar::CalendarGroup), Error> {
+    use crate::error::InputError;
+    let Some(idx) = catalog.index_of(service) else {
+        let ids = catalog.services().iter().map(|s| s.id.as_str());
+        let mut message = format!("unknown service {}", crate::error::quoted(service));
+        if let Some(help) = crate::error::did_you_mean(service, ids) {
+            message.push_str(&format!(" ({help})"));
+        }
+        return Err(InputError::new("service", message).into());
+    };
+    // The question is the change that touches only this service, at any time: the
+    // `services where` conditions read the service alone (the checker sees to it).
+    let change = Change::from_json(&serde_json::json!({
+        "id": "calendar", "services": [service], "requester": "", "implementer": "",
+        "duration": 0,
+    }))?;
+    let now = chrono::DateTime::from_timestamp(0, 0).unwrap_or_default();
+    let facts = prepare::service_facts(&policy.compiled, policy.id, catalog, idx)?;
+    let prep = Prepared::at(&facts, now, 0);
+    let ir = &policy.compiled.ir;
+    let mut ctx = context(policy, &change, catalog, &prep, 0, false);
+    let mut b = Builder::<false> {
+        trace: Vec::new(),
+        reasons: Vec::new(),
+    };
+    let scoped = schedule::service_scopes(&mut ctx, &mut b);
+    if let Some(reason) = b.reasons.first() {
+        return Err(InputError::new("service", reason.message.to_string()).into());
+    }
+    let cals = &ir.calendars;
+    let mut group = crate::calendar::CalendarGroup::new();
+    let regions: Vec<String> = prep.regions.to_vec();
+    if cals.has_regions() {
+        for r in &regions {
+            let Some(id) = cals.region(r) else {
+                let path = format!("catalog.services[{idx}].regions");
+                return Err(InputError::new(path, cals.unknown_region(r)).into());
+            };
+            group.extend(cals.region_calendars(id).iter().copied());
+        }
+    }
+    for (_, own, _) in &scoped {
+        group.extend(own.ids().iter().copied());
+    }
+    Ok((regions, group))
 }
 
 /// Batches smaller than this are decided on the calling thread: spawning costs more.

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use super::value::{ListVal, Value};
+use crate::calendar::CalendarGroup;
 use crate::check::Compiled;
 use crate::check::ir::Ty;
 use crate::decision::Text;
@@ -27,6 +28,9 @@ pub struct Facts<'a> {
     pub region_texts: &'a [Text],
     /// `extend change` values, by field index (`None` when an optional is absent).
     pub change_ext: Vec<Option<Value<'a>>>,
+    /// The touched services whose catalog entry names `calendars`, with those calendars
+    /// (empty when none does: most catalogs).
+    pub catalog_calendars: Vec<(u32, CalendarGroup)>,
     dependents: OnceCell<Vec<u32>>,
 }
 
@@ -266,6 +270,12 @@ pub fn prepare<'a>(
         policy.ir.service_ext.iter().map(|f| f.name.as_str())
     })?;
     catalog.check_groups(policy_id, || policy.ir.groups.iter().map(Text::as_str))?;
+    let cals = &policy.ir.calendars;
+    catalog.check_calendars(
+        policy_id,
+        |name| cals.calendar(name).is_some(),
+        |name| cals.unknown_calendar(name),
+    )?;
     check_change_regions(change, &services, catalog)?;
     check_change_names(policy, change)?;
     // One touched service whose regions are already sorted and unique: its own, borrowed.
@@ -335,11 +345,72 @@ pub fn prepare<'a>(
             }
         }
     }
+    // Every name was checked against the policy above.
+    let mut catalog_calendars = Vec::new();
+    for &idx in &services {
+        let Some(s) = catalog.service(idx) else {
+            continue;
+        };
+        if !s.calendars.is_empty() {
+            let group: CalendarGroup = s
+                .calendars
+                .iter()
+                .filter_map(|c| cals.calendar(c))
+                .collect();
+            catalog_calendars.push((idx, group));
+        }
+    }
     Ok(Facts {
+        catalog_calendars,
         services,
         regions,
         region_texts,
         change_ext,
+        dependents: OnceCell::new(),
+    })
+}
+
+/// The facts of a change that touches only the service at catalog index `idx` and gives
+/// nothing else: what `shipgate calendar --service` asks about. The catalog is checked
+/// against the policy as [`prepare`] checks it; no change field is read.
+pub fn service_facts<'a>(
+    policy: &'a Compiled,
+    policy_id: u64,
+    catalog: &'a Catalog,
+    idx: u32,
+) -> Result<Facts<'a>, InputError> {
+    catalog.check_extra_fields(policy_id, || {
+        policy.ir.service_ext.iter().map(|f| f.name.as_str())
+    })?;
+    catalog.check_groups(policy_id, || policy.ir.groups.iter().map(Text::as_str))?;
+    let cals = &policy.ir.calendars;
+    catalog.check_calendars(
+        policy_id,
+        |name| cals.calendar(name).is_some(),
+        |name| cals.unknown_calendar(name),
+    )?;
+    let service = catalog.service(idx);
+    let mut regions: Vec<String> = service.map(|s| s.regions.clone()).unwrap_or_default();
+    regions.sort();
+    regions.dedup();
+    let catalog_calendars = match service {
+        Some(s) if !s.calendars.is_empty() => {
+            vec![(
+                idx,
+                s.calendars
+                    .iter()
+                    .filter_map(|c| cals.calendar(c))
+                    .collect(),
+            )]
+        }
+        _ => Vec::new(),
+    };
+    Ok(Facts {
+        services: smallvec::smallvec![idx],
+        regions: Cow::Owned(regions),
+        region_texts: &[],
+        change_ext: Vec::new(),
+        catalog_calendars,
         dependents: OnceCell::new(),
     })
 }

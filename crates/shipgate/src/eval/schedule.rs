@@ -1,9 +1,14 @@
 //! Schedule: whether `[start, end)` fits in the calendars of every region the change touches,
-//! and when the next window opens where it does not.
+//! of its services (`services where`, a catalog entry's `calendars`) and of the change itself
+//! (`changes where`), and when the next window opens where it does not.
 
 use super::Builder;
-use super::prepare::Prepared;
-use crate::calendar::{Lift, tzdb_version};
+use super::expr::Ctx;
+use super::prepare::{Facts, Prepared};
+use super::value::Value;
+use crate::calendar::{
+    CalendarGroup, CalendarId, CalendarSet, GroupCheck, Lift, RegionId, tzdb_version,
+};
 use crate::check::Compiled;
 use crate::decision::*;
 use crate::error::{Error, InputError};
@@ -18,14 +23,174 @@ pub struct Scheduled {
     pub lifted: Vec<Text>,
 }
 
+/// The calendars that apply to the change besides its regions' (SPEC 8.3).
+#[derive(Default)]
+pub struct Scoped {
+    /// Each touched service with calendars of its own: its catalog index, those calendars,
+    /// and where the first `services where` that gave it any is declared.
+    pub services: Vec<(u32, CalendarGroup, Option<Text>)>,
+    /// The calendars of the `changes where` whose condition holds, and where the first of
+    /// them is declared.
+    pub change: Option<(CalendarGroup, Text)>,
+}
+
+impl Scoped {
+    /// Every calendar of the services and of the change.
+    pub fn calendars(&self) -> impl Iterator<Item = CalendarId> + '_ {
+        let services = self
+            .services
+            .iter()
+            .flat_map(|(_, g, _)| g.ids().iter().copied());
+        let change = self
+            .change
+            .iter()
+            .flat_map(|(g, _)| g.ids().iter().copied());
+        services.chain(change)
+    }
+}
+
+/// Which `services where` hold for each touched service (the service bound to the
+/// condition's slot) and which `changes where` hold; with the catalog's `calendars`. A
+/// condition that cannot be evaluated applies its calendars and denies (fails closed).
+pub fn scopes<'a, const EXPLAIN: bool>(ctx: &mut Ctx<'a>, b: &mut Builder<EXPLAIN>) -> Scoped {
+    // Fields are evaluated in the order written: the services' conditions first.
+    Scoped {
+        services: service_scopes(ctx, b),
+        change: change_scopes(ctx, b),
+    }
+}
+
+/// The calendars of each touched service: the `services where` that hold for it and its
+/// catalog entry's (see [`scopes`]).
+#[allow(clippy::type_complexity)]
+pub fn service_scopes<'a, const EXPLAIN: bool>(
+    ctx: &mut Ctx<'a>,
+    b: &mut Builder<EXPLAIN>,
+) -> Vec<(u32, CalendarGroup, Option<Text>)> {
+    let ir = ctx.ir;
+    let prep = ctx.prep;
+    let mut services = Vec::new();
+    if !ir.service_scopes.is_empty() || !prep.catalog_calendars.is_empty() {
+        for &idx in prep.services.iter() {
+            let mut group = CalendarGroup::new();
+            let mut first_at = None;
+            let catalog: &'a Catalog = ctx.catalog;
+            let Some(service) = catalog.service(idx) else {
+                continue;
+            };
+            for scope in &ir.service_scopes {
+                let slot = usize::from(scope.slot);
+                if let Some(bound) = ctx.bound.get_mut(slot) {
+                    *bound = Some(service);
+                }
+                ctx.bind(slot, Value::Service(idx));
+                let holds = match ctx.cond(&scope.cond) {
+                    Ok(holds) => holds,
+                    Err(e) => {
+                        let what = format!("`services where` for service {}", service.id);
+                        b.fail_closed("schedule", &what, &e, &scope.at);
+                        true
+                    }
+                };
+                b.trace_with(
+                    TraceKind::Schedule,
+                    "services where",
+                    || format!("{}: {}", service.id, super::outcome(holds)),
+                    &scope.at,
+                );
+                if holds {
+                    group.extend(scope.calendars.iter().copied());
+                    first_at.get_or_insert_with(|| scope.at.clone());
+                }
+            }
+            if let Some((_, own)) = prep.catalog_calendars.iter().find(|(s, _)| *s == idx) {
+                group.extend(own.ids().iter().copied());
+            }
+            if !group.ids().is_empty() {
+                services.push((idx, group, first_at));
+            }
+        }
+    }
+    services
+}
+
+/// Which `changes where` hold for the change (see [`scopes`]).
+fn change_scopes<const EXPLAIN: bool>(
+    ctx: &mut Ctx<'_>,
+    b: &mut Builder<EXPLAIN>,
+) -> Option<(CalendarGroup, Text)> {
+    let ir = ctx.ir;
+    let mut group = CalendarGroup::new();
+    let mut first_at = None;
+    for scope in &ir.change_scopes {
+        let holds = match ctx.cond(&scope.cond) {
+            Ok(holds) => holds,
+            Err(e) => {
+                b.fail_closed("schedule", "`changes where`", &e, &scope.at);
+                true
+            }
+        };
+        b.trace(
+            TraceKind::Schedule,
+            "changes where",
+            super::outcome(holds),
+            &scope.at,
+        );
+        if holds {
+            group.extend(scope.calendars.iter().copied());
+            first_at.get_or_insert_with(|| scope.at.clone());
+        }
+    }
+    first_at.map(|at| (group, at))
+}
+
+/// Why a group that does not hold the change keeps it out, as a schedule reason says it:
+/// `blocked by X; next window starts T`, or that the run overruns the window it starts in;
+/// and whether that refuses the start itself.
+fn blocked_words(
+    cals: &CalendarSet,
+    group: &[CalendarId],
+    check: &GroupCheck,
+    start: crate::time::Instant,
+    lift: Lift,
+) -> (String, bool) {
+    let when = match &check.next_window {
+        Some((w, _)) => format!("next window starts {}", format_instant(*w)),
+        None => format!(
+            "no window in the next {} days",
+            crate::calendar::HORIZON_DAYS
+        ),
+    };
+    let phrase = blocked_phrase(&check.blocked_by);
+    // A start inside an open window whose run overruns it: say where the window ends
+    // (SPEC 8.3), not that the start is refused.
+    let overrun = cals
+        .group_next_window(group, start, 1, lift)
+        .filter(|(from, _)| from.timestamp() == start.timestamp())
+        .map(|(_, until)| format_instant(until));
+    let (what, refused) = match overrun {
+        Some(until) if phrase == crate::calendar::OUTSIDE_WINDOWS => {
+            (format!("runs past the window's end at {until}"), false)
+        }
+        Some(until) => (
+            format!("runs past the window's end at {until} ({phrase})"),
+            false,
+        ),
+        None => (phrase, true),
+    };
+    (format!("{what}; {when}"), refused)
+}
+
 // One step of a decision: inlined into it, as it was before the split into phases.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 pub fn schedule<const EXPLAIN: bool>(
     policy: &Compiled,
     change: &Change,
     catalog: &Catalog,
     prep: &Prepared<'_>,
     lift: Lift,
+    scoped: &Scoped,
     b: &mut Builder<EXPLAIN>,
 ) -> Result<Scheduled, Error> {
     let cals = &policy.ir.calendars;
@@ -51,6 +216,8 @@ pub fn schedule<const EXPLAIN: bool>(
     let mut lifted: Vec<Text> = Vec::new();
     let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut start_refused = false;
+    // The regions found, for the whole change's window.
+    let mut ids: smallvec::SmallVec<[RegionId; 4]> = smallvec::SmallVec::new();
     for (i, r) in prep.regions.iter().enumerate() {
         let id = if cals.has_regions() {
             cals.region(r)
@@ -67,63 +234,29 @@ pub fn schedule<const EXPLAIN: bool>(
                 });
                 continue;
             }
-            let path = match &change.regions {
-                Some(_) => format!("change.regions[{i}]"),
-                None => {
-                    let owner = prep
-                        .services
-                        .iter()
-                        .filter_map(|s| catalog.service(*s).map(|svc| (s, svc)))
-                        .find(|(_, svc)| svc.regions.contains(r));
-                    match owner {
-                        Some((s, _)) => format!("catalog.services[{s}].regions"),
-                        None => "change.regions".into(),
-                    }
-                }
-            };
-            return Err(InputError::new(path, cals.unknown_region(r)).into());
+            return Err(unknown_region(cals, change, catalog, &prep.services, i, r));
         };
+        ids.push(id);
         let check = cals.check(id, start, end, lift);
-        for name in check.lifted {
-            if !lifted.iter().any(|l| *l == name) {
-                lifted.push(Text::from(name));
+        for name in &check.lifted {
+            if !lifted.iter().any(|l| l == name) {
+                lifted.push(Text::from(name.as_str()));
             }
         }
-        let next_window = check.next_window.map(|(start, end)| Stretch { start, end });
         if !check.open {
             allowed = false;
             if blocked_at.is_none() {
-                blocked_at = check.blocked_at.map(Text::from);
+                blocked_at = check.blocked_at.clone().map(Text::from);
             }
-            let when = match &next_window {
-                Some(w) => format!("next window starts {}", format_instant(w.start)),
-                None => format!(
-                    "no window in the next {} days",
-                    crate::calendar::HORIZON_DAYS
-                ),
-            };
-            let phrase = blocked_phrase(&check.blocked_by);
-            // A start inside an open window whose run overruns it: say where the window ends
-            // (SPEC 8.3), not that the start is refused.
-            let overrun = cals
-                .next_window(id, start, 1, lift)
-                .filter(|(from, _)| from.timestamp() == start.timestamp())
-                .map(|(_, until)| format_instant(until));
-            let what = match overrun {
-                Some(until) if phrase == crate::calendar::OUTSIDE_WINDOWS => {
-                    format!("runs past the window's end at {until}")
-                }
-                Some(until) => format!("runs past the window's end at {until} ({phrase})"),
-                None => {
-                    start_refused = true;
-                    phrase
-                }
-            };
+            let (words, refused) =
+                blocked_words(cals, cals.region_calendars(id), &check, start, lift);
+            start_refused |= refused;
             // A region named twice is checked twice, but said once in the reason.
             if reported.insert(r.as_str()) {
-                blocked.push(format!("{r}: {what}; {when}"));
+                blocked.push(format!("{r}: {words}"));
             }
         }
+        let next_window = check.next_window.map(|(start, end)| Stretch { start, end });
         if EXPLAIN {
             let at = cals.region_at(id).map(|at| at.as_ref()).unwrap_or_default();
             b.trace(
@@ -155,6 +288,90 @@ pub fn schedule<const EXPLAIN: bool>(
                 .to_string(),
         );
     }
+    // The calendars of the touched services and of the change, each group in one check.
+    let mut scoped_check = |group: &CalendarGroup,
+                            scope_at: Option<&Text>,
+                            name: &dyn Fn() -> String,
+                            b: &mut Builder<EXPLAIN>| {
+        let check = cals.check_group(group.ids(), start, end, lift, None);
+        for name in &check.lifted {
+            if !lifted.iter().any(|l| l == name) {
+                lifted.push(Text::from(name.as_str()));
+            }
+        }
+        if !check.open {
+            allowed = false;
+            if blocked_at.is_none() {
+                blocked_at = check
+                    .blocked_at
+                    .clone()
+                    .map(Text::from)
+                    .or_else(|| scope_at.cloned());
+            }
+            let (words, refused) = blocked_words(cals, group.ids(), &check, start, lift);
+            start_refused |= refused;
+            blocked.push(format!("{}: {words}", name()));
+        }
+        if EXPLAIN {
+            b.trace(
+                TraceKind::Schedule,
+                name(),
+                if check.open { "open" } else { "blocked" },
+                scope_at.map(Text::as_str).unwrap_or_default(),
+            );
+        }
+        let names = group
+            .ids()
+            .iter()
+            .map(|&c| Text::new(cals.calendar_name(c)))
+            .collect();
+        (check, names)
+    };
+    let mut services = Vec::with_capacity(scoped.services.len());
+    for (idx, group, at) in &scoped.services {
+        let id = catalog.service(*idx).map_or("", |s| s.id.as_str());
+        let (check, calendars) = scoped_check(group, at.as_ref(), &|| format!("service {id}"), b);
+        services.push(ServiceSchedule {
+            service: Text::new(id),
+            calendars,
+            open: check.open,
+            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
+            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
+        });
+    }
+    let change_schedule = scoped.change.as_ref().map(|(group, at)| {
+        let (check, calendars) =
+            scoped_check(group, Some(at), &|| "the change's calendars".to_string(), b);
+        ChangeSchedule {
+            calendars,
+            open: check.open,
+            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
+            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
+        }
+    });
+    let next_window = if prep.regions.is_empty() && cals.has_regions() {
+        // No time would let it through.
+        None
+    } else if allowed {
+        // Every region fits from the start: the common stretch ends where the first of the
+        // regions' stretches ends (no search needed).
+        let first_to_end = regions
+            .iter()
+            .filter_map(|r| r.next_window.as_ref())
+            .chain(services.iter().filter_map(|s| s.next_window.as_ref()))
+            .chain(
+                change_schedule
+                    .iter()
+                    .filter_map(|c| c.next_window.as_ref()),
+            )
+            .min_by_key(|w| w.end);
+        match first_to_end {
+            Some(w) => Some(w.clone()),
+            None => whole_change_window(cals, &ids, scoped, start, prep.end, lift),
+        }
+    } else {
+        whole_change_window(cals, &ids, scoped, start, prep.end, lift)
+    };
     if !allowed {
         b.reasons.push(Reason {
             rule: Text::new_static("schedule"),
@@ -175,11 +392,94 @@ pub fn schedule<const EXPLAIN: bool>(
             start,
             end,
             allowed,
+            next_window,
             tzdb: Text::new_static(tzdb_version()),
             regions,
+            services,
+            change: change_schedule,
         },
         lifted,
     })
+}
+
+/// The input error for the change's `i`-th region `r`, which the policy does not declare,
+/// at the path it came from (the change's `regions`, or the service that runs there).
+fn unknown_region(
+    cals: &CalendarSet,
+    change: &Change,
+    catalog: &Catalog,
+    services: &[u32],
+    i: usize,
+    r: &str,
+) -> Error {
+    let path = match &change.regions {
+        Some(_) => format!("change.regions[{i}]"),
+        None => {
+            let owner = services
+                .iter()
+                .filter_map(|s| catalog.service(*s).map(|svc| (s, svc)))
+                .find(|(_, svc)| svc.regions.iter().any(|x| x == r));
+            match owner {
+                Some((s, _)) => format!("catalog.services[{s}].regions"),
+                None => "change.regions".into(),
+            }
+        }
+    };
+    InputError::new(path, cals.unknown_region(r)).into()
+}
+
+/// Every calendar that applies to a change in these regions: each region's, in the order of
+/// the regions and of their `uses`, each once. The whole change must fit all of them at once.
+fn applying(cals: &CalendarSet, regions: &[RegionId]) -> CalendarGroup {
+    regions
+        .iter()
+        .flat_map(|&r| cals.region_calendars(r).iter().copied())
+        .collect()
+}
+
+/// Every calendar that applies to the prepared change (see [`applying`]); `None` when no
+/// calendar can allow it (a policy with regions, a change touching none). A region the
+/// policy does not declare is the decision's input error.
+pub fn applying_calendars(
+    policy: &Compiled,
+    facts: &Facts<'_>,
+    change: &Change,
+    catalog: &Catalog,
+) -> Result<Option<CalendarGroup>, Error> {
+    let cals = &policy.ir.calendars;
+    if !cals.has_regions() {
+        return Ok(Some(CalendarGroup::new()));
+    }
+    if facts.regions.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = Vec::with_capacity(facts.regions.len());
+    for (i, r) in facts.regions.iter().enumerate() {
+        match cals.region(r) {
+            Some(id) => ids.push(id),
+            None => return Err(unknown_region(cals, change, catalog, &facts.services, i, r)),
+        }
+    }
+    Ok(Some(applying(cals, &ids)))
+}
+
+/// The earliest stretch at or after `start` where the whole change (until `end`, in UTC
+/// seconds) fits every calendar of all its regions, of its services and of the change
+/// itself at once (SPEC 8.3).
+fn whole_change_window(
+    cals: &CalendarSet,
+    regions: &[RegionId],
+    scoped: &Scoped,
+    start: crate::time::Instant,
+    end: i64,
+    lift: Lift,
+) -> Option<Stretch> {
+    let mut group = applying(cals, regions);
+    group.extend(scoped.calendars());
+    // As a region's check counts it: whole seconds, and a zero-length change as one second.
+    let duration = (end - start.timestamp()).max(1);
+    cals.group_next_window(group.ids(), start, duration, lift)
+        .map(|(start, end)| Stretch { start, end })
 }
 
 /// `blocked by year-end freeze and outside windows`: blackouts are what blocks; being outside

@@ -14,6 +14,8 @@ pub enum ListVal<'a> {
     /// in input order (see `passed_checks`).
     Checks(&'a [Check], i64),
     Services(Cow<'a, [u32]>),
+    /// Services by catalog index, read as their ids (`s.upstream`).
+    Ids(Cow<'a, [u32]>),
     Approvals(&'a [Approval]),
     Waivers(&'a [Waiver]),
     /// A list literal of the policy, evaluated element by element.
@@ -27,7 +29,7 @@ impl ListVal<'_> {
         match self {
             ListVal::Strs(s) => s.len(),
             ListVal::Checks(c, now) => passed_checks(c, *now).count(),
-            ListVal::Services(s) => s.len(),
+            ListVal::Services(s) | ListVal::Ids(s) => s.len(),
             ListVal::Approvals(a) => a.len(),
             ListVal::Waivers(w) => w.len(),
             ListVal::Exprs(e) => e.len(),

@@ -61,6 +61,11 @@ pub struct Catalog {
     wave: Vec<u32>,
     /// Whether any service has a key that is not a built-in field (found when read).
     has_extra: bool,
+    /// Whether any service names `calendars` (found when read).
+    has_calendars: bool,
+    /// The check of those names against a policy's calendars, as `extra_checked`. See
+    /// [`Catalog::check_calendars`].
+    calendars_checked: std::sync::OnceLock<(u64, Option<InputError>)>,
     /// The check of those keys against a policy's `extend service` fields: the policy's id
     /// and the first unknown key's error. See [`Catalog::check_extra_fields`].
     extra_checked: std::sync::OnceLock<(u64, Option<InputError>)>,
@@ -218,9 +223,12 @@ impl Catalog {
             .map(|s| s.regions.windows(2).all(|w| w[0] < w[1]))
             .collect();
         let has_extra = services.iter().any(|s| !s.extra.is_empty());
+        let has_calendars = services.iter().any(|s| !s.calendars.is_empty());
         let mut catalog = Catalog {
             inputs_part: Arc::new(part),
             has_extra,
+            has_calendars,
+            calendars_checked: std::sync::OnceLock::new(),
             extra_checked: std::sync::OnceLock::new(),
             groups,
             groups_checked: std::sync::OnceLock::new(),
@@ -481,6 +489,36 @@ impl Catalog {
             .find(|g| !known().any(|k| k == g.as_str()))
             .map(|g| unknown_group(path.key(g).to_string(), g, known()));
         let _ = self.groups_checked.set((policy, found.clone()));
+        found.map_or(Ok(()), Err)
+    }
+
+    /// Checks that every calendar a service names in `calendars` is one the policy whose id
+    /// is `policy` declares (`known`), in every service, also those a change does not touch
+    /// (SPEC 8.8): a misspelt name would otherwise apply no calendar. The error is at
+    /// `catalog.services[i].calendars[j]`, its message `unknown(name)`. Cached per policy as
+    /// [`Catalog::check_extra_fields`] is.
+    pub(crate) fn check_calendars(
+        &self,
+        policy: u64,
+        known: impl Fn(&str) -> bool,
+        unknown: impl Fn(&str) -> String,
+    ) -> Result<(), InputError> {
+        if !self.has_calendars {
+            return Ok(());
+        }
+        if let Some((id, found)) = self.calendars_checked.get()
+            && *id == policy
+        {
+            return found.clone().map_or(Ok(()), Err);
+        }
+        let found = self.services.iter().enumerate().find_map(|(i, s)| {
+            let (j, name) = s.calendars.iter().enumerate().find(|(_, c)| !known(c))?;
+            Some(InputError::new(
+                format!("catalog.services[{i}].calendars[{j}]"),
+                unknown(name),
+            ))
+        });
+        let _ = self.calendars_checked.set((policy, found.clone()));
         found.map_or(Ok(()), Err)
     }
 

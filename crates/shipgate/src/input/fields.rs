@@ -518,11 +518,17 @@ record! {
         /// `error_budget`: the fraction of the error budget remaining; may be negative.
         /// Default 1.0.
         error_budget / ErrorBudget: f64 = Number, or(1.0) => Float;
+        /// `calendars`: names of policy calendars that apply to every change touching this
+        /// service, besides its regions' (SPEC 8.3); checked against the policy at evaluation.
+        calendars / Calendars: Vec<String> = List(Text), default => Strs;
     }
     derived {}
     computed {
         /// `dependents`: the services that depend on this one, transitively.
         dependents / Dependents => Services;
+        /// `upstream`: the ids of the services this one depends on, transitively (the reverse
+        /// of `dependents`), in catalog order.
+        upstream / Upstream => Strs;
     }
 }
 

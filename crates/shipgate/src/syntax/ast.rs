@@ -44,6 +44,8 @@ pub enum Item {
     Calendar(CalendarDecl),
     /// `region eu-west uses emea, global`
     Region(RegionDecl),
+    /// `services where COND use C, ...` / `changes where COND use C, ...`
+    Scope(ScopeDecl),
     /// `rule name { ... }`
     Rule(RuleDecl),
     /// `waivable cab_review by "change-manager" max 72h`
@@ -103,6 +105,24 @@ pub struct TierDecl {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionDecl {
     pub name: Ident,
+    pub calendars: Vec<Ident>,
+    pub span: Span,
+}
+
+/// What a scope's calendars apply to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeTarget {
+    /// `services where ...`: the condition reads the service as `s`.
+    Services,
+    /// `changes where ...`: the condition reads `change`.
+    Changes,
+}
+
+/// `services where s.legacy use batch, global`: calendars that apply where the condition holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeDecl {
+    pub target: ScopeTarget,
+    pub when: Expr,
     pub calendars: Vec<Ident>,
     pub span: Span,
 }

@@ -83,6 +83,12 @@ pub(super) const KEYWORDS: &[Keyword] = &[
     keyword!("except",    kw_except,    0),
     keyword!("region",    kw_region,    RESERVED | ITEM | STATEMENT),
     keyword!("uses",      kw_uses,      0),
+    // calendars of services and of changes (`services` and `changes` are also names in
+    // expressions, as `tier` is; `use` ends the condition)
+    keyword!("services",  kw_services,  ITEM | STATEMENT),
+    keyword!("changes",   kw_changes,   ITEM | STATEMENT),
+    keyword!("where",     kw_where,     STATEMENT),
+    keyword!("use",       kw_use,       STATEMENT),
     // rules and waivers
     keyword!("rule",      kw_rule,      RESERVED | ITEM | STATEMENT),
     keyword!("deny",      kw_deny,      RESERVED | STATEMENT),
@@ -371,7 +377,8 @@ mod tests {
             ITEM_WORDS,
             [
                 "tiers", "default", "capacity", "groups", "kinds", "extend", "tier", "calendar",
-                "region", "rule", "waivable", "strategy", "rollback", "notify",
+                "region", "services", "changes", "rule", "waivable", "strategy", "rollback",
+                "notify",
             ]
         );
         assert!(STATEMENT_WORDS.contains(&"when") && !STATEMENT_WORDS.contains(&"notify"));

@@ -55,8 +55,8 @@ pub(super) fn parse_by_item(
 
 /// Byte offsets of lines whose first word starts a top-level item. Such a word can never
 /// begin a line inside a block or continue an expression, with two exceptions handled here:
-/// an `extend` field may be called like a keyword (`region: string`), and `tier` is also a
-/// name in expressions (`tier >= high` on a continuation line).
+/// an `extend` field may be called like a keyword (`region: string`), and `tier`, `services`
+/// and `changes` are also names in expressions (`tier >= high` on a continuation line).
 fn item_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = Vec::new();
@@ -82,7 +82,9 @@ fn item_starts(text: &str) -> Vec<usize> {
             }
             let next_word = text.get(next_start..j).unwrap_or("");
             let field_like = bytes.get(next_start) == Some(&b':');
-            let starts_item = if word == "tier" {
+            let starts_item = if word == "services" || word == "changes" {
+                next_word == "where"
+            } else if word == "tier" {
                 next_word
                     .bytes()
                     .next()

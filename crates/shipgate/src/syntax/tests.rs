@@ -1018,7 +1018,7 @@ fn syntax_errors_name_what_was_expected() {
         (
             "frobnicate x",
             "1:1: expected a declaration (`tiers`, `default`, `capacity`, `groups`, `kinds`, \
-             `extend`, `tier`, `calendar`, `region`, `rule`, `waivable`, `strategy`, `rollback` \
+             `extend`, `tier`, `calendar`, `region`, `services`, `changes`, `rule`, `waivable`, `strategy`, `rollback` \
              or `notify`), found `frobnicate`",
         ),
         ("tiers", "1:6: expected a tier name, found end of file"),
@@ -1214,6 +1214,7 @@ fn assert_well_formed(text: &str) {
             Item::Tier(x) => x.span,
             Item::Calendar(x) => x.span,
             Item::Region(x) => x.span,
+            Item::Scope(x) => x.span,
             Item::Rule(x) => x.span,
             Item::Waivable(x) => x.span,
             Item::Strategy(x) => x.span,
@@ -1580,4 +1581,43 @@ fn parse_speed_report() {
             best.1
         );
     }
+}
+
+#[test]
+fn scopes_of_services_and_changes() {
+    let file = parse_ok(
+        "services where \"ledger-db\" in s.upstream use ledger-batch, global\n\
+         changes where \"database\" in change.kind\n  use dba\n\
+         tier high when services.x",
+    );
+    let [Item::Scope(s), Item::Scope(c), Item::Tier(_)] = &file.items[..] else {
+        panic!("{:#?}", file.items)
+    };
+    assert_eq!(s.target, ScopeTarget::Services);
+    assert_eq!(show(&s.when), "(in \"ledger-db\" (. s upstream))");
+    let names: Vec<&str> = s.calendars.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["ledger-batch", "global"]);
+    assert_eq!(c.target, ScopeTarget::Changes);
+    assert_eq!(c.calendars[0].name, "dba");
+    // `services` and `changes` stay names in expressions, as `tier` does.
+    assert_eq!(
+        show(&expr("changes.x and services")),
+        "(and (. changes x) services)"
+    );
+}
+
+#[test]
+fn scope_errors_say_what_was_expected() {
+    assert_eq!(
+        only_error("services where s.legacy"),
+        "1:24: expected an operator or `use`, found end of file"
+    );
+    assert!(
+        only_error("changes s.legacy use x").starts_with("1:9: expected `where`"),
+        "{}",
+        only_error("changes s.legacy use x")
+    );
+    // Recovery cuts at a scope: the broken item before it and the scope after it.
+    let errs = errors("rule r {\n deny when\n}\nservices where s.legacy use x\nrule q { bad }");
+    assert_eq!(errs.len(), 2, "{errs:#?}");
 }

@@ -63,6 +63,10 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::day_range => "a day or a range of days like `mon-fri`",
         Rule::time_range => "a time range like 09:00-17:00",
         Rule::region_decl => "a region like `region eu-west uses emea`",
+        Rule::services_decl => "calendars of services like `services where s.legacy use batch`",
+        Rule::changes_decl => {
+            "calendars of changes like `changes where \"database\" in change.kind use dba`"
+        }
         Rule::rule_decl => "a rule",
         Rule::rule_stmt => {
             "a rule statement (`when`, `deny when`, `allow when`, `require`, `exempt` or \

@@ -931,6 +931,7 @@ fn service_doc(mutate: bool) -> BoxedStrategy<Doc> {
         ("legacy", flag(mutate), false),
         ("monitored", flag(mutate), false),
         ("error_budget", number, false),
+        ("calendars", texts(mutate), false),
     ];
     let keys = OtherKeys {
         extra: &["owner", "pager"],
@@ -1163,5 +1164,5 @@ fn field_lists_are_what_the_generators_use() {
     // The generators above write every built-in field; if a field is added to the readers,
     // it must be added here too.
     assert_eq!(CHANGE_FIELDS.len(), 19);
-    assert_eq!(SERVICE_FIELDS.len(), 10);
+    assert_eq!(SERVICE_FIELDS.len(), 11);
 }

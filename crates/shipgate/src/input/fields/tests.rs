@@ -82,7 +82,7 @@ fn catalog_json() -> Value {
 fn probe(x: &str, name: &str, ty: FieldTy, given: bool) -> String {
     if !given {
         return match ty {
-            FieldTy::Services => format!("len({x}) >= 0"),
+            FieldTy::Services | FieldTy::Strs => format!("len({x}) >= 0"),
             FieldTy::Int => format!("{x} >= 0"),
             FieldTy::DateTime => format!("{x} > 2000-01-01T00:00:00Z"),
             other => panic!("no probe for a computed {other:?}"),
@@ -190,9 +190,10 @@ fn every_declared_field_is_in_the_checkers_schema_and_reached_by_the_evaluator()
     let probes = every_probe();
     assert!(probes.len() > 40, "{}", probes.len());
     for (name, condition) in probes {
-        // The sample approval and waiver are in `x-group`: a group the policy must know.
+        // The sample approval and waiver are in `x-group`: a group the policy must know; the
+        // sample service's calendar `x-calendars` is one it must declare.
         let policy = format!(
-            "groups x-group\nrule probe {{\n  deny when {condition}\n  message \"held\"\n}}\n"
+            "groups x-group\ncalendar x-calendars timezone \"UTC\" {{ }}\nrule probe {{\n  deny when {condition}\n  message \"held\"\n}}\n"
         );
         // Compiling checks the field's name and its type against the condition.
         let engine = Engine::from_source(&policy, "probe.gate")

@@ -1,7 +1,8 @@
 //! Builders of calendars (windows and blackouts of every kind) and of regions.
 
 use super::super::ast::{
-    BlackoutSpec, CalendarDecl, CalendarEntry, DaySet, RegionDecl, TimeRange, Weekday,
+    BlackoutSpec, CalendarDecl, CalendarEntry, DaySet, RegionDecl, ScopeDecl, ScopeTarget,
+    TimeRange, Weekday,
 };
 use super::super::grammar::{P, Rule};
 use super::Builder;
@@ -253,6 +254,30 @@ impl Builder<'_> {
         }
         Some(RegionDecl {
             name: self.need(name, span)?,
+            calendars,
+            span,
+        })
+    }
+
+    /// `services where EXPR use CALENDAR, ...` / `changes where EXPR use CALENDAR, ...`.
+    pub(super) fn scope(
+        &mut self,
+        decl: P<'_>,
+        target: ScopeTarget,
+        span: Span,
+    ) -> Option<ScopeDecl> {
+        let mut when = None;
+        let mut calendars = Vec::new();
+        for c in decl.into_inner() {
+            match c.as_rule() {
+                Rule::expr => when = Some(self.expr(c)?),
+                Rule::calendar_name => calendars.push(self.ident(&c)),
+                _ => {}
+            }
+        }
+        Some(ScopeDecl {
+            target,
+            when: self.need(when, span)?,
             calendars,
             span,
         })

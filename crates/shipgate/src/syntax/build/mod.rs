@@ -15,7 +15,7 @@ mod settings;
 
 use pest::iterators::Pairs;
 
-use super::ast::{Ident, Item};
+use super::ast::{Ident, Item, ScopeTarget};
 use super::grammar::{P, Rule};
 use crate::error::Diagnostic;
 use crate::span::{FileId, Span};
@@ -129,6 +129,12 @@ impl Builder<'_> {
             Rule::tier_decl => self.tier(decl, span).map(Item::Tier),
             Rule::calendar_decl => self.calendar(decl, span).map(Item::Calendar),
             Rule::region_decl => self.region(decl, span).map(Item::Region),
+            Rule::services_decl => self
+                .scope(decl, ScopeTarget::Services, span)
+                .map(Item::Scope),
+            Rule::changes_decl => self
+                .scope(decl, ScopeTarget::Changes, span)
+                .map(Item::Scope),
             Rule::rule_decl => self.rule(decl, span).map(Item::Rule),
             Rule::waivable_decl => self.waivable(decl, span).map(Item::Waivable),
             Rule::strategy_decl => self.strategy(decl, span).map(Item::Strategy),
