@@ -187,6 +187,11 @@ impl CalendarGroup {
     pub fn ids(&self) -> &[CalendarId] {
         &self.0
     }
+
+    #[allow(dead_code)] // part of the group API that the calendars of services and changes use
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 impl Extend<CalendarId> for CalendarGroup {
