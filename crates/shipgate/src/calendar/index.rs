@@ -332,7 +332,6 @@ pub(crate) struct Region {
     pub at: Located,
 }
 
-
 impl Region {
     pub(crate) fn new(name: String, calendars: Vec<usize>, at: Located) -> Region {
         Region {

@@ -578,7 +578,12 @@ impl CalendarSet {
     /// Names of the blackouts with an occurrence meeting `[s, e)`, with where each is declared
     /// and its bit in [`Lift::named`], in the order of the group's calendars and then of
     /// declaration (duplicates included).
-    fn blackouts_meeting(&self, group: &[CalendarId], s: i64, e: i64) -> Vec<(String, &Arc<str>, u64)> {
+    fn blackouts_meeting(
+        &self,
+        group: &[CalendarId],
+        s: i64,
+        e: i64,
+    ) -> Vec<(String, &Arc<str>, u64)> {
         let (Some(first), Some(last)) = (
             year_of(s.max(DOMAIN_START)),
             year_of((e - 1).min(DOMAIN_END - 1)),
