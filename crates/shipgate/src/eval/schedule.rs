@@ -52,7 +52,21 @@ impl Scoped {
 /// Which `services where` hold for each touched service (the service bound to the
 /// condition's slot) and which `changes where` hold; with the catalog's `calendars`. A
 /// condition that cannot be evaluated applies its calendars and denies (fails closed).
+#[inline]
 pub fn scopes<'a, const EXPLAIN: bool>(ctx: &mut Ctx<'a>, b: &mut Builder<EXPLAIN>) -> Scoped {
+    // Most policies and catalogs have no scope: nothing to evaluate, and the code that would
+    // stays out of the decision's hot path (it is not inlined into it).
+    if ctx.ir.service_scopes.is_empty()
+        && ctx.ir.change_scopes.is_empty()
+        && ctx.prep.catalog_calendars.is_empty()
+    {
+        return Scoped::default();
+    }
+    scopes_of(ctx, b)
+}
+
+#[inline(never)]
+fn scopes_of<'a, const EXPLAIN: bool>(ctx: &mut Ctx<'a>, b: &mut Builder<EXPLAIN>) -> Scoped {
     // Fields are evaluated in the order written: the services' conditions first.
     Scoped {
         services: service_scopes(ctx, b),
@@ -475,7 +489,9 @@ fn whole_change_window(
     lift: Lift,
 ) -> Option<Stretch> {
     let mut group = applying(cals, regions);
-    group.extend(scoped.calendars());
+    if !scoped.services.is_empty() || scoped.change.is_some() {
+        group.extend(scoped.calendars());
+    }
     // As a region's check counts it: whole seconds, and a zero-length change as one second.
     let duration = (end - start.timestamp()).max(1);
     cals.group_next_window(group.ids(), start, duration, lift)
