@@ -478,42 +478,46 @@ pub fn calendar(c: &CalendarReport, color: bool) -> String {
 /// `shipgate calendar --service`: what applies to one service, then where all of it is open
 /// at once.
 pub fn service_calendar(c: &shipgate::ServiceCalendarReport, color: bool) -> String {
-    let p = Paint { on: color };
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} (tz database {})",
-        p.bold(&format!("Service {}", clean(&c.service))),
-        c.timezone_db
-    );
-    let list = |items: &[String]| {
-        if items.is_empty() {
-            "(none)".to_string()
-        } else {
-            clean(&items.join(", ")).into_owned()
-        }
-    };
-    let _ = writeln!(out, "Regions:   {}", list(&c.regions));
-    let _ = writeln!(out, "Calendars: {}", list(&c.calendars));
-    let _ = writeln!(
-        out,
-        "\n{}",
-        p.bold("Open (every applying calendar at once):")
-    );
-    stretches_and_blackouts_body(&mut out, &c.open, &c.blackouts, p);
-    out
+    let title = format!("Service {}", clean(&c.service));
+    applying_calendars(
+        &title,
+        &c.timezone_db,
+        &c.regions,
+        &c.calendars,
+        &c.open,
+        &c.blackouts,
+        color,
+    )
 }
 
 /// `shipgate calendar --change`: what applies, then where all of it is open at once.
 pub fn change_calendar(c: &ChangeCalendarReport, color: bool) -> String {
+    let title = format!("Change {}", clean(&c.change));
+    applying_calendars(
+        &title,
+        &c.timezone_db,
+        &c.regions,
+        &c.calendars,
+        &c.open,
+        &c.blackouts,
+        color,
+    )
+}
+
+/// The text of `calendar --service` and `--change`: the title, the regions and calendars that
+/// apply, then where every one of them is open at once and their blackouts.
+fn applying_calendars(
+    title: &str,
+    timezone_db: &str,
+    regions: &[String],
+    calendars: &[String],
+    open: &[shipgate::Stretch],
+    blackouts: &[shipgate::BlackoutOccurrence],
+    color: bool,
+) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} (tz database {})",
-        p.bold(&format!("Change {}", clean(&c.change))),
-        c.timezone_db
-    );
+    let _ = writeln!(out, "{} (tz database {})", p.bold(title), timezone_db);
     let list = |items: &[String]| {
         if items.is_empty() {
             "(none)".to_string()
@@ -521,14 +525,14 @@ pub fn change_calendar(c: &ChangeCalendarReport, color: bool) -> String {
             clean(&items.join(", ")).into_owned()
         }
     };
-    let _ = writeln!(out, "Regions:   {}", list(&c.regions));
-    let _ = writeln!(out, "Calendars: {}", list(&c.calendars));
+    let _ = writeln!(out, "Regions:   {}", list(regions));
+    let _ = writeln!(out, "Calendars: {}", list(calendars));
     let _ = writeln!(
         out,
         "\n{}",
         p.bold("Open (every applying calendar at once):")
     );
-    stretches_and_blackouts_body(&mut out, &c.open, &c.blackouts, p);
+    stretches_and_blackouts_body(&mut out, open, blackouts, p);
     out
 }
 
