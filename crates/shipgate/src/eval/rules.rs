@@ -69,28 +69,12 @@ pub fn decide<'a, const EXPLAIN: bool>(
                     lifts: Lifted::Blackout(Vec::new()),
                 });
             }
-            if EXPLAIN {
-                // The `waivable blackout` declaration, else the waiver's place in the change.
-                let at = match waivable {
-                    Some(wb) => wb.at.to_string(),
-                    None => format!("change.waivers[{wi}]"),
-                };
-                b.trace(
-                    TraceKind::Waiver,
-                    &w.blackout,
-                    why.as_ref()
-                        .map(|w| Text::from(format!("rejected: {w}")))
-                        .unwrap_or_else(|| Text::new_static("honored")),
-                    at,
-                );
-            }
-            waivers.push(WaiverOutcome {
-                rule: Text::default(),
-                blackout: Some(Text::new(&w.blackout)),
-                by: Text::new(&w.by),
-                honored: why.is_none(),
-                why: why.map(Text::from).unwrap_or_default(),
-            });
+            // The `waivable blackout` declaration, else the waiver's place in the change.
+            let at = || match waivable {
+                Some(wb) => wb.at.to_string(),
+                None => format!("change.waivers[{wi}]"),
+            };
+            waivers.push(judged_waiver(b, w, &w.blackout, at, why));
             continue;
         }
         let why = waiver_rejection(ir, change, ctx.catalog, w, now, ctx.prep.end);
@@ -104,30 +88,14 @@ pub fn decide<'a, const EXPLAIN: bool>(
                 lifts: Lifted::Rule(ir.rules.get(ri).map(|r| r.name.clone()).unwrap_or_default()),
             });
         }
-        if EXPLAIN {
-            // The `waivable` declaration, else the rule; a waiver naming no rule of the policy
-            // has no policy text, so its place in the change.
-            let at = match rule.and_then(|ri| ir.rules.get(ri)) {
-                Some(r) if !r.waivable_at.is_empty() => r.waivable_at.to_string(),
-                Some(r) => r.at.to_string(),
-                None => format!("change.waivers[{wi}]"),
-            };
-            b.trace(
-                TraceKind::Waiver,
-                &w.rule,
-                why.as_ref()
-                    .map(|w| Text::from(format!("rejected: {w}")))
-                    .unwrap_or_else(|| Text::new_static("honored")),
-                at,
-            );
-        }
-        waivers.push(WaiverOutcome {
-            rule: Text::new(&w.rule),
-            blackout: None,
-            by: Text::new(&w.by),
-            honored: why.is_none(),
-            why: why.map(Text::from).unwrap_or_default(),
-        });
+        // The `waivable` declaration, else the rule; a waiver naming no rule of the policy has
+        // no policy text, so its place in the change.
+        let at = || match rule.and_then(|ri| ir.rules.get(ri)) {
+            Some(r) if !r.waivable_at.is_empty() => r.waivable_at.to_string(),
+            Some(r) => r.at.to_string(),
+            None => format!("change.waivers[{wi}]"),
+        };
+        waivers.push(judged_waiver(b, w, &w.rule, at, why));
     }
 
     // --- pass 1: exemptions (so that `exempt rule X` applies whatever the order) ----------
@@ -397,6 +365,32 @@ pub fn decide<'a, const EXPLAIN: bool>(
         requirements,
         lift,
         named,
+    }
+}
+
+/// A waiver's outcome, rule or blackout alike, and with `explain` its trace step under `name`
+/// (the rule or the blackout it names) at `at` (where its `waivable` declaration is).
+fn judged_waiver<const EXPLAIN: bool>(
+    b: &mut Builder<EXPLAIN>,
+    w: &crate::input::Waiver,
+    name: &str,
+    at: impl FnOnce() -> String,
+    why: Option<String>,
+) -> WaiverOutcome {
+    if EXPLAIN {
+        let outcome = why
+            .as_ref()
+            .map(|w| Text::from(format!("rejected: {w}")))
+            .unwrap_or_else(|| Text::new_static("honored"));
+        b.trace(TraceKind::Waiver, name, outcome, at());
+    }
+    let blackout = (!w.blackout.is_empty()).then(|| Text::new(&w.blackout));
+    WaiverOutcome {
+        rule: Text::new(&w.rule),
+        blackout,
+        by: Text::new(&w.by),
+        honored: why.is_none(),
+        why: why.map(Text::from).unwrap_or_default(),
     }
 }
 
