@@ -310,6 +310,22 @@ fn read_check_status(value: &Value, path: &JsonPath) -> Read<CheckStatus> {
     Err(InputError::new(path.to_string(), message))
 }
 
+/// A change's `rollout`: `all_at_once` or `per_region`.
+fn read_rollout(value: &Value, path: &JsonPath) -> Read<String> {
+    let name = value.as_str();
+    if let Some(name) = name.filter(|n| fields::ROLLOUTS.contains(n)) {
+        return Ok(name.to_string());
+    }
+    let mut message = format!(
+        "expected \"all_at_once\" or \"per_region\", got {}",
+        got(value)
+    );
+    if let Some(help) = name.and_then(|n| did_you_mean(n, fields::ROLLOUTS)) {
+        message.push_str(&format!(" ({help})"));
+    }
+    Err(InputError::new(path.to_string(), message))
+}
+
 /// A catalog's `groups` (`{"cab": ["ana", "eve"]}`): each group's members, strings. Which
 /// groups may appear depends on the policy, and is checked when a change is prepared.
 pub(crate) fn read_catalog_groups(value: &Value, path: &JsonPath) -> Read<Groups> {
