@@ -349,6 +349,12 @@ impl Engine {
         self.inner.compiled.ir.capacity
     }
 
+    /// Whether [`Engine::capacity`] bounds each region rather than the whole train
+    /// (`capacity N per region`).
+    pub fn capacity_per_region(&self) -> bool {
+        self.inner.compiled.ir.capacity_per_region
+    }
+
     /// The tier names, ascending.
     pub fn tiers(&self) -> &[String] {
         &self.inner.compiled.ir.tiers
