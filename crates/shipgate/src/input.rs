@@ -21,6 +21,7 @@ pub(crate) mod fields;
 mod text;
 
 pub(crate) use fast::{Groups, catalog_parts};
+pub(crate) use fields::ROLLOUT_PER_REGION;
 pub use fields::{Approval, Change, Check, CheckStatus, Incident, Service, Waiver};
 #[cfg(test)]
 use fields::{ChangeField, ServiceField};
