@@ -7,7 +7,7 @@
 //! asks for the decisions at a few candidate starts, jumping to the next window the decision
 //! reports instead of scanning.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -22,11 +22,12 @@ use crate::time::Instant;
 #[cfg(test)]
 mod tests;
 
-/// How many candidate starts the planner tries for one slot (a change, or one region of a
-/// `per_region` rollout) before it calls the slot unschedulable. Each candidate is one
-/// decision; every candidate but the first is the start of a later window, the end of a
-/// planned run, or the end of a window where a rule denied, so a year of weekday windows
-/// (about 260) with every run of a large train ending in it stays well below it.
+/// How many decisions the planner asks for one slot (a change, or one region of a
+/// `per_region` rollout) before it calls the slot unschedulable. Every decision but the first
+/// is at the start of a later window, past the planned runs that block it, or after a rule
+/// denied, so a year of weekday windows (about 260 of them, two decisions each at most when a
+/// rule denies all along) stays well below it. Moving past planned runs needs no decision and
+/// is not counted.
 pub const MAX_PLAN_CANDIDATES: usize = 4096;
 
 /// A release train planned: the planned runs in start order, and the changes that could not
@@ -158,7 +159,9 @@ pub fn plan(
         from,
         capacity,
         per_region,
-        runs: Vec::new(),
+        ends: BTreeMap::new(),
+        all: Profile::default(),
+        by_region: HashMap::new(),
         by_service: HashMap::new(),
     };
 
@@ -284,9 +287,7 @@ fn order(changes: &[Change], catalog: &Catalog) -> Result<Order, Error> {
                 return Err(InputError::new(format!("changes[{i}].after[{j}]"), message).into());
             };
             if let Some(list) = preds.get_mut(i) {
-                if !list.iter().any(|(q, _)| *q == p) {
-                    list.push((p, Because::After));
-                }
+                list.push((p, Because::After));
             }
         }
     }
@@ -306,27 +307,56 @@ fn order(changes: &[Change], catalog: &Catalog) -> Result<Order, Error> {
         }
         touched.push(ids);
     }
+    // Below each change's services, the first touched services on every path: a change to
+    // one of those goes before it, and what lies below them is ordered through them (their
+    // changes follow the changes further down), so the walk stops there. Stamps instead of
+    // sets keep the walk linear in what it visits.
+    let mut seen_service: Vec<usize> = vec![usize::MAX; catalog.len()];
+    let mut seen_pred: Vec<usize> = vec![usize::MAX; n];
+    let mut stack: Vec<(u32, u32)> = Vec::new();
     for (i, services) in touched.iter().enumerate() {
-        for &s in services {
-            for on in catalog.dependencies(&[s]) {
-                let Some(others) = touching.get(&on) else {
-                    continue;
-                };
+        let Some(list) = preds.get_mut(i) else {
+            continue;
+        };
+        for &(p, _) in list.iter() {
+            if let Some(seen) = seen_pred.get_mut(p) {
+                *seen = i;
+            }
+        }
+        stack.clear();
+        // A service of the change is marked only when reached from another one: a change
+        // sharing it may then be one this change follows.
+        stack.extend(services.iter().map(|&s| (s, s)));
+        while let Some((at, seed)) = stack.pop() {
+            for &on in catalog.depends_on_of(at) {
+                match seen_service.get_mut(on as usize) {
+                    Some(seen) if *seen != i => *seen = i,
+                    _ => continue,
+                }
+                let others = touching.get(&on).map(Vec::as_slice).unwrap_or_default();
+                let mut stop = false;
                 for &p in others {
                     if p == i {
                         continue;
                     }
-                    if let Some(list) = preds.get_mut(i) {
-                        if !list.iter().any(|(q, _)| *q == p) {
-                            list.push((p, Because::Depends { service: s, on }));
+                    stop = true;
+                    if let Some(seen) = seen_pred.get_mut(p) {
+                        if *seen != i {
+                            *seen = i;
+                            list.push((p, Because::Depends { service: seed, on }));
                         }
                     }
+                }
+                if !stop {
+                    stack.push((on, seed));
                 }
             }
         }
     }
     for list in &mut preds {
+        // Stable: an `after` stays ahead of the same change found through the catalog.
         list.sort_by_key(|(p, _)| *p);
+        list.dedup_by_key(|(p, _)| *p);
     }
 
     // Kahn's algorithm; a change's wave is one more than its deepest predecessor's.
@@ -457,11 +487,83 @@ fn cycle_error(
     )
 }
 
-/// A planned run, as the later changes see it.
-struct Run {
-    start: Instant,
-    end: Instant,
-    regions: Vec<String>,
+/// How many planned runs are under way over time: a step function, kept as the instants
+/// where the count changes and the count from each until the next (zero before the first and
+/// after the last). Equal neighbours are merged, so a busy stretch of back-to-back runs is one
+/// step however many runs make it, and a search skips it in one go.
+#[derive(Debug, Default)]
+struct Profile {
+    steps: BTreeMap<Instant, u32>,
+}
+
+impl Profile {
+    /// The count at `x`.
+    fn at(&self, x: Instant) -> u32 {
+        self.steps.range(..=x).next_back().map_or(0, |(_, c)| *c)
+    }
+
+    /// One more run over `[start, end)`.
+    fn add(&mut self, start: Instant, end: Instant) {
+        if start >= end {
+            return;
+        }
+        let (at_start, at_end) = (self.at(start), self.at(end));
+        self.steps.entry(start).or_insert(at_start);
+        self.steps.entry(end).or_insert(at_end);
+        for (_, c) in self.steps.range_mut(start..end) {
+            *c += 1;
+        }
+        self.merge(start);
+        self.merge(end);
+    }
+
+    /// Drops the step at `x` when it does not change the count.
+    fn merge(&mut self, x: Instant) {
+        let before = self.steps.range(..x).next_back().map_or(0, |(_, c)| *c);
+        if self.steps.get(&x) == Some(&before) {
+            self.steps.remove(&x);
+        }
+    }
+
+    /// The earliest `s >= t` such that fewer than `cap` runs are under way at every instant of
+    /// `[s, s + d)`. Every start it passes over has an instant in its run where `cap` or more
+    /// run: it moves only to the end of a full step (any earlier start in that step is itself
+    /// full), or to a full step that begins inside the run (any earlier start's run still
+    /// holds that step's beginning).
+    fn first_fit(&self, t: Instant, d: chrono::TimeDelta, cap: u32) -> Instant {
+        // A run of no length is under way at no instant.
+        if d <= chrono::TimeDelta::zero() {
+            return t;
+        }
+        let mut s = t;
+        'search: loop {
+            if self.at(s) >= cap {
+                // To the first step after `s` whose count is below the cap.
+                match self
+                    .steps
+                    .range((std::ops::Bound::Excluded(s), std::ops::Bound::Unbounded))
+                    .find(|(_, c)| **c < cap)
+                {
+                    Some((x, _)) => s = *x,
+                    // The last step is always zero, so this is not reached; never loop.
+                    None => return s,
+                }
+            }
+            let Some(end) = s.checked_add_signed(d) else {
+                return s;
+            };
+            for (x, c) in self
+                .steps
+                .range((std::ops::Bound::Excluded(s), std::ops::Bound::Excluded(end)))
+            {
+                if *c >= cap {
+                    s = *x;
+                    continue 'search;
+                }
+            }
+            return s;
+        }
+    }
 }
 
 /// The planner's state: the runs placed so far.
@@ -471,9 +573,28 @@ struct Planner<'a> {
     from: Instant,
     capacity: Option<u64>,
     per_region: bool,
-    runs: Vec<Run>,
-    /// For each service, the runs (indices into `runs`) of the changes touching it.
-    by_service: HashMap<String, Vec<usize>>,
+    /// How many runs end at each instant, for the next end after a candidate.
+    ends: BTreeMap<Instant, u32>,
+    /// The runs under way, all of them (for `capacity N`).
+    all: Profile,
+    /// The runs under way in each region (for `capacity N per region`).
+    by_region: HashMap<String, Profile>,
+    /// The runs of the changes touching each service (at most one at a time).
+    by_service: HashMap<String, Profile>,
+}
+
+/// What blocked the last candidate of a slot, for the reason when nothing fits.
+enum Blocker {
+    /// No window where the whole change fits.
+    Schedule,
+    /// A rule denied (the reason, written).
+    Rule(String),
+    /// Another change on this service (an index into the change's services).
+    Service(usize),
+    /// The capacity.
+    Capacity(u64),
+    /// The capacity of this region (an index into the slot's regions).
+    RegionCapacity(u64, usize),
 }
 
 /// What a slot's planning gave: its `[start, end)` and regions, or why nothing fits.
@@ -545,14 +666,24 @@ impl Planner<'_> {
             }
         }
         for p in &out {
-            let r = self.runs.len();
-            self.runs.push(Run {
-                start: p.start,
-                end: p.end,
-                regions: p.regions.clone(),
-            });
+            *self.ends.entry(p.end).or_default() += 1;
+            if self.capacity.is_some() {
+                if self.per_region {
+                    for r in &p.regions {
+                        self.by_region
+                            .entry(r.clone())
+                            .or_default()
+                            .add(p.start, p.end);
+                    }
+                } else {
+                    self.all.add(p.start, p.end);
+                }
+            }
             for s in &change.services {
-                self.by_service.entry(s.clone()).or_default().push(r);
+                self.by_service
+                    .entry(s.clone())
+                    .or_default()
+                    .add(p.start, p.end);
             }
         }
         Ok(Ok(out))
@@ -565,21 +696,19 @@ impl Planner<'_> {
     /// The earliest start at or after `lower` where the decision is not a deny and no planned
     /// run blocks the change, within the horizon and [`MAX_PLAN_CANDIDATES`] decisions.
     ///
-    /// Why no earlier start exists: the candidates start at `lower` and only move forward, to
-    /// - the start of the next window the decision reports, when the schedule denies at `t`:
-    ///   `next_window` is the earliest start at or after `t` where the whole change fits every
-    ///   applying calendar (exemptions included), so every start in between is denied by the
-    ///   schedule, hence by the decision;
-    /// - the earliest end `e` of the planned runs that overlap `[t, t + d)` and block it (same
-    ///   service, or counting towards an exceeded capacity): each of them starts before
-    ///   `t + d` and ends at or after `e`, so for any start `s` in `(t, e)` a same-service run
-    ///   still overlaps `[s, s + d)`, and the runs that exceeded the capacity at an instant
-    ///   `x < t + d` all still run at `max(x, s)`, which lies in `[s, s + d)`: the same
-    ///   conflict holds at every such `s`;
-    /// - when a rule (not the schedule) denies at `t`, the earliest of the next end of a
-    ///   planned run after `t` and the end of the window `t` lies in (from which the next
+    /// Why no earlier start exists: the candidate `t` starts at `lower` and only moves forward,
+    /// - past planned runs, to [`Planner::free`]'s start: for each service and capacity, the
+    ///   earliest start at or after `t` where that constraint holds for the whole run
+    ///   ([`Profile::first_fit`] says why it skips nothing), repeated until all hold at once,
+    ///   so every start skipped breaks one of them;
+    /// - when the schedule denies at `t`, to the start of the next window the decision
+    ///   reports: `next_window` is the earliest start at or after `t` where the whole change
+    ///   fits every applying calendar (exemptions included), so every start in between is
+    ///   denied by the schedule, hence by the decision;
+    /// - when a rule (not the schedule) denies at `t`, to the earlier of the next end of a
+    ///   planned run after `t` and the end of the window `t` lies in (from where the next
     ///   decision jumps to the next window). Here the guarantee is weaker: a rule that reads
-    ///   the start itself (`change.start`, `change.end`) is only tried at candidates.
+    ///   the start itself (`change.start`, `change.end`) is only tried at these candidates.
     fn place(
         &self,
         i: usize,
@@ -591,142 +720,147 @@ impl Planner<'_> {
             .checked_add_signed(chrono::TimeDelta::days(HORIZON_DAYS))
             .unwrap_or(lower);
         let duration = chrono::TimeDelta::seconds(change.duration);
-        let beyond = |why: &str| {
-            format!(
+        let first = session.decide(lower, false).map_err(|e| reroot(e, i))?;
+        // A change's regions do not depend on its start.
+        let regions: Vec<String> = first
+            .schedule
+            .regions
+            .iter()
+            .map(|r| r.region.to_string())
+            .collect();
+        let mut known = Some(first);
+        let mut t = lower;
+        let mut last = Blocker::Schedule;
+        let mut decisions = 1;
+        let beyond = |last: &Blocker| {
+            let why = match last {
+                Blocker::Schedule => "no window where the whole change fits".to_string(),
+                Blocker::Rule(why) => why.clone(),
+                Blocker::Service(k) => format!(
+                    "another change deploys {} at every start that fits",
+                    quoted(
+                        change
+                            .services
+                            .get(*k)
+                            .map(String::as_str)
+                            .unwrap_or_default()
+                    )
+                ),
+                Blocker::Capacity(cap) => {
+                    format!("capacity {cap} is taken at every start that fits")
+                }
+                Blocker::RegionCapacity(cap, k) => format!(
+                    "capacity {cap} per region is taken in {} at every start that fits",
+                    quoted(regions.get(*k).map(String::as_str).unwrap_or_default())
+                ),
+            };
+            Ok(Err(format!(
                 "nothing fits within {HORIZON_DAYS} days of {}: {why}",
                 rfc3339(lower)
-            )
+            )))
         };
-        let mut t = lower;
-        let mut last = String::from("no window where the whole change fits");
-        for _ in 0..MAX_PLAN_CANDIDATES {
-            if t > horizon {
-                return Ok(Err(beyond(&last)));
+        loop {
+            // Planned runs first (no decision needed).
+            let (free, why) = self.free(change, &regions, t, duration);
+            if let Some(why) = why {
+                (t, last, known) = (free, why, None);
             }
-            let d = session.decide(t, false).map_err(|e| reroot(e, i))?;
-            let regions: Vec<String> = d
-                .schedule
-                .regions
-                .iter()
-                .map(|r| r.region.to_string())
-                .collect();
+            if t > horizon {
+                return beyond(&last);
+            }
+            let d = match known.take() {
+                Some(d) => d,
+                None if decisions >= MAX_PLAN_CANDIDATES => {
+                    return Ok(Err(format!(
+                        "no start found within {MAX_PLAN_CANDIDATES} candidate starts from {} \
+                         (the planner's limit)",
+                        rfc3339(lower)
+                    )));
+                }
+                None => {
+                    decisions += 1;
+                    session.decide(t, false).map_err(|e| reroot(e, i))?
+                }
+            };
             let Some(window) = d.schedule.next_window.clone() else {
-                return Ok(Err(beyond("no window where the whole change fits")));
+                return beyond(&Blocker::Schedule);
             };
             if !d.schedule.allowed {
-                if window.start > t {
-                    t = window.start;
-                    last = "no window where the whole change fits".to_string();
-                    continue;
+                if window.start <= t {
+                    // A schedule that denies at `t` yet reports a window at `t`: do not loop.
+                    return beyond(&Blocker::Schedule);
                 }
-                // A schedule that denies at `t` yet reports a window at `t`: do not loop.
-                return Ok(Err(beyond("the schedule denies every start")));
-            }
-            let end = match t.checked_add_signed(duration) {
-                Some(end) => end,
-                None => return Ok(Err(beyond("the change would end beyond supported dates"))),
-            };
-            if let Some((next, why)) = self.blocked(change, &regions, t, end) {
-                t = next;
-                last = why;
+                t = window.start;
+                last = Blocker::Schedule;
                 continue;
             }
             if d.verdict == Verdict::Deny {
-                last = rule_denial(&d);
-                let next_end = self.runs.iter().map(|r| r.end).filter(|&e| e > t).min();
+                last = Blocker::Rule(rule_denial(&d));
+                let next_end = self
+                    .ends
+                    .range((std::ops::Bound::Excluded(t), std::ops::Bound::Unbounded))
+                    .next()
+                    .map(|(e, _)| *e);
                 t = match next_end {
                     Some(e) if e < window.end => e,
                     _ if window.end > t => window.end,
-                    _ => return Ok(Err(beyond(&last))),
+                    _ => return beyond(&last),
                 };
                 continue;
             }
+            let Some(end) = t.checked_add_signed(duration) else {
+                return beyond(&last);
+            };
             return Ok(Ok((t, end, regions)));
         }
-        Ok(Err(format!(
-            "no start found within {MAX_PLAN_CANDIDATES} candidate starts from {} (the planner's limit); last: {last}",
-            rfc3339(lower)
-        )))
     }
 
-    /// When `[start, end)` conflicts with planned runs: the earliest end of the runs that
-    /// block it, and why. `None` when nothing blocks it.
-    fn blocked(
+    /// The earliest start at or after `t` that no planned run blocks (the same service, the
+    /// capacity), and what blocked `t` when that is later. Each constraint's
+    /// [`Profile::first_fit`] is the earliest for it, so no start that all of them allow is
+    /// skipped; they are applied in turn until none moves the start.
+    fn free(
         &self,
         change: &Change,
         regions: &[String],
-        start: Instant,
-        end: Instant,
-    ) -> Option<(Instant, String)> {
-        let overlaps = |r: &Run| r.start < end && start < r.end && start < end;
-        let mut first: Option<(Instant, String)> = None;
-        let mut note = |e: Instant, why: String| {
-            if first.as_ref().is_none_or(|(f, _)| e < *f) {
-                first = Some((e, why));
-            }
-        };
-        // The same service: at most one change at a time.
-        for s in &change.services {
-            for &r in self
-                .by_service
-                .get(s)
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
-                if let Some(run) = self.runs.get(r) {
-                    if overlaps(run) {
-                        note(
-                            run.end,
-                            format!("another change deploys {} at the same time", quoted(s)),
-                        );
+        t: Instant,
+        d: chrono::TimeDelta,
+    ) -> (Instant, Option<Blocker>) {
+        let cap = self.capacity.map(|c| u32::try_from(c).unwrap_or(u32::MAX));
+        let mut s = t;
+        let mut why = None;
+        loop {
+            let before = s;
+            for (k, service) in change.services.iter().enumerate() {
+                if let Some(p) = self.by_service.get(service) {
+                    let next = p.first_fit(s, d, 1);
+                    if next > s {
+                        (s, why) = (next, Some(Blocker::Service(k)));
                     }
                 }
             }
-        }
-        if let Some(cap) = self.capacity {
-            if self.per_region {
-                for region in regions {
-                    let runs: Vec<&Run> = self
-                        .runs
-                        .iter()
-                        .filter(|r| overlaps(r) && r.regions.contains(region))
-                        .collect();
-                    if peak(&runs, start) >= cap {
-                        let e = runs.iter().map(|r| r.end).min().unwrap_or(end);
-                        note(
-                            e,
-                            format!("capacity {cap} per region is taken in {}", quoted(region)),
-                        );
+            if let Some(cap) = cap {
+                if self.per_region {
+                    for (k, region) in regions.iter().enumerate() {
+                        if let Some(p) = self.by_region.get(region) {
+                            let next = p.first_fit(s, d, cap);
+                            if next > s {
+                                (s, why) = (next, Some(Blocker::RegionCapacity(cap.into(), k)));
+                            }
+                        }
+                    }
+                } else {
+                    let next = self.all.first_fit(s, d, cap);
+                    if next > s {
+                        (s, why) = (next, Some(Blocker::Capacity(cap.into())));
                     }
                 }
-            } else {
-                let runs: Vec<&Run> = self.runs.iter().filter(|r| overlaps(r)).collect();
-                if peak(&runs, start) >= cap {
-                    let e = runs.iter().map(|r| r.end).min().unwrap_or(end);
-                    note(e, format!("capacity {cap} is taken"));
-                }
+            }
+            if s == before {
+                return (s, why);
             }
         }
-        first
     }
-}
-
-/// The most of `runs` (all overlapping the candidate) that run at one instant of the
-/// candidate: the count peaks at the candidate's start or at one of the runs' starts.
-fn peak(runs: &[&Run], start: Instant) -> u64 {
-    let mut events: Vec<(Instant, i64)> = Vec::with_capacity(runs.len() * 2);
-    for r in runs {
-        events.push((r.start.max(start), 1));
-        events.push((r.end, -1));
-    }
-    // At one instant, ends before starts: runs are half-open.
-    events.sort();
-    let (mut now, mut most) = (0i64, 0i64);
-    for (_, delta) in events {
-        now += delta;
-        most = most.max(now);
-    }
-    u64::try_from(most).unwrap_or_default()
 }
 
 /// The rules that denied, for a reason: their names and messages.

@@ -308,3 +308,48 @@ fn rollout_and_soak_are_read_with_errors_at_their_paths() {
     let e = crate::changes_from_text(&bad, crate::Format::Json).unwrap_err();
     assert_eq!(e.path, "changes[0].rollout");
 }
+
+#[test]
+fn a_profile_merges_back_to_back_runs_and_finds_the_first_fit() {
+    let h = |hour: i64| -> crate::Instant {
+        FROM.parse::<crate::Instant>().unwrap() + chrono::TimeDelta::hours(hour)
+    };
+    let hours = chrono::TimeDelta::hours;
+    let mut p = super::Profile::default();
+    for k in 0..100 {
+        p.add(h(k), h(k + 1));
+    }
+    // A hundred back-to-back runs are one step up and one down.
+    assert_eq!(p.steps.len(), 2);
+    assert_eq!(p.first_fit(h(0), hours(1), 1), h(100));
+    assert_eq!(p.first_fit(h(0), hours(1), 2), h(0));
+    // A gap of two hours at 102-104 fits a two-hour run, not a three-hour one.
+    p.add(h(104), h(110));
+    assert_eq!(p.first_fit(h(50), hours(2), 1), h(100));
+    p.add(h(100), h(102));
+    assert_eq!(p.first_fit(h(50), hours(2), 1), h(102));
+    assert_eq!(p.first_fit(h(50), hours(3), 1), h(110));
+    // Two at once somewhere in the run is full for capacity 2; a run of no length fits anywhere.
+    p.add(h(103), h(105));
+    assert_eq!(p.first_fit(h(102), hours(1), 1), h(102));
+    assert_eq!(p.first_fit(h(102), hours(2), 1), h(110));
+    assert_eq!(p.first_fit(h(102), hours(2), 2), h(102));
+    assert_eq!(p.first_fit(h(102), hours(3), 2), h(105));
+    assert_eq!(p.first_fit(h(50), hours(0), 1), h(50));
+}
+
+#[test]
+fn a_long_train_on_one_service_is_planned_back_to_back() {
+    let changes: Vec<Value> = (0..300)
+        .map(|i| change(&format!("C{i:03}"), &["jobs"], "1h"))
+        .collect();
+    let plan = plan_with("capacity 1", changes).unwrap();
+    assert!(plan.unschedulable.is_empty());
+    // Eight a working day, each after the previous one.
+    let starts: Vec<_> = plan.changes.iter().map(|c| c.start).collect();
+    assert!(starts.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(
+        super::rfc3339(plan.changes[299].start),
+        "2027-01-21T12:00:00Z"
+    );
+}
