@@ -624,18 +624,19 @@ impl Planner<'_> {
         };
         let mut out = Vec::new();
         if change.rollout == ROLLOUT_PER_REGION {
-            let regions = match &change.regions {
+            // The whole change decided once first: its errors (an unknown region) keep their
+            // paths in the change, and without `regions` it gives its services' regions, in
+            // the policy's order.
+            let whole = self.session(i, change)?;
+            let d = whole.decide(lower, false).map_err(|e| reroot(e, i))?;
+            let regions: Vec<String> = match &change.regions {
                 Some(regions) => regions.clone(),
-                None => {
-                    // The regions a decision finds for it (its services'), in the policy's order.
-                    let session = self.session(i, change)?;
-                    let d = session.decide(lower, false).map_err(|e| reroot(e, i))?;
-                    d.schedule
-                        .regions
-                        .iter()
-                        .map(|r| r.region.to_string())
-                        .collect()
-                }
+                None => d
+                    .schedule
+                    .regions
+                    .iter()
+                    .map(|r| r.region.to_string())
+                    .collect(),
             };
             if regions.is_empty() {
                 return Ok(Err("a per_region rollout with no region".to_string()));

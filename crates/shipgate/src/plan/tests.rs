@@ -353,3 +353,14 @@ fn a_long_train_on_one_service_is_planned_back_to_back() {
         "2027-01-21T12:00:00Z"
     );
 }
+
+#[test]
+fn an_unknown_region_of_a_rollout_is_an_error_at_its_own_path() {
+    let mut c = change("R", &["edge"], "1h");
+    c["rollout"] = json!("per_region");
+    c["regions"] = json!(["eu", "mars"]);
+    let Err(Error::Input(e)) = plan_with("", vec![c]) else {
+        panic!("expected an input error");
+    };
+    assert_eq!(e.path, "changes[0].regions[1]", "{e}");
+}
