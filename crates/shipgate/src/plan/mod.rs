@@ -208,7 +208,15 @@ pub fn plan(
             };
             let wave = order.waves.get(i).copied().unwrap_or_default();
             let outcome = match blocked {
-                Some(reason) => Err(reason),
+                Some(reason) => {
+                    // Not planned, but still read: an input it cannot read is an error, never
+                    // hidden behind another change's fate.
+                    planner
+                        .session(i, change)?
+                        .decide(lower, false)
+                        .map_err(|e| reroot(e, i))?;
+                    Err(reason)
+                }
                 None => planner.plan_change(i, change, lower, wave)?,
             };
             match outcome {

@@ -364,3 +364,18 @@ fn an_unknown_region_of_a_rollout_is_an_error_at_its_own_path() {
     };
     assert_eq!(e.path, "changes[0].regions[1]", "{e}");
 }
+
+#[test]
+fn a_change_after_an_unschedulable_one_is_still_read() {
+    let mut big = change("A", &["jobs"], "1h");
+    big["size"] = json!(500);
+    let mut next = change("B", &["nope"], "1h");
+    next["after"] = json!(["A"]);
+    let Err(Error::Input(e)) = plan_with(
+        "rule too_big { deny when change.size > 100 message \"too big\" }",
+        vec![big, next],
+    ) else {
+        panic!("expected an input error");
+    };
+    assert!(e.path.starts_with("changes[1].services"), "{e}");
+}
