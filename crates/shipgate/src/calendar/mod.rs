@@ -161,6 +161,21 @@ fn earliest_fit<O: std::ops::Deref<Target = [Iv]>>(
     }
 }
 
+/// The window of a change that no calendar applies to, in UTC seconds: one stretch over the
+/// whole index (as [`earliest_fit`] would find it, without walking it year by year), from
+/// `after` to the horizon (or to the change's end, if later); `None` outside the index. A
+/// decision under a policy without calendars comes here directly.
+pub fn unconstrained_window(after: i64, duration: i64) -> Option<(i64, i64)> {
+    let duration = duration.max(0);
+    let horizon = after.saturating_add(HORIZON_SECS);
+    let start = after.max(DOMAIN_START);
+    if start >= DOMAIN_END || start >= horizon {
+        return None;
+    }
+    let cap = horizon.max(start.saturating_add(duration)).min(DOMAIN_END);
+    (start.saturating_add(duration) <= cap).then_some((start, cap))
+}
+
 /// A calendar of a [`CalendarSet`], by declaration order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CalendarId(pub u32);
@@ -444,19 +459,11 @@ impl CalendarSet {
         duration: i64,
         lift: Lift,
     ) -> Option<(i64, i64)> {
+        if group.is_empty() {
+            return unconstrained_window(after, duration);
+        }
         let duration = duration.max(0);
         let horizon = after.saturating_add(HORIZON_SECS);
-        if group.is_empty() {
-            // No calendar: one stretch over the whole index (as `earliest_fit` would find it,
-            // without walking it year by year: a decision under a policy without calendars
-            // comes here).
-            let start = after.max(DOMAIN_START);
-            if start >= DOMAIN_END || start >= horizon {
-                return None;
-            }
-            let cap = horizon.max(start.saturating_add(duration)).min(DOMAIN_END);
-            return (start.saturating_add(duration) <= cap).then_some((start, cap));
-        }
         let mut t = after;
         'search: loop {
             let mut end = i64::MAX;

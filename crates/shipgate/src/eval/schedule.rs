@@ -8,6 +8,7 @@ use super::prepare::{Facts, Prepared};
 use super::value::Value;
 use crate::calendar::{
     CalendarGroup, CalendarId, CalendarSet, GroupCheck, Lift, RegionId, tzdb_version,
+    unconstrained_window,
 };
 use crate::check::Compiled;
 use crate::decision::*;
@@ -302,70 +303,40 @@ pub fn schedule<const EXPLAIN: bool>(
                 .to_string(),
         );
     }
-    // The calendars of the touched services and of the change, each group in one check.
-    let mut scoped_check = |group: &CalendarGroup,
-                            scope_at: Option<&Text>,
-                            name: &dyn Fn() -> String,
-                            b: &mut Builder<EXPLAIN>| {
-        let check = cals.check_group(group.ids(), start, end, lift, None);
-        for name in &check.lifted {
-            if !lifted.iter().any(|l| l == name) {
-                lifted.push(Text::from(name.as_str()));
-            }
-        }
-        if !check.open {
-            allowed = false;
-            if blocked_at.is_none() {
-                blocked_at = check
-                    .blocked_at
-                    .clone()
-                    .map(Text::from)
-                    .or_else(|| scope_at.cloned());
-            }
-            let (words, refused) = blocked_words(cals, group.ids(), &check, start, lift);
-            start_refused |= refused;
-            blocked.push(format!("{}: {words}", name()));
-        }
-        if EXPLAIN {
-            b.trace(
-                TraceKind::Schedule,
-                name(),
-                if check.open { "open" } else { "blocked" },
-                scope_at.map(Text::as_str).unwrap_or_default(),
-            );
-        }
-        let names = group
-            .ids()
-            .iter()
-            .map(|&c| Text::new(cals.calendar_name(c)))
-            .collect();
-        (check, names)
+    let mut state = Blocking {
+        allowed,
+        blocked,
+        blocked_at,
+        lifted,
+        start_refused,
     };
-    let mut services = Vec::with_capacity(scoped.services.len());
-    for (idx, group, at) in &scoped.services {
-        let id = catalog.service(*idx).map_or("", |s| s.id.as_str());
-        let (check, calendars) = scoped_check(group, at.as_ref(), &|| format!("service {id}"), b);
-        services.push(ServiceSchedule {
-            service: Text::new(id),
-            calendars,
-            open: check.open,
-            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
-            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
-        });
-    }
-    let change_schedule = scoped.change.as_ref().map(|(group, at)| {
-        let (check, calendars) =
-            scoped_check(group, Some(at), &|| "the change's calendars".to_string(), b);
-        ChangeSchedule {
-            calendars,
-            open: check.open,
-            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
-            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
-        }
-    });
+    // The calendars of the touched services and of the change: none in most policies, and
+    // then their code stays out of the decision's path.
+    let (services, change_schedule) = if scoped.services.is_empty() && scoped.change.is_none() {
+        (Vec::new(), None)
+    } else {
+        scoped_schedules(cals, catalog, scoped, start, end, lift, &mut state, b)
+    };
+    let Blocking {
+        allowed,
+        blocked,
+        blocked_at,
+        lifted,
+        start_refused,
+    } = state;
     let next_window = if prep.regions.is_empty() && cals.has_regions() {
         // No time would let it through.
         None
+    } else if !cals.has_regions() && services.is_empty() && change_schedule.is_none() {
+        // No calendar applies (a policy without calendars): the change fits from its start
+        // to the horizon, with no search and no conversion of its start.
+        unconstrained_window(prep.start, (prep.end - prep.start).max(1)).map(|(a, b)| Stretch {
+            start: match a == prep.start {
+                true => start,
+                false => chrono::DateTime::from_timestamp(a, 0).unwrap_or_default(),
+            },
+            end: chrono::DateTime::from_timestamp(b, 0).unwrap_or_default(),
+        })
     } else if allowed {
         // Every region fits from the start: the common stretch ends where the first of the
         // regions' stretches ends (no search needed).
@@ -414,6 +385,95 @@ pub fn schedule<const EXPLAIN: bool>(
         },
         lifted,
     })
+}
+
+/// What the checks so far found against the change: whether it is allowed, the reason's
+/// parts and where its first blocker is declared, the blackouts lifted, and whether the
+/// start itself is refused (not only the run overrunning its window).
+struct Blocking {
+    allowed: bool,
+    blocked: Vec<String>,
+    blocked_at: Option<Text>,
+    lifted: Vec<Text>,
+    start_refused: bool,
+}
+
+/// The schedules of the touched services with calendars of their own and of the change's
+/// calendars (`changes where`), each group in one check, adding what blocks to `state`.
+/// Out of line: most policies have no scope, and their decisions should not carry this code.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn scoped_schedules<const EXPLAIN: bool>(
+    cals: &CalendarSet,
+    catalog: &Catalog,
+    scoped: &Scoped,
+    start: crate::time::Instant,
+    end: crate::time::Instant,
+    lift: Lift,
+    state: &mut Blocking,
+    b: &mut Builder<EXPLAIN>,
+) -> (Vec<ServiceSchedule>, Option<ChangeSchedule>) {
+    let mut scoped_check = |group: &CalendarGroup,
+                            scope_at: Option<&Text>,
+                            name: &dyn Fn() -> String,
+                            b: &mut Builder<EXPLAIN>| {
+        let check = cals.check_group(group.ids(), start, end, lift, None);
+        for name in &check.lifted {
+            if !state.lifted.iter().any(|l| l == name) {
+                state.lifted.push(Text::from(name.as_str()));
+            }
+        }
+        if !check.open {
+            state.allowed = false;
+            if state.blocked_at.is_none() {
+                state.blocked_at = check
+                    .blocked_at
+                    .clone()
+                    .map(Text::from)
+                    .or_else(|| scope_at.cloned());
+            }
+            let (words, refused) = blocked_words(cals, group.ids(), &check, start, lift);
+            state.start_refused |= refused;
+            state.blocked.push(format!("{}: {words}", name()));
+        }
+        if EXPLAIN {
+            b.trace(
+                TraceKind::Schedule,
+                name(),
+                if check.open { "open" } else { "blocked" },
+                scope_at.map(Text::as_str).unwrap_or_default(),
+            );
+        }
+        let names = group
+            .ids()
+            .iter()
+            .map(|&c| Text::new(cals.calendar_name(c)))
+            .collect();
+        (check, names)
+    };
+    let mut services = Vec::with_capacity(scoped.services.len());
+    for (idx, group, at) in &scoped.services {
+        let id = catalog.service(*idx).map_or("", |s| s.id.as_str());
+        let (check, calendars) = scoped_check(group, at.as_ref(), &|| format!("service {id}"), b);
+        services.push(ServiceSchedule {
+            service: Text::new(id),
+            calendars,
+            open: check.open,
+            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
+            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
+        });
+    }
+    let change = scoped.change.as_ref().map(|(group, at)| {
+        let (check, calendars) =
+            scoped_check(group, Some(at), &|| "the change's calendars".to_string(), b);
+        ChangeSchedule {
+            calendars,
+            open: check.open,
+            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
+            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
+        }
+    });
+    (services, change)
 }
 
 /// The input error for the change's `i`-th region `r`, which the policy does not declare,
@@ -479,7 +539,8 @@ pub fn applying_calendars(
 
 /// The earliest stretch at or after `start` where the whole change (until `end`, in UTC
 /// seconds) fits every calendar of all its regions, of its services and of the change
-/// itself at once (SPEC 8.3).
+/// itself at once (SPEC 8.3). Out of line: the decision's path stays short.
+#[inline(never)]
 fn whole_change_window(
     cals: &CalendarSet,
     regions: &[RegionId],
