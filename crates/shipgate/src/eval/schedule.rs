@@ -412,7 +412,7 @@ fn scoped_schedules<const EXPLAIN: bool>(
     lift: Lift,
     state: &mut Blocking,
     b: &mut Builder<EXPLAIN>,
-) -> (Vec<ServiceSchedule>, Option<ChangeSchedule>) {
+) -> (Vec<ServiceSchedule>, Option<Box<ChangeSchedule>>) {
     let mut scoped_check = |group: &CalendarGroup,
                             scope_at: Option<&Text>,
                             name: &dyn Fn() -> String,
@@ -466,12 +466,12 @@ fn scoped_schedules<const EXPLAIN: bool>(
     let change = scoped.change.as_ref().map(|(group, at)| {
         let (check, calendars) =
             scoped_check(group, Some(at), &|| "the change's calendars".to_string(), b);
-        ChangeSchedule {
+        Box::new(ChangeSchedule {
             calendars,
             open: check.open,
             blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
             next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
-        }
+        })
     });
     (services, change)
 }
