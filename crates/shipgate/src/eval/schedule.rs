@@ -161,13 +161,12 @@ fn change_scopes<const EXPLAIN: bool>(
 
 /// Why a group that does not hold the change keeps it out, as a schedule reason says it:
 /// `blocked by X; next window starts T`, or that the run overruns the window it starts in;
-/// and whether that refuses the start itself.
+/// and whether that refuses the start itself. `window` is the group's first window at or
+/// after `start` with room for one second.
 fn blocked_words(
-    cals: &CalendarSet,
-    group: &[CalendarId],
     check: &GroupCheck,
     start: crate::time::Instant,
-    lift: Lift,
+    window: Option<(crate::time::Instant, crate::time::Instant)>,
 ) -> (String, bool) {
     let when = match &check.next_window {
         Some((w, _)) => format!("next window starts {}", format_instant(*w)),
@@ -179,8 +178,7 @@ fn blocked_words(
     let phrase = blocked_phrase(&check.blocked_by);
     // A start inside an open window whose run overruns it: say where the window ends
     // (SPEC 8.3), not that the start is refused.
-    let overrun = cals
-        .group_next_window(group, start, 1, lift)
+    let overrun = window
         .filter(|(from, _)| from.timestamp() == start.timestamp())
         .map(|(_, until)| format_instant(until));
     let (what, refused) = match overrun {
@@ -264,7 +262,7 @@ pub fn schedule<const EXPLAIN: bool>(
                 blocked_at = check.blocked_at.clone().map(Text::from);
             }
             let (words, refused) =
-                blocked_words(cals, cals.region_calendars(id), &check, start, lift);
+                blocked_words(&check, start, cals.next_window(id, start, 1, lift));
             start_refused |= refused;
             // A region named twice is checked twice, but said once in the reason.
             if reported.insert(r.as_str()) {
@@ -354,6 +352,14 @@ pub fn schedule<const EXPLAIN: bool>(
             Some(w) => Some(w.clone()),
             None => whole_change_window(cals, &ids, scoped, start, prep.end, lift),
         }
+    } else if let [first, rest @ ..] = ids.as_slice()
+        && rest.iter().all(|r| r == first)
+        && services.is_empty()
+        && change_schedule.is_none()
+    {
+        // One region's calendars apply: the whole change's window is the region's, which
+        // its check found for the same run.
+        regions.first().and_then(|r| r.next_window.clone())
     } else {
         whole_change_window(cals, &ids, scoped, start, prep.end, lift)
     };
@@ -432,7 +438,8 @@ fn scoped_schedules<const EXPLAIN: bool>(
                     .map(Text::from)
                     .or_else(|| scope_at.cloned());
             }
-            let (words, refused) = blocked_words(cals, group.ids(), &check, start, lift);
+            let window = cals.group_next_window(group.ids(), start, 1, lift);
+            let (words, refused) = blocked_words(&check, start, window);
             state.start_refused |= refused;
             state.blocked.push(format!("{}: {words}", name()));
         }
@@ -549,12 +556,12 @@ fn whole_change_window(
     end: i64,
     lift: Lift,
 ) -> Option<Stretch> {
+    // As a region's check counts it: whole seconds, and a zero-length change as one second.
+    let duration = (end - start.timestamp()).max(1);
     let mut group = applying(cals, regions);
     if !scoped.services.is_empty() || scoped.change.is_some() {
         group.extend(scoped.calendars());
     }
-    // As a region's check counts it: whole seconds, and a zero-length change as one second.
-    let duration = (end - start.timestamp()).max(1);
     cals.group_next_window(group.ids(), start, duration, lift)
         .map(|(start, end)| Stretch { start, end })
 }
