@@ -375,7 +375,7 @@ wrapper_methods!(Schedule, "Schedule", {
     }
     #[getter]
     fn change(&self) -> Option<ChangeSchedule> {
-        self.0.change.clone().map(ChangeSchedule)
+        self.0.change.as_deref().cloned().map(ChangeSchedule)
     }
 });
 

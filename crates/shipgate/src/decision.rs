@@ -396,9 +396,9 @@ pub struct Schedule {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<ServiceSchedule>,
     /// The calendars of the change itself, when `changes where` gives it any; absent from
-    /// the JSON otherwise.
+    /// the JSON otherwise. Boxed: most decisions have none, and every decision is moved.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<ChangeSchedule>,
+    pub change: Option<Box<ChangeSchedule>>,
 }
 
 /// The comparison of a [`RollbackTrigger`]: the metric against the threshold. Written in the

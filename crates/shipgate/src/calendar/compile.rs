@@ -164,6 +164,7 @@ impl CalendarSet {
             regions: region_list,
             by_name,
             imported,
+            common: Default::default(),
         };
         (set, diags)
     }

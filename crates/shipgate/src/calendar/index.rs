@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use chrono_tz::Tz;
 
 use super::ics::{Frame, ImportedEvent};
-use super::intervals::{Iv, clip, normalize, subtract};
+use super::intervals::{Iv, clip, intersect, normalize, subtract};
 use super::rules::{LocalRule, Recurrence, naive_at};
 use super::zone::{Segment, localize, segments};
 use super::{CalendarId, Lift};
@@ -330,6 +330,10 @@ pub(crate) struct Region {
     pub calendars: Vec<CalendarId>,
     /// Where it is declared.
     pub at: Located,
+    /// Per indexed year and [`Lift::index`], the stretches where all its calendars are open
+    /// (their intersection), computed on first use: a region's check and window search then
+    /// read one list, not one per calendar.
+    years: Box<[[OnceLock<Vec<Iv>>; 4]]>,
 }
 
 impl Region {
@@ -343,6 +347,39 @@ impl Region {
                 .map(|c| CalendarId(u32::try_from(c).unwrap_or(u32::MAX)))
                 .collect(),
             at,
+            years: (0..YEARS)
+                .map(|_| std::array::from_fn(|_| OnceLock::new()))
+                .collect(),
         }
+    }
+
+    /// Whether [`Region::open`] answers for `lift`: it lifts none of the region's blackouts
+    /// by name (those stretches vary from change to change and are not indexed).
+    pub(crate) fn indexed(&self, calendars: &[Calendar], lift: Lift) -> bool {
+        lift.blackouts
+            || lift.named == 0
+            || self.calendars.iter().all(|c| {
+                calendars
+                    .get(c.0 as usize)
+                    .is_some_and(|cal| lift.named & cal.liftable == 0)
+            })
+    }
+
+    /// The region's open stretches in indexed year `i` with `lift` (see [`Region::indexed`]):
+    /// the intersection of its calendars'. An id that is not the set's leaves nothing open.
+    pub(crate) fn open<'a>(&'a self, calendars: &'a [Calendar], lift: Lift, i: usize) -> &'a [Iv] {
+        let Some(slot) = self.years.get(i).and_then(|y| y.get(lift.index())) else {
+            return &[];
+        };
+        slot.get_or_init(|| {
+            let mut acc = vec![(year_start(i), year_start(i + 1))];
+            for &c in &self.calendars {
+                acc = match calendars.get(c.0 as usize) {
+                    Some(cal) => intersect(&acc, &cal.open(lift, i)),
+                    None => Vec::new(),
+                };
+            }
+            acc
+        })
     }
 }

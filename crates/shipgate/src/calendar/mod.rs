@@ -11,6 +11,7 @@
 //! merged intervals per calendar and per region, so a query is a binary search plus a walk
 //! over the few stretches it touches.
 
+mod common;
 mod compile;
 mod ics;
 mod index;
@@ -54,6 +55,8 @@ pub struct CalendarSet {
     /// The `ics` files imported: (path relative to the policy folder, text), sorted, each
     /// once. They shape decisions, so the policy digest covers them.
     imported: Vec<(String, String)>,
+    /// The open stretches shared by the groups searched last (see `common`).
+    common: common::CommonOpen,
 }
 
 /// A region of a [`CalendarSet`].
@@ -160,6 +163,24 @@ fn earliest_fit<O: std::ops::Deref<Target = [Iv]>>(
         t = end;
     }
 }
+
+/// The window of a change that no calendar applies to, in UTC seconds: one stretch over the
+/// whole index (as [`earliest_fit`] would find it, without walking it year by year), from
+/// `after` to the horizon (or to the change's end, if later); `None` outside the index. A
+/// decision under a policy without calendars comes here directly.
+pub fn unconstrained_window(after: i64, duration: i64) -> Option<(i64, i64)> {
+    let duration = duration.max(0);
+    let horizon = after.saturating_add(HORIZON_SECS);
+    let start = after.max(DOMAIN_START);
+    if start >= DOMAIN_END || start >= horizon {
+        return None;
+    }
+    let cap = horizon.max(start.saturating_add(duration)).min(DOMAIN_END);
+    (start.saturating_add(duration) <= cap).then_some((start, cap))
+}
+
+/// The years of shared stretches one window search has fetched: `(year, stretches)`.
+type YearsFetched = smallvec::SmallVec<[(usize, Arc<[Iv]>); 2]>;
 
 /// A calendar of a [`CalendarSet`], by declaration order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -418,10 +439,23 @@ impl CalendarSet {
     }
 
     /// Does `[s, e)` (`e > s`) lie inside one open stretch of every calendar of the group?
-    /// An id that is not the set's never fits (nothing fails open).
-    fn fits(&self, group: &[CalendarId], s: i64, e: i64, lift: Lift) -> bool {
+    /// An id that is not the set's never fits (nothing fails open). With `region` (whose
+    /// calendars `group` is), through the region's own index when it answers for `lift`.
+    fn fits(
+        &self,
+        region: Option<&Region>,
+        group: &[CalendarId],
+        s: i64,
+        e: i64,
+        lift: Lift,
+    ) -> bool {
         if s < DOMAIN_START || e > DOMAIN_END {
             return false;
+        }
+        if let Some(r) =
+            region.filter(|r| r.calendars.len() > 1 && r.indexed(&self.calendars, lift))
+        {
+            return fits_in(|year| r.open(&self.calendars, lift, year), s, e);
         }
         group.iter().all(|&c| {
             self.cal(c)
@@ -431,31 +465,64 @@ impl CalendarSet {
 
     /// The earliest start `t >= after`, before the horizon, at which `[t, t + duration)`
     /// lies inside an open stretch of every calendar of the group, and the end of the
-    /// stretch they share there (capped as [`CalendarSet::next_window`] says).
-    ///
-    /// Leapfrogging, exact and without scanning: each calendar gives its earliest fit at or
-    /// after `t`; no common start can come before the latest of them, so `t` moves there
-    /// until every calendar fits at `t`. `t` only grows, and each value it takes is `after`
-    /// or the start of some calendar's stretch, so the search ends.
+    /// stretch they share there (capped as [`CalendarSet::next_window`] says). With `region`
+    /// (whose calendars `group` is), through the region's own index when it answers for
+    /// `lift`; otherwise through the stretches the group shares (kept per year, see
+    /// `common`), or, when some of the group's blackouts are lifted by name, by leapfrogging,
+    /// exact and without scanning: each calendar gives its earliest fit at or after `t`; no
+    /// common start can come before the latest of them, so `t` moves there until every
+    /// calendar fits at `t`. `t` only grows, and each value it takes is `after` or the start
+    /// of some calendar's stretch, so the search ends.
     fn window_secs(
         &self,
+        region: Option<&Region>,
         group: &[CalendarId],
         after: i64,
         duration: i64,
         lift: Lift,
     ) -> Option<(i64, i64)> {
+        if group.is_empty() {
+            return unconstrained_window(after, duration);
+        }
         let duration = duration.max(0);
         let horizon = after.saturating_add(HORIZON_SECS);
-        if group.is_empty() {
-            // No calendar: one stretch over the whole index (as `earliest_fit` would find it,
-            // without walking it year by year: a decision under a policy without calendars
-            // comes here).
-            let start = after.max(DOMAIN_START);
-            if start >= DOMAIN_END || start >= horizon {
-                return None;
-            }
-            let cap = horizon.max(start.saturating_add(duration)).min(DOMAIN_END);
-            return (start.saturating_add(duration) <= cap).then_some((start, cap));
+        if let Some(r) =
+            region.filter(|r| r.calendars.len() > 1 && r.indexed(&self.calendars, lift))
+        {
+            return earliest_fit(
+                &|year| r.open(&self.calendars, lift, year),
+                after,
+                duration,
+                horizon,
+            );
+        }
+        if let [c] = group {
+            let cal = self.cal(*c)?;
+            return earliest_fit(&|year| cal.open(lift, year), after, duration, horizon);
+        }
+        // Several calendars whose stretches are the cached ones: search the stretches they
+        // share, kept per year. A window fits `[t, t + duration)` in one stretch of every
+        // calendar exactly when it fits one shared stretch, which ends where the first of
+        // theirs does: the same answer as the leapfrog below.
+        let cached = group.iter().all(|&c| {
+            self.cal(c)
+                .is_some_and(|cal| lift.blackouts || lift.named & cal.liftable == 0)
+        });
+        if cached {
+            let mut key: smallvec::SmallVec<[CalendarId; 8]> = group.iter().copied().collect();
+            key.sort_unstable();
+            key.dedup();
+            // Each year's stretches are fetched once per search.
+            let years: std::cell::RefCell<YearsFetched> = Default::default();
+            let open = |year: usize| -> Arc<[Iv]> {
+                if let Some((_, o)) = years.borrow().iter().find(|(y, _)| *y == year) {
+                    return Arc::clone(o);
+                }
+                let o = self.common.get(&self.calendars, &key, lift, year);
+                years.borrow_mut().push((year, Arc::clone(&o)));
+                o
+            };
+            return earliest_fit(&open, after, duration, horizon);
         }
         let mut t = after;
         'search: loop {
@@ -487,7 +554,7 @@ impl CalendarSet {
                 lifted: Vec::new(),
             };
         };
-        self.check_group(&r.calendars, start, end, lift, Some(&r.at.text))
+        self.check_in(Some(r), &r.calendars, start, end, lift, Some(&r.at.text))
     }
 
     /// Is `[start, end)` inside one open stretch of every calendar of the group at once
@@ -505,9 +572,23 @@ impl CalendarSet {
         lift: Lift,
         declared_at: Option<&Arc<str>>,
     ) -> GroupCheck {
+        self.check_in(None, group, start, end, lift, declared_at)
+    }
+
+    /// [`CalendarSet::check_group`]; with `region` (whose calendars `group` is), through the
+    /// region's own index where it answers.
+    fn check_in(
+        &self,
+        region: Option<&Region>,
+        group: &[CalendarId],
+        start: Instant,
+        end: Instant,
+        lift: Lift,
+        declared_at: Option<&Arc<str>>,
+    ) -> GroupCheck {
         let s = secs_floor(start);
         let e = secs_ceil(end).max(s + 1);
-        let open = self.fits(group, s, e, lift);
+        let open = self.fits(region, group, s, e, lift);
         let mut blocked_by = Vec::new();
         let mut blocked_at = None;
         let mut lifted = Vec::new();
@@ -539,7 +620,7 @@ impl CalendarSet {
                 named: 0,
             };
             if !lift.windows
-                && !self.fits(group, s, e, windows_only)
+                && !self.fits(region, group, s, e, windows_only)
                 && !blocked_by.iter().any(|b| b == OUTSIDE_RANGE)
             {
                 blocked_by.push(OUTSIDE_WINDOWS.to_string());
@@ -552,7 +633,7 @@ impl CalendarSet {
             }
         }
         let next_window = self
-            .window_secs(group, s, e - s, lift)
+            .window_secs(region, group, s, e - s, lift)
             .map(|(a, b)| (instant(a), instant(b)));
         GroupCheck {
             open,
@@ -618,7 +699,7 @@ impl CalendarSet {
         lift: Lift,
     ) -> Option<(Instant, Instant)> {
         let r = self.get(region)?;
-        self.group_next_window(&r.calendars, after, duration_secs, lift)
+        self.window_near(Some(r), &r.calendars, after, duration_secs, lift)
     }
 
     /// The same as [`CalendarSet::next_window`] for a group of calendars: the earliest start
@@ -632,6 +713,19 @@ impl CalendarSet {
         duration_secs: i64,
         lift: Lift,
     ) -> Option<(Instant, Instant)> {
+        self.window_near(None, group, after, duration_secs, lift)
+    }
+
+    /// [`CalendarSet::group_next_window`]; with `region` (whose calendars `group` is),
+    /// through the region's own index where it answers.
+    fn window_near(
+        &self,
+        region: Option<&Region>,
+        group: &[CalendarId],
+        after: Instant,
+        duration_secs: i64,
+        lift: Lift,
+    ) -> Option<(Instant, Instant)> {
         let from = secs_floor(after);
         // A decision asks for every change's window and mostly gets its own start back: reuse
         // it rather than convert the second again.
@@ -639,7 +733,7 @@ impl CalendarSet {
             true => after,
             false => instant(a),
         };
-        self.window_secs(group, from, duration_secs, lift)
+        self.window_secs(region, group, from, duration_secs, lift)
             .map(|(a, b)| (start_at(a), instant(b)))
     }
 

@@ -492,7 +492,7 @@ proptest! {
         for m in 0..RANGE_MINUTES {
             let t = lo + m as i64 * 60;
             let (model_open, names, windows_ok) = model_at(&models, t, lift, &by_name);
-            prop_assert_eq!(set.fits(&region.calendars, t, t + 60, lift), model_open, "open at {}", instant(t));
+            prop_assert_eq!(set.fits(Some(region), &region.calendars, t, t + 60, lift), model_open, "open at {}", instant(t));
             let hit = set.blackouts_meeting(&region.calendars, t, t + 60);
             let mut dedup: Vec<String> = Vec::new();
             for (n, _, _) in hit {

@@ -8,6 +8,7 @@ use super::prepare::{Facts, Prepared};
 use super::value::Value;
 use crate::calendar::{
     CalendarGroup, CalendarId, CalendarSet, GroupCheck, Lift, RegionId, tzdb_version,
+    unconstrained_window,
 };
 use crate::check::Compiled;
 use crate::decision::*;
@@ -160,13 +161,12 @@ fn change_scopes<const EXPLAIN: bool>(
 
 /// Why a group that does not hold the change keeps it out, as a schedule reason says it:
 /// `blocked by X; next window starts T`, or that the run overruns the window it starts in;
-/// and whether that refuses the start itself.
+/// and whether that refuses the start itself. `window` is the group's first window at or
+/// after `start` with room for one second.
 fn blocked_words(
-    cals: &CalendarSet,
-    group: &[CalendarId],
     check: &GroupCheck,
     start: crate::time::Instant,
-    lift: Lift,
+    window: Option<(crate::time::Instant, crate::time::Instant)>,
 ) -> (String, bool) {
     let when = match &check.next_window {
         Some((w, _)) => format!("next window starts {}", format_instant(*w)),
@@ -178,8 +178,7 @@ fn blocked_words(
     let phrase = blocked_phrase(&check.blocked_by);
     // A start inside an open window whose run overruns it: say where the window ends
     // (SPEC 8.3), not that the start is refused.
-    let overrun = cals
-        .group_next_window(group, start, 1, lift)
+    let overrun = window
         .filter(|(from, _)| from.timestamp() == start.timestamp())
         .map(|(_, until)| format_instant(until));
     let (what, refused) = match overrun {
@@ -263,7 +262,7 @@ pub fn schedule<const EXPLAIN: bool>(
                 blocked_at = check.blocked_at.clone().map(Text::from);
             }
             let (words, refused) =
-                blocked_words(cals, cals.region_calendars(id), &check, start, lift);
+                blocked_words(&check, start, cals.next_window(id, start, 1, lift));
             start_refused |= refused;
             // A region named twice is checked twice, but said once in the reason.
             if reported.insert(r.as_str()) {
@@ -302,70 +301,40 @@ pub fn schedule<const EXPLAIN: bool>(
                 .to_string(),
         );
     }
-    // The calendars of the touched services and of the change, each group in one check.
-    let mut scoped_check = |group: &CalendarGroup,
-                            scope_at: Option<&Text>,
-                            name: &dyn Fn() -> String,
-                            b: &mut Builder<EXPLAIN>| {
-        let check = cals.check_group(group.ids(), start, end, lift, None);
-        for name in &check.lifted {
-            if !lifted.iter().any(|l| l == name) {
-                lifted.push(Text::from(name.as_str()));
-            }
-        }
-        if !check.open {
-            allowed = false;
-            if blocked_at.is_none() {
-                blocked_at = check
-                    .blocked_at
-                    .clone()
-                    .map(Text::from)
-                    .or_else(|| scope_at.cloned());
-            }
-            let (words, refused) = blocked_words(cals, group.ids(), &check, start, lift);
-            start_refused |= refused;
-            blocked.push(format!("{}: {words}", name()));
-        }
-        if EXPLAIN {
-            b.trace(
-                TraceKind::Schedule,
-                name(),
-                if check.open { "open" } else { "blocked" },
-                scope_at.map(Text::as_str).unwrap_or_default(),
-            );
-        }
-        let names = group
-            .ids()
-            .iter()
-            .map(|&c| Text::new(cals.calendar_name(c)))
-            .collect();
-        (check, names)
+    let mut state = Blocking {
+        allowed,
+        blocked,
+        blocked_at,
+        lifted,
+        start_refused,
     };
-    let mut services = Vec::with_capacity(scoped.services.len());
-    for (idx, group, at) in &scoped.services {
-        let id = catalog.service(*idx).map_or("", |s| s.id.as_str());
-        let (check, calendars) = scoped_check(group, at.as_ref(), &|| format!("service {id}"), b);
-        services.push(ServiceSchedule {
-            service: Text::new(id),
-            calendars,
-            open: check.open,
-            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
-            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
-        });
-    }
-    let change_schedule = scoped.change.as_ref().map(|(group, at)| {
-        let (check, calendars) =
-            scoped_check(group, Some(at), &|| "the change's calendars".to_string(), b);
-        ChangeSchedule {
-            calendars,
-            open: check.open,
-            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
-            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
-        }
-    });
+    // The calendars of the touched services and of the change: none in most policies, and
+    // then their code stays out of the decision's path.
+    let (services, change_schedule) = if scoped.services.is_empty() && scoped.change.is_none() {
+        (Vec::new(), None)
+    } else {
+        scoped_schedules(cals, catalog, scoped, start, end, lift, &mut state, b)
+    };
+    let Blocking {
+        allowed,
+        blocked,
+        blocked_at,
+        lifted,
+        start_refused,
+    } = state;
     let next_window = if prep.regions.is_empty() && cals.has_regions() {
         // No time would let it through.
         None
+    } else if !cals.has_regions() && services.is_empty() && change_schedule.is_none() {
+        // No calendar applies (a policy without calendars): the change fits from its start
+        // to the horizon, with no search and no conversion of its start.
+        unconstrained_window(prep.start, (prep.end - prep.start).max(1)).map(|(a, b)| Stretch {
+            start: match a == prep.start {
+                true => start,
+                false => chrono::DateTime::from_timestamp(a, 0).unwrap_or_default(),
+            },
+            end: chrono::DateTime::from_timestamp(b, 0).unwrap_or_default(),
+        })
     } else if allowed {
         // Every region fits from the start: the common stretch ends where the first of the
         // regions' stretches ends (no search needed).
@@ -383,6 +352,14 @@ pub fn schedule<const EXPLAIN: bool>(
             Some(w) => Some(w.clone()),
             None => whole_change_window(cals, &ids, scoped, start, prep.end, lift),
         }
+    } else if let [first, rest @ ..] = ids.as_slice()
+        && rest.iter().all(|r| r == first)
+        && services.is_empty()
+        && change_schedule.is_none()
+    {
+        // One region's calendars apply: the whole change's window is the region's, which
+        // its check found for the same run.
+        regions.first().and_then(|r| r.next_window.clone())
     } else {
         whole_change_window(cals, &ids, scoped, start, prep.end, lift)
     };
@@ -414,6 +391,96 @@ pub fn schedule<const EXPLAIN: bool>(
         },
         lifted,
     })
+}
+
+/// What the checks so far found against the change: whether it is allowed, the reason's
+/// parts and where its first blocker is declared, the blackouts lifted, and whether the
+/// start itself is refused (not only the run overrunning its window).
+struct Blocking {
+    allowed: bool,
+    blocked: Vec<String>,
+    blocked_at: Option<Text>,
+    lifted: Vec<Text>,
+    start_refused: bool,
+}
+
+/// The schedules of the touched services with calendars of their own and of the change's
+/// calendars (`changes where`), each group in one check, adding what blocks to `state`.
+/// Out of line: most policies have no scope, and their decisions should not carry this code.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn scoped_schedules<const EXPLAIN: bool>(
+    cals: &CalendarSet,
+    catalog: &Catalog,
+    scoped: &Scoped,
+    start: crate::time::Instant,
+    end: crate::time::Instant,
+    lift: Lift,
+    state: &mut Blocking,
+    b: &mut Builder<EXPLAIN>,
+) -> (Vec<ServiceSchedule>, Option<Box<ChangeSchedule>>) {
+    let mut scoped_check = |group: &CalendarGroup,
+                            scope_at: Option<&Text>,
+                            name: &dyn Fn() -> String,
+                            b: &mut Builder<EXPLAIN>| {
+        let check = cals.check_group(group.ids(), start, end, lift, None);
+        for name in &check.lifted {
+            if !state.lifted.iter().any(|l| l == name) {
+                state.lifted.push(Text::from(name.as_str()));
+            }
+        }
+        if !check.open {
+            state.allowed = false;
+            if state.blocked_at.is_none() {
+                state.blocked_at = check
+                    .blocked_at
+                    .clone()
+                    .map(Text::from)
+                    .or_else(|| scope_at.cloned());
+            }
+            let window = cals.group_next_window(group.ids(), start, 1, lift);
+            let (words, refused) = blocked_words(&check, start, window);
+            state.start_refused |= refused;
+            state.blocked.push(format!("{}: {words}", name()));
+        }
+        if EXPLAIN {
+            b.trace(
+                TraceKind::Schedule,
+                name(),
+                if check.open { "open" } else { "blocked" },
+                scope_at.map(Text::as_str).unwrap_or_default(),
+            );
+        }
+        let names = group
+            .ids()
+            .iter()
+            .map(|&c| Text::new(cals.calendar_name(c)))
+            .collect();
+        (check, names)
+    };
+    let mut services = Vec::with_capacity(scoped.services.len());
+    for (idx, group, at) in &scoped.services {
+        let id = catalog.service(*idx).map_or("", |s| s.id.as_str());
+        let (check, calendars) = scoped_check(group, at.as_ref(), &|| format!("service {id}"), b);
+        services.push(ServiceSchedule {
+            service: Text::new(id),
+            calendars,
+            open: check.open,
+            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
+            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
+        });
+    }
+    let change = scoped.change.as_ref().map(|(group, at)| {
+        let (check, calendars) =
+            scoped_check(group, Some(at), &|| "the change's calendars".to_string(), b);
+        Box::new(ChangeSchedule {
+            calendars,
+            open: check.open,
+            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
+            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
+        })
+    });
+    (services, change)
 }
 
 /// The input error for the change's `i`-th region `r`, which the policy does not declare,
@@ -479,7 +546,8 @@ pub fn applying_calendars(
 
 /// The earliest stretch at or after `start` where the whole change (until `end`, in UTC
 /// seconds) fits every calendar of all its regions, of its services and of the change
-/// itself at once (SPEC 8.3).
+/// itself at once (SPEC 8.3). Out of line: the decision's path stays short.
+#[inline(never)]
 fn whole_change_window(
     cals: &CalendarSet,
     regions: &[RegionId],
@@ -488,12 +556,12 @@ fn whole_change_window(
     end: i64,
     lift: Lift,
 ) -> Option<Stretch> {
+    // As a region's check counts it: whole seconds, and a zero-length change as one second.
+    let duration = (end - start.timestamp()).max(1);
     let mut group = applying(cals, regions);
     if !scoped.services.is_empty() || scoped.change.is_some() {
         group.extend(scoped.calendars());
     }
-    // As a region's check counts it: whole seconds, and a zero-length change as one second.
-    let duration = (end - start.timestamp()).max(1);
     cals.group_next_window(group.ids(), start, duration, lift)
         .map(|(start, end)| Stretch { start, end })
 }
