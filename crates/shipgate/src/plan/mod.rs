@@ -257,10 +257,21 @@ pub fn plan(
     })
 }
 
-/// Duplicate change ids are an input error at the second one.
+/// Duplicate change ids are an input error at the second one; a `soak` on a change that is
+/// not a `per_region` rollout is one too (it would wait for nothing: nothing fails silently).
 fn check_ids(changes: &[Change]) -> Result<(), InputError> {
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(changes.len());
     for (i, c) in changes.iter().enumerate() {
+        if c.soak != 0 && c.rollout != ROLLOUT_PER_REGION {
+            return Err(InputError::new(
+                format!("changes[{i}].soak"),
+                format!(
+                    "`soak` is the wait between the regions of a per_region rollout, but the                      rollout of change {} is {} (add \"rollout\": \"per_region\", or remove                      `soak`)",
+                    quoted(&c.id),
+                    quoted(&c.rollout)
+                ),
+            ));
+        }
         if let Some(first) = seen.insert(c.id.as_str(), i) {
             return Err(InputError::new(
                 format!("changes[{i}].id"),

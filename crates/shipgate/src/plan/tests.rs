@@ -310,6 +310,20 @@ fn rollout_and_soak_are_read_with_errors_at_their_paths() {
 }
 
 #[test]
+fn a_soak_without_a_per_region_rollout_is_an_error_not_ignored() {
+    let mut c = change("A", &["jobs"], "1h");
+    c["soak"] = json!("2h");
+    let Err(Error::Input(e)) = plan_with("", vec![change("B", &["db"], "1h"), c.clone()]) else {
+        panic!("expected an input error");
+    };
+    assert_eq!(e.path, "changes[1].soak");
+    assert!(e.message.contains("per_region"), "{}", e.message);
+    // With the rollout it says it applies to, the same soak plans.
+    c["rollout"] = json!("per_region");
+    assert!(plan_with("", vec![c]).is_ok());
+}
+
+#[test]
 fn a_profile_merges_back_to_back_runs_and_finds_the_first_fit() {
     let h = |hour: i64| -> crate::Instant {
         FROM.parse::<crate::Instant>().unwrap() + chrono::TimeDelta::hours(hour)
