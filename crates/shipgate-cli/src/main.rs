@@ -174,6 +174,34 @@ enum Command {
               value_parser = limit_value(Limit::EvalSteps))]
         max_eval_steps: u64,
     },
+    /// Plan a release train: exit 0 when every change is planned, 1 when some change is
+    /// unschedulable, 3 bad input or policy.
+    Plan {
+        /// Policy folders or .gate files (a folder means every .gate file in it).
+        #[arg(long, num_args = 1.., required = true)]
+        policy: Vec<PathBuf>,
+        /// The service catalog (JSON or YAML by extension; `-` for standard input).
+        #[arg(long)]
+        catalog: String,
+        /// The changes: a list, or an object with "changes" (JSON or YAML by extension; `-`
+        /// for standard input).
+        #[arg(long)]
+        changes: String,
+        /// The earliest start of any change, also the decisions' `now` (RFC 3339 with
+        /// offset); default: the current time.
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutFormat,
+        #[command(flatten)]
+        limit: InputLimit,
+        #[command(flatten)]
+        policy_limits: PolicyLimits,
+        /// The evaluation budget of each decision, in steps; past it the decision denies.
+        #[arg(long, default_value_t = Limit::EvalSteps.default_value(),
+              value_parser = limit_value(Limit::EvalSteps))]
+        max_eval_steps: u64,
+    },
     /// Compile and type-check a policy set only: exit 0 valid, 3 not.
     Validate {
         #[arg(long, num_args = 1.., required = true)]
@@ -269,6 +297,33 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
                 OutFormat::Text => out!("{}", render::decision(&decision, &change, color)),
             }
             Ok(exit_code(decision.verdict))
+        }
+        Command::Plan {
+            policy,
+            catalog,
+            changes,
+            from,
+            format,
+            limit: InputLimit {
+                max_input_bytes: limit,
+            },
+            policy_limits,
+            max_eval_steps,
+        } => {
+            let limits = policy_limits.limits(Some(max_eval_steps))?;
+            let engine = Engine::from_paths_with(&policy, &limits)?;
+            let catalog = read_catalog(&catalog, limit)?;
+            let changes = shipgate::changes_from_json(&read_input(&changes, "changes", limit)?)?;
+            let from = match from {
+                None => chrono::Utc::now(),
+                Some(t) => parse_time("--from", &t)?,
+            };
+            let plan = engine.plan(&changes, &catalog, from)?;
+            match format {
+                OutFormat::Json => outln!("{}", plan.to_json()),
+                OutFormat::Text => out!("{}", render::plan(&plan, from, color)),
+            }
+            Ok(if plan.is_complete() { 0 } else { 1 })
         }
         Command::Validate {
             policy,

@@ -536,6 +536,66 @@ fn applying_calendars(
     out
 }
 
+/// `shipgate plan`: one line per planned run in start order (times in UTC), then the changes
+/// that could not be planned and why.
+pub fn plan(plan: &shipgate::Plan, from: shipgate::Instant, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} from {} (times in UTC): {} planned, {} unschedulable",
+        p.bold("Release train"),
+        shipgate::format_instant(from),
+        plan.changes.len(),
+        plan.unschedulable.len()
+    );
+    if !plan.changes.is_empty() {
+        let _ = writeln!(out);
+    }
+    let day = |t: shipgate::Instant| t.format("%a %Y-%m-%d %H:%M").to_string();
+    for c in &plan.changes {
+        let name = match &c.region {
+            Some(region) => format!("{} in {}", clean(&c.id), clean(region)),
+            None => clean(&c.id).into_owned(),
+        };
+        let end = if c.end.date_naive() == c.start.date_naive() {
+            c.end.format("%H:%M").to_string()
+        } else {
+            day(c.end)
+        };
+        let services: Vec<Cow<'_, str>> = c.services.iter().map(|s| clean(s)).collect();
+        let regions: Vec<Cow<'_, str>> = c.regions.iter().map(|s| clean(s)).collect();
+        let _ = writeln!(
+            out,
+            "  {} {} -> {}  wave {}  {}  services: {}{}",
+            p.green("+"),
+            day(c.start),
+            end,
+            c.wave,
+            p.bold(&name),
+            services.join(", "),
+            if c.region.is_none() && !regions.is_empty() {
+                format!("  regions: {}", regions.join(", "))
+            } else {
+                String::new()
+            }
+        );
+    }
+    if !plan.unschedulable.is_empty() {
+        let _ = writeln!(out, "\n{}", p.bold("Unschedulable:"));
+    }
+    for u in &plan.unschedulable {
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            p.red("-"),
+            clean(&u.id),
+            clean(&u.reason)
+        );
+    }
+    out
+}
+
 fn stretches_and_blackouts(
     out: &mut String,
     open: &[shipgate::Stretch],

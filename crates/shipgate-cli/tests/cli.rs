@@ -1178,3 +1178,108 @@ fn check_text_lists_service_and_change_calendars() {
         "{text}"
     );
 }
+
+/// `shipgate plan` of the example train against the example policy set.
+fn plan(changes: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "plan",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--changes",
+        changes,
+        "--from",
+        "2026-12-07T08:00:00Z",
+    ];
+    args.extend_from_slice(extra);
+    shipgate(&args)
+}
+
+#[test]
+fn plan_json_gives_slots_in_start_order_and_exits_1_for_an_unschedulable_change() {
+    let o = plan("policies/trains/december.yaml", &["--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 9);
+    let starts: Vec<&str> = changes
+        .iter()
+        .map(|c| c["start"].as_str().unwrap())
+        .collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted);
+    // A per-region rollout: one entry per region, in the order of its `regions`.
+    let ledger: Vec<&serde_json::Value> =
+        changes.iter().filter(|c| c["id"] == "CHG-2001").collect();
+    assert_eq!(ledger[0]["region"], "eu-west");
+    assert_eq!(ledger[1]["region"], "us-east");
+    assert_eq!(ledger[1]["wave"], 0);
+    assert!(ledger[1].get("regions").is_none());
+    assert_eq!(
+        v["unschedulable"][1],
+        serde_json::json!({"id": "CHG-2008", "reason": "after \"CHG-2007\", which is unschedulable"})
+    );
+}
+
+#[test]
+fn plan_exits_0_when_everything_is_planned_and_3_on_bad_input() {
+    let dir = tempdir();
+    let good = dir.join("train.json");
+    std::fs::write(
+        &good,
+        r#"[{"id": "CHG-1", "ticket": "PAY-1", "services": ["notifications"], "regions": ["eu-west"],
+             "requester": "a", "implementer": "b", "duration": "1h"}]"#,
+    )
+    .unwrap();
+    let o = plan(good.to_str().unwrap(), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("1 planned, 0 unschedulable"),
+        "{}",
+        stdout(&o)
+    );
+
+    let cycle = dir.join("cycle.json");
+    std::fs::write(
+        &cycle,
+        r#"{"changes": [
+             {"id": "A", "ticket": "PAY-1", "services": ["reporting"], "after": ["B"],
+              "requester": "a", "implementer": "b", "duration": "1h"},
+             {"id": "B", "ticket": "PAY-2", "services": ["notifications"], "after": ["A"],
+              "requester": "a", "implementer": "b", "duration": "1h"}]}"#,
+    )
+    .unwrap();
+    let o = plan(cycle.to_str().unwrap(), &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("changes[0]"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("dependency cycle: A -> B -> A"),
+        "{}",
+        stderr(&o)
+    );
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"train": []}"#).unwrap();
+    let o = plan(bad.to_str().unwrap(), &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("expected a list of changes or an object with \"changes\""),
+        "{}",
+        stderr(&o)
+    );
+    let o = shipgate(&[
+        "plan",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--changes",
+        good.to_str().unwrap(),
+        "--from",
+        "tomorrow",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("--from"), "{}", stderr(&o));
+}

@@ -560,3 +560,67 @@ fn the_memory_limit_is_in_force() {
     assert_eq!(o.code, 3);
     assert_eq!(o.stderr, "error: /dev/zero: out of memory\n");
 }
+
+// --- Release trains ------------------------------------------------------------------------
+
+/// `shipgate plan` of `changes` (a JSON list of changes) against `policy`, in a workspace of
+/// 2,000 services.
+fn plan(policy: &str, changes: &[String]) -> Outcome {
+    let dir = workspace(
+        2000,
+        &[
+            ("p.gate", policy),
+            ("train.json", &format!("[{}]", changes.join(",\n"))),
+        ],
+    );
+    run_in(
+        dir.path(),
+        &[
+            "plan",
+            "--policy",
+            "p.gate",
+            "--catalog",
+            "catalog.json",
+            "--changes",
+            "train.json",
+            "--from",
+            NOW,
+            "--format",
+            "json",
+        ],
+        None,
+    )
+}
+
+fn train_change(i: usize, service: usize, after: Option<usize>) -> String {
+    let after = after.map_or(String::new(), |a| format!(r#""after": ["C{a}"], "#));
+    format!(
+        r#"{{"id": "C{i}", {after}"services": ["service-{service}"], "requester": "ana", "implementer": "bob", "duration": "1h"}}"#
+    )
+}
+
+/// A chain of 20,000 changes, each after the one before, under `capacity 1`: planned end to
+/// end (no recursion to overflow, no quadratic walk), and a cycle through all of them is an
+/// error that names it.
+#[test]
+fn a_train_of_twenty_thousand_changes_is_planned_and_its_cycle_reported() {
+    let n = 20_000;
+    let chain: Vec<String> = (0..n)
+        .map(|i| train_change(i, i % 2000, i.checked_sub(1)))
+        .collect();
+    let o = plan("capacity 1\n", &chain);
+    assert_eq!(o.code, 0, "{}", cut(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["changes"].as_array().unwrap().len(), n);
+    assert_eq!(v["changes"][n - 1]["wave"], n - 1);
+
+    let mut cycle = chain;
+    cycle[0] = train_change(0, 0, Some(n - 1));
+    let o = plan("capacity 1\n", &cycle);
+    assert_eq!(o.code, 3, "{}", cut(&o.stdout));
+    assert!(
+        o.stderr.contains("dependency cycle: C0 -> C1 -> C2"),
+        "{}",
+        cut(&o.stderr)
+    );
+}

@@ -1,5 +1,5 @@
-//! The sample outputs in README.md, docs/cli.md and docs/calendars.md are what the command
-//! really prints.
+//! The sample outputs in README.md, docs/cli.md, docs/calendars.md and docs/planning.md are
+//! what the command really prints.
 //!
 //! A sample is a ```` ```text ```` block whose first line is a command, `$ shipgate ARGS`
 //! (continued on the next lines after a trailing `\`), and whose other lines are the output,
@@ -16,7 +16,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The Markdown files whose samples are checked, relative to the repository root.
-const FILES: [&str; 3] = ["README.md", "docs/cli.md", "docs/calendars.md"];
+const FILES: [&str; 4] = [
+    "README.md",
+    "docs/cli.md",
+    "docs/calendars.md",
+    "docs/planning.md",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -21,6 +21,7 @@ pub(crate) mod fields;
 mod text;
 
 pub(crate) use fast::{Groups, catalog_parts};
+pub(crate) use fields::ROLLOUT_PER_REGION;
 pub use fields::{Approval, Change, Check, CheckStatus, Incident, Service, Waiver};
 #[cfg(test)]
 use fields::{ChangeField, ServiceField};
@@ -305,6 +306,22 @@ fn read_check_status(value: &Value, path: &JsonPath) -> Read<CheckStatus> {
         got(value)
     );
     if let Some(help) = name.and_then(|n| did_you_mean(n, CheckStatus::NAMES)) {
+        message.push_str(&format!(" ({help})"));
+    }
+    Err(InputError::new(path.to_string(), message))
+}
+
+/// A change's `rollout`: `all_at_once` or `per_region`.
+fn read_rollout(value: &Value, path: &JsonPath) -> Read<String> {
+    let name = value.as_str();
+    if let Some(name) = name.filter(|n| fields::ROLLOUTS.contains(n)) {
+        return Ok(name.to_string());
+    }
+    let mut message = format!(
+        "expected \"all_at_once\" or \"per_region\", got {}",
+        got(value)
+    );
+    if let Some(help) = name.and_then(|n| did_you_mean(n, fields::ROLLOUTS)) {
         message.push_str(&format!(" ({help})"));
     }
     Err(InputError::new(path.to_string(), message))

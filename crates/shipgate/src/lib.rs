@@ -39,6 +39,7 @@ mod eval;
 mod graph;
 mod input;
 mod limits;
+mod plan;
 mod query;
 mod span;
 mod syntax;
@@ -63,6 +64,7 @@ pub use input::{
     parse_duration, parse_instant, read_input_text,
 };
 pub use limits::{Limit, LimitError, Limits};
+pub use plan::{MAX_PLAN_CANDIDATES, Plan, PlannedChange, Unschedulable};
 
 /// A compiled policy set. Cheap to clone and share between threads.
 #[derive(Clone)]
@@ -347,6 +349,31 @@ impl Engine {
     /// How many changes may deploy at once (`capacity N`); `None` when unlimited.
     pub fn capacity(&self) -> Option<u64> {
         self.inner.compiled.ir.capacity
+    }
+
+    /// Whether [`Engine::capacity`] bounds each region rather than the whole train
+    /// (`capacity N per region`).
+    pub fn capacity_per_region(&self) -> bool {
+        self.inner.compiled.ir.capacity_per_region
+    }
+
+    /// Plans a release train (SPEC 5 and 8.4; `docs/planning.md`): orders `changes` by their
+    /// `after` and by the catalog's dependencies (a change to a service after the changes to
+    /// the services it depends on), then gives each the earliest start at or after `from`,
+    /// its own `start` and its predecessors' ends at which its decision is not a deny, with
+    /// the policy's `capacity` respected and no two changes on one service at once. `from` is
+    /// also the decisions' `now`.
+    ///
+    /// A dependency cycle, an unknown id in `after`, a duplicate id, or an input a decision
+    /// refuses is an error naming the change's place (`changes[2].after[0]`); a change that
+    /// fits nowhere within the horizon is listed in [`Plan::unschedulable`] with the reason.
+    pub fn plan(
+        &self,
+        changes: &[Change],
+        catalog: &Catalog,
+        from: Instant,
+    ) -> Result<Plan, Error> {
+        plan::plan(&self.inner, changes, catalog, from)
     }
 
     /// The tier names, ascending.

@@ -900,6 +900,8 @@ record_shapes! {
         contract_verified: bool,
         after: Vec<String>,
         waivers: Vec<Waiver>,
+        rollout: String,
+        soak: i64,
         extra: BTreeMap<String, Value>,
         .. "the source of the inputs digest: a change is read, never built field by field"
     }
@@ -989,10 +991,10 @@ fn a_record_field_enum_would_be_listed_with_its_variants_consts_and_fns() {
     ] {
         assert!(api.lines().any(|l| l == line), "not listed: {line}\n{api}");
     }
-    // 19 stored fields, 1 derived, 2 computed; 3 consts and 4 fns.
+    // 21 stored fields, 1 derived, 2 computed; 3 consts and 4 fns.
     assert_eq!(
         api.lines().filter(|l| !l.starts_with("pub")).count(),
-        22,
+        24,
         "{api}"
     );
     let count = |prefix: &str| api.lines().filter(|l| l.starts_with(prefix)).count();

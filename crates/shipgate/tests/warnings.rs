@@ -6,20 +6,13 @@
 use shipgate::Engine;
 
 #[test]
-fn capacity_warns_that_it_has_no_effect_yet() {
-    let engine = Engine::from_source("tiers low, high\ncapacity 2\n", "p.gate").unwrap();
-    assert_eq!(
-        engine.warnings().len(),
-        1,
-        "{}",
-        engine.render_warnings(false)
-    );
-    assert_eq!(
-        engine.render_warnings(false),
-        "warning: `capacity` has no effect until the release-train planner exists \
-         (shipgate plan); it is accepted so that policies can declare it\n  \
-         ┌─ p.gate:2:1\n  │\n2 │ capacity 2\n  │ ^^^^^^^^^^ no effect yet\n\n"
-    );
+fn capacity_takes_effect_in_plans_so_it_has_no_warning() {
+    for text in ["capacity 2\n", "capacity 2 per region\n"] {
+        let engine = Engine::from_source(&format!("tiers low, high\n{text}"), "p.gate").unwrap();
+        assert!(engine.warnings().is_empty(), "{text}");
+        assert_eq!(engine.capacity(), Some(2));
+        assert_eq!(engine.capacity_per_region(), text.contains("per region"));
+    }
 }
 
 #[test]

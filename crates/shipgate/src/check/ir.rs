@@ -389,7 +389,10 @@ pub struct PolicyIr {
     pub tier_rules: Vec<TierRule>,
     pub default_deny: bool,
     pub default_at: Text,
+    /// `capacity N`: at most N planned changes run at once (per region with `per region`).
     pub capacity: Option<u64>,
+    /// `capacity N per region`: the capacity bounds each region, not the whole train.
+    pub capacity_per_region: bool,
     /// Every group named anywhere (declared or used), by index: the groups the policy knows
     /// (an approval, a waiver or a catalog group in any other is an input error).
     pub groups: Vec<Text>,

@@ -352,7 +352,8 @@ fn check_items(
         tier_rules,
         default_deny,
         default_at,
-        capacity: capacity.map(|(c, _)| c),
+        capacity: capacity.map(|(c, _, _)| c),
+        capacity_per_region: capacity.is_some_and(|(_, per_region, _)| per_region),
         groups: groups
             .names
             .iter()

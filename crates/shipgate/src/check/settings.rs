@@ -60,7 +60,8 @@ pub struct Settings {
     pub tiers: Vec<String>,
     /// `default deny`, and where it was written.
     pub default: Option<(bool, Span)>,
-    pub capacity: Option<(u64, Span)>,
+    /// `capacity N [per region]`: N, whether per region, and where it was written.
+    pub capacity: Option<(u64, bool, Span)>,
     /// The declared groups (more are added as they are used when none are declared).
     pub groups: Groups,
     /// `kinds ...`: the closed set of change kinds, when declared.
@@ -70,7 +71,7 @@ pub struct Settings {
 pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
     let mut tiers: Option<(Vec<String>, Span)> = None;
     let mut default: Option<(bool, Span)> = None;
-    let mut capacity: Option<(u64, Span)> = None;
+    let mut capacity: Option<(u64, bool, Span)> = None;
     let mut groups = Groups {
         names: Vec::new(),
         declared: false,
@@ -108,8 +109,12 @@ pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
                 }
                 default = Some((*effect == ast::DefaultEffect::Deny, *span));
             }
-            Item::Capacity { value, span } => {
-                if let Some((_, first)) = &capacity {
+            Item::Capacity {
+                value,
+                per_region,
+                span,
+            } => {
+                if let Some((_, _, first)) = &capacity {
                     diags.push(duplicate("setting", "capacity", *span, *first));
                     continue;
                 }
@@ -119,16 +124,7 @@ pub fn check(items: &[&Item], diags: &mut Vec<Diagnostic>) -> Settings {
                             .with_label("no change could ever deploy"),
                     );
                 }
-                // Nothing reads it yet: say so rather than accept it silently.
-                diags.push(
-                    Diagnostic::warning(
-                        *span,
-                        "`capacity` has no effect until the release-train planner exists \
-                         (shipgate plan); it is accepted so that policies can declare it",
-                    )
-                    .with_label("no effect yet"),
-                );
-                capacity = Some((*value, *span));
+                capacity = Some((*value, *per_region, *span));
             }
             Item::Groups { names, span } => {
                 if let Some(first) = groups_span {

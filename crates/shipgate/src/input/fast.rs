@@ -85,7 +85,18 @@ macro_rules! seed_by_any {
 }
 
 seed_by_any!(
-    Text, Flag, Int, Number, Seconds, At, Status, CheckItem, KeyName, ChangeList, CatalogDoc,
+    Text,
+    Flag,
+    Int,
+    Number,
+    Seconds,
+    At,
+    Status,
+    RolloutName,
+    CheckItem,
+    KeyName,
+    ChangeList,
+    CatalogDoc,
 );
 
 // --- scalars ----------------------------------------------------------------------------------
@@ -237,6 +248,26 @@ impl<'de> Visitor<'de> for Status {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<CheckStatus, E> {
         CheckStatus::from_name(v).ok_or_else(give_up)
+    }
+}
+
+/// A change's `rollout`, `all_at_once` or `per_region` (`read_rollout`).
+#[derive(Clone, Copy)]
+pub(super) struct RolloutName;
+
+impl<'de> Visitor<'de> for RolloutName {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a rollout")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        if super::fields::ROLLOUTS.contains(&v) {
+            Ok(v.to_string())
+        } else {
+            Err(give_up())
+        }
     }
 }
 

@@ -21,8 +21,8 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use super::fast::{
-    At, CheckItem, Flag, Id, Int, KeyName, List, Nullable, Number, Seconds, Size, Status, Text,
-    Tier, UniqueIds, WaiverItem, extra_field, fill, give_up, required,
+    At, CheckItem, Flag, Id, Int, KeyName, List, Nullable, Number, RolloutName, Seconds, Size,
+    Status, Text, Tier, UniqueIds, WaiverItem, extra_field, fill, give_up, required,
 };
 use super::{Instant, JsonPath, Read, Record};
 
@@ -144,6 +144,7 @@ tree_by! {
     At => Instant, "date-times", super::read_instant;
     UniqueIds => Vec<String>, "strings", super::read_unique_ids;
     Status => CheckStatus, "statuses", super::read_check_status;
+    RolloutName => String, "rollouts", super::read_rollout;
 }
 
 /// An element of a change's `checks`: a name (a check that passed, time unknown), or an
@@ -480,6 +481,12 @@ record! {
         after / After: Vec<String> = List(Text), default => Strs;
         /// `waivers`.
         waivers / Waivers: Vec<Waiver> = List(WaiverItem), default => Waivers;
+        /// `rollout`: `all_at_once` (the default) or `per_region`: a plan then gives each of
+        /// its regions a run of its own, in the order of `regions` (SPEC 8.4).
+        rollout / Rollout: String = RolloutName, or(String::from(ROLLOUT_ALL_AT_ONCE)) => Str;
+        /// `soak`, in seconds: in a `per_region` rollout, the wait after one region's end
+        /// before the next region may start.
+        soak / Soak: i64 = Seconds, default => Duration;
     }
     derived {
         /// `end`: the start plus the duration.
@@ -545,6 +552,13 @@ record! {
     derived {}
     computed {}
 }
+
+/// `rollout` of a change deployed everywhere at once (the default).
+pub const ROLLOUT_ALL_AT_ONCE: &str = "all_at_once";
+/// `rollout` of a change deployed region by region (SPEC 8.4).
+pub const ROLLOUT_PER_REGION: &str = "per_region";
+/// Every `rollout` a change may give.
+pub const ROLLOUTS: [&str; 2] = [ROLLOUT_ALL_AT_ONCE, ROLLOUT_PER_REGION];
 
 /// The outcome of a check (`"status"` of an element of `change.checks`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -767,7 +767,8 @@ fn built_in_field_lists_match_the_readers() {
             "emergency" | "backward_compatible" | "contract_verified" => json!(false),
             "incident" | "start" => Value::Null,
             "size" => json!(0),
-            "duration" => json!("1h"),
+            "duration" | "soak" => json!("1h"),
+            "rollout" => json!("per_region"),
             "services" => json!(["api"]),
             _ => json!("x"),
         };

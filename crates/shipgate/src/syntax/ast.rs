@@ -30,8 +30,12 @@ pub enum Item {
     Tiers { names: Vec<Ident>, span: Span },
     /// `default allow` / `default deny`
     Default { effect: DefaultEffect, span: Span },
-    /// `capacity 2`
-    Capacity { value: u64, span: Span },
+    /// `capacity 2`, or `capacity 2 per region` (`per_region`).
+    Capacity {
+        value: u64,
+        per_region: bool,
+        span: Span,
+    },
     /// `groups cab, team-lead, dba`
     Groups { names: Vec<Ident>, span: Span },
     /// `kinds application, infrastructure, database`

@@ -56,6 +56,7 @@ pub(super) const KEYWORDS: &[Keyword] = &[
     keyword!("tiers",     kw_tiers,     RESERVED | ITEM | STATEMENT),
     keyword!("default",   kw_default,   RESERVED | ITEM | STATEMENT),
     keyword!("capacity",  kw_capacity,  RESERVED | ITEM | STATEMENT),
+    keyword!("per",       kw_per,       0),
     keyword!("groups",    kw_groups,    RESERVED | ITEM | STATEMENT),
     keyword!("kinds",     kw_kinds,     RESERVED | ITEM | STATEMENT),
     keyword!("extend",    kw_extend,    RESERVED | ITEM | STATEMENT),

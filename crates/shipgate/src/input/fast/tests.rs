@@ -865,6 +865,20 @@ fn change_doc(mutate: bool) -> BoxedStrategy<Doc> {
             value(list_of(waiver(mutate), 3), junk(), mutate),
             false,
         ),
+        (
+            "rollout",
+            value(
+                string_of(&["all_at_once", "per_region"]),
+                string_of(&["per-region", "", "PER_REGION"]),
+                mutate,
+            ),
+            false,
+        ),
+        (
+            "soak",
+            value(literal_of(DURATIONS), literal_of(BAD_DURATIONS), mutate),
+            false,
+        ),
     ];
     record(fields, CHANGE_KEYS, mutate)
 }
@@ -1163,6 +1177,6 @@ proptest! {
 fn field_lists_are_what_the_generators_use() {
     // The generators above write every built-in field; if a field is added to the readers,
     // it must be added here too.
-    assert_eq!(CHANGE_FIELDS.len(), 19);
+    assert_eq!(CHANGE_FIELDS.len(), 21);
     assert_eq!(SERVICE_FIELDS.len(), 11);
 }

@@ -16,6 +16,8 @@ fn sample(name: &str, ty: FieldTy) -> Value {
         FieldTy::Bool => json!(true),
         FieldTy::Int => json!(2),
         FieldTy::Float => json!(0.5),
+        // A string of a closed set: its one non-default value.
+        FieldTy::Str if name == "rollout" => json!(ROLLOUT_PER_REGION),
         FieldTy::Str => json!(format!("x-{name}")),
         FieldTy::Duration => json!("90m"),
         FieldTy::DateTime | FieldTy::OptDateTime => json!("2026-12-01T10:00:00Z"),
@@ -92,6 +94,7 @@ fn probe(x: &str, name: &str, ty: FieldTy, given: bool) -> String {
         FieldTy::Bool => x.to_string(),
         FieldTy::Int => format!("{x} == 2"),
         FieldTy::Float => format!("{x} == 0.5"),
+        FieldTy::Str if name == "rollout" => format!("{x} == \"{ROLLOUT_PER_REGION}\""),
         FieldTy::Str => format!("{x} == \"x-{name}\""),
         FieldTy::Duration => format!("{x} == 90m"),
         FieldTy::DateTime => format!("{x} == 2026-12-01T10:00:00Z"),

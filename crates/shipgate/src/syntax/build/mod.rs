@@ -114,8 +114,16 @@ impl Builder<'_> {
                 span,
             }),
             Rule::capacity_decl => {
+                let per_region = decl
+                    .clone()
+                    .into_inner()
+                    .any(|c| c.as_rule() == Rule::kw_per);
                 let value = self.capacity(decl, span)?;
-                Some(Item::Capacity { value, span })
+                Some(Item::Capacity {
+                    value,
+                    per_region,
+                    span,
+                })
             }
             Rule::groups_decl => Some(Item::Groups {
                 names: self.names(decl, Rule::group_name),

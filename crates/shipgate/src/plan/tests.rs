@@ -1,0 +1,395 @@
+//! The planner on small trains whose plans can be worked out by hand.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::{Value, json};
+
+use crate::{Catalog, Engine, Error, Plan, changes_from_json};
+
+/// Tue 2026-12-01, 09:00 UTC.
+const FROM: &str = "2026-12-01T09:00:00Z";
+
+const CALENDARS: &str = r#"
+calendar office timezone "UTC" { window mon-fri 09:00-17:00 }
+calendar tokyo timezone "Asia/Tokyo" { window mon-fri 09:00-17:00 }
+region eu uses office
+region ap uses tokyo
+"#;
+
+fn catalog() -> Catalog {
+    Catalog::from_json(&json!({"services": [
+        {"id": "db", "tier": 0, "regions": ["eu"]},
+        {"id": "api", "tier": 1, "depends_on": ["db"], "regions": ["eu"]},
+        {"id": "web", "tier": 2, "depends_on": ["api"], "regions": ["eu"]},
+        {"id": "jobs", "tier": 2, "regions": ["eu"]},
+        {"id": "edge", "tier": 2, "regions": ["eu", "ap"]}
+    ]}))
+    .unwrap()
+}
+
+fn change(id: &str, services: &[&str], duration: &str) -> Value {
+    json!({"id": id, "services": services, "requester": "ana", "implementer": "bo",
+           "duration": duration})
+}
+
+fn plan_with(policy: &str, changes: Vec<Value>) -> Result<Plan, Error> {
+    let engine = Engine::from_source(&format!("{CALENDARS}\n{policy}"), "p.gate").unwrap();
+    let changes = changes_from_json(&Value::Array(changes)).unwrap();
+    engine.plan(&changes, &catalog(), FROM.parse().unwrap())
+}
+
+/// `id start end wave` per planned entry, `id: reason` per unschedulable one.
+fn lines(plan: &Plan) -> Vec<String> {
+    let mut out: Vec<String> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            let region = c
+                .region
+                .as_deref()
+                .map(|r| format!("@{r}"))
+                .unwrap_or_default();
+            format!(
+                "{}{region} {} {} {}",
+                c.id,
+                super::rfc3339(c.start),
+                super::rfc3339(c.end),
+                c.wave
+            )
+        })
+        .collect();
+    out.extend(
+        plan.unschedulable
+            .iter()
+            .map(|u| format!("{}: {}", u.id, u.reason)),
+    );
+    out
+}
+
+#[test]
+fn dependencies_and_after_order_the_train_into_waves() {
+    let mut late = change("C-web", &["web"], "2h");
+    late["after"] = json!(["C-jobs"]);
+    let plan = plan_with(
+        "",
+        vec![
+            late,
+            change("C-api", &["api"], "2h"),
+            change("C-db", &["db"], "3h"),
+            change("C-jobs", &["jobs"], "1h"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        lines(&plan),
+        [
+            "C-db 2026-12-01T09:00:00Z 2026-12-01T12:00:00Z 0",
+            "C-jobs 2026-12-01T09:00:00Z 2026-12-01T10:00:00Z 0",
+            "C-api 2026-12-01T12:00:00Z 2026-12-01T14:00:00Z 1",
+            "C-web 2026-12-01T14:00:00Z 2026-12-01T16:00:00Z 2",
+        ]
+    );
+}
+
+#[test]
+fn a_change_waits_for_the_next_window_where_it_fits_whole() {
+    // 7h from 09:00 after a 2h predecessor ends at 11:00 does not fit before 17:00.
+    let mut second = change("B", &["jobs"], "7h");
+    second["after"] = json!(["A"]);
+    let plan = plan_with("", vec![change("A", &["db"], "2h"), second]).unwrap();
+    assert_eq!(
+        lines(&plan),
+        [
+            "A 2026-12-01T09:00:00Z 2026-12-01T11:00:00Z 0",
+            "B 2026-12-02T09:00:00Z 2026-12-02T16:00:00Z 1",
+        ]
+    );
+}
+
+#[test]
+fn capacity_and_the_same_service_keep_changes_apart() {
+    let three = vec![
+        change("A", &["jobs"], "2h"),
+        change("B", &["jobs"], "2h"),
+        change("C", &["db"], "2h"),
+    ];
+    // Unlimited: only the two on `jobs` wait for each other.
+    assert_eq!(
+        lines(&plan_with("", three.clone()).unwrap()),
+        [
+            "A 2026-12-01T09:00:00Z 2026-12-01T11:00:00Z 0",
+            "C 2026-12-01T09:00:00Z 2026-12-01T11:00:00Z 0",
+            "B 2026-12-01T11:00:00Z 2026-12-01T13:00:00Z 0",
+        ]
+    );
+    // capacity 1: one at a time, in id order.
+    assert_eq!(
+        lines(&plan_with("capacity 1", three).unwrap()),
+        [
+            "A 2026-12-01T09:00:00Z 2026-12-01T11:00:00Z 0",
+            "B 2026-12-01T11:00:00Z 2026-12-01T13:00:00Z 0",
+            "C 2026-12-01T13:00:00Z 2026-12-01T15:00:00Z 0",
+        ]
+    );
+}
+
+#[test]
+fn capacity_per_region_counts_each_region_apart() {
+    let mut ap = change("B", &["edge"], "2h");
+    ap["regions"] = json!(["ap"]);
+    let mut eu = change("A", &["jobs"], "2h");
+    eu["start"] = json!("2026-12-01T00:00:00Z");
+    let mut eu2 = change("C", &["db"], "2h");
+    eu2["start"] = json!("2026-12-01T00:00:00Z");
+    let plan = plan_with("capacity 1 per region", vec![eu, ap, eu2]).unwrap();
+    // Tokyo's 09:00-17:00 is 00:00-08:00 UTC, which on Tuesday starts before `from`.
+    assert_eq!(
+        lines(&plan),
+        [
+            "A 2026-12-01T09:00:00Z 2026-12-01T11:00:00Z 0",
+            "C 2026-12-01T11:00:00Z 2026-12-01T13:00:00Z 0",
+            "B 2026-12-02T00:00:00Z 2026-12-02T02:00:00Z 0",
+        ]
+    );
+}
+
+#[test]
+fn a_per_region_rollout_goes_region_by_region_with_its_soak() {
+    let mut c = change("R", &["edge"], "2h");
+    c["rollout"] = json!("per_region");
+    c["soak"] = json!("1h");
+    c["regions"] = json!(["eu", "ap"]);
+    let plan = plan_with("", vec![c]).unwrap();
+    assert_eq!(
+        lines(&plan),
+        [
+            "R@eu 2026-12-01T09:00:00Z 2026-12-01T11:00:00Z 0",
+            "R@ap 2026-12-02T00:00:00Z 2026-12-02T02:00:00Z 0",
+        ]
+    );
+    let json = plan.to_json_value();
+    assert_eq!(
+        json["changes"][1],
+        json!({"id": "R", "region": "ap", "start": "2026-12-02T00:00:00Z",
+               "end": "2026-12-02T02:00:00Z", "wave": 0, "services": ["edge"]})
+    );
+}
+
+#[test]
+fn the_plan_json_follows_the_spec() {
+    let plan = plan_with("", vec![change("A", &["jobs"], "1h")]).unwrap();
+    assert_eq!(
+        plan.to_json_value(),
+        json!({"changes": [{"id": "A", "start": "2026-12-01T09:00:00Z",
+                            "end": "2026-12-01T10:00:00Z", "wave": 0, "regions": ["eu"],
+                            "services": ["jobs"]}],
+               "unschedulable": []})
+    );
+}
+
+#[test]
+fn a_rule_denial_moves_to_the_next_candidate_and_unschedulable_spreads() {
+    let mut big = change("A", &["jobs"], "1h");
+    big["size"] = json!(500);
+    let mut next = change("B", &["db"], "1h");
+    next["after"] = json!(["A"]);
+    let plan = plan_with(
+        "rule too_big { deny when change.size > 100 message \"too big\" }",
+        vec![big, next],
+    )
+    .unwrap();
+    assert!(plan.changes.is_empty());
+    assert_eq!(
+        lines(&plan),
+        [
+            "A: nothing fits within 365 days of 2026-12-01T09:00:00Z: denied by rule \"too_big\" \
+             at every start tried",
+            "B: after \"A\", which is unschedulable",
+        ]
+    );
+}
+
+#[test]
+fn a_rule_reading_the_start_is_tried_at_later_candidates() {
+    // Denied before 13:00 by a rule; the schedule alone would allow 09:00.
+    let plan = plan_with(
+        "rule not_before { deny when change.start < 2026-12-01T13:00:00Z message \"later\" }",
+        vec![change("A", &["jobs"], "1h"), change("B", &["jobs"], "1h")],
+    )
+    .unwrap();
+    // A is refused all day (the window's end is the next candidate) and starts next morning;
+    // B follows it.
+    assert_eq!(
+        lines(&plan),
+        [
+            "A 2026-12-02T09:00:00Z 2026-12-02T10:00:00Z 0",
+            "B 2026-12-02T10:00:00Z 2026-12-02T11:00:00Z 0",
+        ]
+    );
+}
+
+#[test]
+fn a_cycle_is_an_error_that_lists_it_from_its_smallest_id() {
+    let mut a = change("B", &["jobs"], "1h");
+    a["after"] = json!(["C"]);
+    let mut c = change("C", &["web"], "1h");
+    c["after"] = json!(["B"]);
+    let Err(Error::Input(e)) = plan_with("", vec![change("A", &["api"], "1h"), a, c]) else {
+        panic!("expected an input error");
+    };
+    assert_eq!(e.path, "changes[1]");
+    assert_eq!(
+        e.message,
+        "the changes form a dependency cycle: B -> C -> B (\"C\" after \"B\": `after`; \
+         \"B\" after \"C\": `after`)"
+    );
+
+    // Through the catalog: `web` depends on `api`, so C-web follows C-api, which says it
+    // must follow C-web.
+    let mut api = change("C-api", &["api"], "1h");
+    api["after"] = json!(["C-web"]);
+    let Err(Error::Input(e)) = plan_with("", vec![change("C-web", &["web"], "1h"), api]) else {
+        panic!("expected an input error");
+    };
+    assert_eq!(
+        e.message,
+        "the changes form a dependency cycle: C-api -> C-web -> C-api (\"C-web\" after \
+         \"C-api\": \"web\" depends on \"api\"; \"C-api\" after \"C-web\": `after`)"
+    );
+}
+
+#[test]
+fn unknown_after_and_duplicate_ids_are_input_errors_at_their_paths() {
+    let mut a = change("A", &["jobs"], "1h");
+    a["after"] = json!(["B", "A-1"]);
+    let Err(Error::Input(e)) = plan_with("", vec![a, change("B", &["db"], "1h")]) else {
+        panic!("expected an input error");
+    };
+    assert_eq!(e.path, "changes[0].after[1]");
+    assert!(
+        e.message.starts_with("unknown change \"A-1\" in `after`"),
+        "{}",
+        e.message
+    );
+
+    let engine = Engine::from_source(CALENDARS, "p.gate").unwrap();
+    let one = crate::Change::from_json(&change("A", &["jobs"], "1h")).unwrap();
+    let Err(Error::Input(e)) = engine.plan(&[one.clone(), one], &catalog(), FROM.parse().unwrap())
+    else {
+        panic!("expected an input error");
+    };
+    assert_eq!(e.path, "changes[1].id");
+
+    // A decision's own error is re-rooted at the change's place in the train.
+    let Err(Error::Input(e)) = plan_with("", vec![change("A", &["nope"], "1h")]) else {
+        panic!("expected an input error");
+    };
+    assert!(e.path.starts_with("changes[0].services"), "{}", e.path);
+}
+
+#[test]
+fn rollout_and_soak_are_read_with_errors_at_their_paths() {
+    let mut c = change("A", &["jobs"], "1h");
+    c["rollout"] = json!("per-region");
+    let e = changes_from_json(&json!([c])).unwrap_err();
+    assert_eq!(e.path, "changes[0].rollout");
+    assert!(e.message.contains("per_region"), "{}", e.message);
+    let mut c = change("A", &["jobs"], "1h");
+    c["soak"] = json!(-5);
+    let e = changes_from_json(&json!([c])).unwrap_err();
+    assert_eq!(e.path, "changes[0].soak");
+    // And the JSON text reader agrees with the tree reader.
+    let text = r#"[{"id": "A", "services": ["jobs"], "requester": "a", "implementer": "b",
+                   "duration": "1h", "rollout": "per_region", "soak": "30m"}]"#;
+    let read = crate::changes_from_text(text, crate::Format::Json).unwrap();
+    assert_eq!(read[0].rollout, "per_region");
+    assert_eq!(read[0].soak, 1800);
+    let bad = text.replace("per_region", "sideways");
+    let e = crate::changes_from_text(&bad, crate::Format::Json).unwrap_err();
+    assert_eq!(e.path, "changes[0].rollout");
+}
+
+#[test]
+fn a_soak_without_a_per_region_rollout_is_an_error_not_ignored() {
+    let mut c = change("A", &["jobs"], "1h");
+    c["soak"] = json!("2h");
+    let Err(Error::Input(e)) = plan_with("", vec![change("B", &["db"], "1h"), c.clone()]) else {
+        panic!("expected an input error");
+    };
+    assert_eq!(e.path, "changes[1].soak");
+    assert!(e.message.contains("per_region"), "{}", e.message);
+    // With the rollout it says it applies to, the same soak plans.
+    c["rollout"] = json!("per_region");
+    assert!(plan_with("", vec![c]).is_ok());
+}
+
+#[test]
+fn a_profile_merges_back_to_back_runs_and_finds_the_first_fit() {
+    let h = |hour: i64| -> crate::Instant {
+        FROM.parse::<crate::Instant>().unwrap() + chrono::TimeDelta::hours(hour)
+    };
+    let hours = chrono::TimeDelta::hours;
+    let mut p = super::Profile::default();
+    for k in 0..100 {
+        p.add(h(k), h(k + 1));
+    }
+    // A hundred back-to-back runs are one step up and one down.
+    assert_eq!(p.steps.len(), 2);
+    assert_eq!(p.first_fit(h(0), hours(1), 1), h(100));
+    assert_eq!(p.first_fit(h(0), hours(1), 2), h(0));
+    // A gap of two hours at 102-104 fits a two-hour run, not a three-hour one.
+    p.add(h(104), h(110));
+    assert_eq!(p.first_fit(h(50), hours(2), 1), h(100));
+    p.add(h(100), h(102));
+    assert_eq!(p.first_fit(h(50), hours(2), 1), h(102));
+    assert_eq!(p.first_fit(h(50), hours(3), 1), h(110));
+    // Two at once somewhere in the run is full for capacity 2; a run of no length fits anywhere.
+    p.add(h(103), h(105));
+    assert_eq!(p.first_fit(h(102), hours(1), 1), h(102));
+    assert_eq!(p.first_fit(h(102), hours(2), 1), h(110));
+    assert_eq!(p.first_fit(h(102), hours(2), 2), h(102));
+    assert_eq!(p.first_fit(h(102), hours(3), 2), h(105));
+    assert_eq!(p.first_fit(h(50), hours(0), 1), h(50));
+}
+
+#[test]
+fn a_long_train_on_one_service_is_planned_back_to_back() {
+    let changes: Vec<Value> = (0..300)
+        .map(|i| change(&format!("C{i:03}"), &["jobs"], "1h"))
+        .collect();
+    let plan = plan_with("capacity 1", changes).unwrap();
+    assert!(plan.unschedulable.is_empty());
+    // Eight a working day, each after the previous one.
+    let starts: Vec<_> = plan.changes.iter().map(|c| c.start).collect();
+    assert!(starts.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(
+        super::rfc3339(plan.changes[299].start),
+        "2027-01-21T12:00:00Z"
+    );
+}
+
+#[test]
+fn an_unknown_region_of_a_rollout_is_an_error_at_its_own_path() {
+    let mut c = change("R", &["edge"], "1h");
+    c["rollout"] = json!("per_region");
+    c["regions"] = json!(["eu", "mars"]);
+    let Err(Error::Input(e)) = plan_with("", vec![c]) else {
+        panic!("expected an input error");
+    };
+    assert_eq!(e.path, "changes[0].regions[1]", "{e}");
+}
+
+#[test]
+fn a_change_after_an_unschedulable_one_is_still_read() {
+    let mut big = change("A", &["jobs"], "1h");
+    big["size"] = json!(500);
+    let mut next = change("B", &["nope"], "1h");
+    next["after"] = json!(["A"]);
+    let Err(Error::Input(e)) = plan_with(
+        "rule too_big { deny when change.size > 100 message \"too big\" }",
+        vec![big, next],
+    ) else {
+        panic!("expected an input error");
+    };
+    assert!(e.path.starts_with("changes[1].services"), "{e}");
+}
