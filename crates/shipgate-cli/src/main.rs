@@ -131,6 +131,13 @@ enum OutFormat {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    Text,
+    Json,
+    Ics,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum CalendarFormat {
     Text,
     Json,
@@ -191,8 +198,10 @@ enum Command {
         /// offset); default: the current time.
         #[arg(long)]
         from: Option<String>,
+        /// `ics`: one event per planned run for calendar clients (the unschedulable changes
+        /// are listed on standard error).
         #[arg(long, value_enum, default_value = "text")]
-        format: OutFormat,
+        format: PlanFormat,
         #[command(flatten)]
         limit: InputLimit,
         #[command(flatten)]
@@ -320,8 +329,16 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             };
             let plan = engine.plan(&changes, &catalog, from)?;
             match format {
-                OutFormat::Json => outln!("{}", plan.to_json()),
-                OutFormat::Text => out!("{}", render::plan(&plan, from, color)),
+                PlanFormat::Json => outln!("{}", plan.to_json()),
+                PlanFormat::Text => out!("{}", render::plan(&plan, from, color)),
+                PlanFormat::Ics => {
+                    out!("{}", plan.to_ics(from));
+                    // A calendar has no place for a change without a time: say so where
+                    // people look, and the exit code says it too.
+                    for u in &plan.unschedulable {
+                        eprintln!("unschedulable: {}: {}", u.id, u.reason);
+                    }
+                }
             }
             Ok(if plan.is_complete() { 0 } else { 1 })
         }

@@ -1224,6 +1224,27 @@ fn plan_json_gives_slots_in_start_order_and_exits_1_for_an_unschedulable_change(
 }
 
 #[test]
+fn plan_ics_gives_one_event_per_run_and_lists_the_unschedulable_on_stderr() {
+    let o = plan("policies/trains/december.yaml", &["--format", "ics"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let cal = stdout(&o);
+    assert!(cal.starts_with("BEGIN:VCALENDAR\r\n"), "{cal}");
+    assert!(cal.ends_with("END:VCALENDAR\r\n"), "{cal}");
+    assert_eq!(cal.matches("BEGIN:VEVENT").count(), 9, "{cal}");
+    // A per-region rollout's regions are events of their own, with the UIDs of SPEC 8.8.
+    assert!(cal.contains("UID:CHG-2001-eu-west@shipgate\r\n"), "{cal}");
+    assert!(cal.contains("UID:CHG-2001-us-east@shipgate\r\n"), "{cal}");
+    assert!(cal.contains("UID:CHG-2005@shipgate\r\n"), "{cal}");
+    assert!(cal.contains("DTSTAMP:20261207T080000Z\r\n"), "{cal}");
+    assert_eq!(
+        stderr(&o),
+        "unschedulable: CHG-2007: nothing fits within 365 days of 2026-12-08T16:00:00Z: denied \
+         by rule \"third_party_contracts\" at every start tried\n\
+         unschedulable: CHG-2008: after \"CHG-2007\", which is unschedulable\n"
+    );
+}
+
+#[test]
 fn plan_exits_0_when_everything_is_planned_and_3_on_bad_input() {
     let dir = tempdir();
     let good = dir.join("train.json");

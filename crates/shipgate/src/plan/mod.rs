@@ -19,6 +19,7 @@ use crate::graph::Catalog;
 use crate::input::{Change, ROLLOUT_PER_REGION};
 use crate::time::Instant;
 
+mod ics;
 #[cfg(test)]
 mod tests;
 

@@ -393,3 +393,72 @@ fn a_change_after_an_unschedulable_one_is_still_read() {
     };
     assert!(e.path.starts_with("changes[1].services"), "{e}");
 }
+
+/// The VEVENTs of an iCalendar text as read back by a real parser: `(UID, DTSTART, DTEND,
+/// SUMMARY)` each.
+fn events_of(ics: &str) -> Vec<(String, String, String, String)> {
+    let unfolded = icalendar::parser::unfold(ics);
+    let components = icalendar::parser::read_components(&unfolded).unwrap();
+    let cal = components.first().expect("a VCALENDAR");
+    assert_eq!(cal.name, "VCALENDAR");
+    let prop = |c: &icalendar::parser::Component<'_>, name: &str| -> String {
+        c.properties
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.val.to_string())
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    cal.components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .map(|e| {
+            (
+                prop(e, "UID"),
+                prop(e, "DTSTART"),
+                prop(e, "DTEND"),
+                prop(e, "SUMMARY"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_plan_as_ics_has_one_event_per_run_with_stable_uids() {
+    let mut r = change("R", &["edge"], "2h");
+    r["rollout"] = json!("per_region");
+    r["regions"] = json!(["eu", "ap"]);
+    // After R's last region (ap, until 02:00 UTC), in eu's next window (09:00 UTC).
+    let mut late = change("L", &["jobs"], "1h");
+    late["after"] = json!(["R"]);
+    let plan = plan_with("", vec![r, late, change("X", &["db"], "1h")]).unwrap();
+    let stamp = FROM.parse().unwrap();
+    let ics = plan.to_ics(stamp);
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    assert!(ics.contains("PRODID:-//shipgate//plan//EN\r\n"), "{ics}");
+    assert!(ics.contains("DTSTAMP:20261201T090000Z\r\n"), "{ics}");
+    let mut events = events_of(&ics);
+    events.sort();
+    assert_eq!(
+        events,
+        [
+            ("L@shipgate", "20261202T090000Z", "20261202T100000Z", "L"),
+            (
+                "R-ap@shipgate",
+                "20261202T000000Z",
+                "20261202T020000Z",
+                "R (ap)"
+            ),
+            (
+                "R-eu@shipgate",
+                "20261201T090000Z",
+                "20261201T110000Z",
+                "R (eu)"
+            ),
+            ("X@shipgate", "20261201T090000Z", "20261201T100000Z", "X"),
+        ]
+        .map(|(u, s, e, m)| (u.to_string(), s.to_string(), e.to_string(), m.to_string()))
+    );
+    // The same plan gives the same bytes.
+    assert_eq!(plan.to_ics(stamp), ics);
+    assert!(ics.contains("X-SHIPGATE-WAVE:1\r\n"), "{ics}");
+}
