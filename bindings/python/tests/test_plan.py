@@ -129,7 +129,7 @@ def test_bad_arguments_raise_without_crashing(simple_catalog: shipgate.Catalog) 
         engine.plan([change("A")], simple_catalog, start=datetime(2026, 12, 7, 8))
     assert info.value.path == "start"
     with pytest.raises(shipgate.InputError) as info:
-        engine.plan([42], simple_catalog, start=FROM)
+        engine.plan([42], simple_catalog, start=FROM)  # type: ignore[list-item]
     assert info.value.path == "changes[0]"
     with pytest.raises(TypeError):
         engine.plan(42, simple_catalog, start=FROM)  # type: ignore[arg-type]
