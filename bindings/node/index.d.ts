@@ -117,6 +117,10 @@ export interface ChangeInput {
   backward_compatible?: boolean
   contract_verified?: boolean
   after?: string[]
+  /** For `plan`: `"per_region"` plans the change region by region (docs/planning.md). */
+  rollout?: 'all_at_once' | 'per_region'
+  /** For `plan`: the wait between the regions of a `per_region` rollout. */
+  soak?: Duration
   waivers?: WaiverInput[]
   [field: string]: unknown
 }
@@ -396,6 +400,41 @@ export interface InputLimits {
   maxInputBytes?: number
 }
 
+/** Options of `plan`. Any other key is an `INPUT_ERROR`. */
+export interface PlanOptions {
+  /** No change starts before it; also the decisions' `now`. Default: the current time. */
+  from?: Time
+}
+
+/**
+ * One planned run: a whole change, or one region of a `per_region` rollout (then `region` is
+ * set and `regions` absent). Instants are RFC 3339 UTC.
+ */
+export interface PlannedChange {
+  id: string
+  region?: string
+  start: string
+  end: string
+  /** Its depth in the train's order: 0 when it follows no change of the train. */
+  wave: number
+  regions?: string[]
+  services: string[]
+}
+
+/** A change the planner could not place, and why. */
+export interface UnschedulableChange {
+  id: string
+  reason: string
+}
+
+/** A planned release train: the JSON of `shipgate plan --format json`, as plain objects. */
+export interface Plan {
+  /** In start order, ties by id (the regions of one rollout in their order). */
+  changes: PlannedChange[]
+  /** By id. */
+  unschedulable: UnschedulableChange[]
+}
+
 /** A compiled policy set. Compile once, evaluate many times; safe to share. */
 export declare class Engine {
   private constructor()
@@ -434,6 +473,13 @@ export declare class Engine {
    * checks it: an unknown region throws an `INPUT_ERROR`.
    */
   changeNextWindow(change: ChangeInput | Change, catalog: Catalog | CatalogInput, after: Time): Stretch | null
+  /**
+   * Plans a release train (docs/planning.md): orders the changes, and gives each the earliest
+   * start its decision does not deny, or lists it as unschedulable with the reason. Errors
+   * (a change that cannot be read, a cycle, an unknown `after`, a duplicate id) are
+   * `INPUT_ERROR`s with the path under `changes[i]`.
+   */
+  plan(changes: ReadonlyArray<ChangeInput | Change>, catalog: Catalog | CatalogInput, options?: PlanOptions): Plan
 }
 
 /** A service catalog, compiled once (with its dependency graph) and reused by every call. */

@@ -205,6 +205,41 @@ impl Engine {
         Ok(AsyncTask::new(call))
     }
 
+    /// Plans a release train (docs/planning.md): the plan as a plain object with exactly the
+    /// keys of `shipgate plan --format json`. `options.from` (a `Date` or RFC 3339 text), the
+    /// earliest start and the decisions' `now`, defaults to the current time. A change that
+    /// cannot be read, and what the planner refuses (a cycle, an unknown `after`, a duplicate
+    /// id), throw an `INPUT_ERROR` at its path under `changes[i]`, as the library names it.
+    #[napi(ts_return_type = "Plan")]
+    pub fn plan<'env>(
+        &self,
+        env: &'env Env,
+        changes: Unknown<'_>,
+        catalog: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            guard(|| {
+                let read = change_list(env, changes)?;
+                let catalog = CatalogArg::read(env, catalog)?;
+                let opts = convert::options(options, &["from"], false)?;
+                let from = match option(&opts, "from")? {
+                    Some(v) if v.get_type()? != ValueType::Undefined => instant(v, "options.from")?,
+                    _ => chrono::Utc::now(),
+                };
+                // The engine plans a slice of owned changes: a prepared one is copied.
+                let train = read
+                    .iter()
+                    .map(|c| c.resolve().map(std::borrow::Cow::into_owned))
+                    .collect::<Outcome<Vec<_>>>()?;
+                let catalog = catalog.resolve()?;
+                let plan = self.inner.plan(&train, &catalog, from)?;
+                from_text(env, to_text(&plan)?)
+            }),
+        )
+    }
+
     /// The first stretch in `region` at or after `after` with room for `duration` (text like
     /// `"2h"` or seconds): `{start, end}` in RFC 3339 UTC, or `null` within the horizon.
     #[napi]
@@ -476,6 +511,29 @@ impl Given {
     }
 }
 
+/// An array of changes (objects or prepared `Change`s), each named `changes[i]` in errors.
+fn change_list(env: &Env, changes: Unknown<'_>) -> Outcome<Vec<ChangeArg>> {
+    if changes.get_type()? != ValueType::Object || !changes.is_array()? {
+        return Err(input(
+            "changes",
+            format!(
+                "expected an array of changes, got {}",
+                convert::kind(changes)
+            ),
+        ));
+    }
+    let list = napi::bindgen_prelude::Array::from_unknown(changes)?;
+    let mut read = Vec::with_capacity(list.len() as usize);
+    for i in 0..list.len() {
+        let root = format!("changes[{i}]");
+        let item = list
+            .get::<Unknown<'_>>(i)?
+            .ok_or_else(|| input(root.as_str(), "expected a change, got undefined"))?;
+        read.push(ChangeArg::read(env, item, &root)?);
+    }
+    Ok(read)
+}
+
 /// One `evaluate` call with its arguments read; runs on either thread.
 pub struct Evaluate {
     engine: shipgate::Engine,
@@ -545,24 +603,7 @@ impl EvaluateMany {
         opts: Option<Unknown<'_>>,
         given: Given,
     ) -> Outcome<EvaluateMany> {
-        if changes.get_type()? != ValueType::Object || !changes.is_array()? {
-            return Err(input(
-                "changes",
-                format!(
-                    "expected an array of changes, got {}",
-                    convert::kind(changes)
-                ),
-            ));
-        }
-        let list = napi::bindgen_prelude::Array::from_unknown(changes)?;
-        let mut read = Vec::with_capacity(list.len() as usize);
-        for i in 0..list.len() {
-            let root = format!("changes[{i}]");
-            let item = list
-                .get::<Unknown<'_>>(i)?
-                .ok_or_else(|| input(root.as_str(), "expected a change, got undefined"))?;
-            read.push(ChangeArg::read(env, item, &root)?);
-        }
+        let read = change_list(env, changes)?;
         let catalog = CatalogArg::read(env, catalog)?;
         let (now, _) = given.read(opts, &["now"])?;
         Ok(EvaluateMany {

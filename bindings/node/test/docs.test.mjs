@@ -1,5 +1,6 @@
-// The examples in the docs run: every ```js block of docs/node.md and bindings/node/README.md is
-// run as an ES module from the repository root; a ```text block right after it is its output.
+// The examples in the docs run: every ```js block of docs/node.md, docs/planning.md and
+// bindings/node/README.md is run as an ES module from the repository root; a ```text block
+// right after it is its output.
 // The TypeScript example is transpiled and run the same way.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -29,7 +30,7 @@ function run(file) {
   return result.stdout
 }
 
-for (const doc of ['docs/node.md', 'bindings/node/README.md']) {
+for (const doc of ['docs/node.md', 'docs/planning.md', 'bindings/node/README.md']) {
   describe(doc, () => {
     const list = blocks(readFileSync(join(repoRoot, doc), 'utf8'))
     const runnable = list.filter((b) => b.lang === 'js')

@@ -12,12 +12,12 @@ use crate::convert::to_python;
 use crate::errors::{ShipgateError, guard};
 
 /// `obj` in its JSON form, as plain Python objects.
-fn dict_of<'py>(py: Python<'py>, obj: &impl Serialize) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn dict_of<'py>(py: Python<'py>, obj: &impl Serialize) -> PyResult<Bound<'py, PyAny>> {
     to_python(py, obj).map_err(|e| ShipgateError::new_err(e.to_string()))
 }
 
 /// `Name({...})`: the class name and its `to_dict()`.
-fn repr_of(py: Python<'_>, name: &str, obj: &impl Serialize) -> PyResult<String> {
+pub(crate) fn repr_of(py: Python<'_>, name: &str, obj: &impl Serialize) -> PyResult<String> {
     Ok(format!("{name}({})", dict_of(py, obj)?.repr()?))
 }
 

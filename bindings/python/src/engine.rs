@@ -11,6 +11,7 @@ use shipgate::{InputError, Instant};
 use crate::convert::{instant_arg, seconds_arg, to_json};
 use crate::decision::{Decision, Stretch};
 use crate::errors::{INPUT_ERROR, IntoPyResult, fields, guard};
+use crate::plan::Plan;
 
 // --- where this binding adapts the library's answers -------------------------------------------
 //
@@ -60,10 +61,15 @@ fn catalog_from_py(obj: &Bound<'_, PyAny>) -> Result<shipgate::Catalog, InputErr
 
 /// `now=None` is the current time.
 fn now_arg(now: Option<&Bound<'_, PyAny>>) -> Result<Instant, InputError> {
-    match now {
+    instant_or_now(now, "now")
+}
+
+/// An instant argument named `name` (`now`, `start`); `None` is the current time.
+fn instant_or_now(obj: Option<&Bound<'_, PyAny>>, name: &str) -> Result<Instant, InputError> {
+    match obj {
         None => Ok(chrono::Utc::now()),
         Some(obj) if obj.is_none() => Ok(chrono::Utc::now()),
-        Some(obj) => instant_arg(obj, "now"),
+        Some(obj) => instant_arg(obj, name),
     }
 }
 
@@ -372,6 +378,46 @@ impl Engine {
                     Err(e) => Err(at_index(py, i, &e)),
                 })
                 .collect()
+        })
+    }
+
+    /// Plans a release train (docs/planning.md) from `start` (default: the current time), which
+    /// is also the decisions' `now`, with the GIL released. A change that cannot be read, and
+    /// every error the planner finds (a cycle, an unknown `after`, a duplicate id), raises
+    /// `InputError` at its path under `changes[i]`, as the library names it.
+    #[pyo3(signature = (changes, catalog, start = None))]
+    fn plan(
+        &self,
+        py: Python<'_>,
+        changes: &Bound<'_, PyAny>,
+        catalog: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Plan> {
+        guard(|| {
+            let catalog = catalog_arg(py, catalog)?;
+            let catalog = catalog.get();
+            let from = instant_or_now(start, "start").or_raise(py)?;
+            let items = changes
+                .try_iter()
+                .map_err(|_| {
+                    PyTypeError::new_err("changes must be an iterable of dicts or shipgate.Change")
+                })?
+                .collect::<PyResult<Vec<_>>>()?;
+            // The engine plans a slice of owned changes: a prepared one is copied.
+            let train = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| match item.cast::<Change>() {
+                    Ok(prepared) => Ok(prepared.get().inner.clone()),
+                    Err(_) => change_from_py(item, &format!("changes[{i}]")),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .or_raise(py)?;
+            let engine = &self.inner;
+            let plan = py
+                .detach(|| engine.plan(&train, catalog, from))
+                .or_raise(py)?;
+            Ok(Plan(plan))
         })
     }
 

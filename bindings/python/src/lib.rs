@@ -9,6 +9,7 @@ mod convert;
 mod decision;
 mod engine;
 mod errors;
+mod plan;
 
 use pyo3::prelude::*;
 
@@ -43,6 +44,9 @@ fn _shipgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decision::Stretch>()?;
     m.add_class::<decision::RollbackTrigger>()?;
     m.add_class::<decision::TraceEntry>()?;
+    m.add_class::<plan::Plan>()?;
+    m.add_class::<plan::PlannedChange>()?;
+    m.add_class::<plan::Unschedulable>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

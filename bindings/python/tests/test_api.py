@@ -40,6 +40,8 @@ def test_package_exports_everything_it_documents() -> None:
             "Exemption",
             "Ignored",
             "InputError",
+            "Plan",
+            "PlannedChange",
             "PolicyError",
             "Reason",
             "RegionSchedule",
@@ -51,6 +53,7 @@ def test_package_exports_everything_it_documents() -> None:
             "ShipgateError",
             "Stretch",
             "TraceEntry",
+            "Unschedulable",
             "WaiverOutcome",
             "__version__",
         ]

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REPO
 
-DOCS = [REPO / "docs" / "python.md", REPO / "bindings" / "python" / "README.md"]
+DOCS = [REPO / "docs" / "python.md", REPO / "docs" / "planning.md", REPO / "bindings" / "python" / "README.md"]
 
 
 def blocks() -> list[object]:

@@ -43,6 +43,7 @@ def test_stubs_catch_misuse(tmp_path: Path) -> None:
             start: str = d.schedule.start
             w = engine.next_window("eu-west", datetime.now(), 3600)
             w.start
+            wave: str = engine.plan([{"id": "x"}], catalog, start=datetime.now()).changes[0].wave
             """
         )
     )
@@ -52,6 +53,7 @@ def test_stubs_catch_misuse(tmp_path: Path) -> None:
     assert "misuse.py:8: error: Argument 2 to \"evaluate\" of \"Engine\"" in out
     assert "misuse.py:9: error: Incompatible types in assignment" in out
     assert re.search(r'misuse.py:11: error: Item "None" of ".*Stretch.*" has no attribute "start"', out)
+    assert "misuse.py:12: error: Incompatible types in assignment" in out
 
 
 def test_example_runs_and_prints_a_decision() -> None:

@@ -22,6 +22,8 @@ from ._shipgate import (
     Exemption,
     Ignored,
     InputError,
+    Plan,
+    PlannedChange,
     PolicyError,
     Reason,
     RegionSchedule,
@@ -33,6 +35,7 @@ from ._shipgate import (
     ShipgateError,
     Stretch,
     TraceEntry,
+    Unschedulable,
     WaiverOutcome,
     __version__,
 )
@@ -45,6 +48,8 @@ __all__ = [
     "Exemption",
     "Ignored",
     "InputError",
+    "Plan",
+    "PlannedChange",
     "PolicyError",
     "Reason",
     "RegionSchedule",
@@ -56,6 +61,7 @@ __all__ = [
     "ShipgateError",
     "Stretch",
     "TraceEntry",
+    "Unschedulable",
     "WaiverOutcome",
     "__version__",
 ]

@@ -183,6 +183,18 @@ class Engine:
         are in input order. All changes are read first: the first one (lowest index) that
         cannot be read or decided raises :class:`InputError` naming its index
         (``changes[3].start``, and ``index == 3``), and no decisions are returned."""
+    def plan(
+        self,
+        changes: Iterable[_ChangeInput],
+        catalog: _CatalogInput,
+        start: _Instant | None = None,
+    ) -> Plan:
+        """Plans a release train (``docs/planning.md``) with the GIL released: orders the
+        changes and gives each the earliest start its decision does not deny, or lists it as
+        unschedulable with the reason. ``start`` (default: the current time) is the earliest
+        any change starts and the decisions' ``now``. A change that cannot be read, a cycle,
+        an unknown ``after`` or a duplicate id raises :class:`InputError` at its path under
+        ``changes[i]``."""
     def next_window(self, region: str, after: _Instant, duration: _Duration) -> Stretch | None:
         """The first stretch in ``region`` at or after ``after`` with room for ``duration``;
         ``None`` when there is none within the horizon. An unknown region raises
@@ -514,4 +526,55 @@ class TraceEntry:
     def at(self) -> str:
         """``file:line:col`` of the policy text concerned; for a waiver naming no rule of the
         policy, its place in the change (``change.waivers[0]``)."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class PlannedChange:
+    """One planned run: a whole change, or one region of a ``per_region`` rollout."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def region(self) -> str | None:
+        """The region of this run for a ``per_region`` rollout; ``None`` for a whole change."""
+    @property
+    def start(self) -> datetime:
+        """Aware, in UTC."""
+    @property
+    def end(self) -> datetime:
+        """Aware, in UTC: the start plus the change's duration."""
+    @property
+    def wave(self) -> int:
+        """Its depth in the train's order: 0 when it follows no change of the train."""
+    @property
+    def regions(self) -> list[str]:
+        """The regions the run touches; for a region of a rollout, that region alone."""
+    @property
+    def services(self) -> list[str]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The plan JSON's entry (``region`` or ``regions``, as ``shipgate plan`` writes it)."""
+
+@final
+class Unschedulable:
+    """A change the planner could not place, and why."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Plan:
+    """A planned release train; :meth:`to_dict` is the JSON of ``shipgate plan --format json``."""
+
+    @property
+    def changes(self) -> list[PlannedChange]:
+        """In start order, ties by id (the regions of one rollout in their order)."""
+    @property
+    def unschedulable(self) -> list[Unschedulable]:
+        """By id."""
+    @property
+    def is_complete(self) -> bool:
+        """Whether every change was planned."""
     def to_dict(self) -> dict[str, Any]: ...
