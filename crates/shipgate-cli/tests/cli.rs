@@ -348,6 +348,115 @@ fn calendar_formats() {
     );
 }
 
+/// Renders DOT with Graphviz's `dot -Tsvg`: the SVG, or why `dot` refused it. `None` when
+/// `dot` is not installed and SHIPGATE_REQUIRE_GRAPHVIZ is unset (`.ci/run` installs
+/// Graphviz and sets it, so CI never skips).
+fn render_dot(dot: &str) -> Option<Result<String, String>> {
+    let child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("SHIPGATE_REQUIRE_GRAPHVIZ").is_none() => {
+            eprintln!("skipped: Graphviz `dot` is not installed ({e})");
+            return None;
+        }
+        Err(e) => panic!("Graphviz `dot` is required (SHIPGATE_REQUIRE_GRAPHVIZ) but: {e}"),
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dot.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    Some(if o.status.success() && err.is_empty() {
+        Ok(String::from_utf8(o.stdout).unwrap())
+    } else {
+        Err(format!("dot exited {:?}: {err}", o.status.code()))
+    })
+}
+
+#[test]
+fn graphviz_renders_the_graph_also_with_ids_that_need_quoting() {
+    let example = stdout(&shipgate(&[
+        "graph",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--format",
+        "dot",
+    ]));
+    let Some(svg) = render_dot(&example) else {
+        return;
+    };
+    let svg = svg.unwrap_or_else(|e| panic!("{e}\n{example}"));
+    assert!(svg.contains("<svg"), "{svg}");
+    // One node per service and one edge per dependency, as Graphviz drew them.
+    assert_eq!(svg.matches("class=\"node\"").count(), 8, "{svg}");
+    assert_eq!(svg.matches("class=\"edge\"").count(), 6, "{svg}");
+
+    // Ids with quotes, backslashes, spaces, braces, DOT keywords and non-ASCII letters.
+    let odd = [
+        "say \"hi\"",
+        "back\\slash",
+        "two words",
+        "{braces}",
+        "node",
+        "digraph",
+        "zürich-ledger",
+        "line\\nbreak",
+    ];
+    let services: Vec<serde_json::Value> = odd
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let deps: Vec<&str> = odd.get(i + 1).into_iter().copied().collect();
+            serde_json::json!({"id": id, "tier": 1, "depends_on": deps})
+        })
+        .collect();
+    let dir = tempdir();
+    let catalog = dir.join("odd.json");
+    std::fs::write(
+        &catalog,
+        serde_json::json!({ "services": services }).to_string(),
+    )
+    .unwrap();
+    let dot = stdout(&shipgate(&[
+        "graph",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--format",
+        "dot",
+    ]));
+    let svg = render_dot(&dot)
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}\n{dot}"));
+    assert_eq!(
+        svg.matches("class=\"node\"").count(),
+        odd.len(),
+        "{dot}\n{svg}"
+    );
+    assert_eq!(
+        svg.matches("class=\"edge\"").count(),
+        odd.len() - 1,
+        "{svg}"
+    );
+    // Every id reaches the picture as itself (the SVG's text unescaped).
+    let text = svg
+        .replace("&#45;", "-")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    for id in odd {
+        assert!(text.contains(&format!(">{id}</text>")), "{id}: {svg}");
+    }
+}
+
 #[test]
 fn graph_formats() {
     let dot = stdout(&shipgate(&[
