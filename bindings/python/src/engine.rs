@@ -343,12 +343,7 @@ impl Engine {
             let catalog = catalog_arg(py, catalog)?;
             let catalog = catalog.get();
             let now = now_arg(now).or_raise(py)?;
-            let items = changes
-                .try_iter()
-                .map_err(|_| {
-                    PyTypeError::new_err("changes must be an iterable of dicts or shipgate.Change")
-                })?
-                .collect::<PyResult<Vec<_>>>()?;
+            let items = change_items(changes)?;
             // Prepared changes are borrowed from their Python objects (which `items` keeps
             // alive), dicts are read here: nothing is copied.
             let held = items
@@ -397,12 +392,7 @@ impl Engine {
             let catalog = catalog_arg(py, catalog)?;
             let catalog = catalog.get();
             let from = instant_or_now(start, "start").or_raise(py)?;
-            let items = changes
-                .try_iter()
-                .map_err(|_| {
-                    PyTypeError::new_err("changes must be an iterable of dicts or shipgate.Change")
-                })?
-                .collect::<PyResult<Vec<_>>>()?;
+            let items = change_items(changes)?;
             // The engine plans a slice of owned changes: a prepared one is copied.
             let train = items
                 .iter()
@@ -508,4 +498,15 @@ fn at_index(py: Python<'_>, index: usize, e: &shipgate::Error) -> PyErr {
     }
     f.index = Some(index);
     f.into_err(py)
+}
+
+/// The items of an argument that must be an iterable of changes (dicts or `shipgate.Change`),
+/// as `evaluate_many` and `plan` take them.
+fn change_items<'py>(changes: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    changes
+        .try_iter()
+        .map_err(|_| {
+            PyTypeError::new_err("changes must be an iterable of dicts or shipgate.Change")
+        })?
+        .collect()
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono_tz::Tz;
 
+use super::common::Kept;
 use super::ics::{Frame, ImportedEvent};
 use super::intervals::{Iv, clip, intersect, normalize, subtract};
 use super::rules::{LocalRule, Recurrence, naive_at};
@@ -118,16 +119,11 @@ pub(crate) struct Calendar {
     /// their `bit`s): a lift by name that has none of them leaves the calendar as cached.
     pub liftable: u64,
     years: Box<[OnceLock<CalendarYear>]>,
-    /// The last open stretches computed for a lift by name: `(Lift::named, Lift::windows,
-    /// year, stretches)`, most recent last, at most `NAMED_CACHED`. A search for the next
-    /// window asks for the same year again and again; without them each piece it walks would
-    /// recompute the year.
-    named: std::sync::Mutex<Vec<NamedOpen>>,
+    /// The last open stretches computed for a lift by name, by `(Lift::named, Lift::windows,
+    /// year)`, at most `NAMED_CACHED`. A search for the next window asks for the same year
+    /// again and again; without them each piece it walks would recompute the year.
+    named: Kept<(u64, bool, usize)>,
 }
-
-/// `(Lift::named, Lift::windows, year, open stretches)`: one entry of a calendar's cache of
-/// stretches lifted by name.
-type NamedOpen = (u64, bool, usize, Arc<[Iv]>);
 
 /// How many (lift, year) entries a calendar keeps of its open stretches lifted by name.
 const NAMED_CACHED: usize = 8;
@@ -180,7 +176,7 @@ impl Calendar {
             blackouts,
             liftable: 0,
             years: (0..YEARS).map(|_| OnceLock::new()).collect(),
-            named: std::sync::Mutex::new(Vec::new()),
+            named: Kept::new(NAMED_CACHED),
         }
     }
 
@@ -206,25 +202,8 @@ impl Calendar {
     /// are not indexed like the four fixed lifts: the last few are kept.
     fn open_named(&self, lift: Lift, i: usize) -> Arc<[Iv]> {
         let key = (lift.named & self.liftable, lift.windows, i);
-        // A poisoned lock only means another thread panicked while holding it: the entries
-        // are complete values, so they are still right.
-        let cached = |v: &Vec<NamedOpen>| {
-            v.iter()
-                .find(|(n, w, y, _)| (*n, *w, *y) == key)
-                .map(|(_, _, _, open)| Arc::clone(open))
-        };
-        if let Some(open) = cached(&self.named.lock().unwrap_or_else(|e| e.into_inner())) {
-            return open;
-        }
-        let open: Arc<[Iv]> = self.compute_named(lift, i).into();
-        let mut v = self.named.lock().unwrap_or_else(|e| e.into_inner());
-        if cached(&v).is_none() {
-            if v.len() >= NAMED_CACHED {
-                v.remove(0);
-            }
-            v.push((key.0, key.1, key.2, Arc::clone(&open)));
-        }
-        open
+        self.named
+            .get_or(|k| *k == key, || key, || self.compute_named(lift, i))
     }
 
     fn compute_named(&self, lift: Lift, i: usize) -> Vec<Iv> {
