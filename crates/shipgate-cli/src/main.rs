@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use shipgate::{Catalog, Change, Engine, Error, Format, Instant, Limit, Limits, Verdict};
+use shipgate::{Catalog, Change, Drawing, Engine, Error, Format, Instant, Limit, Limits, Verdict};
 
 /// Writes to standard output; a closed pipe (`shipgate ... | head`) is not an error, any other
 /// write error is (`> /dev/full`).
@@ -251,10 +251,16 @@ enum Command {
         #[command(flatten)]
         policy_limits: PolicyLimits,
     },
-    /// The catalog's dependency graph and its deployment waves.
+    /// The catalog's dependency graph, or a release train's order (`--changes`), in waves,
+    /// with every cycle highlighted: exit 0, or 3 when there is a cycle (the drawing is still
+    /// written, and the cycle named on standard error).
     Graph {
         #[arg(long)]
         catalog: String,
+        /// Draw these changes (a file like `plan --changes`) and the order between them,
+        /// instead of the catalog's services.
+        #[arg(long)]
+        changes: Option<String>,
         #[arg(long, value_enum, default_value = "dot")]
         format: GraphFormat,
         #[command(flatten)]
@@ -438,18 +444,32 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
         }
         Command::Graph {
             catalog,
+            changes,
             format,
             limit: InputLimit {
                 max_input_bytes: limit,
             },
         } => {
-            let catalog = read_catalog(&catalog, limit)?;
+            let drawing = match changes {
+                None => Drawing::of_catalog_json(&read_input(&catalog, "catalog", limit)?)?,
+                Some(changes) => {
+                    let catalog = read_catalog(&catalog, limit)?;
+                    let changes =
+                        shipgate::changes_from_json(&read_input(&changes, "changes", limit)?)?;
+                    Drawing::of_changes(&changes, &catalog)?
+                }
+            };
             match format {
-                GraphFormat::Dot => out!("{}", catalog.to_dot()),
-                GraphFormat::Mermaid => out!("{}", catalog.to_mermaid()),
-                GraphFormat::Json => outln!("{}", render::graph_json(&catalog)),
+                GraphFormat::Dot => out!("{}", drawing.to_dot()),
+                GraphFormat::Mermaid => out!("{}", drawing.to_mermaid()),
+                GraphFormat::Json => outln!("{}", render::pretty(&drawing.to_json())),
             }
-            Ok(0)
+            // The drawing shows the cycle; the exit code and standard error still fail the
+            // step that asked.
+            match drawing.cycle_error() {
+                Some(e) => Err(Error::Input(e.clone())),
+                None => Ok(0),
+            }
         }
     }
 }

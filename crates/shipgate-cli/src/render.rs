@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 use shipgate::{
-    CalendarReport, Catalog, Change, ChangeCalendarReport, Decision, Error, Requirement,
-    RequirementKind, Verdict,
+    CalendarReport, Change, ChangeCalendarReport, Decision, Error, Requirement, RequirementKind,
+    Verdict,
 };
 
 /// An input-derived string as text output shows it: control characters (escape sequences,
@@ -447,19 +447,9 @@ pub fn error(e: &Error, color: bool) -> String {
     }
 }
 
-/// `graph --format json`: the catalog's services, edges and waves, and each service's tier
-/// (`"tiers": {"ledger-db": 0, ...}`), as the DOT and Mermaid graphs label them.
-pub fn graph_json(catalog: &Catalog) -> String {
-    let mut graph = catalog.to_graph_json();
-    let tiers: serde_json::Map<String, serde_json::Value> = catalog
-        .services()
-        .iter()
-        .map(|s| (s.id.clone(), s.tier.into()))
-        .collect();
-    if let Some(object) = graph.as_object_mut() {
-        object.insert("tiers".into(), tiers.into());
-    }
-    serde_json::to_string_pretty(&graph).unwrap_or_default()
+/// Indented JSON (what `graph --format json` prints).
+pub fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
 pub fn calendar(c: &CalendarReport, color: bool) -> String {

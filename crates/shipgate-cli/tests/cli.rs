@@ -1413,3 +1413,161 @@ fn plan_exits_0_when_everything_is_planned_and_3_on_bad_input() {
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("--from"), "{}", stderr(&o));
 }
+
+#[test]
+fn graph_of_a_train_has_the_planners_waves_and_why_each_change_waits() {
+    let train = |format: &str| {
+        shipgate(&[
+            "graph",
+            "--catalog",
+            "policies/catalog.yaml",
+            "--changes",
+            "policies/trains/december.yaml",
+            "--format",
+            format,
+        ])
+    };
+    let json = train("json");
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["cycles"], serde_json::json!([]));
+    // The waves are the plan's.
+    let plan = shipgate(&[
+        "plan",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--changes",
+        "policies/trains/december.yaml",
+        "--from",
+        "2026-12-07T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    let p: serde_json::Value = serde_json::from_str(&stdout(&plan)).unwrap();
+    for entry in p["changes"].as_array().unwrap() {
+        let wave = entry["wave"].as_u64().unwrap() as usize;
+        assert!(
+            v["waves"][wave].as_array().unwrap().contains(&entry["id"]),
+            "{entry} in {}",
+            v["waves"]
+        );
+    }
+    let edges = v["edges"].as_array().unwrap();
+    assert!(edges.contains(&serde_json::json!(
+        {"from": "CHG-2008", "to": "CHG-2007", "because": "after"}
+    )));
+    assert!(edges.contains(&serde_json::json!(
+        {"from": "CHG-2002", "to": "CHG-2001", "because": "payments-api depends on ledger-db"}
+    )));
+
+    let dot = stdout(&train("dot"));
+    assert!(dot.starts_with("digraph train {"), "{dot}");
+    assert!(dot.contains("subgraph cluster_wave_3"), "{dot}");
+    if let Some(svg) = render_dot(&dot) {
+        let svg = svg.unwrap_or_else(|e| panic!("{e}\n{dot}"));
+        assert_eq!(svg.matches("class=\"node\"").count(), 8, "{svg}");
+        assert_eq!(svg.matches("class=\"edge\"").count(), edges.len(), "{svg}");
+        assert_eq!(svg.matches("class=\"cluster\"").count(), 4, "{svg}");
+    }
+    let mermaid = stdout(&train("mermaid"));
+    assert!(mermaid.contains("  subgraph wave_3 [\"wave 3\"]\n    c7[\"CHG-2008 (services: merchant-portal)\"]\n  end\n"), "{mermaid}");
+    assert!(mermaid.contains("  c7 -->|\"after\"| c6\n"), "{mermaid}");
+}
+
+#[test]
+fn a_cycle_is_drawn_in_red_and_still_fails_the_command() {
+    let dir = tempdir();
+    // A catalog cycle (a -> b -> c -> a), a service after it, and one on its own.
+    let catalog = dir.join("cyclic.json");
+    std::fs::write(
+        &catalog,
+        r#"{"services": [
+            {"id": "a", "tier": 1, "depends_on": ["b"]},
+            {"id": "b", "tier": 1, "depends_on": ["c"]},
+            {"id": "c", "tier": 1, "depends_on": ["a"]},
+            {"id": "d", "tier": 2, "depends_on": ["a"]},
+            {"id": "e", "tier": 0}
+        ]}"#,
+    )
+    .unwrap();
+    let catalog = catalog.to_str().unwrap();
+    let o = shipgate(&["graph", "--catalog", catalog, "--format", "dot"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        stderr(&o).trim(),
+        "error: catalog.services: dependency cycle: a -> b -> c -> a"
+    );
+    let dot = stdout(&o);
+    assert!(
+        dot.contains("\"a\" -> \"b\" [color=red, fontcolor=red, penwidth=2];"),
+        "{dot}"
+    );
+    assert!(dot.contains("\"d\" -> \"a\";"), "{dot}");
+    assert!(
+        dot.contains("\"d\" [label=\"d\\ntier 2, after a cycle\", style=dashed];"),
+        "{dot}"
+    );
+    assert!(dot.contains("label=\"cycle: a, b, c\";"), "{dot}");
+    if let Some(svg) = render_dot(&dot) {
+        let svg = svg.unwrap_or_else(|e| panic!("{e}\n{dot}"));
+        assert_eq!(svg.matches("class=\"node\"").count(), 5, "{svg}");
+        assert_eq!(svg.matches("stroke=\"red\"").count(), 3 + 3 * 2, "{svg}");
+    }
+    let json = shipgate(&["graph", "--catalog", catalog, "--format", "json"]);
+    assert_eq!(json.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["cycles"], serde_json::json!([["a", "b", "c"]]));
+    assert_eq!(v["waves"], serde_json::json!([["e"]]));
+
+    // A cycle among changes: the planner's own error, and the drawing.
+    let changes = dir.join("train.json");
+    std::fs::write(
+        &changes,
+        r#"[{"id": "X-1", "title": "x", "kind": ["config"], "services": ["reporting"], "requester": "ana", "implementer": "bob", "duration": "1h", "after": ["X-2"]},
+            {"id": "X-2", "title": "y", "kind": ["config"], "services": ["notifications"], "requester": "ana", "implementer": "bob", "duration": "1h", "after": ["X-1"]},
+            {"id": "X-3", "title": "z", "kind": ["config"], "services": ["ledger-db"], "requester": "ana", "implementer": "bob", "duration": "1h"}]"#,
+    )
+    .unwrap();
+    let changes = changes.to_str().unwrap();
+    let o = shipgate(&[
+        "graph",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--changes",
+        changes,
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    let plan = shipgate(&[
+        "plan",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--changes",
+        changes,
+        "--from",
+        "2026-12-07T00:00:00Z",
+    ]);
+    assert_eq!(plan.status.code(), Some(3));
+    assert_eq!(stderr(&o), stderr(&plan));
+    assert!(stderr(&o).contains("X-1 -> X-2 -> X-1"), "{}", stderr(&o));
+    let mermaid = stdout(&o);
+    assert!(
+        mermaid.contains(
+            "  subgraph wave_0 [\"wave 0\"]\n    c2[\"X-3 (services: ledger-db)\"]\n  end\n"
+        ),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("  c0[\"X-1 (services: reporting, on a cycle)\"]:::cycle\n"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("  linkStyle 0,2 stroke:#d00,stroke-width:3px\n"),
+        "{mermaid}"
+    );
+}

@@ -56,7 +56,7 @@ pub use decision::{
     Verdict, WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
-pub use graph::Catalog;
+pub use graph::{Catalog, Drawing, DrawingKind};
 pub use input::{
     Approval, Change, Check, CheckStatus, DEFAULT_MAX_INPUT_BYTES, Format, Incident, Instant,
     MAX_INPUT_NESTING, Service, Waiver, changes_from_json, changes_from_json_at, changes_from_path,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use shipgate::Catalog;
+use shipgate::{Catalog, Drawing};
 
 /// A generated catalog: `deps[i]` are the indices service `i` depends on (may repeat); ids are
 /// shuffled so that catalog order, id order and dependency order all differ.
@@ -282,6 +282,88 @@ proptest! {
         prop_assert_eq!(json["edges"].as_array().unwrap().len(), expected.len());
         prop_assert_eq!(catalog.to_dot().matches(" -> ").count(), expected.len());
         prop_assert_eq!(edges, expected);
+    }
+
+    #[test]
+    fn drawing_waves_and_cycles_match_the_model(model in arb_graph()) {
+        let drawing = Drawing::of_catalog_json(&model.to_json()).unwrap();
+        let reach = model.reach();
+        let n = model.ids.len();
+        let on_cycle: Vec<bool> = (0..n).map(|i| reach[i].contains(&i)).collect();
+        // The cycles: services on one, grouped by reaching each other, each in catalog order.
+        let mut cycles: Vec<Vec<String>> = Vec::new();
+        let mut placed = vec![false; n];
+        for i in 0..n {
+            if !on_cycle[i] || placed[i] {
+                continue;
+            }
+            let part: Vec<usize> =
+                (0..n).filter(|&j| j == i || (reach[i].contains(&j) && reach[j].contains(&i))).collect();
+            for &j in &part {
+                placed[j] = true;
+            }
+            cycles.push(part.iter().map(|&j| model.ids[j].clone()).collect());
+        }
+        let drawn: Vec<Vec<String>> = drawing
+            .cycles()
+            .iter()
+            .map(|c| c.iter().map(|s| s.to_string()).collect())
+            .collect();
+        prop_assert_eq!(&drawn, &cycles);
+        prop_assert_eq!(drawing.cycle_error().is_some(), model.has_cycle());
+        // A wave: the longest path down, for every service that reaches no cycle.
+        let stuck: Vec<bool> =
+            (0..n).map(|i| on_cycle[i] || reach[i].iter().any(|&j| on_cycle[j])).collect();
+        let mut wave: Vec<Option<usize>> = vec![None; n];
+        for _ in 0..=n {
+            for i in 0..n {
+                if stuck[i] {
+                    continue;
+                }
+                let below: Option<Vec<usize>> = model.deps[i].iter().map(|&d| wave[d]).collect();
+                wave[i] = below.map(|b| b.into_iter().map(|w| w + 1).max().unwrap_or(0));
+            }
+        }
+        let mut expected: Vec<Vec<String>> = Vec::new();
+        for (id, w) in model.ids.iter().zip(&wave) {
+            if let Some(w) = *w {
+                if expected.len() <= w {
+                    expected.resize(w + 1, Vec::new());
+                }
+                expected[w].push(id.clone());
+            }
+        }
+        for w in &mut expected {
+            w.sort();
+        }
+        let waves: Vec<Vec<String>> = drawing
+            .waves()
+            .iter()
+            .map(|w| w.iter().map(|s| s.to_string()).collect())
+            .collect();
+        prop_assert_eq!(&waves, &expected);
+        if let Ok(catalog) = Catalog::from_json(&model.to_json()) {
+            let catalog_waves: Vec<Vec<String>> = catalog
+                .all_deployment_waves()
+                .iter()
+                .map(|w| w.iter().map(|s| s.to_string()).collect())
+                .collect();
+            prop_assert_eq!(waves, catalog_waves);
+        }
+        // Every edge on a cycle is drawn red, and no other.
+        let red = drawing.to_dot().matches("color=red, fontcolor=red, penwidth=2];").count();
+        let distinct: BTreeSet<(usize, usize)> = model
+            .deps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| d.iter().map(move |&j| (i, j)))
+            .collect();
+        let red_edges = distinct
+            .iter()
+            .filter(|&&(i, j)| on_cycle[i] && reach[i].contains(&j) && reach[j].contains(&i))
+            .count();
+        let red_nodes = on_cycle.iter().filter(|&&c| c).count();
+        prop_assert_eq!(red, red_edges + red_nodes);
     }
 
     #[test]

@@ -115,6 +115,9 @@ fn marks(attrs: &[Attribute]) -> String {
 
 /// The file of a module path under `src/` (`["input"]` is `input.rs` or `input/mod.rs`).
 fn module_file(module: &[String]) -> PathBuf {
+    if module.is_empty() {
+        return src_dir().join("lib.rs");
+    }
     let base = module.iter().fold(src_dir(), |p, m| p.join(m));
     let flat = base.with_extension("rs");
     if flat.exists() {
@@ -662,20 +665,20 @@ impl Listing {
     }
 
     /// A name re-exported from `module` as `path`: its definition (following `pub use`s) and
-    /// impls, which are looked up in `module` and in every module the re-exports went through
-    /// (`via`): a type defined in `input::fields` has methods in `input`.
-    fn export(&mut self, module: &[String], name: &str, path: &str, via: &[Vec<String>]) {
+    /// impls, which are looked up in every file of the crate: a type defined in
+    /// `input::fields` has methods in `input`, and `plan` adds `Drawing::of_changes` to
+    /// `graph`'s `Drawing` (a same-named type elsewhere would show up as extra lines).
+    fn export(&mut self, module: &[String], name: &str, path: &str) {
         let file = module_file(module);
-        let via = [via, &[module.to_vec()]].concat();
         for item in items_of(&file).iter() {
             let Some(cfg) = cfg_of(item_attrs(item)) else {
                 continue;
             };
             if item_ident(item).as_deref() == Some(name) && self.item(item, path, &cfg) {
-                let mut files: Vec<PathBuf> = via.iter().flat_map(|m| module_files(m)).collect();
-                files.sort();
-                files.dedup();
-                self.impls(name, path, &files);
+                thread_local! {
+                    static ALL: Vec<PathBuf> = module_files(&[]);
+                }
+                ALL.with(|all| self.impls(name, path, all));
                 return;
             }
             if let Item::Use(u) = item
@@ -696,7 +699,7 @@ impl Listing {
                             _ => [module, &from[..]].concat(),
                         };
                         m.retain(|s| s != "self");
-                        self.export(&m, &orig, path, &via);
+                        self.export(&m, &orig, path);
                     } else {
                         let target = from.join("::");
                         self.lines
@@ -761,7 +764,7 @@ fn public_api() -> String {
                 use_leaves(&u.tree, &mut Vec::new(), &mut leaves);
                 for (module, name, alias) in leaves {
                     assert_ne!(name, "*", "a glob re-export cannot be listed");
-                    listing.export(&module, &name, &format!("shipgate::{alias}"), &[]);
+                    listing.export(&module, &name, &format!("shipgate::{alias}"));
                 }
             }
             Item::Mod(m) => assert!(!is_pub(&m.vis), "a public module: list its items here"),

@@ -5,7 +5,10 @@
 //! reverse. A topological order and each service's wave are computed at that point, so the
 //! per-decision work is a walk over the part of the graph a change touches.
 
+mod drawing;
 mod render;
+
+pub use drawing::{Drawing, DrawingKind};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -89,6 +92,19 @@ impl Catalog {
     /// Reads a catalog whose errors name the JSON path under `root`: with `root` set to
     /// `"request.catalog"`, a bad tier is reported at `request.catalog.services[3].tier`.
     pub fn from_json_at(value: &Value, root: &str) -> Result<Catalog, InputError> {
+        let (services, groups) = Catalog::read_parts(value, root)?;
+        let root = JsonPath::Root(root);
+        Catalog::compile(
+            services,
+            groups,
+            &root.key("services"),
+            CatalogPart::of(value),
+        )
+    }
+
+    /// A catalog document's services and groups, each read and checked alone (the checks
+    /// across services come after).
+    fn read_parts(value: &Value, root: &str) -> Result<(Vec<Service>, Groups), InputError> {
         let root = JsonPath::Root(root);
         let fields = match value {
             Value::Object(fields) => fields,
@@ -132,7 +148,7 @@ impl Catalog {
             Some(g) => read_catalog_groups(g, &root.key("groups"))?,
             None => Groups::new(),
         };
-        Catalog::compile(services, groups, &list_path, CatalogPart::of(value))
+        Ok((services, groups))
     }
 
     /// Reads a catalog from JSON or YAML text. JSON text is first read straight into services
@@ -167,17 +183,16 @@ impl Catalog {
         Ok(Catalog::from_text(&text, format)?)
     }
 
-    /// Checks and compiles services (ids unique, dependencies known, no cycle).
-    /// `list` is where the services sit (`catalog.services`), for errors.
-    fn compile(
-        services: Vec<Service>,
-        groups: Groups,
+    /// Service id to index (ids unique), and every dependency edge `(service, dependency)`
+    /// (dependencies known), in catalog order.
+    #[allow(clippy::type_complexity)]
+    fn index_and_edges(
+        services: &[Service],
         list: &JsonPath,
-        part: CatalogPart,
-    ) -> Result<Catalog, InputError> {
+    ) -> Result<(foldhash::HashMap<String, u32>, Vec<(u32, u32)>), InputError> {
         let mut index: foldhash::HashMap<String, u32> =
             foldhash::HashMap::with_capacity_and_hasher(services.len(), Default::default());
-        for (i, s) in (0u32..).zip(&services) {
+        for (i, s) in (0u32..).zip(services) {
             if let Some(first) = index.insert(s.id.clone(), i) {
                 return Err(InputError::new(
                     format!("{list}[{i}].id"),
@@ -189,7 +204,7 @@ impl Catalog {
             }
         }
         let mut edges: Vec<(u32, u32)> = Vec::new();
-        for (i, s) in (0u32..).zip(&services) {
+        for (i, s) in (0u32..).zip(services) {
             for (j, dep) in s.depends_on.iter().enumerate() {
                 match index.get(dep) {
                     Some(&d) => edges.push((i, d)),
@@ -197,12 +212,24 @@ impl Catalog {
                         return Err(unknown_service(
                             format!("{list}[{i}].depends_on[{j}]"),
                             dep,
-                            &services,
+                            services,
                         ));
                     }
                 }
             }
         }
+        Ok((index, edges))
+    }
+
+    /// Checks and compiles services (ids unique, dependencies known, no cycle).
+    /// `list` is where the services sit (`catalog.services`), for errors.
+    fn compile(
+        services: Vec<Service>,
+        groups: Groups,
+        list: &JsonPath,
+        part: CatalogPart,
+    ) -> Result<Catalog, InputError> {
+        let (index, mut edges) = Catalog::index_and_edges(&services, list)?;
         let n = services.len();
         edges.sort_unstable();
         edges.dedup();
@@ -851,3 +878,42 @@ fn unknown_service(path: String, id: &str, services: &[Service]) -> InputError {
 
 #[cfg(test)]
 mod tests;
+
+/// Kahn's algorithm over `n` nodes where `deps(i)` lists the nodes `i` comes after: each
+/// node's wave, 0 without any, else one more than its deepest; `None` for a node that can
+/// never be ordered (on a cycle, or after one). Repeated entries in `deps` are allowed.
+pub(crate) fn layers<F, I>(n: usize, deps: F) -> Vec<Option<u32>>
+where
+    F: Fn(usize) -> I,
+    I: Iterator<Item = usize>,
+{
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut missing: Vec<usize> = vec![0; n];
+    for i in 0..n {
+        for d in deps(i) {
+            if let (Some(u), Some(m)) = (users.get_mut(d), missing.get_mut(i)) {
+                u.push(i);
+                *m += 1;
+            }
+        }
+    }
+    let mut wave: Vec<Option<u32>> = vec![None; n];
+    let mut depth: Vec<u32> = vec![0; n];
+    let mut ready: Vec<usize> = (0..n).filter(|&i| missing.get(i) == Some(&0)).collect();
+    while let Some(done) = ready.pop() {
+        let w = depth.get(done).copied().unwrap_or_default();
+        if let Some(slot) = wave.get_mut(done) {
+            *slot = Some(w);
+        }
+        for &u in users.get(done).map(Vec::as_slice).unwrap_or_default() {
+            if let (Some(d), Some(m)) = (depth.get_mut(u), missing.get_mut(u)) {
+                *d = (*d).max(w + 1);
+                *m -= 1;
+                if *m == 0 {
+                    ready.push(u);
+                }
+            }
+        }
+    }
+    wave
+}

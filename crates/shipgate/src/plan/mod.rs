@@ -15,7 +15,7 @@ use crate::calendar::HORIZON_DAYS;
 use crate::decision::{Decision, Verdict};
 use crate::error::{Error, InputError, did_you_mean, quoted};
 use crate::eval::{Policy, Session};
-use crate::graph::Catalog;
+use crate::graph::{Catalog, Drawing};
 use crate::input::{Change, ROLLOUT_PER_REGION};
 use crate::time::Instant;
 
@@ -258,6 +258,43 @@ pub fn plan(
     })
 }
 
+impl Drawing {
+    /// The drawing of a release train: each change and the changes it must follow (by
+    /// `after`, and through the catalog's dependencies, as [`Engine::plan`](crate::Engine::plan)
+    /// orders them), in the planner's waves. A cycle among the changes is highlighted and
+    /// [`Drawing::cycle_error`] gives the error `plan` gives for it; the other errors `plan`
+    /// reports before planning (a repeated id, an unknown id in `after`) are returned.
+    pub fn of_changes(changes: &[Change], catalog: &Catalog) -> Result<Drawing, Error> {
+        check_ids(changes)?;
+        let preds = constraints(changes, catalog)?;
+        let service_id = |s: u32| {
+            catalog
+                .id_text(s)
+                .map(|t| t.to_string())
+                .unwrap_or_default()
+        };
+        let mut edges = Vec::new();
+        for (i, list) in (0u32..).zip(&preds) {
+            for (p, because) in list {
+                let because = match because {
+                    Because::After => "after".to_string(),
+                    Because::Depends { service, on } => {
+                        format!("{} depends on {}", service_id(*service), service_id(*on))
+                    }
+                };
+                edges.push((i, u32::try_from(*p).unwrap_or(u32::MAX), because));
+            }
+        }
+        let nodes = changes
+            .iter()
+            .map(|c| (c.id.clone(), c.services.clone()))
+            .collect();
+        Ok(Drawing::of_train(nodes, edges, |waves| {
+            cycle_error(changes, catalog, &preds, waves)
+        }))
+    }
+}
+
 /// Duplicate change ids are an input error at the second one; a `soak` on a change that is
 /// not a `per_region` rollout is one too (it would wait for nothing: nothing fails silently).
 fn check_ids(changes: &[Change]) -> Result<(), InputError> {
@@ -289,6 +326,23 @@ fn check_ids(changes: &[Change]) -> Result<(), InputError> {
 /// The train's order: explicit `after`, and a change to a service after every change to a
 /// service it depends on, directly or through others. A cycle is an input error listing it.
 fn order(changes: &[Change], catalog: &Catalog) -> Result<Order, Error> {
+    let preds = constraints(changes, catalog)?;
+    let waves = crate::graph::layers(preds.len(), |i| {
+        preds.get(i).into_iter().flatten().map(|(p, _)| *p)
+    });
+    if waves.iter().any(Option::is_none) {
+        return Err(cycle_error(changes, catalog, &preds, &waves).into());
+    }
+    Ok(Order {
+        waves: waves.into_iter().map(Option::unwrap_or_default).collect(),
+        preds,
+    })
+}
+
+/// Each change's predecessors, by index, with why: the changes it lists in `after`, and the
+/// changes to services its services depend on (the nearest on each path). An unknown id in
+/// `after` is an input error.
+fn constraints(changes: &[Change], catalog: &Catalog) -> Result<Vec<Vec<(usize, Because)>>, Error> {
     let n = changes.len();
     let index: HashMap<&str, usize> = changes
         .iter()
@@ -379,44 +433,10 @@ fn order(changes: &[Change], catalog: &Catalog) -> Result<Order, Error> {
         list.dedup_by_key(|(p, _)| *p);
     }
 
-    // Kahn's algorithm; a change's wave is one more than its deepest predecessor's.
-    let mut succs: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut missing: Vec<usize> = vec![0; n];
-    for (i, list) in preds.iter().enumerate() {
-        for &(p, _) in list {
-            if let Some(s) = succs.get_mut(p) {
-                s.push(i);
-            }
-        }
-        if let Some(m) = missing.get_mut(i) {
-            *m = list.len();
-        }
-    }
-    let mut waves = vec![0u32; n];
-    let mut ready: Vec<usize> = (0..n).filter(|&i| missing.get(i) == Some(&0)).collect();
-    let mut done = 0;
-    while let Some(p) = ready.pop() {
-        done += 1;
-        let wave = waves.get(p).copied().unwrap_or_default();
-        for &s in succs.get(p).map(Vec::as_slice).unwrap_or_default() {
-            if let Some(w) = waves.get_mut(s) {
-                *w = (*w).max(wave + 1);
-            }
-            if let Some(m) = missing.get_mut(s) {
-                *m -= 1;
-                if *m == 0 {
-                    ready.push(s);
-                }
-            }
-        }
-    }
-    if done < n {
-        return Err(cycle_error(changes, catalog, &preds, &missing).into());
-    }
-    Ok(Order { preds, waves })
+    Ok(preds)
 }
 
-/// The error for a cycle among the changes Kahn's algorithm could not order (`missing > 0`):
+/// The error for a cycle among the changes that could not be ordered (no wave):
 /// from the smallest such id, follow the smallest-id unordered predecessor until a change
 /// repeats; the repeated stretch is a cycle, written from its smallest id in the order the
 /// changes would have to run.
@@ -424,10 +444,10 @@ fn cycle_error(
     changes: &[Change],
     catalog: &Catalog,
     preds: &[Vec<(usize, Because)>],
-    missing: &[usize],
+    waves: &[Option<u32>],
 ) -> InputError {
     let id = |i: usize| changes.get(i).map(|c| c.id.as_str()).unwrap_or_default();
-    let stuck = |i: usize| missing.get(i).is_some_and(|&m| m > 0);
+    let stuck = |i: usize| waves.get(i).is_some_and(Option::is_none);
     let Some(mut at) = (0..changes.len())
         .filter(|&i| stuck(i))
         .min_by_key(|&i| id(i))
