@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Catalog, Engine, Error, Plan, changes_from_json};
+use crate::{Catalog, Engine, Error, Plan, PlannedChange, Unschedulable, changes_from_json};
 
 /// Tue 2026-12-01, 09:00 UTC.
 const FROM: &str = "2026-12-01T09:00:00Z";
@@ -461,4 +461,143 @@ fn the_plan_as_ics_has_one_event_per_run_with_stable_uids() {
     // The same plan gives the same bytes.
     assert_eq!(plan.to_ics(stamp), ics);
     assert!(ics.contains("X-SHIPGATE-WAVE:1\r\n"), "{ics}");
+}
+
+/// A train with a `per_region` rollout (R), a change after it (W), a change in one region (X)
+/// and an unschedulable one (N, after X through the catalog: nine hours never fit an eight-hour
+/// window).
+fn mermaid_train() -> Plan {
+    let mut r = change("R", &["edge"], "2h");
+    r["rollout"] = json!("per_region");
+    r["regions"] = json!(["eu", "ap"]);
+    let mut w = change("W", &["jobs"], "1h");
+    w["after"] = json!(["R"]);
+    plan_with(
+        "",
+        vec![
+            r,
+            w,
+            change("X", &["db"], "1h"),
+            change("N", &["web"], "9h"),
+        ],
+    )
+    .unwrap()
+}
+
+const MERMAID_HEAD: &str = "gantt
+  title Release train, 4 planned, 1 unschedulable
+  dateFormat x
+  axisFormat %Y-%m-%d %H:%M
+  todayMarker off
+";
+
+const MERMAID_N: &str = "  %% unschedulable N: nothing fits within 365 days of 2026-12-01T10:00:00Z: \
+                         no window where the whole change fits\n";
+
+#[test]
+fn the_plan_as_mermaid_has_a_bar_per_run_in_sections_by_wave() {
+    let plan = mermaid_train();
+    // 1796115600000 ms is 2026-12-01T09:00:00Z.
+    assert_eq!(
+        plan.to_mermaid(crate::GanttSections::Wave),
+        format!(
+            "{MERMAID_HEAD}  section wave 0
+  R in eu (edge) :1796115600000, 1796122800000
+  X (db) :1796115600000, 1796119200000
+  R in ap (edge) :1796169600000, 1796176800000
+  section wave 1
+  W (jobs) :1796202000000, 1796205600000
+{MERMAID_N}"
+        )
+    );
+    assert_eq!(
+        plan.to_mermaid(crate::GanttSections::default()),
+        plan.to_mermaid(crate::GanttSections::Wave)
+    );
+}
+
+#[test]
+fn by_region_a_whole_change_is_a_bar_in_each_of_its_regions() {
+    let mut plan = mermaid_train();
+    let mut both = plan.changes[1].clone();
+    both.id = "B".into();
+    both.region = None;
+    both.regions = vec!["ap".into(), "eu".into()];
+    plan.changes.push(both);
+    let mut nowhere = plan.changes[1].clone();
+    nowhere.id = "Z".into();
+    nowhere.region = None;
+    nowhere.regions = vec![];
+    nowhere.services = vec![];
+    plan.changes.push(nowhere);
+    let chart = plan.to_mermaid(crate::GanttSections::Region);
+    assert_eq!(
+        chart,
+        format!(
+            "{}  section eu
+  R in eu (edge) :1796115600000, 1796122800000
+  X (db) :1796115600000, 1796119200000
+  W (jobs) :1796202000000, 1796205600000
+  B (db) :1796115600000, 1796119200000
+  section ap
+  R in ap (edge) :1796169600000, 1796176800000
+  B (db) :1796115600000, 1796119200000
+  section no region
+  Z :1796115600000, 1796119200000
+{MERMAID_N}",
+            MERMAID_HEAD.replace("4 planned", "6 planned")
+        )
+    );
+}
+
+#[test]
+fn an_empty_plan_is_a_chart_without_sections() {
+    assert_eq!(
+        Plan::default().to_mermaid(crate::GanttSections::Region),
+        MERMAID_HEAD.replace("4 planned, 1", "0 planned, 0")
+    );
+}
+
+#[test]
+fn mermaid_text_cannot_break_out_of_a_task_name() {
+    let mut plan = Plan::default();
+    let run = |id: &str, region: Option<&str>, services: &[&str]| PlannedChange {
+        id: id.into(),
+        region: region.map(Into::into),
+        start: FROM.parse().unwrap(),
+        end: FROM.parse().unwrap(),
+        wave: 0,
+        regions: region.into_iter().map(Into::into).collect(),
+        services: services.iter().map(|s| s.to_string()).collect(),
+    };
+    plan.changes = vec![
+        run("a:b #c; d%%e <f> \"g\"", Some("r#1"), &["s:1", "s;2"]),
+        run("Section x", None, &["é"]),
+        run("click", None, &[]),
+        run("2026-12-01", None, &[]),
+        run(" title", None, &[]),
+        run("\nsection x\u{2028}y\tz", None, &[]),
+        run("ganttchart", None, &[]),
+    ];
+    plan.unschedulable = vec![Unschedulable {
+        id: "U\nsection".into(),
+        reason: "line\r\nbreak".into(),
+    }];
+    let chart = plan.to_mermaid(crate::GanttSections::Region);
+    let body: Vec<&str> = chart.lines().skip(5).collect();
+    assert_eq!(
+        body,
+        [
+            "  section r#35;1",
+            "  a#58;b #35;c#59; d#37;#37;e #60;f#62; #34;g#34; in r#35;1 (s#58;1, s#59;2) :1796115600000, 1796115600000",
+            "  section no region",
+            "  #83;ection x (é) :1796115600000, 1796115600000",
+            "  #99;lick :1796115600000, 1796115600000",
+            "  #50;026-12-01 :1796115600000, 1796115600000",
+            "  #32;title :1796115600000, 1796115600000",
+            "  #32;section x y z :1796115600000, 1796115600000",
+            "  #103;anttchart :1796115600000, 1796115600000",
+            "  %% unschedulable U section: line  break",
+        ]
+    );
 }
