@@ -79,7 +79,7 @@ impl Plan {
         );
         out.push_str("  dateFormat x\n  axisFormat %Y-%m-%d %H:%M\n  todayMarker off\n");
         for (name, runs) in self.sections(sections) {
-            let _ = writeln!(out, "  section {}", gantt_text(&name));
+            let _ = writeln!(out, "  section {}", gantt_text(&name, false));
             for run in runs {
                 let _ = writeln!(
                     out,
@@ -154,18 +154,20 @@ fn bar_name(run: &PlannedChange) -> String {
     if !run.services.is_empty() {
         let _ = write!(name, " ({})", run.services.join(", "));
     }
-    gantt_text(&name)
+    gantt_text(&name, true)
 }
 
 /// Text that Mermaid's gantt lexer reads back as it is: the characters it treats specially
 /// become entity codes (`#58;`), which Mermaid draws as the character; line breaks and other
-/// control characters become spaces. A text that would start a statement (a keyword, a date,
-/// a space the lexer would skip) has its first character escaped too.
-fn gantt_text(text: &str) -> String {
+/// control characters become spaces. A text that starts a line (a task name, not a section's
+/// name, which follows `section`) and would start a statement (a keyword, a date, a space the
+/// lexer would skip) has its first character escaped too.
+fn gantt_text(text: &str, starts_line: bool) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let lower = text.to_ascii_lowercase();
-    let escape_first = KEYWORDS.iter().any(|k| lower.starts_with(k))
-        || text.chars().next().is_some_and(|c| c.is_ascii_digit());
+    let escape_first = starts_line
+        && (KEYWORDS.iter().any(|k| lower.starts_with(k))
+            || text.chars().next().is_some_and(|c| c.is_ascii_digit()));
     for (i, c) in text.chars().enumerate() {
         match c {
             '#' | ':' | ';' | '%' | '<' | '>' | '"' => {

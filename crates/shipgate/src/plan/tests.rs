@@ -578,6 +578,7 @@ fn mermaid_text_cannot_break_out_of_a_task_name() {
         run(" title", None, &[]),
         run("\nsection x\u{2028}y\tz", None, &[]),
         run("ganttchart", None, &[]),
+        run("click", Some("click"), &[]),
     ];
     plan.unschedulable = vec![Unschedulable {
         id: "U\nsection".into(),
@@ -597,6 +598,9 @@ fn mermaid_text_cannot_break_out_of_a_task_name() {
             "  #32;title :1796115600000, 1796115600000",
             "  #32;section x y z :1796115600000, 1796115600000",
             "  #103;anttchart :1796115600000, 1796115600000",
+            // After `section `, a keyword is a section's name.
+            "  section click",
+            "  #99;lick in click :1796115600000, 1796115600000",
             "  %% unschedulable U section: line  break",
         ]
     );
