@@ -12,6 +12,7 @@
 //!   Every text the chart writes goes through [`gantt_text`], which turns those characters into
 //!   Mermaid's entity codes (`#58;` shows as `:`) and escapes a leading keyword's first letter.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::{Plan, PlannedChange};
@@ -101,47 +102,55 @@ impl Plan {
         out
     }
 
-    /// The sections of the chart, each with its runs in the plan's order.
+    /// The sections of the chart, each with its runs in the plan's order. Linear in the bars.
     fn sections(&self, by: GanttSections) -> Vec<(String, Vec<&PlannedChange>)> {
-        let mut sections = Vec::new();
+        let mut sections = Sections::default();
         match by {
             GanttSections::Wave => {
                 for run in &self.changes {
-                    add(&mut sections, format!("wave {}", run.wave), run);
+                    sections.add(format!("wave {}", run.wave), run);
                 }
                 // Waves in order, whatever order their runs start in.
-                sections.sort_by_key(|(_, runs)| runs.first().map(|r| r.wave));
+                sections
+                    .list
+                    .sort_by_key(|(_, runs)| runs.first().map(|r| r.wave));
             }
             GanttSections::Region => {
                 for run in &self.changes {
                     match &run.region {
-                        Some(region) => add(&mut sections, region.clone(), run),
+                        Some(region) => sections.add(region.clone(), run),
                         None if run.regions.is_empty() => {
-                            add(&mut sections, NO_REGION.to_string(), run);
+                            sections.add(NO_REGION.to_string(), run);
                         }
                         None => {
                             for region in &run.regions {
-                                add(&mut sections, region.clone(), run);
+                                sections.add(region.clone(), run);
                             }
                         }
                     }
                 }
             }
         }
-        sections
+        sections.list
     }
 }
 
-/// Adds `run` to the section `name`, opening it after the others when it is new. Linear in
-/// the sections: a plan has a few waves and a few regions.
-fn add<'a>(
-    sections: &mut Vec<(String, Vec<&'a PlannedChange>)>,
-    name: String,
-    run: &'a PlannedChange,
-) {
-    match sections.iter_mut().find(|(n, _)| *n == name) {
-        Some((_, runs)) => runs.push(run),
-        None => sections.push((name, vec![run])),
+/// The sections being filled, in the order they were opened, and where each is.
+#[derive(Default)]
+struct Sections<'a> {
+    list: Vec<(String, Vec<&'a PlannedChange>)>,
+    at: HashMap<String, usize>,
+}
+
+impl<'a> Sections<'a> {
+    /// Adds `run` to the section `name`, opening it after the others when it is new.
+    fn add(&mut self, name: String, run: &'a PlannedChange) {
+        let next = self.list.len();
+        let i = *self.at.entry(name.clone()).or_insert(next);
+        match self.list.get_mut(i) {
+            Some((_, runs)) => runs.push(run),
+            None => self.list.push((name, vec![run])),
+        }
     }
 }
 
