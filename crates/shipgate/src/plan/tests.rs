@@ -605,3 +605,123 @@ fn mermaid_text_cannot_break_out_of_a_task_name() {
         ]
     );
 }
+
+mod mermaid_props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// `text` without its entity codes (`#58;`).
+    fn without_codes(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('#') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let digits = after.chars().take_while(char::is_ascii_digit).count();
+            if digits > 0 && after[digits..].starts_with(';') {
+                rest = &after[digits + 1..];
+            } else {
+                out.push('#');
+                rest = after;
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Text mixing what Mermaid's gantt grammar reads specially with ordinary letters.
+    fn hostile() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "section ",
+            "Title ",
+            "click ",
+            "call ",
+            "%%",
+            "%%{init}%%",
+            ":",
+            "#",
+            ";",
+            "%",
+            "\n",
+            "\r",
+            "\u{2028}",
+            " ",
+            "\t",
+            "2026-12-01",
+            "\"",
+            "<b>",
+            "é",
+            "東",
+            "a",
+            "-",
+            "x",
+        ]);
+        prop::collection::vec(piece, 0..6).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever the ids, regions and services, each planned run is one bar line (per
+        /// region with sections by region), its name holds no character that ends a name or
+        /// starts a comment, and no line but the chart's own starts a statement.
+        #[test]
+        fn every_run_is_one_bar_whatever_its_text(
+            runs in prop::collection::vec(
+                (hostile(), prop::option::of(hostile()),
+                 prop::collection::vec(hostile(), 0..3),
+                 prop::collection::vec(hostile(), 0..3)),
+                0..6),
+            by_region in any::<bool>(),
+        ) {
+            let from: crate::Instant = FROM.parse().unwrap();
+            let mut plan = Plan::default();
+            let mut bars = 0;
+            for (i, (id, region, regions, services)) in runs.into_iter().enumerate() {
+                let regions = match &region {
+                    Some(r) => vec![r.clone()],
+                    None => regions,
+                };
+                bars += if by_region && region.is_none() { regions.len().max(1) } else { 1 };
+                plan.changes.push(PlannedChange {
+                    id,
+                    region,
+                    start: from + chrono::Duration::hours(i as i64),
+                    end: from + chrono::Duration::hours(i as i64 + 1),
+                    wave: (i % 2) as u32,
+                    regions,
+                    services,
+                });
+            }
+            let sections = if by_region {
+                crate::GanttSections::Region
+            } else {
+                crate::GanttSections::Wave
+            };
+            let chart = plan.to_mermaid(sections);
+            let mut found = 0;
+            for line in chart.lines().skip(5) {
+                let line = line.strip_prefix("  ").unwrap();
+                if line.starts_with("section ") {
+                    continue;
+                }
+                let (name, times) = line.rsplit_once(" :").unwrap();
+                let plain = without_codes(name);
+                prop_assert!(!plain.contains([':', '%', ';', '#', '\u{2028}', '\u{2029}']), "{line:?}");
+                prop_assert!(!name.chars().any(char::is_control), "{line:?}");
+                let first = name.chars().next().unwrap_or('#');
+                prop_assert!(first == '#' || !(first.is_whitespace() || first.is_ascii_digit()),
+                    "{line:?}");
+                let lower = name.to_ascii_lowercase();
+                prop_assert!(!["section", "title", "click", "call"].iter().any(|k| lower.starts_with(k)),
+                    "{line:?}");
+                let (start, end) = times.split_once(", ").unwrap();
+                prop_assert!(start.parse::<i64>().is_ok() && end.parse::<i64>().is_ok(), "{line:?}");
+                found += 1;
+            }
+            prop_assert_eq!(found, bars, "{}", chart);
+            prop_assert_eq!(chart.lines().count(), 5 + found + chart.lines().filter(|l| l.starts_with("  section ")).count());
+        }
+    }
+}
