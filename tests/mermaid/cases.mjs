@@ -5,13 +5,14 @@
 //
 // `argv` is the command's arguments (run from the repository root), or a function of the
 // folder of generated inputs (`hostileInputs` below writes them) that returns them. `exit` is
-// the expected exit code (default 0). `type` is the diagram type Mermaid must detect. What is
-// checked of the parsed chart (see parse.test.mjs):
-// - `type: 'gantt'` from `shipgate plan`: every bar, with its section, name and exact start and
-//   end, against the plan's JSON (the same command with `--format json`);
-// - `type: 'flowchart-v2'` (Mermaid's name for `graph TD`) from `shipgate graph`: every node's label and every edge, against the
+// the expected exit code (default 0). `type` is the diagram type Mermaid must detect (`gantt`;
+// `flowchart-v2` for `graph TD`). What is checked of the parsed chart (see parse.test.mjs):
+// - a `gantt` of `shipgate plan`: every bar, with its section, name and exact start and end,
+//   against the plan's JSON (the same command with `--format json`);
+// - a `flowchart-v2` of `shipgate graph`: every node's label and every edge, against the
 //   graph's JSON (the same command with `--format json`);
-// - `check(diagram)`, when given: anything more, on the diagram Mermaid parsed (its `db`).
+// - `check(diagram)`, when given: anything more, on the diagram Mermaid parsed (its `db`:
+//   `getTasks()`, `getSections()` for a gantt; `getVertices()`, `getEdges()` for a flowchart).
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'

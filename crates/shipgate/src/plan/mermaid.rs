@@ -9,8 +9,9 @@
 //! - Mermaid's gantt lexer reads a task line's text up to the first `:`, cuts task data at `#`
 //!   and `;`, takes `%%` (and `x%` anywhere a token starts) as a comment, and takes a line that
 //!   starts with a keyword (`section`, `title`, `click`, `call`, a date ...) as that statement.
-//!   Every text the chart writes goes through [`gantt_text`], which turns those characters into
-//!   Mermaid's entity codes (`#58;` shows as `:`) and escapes a leading keyword's first letter.
+//!   Every name the chart writes goes through [`gantt_text`], which turns those characters into
+//!   Mermaid's entity codes (`#58;` shows as `:`) and escapes the first character of a name
+//!   that would start a statement.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -36,7 +37,8 @@ pub enum GanttSections {
 const NO_REGION: &str = "no region";
 
 /// Lines that start with one of these (any case) are read as a statement, not a task: the
-/// keywords of Mermaid 11's gantt lexer, and the prefixes of its comment and directive forms.
+/// keywords of Mermaid 11's gantt lexer. (Its comments and directives start with `%`, which is
+/// always escaped; its dates with a digit, escaped at the start of a line.)
 const KEYWORDS: [&str; 19] = [
     "accdescr",
     "accdescription",
@@ -67,9 +69,9 @@ impl Plan {
     /// order (start, then id). A bar is named by the change id, ` in REGION` for a region of a
     /// `per_region` rollout, and its services in parentheses. A chart has no place for a
     /// change without a time: each unschedulable change is a `%% unschedulable ID: reason`
-    /// comment line at the end, by id. Ids, regions, services and reasons are escaped so that
-    /// any text stays a task name (see the module documentation). An empty plan gives a chart
-    /// with no sections, which Mermaid still draws.
+    /// comment line at the end, by id, its text on one line. Ids, regions and services are
+    /// escaped so that any text stays a task name (see the module documentation). An empty
+    /// plan gives a chart with no sections, which Mermaid still draws.
     pub fn to_mermaid(&self, sections: GanttSections) -> String {
         let mut out = String::from("gantt\n");
         let _ = writeln!(
