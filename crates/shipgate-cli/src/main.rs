@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use shipgate::{Catalog, Change, Drawing, Engine, Error, Format, Instant, Limit, Limits, Verdict};
+use shipgate::{
+    Catalog, Change, Drawing, Engine, Error, Format, GanttSections, Instant, Limit, Limits, Verdict,
+};
 
 /// Writes to standard output; a closed pipe (`shipgate ... | head`) is not an error, any other
 /// write error is (`> /dev/full`).
@@ -135,6 +137,14 @@ enum PlanFormat {
     Text,
     Json,
     Ics,
+    Mermaid,
+}
+
+/// The sections of `plan --format mermaid`'s Gantt chart.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Sections {
+    Wave,
+    Region,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -199,9 +209,13 @@ enum Command {
         #[arg(long)]
         from: Option<String>,
         /// `ics`: one event per planned run for calendar clients (the unschedulable changes
-        /// are listed on standard error).
+        /// are listed on standard error); `mermaid`: a Gantt chart.
         #[arg(long, value_enum, default_value = "text")]
         format: PlanFormat,
+        /// The sections of the Gantt chart (with `--format mermaid` only): one per wave
+        /// (default), or one per region (a change in several regions is in each).
+        #[arg(long, value_enum)]
+        sections: Option<Sections>,
         #[command(flatten)]
         limit: InputLimit,
         #[command(flatten)]
@@ -319,12 +333,31 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             changes,
             from,
             format,
+            sections,
             limit: InputLimit {
                 max_input_bytes: limit,
             },
             policy_limits,
             max_eval_steps,
         } => {
+            let sections = match (sections, format) {
+                (None | Some(Sections::Wave), PlanFormat::Mermaid) => GanttSections::Wave,
+                (Some(Sections::Region), PlanFormat::Mermaid) => GanttSections::Region,
+                (None, _) => GanttSections::default(),
+                (Some(_), other) => {
+                    let name = other
+                        .to_possible_value()
+                        .map(|v| v.get_name().to_string())
+                        .unwrap_or_default();
+                    return Err(Error::Input(shipgate::InputError::new(
+                        "--sections",
+                        format!(
+                            "only the Gantt chart of --format mermaid has sections, \
+                             not --format {name}"
+                        ),
+                    )));
+                }
+            };
             let limits = policy_limits.limits(Some(max_eval_steps))?;
             let engine = Engine::from_paths_with(&policy, &limits)?;
             let catalog = read_catalog(&catalog, limit)?;
@@ -337,6 +370,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             match format {
                 PlanFormat::Json => outln!("{}", plan.to_json()),
                 PlanFormat::Text => out!("{}", render::plan(&plan, from, color)),
+                PlanFormat::Mermaid => out!("{}", plan.to_mermaid(sections)),
                 PlanFormat::Ics => {
                     out!("{}", plan.to_ics(from));
                     // A calendar has no place for a change without a time: say so where

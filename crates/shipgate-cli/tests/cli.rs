@@ -1354,6 +1354,104 @@ fn plan_ics_gives_one_event_per_run_and_lists_the_unschedulable_on_stderr() {
 }
 
 #[test]
+fn plan_mermaid_gives_a_gantt_chart_by_wave_or_by_region() {
+    let o = plan("policies/trains/december.yaml", &["--format", "mermaid"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let chart = stdout(&o);
+    assert!(
+        chart.starts_with(
+            "gantt\n  title Release train, 9 planned, 2 unschedulable\n  dateFormat x\n"
+        ),
+        "{chart}"
+    );
+    let sections: Vec<&str> = chart
+        .lines()
+        .filter(|l| l.starts_with("  section "))
+        .collect();
+    assert_eq!(
+        sections,
+        ["  section wave 0", "  section wave 1", "  section wave 2"]
+    );
+    // 2026-12-07T08:00:00Z to 10:00, in Unix milliseconds.
+    assert!(
+        chart.contains(
+            "  section wave 0\n  CHG-2001 in eu-west (ledger-db) :1796630400000, 1796637600000\n"
+        ),
+        "{chart}"
+    );
+    // One bar per planned run; the unschedulable changes are comments.
+    let bars = chart.lines().filter(|l| l.starts_with("  CHG-")).count();
+    assert_eq!(bars, 9, "{chart}");
+    assert!(
+        chart
+            .ends_with("  %% unschedulable CHG-2008: after \"CHG-2007\", which is unschedulable\n"),
+        "{chart}"
+    );
+    assert_eq!(stderr(&o), "");
+
+    let o = plan(
+        "policies/trains/december.yaml",
+        &["--format", "mermaid", "--sections", "region"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let chart = stdout(&o);
+    let eu = chart.find("  section eu-west\n").unwrap();
+    let us = chart.find("  section us-east\n").unwrap();
+    assert!(eu < us, "{chart}");
+    // A whole change is in its region's section; a rollout's runs in theirs.
+    let in_eu = &chart[eu..us];
+    assert_eq!(in_eu.lines().count(), 7, "{chart}");
+    assert!(in_eu.contains("  CHG-2005 (notifications) :"), "{chart}");
+    assert!(!in_eu.contains("us-east ("), "{chart}");
+    assert!(
+        chart[us..]
+            .contains("  CHG-2004 in us-east (checkout-web) :1796828400000, 1796832000000\n"),
+        "{chart}"
+    );
+    let by_wave = plan(
+        "policies/trains/december.yaml",
+        &["--format", "mermaid", "--sections", "wave"],
+    );
+    assert_eq!(
+        stdout(&by_wave),
+        stdout(&plan(
+            "policies/trains/december.yaml",
+            &["--format", "mermaid"]
+        ))
+    );
+}
+
+#[test]
+fn plan_sections_without_the_mermaid_format_is_an_error() {
+    for format in [&["--format", "json"][..], &["--format", "text"], &[]] {
+        let o = plan(
+            "policies/trains/december.yaml",
+            &[format, &["--sections", "region"][..]].concat(),
+        );
+        assert_eq!(o.status.code(), Some(3), "{format:?}");
+        assert_eq!(stdout(&o), "", "{format:?}");
+        let format = format.get(1).copied().unwrap_or("text");
+        assert!(
+            stderr(&o).contains(&format!(
+                "--sections: only the Gantt chart of --format mermaid has sections, not --format {format}"
+            )),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = plan(
+        "policies/trains/december.yaml",
+        &["--format", "mermaid", "--sections", "service"],
+    );
+    assert_eq!(o.status.code(), Some(2), "clap's usage error");
+    assert!(
+        stderr(&o).contains("possible values: wave, region"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn plan_exits_0_when_everything_is_planned_and_3_on_bad_input() {
     let dir = tempdir();
     let good = dir.join("train.json");

@@ -64,7 +64,7 @@ pub use input::{
     parse_duration, parse_instant, read_input_text,
 };
 pub use limits::{Limit, LimitError, Limits};
-pub use plan::{MAX_PLAN_CANDIDATES, Plan, PlannedChange, Unschedulable};
+pub use plan::{GanttSections, MAX_PLAN_CANDIDATES, Plan, PlannedChange, Unschedulable};
 
 /// A compiled policy set. Cheap to clone and share between threads.
 #[derive(Clone)]

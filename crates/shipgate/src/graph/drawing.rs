@@ -443,7 +443,8 @@ impl Drawing {
 
     /// JSON. A catalog: `{"services": [ids], "tiers": {id: tier}, "edges": [[service,
     /// dependency], ...], "waves": [[ids], ...], "cycles": [[ids], ...]}`. A train:
-    /// `{"changes": [ids], "edges": [{"from", "to", "because"}], "waves", "cycles"}`.
+    /// `{"changes": [ids], "services": {id: [services]}, "edges": [{"from", "to", "because"}],
+    /// "waves", "cycles"}`.
     pub fn to_json(&self) -> Value {
         let ids: Vec<&str> = self.nodes.iter().map(|n| n.id.as_str()).collect();
         let mut out = Map::new();
@@ -468,6 +469,15 @@ impl Drawing {
             }
             DrawingKind::Train => {
                 out.insert("changes".into(), json!(ids));
+                let services: Map<String, Value> = self
+                    .nodes
+                    .iter()
+                    .filter_map(|n| match &n.detail {
+                        Detail::Services(s) => Some((n.id.clone(), json!(s))),
+                        Detail::Tier(_) => None,
+                    })
+                    .collect();
+                out.insert("services".into(), services.into());
                 let edges: Vec<Value> = self
                     .edges
                     .iter()
@@ -503,18 +513,24 @@ fn dot_string(text: &str) -> String {
     out
 }
 
-/// Text inside a quoted Mermaid label: characters Mermaid would read as markup become entity
-/// codes, line breaks become spaces.
+/// Text inside a quoted Mermaid label: characters Mermaid would read as markup (`%%` starts a
+/// comment or a directive even inside quotes) become entity codes, control characters and line
+/// breaks become spaces, and a space at either end becomes `#32;` (Mermaid trims labels).
 fn mermaid_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let last = text.chars().count().saturating_sub(1);
+    for (k, c) in text.chars().enumerate() {
         match c {
             '#' => out.push_str("#35;"),
             '"' => out.push_str("#quot;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '|' => out.push_str("#124;"),
-            '\n' | '\r' => out.push(' '),
+            '%' => out.push_str("#37;"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => out.push(' '),
+            c if c.is_whitespace() && (k == 0 || k == last) => {
+                out.push_str(&format!("#{};", u32::from(c)));
+            }
             c => out.push(c),
         }
     }

@@ -19,7 +19,10 @@ use crate::graph::{Catalog, Drawing};
 use crate::input::{Change, ROLLOUT_PER_REGION};
 use crate::time::Instant;
 
+pub use mermaid::GanttSections;
+
 mod ics;
+mod mermaid;
 #[cfg(test)]
 mod tests;
 

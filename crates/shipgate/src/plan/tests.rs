@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Catalog, Engine, Error, Plan, changes_from_json};
+use crate::{Catalog, Engine, Error, Plan, PlannedChange, Unschedulable, changes_from_json};
 
 /// Tue 2026-12-01, 09:00 UTC.
 const FROM: &str = "2026-12-01T09:00:00Z";
@@ -461,4 +461,267 @@ fn the_plan_as_ics_has_one_event_per_run_with_stable_uids() {
     // The same plan gives the same bytes.
     assert_eq!(plan.to_ics(stamp), ics);
     assert!(ics.contains("X-SHIPGATE-WAVE:1\r\n"), "{ics}");
+}
+
+/// A train with a `per_region` rollout (R), a change after it (W), a change in one region (X)
+/// and an unschedulable one (N, after X through the catalog: nine hours never fit an eight-hour
+/// window).
+fn mermaid_train() -> Plan {
+    let mut r = change("R", &["edge"], "2h");
+    r["rollout"] = json!("per_region");
+    r["regions"] = json!(["eu", "ap"]);
+    let mut w = change("W", &["jobs"], "1h");
+    w["after"] = json!(["R"]);
+    plan_with(
+        "",
+        vec![
+            r,
+            w,
+            change("X", &["db"], "1h"),
+            change("N", &["web"], "9h"),
+        ],
+    )
+    .unwrap()
+}
+
+const MERMAID_HEAD: &str = "gantt
+  title Release train, 4 planned, 1 unschedulable
+  dateFormat x
+  axisFormat %Y-%m-%d %H:%M
+  todayMarker off
+";
+
+const MERMAID_N: &str = "  %% unschedulable N: nothing fits within 365 days of 2026-12-01T10:00:00Z: \
+                         no window where the whole change fits\n";
+
+#[test]
+fn the_plan_as_mermaid_has_a_bar_per_run_in_sections_by_wave() {
+    let plan = mermaid_train();
+    // 1796115600000 ms is 2026-12-01T09:00:00Z.
+    assert_eq!(
+        plan.to_mermaid(crate::GanttSections::Wave),
+        format!(
+            "{MERMAID_HEAD}  section wave 0
+  R in eu (edge) :1796115600000, 1796122800000
+  X (db) :1796115600000, 1796119200000
+  R in ap (edge) :1796169600000, 1796176800000
+  section wave 1
+  W (jobs) :1796202000000, 1796205600000
+{MERMAID_N}"
+        )
+    );
+    assert_eq!(
+        plan.to_mermaid(crate::GanttSections::default()),
+        plan.to_mermaid(crate::GanttSections::Wave)
+    );
+}
+
+#[test]
+fn by_region_a_whole_change_is_a_bar_in_each_of_its_regions() {
+    let mut plan = mermaid_train();
+    let mut both = plan.changes[1].clone();
+    both.id = "B".into();
+    both.region = None;
+    both.regions = vec!["ap".into(), "eu".into()];
+    plan.changes.push(both);
+    let mut nowhere = plan.changes[1].clone();
+    nowhere.id = "Z".into();
+    nowhere.region = None;
+    nowhere.regions = vec![];
+    nowhere.services = vec![];
+    plan.changes.push(nowhere);
+    let chart = plan.to_mermaid(crate::GanttSections::Region);
+    assert_eq!(
+        chart,
+        format!(
+            "{}  section eu
+  R in eu (edge) :1796115600000, 1796122800000
+  X (db) :1796115600000, 1796119200000
+  W (jobs) :1796202000000, 1796205600000
+  B (db) :1796115600000, 1796119200000
+  section ap
+  R in ap (edge) :1796169600000, 1796176800000
+  B (db) :1796115600000, 1796119200000
+  section no region
+  Z :1796115600000, 1796119200000
+{MERMAID_N}",
+            MERMAID_HEAD.replace("4 planned", "6 planned")
+        )
+    );
+}
+
+#[test]
+fn an_empty_plan_is_a_chart_without_sections() {
+    assert_eq!(
+        Plan::default().to_mermaid(crate::GanttSections::Region),
+        MERMAID_HEAD.replace("4 planned, 1", "0 planned, 0")
+    );
+}
+
+#[test]
+fn mermaid_text_cannot_break_out_of_a_task_name() {
+    let mut plan = Plan::default();
+    let run = |id: &str, region: Option<&str>, services: &[&str]| PlannedChange {
+        id: id.into(),
+        region: region.map(Into::into),
+        start: FROM.parse().unwrap(),
+        end: FROM.parse().unwrap(),
+        wave: 0,
+        regions: region.into_iter().map(Into::into).collect(),
+        services: services.iter().map(|s| s.to_string()).collect(),
+    };
+    plan.changes = vec![
+        run("a:b #c; d%%e <f> \"g\"", Some("r#1"), &["s:1", "s;2"]),
+        run("Section x", None, &["é"]),
+        run("click", None, &[]),
+        run("2026-12-01", None, &[]),
+        run(" title", None, &[]),
+        run("\nsection x\u{2028}y\tz", None, &[]),
+        run("ganttchart", None, &[]),
+        run("click", Some("click"), &[]),
+    ];
+    plan.unschedulable = vec![Unschedulable {
+        id: "U\nsection".into(),
+        reason: "line\r\nbreak".into(),
+    }];
+    let chart = plan.to_mermaid(crate::GanttSections::Region);
+    let body: Vec<&str> = chart.lines().skip(5).collect();
+    assert_eq!(
+        body,
+        [
+            "  section r#35;1",
+            "  a#58;b #35;c#59; d#37;#37;e #60;f#62; #34;g#34; in r#35;1 (s#58;1, s#59;2) :1796115600000, 1796115600000",
+            "  section no region",
+            "  #83;ection x (é) :1796115600000, 1796115600000",
+            "  #99;lick :1796115600000, 1796115600000",
+            "  #50;026-12-01 :1796115600000, 1796115600000",
+            "  #32;title :1796115600000, 1796115600000",
+            "  #32;section x y z :1796115600000, 1796115600000",
+            "  #103;anttchart :1796115600000, 1796115600000",
+            // After `section `, a keyword is a section's name.
+            "  section click",
+            "  #99;lick in click :1796115600000, 1796115600000",
+            "  %% unschedulable U section: line  break",
+        ]
+    );
+}
+
+mod mermaid_props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// `text` without its entity codes (`#58;`).
+    fn without_codes(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('#') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let digits = after.chars().take_while(char::is_ascii_digit).count();
+            if digits > 0 && after[digits..].starts_with(';') {
+                rest = &after[digits + 1..];
+            } else {
+                out.push('#');
+                rest = after;
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Text mixing what Mermaid's gantt grammar reads specially with ordinary letters.
+    fn hostile() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "section ",
+            "Title ",
+            "click ",
+            "call ",
+            "%%",
+            "%%{init}%%",
+            ":",
+            "#",
+            ";",
+            "%",
+            "\n",
+            "\r",
+            "\u{2028}",
+            " ",
+            "\t",
+            "2026-12-01",
+            "\"",
+            "<b>",
+            "é",
+            "東",
+            "a",
+            "-",
+            "x",
+        ]);
+        prop::collection::vec(piece, 0..6).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever the ids, regions and services, each planned run is one bar line (per
+        /// region with sections by region), its name holds no character that ends a name or
+        /// starts a comment, and no line but the chart's own starts a statement.
+        #[test]
+        fn every_run_is_one_bar_whatever_its_text(
+            runs in prop::collection::vec(
+                (hostile(), prop::option::of(hostile()),
+                 prop::collection::vec(hostile(), 0..3),
+                 prop::collection::vec(hostile(), 0..3)),
+                0..6),
+            by_region in any::<bool>(),
+        ) {
+            let from: crate::Instant = FROM.parse().unwrap();
+            let mut plan = Plan::default();
+            let mut bars = 0;
+            for (i, (id, region, regions, services)) in runs.into_iter().enumerate() {
+                let regions = match &region {
+                    Some(r) => vec![r.clone()],
+                    None => regions,
+                };
+                bars += if by_region && region.is_none() { regions.len().max(1) } else { 1 };
+                plan.changes.push(PlannedChange {
+                    id,
+                    region,
+                    start: from + chrono::Duration::hours(i as i64),
+                    end: from + chrono::Duration::hours(i as i64 + 1),
+                    wave: (i % 2) as u32,
+                    regions,
+                    services,
+                });
+            }
+            let sections = if by_region {
+                crate::GanttSections::Region
+            } else {
+                crate::GanttSections::Wave
+            };
+            let chart = plan.to_mermaid(sections);
+            let mut found = 0;
+            for line in chart.lines().skip(5) {
+                let line = line.strip_prefix("  ").unwrap();
+                if line.starts_with("section ") {
+                    continue;
+                }
+                let (name, times) = line.rsplit_once(" :").unwrap();
+                let plain = without_codes(name);
+                prop_assert!(!plain.contains([':', '%', ';', '#', '\u{2028}', '\u{2029}']), "{line:?}");
+                prop_assert!(!name.chars().any(char::is_control), "{line:?}");
+                let first = name.chars().next().unwrap_or('#');
+                prop_assert!(first == '#' || !(first.is_whitespace() || first.is_ascii_digit()),
+                    "{line:?}");
+                let lower = name.to_ascii_lowercase();
+                prop_assert!(!["section", "title", "click", "call"].iter().any(|k| lower.starts_with(k)),
+                    "{line:?}");
+                let (start, end) = times.split_once(", ").unwrap();
+                prop_assert!(start.parse::<i64>().is_ok() && end.parse::<i64>().is_ok(), "{line:?}");
+                found += 1;
+            }
+            prop_assert_eq!(found, bars, "{}", chart);
+            prop_assert_eq!(chart.lines().count(), 5 + found + chart.lines().filter(|l| l.starts_with("  section ")).count());
+        }
+    }
 }
