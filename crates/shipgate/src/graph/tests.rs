@@ -375,8 +375,10 @@ fn dot_output_is_deterministic_and_escaped() {
     .unwrap();
     assert_eq!(
         c.to_dot(),
-        "digraph catalog {\n  node [shape=box];\n  \"web\" [label=\"web\\ntier 2\"];\n  \
-         \"db \\\"main\\\"\" [label=\"db \\\"main\\\"\\ntier 0\"];\n  \
+        "digraph catalog {\n  node [shape=box];\n  subgraph cluster_wave_0 {\n    \
+         label=\"wave 0\";\n    \"db \\\"main\\\"\" [label=\"db \\\"main\\\"\\ntier 0\"];\n  }\n  \
+         subgraph cluster_wave_1 {\n    label=\"wave 1\";\n    \
+         \"web\" [label=\"web\\ntier 2\"];\n  }\n  \
          \"web\" -> \"db \\\"main\\\"\";\n}\n"
     );
 }
@@ -386,12 +388,14 @@ fn mermaid_output() {
     let c = catalog(&[("web", &["db"]), ("db", &[])]);
     assert_eq!(
         c.to_mermaid(),
-        "graph TD\n  s0[\"web (tier 1)\"]\n  s1[\"db (tier 1)\"]\n  s0 --> s1\n"
+        "graph TD\n  subgraph wave_0 [\"wave 0\"]\n    s1[\"db (tier 1)\"]\n  end\n  \
+         subgraph wave_1 [\"wave 1\"]\n    s0[\"web (tier 1)\"]\n  end\n  s0 --> s1\n"
     );
-    let odd = Catalog::from_json(&json!({"services": [{"id": "a\"<#>", "tier": 0}]})).unwrap();
+    let odd = Catalog::from_json(&json!({"services": [{"id": " a\"<#>%%|", "tier": 0}]})).unwrap();
     assert_eq!(
         odd.to_mermaid(),
-        "graph TD\n  s0[\"a#quot;#lt;#35;#gt; (tier 0)\"]\n"
+        "graph TD\n  subgraph wave_0 [\"wave 0\"]\n    \
+         s0[\"#32;a#quot;#lt;#35;#gt;#37;#37;#124; (tier 0)\"]\n  end\n"
     );
 }
 
@@ -405,7 +409,10 @@ fn graph_json_lists_services_edges_and_waves() {
             "edges": [["checkout-web", "payments-api"], ["checkout-web", "fraud-worker"],
                       ["payments-api", "ledger-db"], ["fraud-worker", "ledger-db"]],
             "waves": [["ledger-db", "search"], ["fraud-worker", "payments-api"],
-                      ["checkout-web"]]
+                      ["checkout-web"]],
+            "tiers": {"checkout-web": 1, "payments-api": 1, "fraud-worker": 1, "ledger-db": 1,
+                      "search": 1},
+            "cycles": []
         })
     );
 }
@@ -418,7 +425,7 @@ fn empty_catalog() {
     assert!(c.dependents(&[0]).is_empty());
     assert_eq!(
         c.to_graph_json(),
-        json!({"services": [], "edges": [], "waves": []})
+        json!({"services": [], "tiers": {}, "edges": [], "waves": [], "cycles": []})
     );
     let d = Catalog::default();
     assert!(d.waves(&[0, 1]).is_empty());
