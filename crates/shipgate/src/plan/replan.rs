@@ -353,15 +353,36 @@ pub struct NewlyPlanned {
     pub notify: Vec<String>,
 }
 
+/// `{"start", "end"}`, in that order.
+struct Span(Instant, Instant);
+
+impl Serialize for Span {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("start", &rfc3339(self.0))?;
+        m.serialize_entry("end", &rfc3339(self.1))?;
+        m.end()
+    }
+}
+
 fn span<S: SerializeMap>(
     m: &mut S,
     key: &str,
     (start, end): (Instant, Instant),
 ) -> Result<(), S::Error> {
-    let mut o = BTreeMap::new();
-    o.insert("start", rfc3339(start));
-    o.insert("end", rfc3339(end));
-    m.serialize_entry(key, &o)
+    m.serialize_entry(key, &Span(start, end))
+}
+
+/// The four keys a replan adds to plan JSON (not the warnings, which are for people).
+impl Serialize for Replan {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("moved", &self.moved)?;
+        m.serialize_entry("cancelled", &self.cancelled)?;
+        m.serialize_entry("newly_unschedulable", &self.newly_unschedulable)?;
+        m.serialize_entry("newly_planned", &self.newly_planned)?;
+        m.end()
+    }
 }
 
 impl Serialize for Moved {
