@@ -533,6 +533,13 @@ fn replan_lists_moved_cancelled_newly_unschedulable_and_newly_planned() {
         json["cancelled"],
         json!([{"id": "C-gone", "notify": ["ops", "edge-team"]}])
     );
+    // Written as the spec lists the keys: start before end.
+    assert!(
+        plan.to_json()
+            .contains(r#""from":{"start":"2026-12-01T11:00:00Z","end":"2026-12-01T12:00:00Z"}"#),
+        "{}",
+        plan.to_json()
+    );
     assert_eq!(json["newly_unschedulable"][0]["id"], "C-web");
     assert_eq!(json["newly_unschedulable"][0]["notify"], json!(["ops"]));
     assert!(
