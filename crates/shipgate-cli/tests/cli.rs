@@ -1446,6 +1446,20 @@ fn plan_previous_errors_name_the_json_path_and_old_plans_warn() {
         "{}",
         stderr(&o)
     );
+    // The earlier plan is read within --max-input-bytes, as every input.
+    let big = scratch(
+        "replan-big.json",
+        &format!(
+            r#"{{"changes": [], "unschedulable": [], "moved": "{}"}}"#,
+            "x".repeat(8000)
+        ),
+    );
+    let o = plan(
+        "policies/trains/december.yaml",
+        &["--previous", &big, "--max-input-bytes", "4000"],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("replan-big.json"), "{}", stderr(&o));
     // Every change of the train is new to that plan.
     assert_eq!(v["newly_planned"].as_array().unwrap().len(), 9);
     assert_eq!(v["newly_unschedulable"].as_array().unwrap().len(), 2);
