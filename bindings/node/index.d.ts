@@ -404,6 +404,11 @@ export interface InputLimits {
 export interface PlanOptions {
   /** No change starts before it; also the decisions' `now`. Default: the current time. */
   from?: Time
+  /**
+   * An earlier plan (the object `plan` returned, or the JSON of `shipgate plan --format json`):
+   * the result then says what changed since (`shipgate plan --previous`, docs/planning.md).
+   */
+  previous?: Plan | Record<string, unknown>
 }
 
 /**
@@ -419,12 +424,36 @@ export interface PlannedChange {
   wave: number
   regions?: string[]
   services: string[]
+  /** Whom to tell about this run: its decision's `notify` audiences. */
+  notify: string[]
 }
 
 /** A change the planner could not place, and why. */
 export interface UnschedulableChange {
   id: string
   reason: string
+  /** Whom to tell about it: its decision's `notify` audiences. */
+  notify: string[]
+}
+
+/** A start and an end, RFC 3339 UTC. */
+export interface PlannedSpan {
+  start: string
+  end: string
+}
+
+/** What changed since the earlier plan given as `options.previous` (docs/planning.md). */
+export interface ReplanKeys {
+  /** Runs planned in both whose start or end differs, in the new plan's order. */
+  moved: { id: string; region?: string; from: PlannedSpan; to: PlannedSpan; notify: string[] }[]
+  /** Changes no longer in the train (by id), then runs dropped from a change still planned. */
+  cancelled: { id: string; region?: string; notify: string[] }[]
+  /** Changes unschedulable now that were planned before or not in the earlier plan, by id. */
+  newly_unschedulable: { id: string; reason: string; notify: string[] }[]
+  /** Runs planned now that the earlier plan did not have, in the new plan's order. */
+  newly_planned: { id: string; region?: string; to: PlannedSpan; notify: string[] }[]
+  /** An earlier entry without `notify` (an older plan), told to the unconditional audiences. */
+  warnings: string[]
 }
 
 /** A planned release train: the JSON of `shipgate plan --format json`, as plain objects. */
@@ -433,6 +462,12 @@ export interface Plan {
   changes: PlannedChange[]
   /** By id. */
   unschedulable: UnschedulableChange[]
+  /** With `options.previous` only (all of them then). */
+  moved?: ReplanKeys['moved']
+  cancelled?: ReplanKeys['cancelled']
+  newly_unschedulable?: ReplanKeys['newly_unschedulable']
+  newly_planned?: ReplanKeys['newly_planned']
+  warnings?: string[]
 }
 
 /** A compiled policy set. Compile once, evaluate many times; safe to share. */

@@ -210,6 +210,9 @@ impl Engine {
     /// earliest start and the decisions' `now`, defaults to the current time. A change that
     /// cannot be read, and what the planner refuses (a cycle, an unknown `after`, a duplicate
     /// id), throw an `INPUT_ERROR` at its path under `changes[i]`, as the library names it.
+    /// `options.previous`, an earlier plan's object, compares the plan with it (`shipgate plan
+    /// --previous`): the result has the replan keys too, and `warnings` (an earlier entry
+    /// without `notify`); an earlier plan that cannot be read throws at `previous...`.
     #[napi(ts_return_type = "Plan")]
     pub fn plan<'env>(
         &self,
@@ -223,10 +226,17 @@ impl Engine {
             guard(|| {
                 let read = change_list(env, changes)?;
                 let catalog = CatalogArg::read(env, catalog)?;
-                let opts = convert::options(options, &["from"], false)?;
+                let opts = convert::options(options, &["from", "previous"], false)?;
                 let from = match option(&opts, "from")? {
                     Some(v) if v.get_type()? != ValueType::Undefined => instant(v, "options.from")?,
                     _ => chrono::Utc::now(),
+                };
+                let previous = match option(&opts, "previous")? {
+                    Some(v) if !matches!(v.get_type()?, ValueType::Undefined | ValueType::Null) => {
+                        let value = read_input(env, v, "previous")?;
+                        Some(shipgate::PreviousPlan::from_json(&value)?)
+                    }
+                    _ => None,
                 };
                 // The engine plans a slice of owned changes: a prepared one is copied.
                 let train = read
@@ -234,8 +244,12 @@ impl Engine {
                     .map(|c| c.resolve().map(std::borrow::Cow::into_owned))
                     .collect::<Outcome<Vec<_>>>()?;
                 let catalog = catalog.resolve()?;
-                let plan = self.inner.plan(&train, &catalog, from)?;
-                from_text(env, to_text(&plan)?)
+                let Some(previous) = previous else {
+                    let plan = self.inner.plan(&train, &catalog, from)?;
+                    return from_text(env, to_text(&plan)?);
+                };
+                let plan = self.inner.replan(&train, &catalog, from, &previous)?;
+                from_text(env, to_text(&Replanned(&plan))?)
             }),
         )
     }
@@ -464,6 +478,27 @@ impl CatalogArg {
             CatalogArg::Compiled(c) => Ok(std::borrow::Cow::Borrowed(c)),
             CatalogArg::Raw(v) => Ok(std::borrow::Cow::Owned(shipgate::Catalog::from_json(v)?)),
         }
+    }
+}
+
+/// A replanned plan as `plan` returns it: the keys of `shipgate plan --previous --format
+/// json`, in its order, then `warnings` (which the command writes on standard error).
+struct Replanned<'a>(&'a shipgate::Plan);
+
+impl serde::Serialize for Replanned<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("changes", &self.0.changes)?;
+        m.serialize_entry("unschedulable", &self.0.unschedulable)?;
+        if let Some(since) = &self.0.since {
+            m.serialize_entry("moved", &since.moved)?;
+            m.serialize_entry("cancelled", &since.cancelled)?;
+            m.serialize_entry("newly_unschedulable", &since.newly_unschedulable)?;
+            m.serialize_entry("newly_planned", &since.newly_planned)?;
+            m.serialize_entry("warnings", &since.warnings)?;
+        }
+        m.end()
     }
 }
 

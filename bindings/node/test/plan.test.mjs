@@ -71,6 +71,7 @@ describe('engine.plan', () => {
       end: '2026-12-07T10:00:00Z',
       wave: 0,
       services: ['ledger-db'],
+      notify: ['support', 'operations', 'business-stakeholders', 'finance'],
     })
     const whole = plan.changes.find((c) => c.id === 'CHG-2005')
     assert.deepEqual(whole.regions, ['eu-west'])
@@ -143,5 +144,77 @@ describe('engine.plan errors', () => {
     assertThrowsShipgate(() => engine.plan([], catalog, { now: FROM }), { code: 'INPUT_ERROR', path: 'options.now' })
     assertThrowsShipgate(() => engine.plan([], catalog, 42), { code: 'INPUT_ERROR', path: 'options' })
     assert.deepEqual(engine.plan([], catalog, opts), { changes: [], unschedulable: [] })
+  })
+})
+
+describe('engine.plan with previous', () => {
+  const dir = join(policiesDir, 'follow-the-sun')
+  const engine = Engine.fromPath(dir)
+  const catalog = Catalog.fromPath(join(dir, 'catalog.yaml'))
+  const from = '2026-11-23T00:00:00Z'
+  const change = (id, services, extra = {}) => ({
+    id, services, kind: ['application'], requester: 'mei', implementer: 'jonas', duration: '1h', ...extra,
+  })
+  const sun = { rollout: 'per_region', regions: ['ap-southeast', 'eu-west', 'us-east'] }
+  // Friday's train: a 30-minute migration and a coupon change; Monday's: a one-hour migration,
+  // no coupon change, and a reindex that fits nowhere.
+  const friday = [
+    change('CHG-3001', ['accounts-db'], { ...sun, kind: ['database'], duration: '30m' }),
+    change('CHG-3002', ['accounts-api'], sun),
+    change('CHG-3011', ['catalog-api'], sun),
+  ]
+  const monday = [
+    change('CHG-3001', ['accounts-db'], { ...sun, kind: ['database'] }),
+    change('CHG-3002', ['accounts-api'], sun),
+    change('CHG-3010', ['search'], { regions: ['ap-southeast', 'eu-west', 'us-east'] }),
+  ]
+
+  function cliReplan(changes, previous) {
+    const tmp = mkdtempSync(join(tmpdir(), 'shipgate-replan-'))
+    writeFileSync(join(tmp, 'train.json'), JSON.stringify(changes))
+    writeFileSync(join(tmp, 'previous.json'), JSON.stringify(previous))
+    const args = ['plan', '--policy', dir, '--catalog', join(dir, 'catalog.yaml'), '--changes', join(tmp, 'train.json'), '--from', from, '--previous', join(tmp, 'previous.json'), '--format', 'json']
+    const run = spawnSync(cli, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+    if (run.error) throw run.error
+    assert.equal(run.status, 1, run.stderr) // CHG-3010 is unschedulable
+    return run.stdout.trimEnd()
+  }
+
+  test('gives the replan keys of the CLI, and its warnings', () => {
+    const previous = engine.plan(friday, catalog, { from })
+    assert.equal('moved' in previous, false)
+    const plan = engine.plan(monday, catalog, { from, previous })
+    const { warnings, ...json } = plan
+    assert.deepEqual(warnings, [])
+    assert.equal(JSON.stringify(json), cliReplan(monday, previous))
+    assert.deepEqual(plan.cancelled, [{ id: 'CHG-3011', notify: ['release-managers'] }])
+    assert.deepEqual(plan.newly_unschedulable.map((u) => u.id), ['CHG-3010'])
+    assert.deepEqual(plan.moved[0], {
+      id: 'CHG-3001',
+      region: 'ap-southeast',
+      from: { start: '2026-11-23T01:00:00Z', end: '2026-11-23T01:30:00Z' },
+      to: { start: '2026-11-23T01:00:00Z', end: '2026-11-23T02:00:00Z' },
+      notify: ['release-managers', 'dba-oncall', 'customer-support'],
+    })
+    // A plan compared with itself: nothing changed.
+    const again = engine.plan(monday, catalog, { from, previous: json })
+    assert.deepEqual([again.moved, again.cancelled, again.newly_unschedulable, again.newly_planned], [[], [], [], []])
+  })
+
+  test('an older plan warns; a bad one is an INPUT_ERROR at its path', () => {
+    const small = Engine.fromSource('tiers low, high\nnotify "ops"\n')
+    const opts = (previous) => ({ from: FROM, previous })
+    const old = { changes: [{ id: 'GONE', start: FROM, end: '2026-12-07T09:00:00Z' }] }
+    const plan = small.plan([simple('A')], catalogObject(), opts(old))
+    assert.deepEqual(plan.cancelled, [{ id: 'GONE', notify: ['ops'] }])
+    assert.equal(plan.warnings.length, 1)
+    assert.match(plan.warnings[0], /^previous\.changes\[0\]: the earlier plan records no "notify"/)
+    assertThrowsShipgate(() => small.plan([], catalogObject(), opts({ changes: [{ id: 1 }] })), {
+      code: 'INPUT_ERROR',
+      path: 'previous.changes[0].id',
+    })
+    assertThrowsShipgate(() => small.plan([], catalogObject(), opts([])), { code: 'INPUT_ERROR', path: 'previous' })
+    // null and undefined are no previous plan.
+    assert.equal('moved' in small.plan([], catalogObject(), opts(null)), false)
   })
 })

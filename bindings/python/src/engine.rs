@@ -59,6 +59,16 @@ fn catalog_from_py(obj: &Bound<'_, PyAny>) -> Result<shipgate::Catalog, InputErr
     shipgate::Catalog::from_json(&value)
 }
 
+/// An earlier plan for `plan(previous=...)`: a `Plan`, or its `to_dict()` (a mapping, as the
+/// JSON of `shipgate plan --format json`); errors name the path under `previous`.
+fn previous_from_py(obj: &Bound<'_, PyAny>) -> Result<shipgate::PreviousPlan, InputError> {
+    if let Ok(plan) = obj.cast::<Plan>() {
+        return shipgate::PreviousPlan::from_json(&plan.get().0.to_json_value());
+    }
+    let value = to_json(obj).map_err(|e| e.under("previous"))?;
+    shipgate::PreviousPlan::from_json(&value)
+}
+
 /// `now=None` is the current time.
 fn now_arg(now: Option<&Bound<'_, PyAny>>) -> Result<Instant, InputError> {
     instant_or_now(now, "now")
@@ -379,19 +389,28 @@ impl Engine {
     /// Plans a release train (docs/planning.md) from `start` (default: the current time), which
     /// is also the decisions' `now`, with the GIL released. A change that cannot be read, and
     /// every error the planner finds (a cycle, an unknown `after`, a duplicate id), raises
-    /// `InputError` at its path under `changes[i]`, as the library names it.
-    #[pyo3(signature = (changes, catalog, start = None))]
+    /// `InputError` at its path under `changes[i]`, as the library names it. With `previous`
+    /// (an earlier `Plan` or its `to_dict()`), the plan is compared with it
+    /// (`shipgate plan --previous`): `Plan.since`; an earlier plan that cannot be read raises
+    /// `InputError` at its path under `previous`.
+    #[pyo3(signature = (changes, catalog, start = None, previous = None))]
     fn plan(
         &self,
         py: Python<'_>,
         changes: &Bound<'_, PyAny>,
         catalog: &Bound<'_, PyAny>,
         start: Option<&Bound<'_, PyAny>>,
+        previous: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Plan> {
         guard(|| {
             let catalog = catalog_arg(py, catalog)?;
             let catalog = catalog.get();
             let from = instant_or_now(start, "start").or_raise(py)?;
+            let previous = previous
+                .filter(|p| !p.is_none())
+                .map(previous_from_py)
+                .transpose()
+                .or_raise(py)?;
             let items = change_items(changes)?;
             // The engine plans a slice of owned changes: a prepared one is copied.
             let train = items
@@ -405,7 +424,10 @@ impl Engine {
                 .or_raise(py)?;
             let engine = &self.inner;
             let plan = py
-                .detach(|| engine.plan(&train, catalog, from))
+                .detach(|| match &previous {
+                    Some(previous) => engine.replan(&train, catalog, from, previous),
+                    None => engine.plan(&train, catalog, from),
+                })
                 .or_raise(py)?;
             Ok(Plan(plan))
         })

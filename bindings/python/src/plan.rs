@@ -33,6 +33,26 @@ impl Plan {
     fn is_complete(&self) -> bool {
         self.0.is_complete()
     }
+    /// What changed since the earlier plan given as `previous`, as the JSON of `shipgate plan
+    /// --previous` (`moved`, `cancelled`, `newly_unschedulable`, `newly_planned`); `None`
+    /// when planned without one.
+    #[getter]
+    fn since<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        guard(|| match &self.0.since {
+            Some(since) => dict_of(py, since).map(Some),
+            None => Ok(None),
+        })
+    }
+    /// Warnings about the comparison with `previous`: an earlier entry without `notify`, told
+    /// to the policy's unconditional audiences instead. Empty without `previous`.
+    #[getter]
+    fn replan_warnings(&self) -> Vec<&str> {
+        self.0
+            .since
+            .iter()
+            .flat_map(|s| s.warnings.iter().map(String::as_str))
+            .collect()
+    }
 
     /// The whole plan as plain Python objects: the JSON of `shipgate plan --format json`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -83,6 +103,11 @@ impl PlannedChange {
     fn services(&self) -> Vec<&str> {
         self.0.services.iter().map(String::as_str).collect()
     }
+    /// Whom to tell about this run (its decision's `notify`).
+    #[getter]
+    fn notify(&self) -> Vec<&str> {
+        self.0.notify.iter().map(String::as_str).collect()
+    }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(|| dict_of(py, &self.0))
     }
@@ -105,6 +130,11 @@ impl Unschedulable {
     #[getter]
     fn reason(&self) -> &str {
         &self.0.reason
+    }
+    /// Whom to tell about it (its decision's `notify`).
+    #[getter]
+    fn notify(&self) -> Vec<&str> {
+        self.0.notify.iter().map(String::as_str).collect()
     }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(|| dict_of(py, &self.0))

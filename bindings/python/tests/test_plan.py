@@ -136,3 +136,64 @@ def test_bad_arguments_raise_without_crashing(simple_catalog: shipgate.Catalog) 
     with pytest.raises(TypeError):
         engine.plan([change("A")], 42, start=FROM)  # type: ignore[arg-type]
     assert engine.plan([], simple_catalog, start=FROM).to_dict() == {"changes": [], "unschedulable": []}
+
+
+FOLLOW = POLICIES / "follow-the-sun"
+MONDAY = datetime(2026, 11, 23, tzinfo=timezone.utc)
+
+
+def cli_replan() -> Any:
+    args = [str(shipgate_bin()), "plan", "--policy", str(FOLLOW), "--catalog", str(FOLLOW / "catalog.yaml")]
+    args += ["--changes", str(FOLLOW / "train.yaml"), "--from", "2026-11-23T00:00:00Z"]
+    args += ["--previous", str(FOLLOW / "previous-plan.json"), "--format", "json"]
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr  # CHG-3010 is unschedulable
+    return json.loads(done.stdout)
+
+
+def test_previous_gives_the_replan_of_the_cli() -> None:
+    engine = shipgate.Engine.from_path(FOLLOW)
+    catalog = shipgate.Catalog.from_path(FOLLOW / "catalog.yaml")
+    train = load(FOLLOW / "train.yaml")["changes"]  # type: ignore[index]
+    previous = json.loads((FOLLOW / "previous-plan.json").read_text())
+    plan = engine.plan(train, catalog, start=MONDAY, previous=previous)
+    assert plan.to_dict() == cli_replan()
+    since = plan.since
+    assert since is not None
+    assert [c["id"] for c in since["cancelled"]] == ["CHG-3011"]
+    assert since["cancelled"][0]["notify"] == ["release-managers"]
+    assert [u["id"] for u in since["newly_unschedulable"]] == ["CHG-3010"]
+    assert since["moved"][0] == {
+        "id": "CHG-3001",
+        "region": "ap-southeast",
+        "from": {"start": "2026-11-23T01:00:00Z", "end": "2026-11-23T01:30:00Z"},
+        "to": {"start": "2026-11-23T01:00:00Z", "end": "2026-11-23T02:00:00Z"},
+        "notify": ["release-managers", "dba-oncall", "customer-support"],
+    }
+    assert plan.changes[0].notify == ["release-managers", "dba-oncall", "customer-support"]
+    assert plan.unschedulable[0].notify == ["release-managers"]
+    assert plan.replan_warnings == []
+    # A Plan is a previous plan too: nothing changed since itself.
+    again = engine.plan(train, catalog, start=MONDAY, previous=plan)
+    assert again.since == {"moved": [], "cancelled": [], "newly_unschedulable": [], "newly_planned": []}
+    # Without previous, no replan keys.
+    alone = engine.plan(train, catalog, start=MONDAY)
+    assert alone.since is None and "moved" not in alone.to_dict()
+
+
+def test_an_older_previous_plan_warns_and_a_bad_one_is_an_input_error(
+    simple_catalog: shipgate.Catalog,
+) -> None:
+    engine = shipgate.Engine.from_source(INLINE + 'notify "ops"\nnotify "dba" when tier == high\n')
+    old = {"changes": [{"id": "GONE", "start": "2026-12-07T08:00:00Z", "end": "2026-12-07T09:00:00Z"}]}
+    plan = engine.plan([change("A")], simple_catalog, start=FROM, previous=old)
+    assert plan.since is not None
+    assert plan.since["cancelled"] == [{"id": "GONE", "notify": ["ops"]}]
+    assert len(plan.replan_warnings) == 1
+    assert plan.replan_warnings[0].startswith('previous.changes[0]: the earlier plan records no "notify"')
+    with pytest.raises(shipgate.InputError) as info:
+        engine.plan([change("A")], simple_catalog, start=FROM, previous={"changes": [{"id": 1}]})
+    assert info.value.path == "previous.changes[0].id"
+    with pytest.raises(shipgate.InputError) as info:
+        engine.plan([change("A")], simple_catalog, start=FROM, previous={"changes": [], "extra": 1})
+    assert info.value.path == "previous.extra"

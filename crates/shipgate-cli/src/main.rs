@@ -216,6 +216,10 @@ enum Command {
         /// (default), or one per region (a change in several regions is in each).
         #[arg(long, value_enum)]
         sections: Option<Sections>,
+        /// An earlier plan (the JSON of `plan --format json`): say what moved, was cancelled,
+        /// became unschedulable or newly planned since, and whom to tell (text and json).
+        #[arg(long)]
+        previous: Option<String>,
         #[command(flatten)]
         limit: InputLimit,
         #[command(flatten)]
@@ -334,6 +338,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             from,
             format,
             sections,
+            previous,
             limit: InputLimit {
                 max_input_bytes: limit,
             },
@@ -358,18 +363,48 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
                     )));
                 }
             };
+            if previous.is_some() && format == PlanFormat::Mermaid {
+                // A chart of bars has no place for "moved" or "cancelled" either.
+                return Err(Error::Input(shipgate::InputError::new(
+                    "--previous",
+                    "--format mermaid draws the new plan only, with no place for what changed \
+                     since an earlier plan: use --format text or json with --previous",
+                )));
+            }
+            if previous.is_some() && format == PlanFormat::Ics {
+                // A calendar has no place for "moved" or "cancelled": importing the new plan
+                // already moves each event (its UID is stable). Say so rather than drop it.
+                return Err(Error::Input(shipgate::InputError::new(
+                    "--previous",
+                    "--format ics has no place for what changed since an earlier plan \
+                     (importing the new calendar moves each event by its UID): use \
+                     --format text or json with --previous",
+                )));
+            }
             let limits = policy_limits.limits(Some(max_eval_steps))?;
             let engine = Engine::from_paths_with(&policy, &limits)?;
             let catalog = read_catalog(&catalog, limit)?;
             let changes = shipgate::changes_from_json(&read_input(&changes, "changes", limit)?)?;
+            let previous = match previous {
+                Some(path) => Some(shipgate::PreviousPlan::from_json(&read_input(
+                    &path, "previous", limit,
+                )?)?),
+                None => None,
+            };
             let from = match from {
                 None => chrono::Utc::now(),
                 Some(t) => parse_time("--from", &t)?,
             };
-            let plan = engine.plan(&changes, &catalog, from)?;
+            let plan = match &previous {
+                Some(previous) => engine.replan(&changes, &catalog, from, previous)?,
+                None => engine.plan(&changes, &catalog, from)?,
+            };
+            for w in plan.since.iter().flat_map(|s| &s.warnings) {
+                eprintln!("warning: {}", render::clean(w));
+            }
             match format {
                 PlanFormat::Json => outln!("{}", plan.to_json()),
-                PlanFormat::Text => out!("{}", render::plan(&plan, from, color)),
+                PlanFormat::Text => out!("{}", render::plan(&engine, &plan, from, color)),
                 PlanFormat::Mermaid => out!("{}", plan.to_mermaid(sections)),
                 PlanFormat::Ics => {
                     out!("{}", plan.to_ics(from));

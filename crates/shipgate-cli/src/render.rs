@@ -528,12 +528,57 @@ fn applying_calendars(
 
 /// `shipgate plan`: one line per planned run in start order (times in UTC), then the changes
 /// that could not be planned and why.
-pub fn plan(plan: &shipgate::Plan, from: shipgate::Instant, color: bool) -> String {
+/// A run's `[start, end)` as a reader of one zone sees it: `Mon 2026-12-07 09:00 -> 11:00 CET`
+/// (the end's day is written when it is another day). `zone` gives a local time and its
+/// abbreviation; `None` writes UTC.
+fn span_in(
+    start: shipgate::Instant,
+    end: shipgate::Instant,
+    zone: &dyn Fn(shipgate::Instant) -> Option<(chrono::DateTime<chrono::FixedOffset>, String)>,
+    with_day: bool,
+) -> String {
+    let (s, e, abbr) = match (zone(start), zone(end)) {
+        (Some((s, abbr)), Some((e, end_abbr))) => {
+            // A zone that changes its offset during the run: say both.
+            let abbr = if abbr == end_abbr {
+                abbr
+            } else {
+                format!("{abbr}/{end_abbr}")
+            };
+            (s.naive_local(), e.naive_local(), abbr)
+        }
+        _ => (start.naive_utc(), end.naive_utc(), "UTC".to_string()),
+    };
+    let first = if with_day {
+        s.format("%a %Y-%m-%d %H:%M").to_string()
+    } else {
+        s.format("%a %H:%M").to_string()
+    };
+    let last = if e.date() == s.date() {
+        e.format("%H:%M").to_string()
+    } else if with_day {
+        e.format("%a %Y-%m-%d %H:%M").to_string()
+    } else {
+        e.format("%a %H:%M").to_string()
+    };
+    format!("{first} -> {last} {}", clean(&abbr))
+}
+
+/// The timeline of a plan: one line per run in start order, in the local time of its region
+/// (a region of a rollout, or a change in one region) with UTC beside it; a change in several
+/// regions in UTC, with each region's local time on the next line. Then the unschedulable
+/// changes, and with `--previous` what changed since the earlier plan.
+pub fn plan(
+    engine: &shipgate::Engine,
+    plan: &shipgate::Plan,
+    from: shipgate::Instant,
+    color: bool,
+) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} from {} (times in UTC): {} planned, {} unschedulable",
+        "{} from {} (local times of each region, and UTC): {} planned, {} unschedulable",
         p.bold("Release train"),
         shipgate::format_instant(from),
         plan.changes.len(),
@@ -542,25 +587,33 @@ pub fn plan(plan: &shipgate::Plan, from: shipgate::Instant, color: bool) -> Stri
     if !plan.changes.is_empty() {
         let _ = writeln!(out);
     }
-    let day = |t: shipgate::Instant| t.format("%a %Y-%m-%d %H:%M").to_string();
+    let utc = |_: shipgate::Instant| None;
     for c in &plan.changes {
         let name = match &c.region {
             Some(region) => format!("{} in {}", clean(&c.id), clean(region)),
             None => clean(&c.id).into_owned(),
         };
-        let end = if c.end.date_naive() == c.start.date_naive() {
-            c.end.format("%H:%M").to_string()
-        } else {
-            day(c.end)
-        };
         let services: Vec<Cow<'_, str>> = c.services.iter().map(|s| clean(s)).collect();
         let regions: Vec<Cow<'_, str>> = c.regions.iter().map(|s| clean(s)).collect();
+        let one = one_region(c);
+        let when = match one.filter(|r| engine.region_timezone(r).is_some()) {
+            Some(region) => format!(
+                "{}  ({})",
+                span_in(
+                    c.start,
+                    c.end,
+                    &|t| engine.region_local_time(region, t),
+                    true
+                ),
+                span_in(c.start, c.end, &utc, false)
+            ),
+            None => span_in(c.start, c.end, &utc, true),
+        };
         let _ = writeln!(
             out,
-            "  {} {} -> {}  wave {}  {}  services: {}{}",
+            "  {} {}  wave {}  {}  services: {}{}",
             p.green("+"),
-            day(c.start),
-            end,
+            when,
             c.wave,
             p.bold(&name),
             services.join(", "),
@@ -570,6 +623,17 @@ pub fn plan(plan: &shipgate::Plan, from: shipgate::Instant, color: bool) -> Stri
                 String::new()
             }
         );
+        if one.is_none() && c.regions.len() > 1 {
+            let locals: Vec<String> = c
+                .regions
+                .iter()
+                .map(|r| {
+                    let zone = |t| engine.region_local_time(r, t);
+                    format!("{} {}", clean(r), span_in(c.start, c.end, &zone, false))
+                })
+                .collect();
+            let _ = writeln!(out, "      local: {}", locals.join("; "));
+        }
     }
     if !plan.unschedulable.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Unschedulable:"));
@@ -583,7 +647,104 @@ pub fn plan(plan: &shipgate::Plan, from: shipgate::Instant, color: bool) -> Stri
             clean(&u.reason)
         );
     }
+    if let Some(since) = &plan.since {
+        since_previous(&mut out, engine, plan, since, p);
+    }
     out
+}
+
+/// The one region a run is in (a region of a rollout, or a change in one region).
+fn one_region(c: &shipgate::PlannedChange) -> Option<&str> {
+    match (&c.region, c.regions.as_slice()) {
+        (Some(region), _) => Some(region.as_str()),
+        (None, [region]) => Some(region.as_str()),
+        _ => None,
+    }
+}
+
+/// The "Since the previous plan" section of `plan --previous`: each difference, whom to tell.
+fn since_previous(
+    out: &mut String,
+    engine: &shipgate::Engine,
+    plan: &shipgate::Plan,
+    since: &shipgate::Replan,
+    p: Paint,
+) {
+    let _ = writeln!(out, "\n{}", p.bold("Since the previous plan:"));
+    // In the local time of the run's one region, as in the timeline; else in UTC.
+    let when = |id: &str,
+                region: &Option<String>,
+                (start, end): (shipgate::Instant, shipgate::Instant)| {
+        let zone = plan
+            .changes
+            .iter()
+            .find(|c| c.id == id && &c.region == region)
+            .and_then(one_region)
+            .filter(|r| engine.region_timezone(r).is_some());
+        match zone {
+            Some(r) => span_in(start, end, &|t| engine.region_local_time(r, t), true),
+            None => span_in(start, end, &|_| None, true),
+        }
+    };
+    let name = |id: &str, region: &Option<String>| match region {
+        Some(r) => format!("{} in {}", clean(id), clean(r)),
+        None => clean(id).into_owned(),
+    };
+    let tell = |notify: &[String]| {
+        if notify.is_empty() {
+            "tell: (no audience)".to_string()
+        } else {
+            let n: Vec<Cow<'_, str>> = notify.iter().map(|a| clean(a)).collect();
+            format!("tell: {}", n.join(", "))
+        }
+    };
+    let total = since.moved.len()
+        + since.cancelled.len()
+        + since.newly_unschedulable.len()
+        + since.newly_planned.len();
+    if total == 0 {
+        let _ = writeln!(out, "  nothing changed");
+    }
+    for m in &since.moved {
+        let _ = writeln!(
+            out,
+            "  {} moved {}: {} => {}  {}",
+            p.yellow("~"),
+            p.bold(&name(&m.id, &m.region)),
+            when(&m.id, &m.region, m.from),
+            when(&m.id, &m.region, m.to),
+            tell(&m.notify)
+        );
+    }
+    for c in &since.cancelled {
+        let _ = writeln!(
+            out,
+            "  {} cancelled {}  {}",
+            p.red("x"),
+            p.bold(&name(&c.id, &c.region)),
+            tell(&c.notify)
+        );
+    }
+    for u in &since.newly_unschedulable {
+        let _ = writeln!(
+            out,
+            "  {} now unschedulable {}: {}  {}",
+            p.red("-"),
+            p.bold(&clean(&u.id)),
+            clean(&u.reason),
+            tell(&u.notify)
+        );
+    }
+    for n in &since.newly_planned {
+        let _ = writeln!(
+            out,
+            "  {} newly planned {}: {}  {}",
+            p.green("+"),
+            p.bold(&name(&n.id, &n.region)),
+            when(&n.id, &n.region, n.to),
+            tell(&n.notify)
+        );
+    }
 }
 
 fn stretches_and_blackouts(

@@ -1328,8 +1328,155 @@ fn plan_json_gives_slots_in_start_order_and_exits_1_for_an_unschedulable_change(
     assert!(ledger[1].get("regions").is_none());
     assert_eq!(
         v["unschedulable"][1],
-        serde_json::json!({"id": "CHG-2008", "reason": "after \"CHG-2007\", which is unschedulable"})
+        serde_json::json!({"id": "CHG-2008", "reason": "after \"CHG-2007\", which is unschedulable",
+                           "notify": ["support", "operations"]})
     );
+    // Whom to tell is kept in the plan, for a later `--previous`.
+    assert_eq!(
+        ledger[0]["notify"],
+        serde_json::json!(["support", "operations", "business-stakeholders", "finance"])
+    );
+}
+
+/// Writes `text` to a fresh file under the target folder and gives its path.
+fn scratch(name: &str, text: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn plan_previous_lists_what_moved_and_whom_to_tell() {
+    let first = plan("policies/trains/december.yaml", &["--format", "json"]);
+    let previous = scratch("replan-previous.json", &stdout(&first));
+    // A day later, everything moves by a day.
+    let args = |format: &'static str| {
+        vec![
+            "plan",
+            "--policy",
+            "policies/payments",
+            "--catalog",
+            "policies/catalog.yaml",
+            "--changes",
+            "policies/trains/december.yaml",
+            "--from",
+            "2026-12-08T08:00:00Z",
+            "--previous",
+            previous.as_str(),
+            "--format",
+            format,
+        ]
+    };
+    let o = shipgate(&args("json"));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["moved"].as_array().unwrap().len(), 9);
+    assert_eq!(
+        v["moved"][0],
+        serde_json::json!({"id": "CHG-2001", "region": "eu-west",
+            "from": {"start": "2026-12-07T08:00:00Z", "end": "2026-12-07T10:00:00Z"},
+            "to": {"start": "2026-12-08T08:00:00Z", "end": "2026-12-08T10:00:00Z"},
+            "notify": ["support", "operations", "business-stakeholders", "finance"]})
+    );
+    assert_eq!(v["cancelled"], serde_json::json!([]));
+    assert_eq!(v["newly_unschedulable"], serde_json::json!([]));
+    assert_eq!(v["newly_planned"], serde_json::json!([]));
+
+    let o = shipgate(&args("text"));
+    let text = stdout(&o);
+    assert!(text.contains("\nSince the previous plan:\n"), "{text}");
+    assert!(
+        text.contains(
+            "  ~ moved CHG-2001 in us-east: Mon 2026-12-07 10:00 -> 12:00 EST => \
+             Tue 2026-12-08 10:00 -> 12:00 EST  tell: support, operations, \
+             business-stakeholders, finance\n"
+        ),
+        "{text}"
+    );
+
+    // A calendar has no place for it: an error, not a silent drop.
+    let o = shipgate(&args("ics"));
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("--format ics has no place"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn plan_previous_errors_name_the_json_path_and_old_plans_warn() {
+    let bad = scratch(
+        "replan-bad.json",
+        r#"{"changes": [{"id": "CHG-2001", "start": "2026-12-07T08:00:00Z", "ends": "x"}]}"#,
+    );
+    let o = plan("policies/trains/december.yaml", &["--previous", &bad]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("previous.changes[0].ends"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A plan written before plans carried `notify`: a change it had that left the train is
+    // told to the policy's unconditional audiences, with a warning on standard error.
+    let old = scratch(
+        "replan-old.json",
+        r#"{"changes": [{"id": "CHG-1999", "start": "2026-12-07T08:00:00Z",
+            "end": "2026-12-07T09:00:00Z", "wave": 0, "regions": ["eu-west"],
+            "services": ["reporting"]}], "unschedulable": []}"#,
+    );
+    let o = plan(
+        "policies/trains/december.yaml",
+        &["--previous", &old, "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["cancelled"],
+        serde_json::json!([{"id": "CHG-1999", "notify": ["support", "operations"]}])
+    );
+    assert!(
+        stderr(&o).contains(
+            "warning: previous.changes[0]: the earlier plan records no \"notify\" for change \
+             \"CHG-1999\""
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // The earlier plan is read within --max-input-bytes, as every input.
+    let big = scratch(
+        "replan-big.json",
+        &format!(
+            r#"{{"changes": [], "unschedulable": [], "moved": "{}"}}"#,
+            "x".repeat(8000)
+        ),
+    );
+    let o = plan(
+        "policies/trains/december.yaml",
+        &["--previous", &big, "--max-input-bytes", "4000"],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("replan-big.json"), "{}", stderr(&o));
+    // Every change of the train is new to that plan.
+    assert_eq!(v["newly_planned"].as_array().unwrap().len(), 9);
+    assert_eq!(v["newly_unschedulable"].as_array().unwrap().len(), 2);
+    // A chart or a calendar has no place for what changed: an error, not a silent drop.
+    for format in ["mermaid", "ics"] {
+        let o = plan(
+            "policies/trains/december.yaml",
+            &["--previous", &old, "--format", format],
+        );
+        assert_eq!(o.status.code(), Some(3), "{format}");
+        assert!(
+            stderr(&o).contains(&format!("--previous: --format {format}")),
+            "{}",
+            stderr(&o)
+        );
+        assert!(stdout(&o).is_empty(), "{format}");
+    }
 }
 
 #[test]
@@ -1668,4 +1815,53 @@ fn a_cycle_is_drawn_in_red_and_still_fails_the_command() {
         mermaid.contains("  linkStyle 0,2 stroke:#d00,stroke-width:3px\n"),
         "{mermaid}"
     );
+}
+
+/// Every example policy set under `policies/` (a folder of `.gate` files) compiles, and each
+/// one's trains plan as the docs say they do (exit 0 or 1, never 3).
+#[test]
+fn every_example_policy_set_compiles_and_its_trains_plan() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+    let mut sets: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.is_dir()
+                && std::fs::read_dir(p)
+                    .unwrap()
+                    .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "gate"))
+        })
+        .map(|p| format!("policies/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    sets.sort();
+    assert_eq!(sets, ["policies/follow-the-sun", "policies/payments"]);
+    for set in &sets {
+        let o = shipgate(&["validate", "--policy", set]);
+        assert_eq!(o.status.code(), Some(0), "{set}: {}", stderr(&o));
+    }
+    let train = |changes: &str| {
+        shipgate(&[
+            "plan",
+            "--policy",
+            "policies/follow-the-sun",
+            "--catalog",
+            "policies/follow-the-sun/catalog.yaml",
+            "--changes",
+            changes,
+            "--from",
+            "2026-11-23T00:00:00Z",
+            "--format",
+            "json",
+        ])
+    };
+    let o = train("policies/follow-the-sun/train.yaml");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["changes"].as_array().unwrap().len(), 19);
+    assert_eq!(v["unschedulable"][0]["id"], "CHG-3010");
+    // previous-plan.json is what docs/planning.md says it is: the plan of train-friday.yaml.
+    let o = train("policies/follow-the-sun/train-friday.yaml");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let previous = std::fs::read_to_string(root.join("follow-the-sun/previous-plan.json")).unwrap();
+    assert_eq!(stdout(&o), previous);
 }

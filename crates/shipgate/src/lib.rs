@@ -64,7 +64,10 @@ pub use input::{
     parse_duration, parse_instant, read_input_text,
 };
 pub use limits::{Limit, LimitError, Limits};
-pub use plan::{GanttSections, MAX_PLAN_CANDIDATES, Plan, PlannedChange, Unschedulable};
+pub use plan::{
+    Cancelled, GanttSections, MAX_PLAN_CANDIDATES, Moved, NewlyPlanned, NewlyUnschedulable, Plan,
+    PlannedChange, PreviousPlan, Replan, Unschedulable,
+};
 
 /// A compiled policy set. Cheap to clone and share between threads.
 #[derive(Clone)]
@@ -376,9 +379,52 @@ impl Engine {
         plan::plan(&self.inner, changes, catalog, from)
     }
 
+    /// [`Engine::plan`], then compared with an earlier plan (`shipgate plan --previous`;
+    /// SPEC 8.4 and 8.8): [`Plan::since`] lists the runs that moved, the changes cancelled,
+    /// newly unschedulable or newly planned, each with the audiences to tell.
+    pub fn replan(
+        &self,
+        changes: &[Change],
+        catalog: &Catalog,
+        from: Instant,
+        previous: &PreviousPlan,
+    ) -> Result<Plan, Error> {
+        let mut plan = plan::plan(&self.inner, changes, catalog, from)?;
+        plan::replan(&self.inner, &mut plan, previous);
+        Ok(plan)
+    }
+
     /// The tier names, ascending.
     pub fn tiers(&self) -> &[String] {
         &self.inner.compiled.ir.tiers
+    }
+
+    /// The IANA time zone a region's times are read in (`"Europe/Berlin"`): the zone of the
+    /// first calendar the region uses (in the order after `uses`) that has a `window`, or,
+    /// when none has one, of its first calendar. `None` for a region the policy does not
+    /// declare, or one that uses no calendar.
+    pub fn region_timezone(&self, region: &str) -> Option<&'static str> {
+        self.inner
+            .compiled
+            .ir
+            .calendars
+            .region_zone(region)
+            .map(|tz| tz.name())
+    }
+
+    /// `t` on the wall clock of the region's zone ([`Engine::region_timezone`]): the local
+    /// date and time with its UTC offset, and the zone's abbreviation there and then (`CET`,
+    /// `EDT`, or the offset, `+08`, where the database has no abbreviation).
+    pub fn region_local_time(
+        &self,
+        region: &str,
+        t: Instant,
+    ) -> Option<(chrono::DateTime<chrono::FixedOffset>, String)> {
+        use chrono::Offset;
+        let tz = self.inner.compiled.ir.calendars.region_zone(region)?;
+        let local = t.with_timezone(&tz);
+        let abbreviation = local.format("%Z").to_string();
+        Some((local.with_timezone(&local.offset().fix()), abbreviation))
     }
 
     /// The names of the policy set's regions, in declaration order.

@@ -188,13 +188,17 @@ class Engine:
         changes: Iterable[_ChangeInput],
         catalog: _CatalogInput,
         start: _Instant | None = None,
+        previous: Plan | Mapping[str, Any] | None = None,
     ) -> Plan:
         """Plans a release train (``docs/planning.md``) with the GIL released: orders the
         changes and gives each the earliest start its decision does not deny, or lists it as
         unschedulable with the reason. ``start`` (default: the current time) is the earliest
         any change starts and the decisions' ``now``. A change that cannot be read, a cycle,
         an unknown ``after`` or a duplicate id raises :class:`InputError` at its path under
-        ``changes[i]``."""
+        ``changes[i]``. ``previous``, an earlier plan (a :class:`Plan` or the JSON of
+        ``shipgate plan --format json`` as a dict), compares the new plan with it, as
+        ``shipgate plan --previous``: :attr:`Plan.since`. An earlier plan that cannot be read
+        raises :class:`InputError` at its path under ``previous``."""
     def next_window(self, region: str, after: _Instant, duration: _Duration) -> Stretch | None:
         """The first stretch in ``region`` at or after ``after`` with room for ``duration``;
         ``None`` when there is none within the horizon. An unknown region raises
@@ -551,6 +555,9 @@ class PlannedChange:
         """The regions the run touches; for a region of a rollout, that region alone."""
     @property
     def services(self) -> list[str]: ...
+    @property
+    def notify(self) -> list[str]:
+        """Whom to tell about this run: its decision's ``notify`` audiences."""
     def to_dict(self) -> dict[str, Any]:
         """The plan JSON's entry (``region`` or ``regions``, as ``shipgate plan`` writes it)."""
 
@@ -562,6 +569,9 @@ class Unschedulable:
     def id(self) -> str: ...
     @property
     def reason(self) -> str: ...
+    @property
+    def notify(self) -> list[str]:
+        """Whom to tell about it: its decision's ``notify`` audiences."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -577,4 +587,13 @@ class Plan:
     @property
     def is_complete(self) -> bool:
         """Whether every change was planned."""
+    @property
+    def since(self) -> dict[str, Any] | None:
+        """With ``previous``: ``{"moved", "cancelled", "newly_unschedulable",
+        "newly_planned"}``, each entry with ``notify``, as ``shipgate plan --previous``
+        writes them (also in :meth:`to_dict`); ``None`` without."""
+    @property
+    def replan_warnings(self) -> list[str]:
+        """With ``previous``: an earlier entry without ``notify`` (an older plan), told to
+        the policy's unconditional audiences instead, one warning each."""
     def to_dict(self) -> dict[str, Any]: ...

@@ -434,6 +434,21 @@ impl CalendarSet {
         self.cal(id).map_or("", |c| c.name.as_str())
     }
 
+    /// The time zone a region's times are shown in: that of the first calendar it uses (in
+    /// the order after `uses`) that has a `window`, its business hours; when none has one,
+    /// that of its first calendar; `None` for an unknown region.
+    pub fn region_zone(&self, name: &str) -> Option<chrono_tz::Tz> {
+        let id = self.region(name)?;
+        let cals = self.region_calendars(id);
+        let with_window = cals
+            .iter()
+            .filter_map(|c| self.cal(*c))
+            .find(|c| !c.windows.is_empty());
+        with_window
+            .or_else(|| cals.first().and_then(|c| self.cal(*c)))
+            .map(|c| c.tz)
+    }
+
     fn cal(&self, id: CalendarId) -> Option<&Calendar> {
         self.calendars.get(id.0 as usize)
     }

@@ -20,9 +20,11 @@ use crate::input::{Change, ROLLOUT_PER_REGION};
 use crate::time::Instant;
 
 pub use mermaid::GanttSections;
+pub use replan::{Cancelled, Moved, NewlyPlanned, NewlyUnschedulable, PreviousPlan, Replan};
 
 mod ics;
 mod mermaid;
+mod replan;
 #[cfg(test)]
 mod tests;
 
@@ -44,10 +46,15 @@ pub struct Plan {
     pub changes: Vec<PlannedChange>,
     /// The changes that could not be planned, by id.
     pub unschedulable: Vec<Unschedulable>,
+    /// What changed since an earlier plan, when planned with one
+    /// ([`crate::Engine::replan`]): written beside `changes` and `unschedulable`.
+    pub since: Option<Replan>,
 }
 
 impl Plan {
-    /// The plan's JSON: `{"changes": [...], "unschedulable": [...]}`.
+    /// The plan's JSON: `{"changes": [...], "unschedulable": [...]}`, and with
+    /// [`Plan::since`] also `"moved"`, `"cancelled"`, `"newly_unschedulable"` and
+    /// `"newly_planned"`.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -65,9 +72,15 @@ impl Plan {
 
 impl Serialize for Plan {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry("changes", &self.changes)?;
         m.serialize_entry("unschedulable", &self.unschedulable)?;
+        if let Some(since) = &self.since {
+            m.serialize_entry("moved", &since.moved)?;
+            m.serialize_entry("cancelled", &since.cancelled)?;
+            m.serialize_entry("newly_unschedulable", &since.newly_unschedulable)?;
+            m.serialize_entry("newly_planned", &since.newly_planned)?;
+        }
         m.end()
     }
 }
@@ -92,6 +105,9 @@ pub struct PlannedChange {
     pub regions: Vec<String>,
     /// The change's services, as the change lists them.
     pub services: Vec<String>,
+    /// The audiences to tell about this run: its decision's `notify` (at its start). Kept in
+    /// the plan so that a later replan can say whom to tell when the change is cancelled.
+    pub notify: Vec<String>,
 }
 
 impl Serialize for PlannedChange {
@@ -108,6 +124,7 @@ impl Serialize for PlannedChange {
             m.serialize_entry("regions", &self.regions)?;
         }
         m.serialize_entry("services", &self.services)?;
+        m.serialize_entry("notify", &self.notify)?;
         m.end()
     }
 }
@@ -120,10 +137,12 @@ pub struct Unschedulable {
     pub id: String,
     /// Why, for people.
     pub reason: String,
+    /// The audiences to tell: the change's decision's `notify` at its earliest possible start.
+    pub notify: Vec<String>,
 }
 
 /// An instant as decisions write it: RFC 3339 UTC to the second.
-fn rfc3339(t: Instant) -> String {
+pub(crate) fn rfc3339(t: Instant) -> String {
     match crate::time::utc_seconds(t.timestamp()) {
         Some(text) if t.timestamp_subsec_nanos() == 0 => text.as_str().to_string(),
         _ => crate::time::format_instant(t),
@@ -182,7 +201,7 @@ pub fn plan(
         }
     }
     let mut ends: Vec<Option<Instant>> = vec![None; changes.len()];
-    let mut refused: Vec<Option<String>> = vec![None; changes.len()];
+    let mut refused: Vec<Option<Refusal>> = vec![None; changes.len()];
     let mut placed: Vec<PlannedChange> = Vec::new();
     for wave in by_wave {
         let mut queue: Vec<(Instant, &str, usize, Option<String>)> = Vec::new();
@@ -215,11 +234,14 @@ pub fn plan(
                 Some(reason) => {
                     // Not planned, but still read: an input it cannot read is an error, never
                     // hidden behind another change's fate.
-                    planner
+                    let d = planner
                         .session(i, change)?
                         .decide(lower, false)
                         .map_err(|e| reroot(e, i))?;
-                    Err(reason)
+                    Err(Refusal {
+                        reason,
+                        notify: texts(&d.notify),
+                    })
                 }
                 None => planner.plan_change(i, change, lower, wave)?,
             };
@@ -248,9 +270,10 @@ pub fn plan(
         .iter()
         .zip(refused)
         .filter_map(|(c, r)| {
-            r.map(|reason| Unschedulable {
+            r.map(|r| Unschedulable {
                 id: c.id.clone(),
-                reason,
+                reason: r.reason,
+                notify: r.notify,
             })
         })
         .collect();
@@ -258,6 +281,7 @@ pub fn plan(
     Ok(Plan {
         changes: keyed.into_iter().map(|(_, p)| p).collect(),
         unschedulable,
+        since: None,
     })
 }
 
@@ -296,6 +320,37 @@ impl Drawing {
             cycle_error(changes, catalog, &preds, waves)
         }))
     }
+}
+
+/// Compares a new plan with an earlier one and records the result in [`Plan::since`]. An
+/// earlier entry without `notify` that must be told is told to the policy's unconditional
+/// audiences (fixed names of `notify` statements without `when`), with a warning.
+pub fn replan(policy: &Policy, plan: &mut Plan, previous: &PreviousPlan) {
+    let mut fallback: Vec<String> = Vec::new();
+    for n in &policy.compiled.ir.notify {
+        if n.when.is_none() {
+            for a in &n.audiences {
+                if let crate::check::ir::Audience::Fixed(t) = a {
+                    if !fallback.iter().any(|f| f == t.as_str()) {
+                        fallback.push(t.to_string());
+                    }
+                }
+            }
+        }
+    }
+    plan.since = Some(replan::compare(plan, previous, &fallback));
+}
+
+/// Why a change was not planned, and whom to tell.
+#[derive(Debug, Clone)]
+struct Refusal {
+    reason: String,
+    notify: Vec<String>,
+}
+
+/// A decision's audiences as plain strings.
+fn texts(notify: &[crate::decision::Text]) -> Vec<String> {
+    notify.iter().map(|t| t.to_string()).collect()
 }
 
 /// Duplicate change ids are an input error at the second one; a `soak` on a change that is
@@ -640,8 +695,11 @@ enum Blocker {
     RegionCapacity(u64, usize),
 }
 
-/// What a slot's planning gave: its `[start, end)` and regions, or why nothing fits.
-type Slot = Result<(Instant, Instant, Vec<String>), String>;
+/// A slot that fits: its `[start, end)`, regions and the audiences of its decision.
+type Fit = (Instant, Instant, Vec<String>, Vec<String>);
+
+/// What a slot's planning gave: where it fits, or why nothing fits.
+type Slot = Result<Fit, Refusal>;
 
 impl Planner<'_> {
     /// Plans change `i` at or after `lower`: one run, or one per region for a `per_region`
@@ -652,18 +710,16 @@ impl Planner<'_> {
         change: &Change,
         lower: Instant,
         wave: u32,
-    ) -> Result<Result<Vec<PlannedChange>, String>, Error> {
-        let entry = |region: Option<String>,
-                     (start, end, regions): (Instant, Instant, Vec<String>)| {
-            PlannedChange {
-                id: change.id.clone(),
-                region,
-                start,
-                end,
-                wave,
-                regions,
-                services: change.services.clone(),
-            }
+    ) -> Result<Result<Vec<PlannedChange>, Refusal>, Error> {
+        let entry = |region: Option<String>, (start, end, regions, notify): Fit| PlannedChange {
+            id: change.id.clone(),
+            region,
+            start,
+            end,
+            wave,
+            regions,
+            services: change.services.clone(),
+            notify,
         };
         let mut out = Vec::new();
         if change.rollout == ROLLOUT_PER_REGION {
@@ -682,7 +738,10 @@ impl Planner<'_> {
                     .collect(),
             };
             if regions.is_empty() {
-                return Ok(Err("a per_region rollout with no region".to_string()));
+                return Ok(Err(Refusal {
+                    reason: "a per_region rollout with no region".to_string(),
+                    notify: texts(&d.notify),
+                }));
             }
             let mut at = lower;
             for region in regions {
@@ -697,8 +756,12 @@ impl Planner<'_> {
                             .unwrap_or(slot.1);
                         out.push(entry(Some(region), slot));
                     }
-                    Err(reason) => {
-                        return Ok(Err(format!("in region {}: {reason}", quoted(&region))));
+                    Err(refusal) => {
+                        // Whom to tell about the change as a whole, not one region.
+                        return Ok(Err(Refusal {
+                            reason: format!("in region {}: {}", quoted(&region), refusal.reason),
+                            notify: texts(&d.notify),
+                        }));
                     }
                 }
             }
@@ -706,7 +769,7 @@ impl Planner<'_> {
             let session = self.session(i, change)?;
             match self.place(i, &session, change, lower)? {
                 Ok(slot) => out.push(entry(None, slot)),
-                Err(reason) => return Ok(Err(reason)),
+                Err(refusal) => return Ok(Err(refusal)),
             }
         }
         for p in &out {
@@ -765,6 +828,14 @@ impl Planner<'_> {
             .unwrap_or(lower);
         let duration = chrono::TimeDelta::seconds(change.duration);
         let first = session.decide(lower, false).map_err(|e| reroot(e, i))?;
+        // Whom to tell when it fits nowhere: its decision at its earliest possible start.
+        let refused_notify = texts(&first.notify);
+        let refuse = |reason: String| -> Result<Slot, Error> {
+            Ok(Err(Refusal {
+                reason,
+                notify: refused_notify.clone(),
+            }))
+        };
         // A change's regions do not depend on its start.
         let regions: Vec<String> = first
             .schedule
@@ -798,10 +869,10 @@ impl Planner<'_> {
                     quoted(regions.get(*k).map(String::as_str).unwrap_or_default())
                 ),
             };
-            Ok(Err(format!(
+            refuse(format!(
                 "nothing fits within {HORIZON_DAYS} days of {}: {why}",
                 rfc3339(lower)
-            )))
+            ))
         };
         loop {
             // Planned runs first (no decision needed).
@@ -815,11 +886,11 @@ impl Planner<'_> {
             let d = match known.take() {
                 Some(d) => d,
                 None if decisions >= MAX_PLAN_CANDIDATES => {
-                    return Ok(Err(format!(
+                    return refuse(format!(
                         "no start found within {MAX_PLAN_CANDIDATES} candidate starts from {} \
                          (the planner's limit)",
                         rfc3339(lower)
-                    )));
+                    ));
                 }
                 None => {
                     decisions += 1;
@@ -855,7 +926,7 @@ impl Planner<'_> {
             let Some(end) = t.checked_add_signed(duration) else {
                 return beyond(&last);
             };
-            return Ok(Ok((t, end, regions)));
+            return Ok(Ok((t, end, regions, texts(&d.notify))));
         }
     }
 

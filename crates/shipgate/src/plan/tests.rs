@@ -171,7 +171,7 @@ fn a_per_region_rollout_goes_region_by_region_with_its_soak() {
     assert_eq!(
         json["changes"][1],
         json!({"id": "R", "region": "ap", "start": "2026-12-02T00:00:00Z",
-               "end": "2026-12-02T02:00:00Z", "wave": 0, "services": ["edge"]})
+               "end": "2026-12-02T02:00:00Z", "wave": 0, "services": ["edge"], "notify": []})
     );
 }
 
@@ -182,7 +182,7 @@ fn the_plan_json_follows_the_spec() {
         plan.to_json_value(),
         json!({"changes": [{"id": "A", "start": "2026-12-01T09:00:00Z",
                             "end": "2026-12-01T10:00:00Z", "wave": 0, "regions": ["eu"],
-                            "services": ["jobs"]}],
+                            "services": ["jobs"], "notify": []}],
                "unschedulable": []})
     );
 }
@@ -569,6 +569,7 @@ fn mermaid_text_cannot_break_out_of_a_task_name() {
         wave: 0,
         regions: region.into_iter().map(Into::into).collect(),
         services: services.iter().map(|s| s.to_string()).collect(),
+        notify: Vec::new(),
     };
     plan.changes = vec![
         run("a:b #c; d%%e <f> \"g\"", Some("r#1"), &["s:1", "s;2"]),
@@ -583,6 +584,7 @@ fn mermaid_text_cannot_break_out_of_a_task_name() {
     plan.unschedulable = vec![Unschedulable {
         id: "U\nsection".into(),
         reason: "line\r\nbreak".into(),
+        notify: Vec::new(),
     }];
     let chart = plan.to_mermaid(crate::GanttSections::Region);
     let body: Vec<&str> = chart.lines().skip(5).collect();
@@ -692,6 +694,7 @@ mod mermaid_props {
                     wave: (i % 2) as u32,
                     regions,
                     services,
+                    notify: Vec::new(),
                 });
             }
             let sections = if by_region {
@@ -724,4 +727,270 @@ mod mermaid_props {
             prop_assert_eq!(chart.lines().count(), 5 + found + chart.lines().filter(|l| l.starts_with("  section ")).count());
         }
     }
+}
+
+// --- replanning: `plan --previous` ------------------------------------------------------------
+
+const NOTIFY: &str = r#"
+notify "ops"
+notify "dba" when any s in change.services: s.id == "db"
+"#;
+
+fn replan_with(changes: Vec<Value>, previous: &Value) -> Result<Plan, Error> {
+    let engine = Engine::from_source(&format!("{CALENDARS}\n{NOTIFY}"), "p.gate").unwrap();
+    let changes = changes_from_json(&Value::Array(changes)).unwrap();
+    let previous = crate::PreviousPlan::from_json(previous)?;
+    engine.replan(&changes, &catalog(), FROM.parse().unwrap(), &previous)
+}
+
+#[test]
+fn a_plan_records_whom_to_tell_for_each_run_and_each_refusal() {
+    let engine = Engine::from_source(&format!("{CALENDARS}\n{NOTIFY}"), "p.gate").unwrap();
+    let mut never = change("C-never", &["jobs"], "9h");
+    never["regions"] = json!(["eu"]);
+    let changes = changes_from_json(&json!([change("C-db", &["db"], "1h"), never])).unwrap();
+    let plan = engine
+        .plan(&changes, &catalog(), FROM.parse().unwrap())
+        .unwrap();
+    let json = plan.to_json_value();
+    assert_eq!(json["changes"][0]["notify"], json!(["ops", "dba"]));
+    assert_eq!(json["unschedulable"][0]["id"], "C-never");
+    assert_eq!(json["unschedulable"][0]["notify"], json!(["ops"]));
+    // Without a previous plan, no replan keys.
+    assert!(json.get("moved").is_none());
+}
+
+#[test]
+fn replan_lists_moved_cancelled_newly_unschedulable_and_newly_planned() {
+    // Before: C-db at 09:00, C-gone at 10:00 (dropped now), C-api at 11:00 (moves to 10:00),
+    // C-jobs unschedulable (fits now), C-web planned (unschedulable now: 9 hours).
+    let previous = json!({"changes": [
+        {"id": "C-db", "start": "2026-12-01T09:00:00Z", "end": "2026-12-01T10:00:00Z",
+         "wave": 0, "regions": ["eu"], "services": ["db"], "notify": ["ops", "dba"]},
+        {"id": "C-gone", "start": "2026-12-01T10:00:00Z", "end": "2026-12-01T11:00:00Z",
+         "wave": 0, "regions": ["eu"], "services": ["edge"], "notify": ["ops", "edge-team"]},
+        {"id": "C-api", "start": "2026-12-01T11:00:00Z", "end": "2026-12-01T12:00:00Z",
+         "wave": 1, "regions": ["eu"], "services": ["api"], "notify": ["ops"]},
+        {"id": "C-web", "start": "2026-12-01T12:00:00Z", "end": "2026-12-01T13:00:00Z",
+         "wave": 2, "regions": ["eu"], "services": ["web"], "notify": ["ops"]}
+    ], "unschedulable": [{"id": "C-jobs", "reason": "...", "notify": ["ops"]}],
+       "moved": [], "cancelled": [], "newly_unschedulable": []});
+    let mut new = change("C-new", &["edge"], "1h");
+    new["regions"] = json!(["eu"]);
+    let plan = replan_with(
+        vec![
+            change("C-db", &["db"], "1h"),
+            change("C-api", &["api"], "1h"),
+            change("C-web", &["web"], "9h"),
+            change("C-jobs", &["jobs"], "1h"),
+            new,
+        ],
+        &previous,
+    )
+    .unwrap();
+    let json = plan.to_json_value();
+    assert_eq!(
+        json["moved"],
+        json!([{"id": "C-api", "from": {"start": "2026-12-01T11:00:00Z",
+                "end": "2026-12-01T12:00:00Z"}, "to": {"start": "2026-12-01T10:00:00Z",
+                "end": "2026-12-01T11:00:00Z"}, "notify": ["ops"]}])
+    );
+    assert_eq!(
+        json["cancelled"],
+        json!([{"id": "C-gone", "notify": ["ops", "edge-team"]}])
+    );
+    // Written as the spec lists the keys: start before end.
+    assert!(
+        plan.to_json()
+            .contains(r#""from":{"start":"2026-12-01T11:00:00Z","end":"2026-12-01T12:00:00Z"}"#),
+        "{}",
+        plan.to_json()
+    );
+    assert_eq!(json["newly_unschedulable"][0]["id"], "C-web");
+    assert_eq!(json["newly_unschedulable"][0]["notify"], json!(["ops"]));
+    assert!(
+        json["newly_unschedulable"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no window"),
+        "{json}"
+    );
+    let planned: Vec<&str> = json["newly_planned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(planned, ["C-jobs", "C-new"]);
+    assert!(plan.since.as_ref().unwrap().warnings.is_empty());
+}
+
+#[test]
+fn per_region_runs_are_matched_by_id_and_region() {
+    let previous = json!({"changes": [
+        {"id": "C-edge", "region": "eu", "start": "2026-12-01T09:00:00Z",
+         "end": "2026-12-01T10:00:00Z", "wave": 0, "services": ["edge"], "notify": ["ops"]},
+        {"id": "C-edge", "region": "moon", "start": "2026-12-02T09:00:00Z",
+         "end": "2026-12-02T10:00:00Z", "wave": 0, "services": ["edge"], "notify": ["moon-ops"]}
+    ]});
+    let mut edge = change("C-edge", &["edge"], "1h");
+    edge["rollout"] = json!("per_region");
+    edge["regions"] = json!(["eu", "ap"]);
+    let plan = replan_with(vec![edge], &previous).unwrap();
+    let since = plan.since.as_ref().unwrap();
+    assert!(since.moved.is_empty(), "eu did not move: {since:?}");
+    assert_eq!(since.cancelled.len(), 1);
+    assert_eq!(since.cancelled[0].region.as_deref(), Some("moon"));
+    assert_eq!(since.cancelled[0].notify, ["moon-ops"]);
+    assert_eq!(since.newly_planned.len(), 1);
+    assert_eq!(since.newly_planned[0].region.as_deref(), Some("ap"));
+}
+
+#[test]
+fn an_older_plan_without_notify_tells_the_unconditional_audiences_with_a_warning() {
+    let previous = json!({"changes": [
+        {"id": "C-old", "start": "2026-12-01T09:00:00Z", "end": "2026-12-01T10:00:00Z",
+         "wave": 0, "regions": ["eu"], "services": ["db"]}
+    ]});
+    let plan = replan_with(vec![change("C-db", &["db"], "1h")], &previous).unwrap();
+    let since = plan.since.unwrap();
+    assert_eq!(since.cancelled[0].id, "C-old");
+    // "dba" is conditional: it cannot be judged without the change.
+    assert_eq!(since.cancelled[0].notify, ["ops"]);
+    assert_eq!(since.warnings.len(), 1);
+    assert!(
+        since.warnings[0]
+            .starts_with("previous.changes[0]: the earlier plan records no \"notify\""),
+        "{}",
+        since.warnings[0]
+    );
+}
+
+#[test]
+fn a_previous_plan_that_cannot_be_read_is_an_error_at_its_path() {
+    let cases = [
+        (json!([]), "previous", "expected a plan"),
+        (json!({"unschedulable": []}), "previous", "\"changes\""),
+        (
+            json!({"changes": [], "extra": 1}),
+            "previous.extra",
+            "unknown key",
+        ),
+        (
+            json!({"changes": [{"id": "A", "start": "2026-12-01T09:00:00Z"}]}),
+            "previous.changes[0]",
+            "missing \"end\"",
+        ),
+        (
+            json!({"changes": [{"id": "A", "start": "yesterday", "end": "2026-12-01T09:00:00Z"}]}),
+            "previous.changes[0].start",
+            "",
+        ),
+        (
+            json!({"changes": [{"id": "A", "start": "2026-12-01T10:00:00Z",
+                             "end": "2026-12-01T09:00:00Z"}]}),
+            "previous.changes[0].end",
+            "ends before it starts",
+        ),
+        (
+            json!({"changes": [{"id": "A", "start": "2026-12-01T09:00:00Z",
+                             "end": "2026-12-01T10:00:00Z", "notify": ["ops", 3]}]}),
+            "previous.changes[0].notify[1]",
+            "expected a string",
+        ),
+        (
+            json!({"changes": [{"id": "A", "start": "2026-12-01T09:00:00Z",
+                             "end": "2026-12-01T10:00:00Z", "wave": -1}]}),
+            "previous.changes[0].wave",
+            "whole number",
+        ),
+        (
+            json!({"changes": [
+            {"id": "A", "start": "2026-12-01T09:00:00Z", "end": "2026-12-01T10:00:00Z"},
+            {"id": "A", "start": "2026-12-02T09:00:00Z", "end": "2026-12-02T10:00:00Z"}]}),
+            "previous.changes[1].id",
+            "planned twice (also at previous.changes[0])",
+        ),
+        (
+            json!({"changes": [
+            {"id": "A", "start": "2026-12-01T09:00:00Z", "end": "2026-12-01T10:00:00Z"}],
+            "unschedulable": [{"id": "A", "reason": "r"}]}),
+            "previous.unschedulable[0].id",
+            "listed twice",
+        ),
+        (
+            json!({"changes": [], "unschedulable": [{"id": "A", "why": "r"}]}),
+            "previous.unschedulable[0].why",
+            "unknown key",
+        ),
+    ];
+    for (value, path, text) in cases {
+        let e = crate::PreviousPlan::from_json(&value).unwrap_err();
+        assert_eq!(e.path, path, "{value}: {e:?}");
+        assert!(e.message.contains(text), "{value}: {}", e.message);
+    }
+}
+
+#[test]
+fn a_plan_reads_back_as_its_own_previous_and_nothing_changed() {
+    let mut edge = change("C-edge", &["edge"], "1h");
+    edge["rollout"] = json!("per_region");
+    let changes = vec![
+        change("C-db", &["db"], "1h"),
+        edge,
+        change("C-late", &["jobs"], "9h"),
+    ];
+    let first = plan_with(NOTIFY, changes.clone()).unwrap();
+    let again = replan_with(changes, &first.to_json_value()).unwrap();
+    let since = again.since.clone().unwrap();
+    assert_eq!(since, crate::Replan::default());
+    // And a replanned plan reads back too (its own replan keys are read past).
+    let previous = crate::PreviousPlan::from_json(&again.to_json_value()).unwrap();
+    assert_eq!(previous.runs(), first.changes.len());
+    assert_eq!(previous.unschedulable(), ["C-late"]);
+}
+
+// --- the zone a region's times are shown in ------------------------------------------------
+
+#[test]
+fn a_region_is_shown_in_the_zone_of_its_first_calendar_with_a_window() {
+    let engine = Engine::from_source(
+        r#"
+        calendar freeze timezone "UTC" { blackout "f" from 2026-12-24 to 2026-12-26 }
+        calendar berlin timezone "Europe/Berlin" { window mon-fri 09:00-17:00 }
+        calendar sg timezone "Asia/Singapore" { window mon-fri 09:00-17:00 }
+        calendar ny-holidays timezone "America/New_York" { blackout "h" from 2026-11-26 to 2026-11-26 }
+        region eu uses freeze, berlin, sg
+        region holidays uses ny-holidays, freeze
+        region ap uses sg
+        "#,
+        "p.gate",
+    )
+    .unwrap();
+    // The business hours' zone, not the shared UTC freeze listed first; the first of two
+    // calendars with windows.
+    assert_eq!(engine.region_timezone("eu"), Some("Europe/Berlin"));
+    // No calendar with a window: the first calendar's zone.
+    assert_eq!(engine.region_timezone("holidays"), Some("America/New_York"));
+    assert_eq!(engine.region_timezone("mars"), None);
+
+    let winter = "2026-12-07T08:00:00Z".parse().unwrap();
+    let (local, abbr) = engine.region_local_time("eu", winter).unwrap();
+    assert_eq!(
+        (local.to_rfc3339().as_str(), abbr.as_str()),
+        ("2026-12-07T09:00:00+01:00", "CET")
+    );
+    let summer = "2026-07-07T08:00:00Z".parse().unwrap();
+    let (local, abbr) = engine.region_local_time("eu", summer).unwrap();
+    assert_eq!(
+        (local.to_rfc3339().as_str(), abbr.as_str()),
+        ("2026-07-07T10:00:00+02:00", "CEST")
+    );
+    // Where the database has no abbreviation, the offset.
+    let (local, abbr) = engine.region_local_time("ap", winter).unwrap();
+    assert_eq!(
+        (local.to_rfc3339().as_str(), abbr.as_str()),
+        ("2026-12-07T16:00:00+08:00", "+08")
+    );
+    assert!(engine.region_local_time("mars", winter).is_none());
 }
