@@ -21,6 +21,39 @@ export interface EvaluateOptions {
   now?: Time
   /** Fill the decision's `trace` with every tier, rule and strategy arm evaluated. */
   explain?: boolean
+  /**
+   * The changes already scheduled: a plan as `plan(...).toObject()` or `shipgate plan --format
+   * json` gives it, or a list of `{id, services, start, end}`. The decision's `conflicts` then
+   * lists the runs that overlap the change's and touch one of its services or a direct
+   * neighbour, and `change.conflicts` counts them (0 without it). A bad schedule is an
+   * `INPUT_ERROR` at its path (`options.scheduled[0].start`).
+   */
+  scheduled?: ScheduledInput
+}
+
+/** One already scheduled run, in the list form of `EvaluateOptions.scheduled`. */
+export interface ScheduledRunInput {
+  id: string
+  services: string[]
+  start: Time
+  end: Time
+}
+
+/** A plan's JSON (`{changes: [...], ...}`) or a list of runs. */
+export type ScheduledInput = { changes: Array<ScheduledRunInput & Record<string, unknown>> } & Record<string, unknown> | ScheduledRunInput[]
+
+/** An already scheduled run that conflicts with the decided change. */
+export interface Conflict {
+  /** The scheduled change's id. */
+  change: string
+  /** Its services that make the conflict (the change's own and their direct neighbours). */
+  services: string[]
+  /** RFC 3339 UTC. */
+  start: string
+  /** RFC 3339 UTC. */
+  end: string
+  /** The run's region, for a plan's per-region entry. */
+  region?: string
 }
 
 /** Options of `evaluateMany` and `evaluateManyAsync`. */
@@ -270,6 +303,8 @@ export interface DecisionObject {
   exemptions: Exemption[]
   waivers: WaiverOutcome[]
   schedule: Schedule
+  /** Only with `options.scheduled`: the conflicting scheduled runs. */
+  conflicts?: Conflict[]
   strategy: string | null
   rollback: RollbackTrigger[]
   notify: string[]
@@ -313,6 +348,8 @@ export declare class Decision {
   get waivers(): WaiverOutcome[]
   /** The requested stretch and, per region, whether it is open. */
   get schedule(): Schedule
+  /** With `options.scheduled`: the conflicting scheduled runs, by start then id; else `null`. */
+  get conflicts(): Conflict[] | null
   /** The rollout strategy, or `null`. */
   get strategy(): string | null
   /** The rollback triggers that apply. */

@@ -81,6 +81,9 @@ class Decision {
   get schedule() {
     return this.#part('schedule')
   }
+  get conflicts() {
+    return this.#part('conflicts')
+  }
   get strategy() {
     return this.#part('strategy')
   }

@@ -116,7 +116,7 @@ export const cases = [
   },
   {
     name: 'a catalog with a cycle as a graph',
-    argv: ['graph', '--catalog', 'tests/cases/graph-cycle/catalog.json', '--format', 'mermaid'],
+    argv: ['graph', '--catalog', 'tests/graphs/cyclic-catalog.json', '--format', 'mermaid'],
     type: 'flowchart-v2',
     exit: 3,
   },

@@ -576,6 +576,8 @@ pub struct Evaluate {
     catalog: CatalogArg,
     now: shipgate::Instant,
     explain: bool,
+    /// `options.scheduled`: the changes already scheduled, read.
+    scheduled: Option<shipgate::Scheduled>,
 }
 
 impl Evaluate {
@@ -589,22 +591,39 @@ impl Evaluate {
     ) -> Outcome<Evaluate> {
         let change = ChangeArg::read(env, change, "change")?;
         let catalog = CatalogArg::read(env, catalog)?;
-        let (now, explain) = given.read(opts, &["now", "explain"])?;
+        let (now, explain) = given.read(opts, &["now", "explain", "scheduled"])?;
+        // `index.js` sends the options it checked itself only when they hold no `scheduled`.
+        let scheduled = match option(&options(opts, &[], true)?, "scheduled")? {
+            Some(v) if !matches!(v.get_type()?, ValueType::Undefined | ValueType::Null) => {
+                Some(shipgate::Scheduled::from_json_at(
+                    &read_input(env, v, "options.scheduled")?,
+                    "options.scheduled",
+                )?)
+            }
+            _ => None,
+        };
         Ok(Evaluate {
             engine: engine.inner.clone(),
             change,
             catalog,
             now,
             explain,
+            scheduled,
         })
     }
 
     fn decide(&self) -> Outcome<shipgate::Decision> {
         let change = self.change.resolve()?;
         let catalog = self.catalog.resolve()?;
-        Ok(self
-            .engine
-            .evaluate(&change, &catalog, self.now, self.explain)?)
+        Ok(match &self.scheduled {
+            None => self
+                .engine
+                .evaluate(&change, &catalog, self.now, self.explain)?,
+            Some(s) => {
+                self.engine
+                    .evaluate_scheduled(&change, &catalog, self.now, self.explain, s)?
+            }
+        })
     }
 }
 
@@ -723,9 +742,12 @@ pub fn decision_part(env: &Env, packed: JsString<'_>, key: String) -> napi::Resu
     finish(
         env,
         guard(|| {
-            codec::part_json(unpack(packed)?.as_slice(), &key)
-                .map_err(damaged)?
-                .ok_or_else(|| Failure::Internal(format!("a decision has no field {key}")))
+            match codec::part_json(unpack(packed)?.as_slice(), &key).map_err(damaged)? {
+                Some(json) => Ok(json),
+                // Present only when a schedule was given (`evaluate(..., {scheduled})`).
+                None if key == "conflicts" => Ok("null".to_string()),
+                None => Err(Failure::Internal(format!("a decision has no field {key}"))),
+            }
         }),
     )
 }

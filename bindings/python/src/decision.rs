@@ -193,6 +193,34 @@ wrapper_methods!(WaiverOutcome, "WaiverOutcome", {
     }
 });
 
+/// An already scheduled run that conflicts with the change (`evaluate(..., scheduled=...)`).
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct Conflict(pub shipgate::Conflict);
+
+wrapper_methods!(Conflict, "Conflict", {
+    #[getter]
+    fn change(&self) -> &str {
+        &self.0.change
+    }
+    #[getter]
+    fn services(&self) -> Vec<&str> {
+        self.0.services.iter().map(String::as_str).collect()
+    }
+    #[getter]
+    fn start(&self) -> Instant {
+        self.0.start
+    }
+    #[getter]
+    fn end(&self) -> Instant {
+        self.0.end
+    }
+    #[getter]
+    fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+});
+
 /// An open stretch of time `[start, end)`.
 #[pyclass(frozen, eq, module = "shipgate")]
 #[derive(PartialEq)]
@@ -488,6 +516,14 @@ impl Decision {
     #[getter]
     fn schedule(&self) -> Schedule {
         Schedule(self.0.schedule.clone())
+    }
+    /// `None` when no schedule was given.
+    #[getter]
+    fn conflicts(&self) -> Option<Vec<Conflict>> {
+        self.0
+            .conflicts
+            .as_ref()
+            .map(|c| c.iter().cloned().map(Conflict).collect())
     }
     #[getter]
     fn strategy(&self) -> Option<&str> {

@@ -53,6 +53,13 @@ fn change_from_py(obj: &Bound<'_, PyAny>, root: &str) -> Result<shipgate::Change
     change_from_json(&value, root)
 }
 
+/// Reads the changes already scheduled (a plan dict, or a list of runs); errors name the path
+/// under `scheduled`.
+fn scheduled_from_py(obj: &Bound<'_, PyAny>) -> Result<shipgate::Scheduled, InputError> {
+    let value = to_json(obj).map_err(|e| e.under("scheduled"))?;
+    shipgate::Scheduled::from_json(&value)
+}
+
 /// Reads a catalog given as a mapping; errors name the path under `catalog`.
 fn catalog_from_py(obj: &Bound<'_, PyAny>) -> Result<shipgate::Catalog, InputError> {
     let value = to_json(obj).map_err(|e| e.under("catalog"))?;
@@ -313,8 +320,9 @@ impl Engine {
         })
     }
 
-    /// Decides one change at `now` (default: the current time).
-    #[pyo3(signature = (change, catalog, now = None, explain = false))]
+    /// Decides one change at `now` (default: the current time); with `scheduled` (a plan
+    /// dict or a list of runs), against the changes already scheduled.
+    #[pyo3(signature = (change, catalog, now = None, explain = false, scheduled = None))]
     fn evaluate(
         &self,
         py: Python<'_>,
@@ -322,18 +330,27 @@ impl Engine {
         catalog: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
         explain: bool,
+        scheduled: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
         guard(|| {
             let catalog = catalog_arg(py, catalog)?;
             let catalog = catalog.get();
             let now = now_arg(now).or_raise(py)?;
+            let scheduled = match scheduled {
+                Some(s) if !s.is_none() => Some(scheduled_from_py(s).or_raise(py)?),
+                _ => None,
+            };
             let engine = &self.inner;
+            let decide = |change: &shipgate::Change| match &scheduled {
+                None => engine.evaluate(change, catalog, now, explain),
+                Some(s) => engine.evaluate_scheduled(change, catalog, now, explain, s),
+            };
             let decision = if let Ok(prepared) = change.cast::<Change>() {
                 let change = &prepared.get().inner;
-                py.detach(|| engine.evaluate(change, catalog, now, explain))
+                py.detach(|| decide(change))
             } else {
                 let change = change_from_py(change, "change").or_raise(py)?;
-                py.detach(|| engine.evaluate(&change, catalog, now, explain))
+                py.detach(|| decide(&change))
             };
             Ok(Decision(decision.or_raise(py)?))
         })

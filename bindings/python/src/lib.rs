@@ -42,6 +42,7 @@ fn _shipgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decision::ServiceSchedule>()?;
     m.add_class::<decision::ChangeSchedule>()?;
     m.add_class::<decision::Stretch>()?;
+    m.add_class::<decision::Conflict>()?;
     m.add_class::<decision::RollbackTrigger>()?;
     m.add_class::<decision::TraceEntry>()?;
     m.add_class::<plan::Plan>()?;

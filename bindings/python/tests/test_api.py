@@ -35,6 +35,7 @@ def test_package_exports_everything_it_documents() -> None:
         [
             "Catalog",
             "Change",
+            "Conflict",
             "Decision",
             "Engine",
             "Exemption",

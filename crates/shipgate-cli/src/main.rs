@@ -182,6 +182,12 @@ enum Command {
         /// Fill the decision's trace with every tier, rule and strategy arm evaluated.
         #[arg(long)]
         explain: bool,
+        /// The changes already scheduled: a plan (as `plan --format json` writes it) or a
+        /// list of {"id", "services", "start", "end"} (JSON or YAML by extension; `-` for
+        /// standard input). The decision lists the conflicts and `change.conflicts` counts
+        /// them.
+        #[arg(long)]
+        scheduled: Option<String>,
         #[command(flatten)]
         limit: InputLimit,
         #[command(flatten)]
@@ -313,6 +319,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             now,
             format,
             explain,
+            scheduled,
             limit: InputLimit {
                 max_input_bytes: limit,
             },
@@ -324,7 +331,14 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             let catalog = read_catalog(&catalog, limit)?;
             let change = read_change(&change, limit)?;
             let now = parse_now(now.as_deref())?;
-            let decision = engine.evaluate(&change, &catalog, now, explain)?;
+            let decision = match scheduled {
+                None => engine.evaluate(&change, &catalog, now, explain)?,
+                Some(path) => {
+                    let scheduled =
+                        shipgate::Scheduled::from_json(&read_input(&path, "scheduled", limit)?)?;
+                    engine.evaluate_scheduled(&change, &catalog, now, explain, &scheduled)?
+                }
+            };
             match format {
                 OutFormat::Json => outln!("{}", decision.to_json()),
                 OutFormat::Text => out!("{}", render::decision(&decision, &change, color)),

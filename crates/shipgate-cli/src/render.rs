@@ -326,6 +326,29 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             };
         }
     }
+    // Only with `--scheduled`: "none" then says the schedule was read and nothing conflicts.
+    if let Some(conflicts) = &d.conflicts {
+        let _ = writeln!(out, "\n{}", p.bold("Conflicts:"));
+        if conflicts.is_empty() {
+            let _ = writeln!(out, "  none with the scheduled changes");
+        }
+        for c in conflicts {
+            let region = c
+                .region
+                .as_deref()
+                .map(|r| format!(" in {}", clean(r)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} {}{region}, {} to {}, on {}",
+                p.yellow("!"),
+                clean(&c.change),
+                shipgate::format_instant(c.start),
+                shipgate::format_instant(c.end),
+                clean(&c.services.join(", "))
+            );
+        }
+    }
     let _ = writeln!(out);
     if let Some(s) = &d.strategy {
         let _ = writeln!(out, "Strategy: {}", clean(s));

@@ -1865,3 +1865,159 @@ fn every_example_policy_set_compiles_and_its_trains_plan() {
     let previous = std::fs::read_to_string(root.join("follow-the-sun/previous-plan.json")).unwrap();
     assert_eq!(stdout(&o), previous);
 }
+
+/// `plan --format json` of the example train, as the docs' conflicts sample reads it.
+fn december_plan() -> String {
+    let o = shipgate(&[
+        "plan",
+        "--policy",
+        "policies/payments",
+        "--catalog",
+        "policies/catalog.yaml",
+        "--changes",
+        "policies/trains/december.yaml",
+        "--from",
+        "2026-12-07T08:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn the_committed_december_plan_is_what_plan_writes() {
+    // docs/planning.md checks a change against it: it must not drift from the planner.
+    let committed =
+        std::fs::read_to_string(root().join("policies/trains/december-plan.json")).unwrap();
+    assert_eq!(committed, december_plan());
+}
+
+#[test]
+fn check_scheduled_reads_a_plan_back_and_lists_the_conflicts() {
+    let dir = tempdir();
+    let plan = dir.join("plan.json");
+    std::fs::write(&plan, december_plan()).unwrap();
+    let change = "chg-1048-api-timeouts.json";
+    let now = "2026-12-04T12:00:00Z";
+    let o = check(
+        change,
+        now,
+        &["--scheduled", plan.to_str().unwrap(), "--format", "json"],
+    );
+    let d: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        d["conflicts"],
+        serde_json::json!([{"change": "CHG-2002", "services": ["payments-api"],
+            "start": "2026-12-08T08:00:00Z", "end": "2026-12-08T09:00:00Z",
+            "region": "eu-west"}])
+    );
+    let plain = check(change, now, &["--format", "json"]);
+    let p: serde_json::Value = serde_json::from_str(&stdout(&plain)).unwrap();
+    assert!(p.get("conflicts").is_none());
+    assert_ne!(p["inputs"], d["inputs"], "the schedule is an input");
+    let text = check(change, now, &["--scheduled", plan.to_str().unwrap()]);
+    assert!(
+        stdout(&text).contains(
+            "Conflicts:\n  ! CHG-2002 in eu-west, 2026-12-08T08:00:00Z to 2026-12-08T09:00:00Z, on payments-api\n"
+        ),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[test]
+fn check_scheduled_list_form_from_yaml_and_stdin_with_a_rule_on_conflicts() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.join("apart.gate"),
+        "rule apart { deny when change.conflicts > 0 message \"overlaps scheduled work\" }\n",
+    )
+    .unwrap();
+    // checkout-web depends on payments-api: a direct neighbour of the change's service.
+    let list = dir.join("scheduled.yaml");
+    std::fs::write(
+        &list,
+        "- id: OTHER-1\n  services: [checkout-web, notifications]\n  start: 2026-12-08T09:00:00Z\n  end: 2026-12-08T10:00:00Z\n",
+    )
+    .unwrap();
+    let run = |scheduled: &str, stdin: Option<&str>| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+            .args([
+                "check",
+                "--policy",
+                "policies/payments",
+                dir.join("apart.gate").to_str().unwrap(),
+                "--catalog",
+                "policies/catalog.yaml",
+                "--change",
+                "policies/changes/chg-1048-api-timeouts.json",
+                "--now",
+                "2026-12-04T12:00:00Z",
+                "--scheduled",
+                scheduled,
+            ])
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    };
+    let o = run(list.to_str().unwrap(), None);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("x apart: overlaps scheduled work"), "{out}");
+    assert!(
+        out.contains("! OTHER-1, 2026-12-08T09:00:00Z to 2026-12-08T10:00:00Z, on checkout-web\n"),
+        "{out}"
+    );
+    // Later the same day: nothing overlaps, the rule does not fire (the change is pending on
+    // its approvals, as without the schedule).
+    let o = run(
+        "-",
+        Some(
+            r#"[{"id": "OTHER-1", "services": ["checkout-web"], "start": "2026-12-08T09:30:00Z", "end": "2026-12-08T10:00:00Z"}]"#,
+        ),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(!stdout(&o).contains("apart"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Conflicts:\n  none with the scheduled changes\n"),
+        "{}",
+        stdout(&o)
+    );
+    // Errors name their place and exit 3.
+    for (text, path, says) in [
+        (
+            r#"[{"id": "X", "services": ["payments-api"], "start": "2026-12-08T09:00:00", "end": "2026-12-08T10:00:00Z"}]"#,
+            "scheduled[0].start",
+            "offset",
+        ),
+        (
+            r#"[{"id": "X", "services": ["payment-api"], "start": "2026-12-08T09:00:00Z", "end": "2026-12-08T10:00:00Z"}]"#,
+            "scheduled[0].services[0]",
+            "did you mean `payments-api`",
+        ),
+        (
+            r#"{"changes": [{"id": "X", "services": ["payments-api"], "start": "2026-12-08T09:00:00Z", "end": "2026-12-08T08:00:00Z"}]}"#,
+            "scheduled.changes[0].end",
+            "ends before it starts",
+        ),
+        (
+            r#"[{"id": "X", "service": ["payments-api"], "start": "2026-12-08T09:00:00Z", "end": "2026-12-08T10:00:00Z"}]"#,
+            "scheduled[0].service",
+            "did you mean `services`",
+        ),
+    ] {
+        let o = run("-", Some(text));
+        assert_eq!(o.status.code(), Some(3), "{path}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(path) && err.contains(says), "{path}: {err}");
+    }
+}

@@ -315,6 +315,28 @@ fn rfc3339<S: serde::Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
     }
 }
 
+/// An already scheduled run that conflicts with the decided change (SPEC 8.4 and 8.8): it
+/// overlaps the change's run `[start, end)` and touches one of its services, or a service
+/// directly depending on, or depended on by, one of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Conflict {
+    /// The scheduled change's id.
+    pub change: String,
+    /// The scheduled change's services that make the conflict (the decided change's own
+    /// services and their direct neighbours), in the scheduled entry's order.
+    pub services: Vec<String>,
+    /// When the scheduled run starts.
+    #[serde(serialize_with = "rfc3339")]
+    pub start: Instant,
+    /// When it ends.
+    #[serde(serialize_with = "rfc3339")]
+    pub end: Instant,
+    /// The run's region, for a plan's per-region entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
 /// How the change's `[start, end)` fits one of its regions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -603,6 +625,11 @@ pub struct Decision {
     pub waivers: Vec<WaiverOutcome>,
     /// Whether the calendars allow the change's start.
     pub schedule: Schedule,
+    /// With a schedule ([`crate::Engine::evaluate_scheduled`]), the scheduled runs that
+    /// conflict with the change, by start, then id; `None` (and absent from the JSON) when
+    /// no schedule was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicts: Option<Vec<Conflict>>,
     /// The first `strategy` arm that applies, if any.
     pub strategy: Option<Text>,
     /// The rollback triggers that apply.

@@ -425,6 +425,9 @@ impl fmt::Debug for Source {
 pub struct InputsDigest {
     catalog: Arc<CatalogPart>,
     change: Source,
+    /// The schedule of a decision given one, in canonical form: then the digest is over
+    /// `{"catalog", "change", "scheduled"}`.
+    scheduled: Option<Arc<str>>,
     hex: OnceLock<Arc<str>>,
 }
 
@@ -433,8 +436,16 @@ impl InputsDigest {
         InputsDigest {
             catalog: Arc::clone(catalog),
             change: change.clone(),
+            scheduled: None,
             hex: OnceLock::new(),
         }
+    }
+
+    /// The digest over `{"catalog", "change", "scheduled"}`, `scheduled` being the schedule's
+    /// canonical JSON (`None` keeps the two-input digest).
+    pub(crate) fn with_scheduled(mut self, scheduled: Option<Arc<str>>) -> InputsDigest {
+        self.scheduled = scheduled;
+        self
     }
 
     /// `sha256:<hex>`, computed on the first call. In the unexpected case that an input cannot
@@ -445,6 +456,22 @@ impl InputsDigest {
 
     fn compute(&self) -> Arc<str> {
         let source = &self.change.0;
+        if let Some(scheduled) = &self.scheduled {
+            // Not cached with the change: the last digest is of the change and catalog alone.
+            return match (&self.catalog.state, source.canonical()) {
+                (Ok(state), Ok(change)) => {
+                    let mut hasher = state.clone();
+                    hasher.update(b",\"change\":");
+                    hasher.update(change);
+                    hasher.update(b",\"scheduled\":");
+                    hasher.update(scheduled.as_bytes());
+                    hasher.update(b"}");
+                    finish(hasher).into()
+                }
+                (Err(why), _) => format!("unavailable: the catalog: {why}").into(),
+                (_, Err(why)) => format!("unavailable: the change: {why}").into(),
+            };
+        }
         if let Ok(last) = source.last.lock()
             && let Some((catalog, hex)) = last.as_ref()
             && Arc::ptr_eq(catalog, &self.catalog)

@@ -18,6 +18,7 @@ use crate::limits::{Limit, Limits};
 
 mod fast;
 pub(crate) mod fields;
+mod scheduled;
 mod text;
 
 pub(crate) use fast::{Groups, catalog_parts};
@@ -26,6 +27,7 @@ pub use fields::{Approval, Change, Check, CheckStatus, Incident, Service, Waiver
 #[cfg(test)]
 use fields::{ChangeField, ServiceField};
 use fields::{ChangeRecord, ServiceRecord, Tree};
+pub use scheduled::{MAX_SCHEDULED_RUNS, Scheduled, ScheduledRun};
 pub use text::{DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_NESTING, read_input_text};
 
 pub use crate::time::Instant;

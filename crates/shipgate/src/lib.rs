@@ -49,8 +49,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use decision::{
-    BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Decision,
-    ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason,
+    BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Conflict,
+    Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason,
     RegionSchedule, RelativeTo, Requirement, RequirementKind, RollbackTrigger, Schedule,
     ServiceCalendarReport, ServiceSchedule, SmallVec, Stretch, Text, TraceEntry, TraceKind,
     Verdict, WaiverOutcome,
@@ -59,9 +59,10 @@ pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, 
 pub use graph::{Catalog, Drawing, DrawingKind};
 pub use input::{
     Approval, Change, Check, CheckStatus, DEFAULT_MAX_INPUT_BYTES, Format, Incident, Instant,
-    MAX_INPUT_NESTING, Service, Waiver, changes_from_json, changes_from_json_at, changes_from_path,
-    changes_from_path_with, changes_from_text, format_duration, format_instant, parse_document,
-    parse_duration, parse_instant, read_input_text,
+    MAX_INPUT_NESTING, MAX_SCHEDULED_RUNS, Scheduled, ScheduledRun, Service, Waiver,
+    changes_from_json, changes_from_json_at, changes_from_path, changes_from_path_with,
+    changes_from_text, format_duration, format_instant, parse_document, parse_duration,
+    parse_instant, read_input_text,
 };
 pub use limits::{Limit, LimitError, Limits};
 pub use plan::{
@@ -189,6 +190,25 @@ impl Engine {
         explain: bool,
     ) -> Result<Decision, Error> {
         eval::evaluate(&self.inner, change, catalog, now, explain)
+    }
+
+    /// [`Engine::evaluate`] with the changes already scheduled (SPEC 8.4, `docs/planning.md`
+    /// "Conflicts"): the decision's `conflicts` lists the scheduled runs that overlap the
+    /// change's run and touch one of its services or a direct neighbour of one (a run with the
+    /// change's own id is the change itself and is skipped), `change.conflicts` is their
+    /// number, and the `inputs` digest covers the schedule too. A service the schedule names
+    /// that the catalog does not know is an input error at its path
+    /// (`scheduled.changes[2].services[0]`). Without a schedule ([`Engine::evaluate`]),
+    /// `change.conflicts` is 0 and the decision has no `conflicts`.
+    pub fn evaluate_scheduled(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        now: Instant,
+        explain: bool,
+        scheduled: &Scheduled,
+    ) -> Result<Decision, Error> {
+        eval::evaluate_scheduled(&self.inner, change, catalog, now, explain, scheduled)
     }
 
     /// Prepares `change` once for deciding it at several starts (a planner's candidates):

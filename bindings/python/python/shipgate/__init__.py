@@ -17,6 +17,7 @@ compile: ``.path``, ``.line``, ``.column``) and :class:`InputError` (an input ca
 from ._shipgate import (
     Catalog,
     Change,
+    Conflict,
     Decision,
     Engine,
     Exemption,
@@ -43,6 +44,7 @@ from ._shipgate import (
 __all__ = [
     "Catalog",
     "Change",
+    "Conflict",
     "Decision",
     "Engine",
     "Exemption",

@@ -166,9 +166,17 @@ class Engine:
         catalog: _CatalogInput,
         now: _Instant | None = None,
         explain: bool = False,
+        scheduled: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> Decision:
         """Decides one change at ``now`` (default: the current time). With ``explain``, the
         decision's ``trace`` lists every tier, rule and strategy arm evaluated.
+
+        ``scheduled`` is the changes already scheduled: a plan as :meth:`Plan.to_dict` (or
+        ``shipgate plan --format json``) gives it, or a list of ``{"id", "services", "start",
+        "end"}``. The decision's ``conflicts`` then lists the runs that overlap the change's
+        and touch one of its services or a direct neighbour, and ``change.conflicts`` counts
+        them (0 without ``scheduled``). A bad schedule raises :class:`InputError` at its path
+        (``scheduled[0].start``; an unknown service is an error too).
 
         ``catalog`` is a :class:`Catalog`, or a mapping compiled for this call only. Raises
         :class:`InputError` for a change or catalog that cannot be read (or a naive ``now``)
@@ -259,6 +267,10 @@ class Decision:
     @property
     def schedule(self) -> Schedule:
         """The requested stretch and each region's view of it."""
+    @property
+    def conflicts(self) -> list[Conflict] | None:
+        """With ``evaluate(..., scheduled=...)``, the scheduled runs that conflict with the
+        change, by start then id; ``None`` when no schedule was given."""
     @property
     def strategy(self) -> str | None:
         """The deployment strategy chosen (``canary``, ``blue_green``, ``rolling``, ...)."""
@@ -395,6 +407,29 @@ class WaiverOutcome:
     def why(self) -> str:
         """Why it was rejected; empty when honoured."""
     def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Conflict:
+    """An already scheduled run that conflicts with the change (``docs/planning.md``)."""
+
+    @property
+    def change(self) -> str:
+        """The scheduled change's id."""
+    @property
+    def services(self) -> list[str]:
+        """Its services that make the conflict (the change's own and their direct
+        neighbours)."""
+    @property
+    def start(self) -> datetime:
+        """Aware, in UTC."""
+    @property
+    def end(self) -> datetime:
+        """Aware, in UTC."""
+    @property
+    def region(self) -> str | None:
+        """The run's region, for a plan's per-region entry."""
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: ``{"change", "services", "start", "end"}`` (and ``"region"``)."""
 
 @final
 class Stretch:

@@ -41,6 +41,8 @@ pub struct Ctx<'a> {
     pub budget_of: u64,
     /// Whether the budget ran out: the decision then denies (`eval::decide`).
     pub over_budget: bool,
+    /// The runs already scheduled, which `change.conflicts` counts (none: 0).
+    pub scheduled: Option<&'a crate::input::Scheduled>,
 }
 
 // The evaluation budget of one decision (`Limit::EvalSteps`, by default 10,000,000), in
@@ -347,6 +349,26 @@ impl<'a> Ctx<'a> {
                     F::BlastRadius => Value::Int(
                         i64::try_from(p.dependents(self.catalog).len()).unwrap_or(i64::MAX),
                     ),
+                    F::Conflicts => {
+                        let n = match self.scheduled {
+                            // Counted only when a condition reads it: the planner gives every
+                            // session its planned runs, and most policies never read them.
+                            Some(s) => {
+                                let (n, looked) = super::conflicts::count(
+                                    s,
+                                    self.catalog,
+                                    &c.id,
+                                    &p.services,
+                                    p.start,
+                                    p.end,
+                                );
+                                self.charge(looked)?;
+                                n
+                            }
+                            None => 0,
+                        };
+                        Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
+                    }
                     _ => return field_value(c.field(cf)),
                 }
             }

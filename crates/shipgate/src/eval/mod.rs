@@ -5,6 +5,7 @@
 //! exemptions, effects), `schedule` (calendars), `delivery` (strategy, rollback, notify, order).
 //! Conditions run as fast programs (`fast`), falling back to the general evaluator (`expr`).
 
+mod conflicts;
 mod delivery;
 mod expr;
 pub mod fast;
@@ -18,7 +19,7 @@ pub mod value;
 use crate::decision::*;
 use crate::error::Error;
 use crate::graph::Catalog;
-use crate::input::Change;
+use crate::input::{Change, Scheduled};
 use crate::limits::Limit;
 use crate::time::Instant;
 use expr::Ctx;
@@ -38,6 +39,10 @@ pub struct Session<'a> {
     facts: Facts<'a>,
     /// Decide with the general evaluator only (`Engine::evaluate_reference`).
     reference: bool,
+    /// The runs already scheduled, which `change.conflicts` counts; with `report`, the
+    /// decision lists the conflicts and its `inputs` digest covers the schedule.
+    scheduled: Option<&'a Scheduled>,
+    report: bool,
 }
 
 impl<'a> Session<'a> {
@@ -56,7 +61,26 @@ impl<'a> Session<'a> {
             now,
             facts,
             reference,
+            scheduled: None,
+            report: false,
         })
+    }
+
+    /// The session with `scheduled` as the runs already scheduled: `change.conflicts` counts
+    /// those conflicting with each decided run; with `report`, each decision lists them (its
+    /// `conflicts`) and digests the schedule. A service the schedule names that the catalog
+    /// does not know is an input error at its path.
+    pub fn with_scheduled(
+        mut self,
+        scheduled: &'a Scheduled,
+        report: bool,
+    ) -> Result<Session<'a>, Error> {
+        if report {
+            conflicts::check_services(scheduled, self.catalog)?;
+        }
+        self.scheduled = Some(scheduled);
+        self.report = report;
+        Ok(self)
     }
 
     /// The decision with the change starting at `start`; with `explain`, with its trace.
@@ -157,6 +181,21 @@ pub fn evaluate_with(
     session.decide(change.start.unwrap_or(now), explain)
 }
 
+/// `evaluate` with the runs already scheduled: the decision lists the conflicts, and
+/// `change.conflicts` counts them.
+pub fn evaluate_scheduled(
+    policy: &Policy,
+    change: &Change,
+    catalog: &Catalog,
+    now: Instant,
+    explain: bool,
+    scheduled: &Scheduled,
+) -> Result<Decision, Error> {
+    let session =
+        Session::new(policy, change, catalog, now, false)?.with_scheduled(scheduled, true)?;
+    session.decide(change.start.unwrap_or(now), explain)
+}
+
 /// The regions a change touches and every calendar that applies to it: its regions', its
 /// services' (`services where`, catalog `calendars`) and its own (`changes where`, whose
 /// conditions see the change starting at `start`, at `now` = `start`, with its tier),
@@ -221,6 +260,7 @@ fn context<'a>(
         budget: lowered.limits.get(Limit::EvalSteps),
         budget_of: lowered.limits.get(Limit::EvalSteps),
         over_budget: false,
+        scheduled: None,
     }
 }
 
@@ -232,12 +272,15 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         catalog,
         now,
         reference,
+        scheduled,
+        report,
         ..
     } = *session;
     let policy = &lowered.compiled;
     let ir = &policy.ir;
     let prep = Prepared::at(&session.facts, start, change.duration);
     let mut ctx = context(lowered, change, catalog, &prep, now.timestamp(), reference);
+    ctx.scheduled = scheduled;
     let mut b = Builder::<EXPLAIN> {
         trace: Vec::new(),
         reasons: Vec::new(),
@@ -295,6 +338,24 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         });
     }
 
+    let (conflicts, inputs) = match scheduled {
+        Some(s) if report => (
+            Some(conflicts::list(
+                s,
+                catalog,
+                &change.id,
+                &prep.services,
+                prep.start,
+                prep.end,
+            )),
+            InputsDigest::new(catalog.inputs_part(), &change.source)
+                .with_scheduled(s.canonical.clone()),
+        ),
+        _ => (
+            None,
+            InputsDigest::new(catalog.inputs_part(), &change.source),
+        ),
+    };
     let verdict = if !b.reasons.is_empty() {
         Verdict::Deny
     } else if requirements.iter().any(|r| !r.satisfied) {
@@ -316,13 +377,14 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         exemptions,
         waivers,
         schedule,
+        conflicts,
         strategy,
         rollback,
         notify,
         order,
         trace: b.trace,
         policy: policy.policy_digest.clone(),
-        inputs: InputsDigest::new(catalog.inputs_part(), &change.source),
+        inputs,
         engine: Text::new_static(crate::decision::ENGINE),
     })
 }

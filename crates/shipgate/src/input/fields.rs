@@ -497,6 +497,9 @@ record! {
         dependents / Dependents => Services;
         /// `blast_radius`: how many services those are.
         blast_radius / BlastRadius => Int;
+        /// `conflicts`: how many already scheduled runs conflict with the change's run (SPEC
+        /// 8.8); 0 when no schedule is given; in a plan, the runs already planned.
+        conflicts / Conflicts => Int;
     }
 }
 

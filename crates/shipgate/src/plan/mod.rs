@@ -16,7 +16,7 @@ use crate::decision::{Decision, Verdict};
 use crate::error::{Error, InputError, did_you_mean, quoted};
 use crate::eval::{Policy, Session};
 use crate::graph::{Catalog, Drawing};
-use crate::input::{Change, ROLLOUT_PER_REGION};
+use crate::input::{Change, ROLLOUT_PER_REGION, Scheduled, ScheduledRun};
 use crate::time::Instant;
 
 pub use mermaid::GanttSections;
@@ -186,6 +186,7 @@ pub fn plan(
         all: Profile::default(),
         by_region: HashMap::new(),
         by_service: HashMap::new(),
+        planned: Scheduled::default(),
     };
 
     // Wave by wave (every predecessor is in an earlier wave, so planned or refused before),
@@ -679,6 +680,9 @@ struct Planner<'a> {
     by_region: HashMap<String, Profile>,
     /// The runs of the changes touching each service (at most one at a time).
     by_service: HashMap<String, Profile>,
+    /// The runs placed so far, which a candidate's `change.conflicts` counts (SPEC 8.8): a
+    /// rule on it then denies starts that overlap a planned change on a neighbouring service.
+    planned: Scheduled,
 }
 
 /// What blocked the last candidate of a slot, for the reason when nothing fits.
@@ -792,12 +796,21 @@ impl Planner<'_> {
                     .or_default()
                     .add(p.start, p.end);
             }
+            self.planned.push(ScheduledRun::planned(
+                &p.id,
+                p.region.as_deref(),
+                &p.services,
+                p.start,
+                p.end,
+            ));
         }
         Ok(Ok(out))
     }
 
     fn session<'s>(&'s self, i: usize, change: &'s Change) -> Result<Session<'s>, Error> {
-        Session::new(self.policy, change, self.catalog, self.from, false).map_err(|e| reroot(e, i))
+        Session::new(self.policy, change, self.catalog, self.from, false)
+            .and_then(|s| s.with_scheduled(&self.planned, false))
+            .map_err(|e| reroot(e, i))
     }
 
     /// The earliest start at or after `lower` where the decision is not a deny and no planned

@@ -994,3 +994,78 @@ fn a_region_is_shown_in_the_zone_of_its_first_calendar_with_a_window() {
     );
     assert!(engine.region_local_time("mars", winter).is_none());
 }
+
+#[test]
+fn a_rule_on_change_conflicts_reads_the_planned_runs_and_changes_nothing_the_order_keeps_apart() {
+    // Changes on services one dependency apart (db <- api <- web) and an unrelated one: the
+    // order already keeps direct neighbours apart, so a rule denying on conflicts with the
+    // planned runs finds none and the plan is the same, never a plan read as if 0 by default.
+    let train = || {
+        vec![
+            change("C-web", &["web"], "2h"),
+            change("C-api", &["api"], "2h"),
+            change("C-db", &["db"], "3h"),
+            change("C-jobs", &["jobs"], "1h"),
+        ]
+    };
+    let without = plan_with("", train()).unwrap();
+    let with = plan_with("rule apart { deny when change.conflicts > 0 }", train()).unwrap();
+    assert_eq!(lines(&with), lines(&without));
+    assert_eq!(
+        lines(&with),
+        [
+            "C-db 2026-12-01T09:00:00Z 2026-12-01T12:00:00Z 0",
+            "C-jobs 2026-12-01T09:00:00Z 2026-12-01T10:00:00Z 0",
+            "C-api 2026-12-01T12:00:00Z 2026-12-01T14:00:00Z 1",
+            "C-web 2026-12-01T14:00:00Z 2026-12-01T16:00:00Z 2",
+        ]
+    );
+    // The rule is read, not skipped: one that denies when nothing conflicts leaves the first
+    // change unschedulable.
+    let never = plan_with(
+        "rule lonely { deny when change.conflicts == 0 }",
+        vec![change("C-jobs", &["jobs"], "1h")],
+    )
+    .unwrap();
+    assert_eq!(
+        lines(&never),
+        [
+            "C-jobs: nothing fits within 365 days of 2026-12-01T09:00:00Z: denied by rule \"lonely\" at every start tried"
+        ]
+    );
+}
+
+#[test]
+fn the_planners_sessions_count_the_runs_placed_so_far() {
+    // What `Planner::session` builds: a session over the planned runs, without a report.
+    use crate::input::{Scheduled, ScheduledRun};
+    let engine = Engine::from_source(
+        &format!("{CALENDARS}\nrule apart {{ deny when change.conflicts > 0 }}"),
+        "p.gate",
+    )
+    .unwrap();
+    let catalog = catalog();
+    let web = crate::Change::from_json(&change("C-web", &["web"], "1h")).unwrap();
+    let mut planned = Scheduled::default();
+    let at = |t: &str| t.parse::<crate::Instant>().unwrap();
+    planned.push(ScheduledRun::planned(
+        "C-api",
+        None,
+        &["api".to_string()],
+        at("2026-12-01T09:00:00Z"),
+        at("2026-12-01T11:00:00Z"),
+    ));
+    let session = crate::eval::Session::new(&engine.inner, &web, &catalog, at(FROM), false)
+        .unwrap()
+        .with_scheduled(&planned, false)
+        .unwrap();
+    let during = session.decide(at("2026-12-01T10:00:00Z"), false).unwrap();
+    assert_eq!(during.verdict, crate::Verdict::Deny);
+    assert_eq!(during.reasons[0].rule.as_str(), "apart");
+    assert!(
+        during.conflicts.is_none(),
+        "the planner's decisions list nothing"
+    );
+    let after = session.decide(at("2026-12-01T11:00:00Z"), false).unwrap();
+    assert_eq!(after.verdict, crate::Verdict::Allow);
+}
