@@ -15,6 +15,7 @@ use shipgate::{Catalog, Change, Decision, Engine, Instant};
 #[cfg(feature = "peers")]
 pub mod peers;
 pub mod scale;
+pub mod train;
 
 /// The evaluation instant of every benchmark (issue 2).
 pub const NOW: &str = "2026-12-01T09:00:00Z";
