@@ -910,8 +910,10 @@ impl Planner<'_> {
                     session.decide(t, false).map_err(|e| reroot(e, i))?
                 }
             };
+            // No window left before the horizon: what blocked the starts tried so far is the
+            // reason (a rule that denied in every window there was), else the windows.
             let Some(window) = d.schedule.next_window.clone() else {
-                return beyond(&Blocker::Schedule);
+                return beyond(&last);
             };
             if !d.schedule.allowed {
                 if window.start <= t {

@@ -1069,3 +1069,32 @@ fn the_planners_sessions_count_the_runs_placed_so_far() {
     let after = session.decide(at("2026-12-01T11:00:00Z"), false).unwrap();
     assert_eq!(after.verdict, crate::Verdict::Allow);
 }
+
+#[test]
+fn a_rule_that_denies_until_the_windows_run_out_is_the_reason_given() {
+    // Windows until a blackout that outlasts the horizon, and a rule that denies at each of
+    // them: the reason is the rule, not "no window" (the search ends when the windows do).
+    let engine = Engine::from_source(
+        r#"
+calendar office timezone "UTC" {
+  window mon-fri 09:00-17:00
+  blackout "closing down" from 2026-12-04 to 2028-12-31
+}
+region eu uses office
+rule too_long { deny when change.duration > 10m message "too long" }
+"#,
+        "p.gate",
+    )
+    .unwrap();
+    let changes = changes_from_json(&json!([change("C", &["jobs"], "1h")])).unwrap();
+    let plan = engine
+        .plan(&changes, &catalog(), FROM.parse().unwrap())
+        .unwrap();
+    assert_eq!(
+        lines(&plan),
+        [
+            "C: nothing fits within 365 days of 2026-12-01T09:00:00Z: denied by rule \"too_long\" \
+          at every start tried"
+        ]
+    );
+}
