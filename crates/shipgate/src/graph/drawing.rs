@@ -218,21 +218,15 @@ impl Drawing {
     /// The ids in each wave, each wave sorted by id. Nodes on a cycle or after one are in no
     /// wave.
     pub fn waves(&self) -> Vec<Vec<&str>> {
-        let mut waves: Vec<Vec<&str>> = Vec::new();
-        for (node, wave) in self.nodes.iter().zip(&self.waves) {
-            let Some(w) = *wave else { continue };
-            let w = w as usize;
-            if waves.len() <= w {
-                waves.resize_with(w + 1, Vec::new);
-            }
-            if let Some(list) = waves.get_mut(w) {
-                list.push(node.id.as_str());
-            }
-        }
-        for wave in &mut waves {
-            wave.sort_unstable();
-        }
+        let (waves, _) = self.by_wave();
         waves
+            .iter()
+            .map(|members| {
+                let mut ids: Vec<&str> = members.iter().map(|&m| self.id(m)).collect();
+                ids.sort_unstable();
+                ids
+            })
+            .collect()
     }
 
     /// The ids on each cycle (every node of a strongly connected part), in the order listed.
