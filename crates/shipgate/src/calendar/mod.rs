@@ -139,6 +139,23 @@ fn stretch_end<O: std::ops::Deref<Target = [Iv]>>(
     end.min(cap)
 }
 
+/// Over one set of open stretches: the end of the stretch holding the instant `s` (followed
+/// over year edges, capped at `cap`), or `None` when `s` is closed. What [`earliest_fit`]
+/// finds for one second at `s` when it finds `s` itself, without searching past `s`.
+fn stretch_holding<O: std::ops::Deref<Target = [Iv]>>(
+    open: &impl Fn(usize) -> O,
+    s: i64,
+    cap: i64,
+) -> Option<i64> {
+    if !(DOMAIN_START..DOMAIN_END).contains(&s) {
+        return None;
+    }
+    let year = year_of(s)?;
+    let stretches = open(year);
+    let &(a, b) = stretches.get(stretches.partition_point(|iv| iv.1 <= s))?;
+    (a <= s).then(|| stretch_end(open, year, b, cap))
+}
+
 /// Over one set of open stretches: the earliest start at or after `t`, and before
 /// `horizon`, with room for `duration`, and the end of its stretch. A stretch reaching past
 /// the horizon is reported as ending there (or where the change ends, if later): stretches
@@ -293,6 +310,10 @@ pub struct RegionCheck {
     /// The lifted blackouts (all, or those lifted by name) that meet `[start, end)`, each
     /// once, in the order of the group's calendars and then of declaration. Empty otherwise.
     pub lifted: Vec<String>,
+    /// When the change does not fit but its start instant lies in an open stretch of every
+    /// calendar of the group: where the stretch they share there ends (a run that overruns
+    /// its window), capped as [`CalendarSet::next_window`] caps it. `None` otherwise.
+    pub open_until: Option<Instant>,
 }
 
 /// What a region looks like over a range (clipped to it).
@@ -567,6 +588,7 @@ impl CalendarSet {
                 next_window: None,
                 blocked_at: None,
                 lifted: Vec::new(),
+                open_until: None,
             };
         };
         self.check_in(Some(r), &r.calendars, start, end, lift, Some(&r.at.text))
@@ -650,13 +672,45 @@ impl CalendarSet {
         let next_window = self
             .window_secs(region, group, s, e - s, lift)
             .map(|(a, b)| (instant(a), instant(b)));
+        let open_until = match open {
+            true => None,
+            false => self.open_until(region, group, s, lift).map(instant),
+        };
         GroupCheck {
             open,
             blocked_by,
             next_window,
             blocked_at,
             lifted,
+            open_until,
         }
+    }
+
+    /// The end of the stretch every calendar of the group shares at the instant `s` (capped
+    /// at the horizon from `s`), or `None` when some calendar is closed at `s`: the window a
+    /// search for one second from `s` finds when it starts at `s`. The shared stretch
+    /// holding `s` ends where the first of the calendars' stretches holding `s` ends. With
+    /// `region` (whose calendars `group` is), through the region's own index when it answers.
+    fn open_until(
+        &self,
+        region: Option<&Region>,
+        group: &[CalendarId],
+        s: i64,
+        lift: Lift,
+    ) -> Option<i64> {
+        let cap = s.saturating_add(HORIZON_SECS).min(DOMAIN_END);
+        if let Some(r) =
+            region.filter(|r| r.calendars.len() > 1 && r.indexed(&self.calendars, lift))
+        {
+            return stretch_holding(&|year| r.open(&self.calendars, lift, year), s, cap);
+        }
+        let mut until = cap;
+        for &c in group {
+            let cal = self.cal(c)?;
+            until = until.min(stretch_holding(&|year| cal.open(lift, year), s, cap)?);
+        }
+        // An empty group is open everywhere (as its window search says).
+        (DOMAIN_START..DOMAIN_END).contains(&s).then_some(until)
     }
 
     /// Where the windows are declared of the first of the group's calendars whose windows

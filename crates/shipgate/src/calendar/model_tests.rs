@@ -721,6 +721,27 @@ proptest! {
 
         for (a, d) in queries {
             let d = d as usize;
+            // A run that does not fit but starts in an open stretch: where that stretch
+            // ends, as the model says and as a search for one second from the start finds.
+            let (s, e) = (instant(lo + a as i64 * 60), instant(lo + (a + d) as i64 * 60));
+            let g = set.check_group(group.ids(), s, e, lift, None);
+            let one = set.group_next_window(group.ids(), s, 1, lift).filter(|w| w.0 == s).map(|w| w.1);
+            prop_assert_eq!(g.open_until, if g.open { None } else { one }, "whole change at {}", s);
+            if !g.open {
+                match (open[a], g.open_until) {
+                    (false, got) => prop_assert_eq!(got, None, "closed at {}", s),
+                    (true, None) => prop_assert!(false, "open at {s}, but no stretch end"),
+                    (true, Some(until)) => match (a..RANGE_MINUTES).find(|&i| !open[i]) {
+                        Some(i) => prop_assert_eq!(until, instant(lo + i as i64 * 60)),
+                        None => prop_assert!(until >= instant(hi)),
+                    },
+                }
+            }
+            for &r in &regions {
+                let c = set.check(r, s, e, lift);
+                let one = set.next_window(r, s, 1, lift).filter(|w| w.0 == s).map(|w| w.1);
+                prop_assert_eq!(c.open_until, if c.open { None } else { one }, "region {} at {}", set.region_name(r), s);
+            }
             let got = set.group_next_window(group.ids(), instant(lo + a as i64 * 60), d as i64 * 60, lift);
             let found = (a..RANGE_MINUTES.saturating_sub(d - 1)).find(|&s| open[s..s + d].iter().all(|&o| o));
             match found {

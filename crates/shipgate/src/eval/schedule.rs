@@ -159,39 +159,59 @@ fn change_scopes<const EXPLAIN: bool>(
     first_at.map(|at| (group, at))
 }
 
-/// Why a group that does not hold the change keeps it out, as a schedule reason says it:
-/// `blocked by X; next window starts T`, or that the run overruns the window it starts in;
-/// and whether that refuses the start itself. `window` is the group's first window at or
-/// after `start` with room for one second.
-fn blocked_words(
-    check: &GroupCheck,
-    start: crate::time::Instant,
-    window: Option<(crate::time::Instant, crate::time::Instant)>,
-) -> (String, bool) {
-    let when = match &check.next_window {
-        Some((w, _)) => format!("next window starts {}", format_instant(*w)),
-        None => format!(
-            "no window in the next {} days",
-            crate::calendar::HORIZON_DAYS
-        ),
-    };
-    let phrase = blocked_phrase(&check.blocked_by);
+/// Starts the next part of a schedule reason: `; ` after the parts before it.
+fn part(blocked: &mut String) {
+    if !blocked.is_empty() {
+        blocked.push_str("; ");
+    }
+}
+
+/// Appends to `out` why a group that does not hold the change keeps it out, as a schedule
+/// reason says it: `blocked by X; next window starts T`, or that the run overruns the window
+/// it starts in; and returns whether that refuses the start itself. Written in place: a
+/// blocked decision says this for each region, and the pieces would each be a string.
+fn write_blocked(out: &mut String, check: &GroupCheck) -> bool {
+    use crate::calendar::OUTSIDE_WINDOWS;
     // A start inside an open window whose run overruns it: say where the window ends
     // (SPEC 8.3), not that the start is refused.
-    let overrun = window
-        .filter(|(from, _)| from.timestamp() == start.timestamp())
-        .map(|(_, until)| format_instant(until));
-    let (what, refused) = match overrun {
-        Some(until) if phrase == crate::calendar::OUTSIDE_WINDOWS => {
-            (format!("runs past the window's end at {until}"), false)
+    let refused = match check.open_until {
+        Some(until) => {
+            out.push_str("runs past the window's end at ");
+            push_instant(out, until);
+            if !matches!(check.blocked_by.as_slice(), [only] if only == OUTSIDE_WINDOWS) {
+                out.push_str(" (");
+                write_phrase(out, &check.blocked_by);
+                out.push(')');
+            }
+            false
         }
-        Some(until) => (
-            format!("runs past the window's end at {until} ({phrase})"),
-            false,
-        ),
-        None => (phrase, true),
+        None => {
+            write_phrase(out, &check.blocked_by);
+            true
+        }
     };
-    (format!("{what}; {when}"), refused)
+    out.push_str("; ");
+    match &check.next_window {
+        Some((w, _)) => {
+            out.push_str("next window starts ");
+            push_instant(out, *w);
+        }
+        None => {
+            use std::fmt::Write as _;
+            let days = crate::calendar::HORIZON_DAYS;
+            let _ = write!(out, "no window in the next {days} days");
+        }
+    }
+    refused
+}
+
+/// An instant as decisions write it (`2026-12-01T10:00:00Z`), appended without a string of
+/// its own.
+fn push_instant(out: &mut String, t: crate::time::Instant) {
+    match crate::time::utc_seconds(t.timestamp()) {
+        Some(text) => out.push_str(text.as_str()),
+        None => out.push_str(&format_instant(t)),
+    }
 }
 
 // One step of a decision: inlined into it, as it was before the split into phases.
@@ -223,11 +243,11 @@ pub fn schedule<const EXPLAIN: bool>(
     };
     let mut regions = Vec::with_capacity(prep.regions.len());
     let mut allowed = true;
-    let mut blocked: Vec<String> = Vec::new();
+    // The reason's parts, `; ` between them.
+    let mut blocked = String::new();
     // Where the first blocked region's first blocker is declared: the schedule reason's `at`.
     let mut blocked_at: Option<Text> = None;
     let mut lifted: Vec<Text> = Vec::new();
-    let mut reported: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut start_refused = false;
     // The regions found, for the whole change's window.
     let mut ids: smallvec::SmallVec<[RegionId; 4]> = smallvec::SmallVec::new();
@@ -261,12 +281,12 @@ pub fn schedule<const EXPLAIN: bool>(
             if blocked_at.is_none() {
                 blocked_at = check.blocked_at.clone().map(Text::from);
             }
-            let (words, refused) =
-                blocked_words(&check, start, cals.next_window(id, start, 1, lift));
-            start_refused |= refused;
             // A region named twice is checked twice, but said once in the reason.
-            if reported.insert(r.as_str()) {
-                blocked.push(format!("{r}: {words}"));
+            if !prep.regions[..i].contains(r) {
+                part(&mut blocked);
+                blocked.push_str(r);
+                blocked.push_str(": ");
+                start_refused |= write_blocked(&mut blocked, &check);
             }
         }
         let next_window = check.next_window.map(|(start, end)| Stretch { start, end });
@@ -295,10 +315,10 @@ pub fn schedule<const EXPLAIN: bool>(
         blocked_at = cals
             .first_region_at()
             .map(|at| Text::from(std::sync::Arc::clone(at)));
-        blocked.push(
+        part(&mut blocked);
+        blocked.push_str(
             "the change touches no region (give `regions` on the change or on its services), \
-             so no calendar can allow it"
-                .to_string(),
+             so no calendar can allow it",
         );
     }
     let mut state = Blocking {
@@ -373,7 +393,7 @@ pub fn schedule<const EXPLAIN: bool>(
                 } else {
                     "the change does not fit the window it starts in"
                 },
-                blocked.join("; ")
+                blocked
             )),
             at: blocked_at.unwrap_or_default(),
         });
@@ -398,7 +418,7 @@ pub fn schedule<const EXPLAIN: bool>(
 /// start itself is refused (not only the run overrunning its window).
 struct Blocking {
     allowed: bool,
-    blocked: Vec<String>,
+    blocked: String,
     blocked_at: Option<Text>,
     lifted: Vec<Text>,
     start_refused: bool,
@@ -438,10 +458,10 @@ fn scoped_schedules<const EXPLAIN: bool>(
                     .map(Text::from)
                     .or_else(|| scope_at.cloned());
             }
-            let window = cals.group_next_window(group.ids(), start, 1, lift);
-            let (words, refused) = blocked_words(&check, start, window);
-            state.start_refused |= refused;
-            state.blocked.push(format!("{}: {words}", name()));
+            part(&mut state.blocked);
+            state.blocked.push_str(&name());
+            state.blocked.push_str(": ");
+            state.start_refused |= write_blocked(&mut state.blocked, &check);
         }
         if EXPLAIN {
             b.trace(
@@ -558,26 +578,35 @@ fn whole_change_window(
 ) -> Option<Stretch> {
     // As a region's check counts it: whole seconds, and a zero-length change as one second.
     let duration = (end - start.timestamp()).max(1);
-    let mut group = applying(cals, regions);
+    // On the stack: a few regions of a few calendars each, mostly.
+    let mut group: smallvec::SmallVec<[CalendarId; 8]> = regions
+        .iter()
+        .flat_map(|&r| cals.region_calendars(r).iter().copied())
+        .collect();
     if !scoped.services.is_empty() || scoped.change.is_some() {
         group.extend(scoped.calendars());
     }
-    cals.group_next_window(group.ids(), start, duration, lift)
+    cals.group_next_window(&group, start, duration, lift)
         .map(|(start, end)| Stretch { start, end })
 }
 
 /// `blocked by year-end freeze and outside windows`: blackouts are what blocks; being outside
 /// the windows or the calendar range is a state, not a blocker, so it is not "blocked by".
-fn blocked_phrase(blocked_by: &[String]) -> String {
+/// Appended to `out`.
+fn write_phrase(out: &mut String, blocked_by: &[String]) {
     use crate::calendar::{OUTSIDE_RANGE, OUTSIDE_WINDOWS};
-    let (states, blackouts): (Vec<&str>, Vec<&str>) = blocked_by
-        .iter()
-        .map(String::as_str)
-        .partition(|b| *b == OUTSIDE_WINDOWS || *b == OUTSIDE_RANGE);
-    let mut parts = Vec::with_capacity(2);
-    if !blackouts.is_empty() {
-        parts.push(format!("blocked by {}", blackouts.join(", ")));
+    let is_state = |b: &&String| *b == OUTSIDE_WINDOWS || *b == OUTSIDE_RANGE;
+    let mut first = true;
+    for b in blocked_by.iter().filter(|b| !is_state(b)) {
+        out.push_str(if first { "blocked by " } else { ", " });
+        out.push_str(b);
+        first = false;
     }
-    parts.extend(states.into_iter().map(str::to_string));
-    parts.join(" and ")
+    for b in blocked_by.iter().filter(is_state) {
+        if !first {
+            out.push_str(" and ");
+        }
+        out.push_str(b);
+        first = false;
+    }
 }
