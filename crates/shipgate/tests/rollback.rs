@@ -318,6 +318,21 @@ fn bad_observations_are_input_errors_at_their_path() {
 }
 
 #[test]
+fn more_samples_than_the_limit_is_an_input_error() {
+    // Counted before any sample is read, so nulls stand in for samples here.
+    let half = shipgate::MAX_OBSERVATION_SAMPLES / 2 + 1;
+    let many = Value::Array(vec![Value::Null; half]);
+    let o = json!({"metrics": {"a": many.clone(), "b": many}});
+    let e = Observations::from_json(&o).unwrap_err();
+    assert_eq!(e.path, "observations.metrics");
+    assert!(
+        e.message.contains("too many samples: 1000002"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
 fn a_declared_interval_is_used_for_gaps() {
     // Samples every 2 minutes: fine by their own spacing, gaps when 1m is declared.
     let samples: Vec<Value> = (0..5).map(|i| json!([at(i * 2), BAD])).collect();

@@ -93,22 +93,25 @@ impl Observations {
             ));
         };
         let metrics = object(metrics, &path, "an object of samples by metric")?;
-        let mut total = 0usize;
+        // Counted before any sample is read: a document over the limit costs no parsing.
+        let total: usize = metrics
+            .values()
+            .map(|v| v.as_array().map_or(0, Vec::len))
+            .fold(0, usize::saturating_add);
+        if total > MAX_OBSERVATION_SAMPLES {
+            return Err(InputError::new(
+                path.to_string(),
+                format!(
+                    "too many samples: {total} in all metrics together (at most \
+                     {MAX_OBSERVATION_SAMPLES})"
+                ),
+            ));
+        }
         for (metric, samples) in metrics {
             let at = path.key(metric);
             let Value::Array(samples) = samples else {
                 return Err(expected(&at, "a list of [time, value] samples", samples));
             };
-            total = total.saturating_add(samples.len());
-            if total > MAX_OBSERVATION_SAMPLES {
-                return Err(InputError::new(
-                    at.to_string(),
-                    format!(
-                        "too many samples: more than {MAX_OBSERVATION_SAMPLES} in all metrics \
-                         together"
-                    ),
-                ));
-            }
             out.metrics
                 .insert(metric.clone(), read_series(samples, &at)?);
         }
