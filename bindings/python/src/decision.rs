@@ -16,6 +16,14 @@ pub(crate) fn dict_of<'py>(py: Python<'py>, obj: &impl Serialize) -> PyResult<Bo
     to_python(py, obj).map_err(|e| ShipgateError::new_err(e.to_string()))
 }
 
+/// A duration as the decision writes it (`5m`), as a `timedelta`.
+fn timedelta_of(text: &str) -> PyResult<TimeDelta> {
+    shipgate::parse_duration(text)
+        .ok()
+        .and_then(TimeDelta::try_seconds)
+        .ok_or_else(|| ShipgateError::new_err(format!("bad duration {text:?}")))
+}
+
 /// `Name({...})`: the class name and its `to_dict()`.
 pub(crate) fn repr_of(py: Python<'_>, name: &str, obj: &impl Serialize) -> PyResult<String> {
     Ok(format!("{name}({})", dict_of(py, obj)?.repr()?))
@@ -432,12 +440,7 @@ wrapper_methods!(RollbackTrigger, "RollbackTrigger", {
     /// How long the breach must last (`"for"` in the JSON; `for` is a Python keyword).
     #[getter]
     fn for_(&self) -> PyResult<TimeDelta> {
-        guard(|| {
-            shipgate::parse_duration(&self.0.for_)
-                .ok()
-                .and_then(TimeDelta::try_seconds)
-                .ok_or_else(|| ShipgateError::new_err(format!("bad duration {:?}", self.0.for_)))
-        })
+        guard(|| timedelta_of(&self.0.for_))
     }
     #[getter]
     fn on_no_data(&self) -> Option<&str> {
@@ -502,12 +505,7 @@ wrapper_methods!(TriggerCheck, "TriggerCheck", {
     /// How long the breach must last (`"for"` in the JSON; `for` is a Python keyword).
     #[getter]
     fn for_(&self) -> PyResult<TimeDelta> {
-        guard(|| {
-            shipgate::parse_duration(&self.0.for_)
-                .ok()
-                .and_then(TimeDelta::try_seconds)
-                .ok_or_else(|| ShipgateError::new_err(format!("bad duration {:?}", self.0.for_)))
-        })
+        guard(|| timedelta_of(&self.0.for_))
     }
     #[getter]
     fn on_no_data(&self) -> Option<&str> {
