@@ -279,6 +279,64 @@ export interface RollbackTrigger {
   on_no_data?: string
 }
 
+/** Approvals owed after the change (`require approval "cab" within 48h after`), still missing. */
+export interface Obligation {
+  rule: string
+  group: string
+  needed: number
+  /** The change's start plus the rule's `within`, RFC 3339 UTC. */
+  due: string
+}
+
+/** Options of `rollback`. Any other key is an `INPUT_ERROR`. */
+export interface RollbackOptions {
+  /** The instant of the check (later samples are not read); default: the current time. */
+  now?: Time
+}
+
+/**
+ * Observed samples for `rollback` (docs/rollback.md): each metric's `[time, value]` samples in
+ * increasing time (a value is a number, or `null` / `NaN` for a sample without data), the
+ * baselines of `% of baseline` thresholds, and optionally each metric's sampling interval.
+ */
+export interface ObservationsInput {
+  baseline?: Record<string, number>
+  metrics: Record<string, ReadonlyArray<readonly [Time, number | null]>>
+  intervals?: Record<string, Duration>
+}
+
+/** One rollback trigger judged against observations. */
+export interface TriggerCheck {
+  metric: string
+  state: 'fired' | 'ok' | 'no_data'
+  /** When `fired`: the first sample of the breach still going on, RFC 3339 UTC. */
+  since?: string
+  op: string
+  /** What a sample is compared with (for `150% of baseline`, 1.5 times the baseline). */
+  threshold: number
+  /** The baseline a relative threshold was computed from. */
+  baseline?: number
+  for: string
+  /** `"fire"` when missing data means roll back. */
+  on_no_data?: string
+  /** When `no_data`: why the samples cannot tell. */
+  why?: string
+  /** `file:line:col` of the trigger. */
+  at: string
+}
+
+/** The answer of `rollback`: the object of `shipgate rollback --format json`. */
+export interface RollbackCheck {
+  change: string
+  now: string
+  /** Who decides (`rollback owner` in the policy); `null` when it names no one. */
+  owner: string | null
+  /** Each trigger that applies to the change, in policy order. */
+  triggers: TriggerCheck[]
+  /** Whether to roll back: a trigger fired, or one with `on no_data fire` has no data. */
+  rollback: boolean
+}
+
 export interface TraceEntry {
   kind: string
   name: string
@@ -300,6 +358,8 @@ export interface DecisionObject {
   tier: string
   reasons: Reason[]
   requirements: Requirement[]
+  /** Approvals owed after the change and still missing; absent when nothing is owed. */
+  obligations?: Obligation[]
   exemptions: Exemption[]
   waivers: WaiverOutcome[]
   schedule: Schedule
@@ -342,6 +402,8 @@ export declare class Decision {
   get reasons(): Reason[]
   /** Approvals and checks asked for, with who counted. */
   get requirements(): Requirement[]
+  /** Approvals owed after the change and still missing; empty when nothing is owed. */
+  get obligations(): Obligation[]
   /** What was lifted, and by which rule or waiver. */
   get exemptions(): Exemption[]
   /** The waivers found on the change, honoured or not. */
@@ -545,6 +607,14 @@ export declare class Engine {
    * checks it: an unknown region throws an `INPUT_ERROR`.
    */
   changeNextWindow(change: ChangeInput | Change, catalog: Catalog | CatalogInput, after: Time): Stretch | null
+  /**
+   * Checks the rollback triggers that apply to the change (those its decision at `now` lists)
+   * against `observations` (docs/rollback.md): each is `fired`, `ok` or `no_data`, and
+   * `rollback` says whether to roll back. A trigger relative to a baseline whose metric has
+   * none, or samples out of order, are `INPUT_ERROR`s at their path
+   * (`observations.metrics.error_rate[3][0]`).
+   */
+  rollback(change: ChangeInput | Change, catalog: Catalog | CatalogInput, observations: ObservationsInput, options?: RollbackOptions): RollbackCheck
   /**
    * Plans a release train (docs/planning.md): orders the changes, and gives each the earliest
    * start its decision does not deny, or lists it as unschedulable with the reason. Errors

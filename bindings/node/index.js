@@ -72,6 +72,9 @@ class Decision {
   get requirements() {
     return this.#part('requirements')
   }
+  get obligations() {
+    return this.#part('obligations')
+  }
   get exemptions() {
     return this.#part('exemptions')
   }

@@ -36,10 +36,28 @@ struct Walker<'a> {
     root: &'a str,
     steps: Vec<Step>,
     values: usize,
+    /// `NaN` and infinities read as `null` (observations: a sample without data).
+    nan_null: bool,
 }
 
 /// Reads a JavaScript value as JSON; errors name the path under `root` (`change.start`).
 pub fn read_input(env: &Env, value: Unknown<'_>, root: &str) -> Result<Value, Failure> {
+    read_input_with(env, value, root, false)
+}
+
+/// [`read_input`] where `NaN` and infinities read as `null`: observations, where such a sample
+/// is a sample without data (SPEC 8.8), as YAML's `.nan` reads in the engine.
+pub fn read_input_nan_as_null(env: &Env, value: Unknown<'_>, root: &str) -> Result<Value, Failure> {
+    read_input_with(env, value, root, true)
+}
+
+fn read_input_with(
+    env: &Env,
+    value: Unknown<'_>,
+    root: &str,
+    nan_null: bool,
+) -> Result<Value, Failure> {
+    // The fast path refuses `NaN` (it has no JSON form): the walker then reads it.
     let encode: Function<'_, Unknown<'_>, Option<String>> =
         helpers(env)?.get_named_property("encode")?;
     if let Some(text) = encode.call(value)? {
@@ -51,6 +69,7 @@ pub fn read_input(env: &Env, value: Unknown<'_>, root: &str) -> Result<Value, Fa
         root,
         steps: Vec::new(),
         values: 0,
+        nan_null,
     };
     walker.value(value)
 }
@@ -175,6 +194,9 @@ impl Walker<'_> {
         match value.get_type()? {
             ValueType::Null => Ok(Value::Null),
             ValueType::Boolean => Ok(Value::Bool(bool::from_unknown(value)?)),
+            ValueType::Number if self.nan_null && !f64::from_unknown(value)?.is_finite() => {
+                Ok(Value::Null)
+            }
             ValueType::Number => number(f64::from_unknown(value)?).ok_or_else(|| {
                 self.fail(format!(
                     "expected a finite number, got {}",

@@ -254,6 +254,36 @@ impl Engine {
         )
     }
 
+    /// Checks the rollback triggers that apply to `change` against `observations`
+    /// (`{baseline, metrics, intervals}`; a sample's value is a number, or `null` / `NaN` for
+    /// no data) at `options.now` (default: the current time; later samples are not read): the
+    /// object of `shipgate rollback --format json`, `{change, now, owner, triggers, rollback}`.
+    #[napi(ts_return_type = "RollbackCheck")]
+    pub fn rollback<'env>(
+        &self,
+        env: &'env Env,
+        change: Unknown<'_>,
+        catalog: Unknown<'_>,
+        observations: Unknown<'_>,
+        options: Option<Unknown<'_>>,
+    ) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            guard(|| {
+                let change = ChangeArg::read(env, change, "change")?;
+                let catalog = CatalogArg::read(env, catalog)?;
+                let observations = shipgate::Observations::from_json(
+                    &convert::read_input_nan_as_null(env, observations, "observations")?,
+                )?;
+                let opts = convert::options(options, &["now"], false)?;
+                let now = now(option(&opts, "now")?)?;
+                let (change, catalog) = (change.resolve()?, catalog.resolve()?);
+                let check = self.inner.rollback(&change, &catalog, &observations, now)?;
+                from_text(env, to_text(&check)?)
+            }),
+        )
+    }
+
     /// The first stretch in `region` at or after `after` with room for `duration` (text like
     /// `"2h"` or seconds): `{start, end}` in RFC 3339 UTC, or `null` within the horizon.
     #[napi]
@@ -746,6 +776,8 @@ pub fn decision_part(env: &Env, packed: JsString<'_>, key: String) -> napi::Resu
                 Some(json) => Ok(json),
                 // Present only when a schedule was given (`evaluate(..., {scheduled})`).
                 None if key == "conflicts" => Ok("null".to_string()),
+                // Present only when approvals are owed after the change.
+                None if key == "obligations" => Ok("[]".to_string()),
                 None => Err(Failure::Internal(format!("a decision has no field {key}"))),
             }
         }),

@@ -98,10 +98,16 @@ fn read_str(s: &Bound<'_, PyString>) -> Result<String, Unreadable> {
 /// Converts a Python value (dicts and other mappings, lists, tuples, str, int, float, bool,
 /// None, aware `datetime`, `timedelta`) into the JSON the engine reads.
 pub fn to_json(obj: &Bound<'_, PyAny>) -> Result<Value, Unreadable> {
-    to_json_at(obj, 0)
+    to_json_at(obj, 0, false)
 }
 
-fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Unreadable> {
+/// [`to_json`] where a NaN or infinite float reads as `None`: observations, where such a sample
+/// is a sample without data (SPEC 8.8), as YAML's `.nan` reads in the engine.
+pub fn to_json_nan_as_null(obj: &Bound<'_, PyAny>) -> Result<Value, Unreadable> {
+    to_json_at(obj, 0, true)
+}
+
+fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize, nan_null: bool) -> Result<Value, Unreadable> {
     if let Ok(s) = obj.cast::<PyString>() {
         return read_str(s).map(Value::String);
     }
@@ -109,13 +115,13 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Unreadable>
         if depth >= MAX_DEPTH {
             return Err(too_deep());
         }
-        return object_to_json(dict.iter(), depth);
+        return object_to_json(dict.iter(), depth, nan_null);
     }
     if let Ok(list) = obj.cast::<PyList>() {
         if depth >= MAX_DEPTH {
             return Err(too_deep());
         }
-        return sequence_to_json(list.iter(), list.len(), depth);
+        return sequence_to_json(list.iter(), list.len(), depth, nan_null);
     }
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
@@ -131,6 +137,9 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Unreadable>
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         let f = f.value();
+        if nan_null && !f.is_finite() {
+            return Ok(Value::Null);
+        }
         return Number::from_f64(f)
             .map(Value::Number)
             .ok_or_else(|| Unreadable::new(format!("expected a finite number, got {f}")));
@@ -142,7 +151,7 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Unreadable>
         if depth >= MAX_DEPTH {
             return Err(too_deep());
         }
-        return sequence_to_json(tuple.iter(), tuple.len(), depth);
+        return sequence_to_json(tuple.iter(), tuple.len(), depth, nan_null);
     }
     if let Ok(mapping) = obj.cast::<PyMapping>() {
         if depth >= MAX_DEPTH {
@@ -158,7 +167,7 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Unreadable>
                 .map_err(|_| Unreadable::new("the mapping's items() are not (key, value) pairs"))?;
             pairs.push(pair);
         }
-        return object_to_json(pairs.into_iter(), depth);
+        return object_to_json(pairs.into_iter(), depth, nan_null);
     }
     if let Ok(dt) = obj.cast::<PyDateTime>() {
         let instant = instant_of(dt).map_err(Unreadable::new)?;
@@ -186,6 +195,7 @@ fn to_json_at(obj: &Bound<'_, PyAny>, depth: usize) -> Result<Value, Unreadable>
 fn object_to_json<'py>(
     pairs: impl Iterator<Item = (Bound<'py, PyAny>, Bound<'py, PyAny>)>,
     depth: usize,
+    nan_null: bool,
 ) -> Result<Value, Unreadable> {
     let mut map = Map::new();
     for (key, value) in pairs {
@@ -201,7 +211,7 @@ fn object_to_json<'py>(
                 )));
             }
         };
-        match to_json_at(&value, depth + 1) {
+        match to_json_at(&value, depth + 1, nan_null) {
             Ok(v) => {
                 map.insert(key, v);
             }
@@ -219,10 +229,11 @@ fn sequence_to_json<'py>(
     items: impl Iterator<Item = Bound<'py, PyAny>>,
     len: usize,
     depth: usize,
+    nan_null: bool,
 ) -> Result<Value, Unreadable> {
     let mut out = Vec::with_capacity(len);
     for (i, item) in items.enumerate() {
-        out.push(to_json_at(&item, depth + 1).map_err(|e| e.at_index(i))?);
+        out.push(to_json_at(&item, depth + 1, nan_null).map_err(|e| e.at_index(i))?);
     }
     Ok(Value::Array(out))
 }

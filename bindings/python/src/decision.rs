@@ -16,6 +16,14 @@ pub(crate) fn dict_of<'py>(py: Python<'py>, obj: &impl Serialize) -> PyResult<Bo
     to_python(py, obj).map_err(|e| ShipgateError::new_err(e.to_string()))
 }
 
+/// A duration as the decision writes it (`5m`), as a `timedelta`.
+fn timedelta_of(text: &str) -> PyResult<TimeDelta> {
+    shipgate::parse_duration(text)
+        .ok()
+        .and_then(TimeDelta::try_seconds)
+        .ok_or_else(|| ShipgateError::new_err(format!("bad duration {text:?}")))
+}
+
 /// `Name({...})`: the class name and its `to_dict()`.
 pub(crate) fn repr_of(py: Python<'_>, name: &str, obj: &impl Serialize) -> PyResult<String> {
     Ok(format!("{name}({})", dict_of(py, obj)?.repr()?))
@@ -432,16 +440,113 @@ wrapper_methods!(RollbackTrigger, "RollbackTrigger", {
     /// How long the breach must last (`"for"` in the JSON; `for` is a Python keyword).
     #[getter]
     fn for_(&self) -> PyResult<TimeDelta> {
-        guard(|| {
-            shipgate::parse_duration(&self.0.for_)
-                .ok()
-                .and_then(TimeDelta::try_seconds)
-                .ok_or_else(|| ShipgateError::new_err(format!("bad duration {:?}", self.0.for_)))
-        })
+        guard(|| timedelta_of(&self.0.for_))
     }
     #[getter]
     fn on_no_data(&self) -> Option<&str> {
         self.0.on_no_data.map(shipgate::OnNoData::as_str)
+    }
+});
+
+/// Approvals owed after the change (`require approval "cab" within 48h after`), still missing.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct Obligation(pub shipgate::Obligation);
+
+wrapper_methods!(Obligation, "Obligation", {
+    #[getter]
+    fn rule(&self) -> &str {
+        &self.0.rule
+    }
+    #[getter]
+    fn group(&self) -> &str {
+        &self.0.group
+    }
+    #[getter]
+    fn needed(&self) -> u32 {
+        self.0.needed
+    }
+    #[getter]
+    fn due(&self) -> Instant {
+        self.0.due
+    }
+});
+
+/// One rollback trigger judged against observations: `fired`, `ok` or `no_data`.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct TriggerCheck(pub shipgate::TriggerCheck);
+
+wrapper_methods!(TriggerCheck, "TriggerCheck", {
+    #[getter]
+    fn metric(&self) -> &str {
+        &self.0.metric
+    }
+    #[getter]
+    fn state(&self) -> &'static str {
+        self.0.state.as_str()
+    }
+    #[getter]
+    fn since(&self) -> Option<Instant> {
+        self.0.since
+    }
+    #[getter]
+    fn op(&self) -> &str {
+        self.0.op.as_str()
+    }
+    #[getter]
+    fn threshold(&self) -> f64 {
+        self.0.threshold
+    }
+    #[getter]
+    fn baseline(&self) -> Option<f64> {
+        self.0.baseline
+    }
+    /// How long the breach must last (`"for"` in the JSON; `for` is a Python keyword).
+    #[getter]
+    fn for_(&self) -> PyResult<TimeDelta> {
+        guard(|| timedelta_of(&self.0.for_))
+    }
+    #[getter]
+    fn on_no_data(&self) -> Option<&str> {
+        self.0.on_no_data.map(shipgate::OnNoData::as_str)
+    }
+    #[getter]
+    fn why(&self) -> Option<&str> {
+        self.0.why.as_deref()
+    }
+    #[getter]
+    fn at(&self) -> &str {
+        &self.0.at
+    }
+});
+
+/// The answer of a rollback check: each applying trigger's state, whether to roll back, and
+/// who decides.
+#[pyclass(frozen, eq, module = "shipgate")]
+#[derive(PartialEq)]
+pub struct RollbackCheck(pub shipgate::RollbackCheck);
+
+wrapper_methods!(RollbackCheck, "RollbackCheck", {
+    #[getter]
+    fn change(&self) -> &str {
+        &self.0.change
+    }
+    #[getter]
+    fn now(&self) -> Instant {
+        self.0.now
+    }
+    #[getter]
+    fn owner(&self) -> Option<&str> {
+        self.0.owner.as_deref()
+    }
+    #[getter]
+    fn triggers(&self) -> Vec<TriggerCheck> {
+        self.0.triggers.iter().cloned().map(TriggerCheck).collect()
+    }
+    #[getter]
+    fn rollback(&self) -> bool {
+        self.0.rollback
     }
 });
 
@@ -504,6 +609,11 @@ impl Decision {
             .cloned()
             .map(Requirement)
             .collect()
+    }
+    /// Approvals owed after the change and still missing; empty when nothing is owed.
+    #[getter]
+    fn obligations(&self) -> Vec<Obligation> {
+        self.0.obligations.iter().cloned().map(Obligation).collect()
     }
     #[getter]
     fn exemptions(&self) -> Vec<Exemption> {

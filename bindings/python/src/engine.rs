@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use shipgate::{InputError, Instant};
 
-use crate::convert::{instant_arg, seconds_arg, to_json};
-use crate::decision::{Decision, Stretch};
+use crate::convert::{instant_arg, seconds_arg, to_json, to_json_nan_as_null};
+use crate::decision::{Decision, RollbackCheck, Stretch};
 use crate::errors::{INPUT_ERROR, IntoPyResult, fields, guard};
 use crate::plan::Plan;
 
@@ -58,6 +58,13 @@ fn change_from_py(obj: &Bound<'_, PyAny>, root: &str) -> Result<shipgate::Change
 fn scheduled_from_py(obj: &Bound<'_, PyAny>) -> Result<shipgate::Scheduled, InputError> {
     let value = to_json(obj).map_err(|e| e.under("scheduled"))?;
     shipgate::Scheduled::from_json(&value)
+}
+
+/// Reads observations given as a mapping (a NaN sample is a sample without data); errors name
+/// the path under `observations`.
+fn observations_from_py(obj: &Bound<'_, PyAny>) -> Result<shipgate::Observations, InputError> {
+    let value = to_json_nan_as_null(obj).map_err(|e| e.under("observations"))?;
+    shipgate::Observations::from_json(&value)
 }
 
 /// Reads a catalog given as a mapping; errors name the path under `catalog`.
@@ -447,6 +454,36 @@ impl Engine {
                 })
                 .or_raise(py)?;
             Ok(Plan(plan))
+        })
+    }
+
+    /// Checks the rollback triggers that apply to `change` against `observations` (a dict:
+    /// `{"baseline", "metrics", "intervals"}`) at `now` (default: the current time; later
+    /// samples are not read): each trigger is `fired`, `ok` or `no_data`, and `rollback` says
+    /// whether to roll back.
+    #[pyo3(signature = (change, catalog, observations, now = None))]
+    fn rollback(
+        &self,
+        py: Python<'_>,
+        change: &Bound<'_, PyAny>,
+        catalog: &Bound<'_, PyAny>,
+        observations: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<RollbackCheck> {
+        guard(|| {
+            let catalog = catalog_arg(py, catalog)?;
+            let catalog = catalog.get();
+            let now = now_arg(now).or_raise(py)?;
+            let observations = observations_from_py(observations).or_raise(py)?;
+            let engine = &self.inner;
+            let check = if let Ok(prepared) = change.cast::<Change>() {
+                let change = &prepared.get().inner;
+                py.detach(|| engine.rollback(change, catalog, &observations, now))
+            } else {
+                let change = change_from_py(change, "change").or_raise(py)?;
+                py.detach(|| engine.rollback(&change, catalog, &observations, now))
+            };
+            Ok(RollbackCheck(check.or_raise(py)?))
         })
     }
 

@@ -44,6 +44,9 @@ fn _shipgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decision::Stretch>()?;
     m.add_class::<decision::Conflict>()?;
     m.add_class::<decision::RollbackTrigger>()?;
+    m.add_class::<decision::Obligation>()?;
+    m.add_class::<decision::TriggerCheck>()?;
+    m.add_class::<decision::RollbackCheck>()?;
     m.add_class::<decision::TraceEntry>()?;
     m.add_class::<plan::Plan>()?;
     m.add_class::<plan::PlannedChange>()?;

@@ -235,6 +235,38 @@ enum Command {
               value_parser = limit_value(Limit::EvalSteps))]
         max_eval_steps: u64,
     },
+    /// Check the rollback triggers that apply to a change against observations: exit 1 when
+    /// the answer is to roll back (a trigger fired, or one with `on no_data fire` has no
+    /// data), 0 otherwise, 3 bad input or policy.
+    Rollback {
+        /// Policy folders or .gate files (a folder means every .gate file in it).
+        #[arg(long, num_args = 1.., required = true)]
+        policy: Vec<PathBuf>,
+        /// The service catalog (JSON or YAML by extension; `-` for standard input).
+        #[arg(long)]
+        catalog: String,
+        /// The change request (JSON or YAML by extension; `-` for standard input).
+        #[arg(long)]
+        change: String,
+        /// The samples: {"baseline": {...}, "metrics": {"error_rate": [["T", 0.01], ...]},
+        /// "intervals": {...}} (JSON or YAML by extension; `-` for standard input).
+        #[arg(long)]
+        observations: String,
+        /// The instant of the check (RFC 3339 with offset): later samples are not read;
+        /// default: the current time.
+        #[arg(long)]
+        now: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutFormat,
+        #[command(flatten)]
+        limit: InputLimit,
+        #[command(flatten)]
+        policy_limits: PolicyLimits,
+        /// The evaluation budget of the change's decision, in steps.
+        #[arg(long, default_value_t = Limit::EvalSteps.default_value(),
+              value_parser = limit_value(Limit::EvalSteps))]
+        max_eval_steps: u64,
+    },
     /// Compile and type-check a policy set only: exit 0 valid, 3 not.
     Validate {
         #[arg(long, num_args = 1.., required = true)]
@@ -430,6 +462,36 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
                 }
             }
             Ok(if plan.is_complete() { 0 } else { 1 })
+        }
+        Command::Rollback {
+            policy,
+            catalog,
+            change,
+            observations,
+            now,
+            format,
+            limit: InputLimit {
+                max_input_bytes: limit,
+            },
+            policy_limits,
+            max_eval_steps,
+        } => {
+            let limits = policy_limits.limits(Some(max_eval_steps))?;
+            let engine = Engine::from_paths_with(&policy, &limits)?;
+            let catalog = read_catalog(&catalog, limit)?;
+            let change = read_change(&change, limit)?;
+            let observations = shipgate::Observations::from_json(&read_input(
+                &observations,
+                "observations",
+                limit,
+            )?)?;
+            let now = parse_now(now.as_deref())?;
+            let check = engine.rollback(&change, &catalog, &observations, now)?;
+            match format {
+                OutFormat::Json => outln!("{}", check.to_json()),
+                OutFormat::Text => out!("{}", render::rollback(&check, color)),
+            }
+            Ok(u8::from(check.rollback))
         }
         Command::Validate {
             policy,

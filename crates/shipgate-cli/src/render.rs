@@ -260,6 +260,21 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             let _ = writeln!(out, "  {} {what}", p.green("v"));
         }
     }
+    if !d.obligations.is_empty() {
+        // They do not block the change: owed after it, by their due time.
+        let _ = writeln!(out, "\n{}", p.bold("Owed after the change:"));
+        for o in &d.obligations {
+            let _ = writeln!(
+                out,
+                "  {} {} approval(s) from {}, due {}  {}",
+                p.yellow("!"),
+                o.needed,
+                clean(&o.group),
+                shipgate::format_instant(o.due),
+                p.dim(&format!("rule {}", clean(&o.rule)))
+            );
+        }
+    }
     if !d.exemptions.is_empty() {
         let _ = writeln!(out, "\n{}", p.bold("Exemptions:"));
         for e in &d.exemptions {
@@ -411,6 +426,59 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
             let _ = writeln!(out, "{}", line.trim_end());
         }
     }
+    out
+}
+
+/// A rollback check: the answer and who decides, then each trigger's state.
+pub fn rollback(c: &shipgate::RollbackCheck, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let answer = if c.rollback {
+        p.red("ROLL BACK")
+    } else {
+        p.green("NO ROLLBACK")
+    };
+    let owner = match &c.owner {
+        Some(o) => format!("{} decides", clean(o)),
+        None => "no rollback owner named by the policy".to_string(),
+    };
+    let _ = writeln!(out, "{answer}  {}  ({owner})", p.bold(&clean(&c.change)));
+    if c.triggers.is_empty() {
+        let _ = writeln!(out, "\n  no rollback trigger applies to this change");
+    } else {
+        let _ = writeln!(out);
+    }
+    for t in &c.triggers {
+        let state = match t.state {
+            shipgate::TriggerState::Fired => p.red("fired  "),
+            shipgate::TriggerState::Ok => p.green("ok     "),
+            _ => p.yellow("no_data"),
+        };
+        let baseline = t
+            .baseline
+            .map(|b| format!(" (relative to the baseline {b})"))
+            .unwrap_or_default();
+        let detail = match (&t.since, &t.why) {
+            (Some(since), _) => format!(", since {}", shipgate::format_instant(*since)),
+            (None, Some(why)) => format!(": {}", clean(why)),
+            _ => String::new(),
+        };
+        let fire = if t.on_no_data.is_some() {
+            " (on no_data fire)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {state} {} {} {}{baseline} for {}{fire}{detail}  {}",
+            clean(&t.metric),
+            t.op,
+            t.threshold,
+            t.for_,
+            p.dim(&clean(&t.at))
+        );
+    }
+    let _ = writeln!(out, "\nChecked:  {}", shipgate::format_instant(c.now));
     out
 }
 

@@ -104,7 +104,7 @@ fn yaml_change_and_json_format() {
     assert_eq!(v["verdict"], "deny");
     assert_eq!(v["tier"], "medium");
     assert_eq!(v["reasons"][0]["rule"], "error_budget_freeze");
-    assert_eq!(v["reasons"][0]["at"], "policies/payments/rules.gate:39:3");
+    assert_eq!(v["reasons"][0]["at"], "policies/payments/rules.gate:40:3");
     let text = stdout(&o);
     let positions: Vec<usize> = [
         "verdict",

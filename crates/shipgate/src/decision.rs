@@ -187,6 +187,23 @@ pub struct Requirement {
     pub satisfied: bool,
 }
 
+/// Approvals owed after the change (`require approval "cab" within 48h after`): they do not
+/// block it, and are listed while they are missing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Obligation {
+    /// The rule that asks for them.
+    pub rule: Text,
+    /// The approving group.
+    pub group: Text,
+    /// How many approvals are needed.
+    pub needed: u32,
+    /// When they are due: the change's start plus the rule's `within`; RFC 3339 UTC in the
+    /// JSON.
+    #[serde(serialize_with = "rfc3339")]
+    pub due: Instant,
+}
+
 /// Who lifted something: a rule's `exempt` effect, or a honoured waiver.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -312,6 +329,14 @@ fn rfc3339<S: serde::Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
     match crate::time::utc_seconds(t.timestamp()) {
         Some(text) if t.timestamp_subsec_nanos() == 0 => s.serialize_str(text.as_str()),
         _ => s.serialize_str(&crate::time::format_instant(*t)),
+    }
+}
+
+/// [`rfc3339`] of an optional instant (only called when present: `skip_serializing_if`).
+fn rfc3339_opt<S: serde::Serializer>(t: &Option<Instant>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => rfc3339(t, s),
+        None => s.serialize_none(),
     }
 }
 
@@ -534,6 +559,105 @@ pub struct RollbackTrigger {
     /// Set when the trigger fires on missing data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_no_data: Option<OnNoData>,
+    /// The trigger's index in the policy (a rollback check finds its `for` and location).
+    #[serde(skip)]
+    pub(crate) index: u32,
+}
+
+/// The state of a rollback trigger against observations (SPEC 5, `docs/rollback.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TriggerState {
+    /// Every sample over a span of at least the trigger's `for`, up to the last one, breaches.
+    Fired,
+    /// The latest sample does not breach (or the breach is shorter than `for`).
+    Ok,
+    /// The samples cannot tell: missing, stale, too few to cover `for`, a gap, or a sample
+    /// without a value.
+    NoData,
+}
+
+impl TriggerState {
+    /// As the JSON writes it: `fired`, `ok` or `no_data`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerState::Fired => "fired",
+            TriggerState::Ok => "ok",
+            TriggerState::NoData => "no_data",
+        }
+    }
+}
+
+impl fmt::Display for TriggerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// One trigger that applies to the change, judged against the observations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct TriggerCheck {
+    /// The metric watched.
+    pub metric: Text,
+    /// `fired`, `ok` or `no_data`.
+    pub state: TriggerState,
+    /// When `fired`: the first sample of the breach that is still going on; RFC 3339 UTC.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "rfc3339_opt"
+    )]
+    pub since: Option<Instant>,
+    /// How a sample is compared with the threshold.
+    pub op: Comparison,
+    /// The threshold a sample is compared with (for `150% of baseline`, 1.5 times the
+    /// baseline).
+    pub threshold: f64,
+    /// The baseline a relative threshold was computed from; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    /// How long the breach must last (`5m`); `"for"` in the JSON.
+    #[serde(rename = "for")]
+    pub for_: Text,
+    /// Set when the trigger fires on missing data (`on no_data fire`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_no_data: Option<OnNoData>,
+    /// When `no_data`: why the samples cannot tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<Text>,
+    /// `file:line:col` of the trigger in the policy.
+    pub at: Text,
+}
+
+/// The answer of a rollback check (`shipgate rollback`, [`crate::Engine::rollback`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct RollbackCheck {
+    /// The change's id.
+    pub change: Text,
+    /// The instant the check was made at; RFC 3339 UTC in the JSON.
+    #[serde(serialize_with = "rfc3339")]
+    pub now: Instant,
+    /// Who decides a rollback (`rollback owner "sre-oncall"`); `null` when the policy names
+    /// no one.
+    pub owner: Option<Text>,
+    /// Each trigger that applies to the change, in policy order.
+    pub triggers: Vec<TriggerCheck>,
+    /// Whether to roll back: a trigger fired, or one with `on no_data fire` has no data.
+    pub rollback: bool,
+}
+
+impl RollbackCheck {
+    /// The stable JSON form (pretty-printed, two-space indent, keys in contract order).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// The check as a JSON value (the same content as [`RollbackCheck::to_json`]).
+    pub fn to_json_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
 }
 
 /// What a [`TraceEntry`] is about.
@@ -619,6 +743,10 @@ pub struct Decision {
     pub reasons: Vec<Reason>,
     /// The approvals and checks asked for, satisfied or not.
     pub requirements: Vec<Requirement>,
+    /// Approvals owed after the change (`within D after`) and still missing, in rule order;
+    /// they never block the change. Absent from the JSON when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub obligations: Vec<Obligation>,
     /// What `exempt` effects and honoured waivers lifted for this change.
     pub exemptions: Vec<Exemption>,
     /// Every waiver on the change, honoured or not.

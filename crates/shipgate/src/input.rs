@@ -18,6 +18,7 @@ use crate::limits::{Limit, Limits};
 
 mod fast;
 pub(crate) mod fields;
+mod observations;
 mod scheduled;
 mod text;
 
@@ -27,6 +28,8 @@ pub use fields::{Approval, Change, Check, CheckStatus, Incident, Service, Waiver
 #[cfg(test)]
 use fields::{ChangeField, ServiceField};
 use fields::{ChangeRecord, ServiceRecord, Tree};
+pub(crate) use observations::Series;
+pub use observations::{MAX_OBSERVATION_SAMPLES, Observations};
 pub use scheduled::{MAX_SCHEDULED_RUNS, Scheduled, ScheduledRun};
 pub use text::{DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_NESTING, read_input_text};
 

@@ -50,19 +50,19 @@ use std::sync::Arc;
 
 pub use decision::{
     BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Conflict,
-    Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason,
-    RegionSchedule, RelativeTo, Requirement, RequirementKind, RollbackTrigger, Schedule,
-    ServiceCalendarReport, ServiceSchedule, SmallVec, Stretch, Text, TraceEntry, TraceKind,
-    Verdict, WaiverOutcome,
+    Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, Obligation, OnNoData,
+    Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind, RollbackCheck,
+    RollbackTrigger, Schedule, ServiceCalendarReport, ServiceSchedule, SmallVec, Stretch, Text,
+    TraceEntry, TraceKind, TriggerCheck, TriggerState, Verdict, WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::{Catalog, Drawing, DrawingKind};
 pub use input::{
     Approval, Change, Check, CheckStatus, DEFAULT_MAX_INPUT_BYTES, Format, Incident, Instant,
-    MAX_INPUT_NESTING, MAX_SCHEDULED_RUNS, Scheduled, ScheduledRun, Service, Waiver,
-    changes_from_json, changes_from_json_at, changes_from_path, changes_from_path_with,
-    changes_from_text, format_duration, format_instant, parse_document, parse_duration,
-    parse_instant, read_input_text,
+    MAX_INPUT_NESTING, MAX_OBSERVATION_SAMPLES, MAX_SCHEDULED_RUNS, Observations, Scheduled,
+    ScheduledRun, Service, Waiver, changes_from_json, changes_from_json_at, changes_from_path,
+    changes_from_path_with, changes_from_text, format_duration, format_instant, parse_document,
+    parse_duration, parse_instant, read_input_text,
 };
 pub use limits::{Limit, LimitError, Limits};
 pub use plan::{
@@ -209,6 +209,25 @@ impl Engine {
         scheduled: &Scheduled,
     ) -> Result<Decision, Error> {
         eval::evaluate_scheduled(&self.inner, change, catalog, now, explain, scheduled)
+    }
+
+    /// Checks the rollback triggers that apply to `change` (those its decision at `now`
+    /// lists) against `observations` (SPEC 5, `docs/rollback.md`): each is `fired` (with when
+    /// the breach began), `ok` or `no_data`, and `rollback` is true when one fired or one with
+    /// `on no_data fire` has no data. The answer names the policy's `rollback owner`.
+    ///
+    /// Only samples at or before `now` are read. A trigger relative to a baseline (`150% of
+    /// baseline`) whose metric has no `baseline` in the observations is an input error at
+    /// `observations.baseline.<metric>`; the decision's own input errors are returned as
+    /// [`Engine::evaluate`] returns them.
+    pub fn rollback(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        observations: &Observations,
+        now: Instant,
+    ) -> Result<RollbackCheck, Error> {
+        eval::rollback::check(&self.inner, change, catalog, observations, now)
     }
 
     /// Prepares `change` once for deciding it at several starts (a planner's candidates):

@@ -207,6 +207,21 @@ class Engine:
         ``shipgate plan --format json`` as a dict), compares the new plan with it, as
         ``shipgate plan --previous``: :attr:`Plan.since`. An earlier plan that cannot be read
         raises :class:`InputError` at its path under ``previous``."""
+    def rollback(
+        self,
+        change: _ChangeInput,
+        catalog: _CatalogInput,
+        observations: Mapping[str, Any],
+        now: _Instant | None = None,
+    ) -> RollbackCheck:
+        """Checks the rollback triggers that apply to the change (those its decision at
+        ``now`` lists) against ``observations`` (``docs/rollback.md``): ``{"baseline":
+        {metric: number}, "metrics": {metric: [(time, value), ...]}, "intervals": {metric:
+        duration}}``, ``baseline`` and ``intervals`` optional. A time is an aware ``datetime``
+        or RFC 3339 text; a value is a number, or ``None`` / NaN for a sample without data.
+        Samples after ``now`` (default: the current time) are not read. A trigger relative to
+        a baseline whose metric has none, or samples out of order, raise :class:`InputError`
+        at their path (``observations.metrics.error_rate[3][0]``)."""
     def next_window(self, region: str, after: _Instant, duration: _Duration) -> Stretch | None:
         """The first stretch in ``region`` at or after ``after`` with room for ``duration``;
         ``None`` when there is none within the horizon. An unknown region raises
@@ -258,6 +273,11 @@ class Decision:
     @property
     def requirements(self) -> list[Requirement]:
         """Approvals and checks asked for, satisfied or not."""
+    @property
+    def obligations(self) -> list[Obligation]:
+        """Approvals owed after the change (``require approval "cab" within 48h after``) and
+        still missing; they never block the change. Empty when nothing is owed (and the key
+        is then absent from :meth:`to_dict`)."""
     @property
     def exemptions(self) -> list[Exemption]:
         """What was lifted, and by which rule or waiver."""
@@ -548,6 +568,74 @@ class RollbackTrigger:
     @property
     def on_no_data(self) -> str | None:
         """``"fire"`` when missing data fires the trigger."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Obligation:
+    """Approvals owed after the change, still missing."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def needed(self) -> int: ...
+    @property
+    def due(self) -> datetime:
+        """The change's start plus the rule's ``within`` (aware, UTC)."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class TriggerCheck:
+    """One rollback trigger judged against observations."""
+
+    @property
+    def metric(self) -> str: ...
+    @property
+    def state(self) -> Literal["fired", "ok", "no_data"]: ...
+    @property
+    def since(self) -> datetime | None:
+        """When ``fired``: the first sample of the breach still going on (aware, UTC)."""
+    @property
+    def op(self) -> str: ...
+    @property
+    def threshold(self) -> float:
+        """What a sample is compared with (for ``150% of baseline``, 1.5 times the baseline)."""
+    @property
+    def baseline(self) -> float | None:
+        """The baseline a relative threshold was computed from."""
+    @property
+    def for_(self) -> timedelta:
+        """How long the breach must last (``"for"`` in the JSON)."""
+    @property
+    def on_no_data(self) -> str | None:
+        """``"fire"`` when missing data means roll back."""
+    @property
+    def why(self) -> str | None:
+        """When ``no_data``: why the samples cannot tell."""
+    @property
+    def at(self) -> str:
+        """``file:line:col`` of the trigger."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class RollbackCheck:
+    """The answer of :meth:`Engine.rollback`; :meth:`to_dict` is the JSON of
+    ``shipgate rollback --format json``."""
+
+    @property
+    def change(self) -> str: ...
+    @property
+    def now(self) -> datetime: ...
+    @property
+    def owner(self) -> str | None:
+        """Who decides (``rollback owner`` in the policy); ``None`` when it names no one."""
+    @property
+    def triggers(self) -> list[TriggerCheck]:
+        """Each trigger that applies to the change, in policy order."""
+    @property
+    def rollback(self) -> bool:
+        """Whether to roll back: a trigger fired, or one with ``on no_data fire`` has no data."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @final

@@ -85,7 +85,7 @@ pub fn triggers(
     let mut triggers = Vec::new();
     for item in items {
         let Item::Rollback(rb) = item else { continue };
-        if rb.triggers.is_empty() {
+        if rb.block && rb.triggers.is_empty() {
             ck.diagnostics.push(empty_block(rb.span, "rollback"));
         }
         for t in &rb.triggers {
@@ -120,6 +120,34 @@ pub fn triggers(
         }
     }
     triggers
+}
+
+/// `rollback owner "name"`: given at most once in the policy set, and not empty.
+pub fn rollback_owner(items: &[&Item], ck: &mut ExprChecker<'_, '_>) -> Option<Text> {
+    let mut owner: Option<&ast::StrLit> = None;
+    for item in items {
+        let Item::Rollback(rb) = item else { continue };
+        let Some(o) = &rb.owner else { continue };
+        if let Some(first) = owner {
+            ck.diagnostics.push(
+                Diagnostic::error(o.span, "a policy set names one `rollback owner`")
+                    .with_label("second owner")
+                    .with_secondary(first.span, "first owner")
+                    .with_help("one owner decides a rollback: keep one of them"),
+            );
+            continue;
+        }
+        if o.value.trim().is_empty() {
+            ck.diagnostics.push(
+                Diagnostic::error(o.span, "a rollback owner cannot be empty")
+                    .with_label("empty")
+                    .with_help("name who decides a rollback, like \"sre-oncall\""),
+            );
+            continue;
+        }
+        owner = Some(o);
+    }
+    owner.map(|o| Text::from(o.value.as_str()))
 }
 
 pub fn notify(items: &[&Item], ck: &mut ExprChecker<'_, '_>, sources: &SourceMap) -> Vec<NotifyIr> {

@@ -268,6 +268,9 @@ pub enum EffectIr {
     RequireApproval {
         group: u16,
         count: u32,
+        /// `within D after`: an obligation due D after the change's start, which does not
+        /// block the change: (seconds, D as the policy writes it).
+        after: Option<(i64, Text)>,
     },
     RequireCheck {
         name: Text,
@@ -408,6 +411,8 @@ pub struct PolicyIr {
     pub exempting_rules: Vec<u16>,
     pub strategy: Vec<StrategyArmIr>,
     pub triggers: Vec<TriggerIr>,
+    /// `rollback owner "name"`: who decides a rollback.
+    pub rollback_owner: Option<Text>,
     pub notify: Vec<NotifyIr>,
     pub calendars: CalendarSet,
     /// `services where ... use ...`, in declaration order.

@@ -331,6 +331,7 @@ fn check_items(
     );
     let strategy = delivery::strategy(items, &mut ck, sources);
     let triggers = delivery::triggers(items, &mut ck, sources);
+    let rollback_owner = delivery::rollback_owner(items, &mut ck);
     let notify = delivery::notify(items, &mut ck, sources);
     let (service_scopes, change_scopes) = scopes::check(items, &calendar_set, &mut ck, sources);
 
@@ -368,6 +369,7 @@ fn check_items(
         waivable_blackouts,
         strategy,
         triggers,
+        rollback_owner,
         notify,
         calendars: calendar_set,
         service_scopes,

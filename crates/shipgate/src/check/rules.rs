@@ -182,9 +182,38 @@ pub fn check(
                     Some(c) => (EffectIr::Allow(c), *span),
                     None => continue,
                 },
-                Effect::RequireApproval { group, count, span } => {
+                Effect::RequireApproval {
+                    group,
+                    count,
+                    within,
+                    after,
+                    span,
+                } => {
                     let Some(g) = ck.groups.group(&group.value, group.span) else {
                         continue;
+                    };
+                    let after = match (within, after) {
+                        (Some(d), None) => {
+                            ck.diagnostics.push(
+                                Diagnostic::error(d.span, "`within` on an approval needs `after`")
+                                    .with_label("an approval is not a check with an age")
+                                    .with_help(
+                                        "write `within 48h after` for an obligation due after the \
+                                     change's start, or drop `within`",
+                                    ),
+                            );
+                            continue;
+                        }
+                        (Some(d), Some(_)) if d.seconds <= 0 => {
+                            ck.diagnostics.push(
+                                Diagnostic::error(d.span, "`within` must be a positive duration")
+                                    .with_label("zero: the obligation would be due at the start"),
+                            );
+                            continue;
+                        }
+                        // As the policy writes it (`48h`): the trace quotes it.
+                        (Some(d), Some(_)) => Some((d.seconds, sources.text(d.span).trim().into())),
+                        (None, _) => None,
                     };
                     let n = match count {
                         Some((n, s)) => {
@@ -202,9 +231,32 @@ pub fn check(
                         }
                         None => 1,
                     };
-                    (EffectIr::RequireApproval { group: g, count: n }, *span)
+                    (
+                        EffectIr::RequireApproval {
+                            group: g,
+                            count: n,
+                            after,
+                        },
+                        *span,
+                    )
                 }
-                Effect::RequireCheck { name, within, span } => {
+                Effect::RequireCheck {
+                    name,
+                    within,
+                    after,
+                    span,
+                } => {
+                    if let Some(a) = after {
+                        ck.diagnostics.push(
+                            Diagnostic::error(*a, "`after` applies to approvals only")
+                                .with_label("a check is done before the change, not after")
+                                .with_help(
+                                    "`require check \"name\" within 30d` asks for a check at \
+                                     most 30 days before the start",
+                                ),
+                        );
+                        continue;
+                    }
                     let within = match within {
                         Some(d) if d.seconds <= 0 => {
                             ck.diagnostics.push(

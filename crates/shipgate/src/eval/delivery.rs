@@ -54,16 +54,17 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
         }
     }
     let mut rollback = Vec::new();
-    for t in &ir.triggers {
+    for (index, t) in ir.triggers.iter().enumerate() {
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
         let applies = match &t.when {
             None => Ok(true),
             Some(c) => ctx.cond(c),
         };
         match applies {
-            Ok(true) => rollback.push(trigger_out(t)),
+            Ok(true) => rollback.push(trigger_out(t, index)),
             Ok(false) => {}
             // A trigger whose condition cannot be evaluated is kept: safer to watch too much.
-            Err(_) => rollback.push(trigger_out(t)),
+            Err(_) => rollback.push(trigger_out(t, index)),
         }
         if explain {
             let o = match &applies {
@@ -143,7 +144,7 @@ pub fn order(catalog: &Catalog, prep: &Prepared<'_>) -> Vec<SmallVec<[Text; 4]>>
     }
 }
 
-fn trigger_out(t: &TriggerIr) -> RollbackTrigger {
+fn trigger_out(t: &TriggerIr, index: u32) -> RollbackTrigger {
     RollbackTrigger {
         metric: t.metric.clone(),
         op: match t.op {
@@ -158,5 +159,6 @@ fn trigger_out(t: &TriggerIr) -> RollbackTrigger {
         relative_to: t.of_baseline.then_some(RelativeTo::Baseline),
         for_: Text::from(format_duration(t.for_secs)),
         on_no_data: t.on_no_data_fire.then_some(OnNoData::Fire),
+        index,
     }
 }

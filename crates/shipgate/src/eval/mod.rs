@@ -11,6 +11,7 @@ mod expr;
 pub mod fast;
 pub mod lower;
 mod prepare;
+pub mod rollback;
 mod rules;
 mod schedule;
 mod tier;
@@ -292,6 +293,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         mut exemptions,
         waivers,
         requirements,
+        obligations,
         lift,
         named,
     } = rules::decide(&mut ctx, &mut b, now);
@@ -360,6 +362,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
             .unwrap_or_default(),
         reasons: b.reasons,
         requirements,
+        obligations,
         exemptions,
         waivers,
         schedule,

@@ -16,6 +16,8 @@ pub struct Outcome {
     pub exemptions: Vec<Exemption>,
     pub waivers: Vec<WaiverOutcome>,
     pub requirements: Vec<Requirement>,
+    /// Approvals owed after the change (`require approval "g" within D after`), still missing.
+    pub obligations: Vec<Obligation>,
     /// The calendar constraints lifted by `exempt blackout` / `exempt window` and by
     /// honoured blackout waivers.
     pub lift: Lift,
@@ -160,6 +162,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
     // Grown as needed: sized for every `require` of the policy, the vector would often be
     // too large for the allocator's fast per-thread caches.
     let mut requirements = Vec::new();
+    let mut obligations = Vec::new();
     let mut allowed = false;
     for (ri, r) in ir.rules.iter().enumerate() {
         let is_exempt = exempted.get(ri).copied().unwrap_or(false);
@@ -279,7 +282,11 @@ pub fn decide<'a, const EXPLAIN: bool>(
                         &e.at,
                     ),
                 },
-                EffectIr::RequireApproval { group, count } => {
+                EffectIr::RequireApproval {
+                    group,
+                    count,
+                    after,
+                } => {
                     if is_exempt {
                         continue;
                     }
@@ -290,6 +297,30 @@ pub fn decide<'a, const EXPLAIN: bool>(
                         .unwrap_or_default();
                     let (counted, ignored) = count_approvals(change, ctx.catalog, &gname, ctx.now);
                     let satisfied = counted.len() >= *count as usize;
+                    if let Some((secs, within)) = after {
+                        // An obligation never blocks: it is owed until the approvals are in.
+                        b.trace_with(
+                            TraceKind::Effect,
+                            &r.name,
+                            || {
+                                format!(
+                                    "owes {count} approval(s) from {gname} within {within} after \
+                                     the start: {}",
+                                    if satisfied { "given" } else { "open" }
+                                )
+                            },
+                            &e.at,
+                        );
+                        if !satisfied {
+                            obligations.push(Obligation {
+                                rule: r.name.clone(),
+                                group: gname,
+                                needed: *count,
+                                due: ctx.prep.start_at + chrono::TimeDelta::seconds(*secs),
+                            });
+                        }
+                        continue;
+                    }
                     b.trace_with(
                         TraceKind::Effect,
                         &r.name,
@@ -366,6 +397,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
         exemptions,
         waivers,
         requirements,
+        obligations,
         lift,
         named,
     }

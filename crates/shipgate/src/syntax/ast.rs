@@ -56,7 +56,7 @@ pub enum Item {
     Waivable(WaivableDecl),
     /// `strategy { canary when E  ...  rolling otherwise }`
     Strategy(StrategyDecl),
-    /// `rollback { trigger ... }`
+    /// `rollback [owner "name"] { trigger ... }`
     Rollback(RollbackDecl),
     /// `notify "a", "b" [when E]`
     Notify(NotifyDecl),
@@ -287,12 +287,18 @@ pub enum Effect {
     RequireApproval {
         group: StrLit,
         count: Option<(u64, Span)>,
+        /// `within 48h`: with `after`, an obligation due that long after the change's start.
+        within: Option<DurationLit>,
+        /// The `after` keyword's span, when written.
+        after: Option<Span>,
         span: Span,
     },
     RequireCheck {
         name: StrLit,
         /// `within 30d`: how recently the check must have passed, before the change's start.
         within: Option<DurationLit>,
+        /// The `after` keyword's span, when written (an error: checks are done before).
+        after: Option<Span>,
         span: Span,
     },
     /// `exempt blackout` (every blackout), or `exempt blackout "A", "B"` (those names only).
@@ -342,6 +348,10 @@ pub struct StrategyArm {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RollbackDecl {
+    /// `rollback owner "sre-oncall"`: who decides a rollback.
+    pub owner: Option<StrLit>,
+    /// Whether the declaration has a `{ ... }` block (it may name only the owner).
+    pub block: bool,
     pub triggers: Vec<TriggerDecl>,
     pub span: Span,
 }

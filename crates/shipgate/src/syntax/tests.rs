@@ -710,6 +710,72 @@ fn trigger_forms() {
 }
 
 #[test]
+fn rollback_owner_alone_or_before_a_block() {
+    let file = parse_ok(
+        "rollback owner \"sre-oncall\"\nrollback owner \"x\" { trigger e > 1 for 1m }\n\
+         rollback { trigger f > 1 for 1m }",
+    );
+    let owners: Vec<(Option<&str>, bool, usize)> = file
+        .items
+        .iter()
+        .map(|i| match i {
+            Item::Rollback(r) => (
+                r.owner.as_ref().map(|o| o.value.as_str()),
+                r.block,
+                r.triggers.len(),
+            ),
+            _ => panic!("{i:?}"),
+        })
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            (Some("sre-oncall"), false, 0),
+            (Some("x"), true, 1),
+            (None, true, 1)
+        ]
+    );
+    // `rollback` alone says neither who nor what.
+    let e = only_error("rollback\n");
+    assert!(e.starts_with("2:1: expected"), "{e}");
+    // `owner` is not reserved: it stays a name in expressions.
+    parse_ok("rule r { deny when change.owner == \"x\" }");
+}
+
+#[test]
+fn within_after_on_approvals_and_checks() {
+    let file = parse_ok(
+        "rule r {\n  require approval \"cab\" count 2 within 48h after\n  \
+         require approval \"dba\" within 1d\n  require check \"c\" within 2h after\n}",
+    );
+    let Item::Rule(r) = &file.items[0] else {
+        panic!()
+    };
+    match &r.effects[..] {
+        [
+            Effect::RequireApproval {
+                count: Some((2, _)),
+                within: Some(w),
+                after: Some(_),
+                ..
+            },
+            Effect::RequireApproval {
+                within: Some(d),
+                after: None,
+                ..
+            },
+            Effect::RequireCheck { after: Some(_), .. },
+        ] => {
+            assert_eq!(w.seconds, 48 * 3600);
+            assert_eq!(d.seconds, 86400);
+        }
+        other => panic!("{other:?}"),
+    }
+    // `after` needs `within` before it: alone it is not part of the statement.
+    assert!(!errors("rule r { require approval \"cab\" after }").is_empty());
+}
+
+#[test]
 fn notify_with_and_without_condition() {
     let file = parse_ok("notify \"a\", \"b\"\nnotify \"c\" when x");
     let Item::Notify(n) = &file.items[0] else {

@@ -76,7 +76,9 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::deny_stmt => "`deny when ...`",
         Rule::allow_stmt => "`allow when ...`",
         Rule::require_stmt => "`require approval \"group\"` or `require check \"name\"`",
-        Rule::approval_req => "`approval \"group\"`",
+        Rule::approval_req => {
+            "`approval \"group\"` (optionally `count 2`, or `within 48h after` for an obligation)"
+        }
         Rule::check_req => "`check \"name\"` (optionally `within 30d`)",
         Rule::exempt_stmt => {
             "`exempt blackout`, `exempt blackout \"NAME\"`, `exempt window` or `exempt rule NAME`"
@@ -90,7 +92,8 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         }
         Rule::strategy_decl => "a `strategy` block",
         Rule::strategy_arm => "a strategy like `canary when ...` or `rolling otherwise`",
-        Rule::rollback_decl => "a `rollback` block",
+        Rule::rollback_decl => "a `rollback` block or `rollback owner \"name\"`",
+        Rule::rollback_block => "a `rollback` block like `{ trigger error_rate > 2% for 5m }`",
         Rule::trigger_decl => "a trigger like `trigger error_rate > 2% for 5m`",
         Rule::threshold => "a threshold like 2%, 3 or 150% of baseline",
         Rule::notify_decl => "`notify` and audiences",

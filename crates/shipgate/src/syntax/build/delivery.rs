@@ -37,17 +37,34 @@ impl Builder<'_> {
         })
     }
 
-    /// A `rollback` block; a broken trigger is reported and left out.
+    /// A `rollback` declaration: its owner and its block; a broken trigger is reported and
+    /// left out.
     pub(super) fn rollback(&mut self, decl: P<'_>, span: Span) -> RollbackDecl {
+        let mut owner = None;
+        let mut block = false;
         let mut triggers = Vec::new();
         for c in decl.into_inner() {
-            if c.as_rule() == Rule::trigger_decl {
-                if let Some(t) = self.trigger(c) {
-                    triggers.push(t);
+            match c.as_rule() {
+                Rule::string => owner = Some(self.string(&c)),
+                Rule::rollback_block => {
+                    block = true;
+                    for t in c.into_inner() {
+                        if t.as_rule() == Rule::trigger_decl {
+                            if let Some(t) = self.trigger(t) {
+                                triggers.push(t);
+                            }
+                        }
+                    }
                 }
+                _ => {}
             }
         }
-        RollbackDecl { triggers, span }
+        RollbackDecl {
+            owner,
+            block,
+            triggers,
+            span,
+        }
     }
 
     fn trigger(&mut self, p: P<'_>) -> Option<TriggerDecl> {

@@ -100,11 +100,13 @@ impl Builder<'_> {
                 let mut name = None;
                 let mut count = None;
                 let mut within = None;
+                let mut after = None;
                 for c in req.into_inner() {
                     match c.as_rule() {
                         Rule::string => name = Some(self.string(&c)),
                         Rule::uint => count = Some((self.uint(&c), self.span(&c))),
                         Rule::duration_lit => within = Some(self.duration(&c)),
+                        Rule::kw_after => after = Some(self.span(&c)),
                         _ => {}
                     }
                 }
@@ -113,10 +115,17 @@ impl Builder<'_> {
                     Effect::RequireApproval {
                         group: name,
                         count,
+                        within,
+                        after,
                         span,
                     }
                 } else {
-                    Effect::RequireCheck { name, within, span }
+                    Effect::RequireCheck {
+                        name,
+                        within,
+                        after,
+                        span,
+                    }
                 })
             }
             Rule::exempt_stmt => {
