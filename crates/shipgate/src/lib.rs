@@ -50,10 +50,10 @@ use std::sync::Arc;
 
 pub use decision::{
     BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Conflict,
-    Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, OnNoData, Reason,
-    RegionSchedule, RelativeTo, Requirement, RequirementKind, RollbackTrigger, Schedule,
-    ServiceCalendarReport, ServiceSchedule, SmallVec, Stretch, Text, TraceEntry, TraceKind,
-    Verdict, WaiverOutcome,
+    Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, OnNoData, Operand,
+    Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind, RollbackTrigger, Schedule,
+    SeenValue, ServiceCalendarReport, ServiceSchedule, ShipStep, SmallVec, StepKind, Stretch, Text,
+    TraceEntry, TraceKind, Verdict, WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::{Catalog, Drawing, DrawingKind};

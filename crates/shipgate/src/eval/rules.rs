@@ -176,16 +176,21 @@ pub fn decide<'a, const EXPLAIN: bool>(
             },
         };
         match guard {
-            Ok(true) => b.trace(
-                TraceKind::Rule,
-                &r.name,
-                if is_exempt {
-                    "applies (exempted)"
-                } else {
-                    "applies"
-                },
-                &r.at,
-            ),
+            Ok(true) => {
+                b.trace(
+                    TraceKind::Rule,
+                    &r.name,
+                    if is_exempt {
+                        "applies (exempted)"
+                    } else {
+                        "applies"
+                    },
+                    &r.at,
+                );
+                if let Some(g) = &r.guard {
+                    b.values(ctx, g);
+                }
+            }
             Ok(false) => {
                 b.trace(
                     TraceKind::Rule,
@@ -193,6 +198,9 @@ pub fn decide<'a, const EXPLAIN: bool>(
                     "skipped (guard does not hold)",
                     &r.at,
                 );
+                if let Some(g) = &r.guard {
+                    b.values(ctx, g);
+                }
                 continue;
             }
             Err(e) => {
@@ -202,6 +210,9 @@ pub fn decide<'a, const EXPLAIN: bool>(
                     format!("error: {}", e.message),
                     &r.at,
                 );
+                if let Some(g) = &r.guard {
+                    b.values(ctx, g);
+                }
                 if !is_exempt {
                     // Point at the guard that failed, not at the rule's name.
                     let at = r
@@ -234,6 +245,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                                 (None, None) => Text::from(format!("denied by rule {}", r.name)),
                             };
                             b.trace(TraceKind::Effect, &r.name, "deny fires", &e.at);
+                            b.values(ctx, c);
                             b.reasons.push(Reason {
                                 rule: r.name.clone(),
                                 message,
@@ -241,7 +253,8 @@ pub fn decide<'a, const EXPLAIN: bool>(
                             });
                         }
                         Ok(false) => {
-                            b.trace(TraceKind::Effect, &r.name, "deny does not fire", &e.at)
+                            b.trace(TraceKind::Effect, &r.name, "deny does not fire", &e.at);
+                            b.values(ctx, c);
                         }
                         Err(err) => {
                             b.trace(
@@ -250,6 +263,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                                 format!("error: {}", err.message),
                                 &e.at,
                             );
+                            b.values(ctx, c);
                             b.fail_closed(&r.name, "the deny condition", &err, &e.at);
                         }
                     }
@@ -266,15 +280,19 @@ pub fn decide<'a, const EXPLAIN: bool>(
                             },
                             &e.at,
                         );
+                        b.values(ctx, c);
                         allowed |= h;
                     }
                     // An allow that cannot be evaluated does not allow.
-                    Err(err) => b.trace(
-                        TraceKind::Effect,
-                        &r.name,
-                        format!("error: {}", err.message),
-                        &e.at,
-                    ),
+                    Err(err) => {
+                        b.trace(
+                            TraceKind::Effect,
+                            &r.name,
+                            format!("error: {}", err.message),
+                            &e.at,
+                        );
+                        b.values(ctx, c);
+                    }
                 },
                 EffectIr::RequireApproval { group, count } => {
                     if is_exempt {
