@@ -401,3 +401,50 @@ fn local_times(ir: &PolicyIr, schedule: &Schedule, t: crate::time::Instant) -> S
         format!("{first} ({})", rest.join("; "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::ir::EffectIr;
+
+    /// Every condition of every policy of the corpus and of `policies/`: the atoms the
+    /// checker recorded are the atoms the walk meets, so each value is shown with its own text.
+    #[test]
+    fn the_recorded_atoms_match_the_ir_of_every_example_condition() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+        for parent in ["tests/cases", "policies"] {
+            for e in std::fs::read_dir(root.join(parent)).into_iter().flatten() {
+                let path = e.map(|e| e.path()).unwrap_or_default();
+                if path.is_dir() {
+                    dirs.push(path);
+                }
+            }
+        }
+        let mut checked = 0;
+        for dir in dirs {
+            let Ok(compiled) =
+                crate::check::compile_paths(&[dir], &crate::limits::Limits::default())
+            else {
+                continue;
+            };
+            let ir = &compiled.ir;
+            let mut conds: Vec<&Cond> = ir.tier_rules.iter().map(|t| &t.cond).collect();
+            for r in &ir.rules {
+                conds.extend(r.guard.iter());
+                for e in &r.effects {
+                    if let EffectIr::Deny(c) | EffectIr::Allow(c) = &e.effect {
+                        conds.push(c);
+                    }
+                }
+            }
+            conds.extend(ir.strategy.iter().filter_map(|a| a.cond.as_ref()));
+            conds.extend(ir.service_scopes.iter().map(|s| &s.cond));
+            for c in conds {
+                assert_eq!(atoms_in(&c.expr), c.atoms.len(), "{:?}", c.expr);
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} conditions checked");
+    }
+}
