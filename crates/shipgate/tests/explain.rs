@@ -266,3 +266,24 @@ waivable blackout "freeze" by "change-manager" max 48h
         window.text
     );
 }
+
+#[test]
+fn a_missing_check_of_a_waivable_rule_names_who_may_waive_it() {
+    let policy = "tiers low\ngroups change-manager\nrule scan { require check \"pci-scan\" within 7d }\n\
+                  waivable scan by \"change-manager\" max 24h\n";
+    let c = change(serde_json::json!({
+        "checks": [{"name": "pci-scan", "status": "failed", "at": "2026-12-01T08:00:00Z"}],
+    }));
+    let (_, d) = explained(policy, &c);
+    let steps = d.to_ship.unwrap();
+    let [check] = steps.as_slice() else {
+        panic!("{steps:?}")
+    };
+    assert_eq!(check.step, StepKind::Check);
+    assert_eq!(check.group.as_deref(), Some("change-manager"));
+    assert_eq!(
+        check.text,
+        "pass check pci-scan within 7d before the start (it failed), or get a waiver of scan \
+         from change-manager (at most 1d)"
+    );
+}

@@ -289,14 +289,16 @@ pub fn to_ship(
         if !notes.is_empty() {
             text = format!("{text} ({})", notes.join("; "));
         }
-        if let Some((_, w)) = waiver(&r.rule) {
+        let mut group = r.group.clone();
+        if let Some((g, w)) = waiver(&r.rule) {
             text = format!("{text}, {w}");
+            group = group.or(Some(g));
         }
         steps.push(ShipStep {
             step,
             text: Text::from(text),
             rule: Some(r.rule.clone()),
-            group: r.group.clone(),
+            group,
             missing,
             window: None,
         });
