@@ -346,6 +346,46 @@ export interface TraceEntry {
    * its place in the change (`change.waivers[0]`).
    */
   at: string
+  /** With `explain`, for a tier condition, rule guard or deny/allow condition: what each atom saw. */
+  values?: SeenValue[]
+  /** How many atoms were evaluated beyond those in `values` (absent when none). */
+  more_values?: number
+}
+
+/** What one atom of a condition saw (docs/explain.md). */
+export interface SeenValue {
+  /** The atom as the policy writes it. */
+  expr: string
+  /** What the atom came to; absent when it failed. */
+  result?: boolean
+  /** Why the atom could not be evaluated. */
+  error?: string
+  /** Both sides of a comparison, `in`, `subset_of`, `intersects`, `starts_with`, `ends_with`. */
+  operands?: Operand[]
+  /** For `any` that holds, the first element it holds for; for `all` that fails, the first it fails for. */
+  witness?: string
+}
+
+/** One side of an atom, with its value. */
+export interface Operand {
+  expr: string
+  /** A number, bool or string; a list as an array; any other value as its text. */
+  value?: unknown
+  /** Set when the operand is a literal of the policy. */
+  literal?: boolean
+}
+
+/** One thing that stands between the change and shipping (with `explain`). */
+export interface ShipStep {
+  step: 'resolve' | 'approval' | 'check' | 'window'
+  /** The step for a reader: `get 1 more approval from cab (have ana; bob is the requester)`. */
+  text: string
+  rule?: string
+  group?: string
+  /** How many more approvals. */
+  missing?: number
+  /** The next window for the whole change. */
+  window?: Stretch
 }
 
 /** A decision as a plain object: the same object as `shipgate check --format json` prints. */
@@ -370,6 +410,8 @@ export interface DecisionObject {
   notify: string[]
   order: string[][]
   trace: TraceEntry[]
+  /** Only with `explain`: what stands between the change and shipping. */
+  to_ship?: ShipStep[]
   /** `sha256:<hex>` over the policy set's files, computed once per compiled engine. */
   policy: string
   /** `sha256:<hex>` over the RFC 8785 canonical JSON of `{catalog, change}` as given. */
@@ -422,6 +464,8 @@ export declare class Decision {
   get order(): string[][]
   /** With `explain`: every tier, rule and strategy arm evaluated; otherwise empty. */
   get trace(): TraceEntry[]
+  /** With `explain`: what stands between the change and shipping, in order; otherwise `null`. */
+  get to_ship(): ShipStep[] | null
   /** `sha256:<hex>` over the policy set's files (relative paths and bytes). */
   get policy(): string
   /** `sha256:<hex>` over the RFC 8785 canonical JSON of `{catalog, change}` as given. */

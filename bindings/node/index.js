@@ -102,6 +102,9 @@ class Decision {
   get trace() {
     return this.#part('trace')
   }
+  get to_ship() {
+    return this.#part('to_ship')
+  }
   get policy() {
     return this.#part('policy')
   }

@@ -891,8 +891,13 @@ mod tests {
             let Value::Object(whole) = decision.to_json_value() else {
                 panic!("a decision is an object")
             };
-            assert_eq!(whole.keys().collect::<Vec<_>>().len(), keys.len());
-            for key in keys {
+            // `to_ship` only with explain.
+            let explained = usize::from(decision.to_ship.is_some());
+            assert_eq!(whole.keys().count(), keys.len() + explained);
+            for key in keys
+                .into_iter()
+                .chain(decision.to_ship.as_ref().map(|_| "to_ship"))
+            {
                 let part: Value =
                     serde_json::from_str(&part_json(&bytes, key).unwrap().unwrap()).unwrap();
                 assert_eq!(Some(&part), whole.get(key), "{key}");

@@ -774,8 +774,9 @@ pub fn decision_part(env: &Env, packed: JsString<'_>, key: String) -> napi::Resu
         guard(|| {
             match codec::part_json(unpack(packed)?.as_slice(), &key).map_err(damaged)? {
                 Some(json) => Ok(json),
-                // Present only when a schedule was given (`evaluate(..., {scheduled})`).
-                None if key == "conflicts" => Ok("null".to_string()),
+                // Present only when a schedule was given (`evaluate(..., {scheduled})`), and
+                // with `explain`.
+                None if key == "conflicts" || key == "to_ship" => Ok("null".to_string()),
                 // Present only when approvals are owed after the change.
                 None if key == "obligations" => Ok("[]".to_string()),
                 None => Err(Failure::Internal(format!("a decision has no field {key}"))),

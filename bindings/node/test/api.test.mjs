@@ -187,6 +187,32 @@ describe('evaluate', () => {
     assert.ok(d.reasons.some((r) => r.rule === 'schedule'))
     assert.ok(d.schedule.regions[0].blocked_by.includes('year-end freeze'))
   })
+
+  test('explain shows the values seen and what it takes to ship', () => {
+    const payments = Engine.fromPath(join(policiesDir, 'payments'))
+    const change = Change.fromPath(join(policiesDir, 'changes', 'chg-1043-ledger-migration.json'))
+    const catalog = Catalog.fromPath(join(policiesDir, 'catalog.yaml'))
+    const now = '2026-12-18T09:00:00Z'
+    assert.equal(payments.evaluate(change, catalog, { now }).to_ship, null)
+    const d = payments.evaluate(change, catalog, { now, explain: true })
+    const critical = d.trace.find((t) => t.kind === 'tier')
+    assert.deepEqual(critical.values, [
+      { expr: 'any s in change.services: s.tier == 0', result: true, witness: 'ledger-db' },
+    ])
+    const medium = d.trace.find((t) => t.kind === 'tier' && t.name === 'medium')
+    assert.deepEqual(medium.values[0].operands, [
+      { expr: 'change.size', value: 620 },
+      { expr: '300', value: 300, literal: true },
+    ])
+    assert.equal(d.to_ship[0].step, 'approval')
+    assert.equal(d.to_ship[0].missing, 1)
+    assert.match(d.to_ship[0].text, /^get 1 more approval from cab \(have ana; bob is the requester/)
+    const last = d.to_ship.at(-1)
+    assert.equal(last.step, 'window')
+    assert.equal(last.window.start, '2027-01-05T08:00:00Z')
+    assert.match(last.text, /opening Tue 5 Jan 2027 09:00 Europe\/Berlin$/)
+    assert.deepEqual(d.toObject().to_ship, d.to_ship)
+  })
 })
 
 describe('evaluateAsync', () => {

@@ -72,8 +72,11 @@ describe('reading a Decision', () => {
       assert.deepEqual(d.obligations, owed ?? [])
       assert.equal(owed !== undefined, plain.change === 'CHG-1045')
       delete plain.obligations
-      assert.deepEqual(Object.keys(plain), KEYS)
-      for (const key of KEYS) {
+      // `to_ship` only with explain, after `trace`.
+      const keys = options.explain ? [...KEYS.slice(0, 14), 'to_ship', ...KEYS.slice(14)] : KEYS
+      assert.deepEqual(Object.keys(plain), keys)
+      assert.equal(d.to_ship, options.explain ? d.to_ship : null)
+      for (const key of keys) {
         assert.equal(JSON.stringify(d[key]), JSON.stringify(plain[key]), key)
         assert.deepEqual(d[key], plain[key], key)
       }
@@ -169,10 +172,13 @@ describe('explain', () => {
     assert.deepEqual(quiet.trace, [])
     assert.ok(loud.trace.length > 0)
     assert.ok(loud.trace.some((t) => t.kind === 'rule' && t.name === 'two_eyes'))
-    assert.deepEqual(Object.keys(loud.trace[0]), ['kind', 'name', 'outcome', 'at'])
+    // A condition's entry also has the values its atoms saw.
+    assert.deepEqual(Object.keys(loud.trace[0]), ['kind', 'name', 'outcome', 'at', 'values'])
     assert.deepEqual(loud.trace, loud.toObject().trace)
+    assert.deepEqual(loud.to_ship, loud.toObject().to_ship)
+    assert.equal(quiet.to_ship, null)
     // The rest of the decision does not depend on the trace.
-    const { trace: _a, ...rest } = loud.toObject()
+    const { trace: _a, to_ship: _s, ...rest } = loud.toObject()
     const { trace: _b, ...quietRest } = quiet.toObject()
     assert.deepEqual(rest, quietRest)
   })

@@ -572,6 +572,17 @@ wrapper_methods!(TraceEntry, "TraceEntry", {
     fn at(&self) -> &str {
         &self.0.at
     }
+    /// With `explain=True`, what each atom of a tier condition, rule guard or deny/allow
+    /// condition saw: dicts as in the decision JSON (`expr`, `result`, `operands`, ...).
+    #[getter]
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| dict_of(py, &self.0.values))
+    }
+    /// How many atoms were evaluated beyond those in `values`.
+    #[getter]
+    fn more_values(&self) -> u32 {
+        self.0.more_values
+    }
 });
 
 /// The engine's answer for one change at one instant.
@@ -663,6 +674,16 @@ impl Decision {
     #[getter]
     fn trace(&self) -> Vec<TraceEntry> {
         self.0.trace.iter().cloned().map(TraceEntry).collect()
+    }
+    /// With `explain=True`, what stands between the change and shipping: dicts as in the
+    /// decision JSON's `to_ship` (`step`, `text`, `rule`, `group`, `missing`, `window`);
+    /// `None` without explain.
+    #[getter]
+    fn to_ship<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match &self.0.to_ship {
+            Some(steps) => guard(|| dict_of(py, steps)).map(Some),
+            None => Ok(None),
+        }
     }
     #[getter]
     fn policy(&self) -> &str {

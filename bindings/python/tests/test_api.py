@@ -239,12 +239,42 @@ def test_explain_fills_the_trace(
     assert {"tier", "rule"} <= kinds
     for t in explained.trace:
         assert t.name and t.outcome
-        assert t.to_dict() == {"kind": t.kind, "name": t.name, "outcome": t.outcome, "at": t.at}
-    # Everything but the trace is the same decision.
+        shown = {"kind": t.kind, "name": t.name, "outcome": t.outcome, "at": t.at}
+        if t.values:
+            shown["values"] = t.values
+        assert t.to_dict() == shown
+    # Everything but the trace and the closing steps is the same decision.
     a, b = plain.to_dict(), explained.to_dict()
     a.pop("trace")
     b.pop("trace")
+    assert plain.to_ship is None and "to_ship" not in a
+    assert b.pop("to_ship") == explained.to_ship
     assert a == b
+
+
+def test_explain_shows_the_values_seen_and_what_it_takes_to_ship(
+    engine: shipgate.Engine, catalog: shipgate.Catalog, ledger_change: dict[str, Any]
+) -> None:
+    later = datetime(2026, 12, 18, 9, 0, tzinfo=timezone.utc)
+    d = engine.evaluate(ledger_change, catalog, now=later, explain=True)
+    [critical, *_] = [t for t in d.trace if t.kind == "tier"]
+    assert critical.values == [
+        {"expr": "any s in change.services: s.tier == 0", "result": True, "witness": "ledger-db"}
+    ]
+    medium = [t for t in d.trace if t.kind == "tier" and t.name == "medium"][0]
+    assert medium.values[0]["operands"] == [
+        {"expr": "change.size", "value": 620},
+        {"expr": "300", "value": 300, "literal": True},
+    ]
+    assert d.to_ship is not None
+    steps = [(s["step"], s.get("group"), s.get("missing")) for s in d.to_ship]
+    assert steps[0] == ("approval", "cab", 1)
+    assert d.to_ship[0]["text"].startswith(
+        "get 1 more approval from cab (have ana; bob is the requester"
+    )
+    assert d.to_ship[-1]["step"] == "window"
+    assert d.to_ship[-1]["text"].endswith("opening Tue 5 Jan 2027 09:00 Europe/Berlin")
+    assert d.to_ship[-1]["window"]["start"] == "2027-01-05T08:00:00Z"
 
 
 # --- the decision object ----------------------------------------------------------------------
@@ -275,10 +305,12 @@ def test_decision_attributes_match_to_dict(
             "notify",
             "order",
             "trace",
+            "to_ship",
             "policy",
             "inputs",
             "engine",
         ]
+        assert d.to_ship == full["to_ship"]
         assert d.verdict == full["verdict"] and d.verdict in ("allow", "pending", "deny")
         assert d.change == full["change"]
         assert d.now == datetime.fromisoformat(full["now"].replace("Z", "+00:00"))

@@ -424,6 +424,21 @@ pub fn decision(d: &Decision, change: &Change, color: bool) -> String {
                 p.dim(&clean(&t.at))
             );
             let _ = writeln!(out, "{}", line.trim_end());
+            for v in &t.values {
+                let _ = writeln!(out, "           {}", clean(&v.to_string()));
+            }
+            if t.more_values > 0 {
+                let _ = writeln!(out, "           ... {} more value(s)", t.more_values);
+            }
+        }
+    }
+    if let Some(steps) = &d.to_ship {
+        let _ = writeln!(out, "\n{}", p.bold("To ship this change:"));
+        if steps.is_empty() {
+            let _ = writeln!(out, "  nothing more: it may ship as asked");
+        }
+        for s in steps {
+            let _ = writeln!(out, "  - {}", clean(&s.text));
         }
     }
     out

@@ -1,5 +1,5 @@
 //! The sample outputs in README.md, docs/cli.md, docs/calendars.md, docs/planning.md and
-//! docs/rollback.md are what the command really prints.
+//! docs/rollback.md and docs/explain.md are what the command really prints.
 //!
 //! A sample is a ```` ```text ```` block whose first line is a command, `$ shipgate ARGS`
 //! (continued on the next lines after a trailing `\`), and whose other lines are the output,
@@ -16,12 +16,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The Markdown files whose samples are checked, relative to the repository root.
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
     "README.md",
     "docs/cli.md",
     "docs/calendars.md",
     "docs/planning.md",
     "docs/rollback.md",
+    "docs/explain.md",
 ];
 
 fn root() -> PathBuf {

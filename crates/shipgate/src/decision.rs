@@ -720,6 +720,175 @@ pub struct TraceEntry {
     /// declaration, region, strategy arm, trigger or `notify`); for a waiver naming no rule of
     /// the policy, the waiver's JSON path in the change (`change.waivers[0]`).
     pub at: Text,
+    /// For a tier condition, a rule's guard and a `deny`/`allow` condition: what each atom of
+    /// the condition saw, in evaluation order (an atom that `and`/`or` skipped is not
+    /// listed). At most [`SeenValue::MAX_PER_CONDITION`]; absent from the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<SeenValue>,
+    /// How many atoms were evaluated beyond those listed in `values`; absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more_values: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// What one atom of a condition saw (`change.size > 300` with `change.size` = 412), recorded
+/// with `explain`. An atom is an operand of the condition's `and`/`or`/`not`: a comparison,
+/// `in`, a quantifier, a call or a bool field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SeenValue {
+    /// The atom as the policy writes it (whitespace runs collapsed; at most
+    /// [`SeenValue::MAX_TEXT`] characters).
+    pub expr: Text,
+    /// What the atom came to (`not` around it is not applied); absent when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<bool>,
+    /// Why the atom could not be evaluated; absent when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Text>,
+    /// The two sides of a comparison, `in`, `subset_of`, `intersects`, or the arguments of
+    /// `starts_with`/`ends_with`, each with its value; absent for other atoms.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operands: Vec<Operand>,
+    /// For `any` that holds, the first element it holds for; for `all` that fails, the first
+    /// element it fails for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Text>,
+}
+
+impl SeenValue {
+    /// The most atoms listed per condition (`TraceEntry::more_values` counts the others).
+    pub const MAX_PER_CONDITION: usize = 16;
+    /// The longest expression or string value printed, in characters (longer ones end `...`).
+    pub const MAX_TEXT: usize = 80;
+    /// The most elements of a list value printed (a last element says how many more).
+    pub const MAX_LIST: usize = 10;
+}
+
+/// One side of an atom, with its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Operand {
+    /// The operand as the policy writes it.
+    pub expr: Text,
+    /// Its value: a number, bool or string as JSON has them; a duration, instant, date, tier,
+    /// service or approval as its text; a list as an array. Absent when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+    /// Whether the operand is a literal of the policy (its value is its text).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub literal: bool,
+}
+
+impl fmt::Display for SeenValue {
+    /// `change.size = 412 > 300  false`, `any s in change.services: s.tier == 0  true for
+    /// ledger-db`, `change.emergency = false`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |o: &Operand| match (&o.value, o.literal) {
+            (Some(v), false) => format!("{} = {}", o.expr, compact(v)),
+            (None, false) => format!("{} = ?", o.expr),
+            (_, true) => o.expr.to_string(),
+        };
+        let outcome = match (&self.result, &self.error) {
+            (Some(r), _) => r.to_string(),
+            (None, Some(e)) => format!("error: {e}"),
+            (None, None) => String::from("not evaluated"),
+        };
+        let outcome = match &self.witness {
+            Some(w) => format!("{outcome} for {w}"),
+            None => outcome,
+        };
+        match self.operands.as_slice() {
+            [a, b] if !(a.literal && b.literal) => {
+                // The operator is what lies between the two operands in the text.
+                let op = operator(&self.expr, &a.expr, &b.expr);
+                match op {
+                    Some(op) => write!(f, "{} {op} {}  {outcome}", shown(a), shown(b)),
+                    None => write!(f, "{}: {}, {}  {outcome}", self.expr, shown(a), shown(b)),
+                }
+            }
+            [] if self.result.is_some() && self.witness.is_none() && !is_quantifier(&self.expr) => {
+                write!(f, "{} = {outcome}", self.expr)
+            }
+            _ => write!(f, "{}  {outcome}", self.expr),
+        }
+    }
+}
+
+fn is_quantifier(expr: &str) -> bool {
+    ["any ", "all ", "count "]
+        .iter()
+        .any(|q| expr.starts_with(q))
+}
+
+/// The text between two operands of an infix atom (`>`, `in`, `not in`), or `None` for a call
+/// (`starts_with(a, b)`).
+fn operator<'t>(expr: &'t str, a: &str, b: &str) -> Option<&'t str> {
+    let rest = expr.strip_prefix(a)?;
+    let op = rest.strip_suffix(b)?.trim();
+    (!op.is_empty() && !op.contains(',')).then_some(op)
+}
+
+/// A JSON value on one line.
+fn compact(v: &serde_json::Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// What kind of step a [`ShipStep`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum StepKind {
+    /// Get more approvals from a group.
+    Approval,
+    /// Pass a check (again, or more recently).
+    Check,
+    /// Remove a deny reason: change what the rule objects to, or get a waiver where the
+    /// policy allows one.
+    Resolve,
+    /// Wait for the next window where the whole change fits.
+    Window,
+}
+
+impl StepKind {
+    /// The kind as the JSON writes it (`resolve`, `approval`, `check`, `window`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Approval => "approval",
+            StepKind::Check => "check",
+            StepKind::Resolve => "resolve",
+            StepKind::Window => "window",
+        }
+    }
+}
+
+/// One thing that stands between a change and shipping, with `explain`
+/// ([`Decision::to_ship`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ShipStep {
+    /// What kind of step.
+    pub step: StepKind,
+    /// The step for a reader: `get 1 more approval from cab (have ana; bob is the
+    /// requester)`.
+    pub text: Text,
+    /// The rule behind it (approvals, checks, deny reasons); absent for a window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Text>,
+    /// The group to ask: for an approval, the approving group; for a deny reason or a missing
+    /// requirement the policy lets a waiver lift, the group that may grant it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<Text>,
+    /// How many more approvals are needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<u32>,
+    /// For a window: where the whole change fits next (`null` in `schedule.next_window`
+    /// gives a step without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Stretch>,
 }
 
 /// The engine's answer for one change at one instant.
@@ -768,6 +937,11 @@ pub struct Decision {
     pub order: Vec<SmallVec<[Text; 4]>>,
     /// The steps of evaluation, with `explain`; empty otherwise.
     pub trace: Vec<TraceEntry>,
+    /// With `explain`, what stands between the change and shipping, in order: deny reasons to
+    /// resolve, approvals and checks to get, the window to wait for; empty when it may ship.
+    /// `None` (and absent from the JSON) without `explain`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_ship: Option<Vec<ShipStep>>,
     /// `sha256:<hex>` over the policy set's files (their relative paths and bytes), computed
     /// once when the engine was compiled. The format is in `docs/semantics.md`.
     pub policy: Text,

@@ -51,9 +51,10 @@ use std::sync::Arc;
 pub use decision::{
     BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Conflict,
     Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, Obligation, OnNoData,
-    Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind, RollbackCheck,
-    RollbackTrigger, Schedule, ServiceCalendarReport, ServiceSchedule, SmallVec, Stretch, Text,
-    TraceEntry, TraceKind, TriggerCheck, TriggerState, Verdict, WaiverOutcome,
+    Operand, Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind, RollbackCheck,
+    RollbackTrigger, Schedule, SeenValue, ServiceCalendarReport, ServiceSchedule, ShipStep,
+    SmallVec, StepKind, Stretch, Text, TraceEntry, TraceKind, TriggerCheck, TriggerState, Verdict,
+    WaiverOutcome,
 };
 pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
 pub use graph::{Catalog, Drawing, DrawingKind};

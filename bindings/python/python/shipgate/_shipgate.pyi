@@ -307,6 +307,11 @@ class Decision:
     def trace(self) -> list[TraceEntry]:
         """With ``explain=True``: every step evaluated; else empty."""
     @property
+    def to_ship(self) -> list[dict[str, Any]] | None:
+        """With ``explain=True``: what stands between the change and shipping, in order, as the
+        decision JSON's ``to_ship`` (``step``, ``text``, ``rule``, ``group``, ``missing``,
+        ``window``); ``None`` without explain."""
+    @property
     def policy(self) -> str:
         """``sha256:<hex>`` over the policy set's files (relative paths and bytes), computed
         once when the engine was compiled (format in docs/semantics.md)."""
@@ -653,6 +658,13 @@ class TraceEntry:
     def at(self) -> str:
         """``file:line:col`` of the policy text concerned; for a waiver naming no rule of the
         policy, its place in the change (``change.waivers[0]``)."""
+    @property
+    def values(self) -> list[dict[str, Any]]:
+        """For a tier condition, rule guard or deny/allow condition: what each atom saw, as the
+        decision JSON's ``values`` (``expr``, ``result``, ``error``, ``operands``, ``witness``)."""
+    @property
+    def more_values(self) -> int:
+        """How many atoms were evaluated beyond those in ``values``."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @final

@@ -136,10 +136,13 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         }
         let id = self.conditions;
         self.conditions += 1;
+        let mut atoms = Vec::new();
+        atom_texts(e, &mut atoms);
         Some(Cond {
             expr: c,
             span: e.span,
             id,
+            atoms: atoms.into_boxed_slice(),
         })
     }
 
@@ -1045,5 +1048,32 @@ pub fn collect_has(e: &Expr, sources: &SourceMap, out: &mut Vec<(String, String)
         }
         ExprKind::Call { args, .. } => args.iter().for_each(|a| collect_has(a, sources, out)),
         _ => {}
+    }
+}
+
+/// The atoms of a condition's `and`/`or`/`not` skeleton, left to right (`Cond::atoms`).
+fn atom_texts(e: &Expr, out: &mut Vec<AtomText>) {
+    let operands = |a: Option<&Expr>, b: Option<&Expr>| [a.map(|x| x.span), b.map(|x| x.span)];
+    match &e.kind {
+        ExprKind::Binary(BinOp::And | BinOp::Or, l, r) => {
+            atom_texts(l, out);
+            atom_texts(r, out);
+        }
+        ExprKind::Not(inner) => atom_texts(inner, out),
+        ExprKind::Binary(op, l, r) => out.push(AtomText {
+            span: e.span,
+            operands: operands(Some(l), Some(r)),
+            negated: *op == BinOp::NotIn,
+        }),
+        ExprKind::Call { args, .. } => out.push(AtomText {
+            span: e.span,
+            operands: operands(args.first(), args.get(1)),
+            negated: false,
+        }),
+        _ => out.push(AtomText {
+            span: e.span,
+            operands: [None, None],
+            negated: false,
+        }),
     }
 }

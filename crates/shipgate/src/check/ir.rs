@@ -245,6 +245,21 @@ pub struct Cond {
     /// Numbers the policy's conditions from 0 (up to `PolicyIr::conditions`): the evaluator
     /// keeps each condition's compiled form at this index.
     pub id: u32,
+    /// Where each atom of the condition is written, in the order `explain` meets them (see
+    /// [`AtomText`]); read only when explaining.
+    pub atoms: Box<[AtomText]>,
+}
+
+/// Where one atom of a condition is written: an operand of its `and`/`or`/`not` skeleton
+/// (a comparison, `in`, a quantifier, a call, a field...). Atoms are listed left to right;
+/// the IR keeps the same skeleton, so the k-th atom met walking the IR is the k-th here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AtomText {
+    pub span: Span,
+    /// The two operands of a binary atom (`change.size`, `300`) or of a two-argument call.
+    pub operands: [Option<Span>; 2],
+    /// `x not in y`: the IR writes it `not (x in y)`, one atom here.
+    pub negated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -83,7 +83,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The length of a list; counting `change.checks` walks the evidence, so it is charged.
-    fn list_len(&mut self, l: &ListVal<'a>) -> Result<usize, EvalError> {
+    pub(super) fn list_len(&mut self, l: &ListVal<'a>) -> Result<usize, EvalError> {
         if let ListVal::Checks(c, _) = l {
             self.charge(c.len())?;
         }

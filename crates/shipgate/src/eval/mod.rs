@@ -7,6 +7,7 @@
 
 mod conflicts;
 mod delivery;
+mod explain;
 mod expr;
 pub mod fast;
 pub mod lower;
@@ -99,6 +100,8 @@ impl<'a> Session<'a> {
 struct Builder<const EXPLAIN: bool> {
     trace: Vec<TraceEntry>,
     reasons: Vec<Reason>,
+    /// The steps explaining may still spend re-evaluating conditions (`explain::seen`).
+    explain_budget: u64,
 }
 
 impl<const EXPLAIN: bool> Builder<EXPLAIN> {
@@ -124,7 +127,26 @@ impl<const EXPLAIN: bool> Builder<EXPLAIN> {
             name: Text::new(name),
             outcome,
             at: Text::new(at),
+            values: Vec::new(),
+            more_values: 0,
         });
+    }
+
+    /// With `explain`, adds to the last step traced what each atom of `c` saw.
+    #[inline]
+    fn values<'a>(&mut self, ctx: &mut Ctx<'a>, c: &'a crate::check::ir::Cond) {
+        if EXPLAIN {
+            self.push_values(ctx, c);
+        }
+    }
+
+    #[cold]
+    fn push_values<'a>(&mut self, ctx: &mut Ctx<'a>, c: &'a crate::check::ir::Cond) {
+        let (values, more) = explain::seen(ctx, c, &mut self.explain_budget);
+        if let Some(t) = self.trace.last_mut() {
+            t.values = values;
+            t.more_values = more;
+        }
     }
 
     /// As `trace`, for an outcome that costs a `format!`: built only with `explain`.
@@ -224,6 +246,7 @@ pub fn applying_calendars(
         let mut b = Builder::<false> {
             trace: Vec::new(),
             reasons: Vec::new(),
+            explain_budget: 0,
         };
         ctx.tier = tier::decide(&mut ctx, &mut b);
         let scoped = schedule::scopes(&mut ctx, &mut b);
@@ -285,6 +308,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
     let mut b = Builder::<EXPLAIN> {
         trace: Vec::new(),
         reasons: Vec::new(),
+        explain_budget: if EXPLAIN { ctx.budget_of } else { 0 },
     };
 
     ctx.tier = tier::decide(&mut ctx, &mut b);
@@ -351,6 +375,11 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
     } else {
         Verdict::Allow
     };
+    let to_ship = if EXPLAIN {
+        Some(explain::to_ship(ir, &b.reasons, &requirements, &schedule))
+    } else {
+        None
+    };
     Ok(Decision {
         verdict,
         change: Text::new(&change.id),
@@ -372,6 +401,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         notify,
         order,
         trace: b.trace,
+        to_ship,
         policy: policy.policy_digest.clone(),
         inputs,
         engine: Text::new_static(crate::decision::ENGINE),
@@ -439,6 +469,7 @@ pub fn service_calendars(
     let mut b = Builder::<false> {
         trace: Vec::new(),
         reasons: Vec::new(),
+        explain_budget: 0,
     };
     let scoped = schedule::service_scopes(&mut ctx, &mut b);
     if let Some(reason) = b.reasons.first() {

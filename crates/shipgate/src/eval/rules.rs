@@ -182,16 +182,21 @@ pub fn decide<'a, const EXPLAIN: bool>(
             },
         };
         match guard {
-            Ok(true) => b.trace(
-                TraceKind::Rule,
-                &r.name,
-                if is_exempt {
-                    "applies (exempted)"
-                } else {
-                    "applies"
-                },
-                &r.at,
-            ),
+            Ok(true) => {
+                b.trace(
+                    TraceKind::Rule,
+                    &r.name,
+                    if is_exempt {
+                        "applies (exempted)"
+                    } else {
+                        "applies"
+                    },
+                    &r.at,
+                );
+                if let Some(g) = &r.guard {
+                    b.values(ctx, g);
+                }
+            }
             Ok(false) => {
                 b.trace(
                     TraceKind::Rule,
@@ -199,6 +204,9 @@ pub fn decide<'a, const EXPLAIN: bool>(
                     "skipped (guard does not hold)",
                     &r.at,
                 );
+                if let Some(g) = &r.guard {
+                    b.values(ctx, g);
+                }
                 continue;
             }
             Err(e) => {
@@ -208,6 +216,9 @@ pub fn decide<'a, const EXPLAIN: bool>(
                     format!("error: {}", e.message),
                     &r.at,
                 );
+                if let Some(g) = &r.guard {
+                    b.values(ctx, g);
+                }
                 if !is_exempt {
                     // Point at the guard that failed, not at the rule's name.
                     let at = r
@@ -240,6 +251,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                                 (None, None) => Text::from(format!("denied by rule {}", r.name)),
                             };
                             b.trace(TraceKind::Effect, &r.name, "deny fires", &e.at);
+                            b.values(ctx, c);
                             b.reasons.push(Reason {
                                 rule: r.name.clone(),
                                 message,
@@ -247,7 +259,8 @@ pub fn decide<'a, const EXPLAIN: bool>(
                             });
                         }
                         Ok(false) => {
-                            b.trace(TraceKind::Effect, &r.name, "deny does not fire", &e.at)
+                            b.trace(TraceKind::Effect, &r.name, "deny does not fire", &e.at);
+                            b.values(ctx, c);
                         }
                         Err(err) => {
                             b.trace(
@@ -256,6 +269,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                                 format!("error: {}", err.message),
                                 &e.at,
                             );
+                            b.values(ctx, c);
                             b.fail_closed(&r.name, "the deny condition", &err, &e.at);
                         }
                     }
@@ -272,15 +286,19 @@ pub fn decide<'a, const EXPLAIN: bool>(
                             },
                             &e.at,
                         );
+                        b.values(ctx, c);
                         allowed |= h;
                     }
                     // An allow that cannot be evaluated does not allow.
-                    Err(err) => b.trace(
-                        TraceKind::Effect,
-                        &r.name,
-                        format!("error: {}", err.message),
-                        &e.at,
-                    ),
+                    Err(err) => {
+                        b.trace(
+                            TraceKind::Effect,
+                            &r.name,
+                            format!("error: {}", err.message),
+                            &e.at,
+                        );
+                        b.values(ctx, c);
+                    }
                 },
                 EffectIr::RequireApproval {
                     group,

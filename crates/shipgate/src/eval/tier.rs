@@ -32,6 +32,7 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
                 if explain {
                     let at = sources.location(t.span);
                     b.trace(TraceKind::Tier, name, outcome(h), &at);
+                    b.values(ctx, &t.cond);
                 }
                 if h {
                     tier = tier.max(t.tier);
@@ -40,6 +41,7 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
             Err(e) => {
                 let at = sources.location(t.span);
                 b.trace(TraceKind::Tier, name, format!("error: {}", e.message), &at);
+                b.values(ctx, &t.cond);
                 tier_errors.push((t.tier, name, e, at));
             }
         }
