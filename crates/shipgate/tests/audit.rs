@@ -430,6 +430,107 @@ fn eight_writers_with_their_own_handles_make_one_file_chain() {
     }
 }
 
+/// Run by the tests below in child processes (`SHIPGATE_AUDIT_CHILD=PATH,WRITER,N`): appends
+/// N decisions of change WRITER one by one (N = 0: batches of large decisions until killed).
+#[test]
+fn child_writer() {
+    let Ok(spec) = std::env::var("SHIPGATE_AUDIT_CHILD") else {
+        return;
+    };
+    let mut parts = spec.split(',');
+    let (path, writer, n) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap().parse::<u64>().unwrap(),
+    );
+    let mut log = AuditLog::open_file(path).unwrap();
+    if n == 0 {
+        let big = "x".repeat(64 * 1024);
+        let batch: Vec<Value> = (0..64)
+            .map(|i| json!({"change": writer, "n": i, "padding": big}))
+            .collect();
+        loop {
+            log.append_batch_json(&batch, t("2026-12-01T10:00:00Z"))
+                .unwrap();
+        }
+    }
+    for i in 0..n {
+        log.append_json(&decision(writer, i), t("2026-12-01T10:00:00Z"))
+            .unwrap();
+    }
+}
+
+fn child(path: &Path, writer: &str, n: u64) -> std::process::Child {
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_writer", "--quiet", "--test-threads=1"])
+        .env(
+            "SHIPGATE_AUDIT_CHILD",
+            format!("{},{writer},{n}", path.display()),
+        )
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn eight_writer_processes_make_one_file_chain() {
+    let dir = Dir::new("processes");
+    let path = dir.file("a.jsonl");
+    let children: Vec<_> = (0..8)
+        .map(|w| child(&path, &format!("P{w}"), 1000))
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let mut log = AuditLog::open_file(&path).unwrap();
+    let report = log.verify().unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.records, 8000);
+    assert_eq!(lines(&path).len(), 8000);
+}
+
+#[test]
+fn a_writer_killed_mid_append_loses_no_complete_record() {
+    let dir = Dir::new("killed");
+    let path = dir.file("a.jsonl");
+    let mut c = child(&path, "K", 0);
+    // Let it append a few batches (4 MiB each), then kill it wherever it is.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::metadata(&path).map_or(0, |m| m.len()) < 12 << 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the writer wrote too little"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    c.kill().unwrap();
+    c.wait().unwrap();
+    let mut log = AuditLog::open_file(&path).unwrap();
+    let report = log.verify().unwrap();
+    eprintln!("the killed writer left: {:?}", report.problem);
+    let complete = std::fs::read(&path)
+        .unwrap()
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64;
+    assert_eq!(report.records, complete);
+    if let Some(p) = &report.problem {
+        // Killed inside a write: the torn line is the one after the last complete record.
+        assert_eq!(
+            (p.kind, p.seq, p.line),
+            (TamperKind::Torn, complete + 1, Some(complete + 1))
+        );
+    }
+    let a = log
+        .append_json(&decision("after", 0), t("2026-12-01T11:00:00Z"))
+        .unwrap();
+    assert_eq!(a.first_seq, complete + 1);
+    assert_eq!(a.warnings.len(), usize::from(report.problem.is_some()));
+    let report = log.verify().unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.records, complete + 1);
+}
+
 // --- PostgreSQL ------------------------------------------------------------------------------
 
 /// A fresh database on the test server, dropped at the end; `None` when there is no server
