@@ -495,6 +495,8 @@ fn redact(url: &str) -> String {
 /// A decision to append: its canonical text, and its change.
 pub(crate) struct Canonical {
     pub(crate) text: String,
+    /// A column of the PostgreSQL table.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) change: String,
 }
 

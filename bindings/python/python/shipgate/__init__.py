@@ -15,6 +15,7 @@ compile: ``.path``, ``.line``, ``.column``) and :class:`InputError` (an input ca
 """
 
 from ._shipgate import (
+    AuditLog,
     Catalog,
     Change,
     Conflict,
@@ -42,6 +43,7 @@ from ._shipgate import (
 )
 
 __all__ = [
+    "AuditLog",
     "Catalog",
     "Change",
     "Conflict",
