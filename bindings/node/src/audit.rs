@@ -22,7 +22,7 @@ fn audit(e: shipgate::Error) -> Failure {
 }
 
 /// An instant argument; absent is the current time.
-fn at(value: Option<Unknown<'_>>, path: &str) -> Result<shipgate::Instant, Failure> {
+fn at_or_now(value: Option<Unknown<'_>>, path: &str) -> Result<shipgate::Instant, Failure> {
     match value {
         Some(v)
             if !matches!(
@@ -58,19 +58,19 @@ impl AuditLog {
         self.inner.target().to_string()
     }
 
-    /// Appends a decision given as its JSON text at `at` (default: now); `index.js` wraps it
-    /// as `append(decision, at)`.
-    #[napi(js_name = "appendJson", ts_return_type = "Appended")]
-    pub fn append_json<'env>(
+    /// Appends a decision at `at` (default: now); `index.js` wraps it to pass the
+    /// `Decision`'s JSON text, which is what the archive keeps.
+    #[napi(ts_return_type = "Appended")]
+    pub fn append<'env>(
         &mut self,
         env: &'env Env,
         decision: String,
-        when: Option<Unknown<'_>>,
+        at: Option<Unknown<'_>>,
     ) -> napi::Result<Unknown<'env>> {
         finish(
             env,
             guard(|| {
-                let at = at(when, "at")?;
+                let at = at_or_now(at, "at")?;
                 let value: serde_json::Value = serde_json::from_str(&decision)
                     .map_err(|e| input("decision", format!("not a decision's JSON: {e}")))?;
                 let appended = self.inner.append_json(&value, at).map_err(audit)?;
@@ -136,7 +136,7 @@ impl AuditLog {
         finish(
             env,
             guard(|| {
-                let now = at(now, "now")?;
+                let now = at_or_now(now, "now")?;
                 let report = self.inner.obligations(now).map_err(audit)?;
                 from_text(env, to_text(&report)?)
             }),
