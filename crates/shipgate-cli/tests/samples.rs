@@ -1,5 +1,5 @@
-//! The sample outputs in README.md, docs/cli.md, docs/calendars.md and docs/planning.md are
-//! what the command really prints.
+//! The sample outputs in README.md, docs/cli.md, docs/calendars.md, docs/planning.md and
+//! docs/governance.md are what the command really prints.
 //!
 //! A sample is a ```` ```text ```` block whose first line is a command, `$ shipgate ARGS`
 //! (continued on the next lines after a trailing `\`), and whose other lines are the output,
@@ -16,11 +16,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The Markdown files whose samples are checked, relative to the repository root.
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     "README.md",
     "docs/cli.md",
     "docs/calendars.md",
     "docs/planning.md",
+    "docs/governance.md",
 ];
 
 fn root() -> PathBuf {
