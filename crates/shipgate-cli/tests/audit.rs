@@ -105,11 +105,16 @@ fn a_failed_append_exits_3_and_says_why() {
     let o = check_logged("chg-1042-checkout-copy.json", &log);
     assert_eq!(o.status.code(), Some(3));
     assert!(
-        stderr(&o).contains("cannot open the audit archive"),
+        stderr(&o).contains("cannot create the audit archive in"),
         "{}",
         stderr(&o)
     );
     assert!(stdout(&o).is_empty(), "no decision is printed unarchived");
+    // Reading a misspelt path is an error, not an empty archive that verifies.
+    let o = shipgate(&["audit", "verify", &dir.file("typo.jsonl")]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("No such file"), "{}", stderr(&o));
+    assert!(!Path::new(&dir.file("typo.jsonl")).exists());
 }
 
 /// Runs `audit verify` on the archive rewritten by `tamper` and returns (exit, stdout).

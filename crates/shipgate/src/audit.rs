@@ -257,7 +257,8 @@ fn rfc3339<S: serde::Serializer>(t: &Instant, s: S) -> Result<S::Ok, S::Error> {
 impl AuditLog {
     /// Opens an archive: a `postgres://` (or `postgresql://`) URL is a PostgreSQL database
     /// (with the `postgres` feature; the table is created when absent), anything else a file
-    /// path (created when absent).
+    /// path (created by the first append; its folder must exist, and reading a file that does
+    /// not exist is an error).
     pub fn open(target: &str) -> Result<AuditLog, Error> {
         if target.starts_with("postgres://") || target.starts_with("postgresql://") {
             return AuditLog::open_postgres(target);
@@ -265,7 +266,7 @@ impl AuditLog {
         AuditLog::open_file(target)
     }
 
-    /// Opens (or creates) a file of JSON lines.
+    /// Opens a file of JSON lines, created by the first append (its folder must exist).
     pub fn open_file(path: impl AsRef<Path>) -> Result<AuditLog, Error> {
         let path = path.as_ref();
         Ok(AuditLog {

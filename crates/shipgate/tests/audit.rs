@@ -652,3 +652,26 @@ fn postgres_tampering_of_each_kind_is_found_with_the_seq() {
     db.sql("UPDATE shipgate_audit SET record = left(record, 40) WHERE seq = 1");
     assert_eq!(problem(&mut log), (TamperKind::Malformed, 1, None));
 }
+
+#[test]
+fn a_missing_file_is_created_by_the_first_append_never_by_a_read() {
+    let dir = Dir::new("missing");
+    let path = dir.file("a.jsonl");
+    let mut log = AuditLog::open_file(&path).unwrap();
+    let e = log.verify().unwrap_err();
+    assert!(
+        e.to_string().contains("cannot open the audit archive"),
+        "{e}"
+    );
+    assert!(!path.exists());
+    log.append_json(&decision("C", 1), t("2026-12-01T10:00:00Z"))
+        .unwrap();
+    assert_eq!(log.verify().unwrap().records, 1);
+    let e = AuditLog::open_file(dir.file("no/such/folder.jsonl")).unwrap_err();
+    assert!(
+        e.to_string().contains("cannot create the audit archive in"),
+        "{e}"
+    );
+    let e = AuditLog::open_file(&dir.0).unwrap_err();
+    assert!(e.to_string().contains("it is a folder"), "{e}");
+}

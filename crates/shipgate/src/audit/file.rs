@@ -30,14 +30,45 @@ fn io(name: &str, what: &str, e: std::io::Error) -> Error {
 }
 
 impl FileLog {
+    /// An existing archive, or one that the first append will create: its folder must exist.
+    /// Nothing is created here, so that reading a misspelt path is an error, not an empty
+    /// archive that verifies.
     pub(super) fn open(path: &Path) -> Result<FileLog, Error> {
         let name = path.display().to_string();
-        // Created now, so that a wrong path fails at open rather than at the first append.
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| io(&name, "cannot open the audit archive", e))?;
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(io(
+                    &name,
+                    "cannot open the audit archive",
+                    std::io::Error::other("it is a folder"),
+                ));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let folder = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                match std::fs::metadata(folder) {
+                    Ok(m) if m.is_dir() => {}
+                    Ok(_) => {
+                        return Err(io(
+                            &name,
+                            "cannot create the audit archive",
+                            std::io::Error::other(format!("{} is not a folder", folder.display())),
+                        ));
+                    }
+                    Err(e) => {
+                        return Err(io(
+                            &name,
+                            &format!("cannot create the audit archive in {}", folder.display()),
+                            e,
+                        ));
+                    }
+                }
+            }
+            Err(e) => return Err(io(&name, "cannot open the audit archive", e)),
+        }
         Ok(FileLog {
             path: path.to_path_buf(),
         })
@@ -52,6 +83,7 @@ impl FileLog {
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
+            .create(true)
             .open(&self.path)
             .map_err(|e| io(name, "cannot open the audit archive", e))?;
         FileExt::lock_exclusive(&file).map_err(|e| io(name, "cannot lock the audit archive", e))?;
