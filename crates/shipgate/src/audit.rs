@@ -301,7 +301,7 @@ impl AuditLog {
 
     /// Appends one decision, appended at `at`.
     pub fn append(&mut self, decision: &Decision, at: Instant) -> Result<Appended, Error> {
-        self.append_json(&decision.to_json_value(), at)
+        self.append_batch(std::slice::from_ref(decision), at)
     }
 
     /// Appends one decision given as its JSON (an object with a string `change`), appended
@@ -313,8 +313,60 @@ impl AuditLog {
     /// Appends decisions in order, as one durable write (one `fsync`, or one transaction):
     /// for throughput. All or none are appended. At most [`MAX_BATCH`].
     pub fn append_batch(&mut self, decisions: &[Decision], at: Instant) -> Result<Appended, Error> {
-        let values: Vec<Value> = decisions.iter().map(Decision::to_json_value).collect();
-        self.append_batch_json(&values, at)
+        batch_size(decisions.len())?;
+        let n = decisions.len();
+        let canonical_of = |i: usize, d: &Decision| -> Result<Canonical, Error> {
+            // The canonical writer reads the decision itself: no JSON tree is built.
+            let text = serde_json_canonicalizer::to_string(d).map_err(|e| {
+                InputError::new(path_of(i, n), format!("cannot be written as JSON: {e}"))
+            })?;
+            Ok(Canonical {
+                text,
+                change: d.change.to_string(),
+            })
+        };
+        // Writing the canonical JSON is most of an append's work: a large batch is shared
+        // between the cores (the chain's hashes are then computed in order).
+        let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+        let canonical = if n < 256 || threads == 1 {
+            decisions
+                .iter()
+                .enumerate()
+                .map(|(i, d)| canonical_of(i, d))
+                .collect::<Result<Vec<_>, Error>>()?
+        } else {
+            let chunk = n.div_ceil(threads);
+            let parts: Vec<Result<Vec<Canonical>, Error>> = std::thread::scope(|s| {
+                let handles: Vec<_> = decisions
+                    .chunks(chunk)
+                    .enumerate()
+                    .map(|(c, part)| {
+                        s.spawn(move || {
+                            part.iter()
+                                .enumerate()
+                                .map(|(i, d)| canonical_of(c * chunk + i, d))
+                                .collect()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(Error::Internal {
+                                message: "a thread writing canonical JSON panicked".into(),
+                            })
+                        })
+                    })
+                    .collect()
+            });
+            let mut all = Vec::with_capacity(n);
+            for part in parts {
+                all.extend(part?);
+            }
+            all
+        };
+        self.append_canonical(&canonical, at)
     }
 
     /// [`AuditLog::append_batch`] of decisions given as their JSON.
@@ -323,28 +375,25 @@ impl AuditLog {
         decisions: &[Value],
         at: Instant,
     ) -> Result<Appended, Error> {
-        if decisions.is_empty() {
-            return Err(InputError::new("decisions", "no decision to append").into());
-        }
-        if decisions.len() > MAX_BATCH {
-            return Err(InputError::new(
-                "decisions",
-                format!(
-                    "{} decisions in one batch; at most {MAX_BATCH}",
-                    decisions.len()
-                ),
-            )
-            .into());
-        }
-        let mut canonical: Vec<Canonical> = Vec::with_capacity(decisions.len());
-        for (i, d) in decisions.iter().enumerate() {
-            canonical.push(canonical_decision(d, i, decisions.len())?);
-        }
+        batch_size(decisions.len())?;
+        let canonical = decisions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| canonical_decision(d, i, decisions.len()))
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.append_canonical(&canonical, at)
+    }
+
+    fn append_canonical(
+        &mut self,
+        canonical: &[Canonical],
+        at: Instant,
+    ) -> Result<Appended, Error> {
         let at = format_instant(at);
         match &mut self.target {
-            Target::File(f) => f.append(&canonical, &at, &self.name),
+            Target::File(f) => f.append(canonical, &at, &self.name),
             #[cfg(feature = "postgres")]
-            Target::Postgres(p) => p.append(&canonical, &at, &self.name),
+            Target::Postgres(p) => p.append(canonical, &at, &self.name),
         }
     }
 
@@ -501,13 +550,33 @@ pub(crate) struct Canonical {
     pub(crate) change: String,
 }
 
-/// The canonical text of a decision to append: an object with a string `change`.
-fn canonical_decision(decision: &Value, i: usize, n: usize) -> Result<Canonical, Error> {
-    let path = if n == 1 {
+/// A batch of 1 to [`MAX_BATCH`] decisions.
+fn batch_size(n: usize) -> Result<(), Error> {
+    if n == 0 {
+        return Err(InputError::new("decisions", "no decision to append").into());
+    }
+    if n > MAX_BATCH {
+        return Err(InputError::new(
+            "decisions",
+            format!("{n} decisions in one batch; at most {MAX_BATCH}"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// What an error calls the `i`th of `n` decisions appended.
+fn path_of(i: usize, n: usize) -> String {
+    if n == 1 {
         "decision".to_string()
     } else {
         format!("decisions[{i}]")
-    };
+    }
+}
+
+/// The canonical text of a decision to append: an object with a string `change`.
+fn canonical_decision(decision: &Value, i: usize, n: usize) -> Result<Canonical, Error> {
+    let path = path_of(i, n);
     if !decision.is_object() {
         return Err(InputError::new(path, "a decision is a JSON object").into());
     }

@@ -675,3 +675,32 @@ fn a_missing_file_is_created_by_the_first_append_never_by_a_read() {
     let e = AuditLog::open_file(&dir.0).unwrap_err();
     assert!(e.to_string().contains("it is a folder"), "{e}");
 }
+
+#[test]
+fn a_large_batch_of_decisions_keeps_its_order() {
+    let dir = Dir::new("large-batch");
+    let engine = shipgate::Engine::from_source("tiers low", "p.gate").unwrap();
+    let catalog =
+        shipgate::Catalog::from_json(&json!({"services": [{"id": "api", "tier": 1}]})).unwrap();
+    let change = shipgate::Change::from_json(&json!({
+        "id": "CHG-7", "services": ["api"], "requester": "ana", "implementer": "bob",
+        "start": "2026-12-01T10:00:00Z", "duration": "1h"}))
+    .unwrap();
+    // More than one thread's share, with a distinct `now` each.
+    let decisions: Vec<shipgate::Decision> = (0..1000)
+        .map(|i| {
+            let now = t("2026-12-01T00:00:00Z") + chrono::Duration::seconds(i);
+            engine.evaluate(&change, &catalog, now, false).unwrap()
+        })
+        .collect();
+    let mut log = AuditLog::open_file(dir.file("a.jsonl")).unwrap();
+    let a = log
+        .append_batch(&decisions, t("2026-12-01T10:00:00Z"))
+        .unwrap();
+    assert_eq!((a.first_seq, a.last_seq), (1, 1000));
+    let records = log.records(&RecordFilter::all()).unwrap();
+    for (r, d) in records.iter().zip(&decisions) {
+        assert_eq!(r.decision, d.to_json_value());
+    }
+    assert!(log.verify().unwrap().is_intact());
+}
