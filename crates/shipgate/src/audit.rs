@@ -325,47 +325,11 @@ impl AuditLog {
                 change: d.change.to_string(),
             })
         };
-        // Writing the canonical JSON is most of an append's work: a large batch is shared
-        // between the cores (the chain's hashes are then computed in order).
-        let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-        let canonical = if n < 256 || threads == 1 {
-            decisions
-                .iter()
-                .enumerate()
-                .map(|(i, d)| canonical_of(i, d))
-                .collect::<Result<Vec<_>, Error>>()?
-        } else {
-            let chunk = n.div_ceil(threads);
-            let parts: Vec<Result<Vec<Canonical>, Error>> = std::thread::scope(|s| {
-                let handles: Vec<_> = decisions
-                    .chunks(chunk)
-                    .enumerate()
-                    .map(|(c, part)| {
-                        s.spawn(move || {
-                            part.iter()
-                                .enumerate()
-                                .map(|(i, d)| canonical_of(c * chunk + i, d))
-                                .collect()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(Error::Internal {
-                                message: "a thread writing canonical JSON panicked".into(),
-                            })
-                        })
-                    })
-                    .collect()
-            });
-            let mut all = Vec::with_capacity(n);
-            for part in parts {
-                all.extend(part?);
-            }
-            all
-        };
+        let canonical = decisions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| canonical_of(i, d))
+            .collect::<Result<Vec<_>, Error>>()?;
         self.append_canonical(&canonical, at)
     }
 
