@@ -29,6 +29,11 @@ export interface EvaluateOptions {
    * `INPUT_ERROR` at its path (`options.scheduled[0].start`).
    */
   scheduled?: ScheduledInput
+  /**
+   * Append the decision to this archive (at the current time) before returning it; a failed
+   * append throws `AUDIT_ERROR`. `evaluate` and `evaluateAsync` only.
+   */
+  auditLog?: AuditLog
 }
 
 /** One already scheduled run, in the list form of `EvaluateOptions.scheduled`. */
@@ -611,6 +616,91 @@ export interface Plan {
   newly_unschedulable?: ReplanKeys['newly_unschedulable']
   newly_planned?: ReplanKeys['newly_planned']
   warnings?: string[]
+}
+
+/** What `AuditLog.append` did. */
+export interface Appended {
+  first_seq: number
+  last_seq: number
+  /** The chain's new head, `sha256:<hex>`. */
+  hash: string
+  /** A torn last line removed before appending (an interrupted writer's). */
+  warnings: string[]
+}
+
+/** The first bad record of an archive. */
+export interface Tamper {
+  seq: number
+  /** For a file: its 1-based line. */
+  line: number | null
+  kind: 'torn' | 'malformed' | 'edited' | 'sequence' | 'link'
+  message: string
+}
+
+/** What `AuditLog.verify` found. */
+export interface VerifyReport {
+  intact: boolean
+  /** Records intact before the first problem (all of them when intact). */
+  records: number
+  head: string | null
+  problem: Tamper | null
+}
+
+/** One archived record, `{seq, at, decision, prev, hash}`. */
+export interface AuditRecord {
+  seq: number
+  /** RFC 3339 UTC: when it was appended. */
+  at: string
+  /** The decision's JSON, as `shipgate check --format json` prints it. */
+  decision: DecisionObject
+  prev: string | null
+  hash: string
+}
+
+/** Which records `AuditLog.records` returns: appended in `[from, to)` (by `at`), of `change`. */
+export interface RecordFilter {
+  from?: Time
+  to?: Time
+  change?: string
+}
+
+/** An obligation of a change's latest archived decision. */
+export interface OpenObligation {
+  change: string
+  rule: string
+  group: string
+  needed: number
+  /** RFC 3339 UTC. */
+  due: string
+  /** The record that lists it. */
+  seq: number
+}
+
+/** `AuditLog.obligations`: overdue when `due <= now`. */
+export interface ObligationReport {
+  now: string
+  overdue: OpenObligation[]
+  open: OpenObligation[]
+}
+
+/**
+ * A decision archive (docs/governance.md): a file of JSON lines, or a `postgres://` URL.
+ * Appends from many handles or processes make one hash chain. An archive that cannot be
+ * opened, read or appended to throws an `Error` with `code` `AUDIT_ERROR`.
+ */
+export declare class AuditLog {
+  /** Opens the archive, creating the file or the table when absent. */
+  constructor(target: string)
+  /** The target, a URL's password hidden. */
+  get target(): string
+  /** Appends a decision; `at` (default: the current time) is the record's `at`. */
+  append(decision: Decision, at?: Time): Appended
+  /** Checks every record's hash, `seq` and `prev`; tampering is reported, not thrown. */
+  verify(): VerifyReport
+  /** The records the filter keeps; an archive that is not intact throws. */
+  records(filter?: RecordFilter): AuditRecord[]
+  /** The obligations of each change's latest decision at `now` (default: the current time). */
+  obligations(now?: Time): ObligationReport
 }
 
 /** A compiled policy set. Compile once, evaluate many times; safe to share. */

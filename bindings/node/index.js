@@ -200,12 +200,39 @@ function evaluateManyRaw(engine, method, changes, catalog, options) {
   return method.call(engine, changes, catalog, undefined, true, time)
 }
 
+// `options.auditLog`: the decision is appended to that `AuditLog` before it is returned. It is
+// taken out of the options here (the addon reads the rest), and the append is the archive's own.
+function inputError(path, message) {
+  const err = new Error(`${path}: ${message}`)
+  Object.assign(err, { code: 'INPUT_ERROR', path, file: null, line: null, column: null, diagnostics: null, index: null })
+  return err
+}
+
+function splitAuditLog(options) {
+  if (options === null || typeof options !== 'object' || !Object.hasOwn(options, 'auditLog')) {
+    return [undefined, options]
+  }
+  const { auditLog, ...rest } = options
+  if (!(auditLog instanceof native.AuditLog)) {
+    throw inputError('options.auditLog', 'expected an AuditLog')
+  }
+  return [auditLog, rest]
+}
+
 const methods = {
   evaluate(change, catalog, options) {
-    return new Decision(CREATE, evaluateRaw(this, raw.evaluate, change, catalog, options))
+    const [log, rest] = splitAuditLog(options)
+    const decision = new Decision(CREATE, evaluateRaw(this, raw.evaluate, change, catalog, rest))
+    if (log !== undefined) log.append(decision)
+    return decision
   },
   evaluateAsync(change, catalog, options) {
-    return evaluateRaw(this, raw.evaluateAsync, change, catalog, options).then(wrap)
+    const [log, rest] = splitAuditLog(options)
+    return evaluateRaw(this, raw.evaluateAsync, change, catalog, rest).then((packed) => {
+      const decision = wrap(packed)
+      if (log !== undefined) log.append(decision)
+      return decision
+    })
   },
   evaluateMany(changes, catalog, options) {
     return wrapAll(evaluateManyRaw(this, raw.evaluateMany, changes, catalog, options))
@@ -219,7 +246,26 @@ for (const [name, method] of Object.entries(methods)) {
   Object.defineProperty(prototype, name, { value: method, writable: true, enumerable, configurable: true })
 }
 
+// `AuditLog.append(decision, at?)`: the addon takes the decision's JSON text, which is what the
+// archive keeps. The native method is kept under a symbol, as the evaluate methods are.
+const auditPrototype = native.AuditLog.prototype
+const NATIVE_APPEND = Symbol.for('shipgate.nativeAppend')
+if (!Object.hasOwn(auditPrototype, NATIVE_APPEND)) {
+  Object.defineProperty(auditPrototype, NATIVE_APPEND, { value: auditPrototype.append })
+}
+const nativeAppend = auditPrototype[NATIVE_APPEND]
+Object.defineProperty(auditPrototype, 'append', {
+  value: function append(decision, at) {
+    if (!(decision instanceof Decision)) throw inputError('decision', 'expected a Decision')
+    return nativeAppend.call(this, decision.toJSONText(), at)
+  },
+  writable: true,
+  enumerable: Object.getOwnPropertyDescriptor(auditPrototype, 'append').enumerable,
+  configurable: true,
+})
+
 module.exports = {
+  AuditLog: native.AuditLog,
   Engine: native.Engine,
   Catalog: native.Catalog,
   Change: native.Change,

@@ -13,6 +13,8 @@ use shipgate::{Error, InputError};
 pub const POLICY_ERROR: &str = "POLICY_ERROR";
 pub const INPUT_ERROR: &str = "INPUT_ERROR";
 pub const INTERNAL_ERROR: &str = "INTERNAL_ERROR";
+/// An audit archive that cannot be opened, read or appended to (`AuditLog`).
+pub const AUDIT_ERROR: &str = "AUDIT_ERROR";
 
 /// A failed call, before it is turned into a JavaScript `Error`.
 #[derive(Debug)]
@@ -24,6 +26,9 @@ pub enum Failure {
     Napi(napi::Error),
     /// A panic inside the engine or the binding: a bug, reported instead of crashing.
     Internal(String),
+    /// An `AuditLog` call failed: its I/O errors are `AUDIT_ERROR`, not the policy error an
+    /// unreadable path is elsewhere.
+    Audit(Error),
     /// The same failure, for the change at this index of an `evaluateMany` batch.
     AtIndex(usize, Box<Failure>),
 }
@@ -125,6 +130,13 @@ impl Failure {
                 message: other.to_string(),
                 ..ErrorFields::default()
             },
+            Failure::Audit(Error::Io { path, message }) => ErrorFields {
+                code: AUDIT_ERROR,
+                message: format!("{path}: {message}"),
+                path: Some(path.clone()),
+                ..ErrorFields::default()
+            },
+            Failure::Audit(other) => Failure::Engine(other.clone()).fields(),
             Failure::Napi(e) => ErrorFields {
                 code: INPUT_ERROR,
                 message: e.reason.clone(),

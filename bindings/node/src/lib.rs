@@ -7,6 +7,7 @@
 //! a `code` (`POLICY_ERROR`, `INPUT_ERROR`, or `INTERNAL_ERROR` for a bug) and location
 //! fields. The JavaScript surface is declared in `index.d.ts`.
 
+mod audit;
 mod codec;
 mod convert;
 mod failure;

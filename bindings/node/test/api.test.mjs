@@ -40,7 +40,7 @@ describe('loading', () => {
     assert.equal(cjs.Change, Change)
     assert.equal(cjs.Decision, Decision)
     assert.equal(shipgateDefault.Engine, Engine)
-    assert.deepEqual(Object.keys(cjs).sort(), ['Catalog', 'Change', 'Decision', 'Engine'])
+    assert.deepEqual(Object.keys(cjs).sort(), ['AuditLog', 'Catalog', 'Change', 'Decision', 'Engine'])
   })
 
   test('loads in a worker thread too, with its own copy of the helpers', async () => {

@@ -54,7 +54,8 @@ const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
  * those after `&self` and `env`, `Option<...>` ones optional.
  */
 function rustItems() {
-  const text = readFileSync(join(pkgDir, 'src', 'lib.rs'), 'utf8')
+  // The classes live in lib.rs, and the audit archive's in audit.rs.
+  const text = ['lib.rs', 'audit.rs'].map((f) => readFileSync(join(pkgDir, 'src', f), 'utf8')).join('\n')
   const shapes = {}
   const signatures = {}
   const impl = /^#\[napi\]\nimpl (\w+) \{\n([\s\S]*?)^\}/gm
@@ -67,7 +68,7 @@ function rustItems() {
       const params = args
         .split(/,(?![^<]*>)/)
         .map((a) => a.trim())
-        .filter((a) => a && !a.startsWith('&self') && !/^env:/.test(a))
+        .filter((a) => a && !/^&(mut )?self/.test(a) && !/^env:/.test(a))
         .map((a) => {
           const [pname, type] = a.split(/:\s*/)
           return [camel(pname.replace(/^_/, '')), type.startsWith('Option<')]

@@ -328,8 +328,11 @@ impl Engine {
     }
 
     /// Decides one change at `now` (default: the current time); with `scheduled` (a plan
-    /// dict or a list of runs), against the changes already scheduled.
-    #[pyo3(signature = (change, catalog, now = None, explain = false, scheduled = None))]
+    /// dict or a list of runs), against the changes already scheduled; with `audit_log`, the
+    /// decision is appended to it at the current time before it is returned.
+    #[pyo3(signature = (change, catalog, now = None, explain = false, scheduled = None,
+                        audit_log = None))]
+    #[allow(clippy::too_many_arguments)] // Python keyword arguments
     fn evaluate(
         &self,
         py: Python<'_>,
@@ -338,6 +341,7 @@ impl Engine {
         now: Option<&Bound<'_, PyAny>>,
         explain: bool,
         scheduled: Option<&Bound<'_, PyAny>>,
+        audit_log: Option<&Bound<'_, crate::audit::AuditLog>>,
     ) -> PyResult<Decision> {
         guard(|| {
             let catalog = catalog_arg(py, catalog)?;
@@ -359,7 +363,12 @@ impl Engine {
                 let change = change_from_py(change, "change").or_raise(py)?;
                 py.detach(|| decide(&change))
             };
-            Ok(Decision(decision.or_raise(py)?))
+            let decision = decision.or_raise(py)?;
+            if let Some(log) = audit_log {
+                log.get()
+                    .append_decision(py, &decision, chrono::Utc::now())?;
+            }
+            Ok(Decision(decision))
         })
     }
 

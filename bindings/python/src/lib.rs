@@ -5,6 +5,7 @@
 //! for Python. No policy logic lives here. The public names are re-exported by
 //! `python/shipgate/__init__.py` and typed in `_shipgate.pyi`.
 
+mod audit;
 mod convert;
 mod decision;
 mod engine;
@@ -28,6 +29,7 @@ fn _shipgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ShipgateError", py.get_type::<errors::ShipgateError>())?;
     m.add("PolicyError", py.get_type::<errors::PolicyError>())?;
     m.add("InputError", py.get_type::<errors::InputError>())?;
+    m.add_class::<audit::AuditLog>()?;
     m.add_class::<engine::Engine>()?;
     m.add_class::<engine::Catalog>()?;
     m.add_class::<engine::Change>()?;

@@ -33,6 +33,7 @@ rule big_needs_cab {
 def test_package_exports_everything_it_documents() -> None:
     assert sorted(shipgate.__all__) == sorted(
         [
+            "AuditLog",
             "Catalog",
             "Change",
             "Conflict",

@@ -1,5 +1,6 @@
 //! `shipgate`: the command line over the shipgate engine. Argument parsing and rendering only.
 
+mod audit;
 mod render;
 
 use std::io::IsTerminal;
@@ -127,7 +128,7 @@ impl PolicyLimits {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum OutFormat {
+pub(crate) enum OutFormat {
     Text,
     Json,
 }
@@ -188,6 +189,10 @@ enum Command {
         /// them.
         #[arg(long)]
         scheduled: Option<String>,
+        /// Append the decision to this audit archive (a file of JSON lines, or a
+        /// postgres:// URL) before printing it; a failed append exits 3.
+        #[arg(long, value_name = "TARGET")]
+        audit_log: Option<String>,
         #[command(flatten)]
         limit: InputLimit,
         #[command(flatten)]
@@ -266,6 +271,11 @@ enum Command {
         #[arg(long, default_value_t = Limit::EvalSteps.default_value(),
               value_parser = limit_value(Limit::EvalSteps))]
         max_eval_steps: u64,
+    },
+    /// The decision archive: verify it, export it, list overdue obligations.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// Compile and type-check a policy set only: exit 0 valid, 3 not.
     Validate {
@@ -352,6 +362,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             format,
             explain,
             scheduled,
+            audit_log,
             limit: InputLimit {
                 max_input_bytes: limit,
             },
@@ -371,6 +382,9 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
                     engine.evaluate_scheduled(&change, &catalog, now, explain, &scheduled)?
                 }
             };
+            if let Some(target) = audit_log {
+                audit::archive(&target, &decision)?;
+            }
             match format {
                 OutFormat::Json => outln!("{}", decision.to_json()),
                 OutFormat::Text => out!("{}", render::decision(&decision, &change, color)),
@@ -492,6 +506,11 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
                 OutFormat::Text => out!("{}", render::rollback(&check, color)),
             }
             Ok(u8::from(check.rollback))
+        }
+        Command::Audit { command } => {
+            let (text, code) = audit::run(command)?;
+            out!("{text}");
+            Ok(code)
         }
         Command::Validate {
             policy,

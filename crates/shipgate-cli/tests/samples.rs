@@ -1,5 +1,6 @@
-//! The sample outputs in README.md, docs/cli.md, docs/calendars.md, docs/planning.md and
-//! docs/rollback.md and docs/explain.md are what the command really prints.
+//! The sample outputs in README.md, docs/cli.md, docs/calendars.md, docs/planning.md,
+//! docs/rollback.md, docs/explain.md and docs/governance.md are what the command really
+//! prints.
 //!
 //! A sample is a ```` ```text ```` block whose first line is a command, `$ shipgate ARGS`
 //! (continued on the next lines after a trailing `\`), and whose other lines are the output,
@@ -16,13 +17,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The Markdown files whose samples are checked, relative to the repository root.
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "README.md",
     "docs/cli.md",
     "docs/calendars.md",
     "docs/planning.md",
     "docs/rollback.md",
     "docs/explain.md",
+    "docs/governance.md",
 ];
 
 fn root() -> PathBuf {

@@ -24,12 +24,15 @@
 //!
 //! # Features
 //!
+//! - `postgres`: the `postgres://` target of [`AuditLog`] (the decision archive); without
+//!   it, an archive is a file of JSON lines and opening a URL is an error.
 //! - `testing`: `Engine::evaluate_reference`, which decides with the general expression
 //!   evaluator only, for tests that compare it with [`Engine::evaluate`]. Not for production.
 
 // Flipped to `deny` once every module documents its public items.
 #![deny(missing_docs)]
 
+mod audit;
 mod calendar;
 mod check;
 mod decision;
@@ -48,6 +51,10 @@ mod time;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use audit::{
+    Appended, AuditLog, MAX_BATCH, MAX_RECORD_BYTES, ObligationReport, OpenObligation, Record,
+    RecordFilter, Tamper, TamperKind, VerifyReport,
+};
 pub use decision::{
     BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Conflict,
     Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, Obligation, OnNoData,
@@ -191,6 +198,23 @@ impl Engine {
         explain: bool,
     ) -> Result<Decision, Error> {
         eval::evaluate(&self.inner, change, catalog, now, explain)
+    }
+
+    /// [`Engine::evaluate`], then the decision appended to an audit archive at `at` (the
+    /// instant of the append; a caller passes its clock, tests a fixed instant). A failed
+    /// append is an error: a decision that should be archived is never returned unarchived.
+    pub fn evaluate_logged(
+        &self,
+        change: &Change,
+        catalog: &Catalog,
+        now: Instant,
+        explain: bool,
+        log: &mut AuditLog,
+        at: Instant,
+    ) -> Result<(Decision, Appended), Error> {
+        let decision = self.evaluate(change, catalog, now, explain)?;
+        let appended = log.append(&decision, at)?;
+        Ok((decision, appended))
     }
 
     /// [`Engine::evaluate`] with the changes already scheduled (SPEC 8.4, `docs/planning.md`

@@ -35,6 +35,7 @@ const MAP: &[(&str, &[&str])] = &[
             "check", "calendar", "decision", "graph", "input", "error", "span", "time", "limits",
         ],
     ),
+    ("audit", &["decision", "error", "time"]),
     ("query", &["check", "calendar", "decision", "error", "time"]),
     (
         "plan",

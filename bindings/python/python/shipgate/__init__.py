@@ -15,6 +15,7 @@ compile: ``.path``, ``.line``, ``.column``) and :class:`InputError` (an input ca
 """
 
 from ._shipgate import (
+    AuditLog,
     Catalog,
     Change,
     Conflict,
@@ -45,6 +46,7 @@ from ._shipgate import (
 )
 
 __all__ = [
+    "AuditLog",
     "Catalog",
     "Change",
     "Conflict",

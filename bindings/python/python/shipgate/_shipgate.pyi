@@ -20,6 +20,72 @@ _Duration = Union[timedelta, int, str]
 _ChangeInput = Union["Change", Mapping[str, Any]]
 _CatalogInput = Union["Catalog", Mapping[str, Any]]
 
+class Appended(TypedDict):
+    """What :meth:`AuditLog.append` did."""
+
+    first_seq: int
+    last_seq: int
+    hash: str
+    """The chain's new head, ``sha256:<hex>``."""
+    warnings: list[str]
+    """A torn last line removed before appending (also issued as a ``UserWarning``)."""
+
+class Tamper(TypedDict):
+    """The first bad record of an archive."""
+
+    seq: int
+    line: int | None
+    """For a file: its 1-based line."""
+    kind: Literal["torn", "malformed", "edited", "sequence", "link"]
+    message: str
+
+class VerifyReport(TypedDict):
+    intact: bool
+    records: int
+    """Records intact before the first problem (all of them when intact)."""
+    head: str | None
+    problem: Tamper | None
+
+class OpenObligation(TypedDict):
+    change: str
+    rule: str
+    group: str
+    needed: int
+    due: str
+    seq: int
+
+class ObligationReport(TypedDict):
+    now: str
+    overdue: list[OpenObligation]
+    open: list[OpenObligation]
+
+@final
+class AuditLog:
+    """A decision archive (``docs/governance.md``): a file of JSON lines, or a
+    ``postgres://`` URL. Appends from many threads, handles or processes make one hash chain.
+    An archive that cannot be opened, read or appended to raises :class:`ShipgateError` with
+    ``code == "AUDIT_ERROR"``."""
+
+    def __init__(self, target: str) -> None:
+        """Opens the archive, creating the file or the table when absent."""
+    @property
+    def target(self) -> str:
+        """The target, a URL's password hidden."""
+    def append(self, decision: Decision, at: _Instant | None = None) -> Appended:
+        """Appends a decision; ``at`` (default: the current time) is the record's ``at``."""
+    def verify(self) -> VerifyReport:
+        """Checks every record's hash, ``seq`` and ``prev``; never raises for tampering."""
+    def records(
+        self,
+        from_: _Instant | None = None,
+        to: _Instant | None = None,
+        change: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The records ``{"seq", "at", "decision", "prev", "hash"}`` appended in
+        ``[from_, to)`` (by ``at``) of ``change``; an archive that is not intact raises."""
+    def obligations(self, now: _Instant | None = None) -> ObligationReport:
+        """The obligations of each change's latest decision: overdue when ``due <= now``."""
+
 class CompileWarning(TypedDict):
     """A compile warning (the Node binding's ``engine.warnings`` has the same objects)."""
 
@@ -167,6 +233,7 @@ class Engine:
         now: _Instant | None = None,
         explain: bool = False,
         scheduled: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        audit_log: AuditLog | None = None,
     ) -> Decision:
         """Decides one change at ``now`` (default: the current time). With ``explain``, the
         decision's ``trace`` lists every tier, rule and strategy arm evaluated.
@@ -180,7 +247,10 @@ class Engine:
 
         ``catalog`` is a :class:`Catalog`, or a mapping compiled for this call only. Raises
         :class:`InputError` for a change or catalog that cannot be read (or a naive ``now``)
-        and ``TypeError`` when ``catalog`` is neither."""
+        and ``TypeError`` when ``catalog`` is neither.
+
+        With ``audit_log``, the decision is appended to that archive at the current time
+        before it is returned; a failed append raises (code ``AUDIT_ERROR``)."""
     def evaluate_many(
         self,
         changes: Iterable[_ChangeInput],
