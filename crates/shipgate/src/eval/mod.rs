@@ -325,7 +325,21 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
     let schedule::Scheduled { schedule, lifted } =
         schedule::schedule(policy, change, catalog, &prep, lift, &scoped, &mut b)?;
     if lift.blackouts || lift.named != 0 {
-        list_lifted(&policy.ir.calendars, &mut exemptions, &named, &lifted);
+        let cals = &policy.ir.calendars;
+        for (i, e) in exemptions.iter_mut().enumerate() {
+            if let Lifted::Blackout(names) = &mut e.lifts {
+                // An exemption by name lists the names it lifted; any other lifts them all.
+                match named.iter().find(|(k, _)| *k == i) {
+                    Some(&(_, bits)) => names.extend(
+                        lifted
+                            .iter()
+                            .filter(|n| cals.liftable_bit(n) & bits != 0)
+                            .cloned(),
+                    ),
+                    None => names.clone_from(&lifted),
+                }
+            }
+        }
     }
     let delivery::Delivery {
         strategy,
@@ -406,35 +420,6 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         inputs,
         engine: Text::new_static(crate::decision::ENGINE),
     })
-}
-
-/// Each exemption of blackouts lists the blackouts it lifted for this change (SPEC 8.2):
-/// an exemption by name those of `lifted` it names (`named`: its index and bits), any other
-/// all of them. Out of line: most decisions lift nothing.
-#[inline(never)]
-fn list_lifted(
-    cals: &crate::calendar::CalendarSet,
-    exemptions: &mut [Exemption],
-    named: &[(usize, u64)],
-    lifted: &[Text],
-) {
-    for (i, e) in exemptions.iter_mut().enumerate() {
-        if let Lifted::Blackout(names) = &mut e.lifts {
-            // An exemption by name lists the names it lifted; any other lifts them all.
-            match named.iter().find(|(k, _)| *k == i) {
-                Some(&(_, bits)) => names.extend(
-                    lifted
-                        .iter()
-                        .filter(|n| cals.liftable_bit(n) & bits != 0)
-                        .cloned(),
-                ),
-                None => {
-                    names.clear();
-                    names.extend_from_slice(lifted);
-                }
-            }
-        }
-    }
 }
 
 /// The calendars that apply to every change touching `service` alone (SPEC 8.3): its

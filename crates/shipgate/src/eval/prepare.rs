@@ -201,61 +201,24 @@ fn check_change_regions(
         if runs_in.contains(region.as_str()) {
             continue;
         }
-        return Err(region_not_of_services(i, region, services, catalog));
+        let runs_in = touched()
+            .map(|s| match s.regions.as_slice() {
+                [] => format!("{} runs in no region", s.id),
+                list => format!("{} runs in {}", s.id, list.join(", ")),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut message = format!(
+            "region {} is not a region of the change's services: {runs_in}",
+            crate::input::quoted(region)
+        );
+        let theirs = touched().flat_map(|s| s.regions.iter().map(String::as_str));
+        if let Some(help) = crate::error::did_you_mean(region, theirs) {
+            message.push_str(&format!(" ({help})"));
+        }
+        return Err(InputError::new(format!("change.regions[{i}]"), message));
     }
     Ok(())
-}
-
-/// The error for the change's `i`-th region, which none of its services runs in. Cold:
-/// valid changes never build it, and its code stays out of every decision's way.
-#[cold]
-#[inline(never)]
-fn region_not_of_services(
-    i: usize,
-    region: &str,
-    services: &[u32],
-    catalog: &Catalog,
-) -> InputError {
-    let touched = || services.iter().filter_map(|&i| catalog.service(i));
-    let runs_in = touched()
-        .map(|s| match s.regions.as_slice() {
-            [] => format!("{} runs in no region", s.id),
-            list => format!("{} runs in {}", s.id, list.join(", ")),
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    let mut message = format!(
-        "region {} is not a region of the change's services: {runs_in}",
-        crate::input::quoted(region)
-    );
-    let theirs = touched().flat_map(|s| s.regions.iter().map(String::as_str));
-    if let Some(help) = crate::error::did_you_mean(region, theirs) {
-        message.push_str(&format!(" ({help})"));
-    }
-    InputError::new(format!("change.regions[{i}]"), message)
-}
-
-/// `missing required field (int)` at `path`. Cold, as every input error built here.
-#[cold]
-#[inline(never)]
-fn missing_required(path: &JsonPath<'_>, ty: &Ty) -> InputError {
-    InputError::new(
-        path.to_string(),
-        format!("missing required field ({})", ty.describe()),
-    )
-}
-
-/// `missing required field (int) of service "x" (change.services[k])` at `path`. Cold.
-#[cold]
-#[inline(never)]
-fn service_missing_required(path: &JsonPath<'_>, ty: &Ty, id: &str, k: usize) -> InputError {
-    InputError::new(
-        path.to_string(),
-        format!(
-            "missing required field ({}) of service \"{id}\" (change.services[{k}])",
-            ty.describe()
-        ),
-    )
 }
 
 /// Every approval and waiver of the change names a group the policy knows (SPEC 8.8: its
@@ -265,25 +228,16 @@ fn check_change_names(policy: &Compiled, change: &Change) -> Result<(), InputErr
     let ir = &policy.ir;
     let groups = || ir.groups.iter().map(Text::as_str);
     let known = |g: &str| ir.groups.iter().any(|k| k == g);
-    // Cold: valid changes never build the error.
-    #[cold]
-    #[inline(never)]
-    fn unknown<'k>(
-        list: &str,
-        i: usize,
-        group: &str,
-        groups: impl Iterator<Item = &'k str> + Clone,
-    ) -> InputError {
-        unknown_group(format!("change.{list}[{i}].group"), group, groups)
-    }
     for (i, a) in change.approvals.iter().enumerate() {
         if !known(&a.group) {
-            return Err(unknown("approvals", i, &a.group, groups()));
+            let path = format!("change.approvals[{i}].group");
+            return Err(unknown_group(path, &a.group, groups()));
         }
     }
     for (i, w) in change.waivers.iter().enumerate() {
         if !known(&w.group) {
-            return Err(unknown("waivers", i, &w.group, groups()));
+            let path = format!("change.waivers[{i}].group");
+            return Err(unknown_group(path, &w.group, groups()));
         }
     }
     if let Some(kinds) = &ir.kinds {
@@ -291,27 +245,17 @@ fn check_change_names(policy: &Compiled, change: &Change) -> Result<(), InputErr
             if kinds.iter().any(|k| k == kind) {
                 continue;
             }
-            return Err(unknown_kind(i, kind, kinds));
+            let declared = kinds.iter().map(Text::as_str);
+            let mut message = format!("unknown kind {}", serde_json::Value::String(kind.clone()));
+            if let Some(help) = crate::error::did_you_mean(kind, declared.clone()) {
+                message.push_str(&format!(" ({help})"));
+            }
+            message.push_str("; the policy's kinds are: ");
+            message.push_str(&declared.collect::<Vec<_>>().join(", "));
+            return Err(InputError::new(format!("change.kind[{i}]"), message));
         }
     }
     Ok(())
-}
-
-/// The error for the change's `i`-th kind, which the policy's `kinds` do not list. Cold.
-#[cold]
-#[inline(never)]
-fn unknown_kind(i: usize, kind: &str, kinds: &[Text]) -> InputError {
-    let declared = kinds.iter().map(Text::as_str);
-    let mut message = format!(
-        "unknown kind {}",
-        serde_json::Value::String(kind.to_string())
-    );
-    if let Some(help) = crate::error::did_you_mean(kind, declared.clone()) {
-        message.push_str(&format!(" ({help})"));
-    }
-    message.push_str("; the policy's kinds are: ");
-    message.push_str(&declared.collect::<Vec<_>>().join(", "));
-    InputError::new(format!("change.kind[{i}]"), message)
 }
 
 pub fn prepare<'a>(
@@ -363,7 +307,10 @@ pub fn prepare<'a>(
                 if matches!(f.ty, Ty::Opt(_)) {
                     change_ext.push(None);
                 } else {
-                    return Err(missing_required(&path, &f.ty));
+                    return Err(InputError::new(
+                        path.to_string(),
+                        format!("missing required field ({})", f.ty.describe()),
+                    ));
                 }
             }
             Some(v) => change_ext.push(Some(ext_value(v, &f.ty, &path)?)),
@@ -382,7 +329,14 @@ pub fn prepare<'a>(
             match s.extra.get(&f.name) {
                 None | Some(serde_json::Value::Null) => {
                     if !matches!(f.ty, Ty::Opt(_)) {
-                        return Err(service_missing_required(&path, &f.ty, &s.id, k));
+                        return Err(InputError::new(
+                            path.to_string(),
+                            format!(
+                                "missing required field ({}) of service \"{}\" (change.services[{k}])",
+                                f.ty.describe(),
+                                s.id
+                            ),
+                        ));
                     }
                 }
                 Some(v) => {

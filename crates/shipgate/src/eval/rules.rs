@@ -28,10 +28,7 @@ pub struct Outcome {
 }
 
 // One step of a decision: inlined into it, as it was before the split into phases.
-// Out of line, as before the phases were split: a decision inlining every phase grew past
-// what the instruction cache holds (callgrind's cache simulation: first-level misses per
-// decision nearly doubled).
-#[inline(never)]
+#[inline]
 pub fn decide<'a, const EXPLAIN: bool>(
     ctx: &mut Ctx<'a>,
     b: &mut Builder<EXPLAIN>,

@@ -159,46 +159,6 @@ fn change_scopes<const EXPLAIN: bool>(
     first_at.map(|at| (group, at))
 }
 
-/// A region that does not hold the change: where its first blocker is declared (for the
-/// first such region), and, when `first` (the region's first mention), its part of the
-/// reason; whether it refuses the start itself. Cold: most decisions fit their regions,
-/// and this code stays out of their way.
-#[cold]
-#[inline(never)]
-fn region_blocked(
-    blocked: &mut String,
-    blocked_at: &mut Option<Text>,
-    region: &str,
-    first: bool,
-    check: &GroupCheck,
-) -> bool {
-    if blocked_at.is_none() {
-        *blocked_at = check.blocked_at.clone().map(Text::from);
-    }
-    if !first {
-        return false;
-    }
-    part(blocked);
-    blocked.push_str(region);
-    blocked.push_str(": ");
-    write_blocked(blocked, check)
-}
-
-/// The schedule's reason of a change its calendars keep out, from its parts.
-#[cold]
-#[inline(never)]
-fn schedule_reason(start_refused: bool, blocked: &str, blocked_at: Option<Text>) -> Reason {
-    let head = match start_refused {
-        true => "the requested start is not allowed",
-        false => "the change does not fit the window it starts in",
-    };
-    Reason {
-        rule: Text::new_static("schedule"),
-        message: Text::from(format!("{head}: {blocked}")),
-        at: blocked_at.unwrap_or_default(),
-    }
-}
-
 /// Starts the next part of a schedule reason: `; ` after the parts before it.
 fn part(blocked: &mut String) {
     if !blocked.is_empty() {
@@ -318,9 +278,16 @@ pub fn schedule<const EXPLAIN: bool>(
         }
         if !check.open {
             allowed = false;
+            if blocked_at.is_none() {
+                blocked_at = check.blocked_at.clone().map(Text::from);
+            }
             // A region named twice is checked twice, but said once in the reason.
-            let first = !prep.regions[..i].contains(r);
-            start_refused |= region_blocked(&mut blocked, &mut blocked_at, r, first, &check);
+            if !prep.regions[..i].contains(r) {
+                part(&mut blocked);
+                blocked.push_str(r);
+                blocked.push_str(": ");
+                start_refused |= write_blocked(&mut blocked, &check);
+            }
         }
         let next_window = check.next_window.map(|(start, end)| Stretch { start, end });
         if EXPLAIN {
@@ -417,8 +384,19 @@ pub fn schedule<const EXPLAIN: bool>(
         whole_change_window(cals, &ids, scoped, start, prep.end, lift)
     };
     if !allowed {
-        b.reasons
-            .push(schedule_reason(start_refused, &blocked, blocked_at));
+        b.reasons.push(Reason {
+            rule: Text::new_static("schedule"),
+            message: Text::from(format!(
+                "{}: {}",
+                if start_refused {
+                    "the requested start is not allowed"
+                } else {
+                    "the change does not fit the window it starts in"
+                },
+                blocked
+            )),
+            at: blocked_at.unwrap_or_default(),
+        });
     }
     Ok(Scheduled {
         schedule: Schedule {
