@@ -891,13 +891,15 @@ mod tests {
             let Value::Object(whole) = decision.to_json_value() else {
                 panic!("a decision is an object")
             };
-            // `to_ship` only with explain.
-            let explained = usize::from(decision.to_ship.is_some());
-            assert_eq!(whole.keys().count(), keys.len() + explained);
-            for key in keys
-                .into_iter()
-                .chain(decision.to_ship.as_ref().map(|_| "to_ship"))
-            {
+            // `to_ship` only with explain, `obligations` only when approvals are owed after
+            // the change.
+            let optional = [
+                decision.to_ship.as_ref().map(|_| "to_ship"),
+                (!decision.obligations.is_empty()).then_some("obligations"),
+            ];
+            let present = optional.iter().flatten().count();
+            assert_eq!(whole.keys().count(), keys.len() + present);
+            for key in keys.into_iter().chain(optional.into_iter().flatten()) {
                 let part: Value =
                     serde_json::from_str(&part_json(&bytes, key).unwrap().unwrap()).unwrap();
                 assert_eq!(Some(&part), whole.get(key), "{key}");
