@@ -26,7 +26,14 @@ pub fn check(
             .ok()
             .and_then(|i| ir.triggers.get(i))
         else {
-            continue;
+            // Every trigger a decision lists is one of its policy's: skipping one would
+            // quietly weaken the check.
+            return Err(Error::Internal {
+                message: format!(
+                    "the decision lists trigger {} that its policy lacks",
+                    t.index
+                ),
+            });
         };
         let (threshold, baseline) = if tir.of_baseline {
             let Some(b) = observations.baseline(&tir.metric) else {
