@@ -532,10 +532,17 @@ fn unknown_region(
 /// Every calendar that applies to a change in these regions: each region's, in the order of
 /// the regions and of their `uses`, each once. The whole change must fit all of them at once.
 fn applying(cals: &CalendarSet, regions: &[RegionId]) -> CalendarGroup {
+    region_calendars(cals, regions).collect()
+}
+
+/// The calendars of these regions, region by region, in the order of their `uses`.
+fn region_calendars<'a>(
+    cals: &'a CalendarSet,
+    regions: &'a [RegionId],
+) -> impl Iterator<Item = CalendarId> + 'a {
     regions
         .iter()
         .flat_map(|&r| cals.region_calendars(r).iter().copied())
-        .collect()
 }
 
 /// Every calendar that applies to the prepared change (see [`applying`]); `None` when no
@@ -579,10 +586,7 @@ fn whole_change_window(
     // As a region's check counts it: whole seconds, and a zero-length change as one second.
     let duration = (end - start.timestamp()).max(1);
     // On the stack: a few regions of a few calendars each, mostly.
-    let mut group: smallvec::SmallVec<[CalendarId; 8]> = regions
-        .iter()
-        .flat_map(|&r| cals.region_calendars(r).iter().copied())
-        .collect();
+    let mut group: smallvec::SmallVec<[CalendarId; 8]> = region_calendars(cals, regions).collect();
     if !scoped.services.is_empty() || scoped.change.is_some() {
         group.extend(scoped.calendars());
     }
