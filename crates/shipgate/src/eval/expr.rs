@@ -28,6 +28,9 @@ pub struct Ctx<'a> {
     pub vars: smallvec::SmallVec<[Value<'a>; 4]>,
     /// The services bound by the fast quantifiers (`eval::fast`), by slot.
     pub bound: [Option<&'a crate::input::Service>; super::fast::BOUND_SLOTS],
+    /// Their positions among the touched services when the quantifier runs over those (the
+    /// session's `extend service` slots are by that position), else `u32::MAX`.
+    pub bound_pos: [u32; super::fast::BOUND_SLOTS],
     /// Decide every condition with the general evaluator, ignoring the fast forms (the
     /// reference the tests compare the fast forms with).
     pub reference: bool,
@@ -295,9 +298,14 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    fn contains(&mut self, l: &ListVal<'a>, x: &Value<'a>) -> Result<bool, EvalError> {
+    pub(super) fn contains(&mut self, l: &ListVal<'a>, x: &Value<'a>) -> Result<bool, EvalError> {
         // Fast paths for the common shapes.
         match (l, x) {
+            // An `extend` list of strings, whose elements the session checked.
+            (ListVal::Json(items, Ty::Str), Value::Str(x)) => {
+                self.charge(items.len().saturating_mul(str_steps(x.len())))?;
+                return Ok(items.iter().any(|s| s.as_str() == Some(x)));
+            }
             (ListVal::Strs(s), Value::Str(x)) => {
                 self.charge(s.len().saturating_mul(str_steps(x.len())))?;
                 return Ok(s.iter().any(|s| s == x));
@@ -404,6 +412,13 @@ impl<'a> Ctx<'a> {
                 }
             }
             (Value::Service(idx), Field::ServiceExt(i)) => {
+                // A touched service's value was read and checked when the session began.
+                if let Some(slot) = p
+                    .touched_position(*idx)
+                    .and_then(|pos| p.touched_ext(pos, i))
+                {
+                    return Ok(slot.clone());
+                }
                 let s = self
                     .catalog
                     .service(*idx)

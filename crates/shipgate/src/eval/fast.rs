@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 use super::expr::{Ctx, local_date, ordering_holds, type_error};
-use super::value::{EvalError, Value};
+use super::value::{EvalError, ListVal, Value};
 use crate::check::ir::*;
 use crate::input::fields::FieldTy;
 
@@ -77,6 +77,13 @@ enum Test {
     ServiceFlag(u16, ServiceField),
     /// `change has incident`.
     HasIncident,
+    /// A boolean `extend change` field, by index; the expression is the general form, run
+    /// when the slot does not hold a bool (an absent optional: the general form's error).
+    ExtFlag(u16, Box<CExpr>),
+    /// `change has f` for an `extend change` field.
+    HasExt(u16),
+    /// A boolean `extend service` field of the service bound to a slot.
+    ServiceExtFlag(u16, u16, Box<CExpr>),
     /// An integer-like comparison (int, duration, date-time, date, tier).
     Int(CmpOp, FInt, FInt),
     /// A numeric comparison where one side is a float.
@@ -84,6 +91,8 @@ enum Test {
     Str(CmpOp, FStr, FStr),
     /// A string in a list of strings.
     StrIn(FStr, FStrs),
+    /// A string in an `extend` list of strings or a list literal of string constants.
+    StrInList(FStr, FList),
     /// `any`/`all` over the touched services or their dependents.
     Services(QuantKind, u16, Services, Program),
     /// Any other shape: the general evaluator.
@@ -109,13 +118,18 @@ enum FInt {
     /// `date(t, "Zone")`, also the UTC date the checker takes of a date-time compared with a
     /// date: days since 1970-01-01.
     Date(chrono_tz::Tz, Box<FInt>),
+    /// An integer-like `extend change` field (int, duration, date-time, date).
+    Ext(u16, Box<CExpr>),
+    /// The same of the service bound to a slot.
+    ServiceExt(u16, u16, Box<CExpr>),
     Expr(Box<CExpr>),
 }
 
 impl FInt {
     fn is_general(&self) -> bool {
         match self {
-            FInt::Expr(_) => true,
+            // The general form of a service's field reads the slot's variable.
+            FInt::Expr(_) | FInt::ServiceExt(..) => true,
             FInt::Date(_, inner) => inner.is_general(),
             _ => false,
         }
@@ -127,7 +141,20 @@ enum FNum {
     Const(f64),
     ErrorBudget(u16),
     Int(FInt),
+    /// A float `extend change` field.
+    Ext(u16, Box<CExpr>),
+    ServiceExt(u16, u16, Box<CExpr>),
     Expr(Box<CExpr>),
+}
+
+impl FNum {
+    fn is_general(&self) -> bool {
+        match self {
+            FNum::Expr(_) | FNum::ServiceExt(..) => true,
+            FNum::Int(i) => i.is_general(),
+            FNum::Const(_) | FNum::ErrorBudget(_) | FNum::Ext(..) => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -139,7 +166,26 @@ enum FStr {
     Implementer,
     ServiceId(u16),
     ServiceTeam(u16),
+    /// A string `extend change` field.
+    Ext(u16, Box<CExpr>),
+    ServiceExt(u16, u16, Box<CExpr>),
     Expr(Box<CExpr>),
+}
+
+impl FStr {
+    fn is_general(&self) -> bool {
+        matches!(self, FStr::Expr(_) | FStr::ServiceExt(..))
+    }
+}
+
+/// A list of strings that is not a built-in field.
+#[derive(Debug, Clone, PartialEq)]
+enum FList {
+    /// A list literal whose items are all string constants.
+    Consts(Box<[Box<str>]>),
+    /// A `list<string>` `extend change` field.
+    Ext(u16, Box<CExpr>),
+    ServiceExt(u16, u16, Box<CExpr>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +210,22 @@ fn var(e: &CExpr) -> Option<u16> {
 fn change_field(e: &CExpr) -> Option<ChangeField> {
     match e {
         CExpr::Field(base, Field::Change(f), _) if **base == CExpr::Change => Some(*f),
+        _ => None,
+    }
+}
+
+/// `change.<f>` for an `extend change` field `f`.
+fn change_ext(e: &CExpr) -> Option<u16> {
+    match e {
+        CExpr::Field(base, Field::ChangeExt(f), _) if **base == CExpr::Change => Some(*f),
+        _ => None,
+    }
+}
+
+/// `<slot>.<f>` for an `extend service` field `f` of a service bound to a slot.
+fn service_ext(e: &CExpr) -> Option<(u16, u16)> {
+    match e {
+        CExpr::Field(base, Field::ServiceExt(f), _) => var(base).map(|s| (s, *f)),
         _ => None,
     }
 }
@@ -196,13 +258,18 @@ impl Test {
         match self {
             Test::Expr(_) => true,
             Test::Int(_, a, b) => a.is_general() || b.is_general(),
-            Test::Num(_, a, b) => matches!(a, FNum::Expr(_)) || matches!(b, FNum::Expr(_)),
-            Test::Str(_, a, b) => matches!(a, FStr::Expr(_)) || matches!(b, FStr::Expr(_)),
-            Test::StrIn(x, _) => matches!(x, FStr::Expr(_)),
+            Test::Num(_, a, b) => a.is_general() || b.is_general(),
+            Test::Str(_, a, b) => a.is_general() || b.is_general(),
+            Test::StrIn(x, _) => x.is_general(),
+            Test::StrInList(x, l) => x.is_general() || matches!(l, FList::ServiceExt(..)),
             Test::Services(_, _, _, body) => body.general,
-            Test::Const(_) | Test::ChangeFlag(_) | Test::ServiceFlag(..) | Test::HasIncident => {
-                false
-            }
+            Test::ServiceExtFlag(..) => true,
+            Test::Const(_)
+            | Test::ChangeFlag(_)
+            | Test::ServiceFlag(..)
+            | Test::HasIncident
+            | Test::ExtFlag(..)
+            | Test::HasExt(_) => false,
         }
     }
 }
@@ -279,9 +346,16 @@ fn test(e: &CExpr) -> Test {
     {
         return Test::ServiceFlag(slot, f);
     }
+    if let Some(f) = change_ext(e) {
+        return Test::ExtFlag(f, Box::new(e.clone()));
+    }
+    if let Some((slot, f)) = service_ext(e) {
+        return Test::ServiceExtFlag(slot, f, Box::new(e.clone()));
+    }
     let general = || Test::Expr(Box::new(e.clone()));
     match e {
         CExpr::Const(Const::Bool(b)) => Test::Const(*b),
+        CExpr::Has(base, Field::ChangeExt(f)) if **base == CExpr::Change => Test::HasExt(*f),
         CExpr::Has(base, Field::Change(C::Incident)) if **base == CExpr::Change => {
             Test::HasIncident
         }
@@ -296,8 +370,12 @@ fn test(e: &CExpr) -> Test {
             _ => general(),
         },
         CExpr::In(x, list) => match (string(x), strings(list)) {
-            (FStr::Expr(_), _) | (_, None) => general(),
+            (FStr::Expr(_), _) => general(),
             (s, Some(l)) => Test::StrIn(s, l),
+            (s, None) => match str_list(list) {
+                Some(l) => Test::StrInList(s, l),
+                None => general(),
+            },
         },
         CExpr::Quant(kind @ (QuantKind::Any | QuantKind::All), slot, list, body) => {
             let source = match change_field(list) {
@@ -328,6 +406,12 @@ fn int(e: &CExpr) -> FInt {
     if let Some((slot, ServiceField::Tier)) = service_field(e) {
         return FInt::ServiceTier(slot);
     }
+    if let Some(f) = change_ext(e) {
+        return FInt::Ext(f, Box::new(e.clone()));
+    }
+    if let Some((slot, f)) = service_ext(e) {
+        return FInt::ServiceExt(slot, f, Box::new(e.clone()));
+    }
     match e {
         CExpr::Const(Const::Int(i) | Const::Duration(i) | Const::DateTime(i) | Const::Date(i)) => {
             FInt::Const(*i)
@@ -350,6 +434,12 @@ fn num(e: &CExpr) -> FNum {
         Some((slot, ServiceField::Tier)) => return FNum::Int(FInt::ServiceTier(slot)),
         _ => {}
     }
+    if let Some(f) = change_ext(e) {
+        return FNum::Ext(f, Box::new(e.clone()));
+    }
+    if let Some((slot, f)) = service_ext(e) {
+        return FNum::ServiceExt(slot, f, Box::new(e.clone()));
+    }
     match e {
         CExpr::Const(Const::Float(f)) => FNum::Const(*f),
         CExpr::Const(Const::Int(i)) => FNum::Int(FInt::Const(*i)),
@@ -368,6 +458,12 @@ fn string(e: &CExpr) -> FStr {
             C::Implementer => return FStr::Implementer,
             _ => {}
         }
+    }
+    if let Some(f) = change_ext(e) {
+        return FStr::Ext(f, Box::new(e.clone()));
+    }
+    if let Some((slot, f)) = service_ext(e) {
+        return FStr::ServiceExt(slot, f, Box::new(e.clone()));
     }
     match service_field(e) {
         Some((slot, ServiceField::Id)) => return FStr::ServiceId(slot),
@@ -400,7 +496,48 @@ fn strings(e: &CExpr) -> Option<FStrs> {
     }
 }
 
+/// A list of strings read other than as a built-in field: an `extend` field's, or a literal of
+/// string constants.
+fn str_list(e: &CExpr) -> Option<FList> {
+    if let Some(f) = change_ext(e) {
+        return Some(FList::Ext(f, Box::new(e.clone())));
+    }
+    if let Some((slot, f)) = service_ext(e) {
+        return Some(FList::ServiceExt(slot, f, Box::new(e.clone())));
+    }
+    match e {
+        CExpr::List(items) => items
+            .iter()
+            .map(|i| match i {
+                CExpr::Const(Const::Str(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect::<Option<Box<[_]>>>()
+            .map(FList::Consts),
+        _ => None,
+    }
+}
+
 impl<'a> Ctx<'a> {
+    /// The session's slot of `extend service` field `f` of the service bound to `slot`, when
+    /// the quantifier binding it runs over the touched services.
+    #[inline(always)]
+    fn bound_ext(&self, slot: u16, f: u16) -> Option<&'a Option<Value<'a>>> {
+        let pos = *self.bound_pos.get(usize::from(slot))?;
+        if pos == u32::MAX {
+            return None;
+        }
+        let prep: &'a super::Prepared<'a> = self.prep;
+        prep.facts().touched_ext(pos as usize, f)
+    }
+
+    /// The value in an `extend change` slot.
+    #[inline(always)]
+    fn ext(&self, f: u16) -> Option<&'a Value<'a>> {
+        let prep: &'a super::Prepared<'a> = self.prep;
+        prep.facts().change_ext.get(usize::from(f))?.as_ref()
+    }
+
     /// The service bound to `slot` (a quantifier over services is running).
     #[inline(always)]
     fn bound(&self, slot: u16) -> Result<&'a crate::input::Service, EvalError> {
@@ -467,6 +604,15 @@ impl<'a> Ctx<'a> {
             Test::ChangeFlag(cf) => self.change.flag(*cf).ok_or_else(type_error)?,
             Test::ServiceFlag(slot, sf) => self.bound(*slot)?.flag(*sf).ok_or_else(type_error)?,
             Test::HasIncident => self.change.incident.is_some(),
+            Test::ExtFlag(f, e) => match self.ext(*f) {
+                Some(Value::Bool(b)) => *b,
+                _ => self.general(e)?,
+            },
+            Test::HasExt(f) => self.ext(*f).is_some(),
+            Test::ServiceExtFlag(slot, f, e) => match self.bound_ext(*slot, *f) {
+                Some(Some(Value::Bool(b))) => *b,
+                _ => self.general(e)?,
+            },
             Test::Int(op, a, b) => {
                 let (x, y) = (self.fast_int(a)?, self.fast_int(b)?);
                 ordering_holds(*op, Some(x.cmp(&y)))
@@ -486,6 +632,10 @@ impl<'a> Ctx<'a> {
                 let list = self.fast_strs(*list)?;
                 self.charge(list.len().saturating_mul(super::expr::str_steps(x.len())))?;
                 list.iter().any(|s| *s == *x)
+            }
+            Test::StrInList(x, list) => {
+                let x = self.fast_str(x)?;
+                self.str_in_list(&x, list)?
             }
             Test::Services(kind, slot, source, body) => {
                 self.services(*kind, *slot, *source, body)?
@@ -508,7 +658,7 @@ impl<'a> Ctx<'a> {
             Services::Dependents => self.prep.dependents(self.catalog),
         };
         let all = kind == QuantKind::All;
-        for i in list {
+        for (k, i) in list.iter().enumerate() {
             self.charge(1)?;
             let service = self
                 .catalog
@@ -517,6 +667,12 @@ impl<'a> Ctx<'a> {
             match self.bound.get_mut(usize::from(slot)) {
                 Some(b) => *b = Some(service),
                 None => return Err(EvalError::new("unbound variable")),
+            }
+            if let Some(p) = self.bound_pos.get_mut(usize::from(slot)) {
+                *p = match source {
+                    Services::Touched => u32::try_from(k).unwrap_or(u32::MAX),
+                    Services::Dependents => u32::MAX,
+                };
             }
             if body.general {
                 self.bind(usize::from(slot), Value::Service(*i));
@@ -527,6 +683,41 @@ impl<'a> Ctx<'a> {
             }
         }
         Ok(all)
+    }
+
+    /// `x in list` for a list of strings that is not a built-in field.
+    #[inline(never)]
+    fn str_in_list(&mut self, x: &str, list: &'a FList) -> Result<bool, EvalError> {
+        let steps = super::expr::str_steps(x.len());
+        let json = match list {
+            FList::Consts(items) => {
+                self.charge(items.len().saturating_mul(steps))?;
+                return Ok(items.iter().any(|s| **s == *x));
+            }
+            FList::Ext(f, e) => match self.ext(*f) {
+                Some(Value::List(ListVal::Json(items, _))) => Some(*items),
+                _ => return self.general_in(x, e),
+            },
+            FList::ServiceExt(slot, f, e) => match self.bound_ext(*slot, *f) {
+                Some(Some(Value::List(ListVal::Json(items, _)))) => Some(*items),
+                _ => return self.general_in(x, e),
+            },
+        };
+        let items = json.unwrap_or(&[]);
+        self.charge(items.len().saturating_mul(steps))?;
+        // The session checked every element against the declared `list<string>`.
+        Ok(items.iter().any(|s| s.as_str() == Some(x)))
+    }
+
+    /// `x in e` on the general evaluator.
+    #[cold]
+    #[inline(never)]
+    fn general_in(&mut self, x: &str, e: &'a CExpr) -> Result<bool, EvalError> {
+        let Value::List(l) = self.eval(e)? else {
+            return Err(type_error());
+        };
+        let x = Value::Str(Cow::Owned(x.to_owned()));
+        self.contains(&l, &x)
     }
 
     #[inline(never)]
@@ -567,6 +758,20 @@ impl<'a> Ctx<'a> {
             FInt::Tier => i64::from(self.tier),
             FInt::ServiceTier(slot) => self.bound(*slot)?.tier,
             FInt::Date(tz, t) => self.fast_date(*tz, t)?,
+            FInt::Ext(f, e) => match self.ext(*f).and_then(ext_int) {
+                Some(i) => i,
+                None => self.general_int(e)?,
+            },
+            FInt::ServiceExt(slot, f, e) => {
+                match self
+                    .bound_ext(*slot, *f)
+                    .and_then(Option::as_ref)
+                    .and_then(ext_int)
+                {
+                    Some(i) => i,
+                    None => self.general_int(e)?,
+                }
+            }
             FInt::Expr(e) => self.general_int(e)?,
         })
     }
@@ -584,6 +789,16 @@ impl<'a> Ctx<'a> {
             FNum::Const(x) => *x,
             FNum::ErrorBudget(slot) => self.bound(*slot)?.error_budget,
             FNum::Int(i) => self.fast_int(i)? as f64,
+            FNum::Ext(f, e) => match self.ext(*f) {
+                Some(Value::Float(x)) => *x,
+                Some(Value::Int(i)) => *i as f64,
+                _ => self.general_num(e)?,
+            },
+            FNum::ServiceExt(slot, f, e) => match self.bound_ext(*slot, *f) {
+                Some(Some(Value::Float(x))) => *x,
+                Some(Some(Value::Int(i))) => *i as f64,
+                _ => self.general_num(e)?,
+            },
             FNum::Expr(e) => self.general_num(e)?,
         })
     }
@@ -599,6 +814,14 @@ impl<'a> Ctx<'a> {
             FStr::Implementer => &c.implementer,
             FStr::ServiceId(slot) => &self.bound(*slot)?.id,
             FStr::ServiceTeam(slot) => &self.bound(*slot)?.team,
+            FStr::Ext(f, e) => match self.ext(*f) {
+                Some(Value::Str(Cow::Borrowed(s))) => s,
+                _ => return self.general_str(e),
+            },
+            FStr::ServiceExt(slot, f, e) => match self.bound_ext(*slot, *f) {
+                Some(Some(Value::Str(Cow::Borrowed(s)))) => s,
+                _ => return self.general_str(e),
+            },
             FStr::Expr(e) => return self.general_str(e),
         }))
     }
@@ -614,5 +837,14 @@ impl<'a> Ctx<'a> {
             FStrs::ServiceRegions(slot) => &self.bound(slot)?.regions,
             FStrs::ServiceDependsOn(slot) => &self.bound(slot)?.depends_on,
         })
+    }
+}
+
+/// An integer-like value (int, duration, date-time, date), as `fast_int` compares it.
+#[inline(always)]
+fn ext_int(v: &Value<'_>) -> Option<i64> {
+    match v {
+        Value::Int(i) | Value::Duration(i) | Value::DateTime(i) | Value::Date(i) => Some(*i),
+        _ => None,
     }
 }

@@ -279,6 +279,7 @@ fn context<'a>(
         now,
         vars: smallvec::SmallVec::new(),
         bound: [None; fast::BOUND_SLOTS],
+        bound_pos: [u32::MAX; fast::BOUND_SLOTS],
         reference,
         approvals: smallvec::SmallVec::new(),
         budget: lowered.limits.get(Limit::EvalSteps),

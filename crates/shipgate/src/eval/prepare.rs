@@ -26,15 +26,41 @@ pub struct Facts<'a> {
     /// The same regions as decision text when they are one service's, as the catalog keeps
     /// them (else the schedule makes the text).
     pub region_texts: &'a [Text],
-    /// `extend change` values, by field index (`None` when an optional is absent).
+    /// `extend change` values, by field index (`None` when an optional is absent): read and
+    /// type-checked once per session, so a decision reads a slot, never a name.
     pub change_ext: Vec<Option<Value<'a>>>,
+    /// `extend service` values of the touched services, read and checked once per session:
+    /// the value of field `f` of the service at position `k` of `services` is at
+    /// `k * service_ext_width + f`.
+    pub service_ext: Vec<Option<Value<'a>>>,
+    pub service_ext_width: usize,
     /// The touched services whose catalog entry names `calendars`, with those calendars
     /// (empty when none does: most catalogs).
     pub catalog_calendars: Vec<(u32, CalendarGroup)>,
     dependents: OnceCell<Vec<u32>>,
 }
 
-impl Facts<'_> {
+impl<'a> Facts<'a> {
+    /// The `extend service` field `field` of the touched service at position `pos` of
+    /// `services`: `None` when it is not a touched service's (the caller reads the catalog),
+    /// `Some(None)` when an optional field is absent.
+    #[inline(always)]
+    pub fn touched_ext(&self, pos: usize, field: u16) -> Option<&Option<Value<'a>>> {
+        let at = pos
+            .checked_mul(self.service_ext_width)?
+            .checked_add(usize::from(field))?;
+        self.service_ext.get(at)
+    }
+
+    /// The position among the touched services of the service at catalog index `idx`, looked
+    /// up only among a few (a quantifier over touched services binds the position itself).
+    pub fn touched_position(&self, idx: u32) -> Option<usize> {
+        if self.services.len() > 16 {
+            return None;
+        }
+        self.services.iter().position(|&s| s == idx)
+    }
+
     /// Services that transitively depend on a touched one (computed on first use).
     pub fn dependents(&self, catalog: &Catalog) -> &[u32] {
         self.dependents
@@ -52,6 +78,12 @@ pub struct Prepared<'a> {
 }
 
 impl<'a> Prepared<'a> {
+    /// The session's facts, for as long as the session lives.
+    #[inline(always)]
+    pub fn facts(&self) -> &'a Facts<'a> {
+        self.facts
+    }
+
     /// The facts with the change starting at `requested` (to the second) for `duration` seconds.
     pub fn at(facts: &'a Facts<'a>, requested: Instant, duration: i64) -> Prepared<'a> {
         let start = requested.timestamp();
@@ -317,9 +349,14 @@ pub fn prepare<'a>(
         }
     }
     // `extend service` fields of the touched services are validated up front, so a
-    // malformed catalog entry is an input error rather than a failed rule.
+    // malformed catalog entry is an input error rather than a failed rule, and kept as the
+    // session's slots.
+    let service_ext_width = policy.ir.service_ext.len();
+    let mut service_ext = Vec::with_capacity(service_ext_width * services.len());
     for (k, idx) in services.iter().enumerate() {
         let Some(s) = catalog.service(*idx) else {
+            // Unreachable (the indices come from the catalog); the slots stay aligned.
+            service_ext.extend(std::iter::repeat_n(None, service_ext_width));
             continue;
         };
         for f in &policy.ir.service_ext {
@@ -338,10 +375,9 @@ pub fn prepare<'a>(
                             ),
                         ));
                     }
+                    service_ext.push(None);
                 }
-                Some(v) => {
-                    ext_value(v, &f.ty, &path)?;
-                }
+                Some(v) => service_ext.push(Some(ext_value(v, &f.ty, &path)?)),
             }
         }
     }
@@ -366,6 +402,8 @@ pub fn prepare<'a>(
         regions,
         region_texts,
         change_ext,
+        service_ext,
+        service_ext_width,
         dependents: OnceCell::new(),
     })
 }
@@ -410,6 +448,8 @@ pub fn service_facts<'a>(
         regions: Cow::Owned(regions),
         region_texts: &[],
         change_ext: Vec::new(),
+        service_ext: Vec::new(),
+        service_ext_width: 0,
         catalog_calendars,
         dependents: OnceCell::new(),
     })
