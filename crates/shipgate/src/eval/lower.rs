@@ -18,6 +18,23 @@ pub struct Policy {
     pub id: u64,
     /// The limits it was compiled with; a decision reads its evaluation budget here.
     pub limits: crate::limits::Limits,
+    /// The indices of the `extend change` fields in the order of their names, and of the
+    /// `extend service` fields: a session reads an input's fields into their slots in one
+    /// pass over its keys, which are kept in that order (`prepare`).
+    pub change_ext_order: Box<[u16]>,
+    pub service_ext_order: Box<[u16]>,
+}
+
+/// The indices of `fields` ordered by name.
+fn by_name(fields: &[crate::check::ir::ExtField]) -> Box<[u16]> {
+    let mut order: Vec<u16> = (0..fields.len())
+        .filter_map(|i| u16::try_from(i).ok())
+        .collect();
+    order.sort_by(|a, b| {
+        let name = |i: &u16| fields.get(usize::from(*i)).map(|f| f.name.as_str());
+        name(a).cmp(&name(b))
+    });
+    order.into_boxed_slice()
 }
 
 impl Policy {
@@ -26,11 +43,15 @@ impl Policy {
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let programs = lower(&compiled.ir);
         let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let change_ext_order = by_name(&compiled.ir.change_ext);
+        let service_ext_order = by_name(&compiled.ir.service_ext);
         Policy {
             compiled,
             programs,
             id,
             limits,
+            change_ext_order,
+            service_ext_order,
         }
     }
 }

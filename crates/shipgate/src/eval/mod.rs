@@ -55,7 +55,7 @@ impl<'a> Session<'a> {
         now: Instant,
         reference: bool,
     ) -> Result<Session<'a>, Error> {
-        let facts = prepare(&policy.compiled, policy.id, change, catalog)?;
+        let facts = prepare(policy, change, catalog)?;
         Ok(Session {
             policy,
             change,
@@ -231,7 +231,7 @@ pub fn applying_calendars(
     catalog: &Catalog,
     start: Instant,
 ) -> Result<(Vec<String>, Option<crate::calendar::CalendarGroup>), Error> {
-    let facts = prepare(&policy.compiled, policy.id, change, catalog)?;
+    let facts = prepare(policy, change, catalog)?;
     let group = schedule::applying_calendars(&policy.compiled, &facts, change, catalog)?;
     let Some(mut group) = group else {
         return Ok((facts.regions.to_vec(), None));

@@ -290,13 +290,62 @@ fn check_change_names(policy: &Compiled, change: &Change) -> Result<(), InputErr
     Ok(())
 }
 
+/// The values of an input's `extend` fields, by field index, read in one pass over its keys
+/// (a `BTreeMap`, in the order of their names) beside the fields in the same order (`order`):
+/// no lookup by name. `None` when a key is not a declared field, a required field is absent
+/// or a value is not of its type: the caller then reads it again field by field for the
+/// precise error.
+fn read_slots<'a>(
+    fields: &'a [crate::check::ir::ExtField],
+    order: &[u16],
+    extra: &'a std::collections::BTreeMap<String, serde_json::Value>,
+    out: &mut Vec<Option<Value<'a>>>,
+) -> Option<()> {
+    let base = out.len();
+    out.resize(base + fields.len(), None);
+    let mut keys = extra.iter().peekable();
+    for &i in order {
+        let f = fields.get(usize::from(i))?;
+        let value = match keys.peek() {
+            Some((k, v)) if **k == f.name => {
+                let v = *v;
+                keys.next();
+                (!v.is_null()).then_some(v)
+            }
+            // A key before this field's name is no declared field.
+            Some((k, _)) if k.as_str() < f.name.as_str() => return None,
+            _ => None,
+        };
+        let slot = out.get_mut(base + usize::from(i))?;
+        match value {
+            Some(v) => *slot = Some(ext_value(v, &f.ty, &JsonPath::Root("")).ok()?),
+            None if matches!(f.ty, Ty::Opt(_)) => {}
+            None => return None,
+        }
+    }
+    // A key after the last field's name.
+    keys.next().is_none().then_some(())
+}
+
 pub fn prepare<'a>(
-    policy: &'a Compiled,
-    policy_id: u64,
+    policy_set: &'a super::lower::Policy,
     change: &'a Change,
     catalog: &'a Catalog,
 ) -> Result<Facts<'a>, InputError> {
-    check_change_keys(policy, change)?;
+    let policy = &policy_set.compiled;
+    let policy_id = policy_set.id;
+    let mut change_ext = Vec::new();
+    let read = read_slots(
+        &policy.ir.change_ext,
+        &policy_set.change_ext_order,
+        &change.extra,
+        &mut change_ext,
+    );
+    // The errors come in the order they always have: a key that is no field first, a
+    // value's after the services and regions.
+    if read.is_none() {
+        check_change_keys(policy, change)?;
+    }
     let services = catalog.services_from_ids(&change.services, "change.services")?;
     catalog.check_extra_fields(policy_id, || {
         policy.ir.service_ext.iter().map(|f| f.name.as_str())
@@ -329,55 +378,27 @@ pub fn prepare<'a>(
             (Cow::Owned(r), &[])
         }
     };
-    let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
-    let root = JsonPath::Root("change");
-    for f in &policy.ir.change_ext {
-        // Paths are formatted only on the error path: this runs on every evaluation.
-        let path = root.key(&f.name);
-        match change.extra.get(&f.name) {
-            None | Some(serde_json::Value::Null) => {
-                if matches!(f.ty, Ty::Opt(_)) {
-                    change_ext.push(None);
-                } else {
-                    return Err(InputError::new(
-                        path.to_string(),
-                        format!("missing required field ({})", f.ty.describe()),
-                    ));
-                }
-            }
-            Some(v) => change_ext.push(Some(ext_value(v, &f.ty, &path)?)),
-        }
+    if read.is_none() {
+        change_ext = read_change_ext(policy, change)?;
     }
     // `extend service` fields of the touched services are validated up front, so a
     // malformed catalog entry is an input error rather than a failed rule, and kept as the
     // session's slots.
     let service_ext_width = policy.ir.service_ext.len();
     let mut service_ext = Vec::with_capacity(service_ext_width * services.len());
-    for (k, idx) in services.iter().enumerate() {
-        let Some(s) = catalog.service(*idx) else {
-            // Unreachable (the indices come from the catalog); the slots stay aligned.
-            service_ext.extend(std::iter::repeat_n(None, service_ext_width));
-            continue;
-        };
-        for f in &policy.ir.service_ext {
-            let services = JsonPath::Root("catalog.services");
-            let service = services.index(*idx as usize);
-            let path = service.key(&f.name);
-            match s.extra.get(&f.name) {
-                None | Some(serde_json::Value::Null) => {
-                    if !matches!(f.ty, Ty::Opt(_)) {
-                        return Err(InputError::new(
-                            path.to_string(),
-                            format!(
-                                "missing required field ({}) of service \"{}\" (change.services[{k}])",
-                                f.ty.describe(),
-                                s.id
-                            ),
-                        ));
-                    }
-                    service_ext.push(None);
-                }
-                Some(v) => service_ext.push(Some(ext_value(v, &f.ty, &path)?)),
+    if service_ext_width > 0 {
+        for (k, idx) in services.iter().enumerate() {
+            let read = catalog.service(*idx).and_then(|s| {
+                read_slots(
+                    &policy.ir.service_ext,
+                    &policy_set.service_ext_order,
+                    &s.extra,
+                    &mut service_ext,
+                )
+            });
+            if read.is_none() {
+                service_ext.truncate(k * service_ext_width);
+                read_service_ext(policy, catalog, *idx, k, &mut service_ext)?;
             }
         }
     }
@@ -406,6 +427,76 @@ pub fn prepare<'a>(
         service_ext_width,
         dependents: OnceCell::new(),
     })
+}
+
+/// The `extend change` values field by field, with the precise error of the first required
+/// field absent or value not of its type (the keys were checked by `check_change_keys`).
+#[cold]
+fn read_change_ext<'a>(
+    policy: &'a Compiled,
+    change: &'a Change,
+) -> Result<Vec<Option<Value<'a>>>, InputError> {
+    let mut change_ext = Vec::with_capacity(policy.ir.change_ext.len());
+    let root = JsonPath::Root("change");
+    for f in &policy.ir.change_ext {
+        // Paths are formatted only on the error path: this runs on every evaluation.
+        let path = root.key(&f.name);
+        match change.extra.get(&f.name) {
+            None | Some(serde_json::Value::Null) => {
+                if matches!(f.ty, Ty::Opt(_)) {
+                    change_ext.push(None);
+                } else {
+                    return Err(InputError::new(
+                        path.to_string(),
+                        format!("missing required field ({})", f.ty.describe()),
+                    ));
+                }
+            }
+            Some(v) => change_ext.push(Some(ext_value(v, &f.ty, &path)?)),
+        }
+    }
+    Ok(change_ext)
+}
+
+/// The `extend service` values of the touched service at catalog index `idx` (position `k`
+/// of the change's services) field by field, with the precise error of the first that is
+/// absent though required or not of its type.
+#[cold]
+fn read_service_ext<'a>(
+    policy: &'a Compiled,
+    catalog: &'a Catalog,
+    idx: u32,
+    k: usize,
+    service_ext: &mut Vec<Option<Value<'a>>>,
+) -> Result<(), InputError> {
+    let width = policy.ir.service_ext.len();
+    let Some(s) = catalog.service(idx) else {
+        // Unreachable (the indices come from the catalog); the slots stay aligned.
+        service_ext.extend(std::iter::repeat_n(None, width));
+        return Ok(());
+    };
+    for f in &policy.ir.service_ext {
+        let services = JsonPath::Root("catalog.services");
+        let service = services.index(idx as usize);
+        let path = service.key(&f.name);
+        match s.extra.get(&f.name) {
+            None | Some(serde_json::Value::Null) => {
+                if !matches!(f.ty, Ty::Opt(_)) {
+                    return Err(InputError::new(
+                        path.to_string(),
+                        format!(
+                            "missing required field ({}) of service \"{}\" (change.services[{k}])",
+                            f.ty.describe(),
+                            s.id
+                        ),
+                    ));
+                }
+                service_ext.push(None);
+            }
+            Some(v) => service_ext.push(Some(ext_value(v, &f.ty, &path)?)),
+        }
+    }
+    Ok(())
 }
 
 /// The facts of a change that touches only the service at catalog index `idx` and gives
