@@ -2021,3 +2021,71 @@ fn check_scheduled_list_form_from_yaml_and_stdin_with_a_rule_on_conflicts() {
         assert!(err.contains(path) && err.contains(says), "{path}: {err}");
     }
 }
+
+#[test]
+fn fmt_rewrites_checks_and_reads_standard_input() {
+    let dir = tempdir();
+    let messy = dir.join("messy.gate");
+    let tidy = dir.join("tidy.gate");
+    std::fs::write(&messy, "rule r {deny when change.size>10   # big\n}\n").unwrap();
+    std::fs::write(&tidy, "tiers low, high\n").unwrap();
+    let d = dir.to_str().unwrap();
+
+    // --check changes nothing, names the file that would change and exits 1.
+    let o = shipgate(&["fmt", "--check", d]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{}\n", messy.display()));
+    assert!(std::fs::read_to_string(&messy).unwrap().contains("size>10"));
+
+    // fmt rewrites it in place, leaves the tidy file alone, and names what it rewrote.
+    let o = shipgate(&["fmt", d]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{}\n", messy.display()));
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "rule r {\n  deny when change.size > 10  # big\n}\n"
+    );
+    let o = shipgate(&["fmt", "--check", d]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+
+    // `fmt -`: standard input to standard output.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .args(["fmt", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"tiers low,high  default   deny")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "tiers low, high\ndefault deny\n");
+}
+
+#[test]
+fn fmt_of_a_file_that_does_not_parse_is_an_error_and_writes_nothing() {
+    let dir = tempdir();
+    let good = dir.join("a.gate");
+    let bad = dir.join("b.gate");
+    std::fs::write(&good, "tiers   low\n").unwrap();
+    std::fs::write(&bad, "rule r {\n  deny change.size > 1\n}\n").unwrap();
+    let o = shipgate(&["fmt", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains(&format!("{}:2:8", bad.display())),
+        "{}",
+        stderr(&o)
+    );
+    // Neither file was written: the good one waits for the bad one to be fixed.
+    assert_eq!(std::fs::read_to_string(&good).unwrap(), "tiers   low\n");
+    assert_eq!(
+        std::fs::read_to_string(&bad).unwrap(),
+        "rule r {\n  deny change.size > 1\n}\n"
+    );
+}
