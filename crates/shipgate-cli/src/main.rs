@@ -2,6 +2,7 @@
 
 mod audit;
 mod render;
+mod suite;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -288,6 +289,15 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Run the YAML test cases under DIR: exit 0 when all pass, 1 when one fails, 3 when a
+    /// case file, policy or input is wrong. Lists the rules and tier conditions no case
+    /// exercised.
+    Test {
+        /// A folder of `*.yaml` case files (searched recursively), or one case file.
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutFormat,
+    },
     /// Compile and type-check a policy set only: exit 0 valid, 3 not.
     Validate {
         #[arg(long, num_args = 1.., required = true)]
@@ -524,6 +534,14 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             Ok(code)
         }
         Command::Fmt { check, paths } => fmt(check, &paths),
+        Command::Test { dir, format } => {
+            let report = suite::run(&dir)?;
+            match format {
+                OutFormat::Json => outln!("{}", report.to_json()),
+                OutFormat::Text => out!("{}", suite::render(&report)),
+            }
+            Ok(u8::from(report.failed() > 0))
+        }
         Command::Validate {
             policy,
             policy_limits,
