@@ -159,6 +159,95 @@ fn formatted_example_policies_decide_the_same() {
     sources(&policies.join("follow-the-sun"));
 }
 
+/// Every layout rule at once (docs/language.md, "Layout"), as an exact text.
+#[test]
+fn the_canonical_layout() {
+    let written = r#"# header
+
+# second header
+tiers low,high # trailing
+extend change {
+  ticket: string,   # the ticket
+  cost: list<{a: int, b: string?}>
+
+  # own line
+  x: bool
+}
+extend service {a:int b:string}
+
+
+rule r {   # after brace
+  # first
+  when change.size>10 and
+     # middle
+     change.emergency   # end of expr
+  deny when not starts_with( change.ticket , "X" ) or change.kind subset of [ "a","b", ]
+  message "m"
+
+  require approval "cab" count 2
+
+
+  # before close
+}
+rule empty {}
+calendar c timezone "UTC" { window mon - thu , sat 09:00 - 16:00 blackout "x" monthly days -3 .. -1
+blackout "w" weekly fri 18:00 - mon 06:00 }
+rollback { trigger e > - 5% for 5m when -change.size < -3 on no_data fire }
+notify "a", "b" when x # eof
+# last
+"#;
+    let want = r#"# header
+
+# second header
+tiers low, high  # trailing
+extend change {
+  ticket: string  # the ticket
+  cost: list<{ a: int, b: string? }>
+
+  # own line
+  x: bool
+}
+extend service { a: int, b: string }
+
+rule r {  # after brace
+  # first
+  when change.size > 10 and
+      # middle
+      change.emergency  # end of expr
+  deny when not starts_with(change.ticket, "X") or change.kind subset of ["a", "b"]
+  message "m"
+
+  require approval "cab" count 2
+  # before close
+}
+rule empty {
+}
+calendar c timezone "UTC" {
+  window mon-thu, sat 09:00-16:00
+  blackout "x" monthly days -3..-1
+  blackout "w" weekly fri 18:00 - mon 06:00
+}
+rollback {
+  trigger e > -5% for 5m when -change.size < -3 on no_data fire
+}
+notify "a", "b" when x  # eof
+# last
+"#;
+    assert_eq!(format_policy(written, "p.gate").unwrap(), want);
+    // Aligned runs: a blank line or another kind of line ends one.
+    let written = "tier high when a\ntier medium when b\n\ntier critical when c\ncondition a = x\ncondition bb = y\nregion eu uses a\nregion us-east uses b\n";
+    let want = "tier high   when a\ntier medium when b\n\ntier critical when c\ncondition a  = x\ncondition bb = y\nregion eu      uses a\nregion us-east uses b\n";
+    assert_eq!(format_policy(written, "p.gate").unwrap(), want);
+}
+
+#[test]
+fn text_that_does_not_parse_is_located_and_not_formatted() {
+    let e =
+        format_policy("tiers low\nrule r {\n  deny change.size > 1\n}\n", "p.gate").unwrap_err();
+    let loc = e.location().unwrap();
+    assert_eq!((loc.path.as_str(), loc.line, loc.column), ("p.gate", 3, 8));
+}
+
 /// Separators between tokens: spaces, line breaks, blank lines, comments after code and on
 /// lines of their own.
 const SEPARATORS: &[&str] = &[

@@ -4,7 +4,8 @@
 //! their spelling), and changes only what lies between them: one item after another at the
 //! left margin, the statements of a block (`rule`, `calendar`, `strategy`, `rollback`) one per
 //! line indented by two spaces, single spaces between tokens, none inside brackets or around
-//! `.`, and commas normalised in `extend` blocks. A line break inside an expression is kept
+//! `.`, and commas normalised in `extend` blocks; consecutive lines of one kind align a
+//! column (`tier ... when`, `condition ... =`). A line break inside an expression is kept
 //! (the line continues four spaces deeper), as is one blank line between items or
 //! statements. Comments stay where they were: one after code stays after it, one on its own
 //! line stays on its own line before what follows it.
@@ -45,6 +46,26 @@ struct Tok<'s> {
     tight_before: bool,
     /// No space between this token and the one after.
     tight_after: bool,
+    /// The column this token starts at is aligned with the same kind of token on the lines
+    /// next to it (`when` of consecutive `tier` lines).
+    align: Option<Align>,
+}
+
+/// What an aligned column is aligned with: the same token in consecutive lines of one kind.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Align {
+    /// `when` of `tier NAME when ...`
+    Tier,
+    /// `=` of `condition NAME = ...`
+    Condition,
+    /// `uses` of `region NAME uses ...`
+    Region,
+    /// `when` / `otherwise` of a strategy arm
+    Arm,
+    /// the kind of a blackout after its name
+    Blackout,
+    /// the times of a `window` after its days
+    Window,
 }
 
 /// Why text could not be formatted.
@@ -85,6 +106,7 @@ pub fn format(text: &str) -> Result<String, FormatError> {
             brk: Break::Item,
             tight_before: false,
             tight_after: false,
+            align: None,
         })) {
             if t.start >= prev {
                 c.extend(
@@ -112,6 +134,7 @@ fn tokens(body: &str) -> Result<Vec<Tok<'_>>, FormatError> {
     let mut w = Walker {
         toks: Vec::new(),
         pending: None,
+        align_next: None,
     };
     for file in pairs {
         for item in file.into_inner() {
@@ -139,6 +162,21 @@ struct Walker<'s> {
     toks: Vec<Tok<'s>>,
     /// The break of the next token (the first of an item or statement).
     pending: Option<Break>,
+    /// The alignment of the next token.
+    align_next: Option<Align>,
+}
+
+/// The aligned token of each kind of line: a child of `parent` whose rule is `child`.
+fn align_of(parent: Rule, child: Rule) -> Option<Align> {
+    match (parent, child) {
+        (Rule::tier_decl, Rule::kw_when) => Some(Align::Tier),
+        (Rule::condition_decl, Rule::assign) => Some(Align::Condition),
+        (Rule::region_decl, Rule::kw_uses) => Some(Align::Region),
+        (Rule::strategy_arm, Rule::kw_when | Rule::kw_otherwise) => Some(Align::Arm),
+        (Rule::blackout_entry, Rule::blackout_spec) => Some(Align::Blackout),
+        (Rule::window_entry, Rule::time_range) => Some(Align::Window),
+        _ => None,
+    }
 }
 
 impl<'s> Walker<'s> {
@@ -151,7 +189,9 @@ impl<'s> Walker<'s> {
         });
         let span = p.as_span();
         let dash = rule == Rule::dash && ctx.tight_dash;
+        let align = self.align_next.take();
         self.toks.push(Tok {
+            align,
             text: span.as_str(),
             start: span.start(),
             end: span.end(),
@@ -197,6 +237,7 @@ impl<'s> Walker<'s> {
             },
             tight_before: true,
             tight_after: false,
+            align: None,
         });
     }
 
@@ -225,6 +266,9 @@ impl<'s> Walker<'s> {
                         .is_some_and(|n| matches!(n.as_rule(), Rule::rbracket | Rule::rparen));
                     if c.as_rule() == Rule::comma && closes {
                         continue;
+                    }
+                    if let Some(a) = align_of(rule, c.as_rule()) {
+                        self.align_next = Some(a);
                     }
                     self.walk(c, inner);
                 }
@@ -367,7 +411,19 @@ impl Printer<'_> {
     }
 }
 
+/// An aligned token as printed: where its line starts, where the token starts, and what it
+/// aligns with.
+struct Anchor {
+    line_start: usize,
+    at: usize,
+    align: Align,
+}
+
 fn print(body: &str, toks: &[Tok<'_>], out: &mut String) {
+    let mut anchors = Vec::new();
+    // Where the line of the current item or statement starts: only a token on that line is
+    // aligned (a comment may have broken the statement before it).
+    let mut stmt_line = 0;
     let mut p = Printer { out, open: false };
     let mut prev: Option<&Tok<'_>> = None;
     let end = Tok {
@@ -377,6 +433,7 @@ fn print(body: &str, toks: &[Tok<'_>], out: &mut String) {
         brk: Break::Item,
         tight_before: false,
         tight_after: false,
+        align: None,
     };
     for tok in toks.iter().chain(std::iter::once(&end)) {
         let from = prev.map_or(0, |t| t.end);
@@ -423,6 +480,19 @@ fn print(body: &str, toks: &[Tok<'_>], out: &mut String) {
                 p.start_line(line_indent);
             }
         }
+        let line_start = p.out.rfind('\n').map_or(0, |i| i + 1);
+        if matches!(tok.brk, Break::Item | Break::Stmt(_)) {
+            stmt_line = line_start;
+        }
+        if let Some(align) = tok.align
+            && line_start == stmt_line
+        {
+            anchors.push(Anchor {
+                line_start,
+                at: p.out.len(),
+                align,
+            });
+        }
         p.out.push_str(tok.text);
         prev = Some(tok);
     }
@@ -430,6 +500,43 @@ fn print(body: &str, toks: &[Tok<'_>], out: &mut String) {
     if p.out.ends_with("\n\n") {
         let kept = p.out.trim_end_matches('\n').len() + 1;
         p.out.truncate(kept);
+    }
+    align(out, &anchors);
+}
+
+/// Pads each run of aligned tokens of one kind on consecutive lines to one column (the
+/// column of the furthest), as `gofmt` aligns; a blank line, a comment line or another kind
+/// of line ends a run.
+fn align(out: &mut String, anchors: &[Anchor]) {
+    let mut pads: Vec<(usize, usize)> = Vec::new();
+    let mut run: Vec<&Anchor> = Vec::new();
+    let column = |a: &Anchor| out.get(a.line_start..a.at).map_or(0, |s| s.chars().count());
+    let flush = |run: &mut Vec<&Anchor>, pads: &mut Vec<(usize, usize)>| {
+        if run.len() > 1 {
+            let width = run.iter().map(|a| column(a)).max().unwrap_or(0);
+            pads.extend(run.iter().map(|a| (a.at, width - column(a))));
+        }
+        run.clear();
+    };
+    for a in anchors {
+        let next_line = |prev: &Anchor| {
+            out.get(prev.at..)
+                .and_then(|rest| rest.find('\n'))
+                .map(|i| prev.at + i + 1)
+        };
+        let continues = run
+            .last()
+            .is_some_and(|prev| prev.align == a.align && next_line(prev) == Some(a.line_start));
+        if !continues {
+            flush(&mut run, &mut pads);
+        }
+        run.push(a);
+    }
+    flush(&mut run, &mut pads);
+    for (at, pad) in pads.into_iter().rev() {
+        if pad > 0 {
+            out.insert_str(at, &" ".repeat(pad));
+        }
     }
 }
 
