@@ -533,11 +533,19 @@ fn align(out: &mut String, anchors: &[Anchor]) {
         run.push(a);
     }
     flush(&mut run, &mut pads);
-    for (at, pad) in pads.into_iter().rev() {
-        if pad > 0 {
-            out.insert_str(at, &" ".repeat(pad));
-        }
+    // One pass (inserting pad by pad would cost the text's length each time).
+    if pads.iter().all(|(_, pad)| *pad == 0) {
+        return;
     }
+    let mut padded = String::with_capacity(out.len() + pads.iter().map(|(_, p)| p).sum::<usize>());
+    let mut from = 0;
+    for (at, pad) in pads {
+        padded.push_str(out.get(from..at).unwrap_or(""));
+        padded.extend(std::iter::repeat_n(' ', pad));
+        from = at;
+    }
+    padded.push_str(out.get(from..).unwrap_or(""));
+    *out = padded;
 }
 
 /// Whether the token before is part of an expression (a line break between two tokens of an
