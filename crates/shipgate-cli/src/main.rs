@@ -2,6 +2,7 @@
 
 mod audit;
 mod render;
+mod suite;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -277,6 +278,26 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// Rewrite .gate files in the canonical layout (`-`: standard input to standard output):
+    /// exit 0; with --check, exit 1 when a file would change; 3 when a file does not parse
+    /// (then no file is written).
+    Fmt {
+        /// Change nothing: name each file that would change, exit 1 if any.
+        #[arg(long)]
+        check: bool,
+        /// Policy folders or .gate files, or `-` for standard input.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Run the YAML test cases under DIR: exit 0 when all pass, 1 when one fails, 3 when a
+    /// case file, policy or input is wrong. Lists the rules and tier conditions no case
+    /// exercised.
+    Test {
+        /// A folder of `*.yaml` case files (searched recursively), or one case file.
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutFormat,
+    },
     /// Compile and type-check a policy set only: exit 0 valid, 3 not.
     Validate {
         #[arg(long, num_args = 1.., required = true)]
@@ -512,6 +533,15 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             out!("{text}");
             Ok(code)
         }
+        Command::Fmt { check, paths } => fmt(check, &paths),
+        Command::Test { dir, format } => {
+            let report = suite::run(&dir)?;
+            match format {
+                OutFormat::Json => outln!("{}", report.to_json()),
+                OutFormat::Text => out!("{}", suite::render(&report)),
+            }
+            Ok(u8::from(report.failed() > 0))
+        }
         Command::Validate {
             policy,
             policy_limits,
@@ -636,6 +666,48 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             }
         }
     }
+}
+
+/// `shipgate fmt`: every file formatted before any is written, so that a file that does not
+/// parse leaves all of them as they were.
+fn fmt(check: bool, paths: &[PathBuf]) -> Result<u8, Error> {
+    let limit = Limits::default().get(Limit::PolicyFileBytes);
+    if paths.len() == 1 && paths.first().is_some_and(|p| p.as_os_str() == "-") {
+        let text = shipgate::read_input_text(std::io::stdin().lock(), "<stdin>", limit)?;
+        let formatted = shipgate::format_policy(&text, "<stdin>")?;
+        if check {
+            if formatted != text {
+                outln!("<stdin>");
+                return Ok(1);
+            }
+            return Ok(0);
+        }
+        out!("{formatted}");
+        return Ok(0);
+    }
+    let mut changed = Vec::new();
+    for path in shipgate::policy_files(paths)? {
+        let name = path.display().to_string();
+        let file = std::fs::File::open(&path).map_err(|e| Error::Io {
+            path: name.clone(),
+            message: e.to_string(),
+        })?;
+        let text = shipgate::read_input_text(file, &name, limit)?;
+        let formatted = shipgate::format_policy(&text, &name)?;
+        if formatted != text {
+            changed.push((path, name, formatted));
+        }
+    }
+    for (path, name, formatted) in &changed {
+        if !check {
+            std::fs::write(path, formatted).map_err(|e| Error::Io {
+                path: name.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        outln!("{name}");
+    }
+    Ok(u8::from(check && !changed.is_empty()))
 }
 
 /// The exit code for a verdict: 0 allow, 1 deny, 2 pending (3 is a bad input).

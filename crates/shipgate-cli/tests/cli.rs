@@ -2021,3 +2021,145 @@ fn check_scheduled_list_form_from_yaml_and_stdin_with_a_rule_on_conflicts() {
         assert!(err.contains(path) && err.contains(says), "{path}: {err}");
     }
 }
+
+#[test]
+fn fmt_rewrites_checks_and_reads_standard_input() {
+    let dir = tempdir();
+    let messy = dir.join("messy.gate");
+    let tidy = dir.join("tidy.gate");
+    std::fs::write(&messy, "rule r {deny when change.size>10   # big\n}\n").unwrap();
+    std::fs::write(&tidy, "tiers low, high\n").unwrap();
+    let d = dir.to_str().unwrap();
+
+    // --check changes nothing, names the file that would change and exits 1.
+    let o = shipgate(&["fmt", "--check", d]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{}\n", messy.display()));
+    assert!(std::fs::read_to_string(&messy).unwrap().contains("size>10"));
+
+    // fmt rewrites it in place, leaves the tidy file alone, and names what it rewrote.
+    let o = shipgate(&["fmt", d]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{}\n", messy.display()));
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "rule r {\n  deny when change.size > 10  # big\n}\n"
+    );
+    let o = shipgate(&["fmt", "--check", d]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+
+    // `fmt -`: standard input to standard output.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .args(["fmt", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"tiers low,high  default   deny")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "tiers low, high\ndefault deny\n");
+}
+
+#[test]
+fn fmt_of_a_file_that_does_not_parse_is_an_error_and_writes_nothing() {
+    let dir = tempdir();
+    let good = dir.join("a.gate");
+    let bad = dir.join("b.gate");
+    std::fs::write(&good, "tiers   low\n").unwrap();
+    std::fs::write(&bad, "rule r {\n  deny change.size > 1\n}\n").unwrap();
+    let o = shipgate(&["fmt", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains(&format!("{}:2:8", bad.display())),
+        "{}",
+        stderr(&o)
+    );
+    // Neither file was written: the good one waits for the bad one to be fixed.
+    assert_eq!(std::fs::read_to_string(&good).unwrap(), "tiers   low\n");
+    assert_eq!(
+        std::fs::read_to_string(&bad).unwrap(),
+        "rule r {\n  deny change.size > 1\n}\n"
+    );
+}
+
+#[test]
+fn test_runs_the_payments_suite_and_every_rule_is_exercised() {
+    let o = shipgate(&["test", "policies/payments/tests"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.ends_with("11 passed, 0 failed\n"), "{out}");
+    assert!(!out.contains("Not exercised"), "{out}");
+    let o = shipgate(&["test", "policies/payments/tests", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["passed"].as_u64(), v["failed"].as_u64()),
+        (Some(11), Some(0))
+    );
+    assert_eq!(v["not_exercised"], serde_json::json!([]));
+}
+
+#[test]
+fn test_reports_a_diff_per_failing_key_and_the_rules_left_unexercised() {
+    let dir = tempdir();
+    let root = root().canonicalize().unwrap();
+    let case = format!(
+        "policy: {p}/policies/payments\ncatalog: {p}/policies/catalog.yaml\n\
+         now: 2026-12-18T09:00:00Z\n\
+         change: {p}/policies/changes/chg-1046-partner-api.json\n\
+         cases:\n\
+         \x20 - name: right\n    expected: {{verdict: deny, reasons: [separation_of_duties, third_party_contracts]}}\n\
+         \x20 - name: wrong\n    expected: {{verdict: allow, tier: high, reasons: [ticket_required]}}\n",
+        p = root.display()
+    );
+    std::fs::write(dir.join("partner.yaml"), case).unwrap();
+    let o = shipgate(&["test", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("ok    ") && out.contains("  right\n"), "{out}");
+    assert!(out.contains("FAIL  ") && out.contains("  wrong\n"), "{out}");
+    for want in [
+        "        verdict:\n          - expected \"allow\"\n          + got      \"deny\"\n",
+        "        tier:\n          - expected \"high\"\n          + got      \"low\"\n",
+        "          - expected [\"ticket_required\"]\n          + got      [\"separation_of_duties\",\"third_party_contracts\"]\n",
+        "Not exercised by any case:\n  rule  cab_review",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+    // Rules that fired are exercised; the rule that never did is listed.
+    assert!(!out.contains("rule  separation_of_duties"), "{out}");
+    assert!(out.ends_with("1 passed, 1 failed\n"), "{out}");
+}
+
+#[test]
+fn test_errors_in_case_files_name_the_file_and_the_yaml_path() {
+    let dir = tempdir();
+    let file = dir.join("bad.yaml");
+    for (text, want) in [
+        (
+            "policy: x\ncases:\n  - expected: {verdict: maybe}\n",
+            "cases[0].expected.verdict: expected allow, deny or pending",
+        ),
+        (
+            "cases:\n  - {verdict: deny}\n",
+            "cases[0].verdict: unknown key",
+        ),
+        ("policy: x\ncases: []\n", "cases: the list is empty"),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let o = shipgate(&["test", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(3), "{text}");
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{}: {want}", file.display())),
+            "{text}: {err}"
+        );
+    }
+}

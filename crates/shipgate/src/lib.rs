@@ -538,6 +538,35 @@ impl Session<'_> {
     }
 }
 
+/// One `.gate` file's text in the canonical layout (`shipgate fmt`, docs/authoring.md):
+/// the same tokens and comments, laid out one way, so that the result compiles to the same
+/// engine and formatting it again changes nothing. `name` is what errors call the file.
+///
+/// Text that does not parse is an error with every syntax error located (nothing is
+/// formatted); the file need not compile on its own (names may live in other files).
+///
+/// ```
+/// let text = "rule r {  deny when change.size>10 # big\n}";
+/// let formatted = shipgate::format_policy(text, "p.gate").unwrap();
+/// assert_eq!(formatted, "rule r {\n  deny when change.size > 10  # big\n}\n");
+/// assert!(shipgate::format_policy("rule r {", "p.gate").is_err());
+/// ```
+pub fn format_policy(text: &str, name: &str) -> Result<String, PolicyError> {
+    let mut sources = span::SourceMap::default();
+    let file = sources.add(name, text);
+    let (_, diagnostics) = syntax::parse(file, text);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(PolicyError::new(diagnostics, sources));
+    }
+    syntax::format(text).map_err(|e| match e {
+        syntax::FormatError::Syntax | syntax::FormatError::Changed => PolicyError::bare(
+            name,
+            "internal error: formatting would change this file, so it was left as it is \
+             (please report it)",
+        ),
+    })
+}
+
 /// Where the engine reads policies from: `.gate` files under the given paths, sorted.
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     check::collect_gate_files(paths)

@@ -265,3 +265,46 @@ fn warnings_are_located_plain_data_in_the_bindings_shape() {
         "{json}"
     );
 }
+
+#[test]
+fn named_conditions_unused_is_a_warning_and_read_ones_decide() {
+    let src = "condition big = change.size > 500\ncondition spare = change.emergency\n\
+               condition leftover = true\ncondition chained = big and spare_helper\n\
+               condition spare_helper = not change.emergency\n\
+               rule r {\n  deny when chained\n}\n";
+    let engine = Engine::from_source(src, "p.gate").unwrap();
+    let unused: Vec<&str> = engine
+        .warnings()
+        .iter()
+        .filter(|w| w.message().contains("never read"))
+        .map(|w| w.message())
+        .collect();
+    assert_eq!(
+        unused,
+        [
+            "condition `spare` is never read",
+            "condition `leftover` is never read"
+        ]
+    );
+    let big = change(serde_json::json!({"size": 800}));
+    let small = change(serde_json::json!({"size": 100}));
+    let verdict = |c: &Change| {
+        engine
+            .evaluate(c, &catalog(), now(), false)
+            .unwrap()
+            .verdict
+            .to_string()
+    };
+    assert_eq!(verdict(&big), "deny");
+    assert_eq!(verdict(&small), "allow");
+}
+
+#[test]
+fn a_named_condition_error_points_at_its_body_and_where_it_was_read() {
+    let e = policy_error("tiers low, high\ncondition risky = tier >= high\ntier high when risky\n");
+    let loc = e.location().unwrap();
+    assert_eq!((loc.line, loc.column), (2, 19));
+    let text = e.render(false);
+    assert!(text.contains("in condition `risky`, read here"), "{text}");
+    assert!(text.contains("p.gate:2:19"), "{text}");
+}

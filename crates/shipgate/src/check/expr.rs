@@ -14,6 +14,8 @@ pub struct Schema<'a> {
     pub service_ext: &'a [ExtField],
     /// `kinds ...`: the declared change kinds, when the policy closes the set.
     pub kinds: Option<&'a [String]>,
+    /// `condition NAME = ...`: read by name, inlined where read.
+    pub conditions: &'a super::conditions::Conditions<'a>,
 }
 
 /// Resolves group names to indices (and reports unknown ones); supplied by the policy checker.
@@ -45,6 +47,13 @@ pub struct ExprChecker<'a, 'g> {
     pub conditions: u32,
     /// The slots of the quantifier variables in scope that range over `change.kind`.
     kind_vars: Vec<u16>,
+    /// Per named condition: whether its body checked where declared (else its uses are not
+    /// checked again: the error is reported once); `None` until checked.
+    named_ok: Vec<Option<bool>>,
+    /// Per named condition: whether an expression reads it.
+    pub named_used: Vec<bool>,
+    /// How many named conditions' bodies enclose the expression being checked.
+    named_depth: u32,
 }
 
 /// The checker's type of a built-in field (declared in `input::fields`).
@@ -109,7 +118,106 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             count_bodies: 0,
             conditions: 0,
             kind_vars: Vec::new(),
+            named_ok: Vec::new(),
+            named_used: Vec::new(),
+            named_depth: 0,
         }
+        .with_conditions()
+    }
+
+    fn with_conditions(mut self) -> Self {
+        let n = self.schema.conditions.decls.len();
+        self.named_ok = vec![None; n];
+        self.named_used = vec![false; n];
+        self
+    }
+
+    /// Whether named condition `i` checked where declared, checking it first if need be (a
+    /// condition may read one declared after it). Conditions with an error of their own
+    /// (`Conditions::usable`) are not checked; no cycle remains among the others.
+    pub fn named_checked(&mut self, i: usize) -> bool {
+        if let Some(Some(ok)) = self.named_ok.get(i) {
+            return *ok;
+        }
+        let conditions = self.schema.conditions;
+        let ok = conditions.usable.get(i) == Some(&true)
+            && conditions
+                .decls
+                .get(i)
+                .is_some_and(|d| self.check_named_body(&d.value));
+        if let Some(slot) = self.named_ok.get_mut(i) {
+            *slot = Some(ok);
+        }
+        ok
+    }
+
+    /// Checks a named condition's body where it is declared: a bool, read with `tier`
+    /// available and no variable in scope. Whether it checked.
+    fn check_named_body(&mut self, e: &Expr) -> bool {
+        let before = self.diagnostics.iter().filter(|d| d.is_error()).count();
+        let saved_tier = std::mem::replace(&mut self.tier_available, true);
+        let saved_service = self.service_only.take();
+        let r = self.inline_body(e);
+        self.tier_available = saved_tier;
+        self.service_only = saved_service;
+        let ok = match r {
+            Some((_, t)) if t.unopt() == &Ty::Bool => true,
+            Some((_, t)) => {
+                self.err(
+                    e.span,
+                    format!("a condition must be a bool, but this is {}", t.describe()),
+                    "expected bool",
+                );
+                false
+            }
+            None => false,
+        };
+        ok && self.diagnostics.iter().filter(|d| d.is_error()).count() == before
+    }
+
+    /// Checks a named condition's body in place of a name read in the current context: no
+    /// variable of the context is visible in it, its own `has` tests guard it.
+    fn inline_body(&mut self, e: &Expr) -> Checked {
+        let scope = std::mem::take(&mut self.scope);
+        let kind_vars = std::mem::take(&mut self.kind_vars);
+        let mut quantified = Vec::new();
+        collect_quantified(e, &mut quantified);
+        let quantified = std::mem::replace(&mut self.quantified, quantified);
+        let has_len = self.has_tests.len();
+        collect_has(e, self.sources, &mut self.has_tests);
+        self.named_depth += 1;
+        let r = self.expr(e);
+        self.named_depth -= 1;
+        self.has_tests.truncate(has_len);
+        self.quantified = quantified;
+        self.kind_vars = kind_vars;
+        self.scope = scope;
+        r
+    }
+
+    /// A named condition read at `span`: its body, checked in the current context (where
+    /// `tier` or `change` may not be readable), inlined. Warnings of the body were given
+    /// where it is declared and are not repeated; an error says where the name was read.
+    fn named(&mut self, i: usize, span: Span) -> Checked {
+        if let Some(u) = self.named_used.get_mut(i) {
+            *u = true;
+        }
+        let decl = *self.schema.conditions.decls.get(i)?;
+        if !self.named_checked(i) {
+            return None;
+        }
+        let before = self.diagnostics.len();
+        let r = self.inline_body(&decl.value);
+        let mut added: Vec<Diagnostic> = self.diagnostics.drain(before..).collect();
+        added.retain(Diagnostic::is_error);
+        for d in added {
+            self.diagnostics.push(d.with_secondary(
+                span,
+                format!("in condition `{}`, read here", decl.name.name),
+            ));
+        }
+        let (c, t) = r?;
+        Some((CExpr::Named(Box::new(c)), t))
     }
 
     fn err(&mut self, span: Span, msg: impl Into<String>, label: impl Into<String>) {
@@ -301,6 +409,9 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
             );
             return None;
         }
+        if let Some(i) = self.schema.conditions.find(n) {
+            return self.named(i, span);
+        }
         match n {
             "change" => return Some((CExpr::Change, Ty::Change)),
             "now" => return Some((CExpr::Now, Ty::DateTime)),
@@ -351,15 +462,29 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         candidates.extend(self.schema.tiers.iter().map(|s| s.as_str()));
         candidates.retain(|c| !c.contains('-'));
         candidates.extend(["change", "tier", "now"]);
+        candidates.extend(
+            self.schema
+                .conditions
+                .decls
+                .iter()
+                .map(|d| d.name.name.as_str()),
+        );
         let mut d =
             Diagnostic::error(span, format!("unknown name `{n}`")).with_label("not defined");
+        let suggestion = did_you_mean(n, candidates);
         if let Some(t) = hyphenated {
             d = d.with_help(format!(
                 "the tier `{t}` cannot be named here, where `-` subtracts: rename it `{}`",
                 t.replace('-', "_")
             ));
-        } else if let Some(h) = did_you_mean(n, candidates) {
+        } else if let Some(h) = suggestion {
             d = d.with_help(h);
+        } else if self.named_depth > 0 {
+            d = d.with_help(
+                "a named condition sees no variable of the place it is read in (a \
+                 quantifier's, or the `s` of `services where`): test the variable there, \
+                 or quantify inside the condition",
+            );
         } else if !self.schema.tiers.is_empty() {
             d = d.with_note(format!("tiers are: {}", self.schema.tiers.join(", ")));
         }
@@ -786,6 +911,26 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
     }
 
     fn quant(&mut self, q: Quantifier, var: &ast::Ident, list: &Expr, body: &Expr) -> Checked {
+        if let Some(decl) = self
+            .schema
+            .conditions
+            .find(&var.name)
+            .and_then(|i| self.schema.conditions.decls.get(i))
+        {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    var.span,
+                    format!(
+                        "`{}` is a named condition and cannot name a variable",
+                        var.name
+                    ),
+                )
+                .with_label("would hide the condition in this body")
+                .with_secondary(decl.name.span, "the condition is declared here")
+                .with_help("choose another variable name"),
+            );
+            return None;
+        }
         let (lc, lt) = self.expr(list)?;
         let elem = match lt.unopt() {
             Ty::List(e) => (**e).clone(),

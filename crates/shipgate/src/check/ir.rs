@@ -235,6 +235,9 @@ pub enum CExpr {
     Sub(ArithKind, Box<CExpr>, Box<CExpr>),
     Quant(QuantKind, u16, Box<CExpr>, Box<CExpr>),
     Call(Builtin, Vec<CExpr>),
+    /// A named condition's body inlined where its name is read (`condition deploy = ...`):
+    /// evaluated as the body itself; the mark lets `explain` list it as one atom by its name.
+    Named(Box<CExpr>),
 }
 
 /// A condition with where it was written.

@@ -1,6 +1,7 @@
 //! Name resolution and type checking: the parsed files of a policy set to its compiled IR.
 
 mod calendars;
+mod conditions;
 mod delivery;
 pub mod expr;
 mod extend;
@@ -310,15 +311,19 @@ fn check_items(
         &mut diags,
     );
 
+    let named = conditions::collect(items, &tiers, &mut diags);
+
     // --- expressions: every condition, checked against one schema ---------------------------
     let schema = Schema {
         tiers: &tiers,
         change_ext: &change_ext,
         service_ext: &service_ext,
         kinds: kinds.as_deref(),
+        conditions: &named,
     };
     let at = |span: Span| sources.location(span);
     let mut ck = ExprChecker::new(schema, sources, &mut groups);
+    conditions::check_bodies(&named, &mut ck);
     let tier_rules = tiers::check(items, &tiers, &mut ck);
     let default_deny = default.map(|(d, _)| d).unwrap_or(false);
     let rules = rules::check(
@@ -335,6 +340,7 @@ fn check_items(
     let notify = delivery::notify(items, &mut ck, sources);
     let (service_scopes, change_scopes) = scopes::check(items, &calendar_set, &mut ck, sources);
 
+    conditions::unused(&named, &ck.named_used, &mut ck.diagnostics);
     diags.append(&mut ck.diagnostics);
     let conditions = ck.conditions;
     drop(ck);

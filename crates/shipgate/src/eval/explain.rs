@@ -117,7 +117,13 @@ impl Walk<'_> {
                 literal: literal(side),
             });
         }
-        let (outcome, witness) = match e {
+        // A named condition is listed by its name; a quantifier it stands for still names
+        // its witness.
+        let settled = match e {
+            CExpr::Named(body) => body,
+            _ => e,
+        };
+        let (outcome, witness) = match settled {
             CExpr::Quant(kind @ (QuantKind::Any | QuantKind::All), slot, list, body) => {
                 match quantified(ctx, *kind, *slot, list, body) {
                     Ok((h, w)) => (Ok(h), w),

@@ -155,6 +155,7 @@ impl<'a> Ctx<'a> {
                 Value::Bool(self.field(&b, *f)?.is_some())
             }
             CExpr::Not(x) => Value::Bool(!self.bool(x)?),
+            CExpr::Named(x) => return self.eval(x),
             CExpr::Neg(x) => match self.eval(x)? {
                 Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(overflow)?),
                 Value::Float(f) => Value::Float(-f),

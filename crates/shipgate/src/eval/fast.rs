@@ -324,6 +324,8 @@ fn emit(e: &CExpr, ops: &mut Vec<Op>) {
                 _ => ops.push(Op::Not),
             }
         }
+        // Inlined: the program is the same as for the body written in place.
+        CExpr::Named(x) => emit(x, ops),
         CExpr::And(a, b) => jump(ops, a, b, true),
         CExpr::Or(a, b) => jump(ops, a, b, false),
         _ => ops.push(Op::Test {
@@ -354,6 +356,7 @@ fn test(e: &CExpr) -> Test {
     }
     let general = || Test::Expr(Box::new(e.clone()));
     match e {
+        CExpr::Named(x) => test(x),
         CExpr::Const(Const::Bool(b)) => Test::Const(*b),
         CExpr::Has(base, Field::ChangeExt(f)) if **base == CExpr::Change => Test::HasExt(*f),
         CExpr::Has(base, Field::Change(C::Incident)) if **base == CExpr::Change => {

@@ -60,6 +60,8 @@ pub enum Item {
     Rollback(RollbackDecl),
     /// `notify "a", "b" [when E]`
     Notify(NotifyDecl),
+    /// `condition NAME = EXPR`
+    Condition(ConditionDecl),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +105,14 @@ pub enum TypeExpr {
 pub struct TierDecl {
     pub tier: Ident,
     pub when: Expr,
+    pub span: Span,
+}
+
+/// `condition deploy = change.action == "deploy"`: a bool read by name in any expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConditionDecl {
+    pub name: Ident,
+    pub value: Expr,
     pub span: Span,
 }
 

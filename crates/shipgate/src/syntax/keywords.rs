@@ -66,6 +66,8 @@ pub(super) const KEYWORDS: &[Keyword] = &[
     // tier conditions (`tier` is also a name in expressions)
     keyword!("tier",      kw_tier,      ITEM | STATEMENT),
     keyword!("when",      kw_when,      RESERVED | STATEMENT),
+    // named conditions
+    keyword!("condition", kw_condition, RESERVED | ITEM | STATEMENT),
     // calendars and regions
     keyword!("calendar",  kw_calendar,  RESERVED | ITEM | STATEMENT),
     keyword!("timezone",  kw_timezone,  0),
@@ -375,12 +377,26 @@ mod tests {
 
     #[test]
     fn derived_lists_follow_the_table() {
-        assert_eq!(RESERVED_WORDS.len(), 36);
+        assert_eq!(RESERVED_WORDS.len(), 37);
         assert_eq!(
             ITEM_WORDS,
             [
-                "tiers", "default", "capacity", "groups", "kinds", "extend", "tier", "calendar",
-                "region", "services", "changes", "rule", "waivable", "strategy", "rollback",
+                "tiers",
+                "default",
+                "capacity",
+                "groups",
+                "kinds",
+                "extend",
+                "tier",
+                "condition",
+                "calendar",
+                "region",
+                "services",
+                "changes",
+                "rule",
+                "waivable",
+                "strategy",
+                "rollback",
                 "notify",
             ]
         );

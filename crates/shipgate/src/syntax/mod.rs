@@ -2,6 +2,7 @@
 //!
 //! - `parser`: the entry point; one pass over a file that parses, else `recovery`.
 //! - `build`: pest's pairs to AST nodes, one file per construct.
+//! - `format`: the canonical layout of a file (`shipgate fmt`).
 //! - `grammar`: the pest parser generated from `grammar.pest`.
 //! - `keywords`: the one keyword table; every Rust keyword list derives from it.
 //! - `nesting`: refuses text that nests too deeply before pest recurses into it.
@@ -10,6 +11,7 @@
 
 pub mod ast;
 mod build;
+mod format;
 mod grammar;
 mod keywords;
 mod nesting;
@@ -23,6 +25,13 @@ mod tests;
 
 use crate::error::Diagnostic;
 use crate::span::FileId;
+
+pub use format::FormatError;
+
+/// `text` (a whole `.gate` file that parses) in the canonical layout (`format.rs`).
+pub fn format(text: &str) -> Result<String, FormatError> {
+    format::format(text)
+}
 
 /// Parses one file. Returns the items that parsed (recovering at the next top-level item after
 /// an error) and every diagnostic found.

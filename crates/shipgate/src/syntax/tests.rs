@@ -790,6 +790,30 @@ fn notify_with_and_without_condition() {
 }
 
 #[test]
+fn named_conditions() {
+    let file = parse_ok(
+        "condition deploy = change.action == \"deploy\"\ncondition hot = deploy and not x",
+    );
+    let Item::Condition(c) = &file.items[0] else {
+        panic!()
+    };
+    assert_eq!(c.name.name, "deploy");
+    assert_eq!((c.name.span.start, c.name.span.end), (10, 16));
+    let Item::Condition(c) = &file.items[1] else {
+        panic!()
+    };
+    assert_eq!(show(&c.value), "(and deploy (not x))");
+    // `condition` is a keyword: not a name in expressions, and `==` is not `=`.
+    assert_eq!(
+        errors("condition a == b"),
+        ["1:14: expected an expression, found `=`"]
+    );
+    assert!(!errors("rule r { deny when condition }").is_empty());
+    assert!(!errors("condition and = x").is_empty());
+    assert!(!errors("condition a =").is_empty());
+}
+
+#[test]
 fn statements_may_share_a_line() {
     let r = rule("rule r { when a deny when b message \"m\" }");
     assert_eq!(r.effects.len(), 1);
@@ -1084,7 +1108,7 @@ fn syntax_errors_name_what_was_expected() {
         (
             "frobnicate x",
             "1:1: expected a declaration (`tiers`, `default`, `capacity`, `groups`, `kinds`, \
-             `extend`, `tier`, `calendar`, `region`, `services`, `changes`, `rule`, `waivable`, `strategy`, `rollback` \
+             `extend`, `tier`, `condition`, `calendar`, `region`, `services`, `changes`, `rule`, `waivable`, `strategy`, `rollback` \
              or `notify`), found `frobnicate`",
         ),
         ("tiers", "1:6: expected a tier name, found end of file"),
@@ -1286,6 +1310,7 @@ fn assert_well_formed(text: &str) {
             Item::Strategy(x) => x.span,
             Item::Rollback(x) => x.span,
             Item::Notify(x) => x.span,
+            Item::Condition(x) => x.span,
         };
         assert!(span.end as usize <= text.len());
     }

@@ -97,6 +97,9 @@ pub(super) fn describe(rule: Rule) -> &'static str {
         Rule::trigger_decl => "a trigger like `trigger error_rate > 2% for 5m`",
         Rule::threshold => "a threshold like 2%, 3 or 150% of baseline",
         Rule::notify_decl => "`notify` and audiences",
+        Rule::condition_decl => "a named condition like `condition deploy = change.emergency`",
+        Rule::condition_name => "a condition name",
+        Rule::assign => "`=`",
         Rule::expr
         | Rule::operand
         | Rule::unary

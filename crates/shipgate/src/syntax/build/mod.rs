@@ -148,6 +148,7 @@ impl Builder<'_> {
             Rule::strategy_decl => self.strategy(decl, span).map(Item::Strategy),
             Rule::rollback_decl => Some(Item::Rollback(self.rollback(decl, span))),
             Rule::notify_decl => self.notify(decl, span).map(Item::Notify),
+            Rule::condition_decl => self.condition(decl, span).map(Item::Condition),
             _ => self.bug(span),
         }
     }

@@ -1,7 +1,9 @@
 //! Builders of the settings: `default`, `capacity`, `extend` blocks and their types, and
 //! `tier ... when` conditions (`tiers` and `groups` are plain name lists, built in `mod.rs`).
 
-use super::super::ast::{DefaultEffect, ExtendDecl, ExtendTarget, FieldDecl, TierDecl, TypeExpr};
+use super::super::ast::{
+    ConditionDecl, DefaultEffect, ExtendDecl, ExtendTarget, FieldDecl, TierDecl, TypeExpr,
+};
 use super::super::grammar::{P, Rule};
 use super::Builder;
 use crate::span::Span;
@@ -119,6 +121,24 @@ impl Builder<'_> {
         Some(TierDecl {
             tier: self.need(tier, span)?,
             when: self.need(when, span)?,
+            span,
+        })
+    }
+
+    /// `condition NAME = EXPR`.
+    pub(super) fn condition(&mut self, decl: P<'_>, span: Span) -> Option<ConditionDecl> {
+        let mut name = None;
+        let mut value = None;
+        for c in decl.into_inner() {
+            match c.as_rule() {
+                Rule::condition_name => name = Some(self.ident(&c)),
+                Rule::expr => value = Some(self.expr(c)?),
+                _ => {}
+            }
+        }
+        Some(ConditionDecl {
+            name: self.need(name, span)?,
+            value: self.need(value, span)?,
             span,
         })
     }
