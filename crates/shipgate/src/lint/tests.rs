@@ -363,3 +363,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn lsp_positions_count_utf16_units() {
+    use crate::lint::symbols::{utf16_offset, utf16_position};
+    let text = "a\n𝄞é x\n";
+    let x = text.find('x').unwrap();
+    // 𝄞 is two units, é one, the space one.
+    assert_eq!(utf16_position(text, x), (1, 4));
+    assert_eq!(utf16_offset(text, 1, 4), Some(x));
+    // A column past the line's end is its end; a line past the text is none.
+    assert_eq!(utf16_offset(text, 0, 9), Some(1));
+    assert_eq!(utf16_offset(text, 5, 0), None);
+    for offset in [0, 2, x, text.len()] {
+        let (l, c) = utf16_position(text, offset);
+        assert_eq!(utf16_offset(text, l, c), Some(offset));
+    }
+}
