@@ -17,11 +17,15 @@
 //! trying one value per region of every term decides it. The work is bounded: past
 //! [`MAX_ASSIGNMENTS`] combinations the answer is "satisfiable" (unknown, so no finding).
 
-use crate::check::ir::{CExpr, CmpKind, CmpOp, Const, Field};
+use crate::check::ir::{CExpr, CmpKind, CmpOp, Const};
 
 /// The most combinations of term values one question tries before it gives up (and answers
 /// "satisfiable", which makes no finding).
 pub const MAX_ASSIGNMENTS: u64 = 1 << 16;
+
+/// The most combinations all the questions of one lint try together: past it, every further
+/// question is answered "satisfiable" (no finding), so linting any policy is bounded work.
+pub const MAX_TOTAL_ASSIGNMENTS: u64 = 1 << 24;
 
 /// A boolean formula over atoms, built from checked conditions.
 #[derive(Debug, Clone)]
@@ -95,12 +99,17 @@ pub struct Atoms {
     opaque: Vec<(CExpr, usize)>,
     /// The tier count, for the domain of `tier` (`0..tiers`).
     tiers: u8,
+    /// The combinations tried so far, against `budget`.
+    spent: std::cell::Cell<u64>,
+    /// The most combinations all questions may try: [`MAX_TOTAL_ASSIGNMENTS`] (less in tests).
+    pub(in crate::lint) budget: u64,
 }
 
 impl Atoms {
     pub fn new(tiers: usize) -> Atoms {
         Atoms {
             tiers: u8::try_from(tiers).unwrap_or(u8::MAX),
+            budget: MAX_TOTAL_ASSIGNMENTS,
             ..Atoms::default()
         }
     }
@@ -207,41 +216,56 @@ impl Atoms {
     }
 
     /// Whether some values of the terms make `f` true: `None` when the question would take
-    /// more than [`MAX_ASSIGNMENTS`] combinations (unknown).
+    /// more than [`MAX_ASSIGNMENTS`] combinations, or when the lint's whole budget
+    /// ([`MAX_TOTAL_ASSIGNMENTS`]) is spent (unknown).
     pub fn satisfiable(&self, f: &Formula) -> Option<bool> {
-        let mut used_atoms = Vec::new();
-        atoms_of(f, &mut used_atoms);
-        used_atoms.sort_unstable();
-        used_atoms.dedup();
+        let mut used = Vec::new();
+        atoms_of(f, &mut used);
+        used.sort_unstable();
+        used.dedup();
         // One candidate value per region of each term the formula reads; a free boolean per
         // opaque atom.
         let mut terms: Vec<usize> = Vec::new();
         let mut opaque: Vec<usize> = Vec::new();
-        for &a in &used_atoms {
+        for (k, &a) in used.iter().enumerate() {
             match self.atoms.get(a) {
                 Some(Atom::Bool(t) | Atom::Int(t, ..) | Atom::StrIn(t, _)) => terms.push(*t),
-                Some(Atom::Opaque) => opaque.push(a),
+                Some(Atom::Opaque) => opaque.push(k),
                 None => return None,
             }
         }
         terms.sort_unstable();
         terms.dedup();
-        let candidates: Vec<Vec<Value>> = terms
-            .iter()
-            .map(|&t| self.candidates(t, &used_atoms))
-            .collect();
+        let candidates: Vec<Vec<Value>> =
+            terms.iter().map(|&t| self.candidates(t, &used)).collect();
         let mut total: u64 = 1u64.checked_shl(u32::try_from(opaque.len()).ok()?)?;
         for c in &candidates {
-            total = total.checked_mul(c.len() as u64)?;
             if c.is_empty() {
                 return Some(false);
             }
+            total = total.checked_mul(c.len() as u64)?;
         }
         if total > MAX_ASSIGNMENTS {
             return None;
         }
+        let spent = self.spent.get().saturating_add(total);
+        if spent > self.budget {
+            return None;
+        }
+        self.spent.set(spent);
+        // The term of each used atom, as an index into `terms`.
+        let term_of: Vec<Option<usize>> = used
+            .iter()
+            .map(|&a| match self.atoms.get(a) {
+                Some(Atom::Bool(t) | Atom::Int(t, ..) | Atom::StrIn(t, _)) => {
+                    terms.iter().position(|x| x == t)
+                }
+                _ => None,
+            })
+            .collect();
         let mut pick = vec![0usize; candidates.len()];
-        let mut values: Vec<Option<bool>> = vec![None; self.atoms.len()];
+        // The value of each used atom (by its index in `used`) under the current choice.
+        let mut values: Vec<bool> = vec![false; used.len()];
         for n in 0..total {
             // Decode `n` into a choice per term and a truth value per opaque atom.
             let mut rest = n;
@@ -250,39 +274,22 @@ impl Atoms {
                 pick[i] = usize::try_from(rest % len).unwrap_or(0);
                 rest /= len;
             }
-            for (k, &a) in opaque.iter().enumerate() {
-                values[a] = Some(rest >> k & 1 == 1);
+            for (bit, &k) in opaque.iter().enumerate() {
+                values[k] = rest >> bit & 1 == 1;
             }
-            for &a in &used_atoms {
-                let value_of = |t: usize| {
-                    terms
-                        .iter()
-                        .position(|&x| x == t)
-                        .and_then(|i| candidates.get(i)?.get(*pick.get(i)?))
+            for (k, &a) in used.iter().enumerate() {
+                let value = term_of[k].and_then(|i| candidates.get(i)?.get(*pick.get(i)?));
+                values[k] = match (self.atoms.get(a), value) {
+                    (Some(Atom::Bool(_)), Some(Value::Bool(b))) => *b,
+                    (Some(Atom::Int(_, op, c)), Some(Value::Int(v))) => compare(*op, *v, *c),
+                    (Some(Atom::StrIn(_, set)), Some(Value::Str(s))) => {
+                        s.as_deref().is_some_and(|s| set.iter().any(|x| &**x == s))
+                    }
+                    (Some(Atom::Opaque), _) => values[k],
+                    _ => return None,
                 };
-                let v = match self.atoms.get(a) {
-                    Some(Atom::Bool(t)) => match value_of(*t) {
-                        Some(Value::Bool(b)) => Some(*b),
-                        _ => None,
-                    },
-                    Some(Atom::Int(t, op, c)) => match value_of(*t) {
-                        Some(Value::Int(v)) => Some(compare(*op, *v, *c)),
-                        _ => None,
-                    },
-                    Some(Atom::StrIn(t, set)) => match value_of(*t) {
-                        Some(Value::Str(s)) => {
-                            Some(s.as_deref().is_some_and(|s| set.iter().any(|x| &**x == s)))
-                        }
-                        _ => None,
-                    },
-                    Some(Atom::Opaque) => values.get(a).copied().flatten(),
-                    None => None,
-                };
-                if let Some(slot) = values.get_mut(a) {
-                    *slot = v;
-                }
             }
-            if eval(f, &values)? {
+            if eval(f, &used, &values)? {
                 return Some(true);
             }
         }
@@ -351,14 +358,15 @@ fn atoms_of(f: &Formula, out: &mut Vec<usize>) {
     }
 }
 
-fn eval(f: &Formula, values: &[Option<bool>]) -> Option<bool> {
+/// The formula's value, `values[k]` being the value of atom `used[k]` (`used` sorted).
+fn eval(f: &Formula, used: &[usize], values: &[bool]) -> Option<bool> {
     Some(match f {
         Formula::True => true,
         Formula::False => false,
-        Formula::Atom(a) => (*values.get(*a)?)?,
-        Formula::Not(a) => !eval(a, values)?,
-        Formula::And(a, b) => eval(a, values)? && eval(b, values)?,
-        Formula::Or(a, b) => eval(a, values)? || eval(b, values)?,
+        Formula::Atom(a) => *values.get(used.binary_search(a).ok()?)?,
+        Formula::Not(a) => !eval(a, used, values)?,
+        Formula::And(a, b) => eval(a, used, values)? && eval(b, used, values)?,
+        Formula::Or(a, b) => eval(a, used, values)? || eval(b, used, values)?,
     })
 }
 
@@ -398,7 +406,6 @@ fn int_term(e: &CExpr) -> bool {
         CExpr::Call(crate::check::ir::Builtin::Len, args) => {
             matches!(args.as_slice(), [a] if is_path(a))
         }
-        CExpr::Field(_, Field::Change(_) | Field::Service(_) | Field::Incident(_), _) => is_path(e),
         CExpr::Field(..) => is_path(e),
         _ => false,
     }

@@ -380,3 +380,42 @@ fn lsp_positions_count_utf16_units() {
         assert_eq!(utf16_offset(text, l, c), Some(offset));
     }
 }
+
+#[test]
+fn past_the_budget_the_check_answers_unknown_never_unsatisfiable() {
+    let mut atoms = Atoms::new(4);
+    let x = CExpr::Cmp(
+        CmpOp::Gt,
+        CmpKind::Int,
+        Box::new(size()),
+        Box::new(CExpr::Const(Const::Int(3))),
+    );
+    // `x and not x`, beside 13 free atoms (`size == size + k`: opaque, two fields compared):
+    // 2^13 * 5 combinations a question (`size` takes 5 candidate values).
+    let mut e = CExpr::And(Box::new(x.clone()), Box::new(CExpr::Not(Box::new(x))));
+    for k in 0..13 {
+        let free = CExpr::Cmp(
+            CmpOp::Eq,
+            CmpKind::Int,
+            Box::new(size()),
+            Box::new(CExpr::Add(
+                crate::check::ir::ArithKind::Int,
+                Box::new(size()),
+                Box::new(CExpr::Const(Const::Int(k))),
+            )),
+        );
+        e = CExpr::And(Box::new(e), Box::new(free));
+    }
+    let f = atoms.formula(&e);
+    assert_eq!(atoms.satisfiable(&f), Some(false));
+    // Spend the whole budget: the same question is now unknown, which makes no finding.
+    let mut asked = 0u64;
+    while atoms.satisfiable(&f).is_some() {
+        asked += 1;
+        assert!(
+            asked <= sat::MAX_TOTAL_ASSIGNMENTS,
+            "the budget never runs out"
+        );
+    }
+    assert_eq!(atoms.satisfiable(&f), None);
+}
