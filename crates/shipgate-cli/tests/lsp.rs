@@ -1,7 +1,7 @@
 //! `shipgate lsp` driven as an editor drives it: JSON-RPC over the binary's standard input
 //! and output. Initialize, open a file with an error, receive its diagnostics with the exact
-//! range (in UTF-16 columns, after characters outside the BMP), fix it, hover a field, go to
-//! definitions in another file of the folder, shut down.
+//! range (in UTF-16 columns, after characters outside the BMP), fix it, see a lint finding as
+//! a warning, hover a field, go to definitions in another file of the folder, shut down.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
@@ -173,6 +173,30 @@ fn diagnostics_hover_and_definition_over_stdio() {
     );
     let diags = server.diagnostics_for(&rules_uri);
     assert_eq!(diags, Vec::<Value>::new());
+
+    // A rule that can never fire: the lint's finding, as a warning on the guard.
+    let never = format!(
+        "{fixed}rule never {{\n  when change.size > 10 and change.size < 5\n  require approval \"cab\"\n}}\n"
+    );
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": rules_uri, "version": 3}, "contentChanges": [{"text": never}]}),
+    );
+    let diags = server.diagnostics_for(&rules_uri);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0]["severity"], 2, "a warning: {}", diags[0]);
+    assert_eq!(diags[0]["code"], "SG-L002");
+    assert_eq!(
+        diags[0]["range"],
+        json!({"start": {"line": 5, "character": 7}, "end": {"line": 5, "character": 43}}),
+        "the whole guard: {}",
+        diags[0]
+    );
+    server.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": rules_uri, "version": 4}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(server.diagnostics_for(&rules_uri), Vec::<Value>::new());
 
     // Hover: a built-in field and an `extend` field.
     let position = |text: &str, needle: &str| {
