@@ -1,6 +1,7 @@
 //! `shipgate`: the command line over the shipgate engine. Argument parsing and rendering only.
 
 mod audit;
+mod lsp;
 mod render;
 mod suite;
 
@@ -132,6 +133,13 @@ impl PolicyLimits {
 pub(crate) enum OutFormat {
     Text,
     Json,
+}
+
+/// The lowest severity of a lint finding that fails `shipgate lint`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DenyLevel {
+    Warnings,
+    Errors,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -305,6 +313,27 @@ enum Command {
         #[command(flatten)]
         policy_limits: PolicyLimits,
     },
+    /// Lint a policy set (docs/lint.md): exit 0 when no finding is at or above the `--deny`
+    /// level, 1 when one is, 3 when the policy does not compile.
+    Lint {
+        #[arg(long, num_args = 1.., required = true)]
+        policy: Vec<PathBuf>,
+        /// The instant calendars are searched from (RFC 3339 with offset): a calendar not
+        /// open within 365 days of it is a finding; default: the current time.
+        #[arg(long)]
+        now: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutFormat,
+        /// The lowest severity that fails the run (exit 1): `errors` (the default) or
+        /// `warnings` (for CI: any finding fails).
+        #[arg(long, value_enum, default_value = "errors")]
+        deny: DenyLevel,
+        #[command(flatten)]
+        policy_limits: PolicyLimits,
+    },
+    /// A language server over standard input and output, for editors (docs/editors.md):
+    /// diagnostics as you type, the type of a field on hover, go to definition.
+    Lsp,
     /// Open windows and blackouts of one region, or of everything that applies to a change
     /// or to one service, over a range of time.
     Calendar {
@@ -557,6 +586,27 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             );
             Ok(0)
         }
+        Command::Lint {
+            policy,
+            now,
+            format,
+            deny,
+            policy_limits,
+        } => {
+            let engine = Engine::from_paths_with(&policy, &policy_limits.limits(None)?)?;
+            let now = parse_now(now.as_deref())?;
+            let findings = engine.lint(now);
+            match format {
+                OutFormat::Json => outln!("{}", render::findings_json(&findings)),
+                OutFormat::Text => out!("{}", render::findings(&findings, color)),
+            }
+            let failing = findings.iter().any(|f| match deny {
+                DenyLevel::Warnings => true,
+                DenyLevel::Errors => f.severity == shipgate::Severity::Error,
+            });
+            Ok(u8::from(failing))
+        }
+        Command::Lsp => lsp::serve(),
         Command::Calendar {
             policy,
             region,

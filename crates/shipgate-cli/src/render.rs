@@ -897,6 +897,46 @@ fn stretches_and_blackouts_body(
     }
 }
 
+/// Lint findings for people: `file:line:col: warning[SG-L001]: message`, the fix below, and
+/// a count.
+pub fn findings(findings: &[shipgate::Finding], color: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for f in findings {
+        let (word, paint) = match f.severity {
+            shipgate::Severity::Error => ("error", "\x1b[1;31m"),
+            _ => ("warning", "\x1b[1;33m"),
+        };
+        let word = if color {
+            format!("{paint}{word}[{}]\x1b[0m", f.code)
+        } else {
+            format!("{word}[{}]", f.code)
+        };
+        let _ = writeln!(out, "{}: {word}: {}", f.at, f.message);
+        let _ = writeln!(out, "  help: {}", f.help);
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == shipgate::Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    if findings.is_empty() {
+        out.push_str("no findings\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "{} finding(s): {errors} error(s), {warnings} warning(s)",
+            findings.len()
+        );
+    }
+    out
+}
+
+/// Lint findings for machines: `{"findings": [{"code", "severity", "at", "message", "help"}]}`.
+pub fn findings_json(findings: &[shipgate::Finding]) -> String {
+    serde_json::json!({ "findings": findings }).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{clean, clean_lines, percent};

@@ -2163,3 +2163,59 @@ fn test_errors_in_case_files_name_the_file_and_the_yaml_path() {
         );
     }
 }
+
+#[test]
+fn lint_exit_codes_follow_the_deny_level() {
+    let now = "2026-12-01T09:00:00Z";
+    let lint = |policy: &str, extra: &[&str]| {
+        let mut args = vec!["lint", "--policy", policy, "--now", now];
+        args.extend_from_slice(extra);
+        shipgate(&args)
+    };
+    // Clean: exit 0, also with `--deny warnings`.
+    let o = lint("policies/payments", &["--deny", "warnings"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "no findings\n");
+    // Warnings only: 0 by default, 1 with `--deny warnings`.
+    let warn = "docs/lint/sg-l005-group-unused.gate";
+    assert_eq!(lint(warn, &[]).status.code(), Some(0));
+    assert_eq!(lint(warn, &["--deny", "warnings"]).status.code(), Some(1));
+    // An error-level finding fails by default.
+    assert_eq!(
+        lint("docs/lint/sg-l004-never-open.gate", &[]).status.code(),
+        Some(1)
+    );
+    // A policy that does not compile: exit 3, the error on standard error.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.gate");
+    std::fs::write(&bad, "tiers low, high\ntier hihg when change.size > 1\n").unwrap();
+    let o = lint(bad.to_str().unwrap(), &[]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("hihg"), "{}", stderr(&o));
+}
+
+#[test]
+fn lint_json_lists_each_finding_with_code_severity_place_and_message() {
+    let o = shipgate(&[
+        "lint",
+        "--policy",
+        "docs/lint/sg-l004-never-open.gate",
+        "--now",
+        "2026-12-01T09:00:00Z",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{v}");
+    assert_eq!(findings[0]["code"], "SG-L004");
+    assert_eq!(findings[0]["severity"], "error");
+    assert_eq!(findings[0]["at"], "docs/lint/sg-l004-never-open.gate:4:10");
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`frozen`")
+    );
+    assert!(findings[0]["help"].as_str().is_some());
+}

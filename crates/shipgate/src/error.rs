@@ -246,6 +246,31 @@ pub struct Location {
     pub column: usize,
 }
 
+/// A span of a policy file: its name (as the policy set names it) and the byte offsets of the
+/// span's start and end in the file's text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct SourceRange {
+    /// The file, as the policy set names it.
+    pub path: String,
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset just past the last byte.
+    pub end: usize,
+}
+
+impl SourceRange {
+    pub(crate) fn of(sources: &SourceMap, span: Span) -> SourceRange {
+        SourceRange {
+            path: sources
+                .get(span.file)
+                .map(|f| f.name.clone())
+                .unwrap_or_default(),
+            start: span.start as usize,
+            end: span.end as usize,
+        }
+    }
+}
+
 impl PolicyError {
     pub(crate) fn new(diagnostics: Vec<Diagnostic>, sources: SourceMap) -> PolicyError {
         PolicyError {
@@ -286,6 +311,12 @@ impl PolicyError {
 
     pub(crate) fn locate(&self, span: Span) -> Option<Location> {
         locate(&self.sources, span)
+    }
+
+    /// The span one of this error's diagnostics points at, as byte offsets into its file
+    /// (what an editor converts to its own positions).
+    pub fn range_of(&self, diagnostic: &Diagnostic) -> SourceRange {
+        SourceRange::of(&self.sources, diagnostic.span)
     }
 
     /// rustc-style rendering with carets; `color` adds ANSI colours.

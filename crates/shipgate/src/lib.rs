@@ -42,6 +42,7 @@ mod eval;
 mod graph;
 mod input;
 mod limits;
+mod lint;
 mod plan;
 mod query;
 mod span;
@@ -63,7 +64,9 @@ pub use decision::{
     SmallVec, StepKind, Stretch, Text, TraceEntry, TraceKind, TriggerCheck, TriggerState, Verdict,
     WaiverOutcome,
 };
-pub use error::{Diagnostic, Error, InputError, Location, PolicyError, Severity, Warning};
+pub use error::{
+    Diagnostic, Error, InputError, Location, PolicyError, Severity, SourceRange, Warning,
+};
 pub use graph::{Catalog, Drawing, DrawingKind};
 pub use input::{
     Approval, Change, Check, CheckStatus, DEFAULT_MAX_INPUT_BYTES, Format, Incident, Instant,
@@ -73,6 +76,8 @@ pub use input::{
     parse_duration, parse_instant, read_input_text,
 };
 pub use limits::{Limit, LimitError, Limits};
+pub use lint::Finding;
+pub use lint::symbols::{Symbol, SymbolIndex, SymbolKind, utf16_offset, utf16_position};
 pub use plan::{
     Cancelled, GanttSections, MAX_PLAN_CANDIDATES, Moved, NewlyPlanned, NewlyUnschedulable, Plan,
     PlannedChange, PreviousPlan, Replan, Unschedulable,
@@ -175,6 +180,18 @@ impl Engine {
             .iter()
             .map(|d| Warning::of(d, sources))
             .collect()
+    }
+
+    /// The warning's span as byte offsets into its file (for editors).
+    pub fn warning_range(&self, warning: &Diagnostic) -> SourceRange {
+        SourceRange::of(&self.inner.compiled.sources, warning.span)
+    }
+
+    /// Lints the policy (`shipgate lint`, docs/lint.md): rules that can never fire, tiers
+    /// and strategy arms that can never be chosen, calendars never open within the horizon
+    /// from `now`, and more, each finding with a stable code, in source order.
+    pub fn lint(&self, now: Instant) -> Vec<Finding> {
+        lint::lint(&self.inner.compiled, now)
     }
 
     /// The warnings rendered rustc-style.

@@ -35,6 +35,12 @@ const MAP: &[(&str, &[&str])] = &[
             "check", "calendar", "decision", "graph", "input", "error", "span", "time", "limits",
         ],
     ),
+    (
+        "lint",
+        &[
+            "check", "calendar", "syntax", "input", "error", "span", "time",
+        ],
+    ),
     ("audit", &["decision", "error", "time"]),
     ("query", &["check", "calendar", "decision", "error", "time"]),
     (

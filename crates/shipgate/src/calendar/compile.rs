@@ -246,7 +246,14 @@ fn compile_calendar(
             }
         }
     }
-    Calendar::new(decl.name.name.clone(), tz, windows, windows_at, blackouts)
+    Calendar::new(
+        decl.name.name.clone(),
+        Located::new(decl.name.span),
+        tz,
+        windows,
+        windows_at,
+        blackouts,
+    )
 }
 
 fn resolve_zone(name: &StrLit, diags: &mut Vec<Diagnostic>) -> Option<Tz> {

@@ -109,6 +109,8 @@ impl Located {
 pub(crate) struct Calendar {
     /// The calendar's name.
     pub name: String,
+    /// Where its name is declared (`file:line:col` once [`super::CalendarSet::locate`] ran).
+    pub at: Located,
     pub tz: Tz,
     /// Empty: the calendar has no window, so it is open wherever no blackout holds.
     pub windows: Vec<LocalRule>,
@@ -163,6 +165,7 @@ impl CalendarYear {
 impl Calendar {
     pub(crate) fn new(
         name: String,
+        at: Located,
         tz: Tz,
         windows: Vec<LocalRule>,
         windows_at: Option<Located>,
@@ -170,6 +173,7 @@ impl Calendar {
     ) -> Calendar {
         Calendar {
             name,
+            at,
             tz,
             windows,
             windows_at,

@@ -343,12 +343,65 @@ fn instant(secs: i64) -> Instant {
     DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default()
 }
 
+/// What the lint reads of one calendar of a [`CalendarSet`].
+#[derive(Debug, Clone)]
+pub struct CalendarOutline<'a> {
+    pub id: CalendarId,
+    pub name: &'a str,
+    /// Its name where the calendar is declared.
+    pub span: crate::span::Span,
+    pub has_windows: bool,
+    /// Its blackouts' names, each with its bit in [`Lift::named`] (0 when not lifted by name).
+    pub blackouts: Vec<(&'a str, u64)>,
+}
+
+/// What the lint reads of one region of a [`CalendarSet`].
+#[derive(Debug, Clone)]
+pub struct RegionOutline<'a> {
+    pub name: &'a str,
+    pub span: crate::span::Span,
+    pub calendars: &'a [CalendarId],
+}
+
+impl CalendarSet {
+    /// Every calendar, in declaration order.
+    pub fn outlines(&self) -> Vec<CalendarOutline<'_>> {
+        (0u32..)
+            .zip(&self.calendars)
+            .map(|(i, c)| CalendarOutline {
+                id: CalendarId(i),
+                name: &c.name,
+                span: c.at.span,
+                has_windows: !c.windows.is_empty(),
+                blackouts: c
+                    .blackouts
+                    .iter()
+                    .map(|b| (b.name.as_str(), b.bit))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Every region, in declaration order.
+    pub fn region_outlines(&self) -> Vec<RegionOutline<'_>> {
+        self.regions
+            .iter()
+            .map(|r| RegionOutline {
+                name: &r.name,
+                span: r.at.span,
+                calendars: &r.calendars,
+            })
+            .collect()
+    }
+}
+
 impl CalendarSet {
     /// Fills the `file:line:col` of every declaration a decision may point at (blackouts,
     /// windows, regions), once, so that deciding only shares them.
     pub fn locate(&mut self, sources: &crate::span::SourceMap) {
         let locate = |at: &mut Located| at.text = Arc::from(sources.location(at.span));
         for cal in &mut self.calendars {
+            locate(&mut cal.at);
             cal.windows_at.iter_mut().for_each(locate);
             cal.blackouts.iter_mut().for_each(|b| locate(&mut b.at));
         }
