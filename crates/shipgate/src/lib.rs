@@ -42,6 +42,7 @@ mod eval;
 mod graph;
 mod input;
 mod limits;
+mod metrics;
 mod plan;
 mod query;
 mod span;
@@ -73,6 +74,10 @@ pub use input::{
     parse_duration, parse_instant, read_input_text,
 };
 pub use limits::{Limit, LimitError, Limits};
+pub use metrics::{
+    Figures, GroupBy, GroupFigures, HistoryFormat, MAX_HISTORY_LINE_BYTES, MAX_SVG_WEEKS, Metrics,
+    MetricsQuery, WeekFigures, metrics, metrics_from_path,
+};
 pub use plan::{
     Cancelled, GanttSections, MAX_PLAN_CANDIDATES, Moved, NewlyPlanned, NewlyUnschedulable, Plan,
     PlannedChange, PreviousPlan, Replan, Unschedulable,

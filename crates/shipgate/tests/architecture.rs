@@ -36,6 +36,7 @@ const MAP: &[(&str, &[&str])] = &[
         ],
     ),
     ("audit", &["decision", "error", "time"]),
+    ("metrics", &["error", "time"]),
     ("query", &["check", "calendar", "decision", "error", "time"]),
     (
         "plan",
