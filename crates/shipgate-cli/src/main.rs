@@ -1,6 +1,7 @@
 //! `shipgate`: the command line over the shipgate engine. Argument parsing and rendering only.
 
 mod audit;
+mod delivery;
 mod render;
 
 use std::io::IsTerminal;
@@ -332,6 +333,9 @@ enum Command {
         #[command(flatten)]
         limit: InputLimit,
     },
+    /// Delivery metrics of a deployment history: deployments a day, lead time, change
+    /// failure rate, time to restore; overall and by service or team (docs/metrics.md).
+    Metrics(delivery::MetricsArgs),
 }
 
 fn main() -> ExitCode {
@@ -635,6 +639,10 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
                 None => Ok(0),
             }
         }
+        Command::Metrics(args) => {
+            out!("{}", delivery::metrics(args)?);
+            Ok(0)
+        }
     }
 }
 
@@ -647,7 +655,7 @@ fn exit_code(verdict: Verdict) -> u8 {
     }
 }
 
-fn parse_time(flag: &str, text: &str) -> Result<Instant, Error> {
+pub(crate) fn parse_time(flag: &str, text: &str) -> Result<Instant, Error> {
     shipgate::parse_instant(text).map_err(|m| Error::Input(shipgate::InputError::new(flag, m)))
 }
 

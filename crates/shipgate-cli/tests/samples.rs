@@ -1,5 +1,5 @@
 //! The sample outputs in README.md, docs/cli.md, docs/calendars.md, docs/planning.md,
-//! docs/rollback.md, docs/explain.md and docs/governance.md are what the command really
+//! docs/rollback.md, docs/explain.md, docs/governance.md and docs/metrics.md are what the command really
 //! prints.
 //!
 //! A sample is a ```` ```text ```` block whose first line is a command, `$ shipgate ARGS`
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The Markdown files whose samples are checked, relative to the repository root.
-const FILES: [&str; 7] = [
+const FILES: [&str; 8] = [
     "README.md",
     "docs/cli.md",
     "docs/calendars.md",
@@ -25,6 +25,7 @@ const FILES: [&str; 7] = [
     "docs/rollback.md",
     "docs/explain.md",
     "docs/governance.md",
+    "docs/metrics.md",
 ];
 
 fn root() -> PathBuf {

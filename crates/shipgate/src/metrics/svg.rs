@@ -96,7 +96,8 @@ pub(super) fn draw(m: &Metrics) -> Result<String, Error> {
                 .filter_map(|(i, w)| (panel.value)(w).map(|v| (i as f64 + 0.5, v)))
                 .collect();
             let top = points.iter().map(|p| p.1).fold(0.0, f64::max);
-            let top = if top > 0.0 { top * 1.15 } else { 1.0 };
+            // Headroom above the highest point for the legend.
+            let top = if top > 0.0 { top * 1.35 } else { 1.0 };
             let mut chart = ChartBuilder::on(area)
                 .caption(panel.title, ("sans-serif", 17))
                 .margin(8)
@@ -108,7 +109,9 @@ pub(super) fn draw(m: &Metrics) -> Result<String, Error> {
                 .configure_mesh()
                 .x_desc("week starting (UTC)")
                 .y_desc(panel.unit)
-                .x_labels(m.weeks.len().clamp(2, 14))
+                .x_labels((m.weeks.len() + 1).clamp(2, 14))
+                .y_labels(6)
+                .light_line_style(WHITE)
                 .x_label_formatter(&label)
                 .draw()
                 .map_err(drawing)?;
