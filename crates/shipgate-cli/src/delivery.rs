@@ -1,10 +1,12 @@
-//! `shipgate metrics` (SPEC 8.6): argument parsing and rendering only; the figures are
-//! `shipgate::metrics`.
+//! `shipgate metrics` and `shipgate replay` (SPEC 8.6): argument parsing and rendering only;
+//! the figures are `shipgate::metrics`, the replay `Engine::replay`.
 
 use std::fmt::Write as _;
 
 use clap::{Args, ValueEnum};
-use shipgate::{Error, Figures, GroupBy, HistoryFormat, Metrics, MetricsQuery};
+use shipgate::{
+    Catalog, Engine, Error, Figures, GroupBy, HistoryFormat, Metrics, MetricsQuery, Replay,
+};
 
 use crate::render::{clean, pretty};
 
@@ -166,6 +168,78 @@ fn text(m: &Metrics, by: Option<By>) -> String {
                 percent(f.change_failure_rate),
                 seconds(f.time_to_restore_median_s),
             );
+        }
+    }
+    out
+}
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// The policy as it is (folders or .gate files).
+    #[arg(long, num_args = 1.., required = true)]
+    old: Vec<std::path::PathBuf>,
+    /// The policy as proposed.
+    #[arg(long, num_args = 1.., required = true)]
+    new: Vec<std::path::PathBuf>,
+    /// The service catalog (JSON or YAML by extension).
+    #[arg(long)]
+    catalog: String,
+    /// The historical changes: JSON lines of {"change": {...}, "now": T} (`-` for standard
+    /// input), read as a stream.
+    #[arg(long)]
+    changes: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: crate::OutFormat,
+    #[command(flatten)]
+    limit: crate::InputLimit,
+}
+
+pub fn replay(args: ReplayArgs) -> Result<String, Error> {
+    let old = Engine::from_paths(&args.old)?;
+    let new = Engine::from_paths(&args.new)?;
+    let catalog: Catalog = crate::read_catalog(&args.catalog, args.limit.max_input_bytes)?;
+    let replay = if args.changes == "-" {
+        old.replay(&new, &catalog, std::io::stdin().lock(), "<stdin>")?
+    } else {
+        let file = std::fs::File::open(&args.changes).map_err(|e| Error::Io {
+            path: args.changes.clone(),
+            message: e.to_string(),
+        })?;
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        old.replay(&new, &catalog, reader, &args.changes)?
+    };
+    Ok(match args.format {
+        crate::OutFormat::Json => format!("{}\n", pretty(&replay.to_json())),
+        crate::OutFormat::Text => replay_text(&replay),
+    })
+}
+
+fn replay_text(r: &Replay) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} change(s) replayed, {} decided differently",
+        r.total,
+        r.changed.len()
+    );
+    for c in &r.changed {
+        let _ = writeln!(
+            out,
+            "{}  {} -> {}  (line {})",
+            clean(&c.change),
+            c.old,
+            c.new,
+            c.line
+        );
+        for (sign, reasons) in [("+", &c.reasons_added), ("-", &c.reasons_removed)] {
+            for reason in reasons {
+                let _ = writeln!(
+                    out,
+                    "  {sign} {}: {}",
+                    clean(&reason.rule),
+                    clean(&reason.message)
+                );
+            }
         }
     }
     out

@@ -69,11 +69,11 @@ fn limit_value(limit: Limit) -> impl Fn(&str) -> Result<u64, String> + Clone + S
 
 /// The size limit of the commands that read a change or a catalog.
 #[derive(clap::Args)]
-struct InputLimit {
+pub(crate) struct InputLimit {
     /// The largest input file (or standard input) read, in bytes; a larger one is an error.
     #[arg(long, default_value_t = Limit::InputBytes.default_value(),
           value_parser = limit_value(Limit::InputBytes))]
-    max_input_bytes: u64,
+    pub(crate) max_input_bytes: u64,
 }
 
 /// The limits of the commands that compile a policy (docs/security.md).
@@ -336,6 +336,9 @@ enum Command {
     /// Delivery metrics of a deployment history: deployments a day, lead time, change
     /// failure rate, time to restore; overall and by service or team (docs/metrics.md).
     Metrics(delivery::MetricsArgs),
+    /// Decide historical changes under the old and the new policy and list what the new one
+    /// decides differently, with the reasons added and removed (docs/metrics.md#replay).
+    Replay(delivery::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -643,6 +646,10 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
             out!("{}", delivery::metrics(args)?);
             Ok(0)
         }
+        Command::Replay(args) => {
+            out!("{}", delivery::replay(args)?);
+            Ok(0)
+        }
     }
 }
 
@@ -686,7 +693,7 @@ fn read_input(path: &str, what: &str, limit: u64) -> Result<serde_json::Value, E
     )?)
 }
 
-fn read_catalog(path: &str, limit: u64) -> Result<Catalog, Error> {
+pub(crate) fn read_catalog(path: &str, limit: u64) -> Result<Catalog, Error> {
     Ok(Catalog::from_json(&read_input(path, "catalog", limit)?)?)
 }
 
