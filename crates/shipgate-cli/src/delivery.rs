@@ -199,7 +199,12 @@ pub fn replay(args: ReplayArgs) -> Result<String, Error> {
     let new = Engine::from_paths(&args.new)?;
     let catalog: Catalog = crate::read_catalog(&args.catalog, args.limit.max_input_bytes)?;
     let replay = if args.changes == "-" {
-        old.replay(&new, &catalog, std::io::stdin().lock(), "<stdin>")?
+        old.replay(
+            &new,
+            &catalog,
+            std::io::BufReader::new(std::io::stdin()),
+            "<stdin>",
+        )?
     } else {
         let file = std::fs::File::open(&args.changes).map_err(|e| Error::Io {
             path: args.changes.clone(),

@@ -303,7 +303,19 @@ impl Engine {
         catalog: &Catalog,
         now: Instant,
     ) -> Vec<Result<Decision, Error>> {
-        eval::evaluate_many(&self.inner, changes, catalog, now)
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        eval::evaluate_many(&self.inner, changes, catalog, now, threads)
+    }
+
+    /// [`Engine::evaluate_many`] on at most `threads` threads (at least one).
+    pub fn evaluate_many_on<C: std::borrow::Borrow<Change> + Sync>(
+        &self,
+        changes: &[C],
+        catalog: &Catalog,
+        now: Instant,
+        threads: usize,
+    ) -> Vec<Result<Decision, Error>> {
+        eval::evaluate_many(&self.inner, changes, catalog, now, threads.max(1))
     }
 
     /// Replays historical changes (SPEC 8.6): decides each line of `changes` (JSON lines of
@@ -315,7 +327,7 @@ impl Engine {
         &self,
         new: &Engine,
         catalog: &Catalog,
-        changes: impl std::io::BufRead,
+        changes: impl std::io::BufRead + Send,
         name: &str,
     ) -> Result<Replay, Error> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -327,7 +339,7 @@ impl Engine {
         &self,
         new: &Engine,
         catalog: &Catalog,
-        changes: impl std::io::BufRead,
+        changes: impl std::io::BufRead + Send,
         name: &str,
         threads: usize,
     ) -> Result<Replay, Error> {

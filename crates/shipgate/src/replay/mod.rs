@@ -155,50 +155,80 @@ fn difference(id: &str, line: u64, old: &Decision, new: &Decision) -> Option<Rep
     })
 }
 
+/// Reads up to `CHUNK_LINES` non-blank lines; an empty chunk is the end. `line` is the number
+/// of the last line read.
+fn read_chunk(
+    reader: &mut impl BufRead,
+    name: &str,
+    line: &mut u64,
+    mut spare: Vec<String>,
+) -> Result<Vec<(u64, String)>, Error> {
+    let mut chunk = Vec::with_capacity(CHUNK_LINES);
+    while chunk.len() < CHUNK_LINES {
+        let mut text = spare.pop().unwrap_or_default();
+        text.clear();
+        *line += 1;
+        let read = std::io::Read::take(&mut *reader, MAX_REPLAY_LINE_BYTES as u64 + 1)
+            .read_line(&mut text)
+            .map_err(|e| at(name, *line, format!("cannot read the line: {e}")))?;
+        if read > MAX_REPLAY_LINE_BYTES && !text.ends_with('\n') {
+            return Err(at(
+                name,
+                *line,
+                format!("the line is longer than {MAX_REPLAY_LINE_BYTES} bytes"),
+            ));
+        }
+        if read == 0 {
+            break;
+        }
+        if !text.trim().is_empty() {
+            chunk.push((*line, text));
+        }
+    }
+    Ok(chunk)
+}
+
 /// Replays the changes of `reader` (JSON lines of `{"change": {...}, "now": T}`; blank lines
 /// skipped) under `old` and `new` on `threads` threads. The first line that cannot be read or
 /// decided stops the replay with its line.
+///
+/// While the pool decides one chunk, the next is read: reading is the one serial step.
 pub fn replay(
     old: &Policy,
     new: &Policy,
     catalog: &Catalog,
-    mut reader: impl BufRead,
+    mut reader: impl BufRead + Send,
     name: &str,
     threads: usize,
 ) -> Result<Replay, Error> {
-    let threads = threads.max(1);
-    let mut out = Replay::default();
-    let mut chunk: Vec<(u64, String)> = Vec::with_capacity(CHUNK_LINES);
-    let mut spare: Vec<String> = Vec::new();
-    let mut line = 0u64;
-    loop {
-        let mut text = spare.pop().unwrap_or_default();
-        text.clear();
-        line += 1;
-        let read = std::io::Read::take(&mut reader, MAX_REPLAY_LINE_BYTES as u64 + 1)
-            .read_line(&mut text)
-            .map_err(|e| at(name, line, format!("cannot read the line: {e}")))?;
-        if read > MAX_REPLAY_LINE_BYTES && !text.ends_with('\n') {
-            return Err(at(
-                name,
-                line,
-                format!("the line is longer than {MAX_REPLAY_LINE_BYTES} bytes"),
-            ));
-        }
-        let end = read == 0;
-        if !end && !text.trim().is_empty() {
-            chunk.push((line, text));
-        } else {
-            spare.push(text);
-        }
-        if chunk.len() == CHUNK_LINES || (end && !chunk.is_empty()) {
+    let mut run = || -> Result<Replay, Error> {
+        let mut out = Replay::default();
+        let mut line = 0u64;
+        let mut chunk = read_chunk(&mut reader, name, &mut line, Vec::new())?;
+        let mut spare = Vec::new();
+        while !chunk.is_empty() {
+            let (decided, next) = rayon::join(
+                || decide_chunk(old, new, catalog, name, &chunk),
+                || read_chunk(&mut reader, name, &mut line, std::mem::take(&mut spare)),
+            );
             out.total += chunk.len() as u64;
-            decide_chunk(old, new, catalog, name, &chunk, threads, &mut out.changed)?;
-            spare.extend(chunk.drain(..).map(|(_, t)| t));
+            // In file order: the first error is the first bad line's.
+            out.changed.extend(decided?);
+            let next = next?;
+            spare = chunk.into_iter().map(|(_, t)| t).collect();
+            chunk = next;
         }
-        if end {
-            return Ok(out);
-        }
+        Ok(out)
+    };
+    let threads = threads.max(1);
+    if threads == rayon::current_num_threads() {
+        return run();
+    }
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(run),
+        Err(e) => Err(Error::Internal {
+            message: format!("cannot start the replay's threads: {e}"),
+        }),
     }
 }
 
@@ -208,42 +238,27 @@ fn decide_chunk(
     catalog: &Catalog,
     name: &str,
     chunk: &[(u64, String)],
-    threads: usize,
-    changed: &mut Vec<ReplayChange>,
-) -> Result<(), Error> {
-    let part = |lines: &[(u64, String)]| -> Result<Vec<ReplayChange>, Error> {
-        let mut found = Vec::new();
-        for (line, text) in lines {
-            if let Some(c) = replay_line(old, new, catalog, name, *line, text)? {
-                found.push(c);
-            }
-        }
-        Ok(found)
-    };
-    if threads == 1 || chunk.len() < 2 * threads {
-        changed.extend(part(chunk)?);
-        return Ok(());
-    }
-    let size = chunk.len().div_ceil(threads);
-    let results: Vec<Result<Vec<ReplayChange>, Error>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunk
-            .chunks(size)
-            .map(|lines| s.spawn(move || part(lines)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::Internal {
-                        message: "a replay worker panicked (please report it)".into(),
-                    })
+) -> Result<Vec<ReplayChange>, Error> {
+    use rayon::prelude::*;
+    let decided: Vec<Result<Option<ReplayChange>, Error>> = chunk
+        .par_iter()
+        .with_min_len(16)
+        .map(|(line, text)| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                replay_line(old, new, catalog, name, *line, text)
+            }))
+            .unwrap_or_else(|_| {
+                Err(Error::Internal {
+                    message: format!("{name}:{line}: a replay worker panicked (please report it)"),
                 })
             })
-            .collect()
-    });
-    // In file order, so the first error reported is the first line's.
-    for r in results {
-        changed.extend(r?);
+        })
+        .collect();
+    let mut changed = Vec::new();
+    for d in decided {
+        if let Some(c) = d? {
+            changed.push(c);
+        }
     }
-    Ok(())
+    Ok(changed)
 }
