@@ -733,6 +733,12 @@ export declare class Engine {
    */
   nextWindow(region: string, after: Time, duration: Duration): Stretch | null
   /**
+   * Replays the historical changes of the file `changes` (JSON lines of `{"change": {...},
+   * "now": T}`) under this policy and `newer`, on all cores (the calling thread waits): the
+   * changes `newer` decides differently. A bad line throws an `INPUT_ERROR` naming it.
+   */
+  replay(newer: Engine, catalog: Catalog | CatalogInput, changes: string): Replay
+  /**
    * The earliest stretch at or after `after` where the whole change (its `duration`) fits
    * every calendar that applies to it at once: all its regions' calendars, each in its own
    * time zone. `start` is where it may start, `end` where that common stretch closes; `null`
@@ -775,3 +781,57 @@ export declare class Change {
   /** The change's id. */
   get id(): string
 }
+
+/** Figures of `metrics`: `null` where there is nothing to measure (docs/metrics.md). */
+export interface MetricsFigures {
+  deployments: number
+  per_day: number | null
+  lead_time_median_s: number | null
+  lead_time_p90_s: number | null
+  change_failure_rate: number | null
+  time_to_restore_median_s: number | null
+}
+
+/** The object of `shipgate metrics --format json`. */
+export interface Metrics extends MetricsFigures {
+  from: string | null
+  to: string | null
+  groups: Array<MetricsFigures & { key: string | null }>
+}
+
+/** Options of `metrics`. */
+export interface MetricsOptions {
+  /** The period's start, included (default: the earliest deployment). */
+  from?: Time
+  /** The period's end, excluded (default: the latest deployment, included). */
+  to?: Time
+  /** Figures per service or per team as well. */
+  by?: 'service' | 'team'
+  /** The history's format (default: `.csv` is CSV, anything else JSON lines). */
+  format?: 'jsonl' | 'csv'
+}
+
+/** A reason as `replay` compares it. */
+export interface ReplayReason {
+  rule: string
+  message: string
+}
+
+/** The object of `shipgate replay --format json`. */
+export interface Replay {
+  total: number
+  changed: Array<{
+    change: string
+    old: Verdict
+    new: Verdict
+    reasons_added: ReplayReason[]
+    reasons_removed: ReplayReason[]
+  }>
+}
+
+/**
+ * The delivery metrics of a deployment history file (JSON lines or CSV): deployments, lead
+ * time, change failure rate, time to restore, overall and by service or team. A bad record
+ * throws an `INPUT_ERROR` naming its line and field.
+ */
+export declare function metrics(history: string, options?: MetricsOptions): Metrics

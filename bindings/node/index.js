@@ -270,4 +270,5 @@ module.exports = {
   Catalog: native.Catalog,
   Change: native.Change,
   Decision,
+  metrics: native.metrics,
 }

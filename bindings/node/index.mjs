@@ -4,5 +4,5 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const shipgate = require('./index.js')
 
-export const { AuditLog, Engine, Catalog, Change, Decision } = shipgate
+export const { AuditLog, Engine, Catalog, Change, Decision, metrics } = shipgate
 export default shipgate

@@ -285,6 +285,39 @@ impl Engine {
         )
     }
 
+    /// Replays the historical changes of the file `changes` (JSON lines of `{"change": {...},
+    /// "now": T}`) under this policy and `newer`, on all cores: the object of `shipgate replay
+    /// --format json`, `{total, changed: [{change, old, new, reasons_added, reasons_removed}]}`.
+    /// A line that cannot be read or decided throws an `INPUT_ERROR` naming it.
+    #[napi(ts_return_type = "Replay")]
+    pub fn replay<'env>(
+        &self,
+        env: &'env Env,
+        newer: &Engine,
+        catalog: Unknown<'_>,
+        changes: Unknown<'_>,
+    ) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            guard(|| {
+                let catalog = CatalogArg::read(env, catalog)?;
+                let path = string(changes, "changes")?;
+                let catalog = catalog.resolve()?;
+                let file = std::fs::File::open(&path).map_err(|e| shipgate::Error::Io {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                let replay = self.inner.replay(
+                    &newer.inner,
+                    &catalog,
+                    std::io::BufReader::new(file),
+                    &path,
+                )?;
+                from_text(env, to_text(&replay.to_json())?)
+            }),
+        )
+    }
+
     /// The first stretch in `region` at or after `after` with room for `duration` (text like
     /// `"2h"` or seconds): `{start, end}` in RFC 3339 UTC, or `null` within the horizon.
     #[napi]
@@ -838,6 +871,65 @@ fn unreadable(e: shipgate::Error, root: &str) -> Failure {
         }
         other => other.into(),
     }
+}
+
+// --- delivery metrics ----------------------------------------------------------------------------
+
+/// The delivery metrics of the history file `history` (JSON lines, or CSV by `.csv` or
+/// `options.format: "csv"`), over `[options.from, options.to)`, grouped by `options.by`
+/// (`"service"` or `"team"`): the object of `shipgate metrics --format json`.
+#[napi(ts_return_type = "Metrics")]
+pub fn metrics<'env>(
+    env: &'env Env,
+    history: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> napi::Result<Unknown<'env>> {
+    finish(
+        env,
+        guard(|| {
+            let history = string(history, "history")?;
+            let opts = convert::options(options, &["from", "to", "by", "format"], false)?;
+            let given = |key: &str| -> Outcome<Option<Unknown<'_>>> {
+                Ok(option(&opts, key)?.filter(|v| {
+                    !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null))
+                }))
+            };
+            let mut query = shipgate::MetricsQuery::new();
+            if let Some(v) = given("from")? {
+                query.from = Some(instant(v, "options.from")?);
+            }
+            if let Some(v) = given("to")? {
+                query.to = Some(instant(v, "options.to")?);
+            }
+            if let Some(v) = given("by")? {
+                query.by = Some(match string(v, "options.by")?.as_str() {
+                    "service" => shipgate::GroupBy::Service,
+                    "team" => shipgate::GroupBy::Team,
+                    other => {
+                        return Err(input(
+                            "options.by",
+                            format!("expected \"service\" or \"team\", got {other:?}"),
+                        ));
+                    }
+                });
+            }
+            let format = match given("format")? {
+                None => None,
+                Some(v) => Some(match string(v, "options.format")?.as_str() {
+                    "jsonl" => shipgate::HistoryFormat::JsonLines,
+                    "csv" => shipgate::HistoryFormat::Csv,
+                    other => {
+                        return Err(input(
+                            "options.format",
+                            format!("expected \"jsonl\" or \"csv\", got {other:?}"),
+                        ));
+                    }
+                }),
+            };
+            let m = shipgate::metrics_from_path(&history, format, &query)?;
+            from_text(env, to_text(&m.to_json())?)
+        }),
+    )
 }
 
 // --- small readers ----------------------------------------------------------------------------

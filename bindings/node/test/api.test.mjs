@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 
-import shipgateDefault, { Catalog, Change, Decision, Engine } from 'shipgate'
+import shipgateDefault, { Catalog, Change, Decision, Engine, metrics } from 'shipgate'
 import {
   NOW,
   assertThrowsShipgate,
@@ -40,7 +40,8 @@ describe('loading', () => {
     assert.equal(cjs.Change, Change)
     assert.equal(cjs.Decision, Decision)
     assert.equal(shipgateDefault.Engine, Engine)
-    assert.deepEqual(Object.keys(cjs).sort(), ['AuditLog', 'Catalog', 'Change', 'Decision', 'Engine'])
+    assert.deepEqual(Object.keys(cjs).sort(), ['AuditLog', 'Catalog', 'Change', 'Decision', 'Engine', 'metrics'])
+    assert.equal(cjs.metrics, metrics)
   })
 
   test('loads in a worker thread too, with its own copy of the helpers', async () => {

@@ -117,11 +117,25 @@ test('index.d.ts declares the parameters of each Rust #[napi] function', () => {
   }
 })
 
-/** The same shape, read from the loaded package. */
+/** The names of the functions index.d.ts declares at the top level (`metrics`). */
+function declaredFunctions() {
+  const file = join(pkgDir, 'index.d.ts')
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true)
+  return source.statements
+    .filter((node) => ts.isFunctionDeclaration(node) && node.name)
+    .map((node) => node.name.text)
+    .sort()
+}
+
+/** Exports named in lowerCamelCase are functions; classes are PascalCase. */
+const isFunctionName = (name) => /^[a-z]/.test(name)
+
+/** The same shape, read from the loaded package (its classes). */
 function exported() {
   const pkg = createRequire(import.meta.url)('shipgate')
   const classes = {}
   for (const [name, cls] of Object.entries(pkg)) {
+    if (isFunctionName(name)) continue
     assert.equal(typeof cls, 'function', `${name} is not a class`)
     const statics = Object.getOwnPropertyNames(cls).filter(
       (k) => !['length', 'name', 'prototype', 'arguments', 'caller'].includes(k) && typeof cls[k] === 'function',
@@ -148,4 +162,11 @@ function exported() {
 
 test('index.d.ts declares exactly the exported classes and members', () => {
   assert.deepEqual(declared(), exported())
+})
+
+test('index.d.ts declares exactly the exported functions', () => {
+  const pkg = createRequire(import.meta.url)('shipgate')
+  const functions = Object.keys(pkg).filter(isFunctionName).sort()
+  for (const name of functions) assert.equal(typeof pkg[name], 'function', name)
+  assert.deepEqual(declaredFunctions(), functions)
 })

@@ -372,6 +372,35 @@ impl Engine {
         })
     }
 
+    /// Replays the historical changes of a file (JSON lines of `{"change": {...}, "now": T}`)
+    /// under this policy and `new`, on all cores with the GIL released: the dict of
+    /// `shipgate replay --format json`, `{"total", "changed": [...]}`.
+    #[pyo3(signature = (new, catalog, changes))]
+    fn replay<'py>(
+        &self,
+        py: Python<'py>,
+        new: &Engine,
+        catalog: &Bound<'py, PyAny>,
+        changes: PathBuf,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let catalog = catalog_arg(py, catalog)?;
+            let catalog = catalog.get();
+            let name = changes.display().to_string();
+            let file = std::fs::File::open(&changes)
+                .map_err(|e| shipgate::Error::Io {
+                    path: name.clone(),
+                    message: e.to_string(),
+                })
+                .or_raise(py)?;
+            let (old, new) = (&self.inner, &new.inner);
+            let replay = py
+                .detach(|| old.replay(new, catalog, std::io::BufReader::new(file), &name))
+                .or_raise(py)?;
+            crate::convert::to_python(py, &replay.to_json())
+        })
+    }
+
     /// Decides many changes on all cores, with the GIL released; results are in input order.
     /// The first change (lowest index) that cannot be read or decided raises, naming its index.
     #[pyo3(signature = (changes, catalog, now = None))]

@@ -8,6 +8,7 @@
 mod audit;
 mod convert;
 mod decision;
+mod delivery;
 mod engine;
 mod errors;
 mod plan;
@@ -53,6 +54,7 @@ fn _shipgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<plan::Plan>()?;
     m.add_class::<plan::PlannedChange>()?;
     m.add_class::<plan::Unschedulable>()?;
+    m.add_function(wrap_pyfunction!(delivery::metrics, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

@@ -37,6 +37,7 @@ def test_package_exports_everything_it_documents() -> None:
             "Catalog",
             "Change",
             "Conflict",
+            "metrics",
             "Decision",
             "Engine",
             "Exemption",

@@ -1,6 +1,7 @@
 //! `shipgate`: the command line over the shipgate engine. Argument parsing and rendering only.
 
 mod audit;
+mod delivery;
 mod lsp;
 mod render;
 mod suite;
@@ -70,11 +71,11 @@ fn limit_value(limit: Limit) -> impl Fn(&str) -> Result<u64, String> + Clone + S
 
 /// The size limit of the commands that read a change or a catalog.
 #[derive(clap::Args)]
-struct InputLimit {
+pub(crate) struct InputLimit {
     /// The largest input file (or standard input) read, in bytes; a larger one is an error.
     #[arg(long, default_value_t = Limit::InputBytes.default_value(),
           value_parser = limit_value(Limit::InputBytes))]
-    max_input_bytes: u64,
+    pub(crate) max_input_bytes: u64,
 }
 
 /// The limits of the commands that compile a policy (docs/security.md).
@@ -382,6 +383,12 @@ enum Command {
         #[command(flatten)]
         limit: InputLimit,
     },
+    /// Delivery metrics of a deployment history: deployments a day, lead time, change
+    /// failure rate, time to restore; overall and by service or team (docs/metrics.md).
+    Metrics(delivery::MetricsArgs),
+    /// Decide historical changes under the old and the new policy and list what the new one
+    /// decides differently, with the reasons added and removed (docs/metrics.md#replay).
+    Replay(delivery::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -715,6 +722,14 @@ fn run(cli: Cli, color: bool) -> Result<u8, Error> {
                 None => Ok(0),
             }
         }
+        Command::Metrics(args) => {
+            out!("{}", delivery::metrics(args)?);
+            Ok(0)
+        }
+        Command::Replay(args) => {
+            out!("{}", delivery::replay(args)?);
+            Ok(0)
+        }
     }
 }
 
@@ -769,7 +784,7 @@ fn exit_code(verdict: Verdict) -> u8 {
     }
 }
 
-fn parse_time(flag: &str, text: &str) -> Result<Instant, Error> {
+pub(crate) fn parse_time(flag: &str, text: &str) -> Result<Instant, Error> {
     shipgate::parse_instant(text).map_err(|m| Error::Input(shipgate::InputError::new(flag, m)))
 }
 
@@ -800,7 +815,7 @@ fn read_input(path: &str, what: &str, limit: u64) -> Result<serde_json::Value, E
     )?)
 }
 
-fn read_catalog(path: &str, limit: u64) -> Result<Catalog, Error> {
+pub(crate) fn read_catalog(path: &str, limit: u64) -> Result<Catalog, Error> {
     Ok(Catalog::from_json(&read_input(path, "catalog", limit)?)?)
 }
 

@@ -1,6 +1,6 @@
 //! The sample outputs in README.md, docs/cli.md, docs/calendars.md, docs/planning.md,
-//! docs/rollback.md, docs/explain.md, docs/governance.md and docs/lint.md are what the command really
-//! prints.
+//! docs/rollback.md, docs/explain.md, docs/governance.md, docs/lint.md and docs/metrics.md are
+//! what the command really prints.
 //!
 //! A sample is a ```` ```text ```` block whose first line is a command, `$ shipgate ARGS`
 //! (continued on the next lines after a trailing `\`), and whose other lines are the output,
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The Markdown files whose samples are checked, relative to the repository root.
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
     "README.md",
     "docs/cli.md",
     "docs/calendars.md",
@@ -26,6 +26,7 @@ const FILES: [&str; 8] = [
     "docs/explain.md",
     "docs/governance.md",
     "docs/lint.md",
+    "docs/metrics.md",
 ];
 
 fn root() -> PathBuf {

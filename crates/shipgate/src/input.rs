@@ -536,6 +536,83 @@ fn read_tier(value: &Value, path: &JsonPath) -> Read<i64> {
     }
 }
 
+/// A service's `error_budget`: the fraction remaining as a number, or an SLO object
+/// `{"target", "window", "bad", "total"}` whose remaining fraction the engine computes:
+/// `1 - bad / ((1 - target) * total)`, rounded to 9 decimals (docs/metrics.md). Both forms give
+/// the policy the same number.
+fn read_error_budget(value: &Value, path: &JsonPath) -> Read<f64> {
+    let Value::Object(slo) = value else {
+        return read_number(value, path).map_err(|_| {
+            expected(
+                path,
+                "a number, or an SLO object {\"target\", \"window\", \"bad\", \"total\"}",
+                value,
+            )
+        });
+    };
+    const KEYS: [&str; 4] = ["target", "window", "bad", "total"];
+    if let Some(unknown) = slo.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(InputError::new(
+            path.key(unknown).to_string(),
+            format!("unknown key of an SLO (the keys are {})", KEYS.join(", ")),
+        ));
+    }
+    let field = |key: &'static str| {
+        slo.get(key).ok_or_else(|| {
+            InputError::new(
+                path.key(key).to_string(),
+                "missing: an SLO gives target, window, bad and total",
+            )
+        })
+    };
+    let target_path = path.key("target");
+    let target = read_number(field("target")?, &target_path)?;
+    if !(target > 0.0 && target < 1.0) {
+        return Err(InputError::new(
+            target_path.to_string(),
+            format!(
+                "the target is the fraction of good events, strictly between 0 and 1 (0.999 for 99.9%), got {target}"
+            ),
+        ));
+    }
+    let window_path = path.key("window");
+    let window = read_duration(field("window")?, &window_path)?;
+    if window == 0 {
+        return Err(InputError::new(
+            window_path.to_string(),
+            "the window the events were counted over cannot be empty",
+        ));
+    }
+    let count = |key: &'static str| -> Read<i64> {
+        let p = path.key(key);
+        let n = read_int(field(key)?, &p)?;
+        if n < 0 {
+            return Err(InputError::new(
+                p.to_string(),
+                format!("a count of events cannot be negative, got {n}"),
+            ));
+        }
+        Ok(n)
+    };
+    let bad = count("bad")?;
+    let total = count("total")?;
+    if total == 0 {
+        return Err(InputError::new(
+            path.key("total").to_string(),
+            "no events in the window: the budget is unknown (give the number as error_budget instead)",
+        ));
+    }
+    if bad > total {
+        return Err(InputError::new(
+            path.key("bad").to_string(),
+            format!("{bad} bad events of {total} in all: bad cannot exceed total"),
+        ));
+    }
+    let allowed = (1.0 - target) * total as f64;
+    let remaining = 1.0 - bad as f64 / allowed;
+    Ok((remaining * 1e9).round() / 1e9)
+}
+
 /// Reads one catalog service at `path` (`catalog.services[3]`). Dependencies are only read
 /// here; the catalog resolves them.
 pub(crate) fn read_service(value: &Value, path: &JsonPath) -> Read<Service> {

@@ -43,8 +43,10 @@ mod graph;
 mod input;
 mod limits;
 mod lint;
+mod metrics;
 mod plan;
 mod query;
+mod replay;
 mod span;
 mod syntax;
 mod time;
@@ -78,10 +80,15 @@ pub use input::{
 pub use limits::{Limit, LimitError, Limits};
 pub use lint::Finding;
 pub use lint::symbols::{Symbol, SymbolIndex, SymbolKind, utf16_offset, utf16_position};
+pub use metrics::{
+    Figures, GroupBy, GroupFigures, HistoryFormat, MAX_HISTORY_LINE_BYTES, MAX_SVG_WEEKS, Metrics,
+    MetricsQuery, WeekFigures, metrics, metrics_from_path,
+};
 pub use plan::{
     Cancelled, GanttSections, MAX_PLAN_CANDIDATES, Moved, NewlyPlanned, NewlyUnschedulable, Plan,
     PlannedChange, PreviousPlan, Replan, Unschedulable,
 };
+pub use replay::{MAX_REPLAY_LINE_BYTES, Replay, ReplayChange, ReplayReason};
 
 /// A compiled policy set. Cheap to clone and share between threads.
 #[derive(Clone)]
@@ -313,7 +320,47 @@ impl Engine {
         catalog: &Catalog,
         now: Instant,
     ) -> Vec<Result<Decision, Error>> {
-        eval::evaluate_many(&self.inner, changes, catalog, now)
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        eval::evaluate_many(&self.inner, changes, catalog, now, threads)
+    }
+
+    /// [`Engine::evaluate_many`] on at most `threads` threads (at least one).
+    pub fn evaluate_many_on<C: std::borrow::Borrow<Change> + Sync>(
+        &self,
+        changes: &[C],
+        catalog: &Catalog,
+        now: Instant,
+        threads: usize,
+    ) -> Vec<Result<Decision, Error>> {
+        eval::evaluate_many(&self.inner, changes, catalog, now, threads.max(1))
+    }
+
+    /// Replays historical changes (SPEC 8.6): decides each line of `changes` (JSON lines of
+    /// `{"change": {...}, "now": T}`) under this policy (the old one) and under `new`, on all
+    /// cores, and lists the changes whose verdict or reasons differ. `name` names the stream
+    /// in errors (`changes.jsonl:12: ...`); the first line that cannot be read or decided
+    /// stops the replay. Memory grows with the changes that differ, not with the stream.
+    pub fn replay(
+        &self,
+        new: &Engine,
+        catalog: &Catalog,
+        changes: impl std::io::BufRead + Send,
+        name: &str,
+    ) -> Result<Replay, Error> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.replay_on(new, catalog, changes, name, threads)
+    }
+
+    /// [`Engine::replay`] on `threads` threads (at least one).
+    pub fn replay_on(
+        &self,
+        new: &Engine,
+        catalog: &Catalog,
+        changes: impl std::io::BufRead + Send,
+        name: &str,
+        threads: usize,
+    ) -> Result<Replay, Error> {
+        replay::replay(&self.inner, &new.inner, catalog, changes, name, threads)
     }
 
     /// The first stretch in `region` at or after `after` with room for `duration_secs`,

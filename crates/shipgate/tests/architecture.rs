@@ -42,6 +42,11 @@ const MAP: &[(&str, &[&str])] = &[
         ],
     ),
     ("audit", &["decision", "error", "time"]),
+    ("metrics", &["error", "time"]),
+    (
+        "replay",
+        &["eval", "graph", "input", "decision", "error", "time"],
+    ),
     ("query", &["check", "calendar", "decision", "error", "time"]),
     (
         "plan",

@@ -175,8 +175,27 @@ fn evaluate_many_matches_serial_evaluation() {
         .collect();
     let cat = catalog();
     let many = engine.evaluate_many(&changes, &cat, now());
+    assert_eq!(many.len(), changes.len());
     for (c, d) in changes.iter().zip(many) {
         assert_eq!(d.unwrap(), engine.evaluate(c, &cat, now(), false).unwrap());
+    }
+    // On any number of threads (a pool of its own when not all cores): the same, in order.
+    let serial = engine.evaluate_many_on(&changes, &cat, now(), 1);
+    for threads in [2, 3, 5] {
+        let on = engine.evaluate_many_on(&changes, &cat, now(), threads);
+        let ids: Vec<_> = on
+            .iter()
+            .map(|d| d.as_ref().unwrap().change.clone())
+            .collect();
+        let expected: Vec<_> = changes.iter().map(|c| c.id.clone()).collect();
+        assert_eq!(ids, expected, "{threads} threads");
+        assert_eq!(
+            on.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+            serial
+                .iter()
+                .map(|d| d.clone().unwrap())
+                .collect::<Vec<_>>()
+        );
     }
     let d = engine.evaluate(&changes[201], &cat, now(), false).unwrap();
     assert_eq!(

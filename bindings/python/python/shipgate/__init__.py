@@ -43,9 +43,11 @@ from ._shipgate import (
     Unschedulable,
     WaiverOutcome,
     __version__,
+    metrics,
 )
 
 __all__ = [
+    "metrics",
     "AuditLog",
     "Catalog",
     "Change",

@@ -261,6 +261,17 @@ class Engine:
         are in input order. All changes are read first: the first one (lowest index) that
         cannot be read or decided raises :class:`InputError` naming its index
         (``changes[3].start``, and ``index == 3``), and no decisions are returned."""
+    def replay(
+        self,
+        new: Engine,
+        catalog: _CatalogInput,
+        changes: str | os.PathLike[str],
+    ) -> dict[str, Any]:
+        """Decides every line of ``changes`` (JSON lines of ``{"change": {...}, "now": T}``)
+        under this policy and ``new``, on all cores with the GIL released, and returns
+        ``{"total", "changed": [{"change", "old", "new", "reasons_added",
+        "reasons_removed"}]}``: the changes ``new`` decides differently. A line that cannot be
+        read or decided raises :class:`InputError` naming it (``changes.jsonl:12``)."""
     def plan(
         self,
         changes: Iterable[_ChangeInput],
@@ -802,3 +813,18 @@ class Plan:
         """With ``previous``: an earlier entry without ``notify`` (an older plan), told to
         the policy's unconditional audiences instead, one warning each."""
     def to_dict(self) -> dict[str, Any]: ...
+
+def metrics(
+    history: str | os.PathLike[str],
+    *,
+    from_: _Instant | None = None,
+    to: _Instant | None = None,
+    by: Literal["service", "team"] | None = None,
+    format: Literal["jsonl", "csv"] | None = None,
+) -> dict[str, Any]:
+    """The delivery metrics of a history file (JSON lines, or CSV by extension or
+    ``format``) over ``[from_, to)``: ``{"from", "to", "deployments", "per_day",
+    "lead_time_median_s", "lead_time_p90_s", "change_failure_rate",
+    "time_to_restore_median_s", "groups": [{"key", ...}]}`` (docs/metrics.md). A figure with
+    nothing to measure is ``None``. A bad record raises :class:`InputError` naming its line
+    and field (``history.jsonl:12: deployed_at``)."""

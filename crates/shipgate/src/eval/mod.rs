@@ -479,45 +479,49 @@ pub fn service_calendars(
     Ok((regions, group))
 }
 
-/// Batches smaller than this are decided on the calling thread: spawning costs more.
+/// Batches smaller than this are decided on the calling thread: handing work to the pool costs
+/// more.
 const PARALLEL_FROM: usize = 64;
 
+/// Decides `changes` on up to `threads` threads; results in input order.
+///
+/// The work goes to rayon's pool, whose threads live as long as the process (no start-up per
+/// batch) and steal work from each other (no thread idles while another finishes a slow
+/// part), and whose indexed `collect` writes each decision straight into its slot of the result
+/// (no second pass copying every decision into one vector on the calling thread). A panic
+/// while deciding one change is that change's `Error::Internal`, never the host's crash.
 pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
     policy: &Policy,
     changes: &[C],
     catalog: &Catalog,
     now: Instant,
+    threads: usize,
 ) -> Vec<Result<Decision, Error>> {
-    let decide = |part: &[C]| -> Vec<Result<Decision, Error>> {
-        part.iter()
-            .map(|c| evaluate(policy, c.borrow(), catalog, now, false))
-            .collect()
+    use rayon::prelude::*;
+    let decide = |c: &C| -> Result<Decision, Error> {
+        let c = c.borrow();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            evaluate(policy, c, catalog, now, false)
+        }))
+        .unwrap_or_else(|_| {
+            Err(Error::Internal {
+                message: format!(
+                    "change {}: a worker panicked while evaluating (please report it)",
+                    c.id
+                ),
+            })
+        })
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads <= 1 || changes.len() < PARALLEL_FROM {
-        return decide(changes);
+        return changes.iter().map(decide).collect();
     }
-    let chunk = changes.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = changes
-            .chunks(chunk)
-            .map(|part| s.spawn(move || decide(part)))
-            .collect();
-        let mut out = Vec::with_capacity(changes.len());
-        for (h, part) in handles.into_iter().zip(changes.chunks(chunk)) {
-            match h.join() {
-                Ok(v) => out.extend(v),
-                // A panic in a worker is a bug; report it per change rather than crash the host.
-                Err(_) => out.extend(part.iter().map(|c| {
-                    Err(Error::Internal {
-                        message: format!(
-                            "change {}: a worker panicked while evaluating (please report it)",
-                            c.borrow().id
-                        ),
-                    })
-                })),
-            }
-        }
-        out
-    })
+    let run = || changes.par_iter().with_min_len(16).map(decide).collect();
+    if threads == rayon::current_num_threads() {
+        return run();
+    }
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(run),
+        // No thread could be started: decide here rather than fail the batch.
+        Err(_) => changes.iter().map(decide).collect(),
+    }
 }

@@ -135,7 +135,7 @@ fn catalog_error_paths() {
     );
     assert_eq!(
         err(json!({"services": [{"id": "a", "tier": 1, "error_budget": "50%"}]})),
-        "catalog.services[0].error_budget: expected a number, got \"50%\""
+        "catalog.services[0].error_budget: expected a number, or an SLO object {\"target\", \"window\", \"bad\", \"total\"}, got \"50%\""
     );
     assert_eq!(
         err(json!({"services": [{"id": "a", "tier": 1, "regions": "eu"}]})),
@@ -455,7 +455,7 @@ fn yaml_catalog_goes_through_the_same_checks() {
         Catalog::from_text(nan, Format::Yaml)
             .unwrap_err()
             .to_string(),
-        "catalog.services[0].error_budget: expected a number, got null"
+        "catalog.services[0].error_budget: expected a number, or an SLO object {\"target\", \"window\", \"bad\", \"total\"}, got null"
     );
     assert!(
         Catalog::from_text("services: [", Format::Yaml)
@@ -673,4 +673,99 @@ fn from_path_reads_yaml_and_names_a_missing_file() {
         Err(crate::Error::Io { path, .. }) => assert_eq!(path, missing.display().to_string()),
         other => panic!("{other:?}"),
     }
+}
+
+/// 99.9% of 1,000,000 events may fail 1,000 of them; 250 bad leave 75% of the budget.
+#[test]
+fn an_slo_gives_the_remaining_budget() {
+    let slo = |bad: i64| {
+        json!({"services": [{"id": "api", "tier": 1, "error_budget":
+            {"target": 0.999, "window": "30d", "bad": bad, "total": 1_000_000}}]})
+    };
+    let budget = |value: serde_json::Value| {
+        let from_tree = Catalog::from_json(&value)
+            .unwrap()
+            .service(0)
+            .unwrap()
+            .error_budget;
+        // The text reader leaves the object to the tree reader: the same number.
+        let from_text = Catalog::from_text(&value.to_string(), Format::Json)
+            .unwrap()
+            .service(0)
+            .unwrap()
+            .error_budget;
+        assert_eq!(from_tree.to_bits(), from_text.to_bits());
+        from_tree
+    };
+    assert_eq!(budget(slo(250)), 0.75);
+    assert_eq!(budget(slo(0)), 1.0);
+    assert_eq!(budget(slo(1_000)), 0.0);
+    // Over budget: negative, as a number given outright may be.
+    assert_eq!(budget(slo(1_500)), -0.5);
+    // The number a policy sees is the same as the one written out.
+    let plain = json!({"services": [{"id": "api", "tier": 1, "error_budget": 0.75}]});
+    assert_eq!(budget(plain), budget(slo(250)));
+    // YAML, and a window in seconds.
+    let yaml = "services:\n  - id: api\n    tier: 1\n    error_budget: {target: 0.99, window: 604800, bad: 5, total: 1000}\n";
+    let c = Catalog::from_text(yaml, Format::Yaml).unwrap();
+    assert_eq!(c.service(0).unwrap().error_budget, 0.5);
+}
+
+#[test]
+fn a_bad_slo_is_an_error_at_its_path() {
+    let with = |slo: serde_json::Value| {
+        err(
+            json!({"services": [{"id": "a", "tier": 1}, {"id": "api", "tier": 1, "error_budget": slo}]}),
+        )
+    };
+    let base = json!({"target": 0.999, "window": "30d", "bad": 1, "total": 100});
+    let edit = |key: &str, value: serde_json::Value| {
+        let mut slo = base.clone();
+        slo[key] = value;
+        with(slo)
+    };
+    assert_eq!(
+        edit("target", json!(1.0)),
+        "catalog.services[1].error_budget.target: the target is the fraction of good events, \
+         strictly between 0 and 1 (0.999 for 99.9%), got 1"
+    );
+    assert!(
+        edit("target", json!(0)).starts_with("catalog.services[1].error_budget.target: the target")
+    );
+    assert!(
+        edit("target", json!(99.9))
+            .starts_with("catalog.services[1].error_budget.target: the target")
+    );
+    assert_eq!(
+        edit("total", json!(0)),
+        "catalog.services[1].error_budget.total: no events in the window: the budget is unknown \
+         (give the number as error_budget instead)"
+    );
+    assert_eq!(
+        edit("bad", json!(101)),
+        "catalog.services[1].error_budget.bad: 101 bad events of 100 in all: bad cannot exceed total"
+    );
+    assert_eq!(
+        edit("bad", json!(-1)),
+        "catalog.services[1].error_budget.bad: a count of events cannot be negative, got -1"
+    );
+    assert_eq!(
+        edit("bad", json!(1.5)),
+        "catalog.services[1].error_budget.bad: expected an integer, got 1.5"
+    );
+    assert_eq!(
+        edit("window", json!("0s")),
+        "catalog.services[1].error_budget.window: the window the events were counted over cannot be empty"
+    );
+    assert!(edit("window", json!("soon")).starts_with("catalog.services[1].error_budget.window: "));
+    assert_eq!(
+        edit("good", json!(5)),
+        "catalog.services[1].error_budget.good: unknown key of an SLO (the keys are target, window, bad, total)"
+    );
+    let mut missing = base.clone();
+    missing.as_object_mut().unwrap().remove("window");
+    assert_eq!(
+        with(missing),
+        "catalog.services[1].error_budget.window: missing: an SLO gives target, window, bad and total"
+    );
 }

@@ -89,6 +89,7 @@ seed_by_any!(
     Flag,
     Int,
     Number,
+    Budget,
     Seconds,
     At,
     Status,
@@ -178,6 +179,31 @@ impl<'de> Visitor<'de> for Number {
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
         if v.is_finite() { Ok(v) } else { Err(give_up()) }
+    }
+}
+
+/// A service's `error_budget` (`read_error_budget`): a number here; an SLO object is left to
+/// the slow reader, which computes the fraction it leaves.
+#[derive(Clone, Copy)]
+pub(super) struct Budget;
+
+impl<'de> Visitor<'de> for Budget {
+    type Value = f64;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number or an SLO object")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
+        Number.visit_i64(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
+        Number.visit_u64(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
+        Number.visit_f64(v)
     }
 }
 

@@ -21,8 +21,8 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use super::fast::{
-    At, CheckItem, Flag, Id, Int, KeyName, List, Nullable, Number, RolloutName, Seconds, Size,
-    Status, Text, Tier, UniqueIds, WaiverItem, extra_field, fill, give_up, required,
+    At, Budget, CheckItem, Flag, Id, Int, KeyName, List, Nullable, Number, RolloutName, Seconds,
+    Size, Status, Text, Tier, UniqueIds, WaiverItem, extra_field, fill, give_up, required,
 };
 use super::{Instant, JsonPath, Read, Record};
 
@@ -140,6 +140,7 @@ tree_by! {
     Size => i64, "integers", super::read_size;
     Tier => i64, "integers", super::read_tier;
     Number => f64, "numbers", super::read_number;
+    Budget => f64, "numbers", super::read_error_budget;
     Seconds => i64, "durations", super::read_duration;
     At => Instant, "date-times", super::read_instant;
     UniqueIds => Vec<String>, "strings", super::read_unique_ids;
@@ -526,8 +527,9 @@ record! {
         /// `monitored`.
         monitored / Monitored: bool = Flag, default => Bool;
         /// `error_budget`: the fraction of the error budget remaining; may be negative.
-        /// Default 1.0.
-        error_budget / ErrorBudget: f64 = Number, or(1.0) => Float;
+        /// Default 1.0. Given as an SLO object (`target`, `window`, `bad`, `total`), the
+        /// fraction it leaves (docs/metrics.md).
+        error_budget / ErrorBudget: f64 = Budget, or(1.0) => Float;
         /// `calendars`: names of policy calendars that apply to every change touching this
         /// service, besides its regions' (SPEC 8.3); checked against the policy at evaluation.
         calendars / Calendars: Vec<String> = List(Text), default => Strs;

@@ -1,0 +1,56 @@
+//! `shipgate.metrics(...)` (SPEC 8.6): converts the arguments, calls `shipgate::metrics_from_path`
+//! with the GIL released, and returns the contract's JSON as plain Python objects.
+
+use std::path::PathBuf;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::convert::{instant_arg, to_python};
+use crate::errors::{IntoPyResult, guard};
+
+/// The delivery metrics of a history file (JSON lines, or CSV by `.csv` or `format="csv"`):
+/// the dict of `shipgate metrics --format json`.
+#[pyfunction]
+#[pyo3(signature = (history, *, from_ = None, to = None, by = None, format = None))]
+pub fn metrics<'py>(
+    py: Python<'py>,
+    history: PathBuf,
+    from_: Option<&Bound<'py, PyAny>>,
+    to: Option<&Bound<'py, PyAny>>,
+    by: Option<&str>,
+    format: Option<&str>,
+) -> PyResult<Bound<'py, PyAny>> {
+    guard(|| {
+        let mut query = shipgate::MetricsQuery::new();
+        query.from = from_
+            .map(|t| instant_arg(t, "from_"))
+            .transpose()
+            .or_raise(py)?;
+        query.to = to.map(|t| instant_arg(t, "to")).transpose().or_raise(py)?;
+        query.by = match by {
+            None => None,
+            Some("service") => Some(shipgate::GroupBy::Service),
+            Some("team") => Some(shipgate::GroupBy::Team),
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "by must be \"service\" or \"team\", got {other:?}"
+                )));
+            }
+        };
+        let format = match format {
+            None => None,
+            Some("jsonl") => Some(shipgate::HistoryFormat::JsonLines),
+            Some("csv") => Some(shipgate::HistoryFormat::Csv),
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "format must be \"jsonl\" or \"csv\", got {other:?}"
+                )));
+            }
+        };
+        let m = py
+            .detach(|| shipgate::metrics_from_path(&history, format, &query))
+            .or_raise(py)?;
+        to_python(py, &m.to_json())
+    })
+}

@@ -1,0 +1,264 @@
+//! Policy replay (SPEC 8.6): every historical change decided under an old and a new policy,
+//! and what the new one decides differently.
+//!
+//! The changes are streamed: lines are read a chunk at a time, each chunk decided on all cores
+//! (a contiguous part per thread, so the output keeps the input's order), and only the changes
+//! decided differently are kept.
+
+use std::io::BufRead;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use crate::decision::{Decision, Reason, Verdict};
+use crate::error::{Error, InputError};
+use crate::eval::{Policy, evaluate};
+use crate::graph::Catalog;
+use crate::input::{Change, Format};
+use crate::time::parse_instant;
+
+/// The longest line of a replay's changes file, in bytes (a change with its `now`).
+pub const MAX_REPLAY_LINE_BYTES: usize = 1 << 20;
+
+/// Lines decided together: large enough that starting the threads is lost in the work, small
+/// enough that memory does not grow with the file.
+const CHUNK_LINES: usize = 8192;
+
+/// A reason as replay compares it: the rule and its message (not `at`, which moves whenever
+/// the policy text above it does).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct ReplayReason {
+    /// The rule (`schedule`, `default` and `budget` as in a decision).
+    pub rule: String,
+    /// Its message, values filled in.
+    pub message: String,
+}
+
+/// One change the new policy decides differently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReplayChange {
+    /// The change's id.
+    pub change: String,
+    /// The 1-based line of the changes file it is on.
+    pub line: u64,
+    /// The old policy's verdict.
+    pub old: Verdict,
+    /// The new policy's verdict.
+    pub new: Verdict,
+    /// Reasons the new policy gives and the old did not, sorted.
+    pub reasons_added: Vec<ReplayReason>,
+    /// Reasons the old policy gave and the new does not, sorted.
+    pub reasons_removed: Vec<ReplayReason>,
+}
+
+/// What a policy change would have decided differently.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Replay {
+    /// The changes decided.
+    pub total: u64,
+    /// Those whose verdict or reasons differ, in the order of the file.
+    pub changed: Vec<ReplayChange>,
+}
+
+impl Replay {
+    /// `{"total", "changed": [{"change", "old", "new", "reasons_added", "reasons_removed"}]}`,
+    /// each reason `{"rule", "message"}`.
+    pub fn to_json(&self) -> Value {
+        let reasons = |rs: &[ReplayReason]| -> Vec<Value> {
+            rs.iter()
+                .map(|r| json!({"rule": r.rule, "message": r.message}))
+                .collect()
+        };
+        json!({
+            "total": self.total,
+            "changed": self.changed.iter().map(|c| json!({
+                "change": c.change,
+                "old": c.old.as_str(),
+                "new": c.new.as_str(),
+                "reasons_added": reasons(&c.reasons_added),
+                "reasons_removed": reasons(&c.reasons_removed),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line<'a> {
+    #[serde(borrow)]
+    change: &'a RawValue,
+    #[serde(borrow)]
+    now: std::borrow::Cow<'a, str>,
+}
+
+fn at(name: &str, line: u64, message: impl std::fmt::Display) -> Error {
+    InputError::new(format!("{name}:{line}"), message.to_string()).into()
+}
+
+/// Decides one line under both policies: `None` when they agree.
+fn replay_line(
+    old: &Policy,
+    new: &Policy,
+    catalog: &Catalog,
+    name: &str,
+    line: u64,
+    text: &str,
+) -> Result<Option<ReplayChange>, Error> {
+    let parsed: Line<'_> = serde_json::from_str(text).map_err(|e| {
+        at(
+            name,
+            line,
+            format!("expected {{\"change\": {{...}}, \"now\": T}}: {e}"),
+        )
+    })?;
+    let now = parse_instant(&parsed.now).map_err(|m| at(name, line, format!("now: {m}")))?;
+    let change =
+        Change::from_text(parsed.change.get(), Format::Json).map_err(|e| at(name, line, e))?;
+    let decide = |policy: &Policy, which: &str| {
+        evaluate(policy, &change, catalog, now, false)
+            .map_err(|e| at(name, line, format!("the {which} policy: {e}")))
+    };
+    let (a, b) = (decide(old, "old")?, decide(new, "new")?);
+    Ok(difference(&change.id, line, &a, &b))
+}
+
+fn reasons(d: &Decision) -> Vec<ReplayReason> {
+    let mut out: Vec<ReplayReason> = d
+        .reasons
+        .iter()
+        .map(|r: &Reason| ReplayReason {
+            rule: r.rule.to_string(),
+            message: r.message.to_string(),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn difference(id: &str, line: u64, old: &Decision, new: &Decision) -> Option<ReplayChange> {
+    let (a, b) = (reasons(old), reasons(new));
+    if old.verdict == new.verdict && a == b {
+        return None;
+    }
+    Some(ReplayChange {
+        change: id.to_string(),
+        line,
+        old: old.verdict,
+        new: new.verdict,
+        reasons_added: b.iter().filter(|r| !a.contains(r)).cloned().collect(),
+        reasons_removed: a.iter().filter(|r| !b.contains(r)).cloned().collect(),
+    })
+}
+
+/// Reads up to `CHUNK_LINES` non-blank lines; an empty chunk is the end. `line` is the number
+/// of the last line read.
+fn read_chunk(
+    reader: &mut impl BufRead,
+    name: &str,
+    line: &mut u64,
+    mut spare: Vec<String>,
+) -> Result<Vec<(u64, String)>, Error> {
+    let mut chunk = Vec::with_capacity(CHUNK_LINES);
+    while chunk.len() < CHUNK_LINES {
+        let mut text = spare.pop().unwrap_or_default();
+        text.clear();
+        *line += 1;
+        let read = std::io::Read::take(&mut *reader, MAX_REPLAY_LINE_BYTES as u64 + 1)
+            .read_line(&mut text)
+            .map_err(|e| at(name, *line, format!("cannot read the line: {e}")))?;
+        if read > MAX_REPLAY_LINE_BYTES && !text.ends_with('\n') {
+            return Err(at(
+                name,
+                *line,
+                format!("the line is longer than {MAX_REPLAY_LINE_BYTES} bytes"),
+            ));
+        }
+        if read == 0 {
+            break;
+        }
+        if !text.trim().is_empty() {
+            chunk.push((*line, text));
+        }
+    }
+    Ok(chunk)
+}
+
+/// Replays the changes of `reader` (JSON lines of `{"change": {...}, "now": T}`; blank lines
+/// skipped) under `old` and `new` on `threads` threads. The first line that cannot be read or
+/// decided stops the replay with its line.
+///
+/// While the pool decides one chunk, the next is read: reading is the one serial step.
+pub fn replay(
+    old: &Policy,
+    new: &Policy,
+    catalog: &Catalog,
+    mut reader: impl BufRead + Send,
+    name: &str,
+    threads: usize,
+) -> Result<Replay, Error> {
+    let mut run = || -> Result<Replay, Error> {
+        let mut out = Replay::default();
+        let mut line = 0u64;
+        let mut chunk = read_chunk(&mut reader, name, &mut line, Vec::new())?;
+        let mut spare = Vec::new();
+        while !chunk.is_empty() {
+            let (decided, next) = rayon::join(
+                || decide_chunk(old, new, catalog, name, &chunk),
+                || read_chunk(&mut reader, name, &mut line, std::mem::take(&mut spare)),
+            );
+            out.total += chunk.len() as u64;
+            // In file order: the first error is the first bad line's.
+            out.changed.extend(decided?);
+            let next = next?;
+            spare = chunk.into_iter().map(|(_, t)| t).collect();
+            chunk = next;
+        }
+        Ok(out)
+    };
+    let threads = threads.max(1);
+    if threads == rayon::current_num_threads() {
+        return run();
+    }
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(run),
+        Err(e) => Err(Error::Internal {
+            message: format!("cannot start the replay's threads: {e}"),
+        }),
+    }
+}
+
+fn decide_chunk(
+    old: &Policy,
+    new: &Policy,
+    catalog: &Catalog,
+    name: &str,
+    chunk: &[(u64, String)],
+) -> Result<Vec<ReplayChange>, Error> {
+    use rayon::prelude::*;
+    let decided: Vec<Result<Option<ReplayChange>, Error>> = chunk
+        .par_iter()
+        .with_min_len(16)
+        .map(|(line, text)| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                replay_line(old, new, catalog, name, *line, text)
+            }))
+            .unwrap_or_else(|_| {
+                Err(Error::Internal {
+                    message: format!("{name}:{line}: a replay worker panicked (please report it)"),
+                })
+            })
+        })
+        .collect();
+    let mut changed = Vec::new();
+    for d in decided {
+        if let Some(c) = d? {
+            changed.push(c);
+        }
+    }
+    Ok(changed)
+}
