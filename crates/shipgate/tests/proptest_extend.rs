@@ -1,5 +1,6 @@
 //! The fast forms of conditions on `extend` fields (flags, comparisons with constants and
-//! with each other, membership in `extend` lists and in list literals, `has`, and the same of
+//! with each other, membership in `extend` lists and in list literals, `has`, `starts_with`,
+//! `ends_with`, `intersects` of lists of strings, and the same of
 //! services bound by a quantifier over the touched services or their dependents) against the
 //! general evaluator (`Engine::evaluate_reference`), on random conditions and random values,
 //! absent optionals included: the decisions must be identical, errors and all.
@@ -36,6 +37,12 @@ fn change_atom() -> impl Strategy<Value = String> {
         Just("change.s in [\"a\", \"prod\"]".to_string()),
         Just("change.id in [\"C1\", \"C2\"]".to_string()),
         Just("change has opt".to_string()),
+        word().prop_map(|w| format!("starts_with(change.s, {w})")),
+        word().prop_map(|w| format!("ends_with(change.opt, {w})")),
+        Just("starts_with(change.s, change.opt)".to_string()),
+        Just("change.tags intersects [\"a\", \"prod\"]".to_string()),
+        Just("change.tags intersects change.kind".to_string()),
+        Just("change.labels intersects change.tags".to_string()),
         Just("change has optn".to_string()),
         (op.clone(), -1i64..2).prop_map(|(o, k)| format!("change.optn {o} {k}")),
         Just("change has optn and change.optn > 0".to_string()),
@@ -57,6 +64,8 @@ fn service_atom() -> impl Strategy<Value = String> {
         word().prop_map(|w| format!("{w} in s.zones")),
         Just("change.s in s.zones".to_string()),
         Just("s.id in [\"api\", \"db\"]".to_string()),
+        Just("s.zones intersects change.tags".to_string()),
+        word().prop_map(|w| format!("starts_with(s.owner, {w})")),
     ]
 }
 
@@ -115,7 +124,7 @@ fn change() -> impl Strategy<Value = serde_json::Value> {
             let mut c = json!({
                 "id": "C1", "title": "t", "kind": ["application"], "services": services,
                 "requester": "r", "implementer": "i", "start": "2026-12-01T10:00:00Z",
-                "duration": "1h", "size": 1,
+                "duration": "1h", "size": 1, "labels": ["a", "x"],
                 "flag": flag, "n": n, "x": x as f64 + 0.5, "s": s, "tags": tags, "d": format!("{d}h"),
             });
             if let Some(o) = opt {

@@ -93,6 +93,11 @@ enum Test {
     StrIn(FStr, FStrs),
     /// A string in an `extend` list of strings or a list literal of string constants.
     StrInList(FStr, FList),
+    /// `starts_with(a, b)` (`true`) or `ends_with(a, b)` (`false`).
+    Affix(bool, FStr, FStr),
+    /// `a intersects b` over two lists of strings; the expression is the general form, run
+    /// when a list is not in its slot.
+    Intersects(FList, FList, Box<CExpr>),
     /// `any`/`all` over the touched services or their dependents.
     Services(QuantKind, u16, Services, Program),
     /// Any other shape: the general evaluator.
@@ -178,9 +183,10 @@ impl FStr {
     }
 }
 
-/// A list of strings that is not a built-in field.
+/// A list of strings that is not a built-in field (or, for `intersects`, one that is).
 #[derive(Debug, Clone, PartialEq)]
 enum FList {
+    Builtin(FStrs),
     /// A list literal whose items are all string constants.
     Consts(Box<[Box<str>]>),
     /// A `list<string>` `extend change` field.
@@ -262,6 +268,11 @@ impl Test {
             Test::Str(_, a, b) => a.is_general() || b.is_general(),
             Test::StrIn(x, _) => x.is_general(),
             Test::StrInList(x, l) => x.is_general() || matches!(l, FList::ServiceExt(..)),
+            Test::Affix(_, a, b) => a.is_general() || b.is_general(),
+            // The general form of a service's list reads the slot's variable.
+            Test::Intersects(a, b, _) => {
+                matches!(a, FList::ServiceExt(..)) || matches!(b, FList::ServiceExt(..))
+            }
             Test::Services(_, _, _, body) => body.general,
             Test::ServiceExtFlag(..) => true,
             Test::Const(_)
@@ -380,6 +391,14 @@ fn test(e: &CExpr) -> Test {
                 None => general(),
             },
         },
+        CExpr::Call(b @ (Builtin::StartsWith | Builtin::EndsWith), args) => match &**args {
+            [a, x] => Test::Affix(*b == Builtin::StartsWith, string(a), string(x)),
+            _ => general(),
+        },
+        CExpr::Intersects(a, b) => match (any_str_list(a), any_str_list(b)) {
+            (Some(x), Some(y)) => Test::Intersects(x, y, Box::new(e.clone())),
+            _ => general(),
+        },
         CExpr::Quant(kind @ (QuantKind::Any | QuantKind::All), slot, list, body) => {
             let source = match change_field(list) {
                 Some(C::Services) => Services::Touched,
@@ -497,6 +516,11 @@ fn strings(e: &CExpr) -> Option<FStrs> {
         Some((slot, ServiceField::DependsOn)) => Some(FStrs::ServiceDependsOn(slot)),
         _ => None,
     }
+}
+
+/// A list of strings, built-in or not.
+fn any_str_list(e: &CExpr) -> Option<FList> {
+    strings(e).map(FList::Builtin).or_else(|| str_list(e))
 }
 
 /// A list of strings read other than as a built-in field: an `extend` field's, or a literal of
@@ -640,6 +664,15 @@ impl<'a> Ctx<'a> {
                 let x = self.fast_str(x)?;
                 self.str_in_list(&x, list)?
             }
+            Test::Affix(starts, a, b) => {
+                let (a, b) = (self.fast_str(a)?, self.fast_str(b)?);
+                if *starts {
+                    a.starts_with(b.as_ref())
+                } else {
+                    a.ends_with(b.as_ref())
+                }
+            }
+            Test::Intersects(a, b, e) => self.intersects(a, b, e)?,
             Test::Services(kind, slot, source, body) => {
                 self.services(*kind, *slot, *source, body)?
             }
@@ -693,6 +726,11 @@ impl<'a> Ctx<'a> {
     fn str_in_list(&mut self, x: &str, list: &'a FList) -> Result<bool, EvalError> {
         let steps = super::expr::str_steps(x.len());
         let json = match list {
+            FList::Builtin(f) => {
+                let items = self.fast_strs(*f)?;
+                self.charge(items.len().saturating_mul(steps))?;
+                return Ok(items.iter().any(|s| s == x));
+            }
             FList::Consts(items) => {
                 self.charge(items.len().saturating_mul(steps))?;
                 return Ok(items.iter().any(|s| **s == *x));
@@ -710,6 +748,36 @@ impl<'a> Ctx<'a> {
         self.charge(items.len().saturating_mul(steps))?;
         // The session checked every element against the declared `list<string>`.
         Ok(items.iter().any(|s| s.as_str() == Some(x)))
+    }
+
+    /// The strings of a list in its slot; `None` when it is not there (an absent optional).
+    #[inline(always)]
+    fn str_items(&self, l: &'a FList) -> Result<Option<StrItems<'a>>, EvalError> {
+        Ok(match l {
+            FList::Builtin(f) => Some(StrItems::Strs(self.fast_strs(*f)?)),
+            FList::Consts(items) => Some(StrItems::Consts(items)),
+            FList::Ext(f, _) => match self.ext(*f) {
+                Some(Value::List(ListVal::Json(items, _))) => Some(StrItems::Json(items)),
+                _ => None,
+            },
+            FList::ServiceExt(slot, f, _) => match self.bound_ext(*slot, *f) {
+                Some(Some(Value::List(ListVal::Json(items, _)))) => Some(StrItems::Json(items)),
+                _ => None,
+            },
+        })
+    }
+
+    /// `a intersects b` over lists of strings: each element of `a` looked for in `b`, charged
+    /// as the general evaluator's scan is, one step per element compared.
+    #[inline(never)]
+    fn intersects(&mut self, a: &'a FList, b: &'a FList, e: &'a CExpr) -> Result<bool, EvalError> {
+        let (Some(a), Some(b)) = (self.str_items(a)?, self.str_items(b)?) else {
+            return self.general(e);
+        };
+        a.any(|x| {
+            self.charge(b.len().saturating_mul(super::expr::str_steps(x.len())))?;
+            b.any(|y| Ok(y == x))
+        })
     }
 
     /// `x in e` on the general evaluator.
@@ -849,5 +917,53 @@ fn ext_int(v: &Value<'_>) -> Option<i64> {
     match v {
         Value::Int(i) | Value::Duration(i) | Value::DateTime(i) | Value::Date(i) => Some(*i),
         _ => None,
+    }
+}
+
+/// The strings of a list, wherever it is kept.
+#[derive(Clone, Copy)]
+enum StrItems<'a> {
+    Strs(&'a [String]),
+    Consts(&'a [Box<str>]),
+    /// An `extend` list of strings, each element checked when the session read it.
+    Json(&'a [serde_json::Value]),
+}
+
+impl<'a> StrItems<'a> {
+    fn len(self) -> usize {
+        match self {
+            StrItems::Strs(s) => s.len(),
+            StrItems::Consts(s) => s.len(),
+            StrItems::Json(s) => s.len(),
+        }
+    }
+
+    /// Whether `f` holds for some element (stopping at the first), or its error.
+    #[inline(always)]
+    fn any(self, mut f: impl FnMut(&'a str) -> Result<bool, EvalError>) -> Result<bool, EvalError> {
+        match self {
+            StrItems::Strs(s) => {
+                for x in s {
+                    if f(x)? {
+                        return Ok(true);
+                    }
+                }
+            }
+            StrItems::Consts(s) => {
+                for x in s {
+                    if f(x)? {
+                        return Ok(true);
+                    }
+                }
+            }
+            StrItems::Json(s) => {
+                for x in s.iter().filter_map(serde_json::Value::as_str) {
+                    if f(x)? {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
     }
 }
