@@ -19,6 +19,7 @@ use shipgate_benches::peers::{
     CedarInput, CedarPeer, RegoInterpreter, cedar_texts, check_agreement, rego_data, rego_program,
     rego_value, rego_vm, rego_vm_eval,
 };
+use shipgate_benches::timing::{Case, measure, row, time};
 use shipgate_benches::{
     CatalogIndex, RACE_CORPUS, Race, cedar_request_json, now, race_source, shipgate_from_json,
 };
@@ -102,12 +103,6 @@ impl Setup {
         }
     }
 }
-
-/// The engines of the race, in the order of the table.
-const ENGINES: [&str; 4] = ["shipgate", "cedar", "regorus", "regorus_vm"];
-
-/// One timed case: a closure per engine that runs one operation.
-type Case<'a> = Vec<(&'static str, Box<dyn FnMut() + 'a>)>;
 
 fn compile_case(s: &Setup) -> Case<'_> {
     vec![
@@ -238,60 +233,6 @@ fn bench_case(c: &mut Criterion, group: &str, case: Case<'_>) {
     g.finish();
 }
 
-/// Median time per call over five rounds of about `round` each, after a warm-up.
-fn per_call(f: &mut dyn FnMut(), round: Duration) -> Duration {
-    let start = Instant::now();
-    let mut calls: u32 = 0;
-    while start.elapsed() < round / 2 || calls < 3 {
-        f();
-        calls += 1;
-    }
-    let per_round = (calls * 2).max(3);
-    let mut rounds: Vec<Duration> = (0..5)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..per_round {
-                f();
-            }
-            t.elapsed() / per_round
-        })
-        .collect();
-    rounds.sort();
-    rounds[2]
-}
-
-fn fmt(d: Duration) -> String {
-    let ns = d.as_nanos() as f64;
-    if ns < 1_000.0 {
-        format!("{ns:.0} ns")
-    } else if ns < 1_000_000.0 {
-        format!("{:.2} us", ns / 1_000.0)
-    } else if ns < 1_000_000_000.0 {
-        format!("{:.2} ms", ns / 1_000_000.0)
-    } else {
-        format!("{:.2} s", ns / 1_000_000_000.0)
-    }
-}
-
-/// A summary row: each engine's time, and how many times faster shipgate is than each peer.
-fn row(name: &str, times: &[(&str, Duration)]) -> String {
-    let ship = times
-        .iter()
-        .find(|(e, _)| *e == "shipgate")
-        .map(|(_, t)| t.as_secs_f64())
-        .unwrap_or(f64::NAN);
-    let mut cells = vec![name.to_string()];
-    for e in ENGINES {
-        let cell = match times.iter().find(|(n, _)| *n == e) {
-            Some((_, t)) if e == "shipgate" => fmt(*t),
-            Some((_, t)) => format!("{} ({:.1}x)", fmt(*t), t.as_secs_f64() / ship),
-            None => "-".into(),
-        };
-        cells.push(cell);
-    }
-    format!("| {} |", cells.join(" | "))
-}
-
 fn summary(s: &mut Setup) {
     let round = Duration::from_millis(400);
     let mut lines = vec![
@@ -299,11 +240,7 @@ fn summary(s: &mut Setup) {
             .to_string(),
         "|---|---|---|---|---|".to_string(),
     ];
-    let measure = |case: Case<'_>| -> Vec<(&'static str, Duration)> {
-        case.into_iter()
-            .map(|(name, mut f)| (name, per_call(&mut f, round)))
-            .collect()
-    };
+    let measure = |case: Case<'_>| measure(case, round);
     lines.push(row("compile the policy", &measure(compile_case(s))));
     let mut interp = RegoInterpreter::compile(&s.rego_text, &s.rego_data).unwrap();
     let mut vm = rego_vm(&s.program, &s.rego_data).unwrap();
@@ -326,11 +263,6 @@ fn summary(s: &mut Setup) {
     let corpus = s.race.changes.len();
     let changes: Vec<Change> = (0..n).map(|k| s.race.changes[k % corpus].clone()).collect();
     let now = now();
-    let time = |f: &mut dyn FnMut()| {
-        let t = Instant::now();
-        f();
-        t.elapsed()
-    };
     let ship_seq = time(&mut || {
         for c in &changes {
             black_box(
