@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use shipgate::{Catalog, Change, Engine, Format, parse_instant};
+use shipgate::{Catalog, Change, Engine, Format, Limit, Limits, parse_instant};
 use shipgate_benches::scale::{
     Fields, calendar_policy, catalog_text, dense_calendar_policy, family_catalog, family_change,
     family_sources, policy_sources, scale_change,
@@ -128,6 +128,16 @@ fn catalogs(c: &mut Criterion) {
     g.finish();
 }
 
+/// Compiles a generated calendar policy. At 1,000 blackouts the realistic calendar counts
+/// 100,284 recurrence starts a year, over the default limit of issue 12 (100,000), and the
+/// bench stopped there: it raises that limit, which is not what it measures.
+fn calendar_engine(name: &str, text: &str) -> Engine {
+    let limits = Limits::default()
+        .with(Limit::RruleStartsPerPolicy, 1_000_000)
+        .unwrap();
+    Engine::from_sources_with(vec![(name.to_string(), text.to_string())], None, &limits).unwrap()
+}
+
 fn calendars(c: &mut Criterion) {
     let mut g = c.benchmark_group("scale/calendar");
     g.sample_size(20);
@@ -144,10 +154,10 @@ fn calendars(c: &mut Criterion) {
     for n in sizes(&[10, 100, 1_000], &[10]) {
         let text = calendar_policy(n);
         g.bench_with_input(BenchmarkId::new("compile", n), &text, |b, t| {
-            b.iter(|| Engine::from_source(black_box(t), "calendar.gate").unwrap())
+            b.iter(|| calendar_engine("calendar.gate", black_box(t)))
         });
-        let engine = Engine::from_source(&text, "calendar.gate").unwrap();
-        let dense = Engine::from_source(&dense_calendar_policy(n), "dense.gate").unwrap();
+        let engine = calendar_engine("calendar.gate", &text);
+        let dense = calendar_engine("dense.gate", &dense_calendar_policy(n));
         // Requests spread over the two years, for a 2h change: one call per iteration.
         for (name, e) in [("next_window", &engine), ("next_window_dense", &dense)] {
             g.bench_with_input(BenchmarkId::new(name, n), e, |b, e| {
