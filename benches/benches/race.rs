@@ -10,9 +10,12 @@
 //!
 //! `cargo bench -p shipgate-benches --features peers --bench race`
 
+mod cases;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use cases::{Inputs, json_case, prepared_case};
 use criterion::Criterion;
 use shipgate::{Change, Engine};
 use shipgate_benches::peers::{
@@ -20,9 +23,7 @@ use shipgate_benches::peers::{
     rego_value, rego_vm, rego_vm_eval,
 };
 use shipgate_benches::timing::{Case, measure, row, time};
-use shipgate_benches::{
-    CatalogIndex, RACE_CORPUS, Race, cedar_request_json, now, race_source, shipgate_from_json,
-};
+use shipgate_benches::{CatalogIndex, RACE_CORPUS, Race, cedar_request_json, now, race_source};
 
 /// Criterion's test mode (`cargo test --benches`: run without `--bench`): a small corpus and no summary loops.
 fn quick() -> bool {
@@ -133,96 +134,18 @@ fn compile_case(s: &Setup) -> Case<'_> {
     ]
 }
 
-/// One decision on prepared input (each engine's native form) for change `i`.
-fn prepared_case<'a>(
-    s: &'a Setup,
-    i: usize,
-    interp: &'a mut RegoInterpreter,
-    vm: &'a mut regorus::rvm::vm::RegoVM,
-) -> Case<'a> {
-    let now = now();
-    let change = &s.race.changes[i];
-    let cedar = &s.cedar_inputs[i];
-    let input = &s.rego_inputs[i];
-    let input2 = input.clone();
-    vec![
-        (
-            "shipgate",
-            Box::new(move || {
-                black_box(
-                    s.race
-                        .engine
-                        .evaluate(black_box(change), &s.race.catalog, now, false)
-                        .unwrap(),
-                );
-            }),
-        ),
-        (
-            "cedar",
-            Box::new(move || {
-                black_box(s.cedar.authorizer.is_authorized(
-                    black_box(&cedar.request),
-                    &s.cedar.policies,
-                    &cedar.entities,
-                ));
-            }),
-        ),
-        (
-            "regorus",
-            Box::new(move || {
-                interp.set_input(black_box(input.clone()));
-                black_box(interp.eval().unwrap());
-            }),
-        ),
-        (
-            "regorus_vm",
-            Box::new(move || {
-                black_box(rego_vm_eval(vm, black_box(input2.clone())).unwrap());
-            }),
-        ),
-    ]
-}
-
-/// One decision starting from the request's JSON text, for change `i`.
-fn json_case<'a>(
-    s: &'a Setup,
-    i: usize,
-    interp: &'a mut RegoInterpreter,
-    vm: &'a mut regorus::rvm::vm::RegoVM,
-) -> Case<'a> {
-    let text = &s.race.changes_text[i];
-    let cedar_text = &s.cedar_texts[i];
-    vec![
-        (
-            "shipgate",
-            Box::new(move || {
-                black_box(
-                    shipgate_from_json(&s.race.engine, &s.race.catalog, black_box(text)).unwrap(),
-                );
-            }),
-        ),
-        (
-            "cedar",
-            Box::new(move || {
-                let input = s.cedar.input_from_text(black_box(cedar_text)).unwrap();
-                black_box(s.cedar.decide(&input).unwrap());
-            }),
-        ),
-        (
-            "regorus",
-            Box::new(move || {
-                interp.set_input_json(black_box(text)).unwrap();
-                black_box(interp.eval().unwrap());
-            }),
-        ),
-        (
-            "regorus_vm",
-            Box::new(move || {
-                let input = regorus::Value::from_json_str(black_box(text)).unwrap();
-                black_box(rego_vm_eval(vm, input).unwrap());
-            }),
-        ),
-    ]
+/// The race's inputs as the shared cases take them.
+fn inputs(s: &Setup) -> Inputs<'_> {
+    Inputs {
+        engine: &s.race.engine,
+        catalog: &s.race.catalog,
+        changes: &s.race.changes,
+        texts: &s.race.changes_text,
+        cedar: &s.cedar,
+        cedar_inputs: &s.cedar_inputs,
+        cedar_texts: &s.cedar_texts,
+        rego_inputs: &s.rego_inputs,
+    }
 }
 
 fn bench_case(c: &mut Criterion, group: &str, case: Case<'_>) {
@@ -234,6 +157,7 @@ fn bench_case(c: &mut Criterion, group: &str, case: Case<'_>) {
 }
 
 fn summary(s: &mut Setup) {
+    let inp = inputs(s);
     let round = Duration::from_millis(400);
     let mut lines = vec![
         "| operation | shipgate | cedar (shipgate is Nx faster) | regorus interpreter | regorus VM |"
@@ -247,15 +171,15 @@ fn summary(s: &mut Setup) {
     let (allowed, denied) = (s.allowed, s.denied);
     lines.push(row(
         "one decision, prepared, allowed",
-        &measure(prepared_case(s, allowed, &mut interp, &mut vm)),
+        &measure(prepared_case(&inp, allowed, &mut interp, &mut vm)),
     ));
     lines.push(row(
         "one decision, prepared, denied",
-        &measure(prepared_case(s, denied, &mut interp, &mut vm)),
+        &measure(prepared_case(&inp, denied, &mut interp, &mut vm)),
     ));
     lines.push(row(
         "one decision from JSON (denied)",
-        &measure(json_case(s, denied, &mut interp, &mut vm)),
+        &measure(json_case(&inp, denied, &mut interp, &mut vm)),
     ));
 
     // 100,000 decisions: the corpus, repeated; each engine's loop runs once.
@@ -341,6 +265,7 @@ fn summary(s: &mut Setup) {
 fn main() {
     let quick = quick();
     let mut s = Setup::new(if quick { 300 } else { RACE_CORPUS });
+    let inp = inputs(&s);
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
@@ -351,17 +276,17 @@ fn main() {
     bench_case(
         &mut c,
         "prepared_allowed",
-        prepared_case(&s, s.allowed, &mut interp, &mut vm),
+        prepared_case(&inp, s.allowed, &mut interp, &mut vm),
     );
     bench_case(
         &mut c,
         "prepared_denied",
-        prepared_case(&s, s.denied, &mut interp, &mut vm),
+        prepared_case(&inp, s.denied, &mut interp, &mut vm),
     );
     bench_case(
         &mut c,
         "from_json",
-        json_case(&s, s.denied, &mut interp, &mut vm),
+        json_case(&inp, s.denied, &mut interp, &mut vm),
     );
     c.final_summary();
     if !quick {

@@ -11,18 +11,21 @@
 //!
 //! `cargo bench -p shipgate-benches --features peers --bench race2`
 
+mod cases;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use cases::{Inputs, json_case, prepared_case};
 use criterion::Criterion;
 use shipgate::{Change, Engine};
+use shipgate_benches::now;
 use shipgate_benches::peers::{
     CedarInput, CedarPeer, Peers2, REGO_QUERY2, RegoInterpreter, check_agreement2,
     rego_program_query, rego_value, rego_vm, rego_vm_eval,
 };
 use shipgate_benches::race2::{RACE2_CORPUS, Race2, cedar2_request_json, race2_source};
 use shipgate_benches::timing::{Case, measure, row, time};
-use shipgate_benches::{now, shipgate_from_json};
 
 /// Criterion's test mode (`cargo test --benches`: run without `--bench`): a smaller corpus (still
 /// one where every rule denies both ways) and no summary loops.
@@ -126,100 +129,18 @@ fn compile_case(s: &Setup) -> Case<'_> {
     ]
 }
 
-/// One decision on prepared input (each engine's native form) for request `i`.
-fn prepared_case<'a>(
-    s: &'a Setup,
-    i: usize,
-    interp: &'a mut RegoInterpreter,
-    vm: &'a mut regorus::rvm::vm::RegoVM,
-) -> Case<'a> {
-    let now = now();
-    let change = &s.race.requests[i];
-    let cedar = &s.cedar_inputs[i];
-    let input = &s.rego_inputs[i];
-    let input2 = input.clone();
-    vec![
-        (
-            "shipgate",
-            Box::new(move || {
-                black_box(
-                    s.race
-                        .engine
-                        .evaluate(black_box(change), &s.race.catalog, now, false)
-                        .unwrap(),
-                );
-            }),
-        ),
-        (
-            "cedar",
-            Box::new(move || {
-                black_box(s.peers.cedar.authorizer.is_authorized(
-                    black_box(&cedar.request),
-                    &s.peers.cedar.policies,
-                    &cedar.entities,
-                ));
-            }),
-        ),
-        (
-            "regorus",
-            Box::new(move || {
-                interp.set_input(black_box(input.clone()));
-                black_box(interp.eval().unwrap());
-            }),
-        ),
-        (
-            "regorus_vm",
-            Box::new(move || {
-                black_box(rego_vm_eval(vm, black_box(input2.clone())).unwrap());
-            }),
-        ),
-    ]
-}
-
-/// One decision starting from the request's JSON text, for request `i`.
-fn json_case<'a>(
-    s: &'a Setup,
-    i: usize,
-    interp: &'a mut RegoInterpreter,
-    vm: &'a mut regorus::rvm::vm::RegoVM,
-) -> Case<'a> {
-    let text = &s.race.requests_text[i];
-    let cedar_text = &s.cedar_texts[i];
-    vec![
-        (
-            "shipgate",
-            Box::new(move || {
-                black_box(
-                    shipgate_from_json(&s.race.engine, &s.race.catalog, black_box(text)).unwrap(),
-                );
-            }),
-        ),
-        (
-            "cedar",
-            Box::new(move || {
-                let input = s
-                    .peers
-                    .cedar
-                    .input_from_text(black_box(cedar_text))
-                    .unwrap();
-                black_box(s.peers.cedar.decide(&input).unwrap());
-            }),
-        ),
-        (
-            "regorus",
-            Box::new(move || {
-                interp.set_input_json(black_box(text)).unwrap();
-                black_box(interp.eval().unwrap());
-            }),
-        ),
-        (
-            "regorus_vm",
-            Box::new(move || {
-                let input = regorus::Value::from_json_str(black_box(text)).unwrap();
-                black_box(rego_vm_eval(vm, input).unwrap());
-            }),
-        ),
-    ]
+/// The race's inputs as the shared cases take them.
+fn inputs(s: &Setup) -> Inputs<'_> {
+    Inputs {
+        engine: &s.race.engine,
+        catalog: &s.race.catalog,
+        changes: &s.race.requests,
+        texts: &s.race.requests_text,
+        cedar: &s.peers.cedar,
+        cedar_inputs: &s.cedar_inputs,
+        cedar_texts: &s.cedar_texts,
+        rego_inputs: &s.rego_inputs,
+    }
 }
 
 fn bench_case(c: &mut Criterion, group: &str, case: Case<'_>) {
@@ -240,6 +161,7 @@ fn rego_engines(s: &Setup) -> (RegoInterpreter, regorus::rvm::vm::RegoVM) {
 }
 
 fn summary(s: &Setup) {
+    let inp = inputs(s);
     let round = Duration::from_millis(400);
     let mut lines = vec![
         "| operation | shipgate | cedar (shipgate is Nx faster) | regorus interpreter | regorus VM |"
@@ -252,10 +174,10 @@ fn summary(s: &Setup) {
         ("one decision, prepared, allowed", s.allowed),
         ("one decision, prepared, denied", s.denied),
     ] {
-        let case = prepared_case(s, i, &mut interp, &mut vm);
+        let case = prepared_case(&inp, i, &mut interp, &mut vm);
         lines.push(row(name, &measure(case, round)));
     }
-    let case = json_case(s, s.denied, &mut interp, &mut vm);
+    let case = json_case(&inp, s.denied, &mut interp, &mut vm);
     lines.push(row(
         "one decision from JSON (denied)",
         &measure(case, round),
@@ -325,6 +247,7 @@ fn summary(s: &Setup) {
 fn main() {
     let quick = quick();
     let s = Setup::new(if quick { 1_000 } else { RACE2_CORPUS });
+    let inp = inputs(&s);
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
@@ -334,17 +257,17 @@ fn main() {
     bench_case(
         &mut c,
         "prepared_allowed",
-        prepared_case(&s, s.allowed, &mut interp, &mut vm),
+        prepared_case(&inp, s.allowed, &mut interp, &mut vm),
     );
     bench_case(
         &mut c,
         "prepared_denied",
-        prepared_case(&s, s.denied, &mut interp, &mut vm),
+        prepared_case(&inp, s.denied, &mut interp, &mut vm),
     );
     bench_case(
         &mut c,
         "from_json",
-        json_case(&s, s.denied, &mut interp, &mut vm),
+        json_case(&inp, s.denied, &mut interp, &mut vm),
     );
     c.final_summary();
     if !quick {
