@@ -10,18 +10,20 @@
 //!
 //! `cargo bench -p shipgate-benches --features peers --bench race`
 
+mod cases;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use cases::{Inputs, json_case, prepared_case};
 use criterion::Criterion;
 use shipgate::{Change, Engine};
 use shipgate_benches::peers::{
     CedarInput, CedarPeer, RegoInterpreter, cedar_texts, check_agreement, rego_data, rego_program,
     rego_value, rego_vm, rego_vm_eval,
 };
-use shipgate_benches::{
-    CatalogIndex, RACE_CORPUS, Race, cedar_request_json, now, race_source, shipgate_from_json,
-};
+use shipgate_benches::timing::{Case, measure, row, time};
+use shipgate_benches::{CatalogIndex, RACE_CORPUS, Race, cedar_request_json, now, race_source};
 
 /// Criterion's test mode (`cargo test --benches`: run without `--bench`): a small corpus and no summary loops.
 fn quick() -> bool {
@@ -103,12 +105,6 @@ impl Setup {
     }
 }
 
-/// The engines of the race, in the order of the table.
-const ENGINES: [&str; 4] = ["shipgate", "cedar", "regorus", "regorus_vm"];
-
-/// One timed case: a closure per engine that runs one operation.
-type Case<'a> = Vec<(&'static str, Box<dyn FnMut() + 'a>)>;
-
 fn compile_case(s: &Setup) -> Case<'_> {
     vec![
         (
@@ -138,96 +134,18 @@ fn compile_case(s: &Setup) -> Case<'_> {
     ]
 }
 
-/// One decision on prepared input (each engine's native form) for change `i`.
-fn prepared_case<'a>(
-    s: &'a Setup,
-    i: usize,
-    interp: &'a mut RegoInterpreter,
-    vm: &'a mut regorus::rvm::vm::RegoVM,
-) -> Case<'a> {
-    let now = now();
-    let change = &s.race.changes[i];
-    let cedar = &s.cedar_inputs[i];
-    let input = &s.rego_inputs[i];
-    let input2 = input.clone();
-    vec![
-        (
-            "shipgate",
-            Box::new(move || {
-                black_box(
-                    s.race
-                        .engine
-                        .evaluate(black_box(change), &s.race.catalog, now, false)
-                        .unwrap(),
-                );
-            }),
-        ),
-        (
-            "cedar",
-            Box::new(move || {
-                black_box(s.cedar.authorizer.is_authorized(
-                    black_box(&cedar.request),
-                    &s.cedar.policies,
-                    &cedar.entities,
-                ));
-            }),
-        ),
-        (
-            "regorus",
-            Box::new(move || {
-                interp.set_input(black_box(input.clone()));
-                black_box(interp.eval().unwrap());
-            }),
-        ),
-        (
-            "regorus_vm",
-            Box::new(move || {
-                black_box(rego_vm_eval(vm, black_box(input2.clone())).unwrap());
-            }),
-        ),
-    ]
-}
-
-/// One decision starting from the request's JSON text, for change `i`.
-fn json_case<'a>(
-    s: &'a Setup,
-    i: usize,
-    interp: &'a mut RegoInterpreter,
-    vm: &'a mut regorus::rvm::vm::RegoVM,
-) -> Case<'a> {
-    let text = &s.race.changes_text[i];
-    let cedar_text = &s.cedar_texts[i];
-    vec![
-        (
-            "shipgate",
-            Box::new(move || {
-                black_box(
-                    shipgate_from_json(&s.race.engine, &s.race.catalog, black_box(text)).unwrap(),
-                );
-            }),
-        ),
-        (
-            "cedar",
-            Box::new(move || {
-                let input = s.cedar.input_from_text(black_box(cedar_text)).unwrap();
-                black_box(s.cedar.decide(&input).unwrap());
-            }),
-        ),
-        (
-            "regorus",
-            Box::new(move || {
-                interp.set_input_json(black_box(text)).unwrap();
-                black_box(interp.eval().unwrap());
-            }),
-        ),
-        (
-            "regorus_vm",
-            Box::new(move || {
-                let input = regorus::Value::from_json_str(black_box(text)).unwrap();
-                black_box(rego_vm_eval(vm, input).unwrap());
-            }),
-        ),
-    ]
+/// The race's inputs as the shared cases take them.
+fn inputs(s: &Setup) -> Inputs<'_> {
+    Inputs {
+        engine: &s.race.engine,
+        catalog: &s.race.catalog,
+        changes: &s.race.changes,
+        texts: &s.race.changes_text,
+        cedar: &s.cedar,
+        cedar_inputs: &s.cedar_inputs,
+        cedar_texts: &s.cedar_texts,
+        rego_inputs: &s.rego_inputs,
+    }
 }
 
 fn bench_case(c: &mut Criterion, group: &str, case: Case<'_>) {
@@ -238,87 +156,30 @@ fn bench_case(c: &mut Criterion, group: &str, case: Case<'_>) {
     g.finish();
 }
 
-/// Median time per call over five rounds of about `round` each, after a warm-up.
-fn per_call(f: &mut dyn FnMut(), round: Duration) -> Duration {
-    let start = Instant::now();
-    let mut calls: u32 = 0;
-    while start.elapsed() < round / 2 || calls < 3 {
-        f();
-        calls += 1;
-    }
-    let per_round = (calls * 2).max(3);
-    let mut rounds: Vec<Duration> = (0..5)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..per_round {
-                f();
-            }
-            t.elapsed() / per_round
-        })
-        .collect();
-    rounds.sort();
-    rounds[2]
-}
-
-fn fmt(d: Duration) -> String {
-    let ns = d.as_nanos() as f64;
-    if ns < 1_000.0 {
-        format!("{ns:.0} ns")
-    } else if ns < 1_000_000.0 {
-        format!("{:.2} us", ns / 1_000.0)
-    } else if ns < 1_000_000_000.0 {
-        format!("{:.2} ms", ns / 1_000_000.0)
-    } else {
-        format!("{:.2} s", ns / 1_000_000_000.0)
-    }
-}
-
-/// A summary row: each engine's time, and how many times faster shipgate is than each peer.
-fn row(name: &str, times: &[(&str, Duration)]) -> String {
-    let ship = times
-        .iter()
-        .find(|(e, _)| *e == "shipgate")
-        .map(|(_, t)| t.as_secs_f64())
-        .unwrap_or(f64::NAN);
-    let mut cells = vec![name.to_string()];
-    for e in ENGINES {
-        let cell = match times.iter().find(|(n, _)| *n == e) {
-            Some((_, t)) if e == "shipgate" => fmt(*t),
-            Some((_, t)) => format!("{} ({:.1}x)", fmt(*t), t.as_secs_f64() / ship),
-            None => "-".into(),
-        };
-        cells.push(cell);
-    }
-    format!("| {} |", cells.join(" | "))
-}
-
 fn summary(s: &mut Setup) {
+    let inp = inputs(s);
     let round = Duration::from_millis(400);
     let mut lines = vec![
         "| operation | shipgate | cedar (shipgate is Nx faster) | regorus interpreter | regorus VM |"
             .to_string(),
         "|---|---|---|---|---|".to_string(),
     ];
-    let measure = |case: Case<'_>| -> Vec<(&'static str, Duration)> {
-        case.into_iter()
-            .map(|(name, mut f)| (name, per_call(&mut f, round)))
-            .collect()
-    };
+    let measure = |case: Case<'_>| measure(case, round);
     lines.push(row("compile the policy", &measure(compile_case(s))));
     let mut interp = RegoInterpreter::compile(&s.rego_text, &s.rego_data).unwrap();
     let mut vm = rego_vm(&s.program, &s.rego_data).unwrap();
     let (allowed, denied) = (s.allowed, s.denied);
     lines.push(row(
         "one decision, prepared, allowed",
-        &measure(prepared_case(s, allowed, &mut interp, &mut vm)),
+        &measure(prepared_case(&inp, allowed, &mut interp, &mut vm)),
     ));
     lines.push(row(
         "one decision, prepared, denied",
-        &measure(prepared_case(s, denied, &mut interp, &mut vm)),
+        &measure(prepared_case(&inp, denied, &mut interp, &mut vm)),
     ));
     lines.push(row(
         "one decision from JSON (denied)",
-        &measure(json_case(s, denied, &mut interp, &mut vm)),
+        &measure(json_case(&inp, denied, &mut interp, &mut vm)),
     ));
 
     // 100,000 decisions: the corpus, repeated; each engine's loop runs once.
@@ -326,11 +187,6 @@ fn summary(s: &mut Setup) {
     let corpus = s.race.changes.len();
     let changes: Vec<Change> = (0..n).map(|k| s.race.changes[k % corpus].clone()).collect();
     let now = now();
-    let time = |f: &mut dyn FnMut()| {
-        let t = Instant::now();
-        f();
-        t.elapsed()
-    };
     let ship_seq = time(&mut || {
         for c in &changes {
             black_box(
@@ -409,6 +265,7 @@ fn summary(s: &mut Setup) {
 fn main() {
     let quick = quick();
     let mut s = Setup::new(if quick { 300 } else { RACE_CORPUS });
+    let inp = inputs(&s);
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
@@ -419,17 +276,17 @@ fn main() {
     bench_case(
         &mut c,
         "prepared_allowed",
-        prepared_case(&s, s.allowed, &mut interp, &mut vm),
+        prepared_case(&inp, s.allowed, &mut interp, &mut vm),
     );
     bench_case(
         &mut c,
         "prepared_denied",
-        prepared_case(&s, s.denied, &mut interp, &mut vm),
+        prepared_case(&inp, s.denied, &mut interp, &mut vm),
     );
     bench_case(
         &mut c,
         "from_json",
-        json_case(&s, s.denied, &mut interp, &mut vm),
+        json_case(&inp, s.denied, &mut interp, &mut vm),
     );
     c.final_summary();
     if !quick {

@@ -14,7 +14,9 @@ use shipgate::{Catalog, Change, Decision, Engine, Instant};
 
 #[cfg(feature = "peers")]
 pub mod peers;
+pub mod race2;
 pub mod scale;
+pub mod timing;
 pub mod train;
 
 /// The evaluation instant of every benchmark (issue 2).

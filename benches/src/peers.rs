@@ -15,10 +15,13 @@ use regorus::rvm::program::Program;
 use regorus::rvm::vm::RegoVM;
 use serde_json::Value as Json;
 
+use crate::race2::{Coverage, Race2, cedar2_request_json, model2_violations, race2_source};
 use crate::{CatalogIndex, NOW, cedar_request_json, race_source};
 
-/// The Rego rule every peer query asks for.
+/// The Rego rule the first race's queries ask for.
 pub const REGO_QUERY: &str = "data.shipgate.release.violations";
+/// The Rego rule the second race's queries ask for.
+pub const REGO_QUERY2: &str = "data.shipgate.gate2.violations";
 
 // --- Cedar ------------------------------------------------------------------------------------
 
@@ -147,17 +150,27 @@ pub fn rego_violations(v: &regorus::Value) -> Result<Vec<String>, String> {
 /// The regorus interpreter with the policy and data loaded.
 pub struct RegoInterpreter {
     pub engine: regorus::Engine,
+    query: &'static str,
 }
 
 impl RegoInterpreter {
-    /// Parses the policy and loads the data.
+    /// Parses the first race's policy and loads the data.
     pub fn compile(text: &str, data: &regorus::Value) -> Result<RegoInterpreter, String> {
+        RegoInterpreter::compile_query(text, data, REGO_QUERY)
+    }
+
+    /// Parses a policy and loads the data; `eval` asks for `query`.
+    pub fn compile_query(
+        text: &str,
+        data: &regorus::Value,
+        query: &'static str,
+    ) -> Result<RegoInterpreter, String> {
         let mut engine = regorus::Engine::new();
         engine
-            .add_policy("release.rego".into(), text.to_string())
+            .add_policy("policy.rego".into(), text.to_string())
             .map_err(|e| e.to_string())?;
         engine.add_data(data.clone()).map_err(|e| e.to_string())?;
-        Ok(RegoInterpreter { engine })
+        Ok(RegoInterpreter { engine, query })
     }
 
     pub fn set_input(&mut self, input: regorus::Value) {
@@ -170,23 +183,32 @@ impl RegoInterpreter {
 
     pub fn eval(&mut self) -> Result<regorus::Value, String> {
         self.engine
-            .eval_rule(REGO_QUERY.to_string())
+            .eval_rule(self.query.to_string())
             .map_err(|e| e.to_string())
     }
 }
 
-/// The policy compiled to an RVM program.
+/// The first race's policy compiled to an RVM program.
 pub fn rego_program(text: &str, data: &regorus::Value) -> Result<Arc<Program>, String> {
+    rego_program_query(text, data, REGO_QUERY)
+}
+
+/// A policy compiled to an RVM program whose entry point is `query`.
+pub fn rego_program_query(
+    text: &str,
+    data: &regorus::Value,
+    query: &str,
+) -> Result<Arc<Program>, String> {
     let mut engine = regorus::Engine::new();
     engine
-        .add_policy("release.rego".into(), text.to_string())
+        .add_policy("policy.rego".into(), text.to_string())
         .map_err(|e| e.to_string())?;
     engine.add_data(data.clone()).map_err(|e| e.to_string())?;
-    let entry: regorus::Rc<str> = REGO_QUERY.into();
+    let entry: regorus::Rc<str> = query.into();
     let compiled = engine
         .compile_with_entrypoint(&entry)
         .map_err(|e| e.to_string())?;
-    Compiler::compile_from_policy(&compiled, &[REGO_QUERY]).map_err(|e| e.to_string())
+    Compiler::compile_from_policy(&compiled, &[query]).map_err(|e| e.to_string())
 }
 
 /// An RVM with the program and data loaded.
@@ -258,6 +280,77 @@ pub fn check_agreement(race: &crate::Race) -> Result<Agreement, String> {
     Ok(agreement)
 }
 
+// --- the second race -------------------------------------------------------------------------
+
+/// The second race's peers, compiled: Cedar, the regorus interpreter and the regorus VM (whose
+/// `data` is empty: the request carries everything).
+pub struct Peers2 {
+    pub cedar: CedarPeer,
+    pub interp: RegoInterpreter,
+    pub program: Arc<Program>,
+    pub vm: RegoVM,
+    pub rego_text: String,
+    pub cedar_text: String,
+    pub data: regorus::Value,
+}
+
+impl Peers2 {
+    pub fn new() -> Result<Peers2, String> {
+        let cedar_text = race2_source("cedar").map_err(|e| e.to_string())?;
+        let rego_text = race2_source("rego").map_err(|e| e.to_string())?;
+        let data = rego_value(&serde_json::json!({}))?;
+        let program = rego_program_query(&rego_text, &data, REGO_QUERY2)?;
+        Ok(Peers2 {
+            cedar: CedarPeer::compile(&cedar_text)?,
+            interp: RegoInterpreter::compile_query(&rego_text, &data, REGO_QUERY2)?,
+            vm: rego_vm(&program, &data)?,
+            program,
+            rego_text,
+            cedar_text,
+            data,
+        })
+    }
+}
+
+/// Decides every request of the second race's corpus with the Rust model, shipgate, Cedar,
+/// the regorus interpreter and the regorus VM, and fails on the first request where any of
+/// them differs from the model in the set of denying rules (Cedar: also in its verdict). Then
+/// fails unless every rule denied some requests and not others.
+pub fn check_agreement2(race: &Race2) -> Result<Coverage, String> {
+    let mut peers = Peers2::new()?;
+    let mut coverage = Coverage::default();
+    for (i, request) in race.requests_json.iter().enumerate() {
+        let model = model2_violations(request);
+        let shipgate = race.shipgate(i)?;
+        let (cedar_allowed, cedar_rules) = peers
+            .cedar
+            .decide(&peers.cedar.input(cedar2_request_json(request))?)?;
+        let input = rego_value(request)?;
+        peers.interp.set_input(input.clone());
+        let interp_rules = rego_violations(&peers.interp.eval()?)?;
+        let vm_rules = rego_violations(&rego_vm_eval(&mut peers.vm, input)?)?;
+        let answers = [
+            ("shipgate", &shipgate),
+            ("cedar", &cedar_rules),
+            ("regorus", &interp_rules),
+            ("regorus-vm", &vm_rules),
+        ];
+        for (who, got) in answers {
+            if *got != model {
+                return Err(format!(
+                    "disagreement on request {i}: the model says {model:?}, {who} says {got:?}\n{request}"
+                ));
+            }
+        }
+        if cedar_allowed != model.is_empty() {
+            return Err(format!("cedar's decision disagrees on request {i}"));
+        }
+        coverage.add(&model);
+    }
+    coverage.check()?;
+    Ok(coverage)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +361,23 @@ mod tests {
         let a = check_agreement(&race).unwrap();
         assert_eq!(a.requests, 1_000);
         assert_eq!(a.rules_fired.len(), 20);
+    }
+
+    #[test]
+    fn a_wrong_peer_policy_is_caught_in_the_second_race() {
+        // The regorus VM with one threshold changed must disagree with the model somewhere.
+        let text = race2_source("rego")
+            .unwrap()
+            .replace("input.risk_score > 90", "input.risk_score > 95");
+        let data = rego_value(&serde_json::json!({})).unwrap();
+        let program = rego_program_query(&text, &data, REGO_QUERY2).unwrap();
+        let mut vm = rego_vm(&program, &data).unwrap();
+        let race = Race2::new(2_000).unwrap();
+        let differs = race.requests_json.iter().any(|r| {
+            let got = rego_violations(&rego_vm_eval(&mut vm, rego_value(r).unwrap()).unwrap());
+            got.unwrap() != model2_violations(r)
+        });
+        assert!(differs);
     }
 
     #[test]

@@ -106,6 +106,140 @@ pub fn scale_change(services: usize) -> Value {
     })
 }
 
+/// Which fields a generated family's rules read: the built-in ones, or `extend` fields of
+/// the same types holding the same values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fields {
+    BuiltIn,
+    Extend,
+}
+
+impl Fields {
+    /// The name in a benchmark's id: `builtin` or `extend`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fields::BuiltIn => "builtin",
+            Fields::Extend => "extend",
+        }
+    }
+}
+
+/// The settings of the generated family: both variants declare the same `extend` fields, so
+/// that they differ only in what their rules read.
+const FAMILY_SETTINGS: &str = "tiers standard\ndefault allow\n\
+     extend change { hotfix: bool, rollback_plan: bool, risk: int, environment: string,\n\
+       ticket: string, tags: list<string>, roles: list<string>, steps: list<string> }\n\
+     extend service { pci: bool, level: int }\n";
+
+/// Rule `i` of the generated family: six shapes in turn (flags with an int comparison, int
+/// comparisons, string equality, list membership, a quantifier over the touched services, a
+/// quantifier over a list of strings), over built-in fields or over `extend` fields of the same
+/// types. Each rule's selective test comes last, so that every test of a rule is evaluated
+/// (`and` stops at the first false), and few rules deny `family_change`.
+pub fn family_rule(i: usize, fields: Fields) -> String {
+    let b = fields == Fields::BuiltIn;
+    let pick = |builtin: &'static str, extend: &'static str| if b { builtin } else { extend };
+    let cond = match i % 6 {
+        0 => format!(
+            "change.{} and not change.{} and change.{} > {}",
+            pick("emergency", "hotfix"),
+            pick("backward_compatible", "rollback_plan"),
+            pick("size", "risk"),
+            500 + i % 500
+        ),
+        1 => {
+            let f = pick("size", "risk");
+            format!("change.{f} > {} or change.{f} < {}", 1000 + i, i % 7)
+        }
+        2 => format!(
+            "change.{} == \"bot-{i}\" or change.{} == \"tmp-{i}\"",
+            pick("requester", "environment"),
+            pick("title", "ticket")
+        ),
+        3 => format!(
+            "\"label-{}\" in change.{} and \"kind-{}\" in change.{}",
+            i % 50,
+            pick("labels", "tags"),
+            i % 40,
+            pick("kind", "roles")
+        ),
+        4 => format!(
+            "any s in change.services: s.{} and s.{} == {}",
+            pick("stateful", "pci"),
+            pick("tier", "level"),
+            i % 4
+        ),
+        _ => format!(
+            "any k in change.{}: k == \"check-{}\"",
+            pick("checks", "steps"),
+            i % 20
+        ),
+    };
+    format!("rule r{i} {{\n  deny when {cond}\n}}\n")
+}
+
+/// The generated family of `rules` rules in files of 20, as named sources for
+/// `Engine::from_sources`.
+pub fn family_sources(rules: usize, fields: Fields) -> Vec<(String, String)> {
+    let mut out = vec![("settings.gate".to_string(), FAMILY_SETTINGS.to_string())];
+    let files = rules.div_ceil(20).max(1);
+    let mut texts = vec![String::new(); files];
+    for i in 0..rules {
+        if let Some(t) = texts.get_mut(i / 20) {
+            t.push_str(&family_rule(i, fields));
+        }
+    }
+    out.extend(
+        texts
+            .into_iter()
+            .enumerate()
+            .map(|(f, t)| (format!("rules-{f:03}.gate"), t)),
+    );
+    out
+}
+
+/// The change both variants of the family decide: each `extend` field holds the value of the
+/// built-in field it stands for, so both variants deny by the same rules.
+pub fn family_change() -> Value {
+    json!({
+        "id": "CHG-8",
+        "title": "rotate keys",
+        "kind": ["application", "kind-3"],
+        "services": ["svc-0", "svc-1", "svc-2"],
+        "requester": "ana",
+        "implementer": "bo",
+        "checks": ["check-1", "check-2"],
+        "emergency": true,
+        "start": "2026-12-01T10:00:00Z",
+        "duration": "1h",
+        "size": 420,
+        "labels": ["label-3", "label-17"],
+        "backward_compatible": false,
+        "hotfix": true,
+        "rollback_plan": false,
+        "risk": 420,
+        "environment": "ana",
+        "ticket": "rotate keys",
+        "tags": ["label-3", "label-17"],
+        "roles": ["application", "kind-3"],
+        "steps": ["check-1", "check-2"]
+    })
+}
+
+/// The family's catalog: three services, each `pci` as it is `stateful` and at `level` its
+/// `tier`.
+pub fn family_catalog() -> Value {
+    let services: Vec<Value> = [(0, true), (2, false), (3, true)]
+        .iter()
+        .enumerate()
+        .map(|(i, (tier, stateful))| {
+            json!({"id": format!("svc-{i}"), "tier": tier, "stateful": stateful,
+                   "level": tier, "pci": stateful})
+        })
+        .collect();
+    json!({ "services": services })
+}
+
 /// A catalog of `n` services where service `i` depends on `edges_per` distinct earlier
 /// services (fewer for the first ones), as JSON text. Earlier services are picked with a bias
 /// towards the recent ones so the graph is deep as well as wide.
@@ -265,6 +399,48 @@ mod tests {
         // len(services) > 2 and not backward compatible: the r4-shaped rules deny.
         assert_eq!(d.verdict, Verdict::Deny);
         assert!(d.reasons.iter().any(|r| r.rule == "r4"));
+    }
+
+    #[test]
+    fn both_variants_of_the_family_deny_by_the_same_rules() {
+        let catalog = Catalog::from_json(&family_catalog()).unwrap();
+        let change = Change::from_json(&family_change()).unwrap();
+        let denied = |fields| {
+            let engine = Engine::from_sources(family_sources(240, fields), None).unwrap();
+            let d = engine
+                .evaluate(&change, &catalog, crate::now(), false)
+                .unwrap();
+            d.reasons
+                .iter()
+                .map(|r| r.rule.to_string())
+                .collect::<Vec<_>>()
+        };
+        let builtin = denied(Fields::BuiltIn);
+        assert_eq!(builtin, denied(Fields::Extend));
+        // Some rules of the shapes that can deny (membership, both quantifiers), not most.
+        for shape in [3, 4, 5] {
+            assert!(
+                builtin
+                    .iter()
+                    .any(|r| r[1..].parse::<usize>().unwrap() % 6 == shape),
+                "no rule of shape {shape} denies: {builtin:?}"
+            );
+        }
+        assert!(builtin.len() < 240 / 4, "{}", builtin.len());
+    }
+
+    #[test]
+    fn the_family_variants_read_different_fields() {
+        let b = family_rule(6, Fields::BuiltIn);
+        let e = family_rule(6, Fields::Extend);
+        assert!(
+            b.contains("change.size") && !b.contains("change.risk"),
+            "{b}"
+        );
+        assert!(
+            e.contains("change.risk") && !e.contains("change.size"),
+            "{e}"
+        );
     }
 
     #[test]
