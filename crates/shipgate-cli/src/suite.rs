@@ -3,8 +3,9 @@
 //! Every `*.yaml` under DIR holds one case, or `cases: [...]` with shared keys at the top.
 //! A case names its `policy` (a path or a list, relative to the file), `catalog` and `change`
 //! (a path, or the value inline), `now`, and what it `expected`: `verdict`, and optionally
-//! `tier`, `reasons` (rule names) and `requirements` (the unsatisfied ones, `approval GROUP`
-//! or `check NAME`). Each case is decided through the public API, with the trace, and
+//! `tier`, `reasons` (rule names), `requirements` (the unsatisfied ones, `approval GROUP`
+//! or `check NAME`) and `schedule` (keys of the decision's `schedule`, each compared as JSON).
+//! Each case is decided through the public API, with the trace, and
 //! compared key by key; the rules and tier conditions no case exercised are listed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -16,11 +17,12 @@ use shipgate::{Catalog, Change, Engine, Error, Format, InputError, Limit, Limits
 /// The keys a case (or the top of a file) may hold.
 const CASE_KEYS: &[&str] = &["name", "policy", "catalog", "change", "now", "expected"];
 /// The keys of `expected`.
-const EXPECTED_KEYS: &[&str] = &["verdict", "tier", "reasons", "requirements"];
+const EXPECTED_KEYS: &[&str] = &["verdict", "tier", "reasons", "requirements", "schedule"];
 
 /// One key whose value differs from what the case expected.
 pub struct Mismatch {
-    pub key: &'static str,
+    /// `verdict`, `tier`, `reasons`, `requirements`, or `schedule.KEY`.
+    pub key: String,
     pub expected: Value,
     pub got: Value,
 }
@@ -360,11 +362,25 @@ impl CaseSpec {
                 Some(_) => Err(bad(&self.file, &format!("{at}.{key}"), "expected a list")),
             }
         };
+        // `schedule`: the keys given, each compared with the same key of the decision's
+        // `schedule` as JSON (instants as the decision writes them, in UTC).
+        let schedule = match e.get("schedule") {
+            None => None,
+            Some(Value::Object(m)) => Some(m.clone()),
+            Some(_) => {
+                return Err(bad(
+                    &self.file,
+                    &format!("{at}.schedule"),
+                    "expected a mapping of schedule keys (next_window, blocked_by, ...)",
+                ));
+            }
+        };
         Ok(Expected {
             verdict,
             tier,
             reasons: names("reasons")?,
             requirements: names("requirements")?,
+            schedule,
         })
     }
 }
@@ -374,6 +390,7 @@ struct Expected {
     tier: Option<String>,
     reasons: Option<BTreeSet<String>>,
     requirements: Option<BTreeSet<String>>,
+    schedule: Option<serde_json::Map<String, Value>>,
 }
 
 fn set_json(s: &BTreeSet<String>) -> Value {
@@ -510,7 +527,7 @@ fn compare(expected: &Expected, decision: &Value) -> Vec<Mismatch> {
     let got_verdict = decision["verdict"].as_str().unwrap_or("").to_owned();
     if got_verdict != expected.verdict {
         out.push(Mismatch {
-            key: "verdict",
+            key: "verdict".into(),
             expected: Value::String(expected.verdict.clone()),
             got: Value::String(got_verdict),
         });
@@ -519,7 +536,7 @@ fn compare(expected: &Expected, decision: &Value) -> Vec<Mismatch> {
         let got = decision["tier"].as_str().unwrap_or("").to_owned();
         if *tier != got {
             out.push(Mismatch {
-                key: "tier",
+                key: "tier".into(),
                 expected: Value::String(tier.clone()),
                 got: Value::String(got),
             });
@@ -534,7 +551,7 @@ fn compare(expected: &Expected, decision: &Value) -> Vec<Mismatch> {
             .collect();
         if *reasons != got {
             out.push(Mismatch {
-                key: "reasons",
+                key: "reasons".into(),
                 expected: set_json(reasons),
                 got: set_json(&got),
             });
@@ -544,9 +561,22 @@ fn compare(expected: &Expected, decision: &Value) -> Vec<Mismatch> {
         let got = missing(decision);
         if *requirements != got {
             out.push(Mismatch {
-                key: "requirements",
+                key: "requirements".into(),
                 expected: set_json(requirements),
                 got: set_json(&got),
+            });
+        }
+    }
+    for (key, want) in expected.schedule.iter().flatten() {
+        let got = decision["schedule"]
+            .get(key)
+            .cloned()
+            .unwrap_or(Value::Null);
+        if got != *want {
+            out.push(Mismatch {
+                key: format!("schedule.{key}"),
+                expected: want.clone(),
+                got,
             });
         }
     }

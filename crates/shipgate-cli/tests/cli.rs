@@ -2116,7 +2116,9 @@ fn test_reports_a_diff_per_failing_key_and_the_rules_left_unexercised() {
          change: {p}/policies/changes/chg-1046-partner-api.json\n\
          cases:\n\
          \x20 - name: right\n    expected: {{verdict: deny, reasons: [separation_of_duties, third_party_contracts]}}\n\
-         \x20 - name: wrong\n    expected: {{verdict: allow, tier: high, reasons: [ticket_required]}}\n",
+         \x20 - name: wrong\n    expected: {{verdict: allow, tier: high, reasons: [ticket_required], \
+         schedule: {{allowed: false, next_window: {{start: \"2026-12-03T16:00:00Z\", \
+         end: \"2026-12-03T20:00:00Z\"}}}}}}\n",
         p = root.display()
     );
     std::fs::write(dir.join("partner.yaml"), case).unwrap();
@@ -2129,10 +2131,13 @@ fn test_reports_a_diff_per_failing_key_and_the_rules_left_unexercised() {
         "        verdict:\n          - expected \"allow\"\n          + got      \"deny\"\n",
         "        tier:\n          - expected \"high\"\n          + got      \"low\"\n",
         "          - expected [\"ticket_required\"]\n          + got      [\"separation_of_duties\",\"third_party_contracts\"]\n",
+        "        schedule.allowed:\n          - expected false\n          + got      true\n",
         "Not exercised by any case:\n  rule  cab_review",
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
+    // A schedule key that matches is no mismatch.
+    assert!(!out.contains("schedule.next_window"), "{out}");
     // Rules that fired are exercised; the rule that never did is listed.
     assert!(!out.contains("rule  separation_of_duties"), "{out}");
     assert!(out.ends_with("1 passed, 1 failed\n"), "{out}");
