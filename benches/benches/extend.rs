@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark stops loudly on bad setup
 
 //! Issue 15: the same twelve rule shapes written over built-in fields and over `extend` fields
-//! (ten of the change, five of the services), decided prepared (`session.decide_at`) and whole
+//! (ten of the change, two of the services), decided prepared (`session.decide_at`) and whole
 //! (`evaluate`, the session's preparation included): the cost of a condition on an `extend`
 //! field against the same condition on a built-in one. The generated family of the scale bench
 //! compares the two paths on larger policies.
