@@ -103,12 +103,13 @@ function explanation(decision) {
  * Options: `policy`, `catalog`, `changes`, `train`, `history`, `archive` (paths; relative ones
  * under the repository root; defaults: the example set, and a scratch copy of the example
  * archive), `now` (a fixed RFC 3339 "now"), `checkAsync` (decide checks on the libuv pool with
- * `evaluateAsync`; default false, see portal/README.md), `logger` (Fastify's; default off).
+ * `evaluateAsync`, the default; `false` decides on the event loop with `evaluate`; see
+ * portal/README.md, "Performance"), `logger` (Fastify's; default off).
  * A configuration that does not load throws a ConfigError.
  */
 export function buildServer(options = {}) {
   const state = loadState(options)
-  const checkAsync = options.checkAsync === true
+  const checkAsync = options.checkAsync !== false
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 
 import { located } from '../src/config.mjs'
+import { Engine } from '../src/shipgate.mjs'
 import { NOW, call, example, portal } from './support.mjs'
 
 let app
@@ -125,18 +126,29 @@ describe('check', () => {
     assert.equal(readFileSync(located('policies/audit/decisions.jsonl'), 'utf8'), seed)
   })
 
-  test('checkAsync decides on the thread pool, with the same decision', async () => {
-    const pooled = portal({ checkAsync: true })
+  test('checks are decided with evaluateAsync, or with evaluate under checkAsync: false', async () => {
+    const onLoop = portal({ checkAsync: false })
+    const calls = { evaluate: 0, evaluateAsync: 0 }
+    const saved = { evaluate: Engine.prototype.evaluate, evaluateAsync: Engine.prototype.evaluateAsync }
+    for (const name of Object.keys(saved)) {
+      Engine.prototype[name] = function (...args) {
+        calls[name] += 1
+        return saved[name].apply(this, args)
+      }
+    }
     try {
       const change = await example(app, 'CHG-1043')
-      const sync = await call(app, 'POST', '/api/check', { change })
-      const async_ = await call(pooled, 'POST', '/api/check', { change })
-      assert.deepEqual(async_.body, sync.body)
-      const bad = await call(pooled, 'POST', '/api/check', { change: { ...change, start: 'soon' } })
+      const pooled = await call(app, 'POST', '/api/check', { change })
+      assert.deepEqual(calls, { evaluate: 0, evaluateAsync: 1 })
+      const sync = await call(onLoop, 'POST', '/api/check', { change })
+      assert.deepEqual(calls, { evaluate: 1, evaluateAsync: 1 })
+      assert.deepEqual(sync.body, pooled.body)
+      const bad = await call(onLoop, 'POST', '/api/check', { change: { ...change, start: 'soon' } })
       assert.equal(bad.status, 400)
       assert.equal(bad.body.error.path, 'change.start')
     } finally {
-      await pooled.close()
+      Object.assign(Engine.prototype, saved)
+      await onLoop.close()
     }
   })
 })
