@@ -130,6 +130,8 @@ export function buildServer(options = {}) {
 
   if (existsSync(publicDir)) {
     app.register(fastifyStatic, { root: publicDir, prefix: '/' })
+  } else {
+    app.log.warn(`no pages to serve: ${publicDir} does not exist (the API still answers)`)
   }
 
   const now = () => state.now ?? formatInstant(new Date())

@@ -1,6 +1,6 @@
 // Each endpoint's answer for the example set, with the values the engine gives for it.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 
 import { located } from '../src/config.mjs'
@@ -322,5 +322,23 @@ describe('metrics', () => {
     assert.match(res.type, /^image\/svg\+xml/)
     assert.match(res.text, /^<svg /)
     assert.match(res.text, /Delivery metrics week by week/)
+  })
+})
+
+describe('pages', () => {
+  test('portal/public is served at /, and nothing outside it', async () => {
+    const home = await call(app, 'GET', '/')
+    if (existsSync(located('portal/public/index.html'))) {
+      assert.equal(home.status, 200)
+      assert.match(home.type, /^text\/html/)
+    } else {
+      assert.equal(home.status, 404)
+      assert.equal(home.body.error.code, 'NOT_FOUND')
+    }
+    for (const url of ['/../package.json', '/%2e%2e/package.json', '/..%2fserver.mjs', '/nothing.html']) {
+      const res = await call(app, 'GET', url)
+      assert.equal(res.status, 404, url)
+      assert.equal(res.body.error.code, 'NOT_FOUND', url)
+    }
   })
 })
