@@ -163,7 +163,7 @@ export function buildServer(options = {}) {
     return example.change
   })
 
-  const checkNames = { 'options.now': 'now', options: 'options' }
+  const checkNames = { 'options.now': 'now' }
   app.post('/api/check', { schema: schemas.check }, async (request) => {
     const { change, explain = false, record = false } = request.body
     const opts = { now: request.body.now ?? now(), explain }
