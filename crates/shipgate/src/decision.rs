@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-pub use crate::digest::InputsDigest;
+pub use crate::digest::{InputsDigest, PolicyDigest};
 use crate::time::Instant;
 
 /// What a decision's `engine` says: `shipgate <version of this crate>`.
@@ -944,7 +944,7 @@ pub struct Decision {
     pub to_ship: Option<Vec<ShipStep>>,
     /// `sha256:<hex>` over the policy set's files (their relative paths and bytes), computed
     /// once when the engine was compiled. The format is in `docs/semantics.md`.
-    pub policy: Text,
+    pub policy: PolicyDigest,
     /// `sha256:<hex>` over the RFC 8785 canonical JSON of `{"catalog", "change"}` as they were
     /// given; computed when first read.
     pub inputs: InputsDigest,

@@ -29,7 +29,7 @@ fn finish(hasher: Sha256) -> String {
 /// folders) and its bytes. The files are taken in the byte order of their paths (then of their
 /// bytes, for two of the same path), and each adds its path, a NUL byte, its length in bytes in
 /// decimal, a NUL byte, and its bytes.
-pub fn policy<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> String {
+pub fn policy<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> PolicyDigest {
     let mut files: Vec<(&str, &[u8])> = files.into_iter().collect();
     files.sort_unstable();
     let mut hasher = Sha256::new();
@@ -40,7 +40,81 @@ pub fn policy<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Strin
         hasher.update([0]);
         hasher.update(bytes);
     }
-    finish(hasher)
+    PolicyDigest::of(hasher)
+}
+
+/// The digest of a policy set, `sha256:<64 hex digits>`, kept inline: a decision carries its
+/// own copy of these 71 bytes, so the decisions of a batch made on every core share no
+/// reference count (a shared one cost every decision a cache line passed between the cores).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PolicyDigest([u8; 71]);
+
+impl PolicyDigest {
+    fn of(hasher: Sha256) -> PolicyDigest {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 71];
+        out[..7].copy_from_slice(b"sha256:");
+        for (i, byte) in hasher.finalize().iter().enumerate() {
+            out[7 + 2 * i] = HEX[usize::from(byte >> 4)];
+            out[8 + 2 * i] = HEX[usize::from(byte & 0xf)];
+        }
+        PolicyDigest(out)
+    }
+
+    /// `sha256:<hex>`.
+    pub fn as_str(&self) -> &str {
+        // Always ASCII: written only by `of`.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for PolicyDigest {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for PolicyDigest {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for PolicyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Debug for PolicyDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for PolicyDigest {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for PolicyDigest {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for PolicyDigest {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl Serialize for PolicyDigest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 // --- RFC 8785 ----------------------------------------------------------------------------------
@@ -279,7 +353,19 @@ pub fn canonical(value: &Value) -> Result<String, String> {
 /// The catalog's part of the inputs digest: the SHA-256 state after `{"catalog":` and the
 /// canonical catalog (`"catalog"` sorts before `"change"`, so the catalog comes first).
 pub struct CatalogPart {
-    state: Result<Sha256, String>,
+    /// Tells catalogs apart for the change's cache of its last digest (see
+    /// [`ChangeSource`]); unique in the process.
+    id: u64,
+    state: CatalogState,
+}
+
+/// The hasher state after the catalog, or why the catalog could not be hashed. A decision
+/// keeps its own copy (about a hundred bytes): sharing one behind an `Arc` made every decision
+/// of a batch touch the same reference count from every core.
+#[derive(Clone)]
+enum CatalogState {
+    Hashed(Sha256),
+    Failed(Arc<str>),
 }
 
 impl CatalogPart {
@@ -302,8 +388,13 @@ impl CatalogPart {
                 .map_err(|e| format!("cannot hash the catalog: {e}"))
         });
         drop(buffered);
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         CatalogPart {
-            state: written.map(|()| hasher),
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            state: match written {
+                Ok(()) => CatalogState::Hashed(hasher),
+                Err(why) => CatalogState::Failed(why.into()),
+            },
         }
     }
 
@@ -344,7 +435,7 @@ enum Given {
 pub struct ChangeSource {
     given: Given,
     canonical: OnceLock<Result<Box<[u8]>, String>>,
-    last: Mutex<Option<(Arc<CatalogPart>, Arc<str>)>>,
+    last: Mutex<Option<(u64, Arc<str>)>>,
 }
 
 impl ChangeSource {
@@ -391,6 +482,15 @@ impl Source {
         }
     }
 
+    /// The text kept, if any (tests compare readers by it).
+    #[cfg(test)]
+    pub(crate) fn kept_text(&self) -> Option<&str> {
+        match &self.0.given {
+            Given::Text(text) => Some(text),
+            Given::Unset => None,
+        }
+    }
+
     /// No source yet: the readers set it once the change is read.
     pub fn unset() -> Source {
         Source(Arc::new(ChangeSource::new(Given::Unset)))
@@ -423,7 +523,9 @@ impl fmt::Debug for Source {
 /// in Rust after reading keeps the digest of what was read.
 #[derive(Clone)]
 pub struct InputsDigest {
-    catalog: Arc<CatalogPart>,
+    /// The catalog's [`CatalogPart::id`].
+    catalog_id: u64,
+    catalog: CatalogState,
     change: Source,
     /// The schedule of a decision given one, in canonical form: then the digest is over
     /// `{"catalog", "change", "scheduled"}`.
@@ -432,9 +534,10 @@ pub struct InputsDigest {
 }
 
 impl InputsDigest {
-    pub(crate) fn new(catalog: &Arc<CatalogPart>, change: &Source) -> InputsDigest {
+    pub(crate) fn new(catalog: &CatalogPart, change: &Source) -> InputsDigest {
         InputsDigest {
-            catalog: Arc::clone(catalog),
+            catalog_id: catalog.id,
+            catalog: catalog.state.clone(),
             change: change.clone(),
             scheduled: None,
             hex: OnceLock::new(),
@@ -458,8 +561,8 @@ impl InputsDigest {
         let source = &self.change.0;
         if let Some(scheduled) = &self.scheduled {
             // Not cached with the change: the last digest is of the change and catalog alone.
-            return match (&self.catalog.state, source.canonical()) {
-                (Ok(state), Ok(change)) => {
+            return match (&self.catalog, source.canonical()) {
+                (CatalogState::Hashed(state), Ok(change)) => {
                     let mut hasher = state.clone();
                     hasher.update(b",\"change\":");
                     hasher.update(change);
@@ -468,29 +571,29 @@ impl InputsDigest {
                     hasher.update(b"}");
                     finish(hasher).into()
                 }
-                (Err(why), _) => format!("unavailable: the catalog: {why}").into(),
+                (CatalogState::Failed(why), _) => format!("unavailable: the catalog: {why}").into(),
                 (_, Err(why)) => format!("unavailable: the change: {why}").into(),
             };
         }
         if let Ok(last) = source.last.lock()
             && let Some((catalog, hex)) = last.as_ref()
-            && Arc::ptr_eq(catalog, &self.catalog)
+            && *catalog == self.catalog_id
         {
             return Arc::clone(hex);
         }
-        let hex: Arc<str> = match (&self.catalog.state, source.canonical()) {
-            (Ok(state), Ok(change)) => {
+        let hex: Arc<str> = match (&self.catalog, source.canonical()) {
+            (CatalogState::Hashed(state), Ok(change)) => {
                 let mut hasher = state.clone();
                 hasher.update(b",\"change\":");
                 hasher.update(change);
                 hasher.update(b"}");
                 finish(hasher).into()
             }
-            (Err(why), _) => format!("unavailable: the catalog: {why}").into(),
+            (CatalogState::Failed(why), _) => format!("unavailable: the catalog: {why}").into(),
             (_, Err(why)) => format!("unavailable: the change: {why}").into(),
         };
         if let Ok(mut last) = source.last.lock() {
-            *last = Some((Arc::clone(&self.catalog), Arc::clone(&hex)));
+            *last = Some((self.catalog_id, Arc::clone(&hex)));
         }
         hex
     }

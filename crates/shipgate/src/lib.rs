@@ -61,10 +61,10 @@ pub use audit::{
 pub use decision::{
     BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Conflict,
     Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, LocalDay, Obligation,
-    OnNoData, Operand, Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind,
-    RollbackCheck, RollbackTrigger, Schedule, SeenValue, ServiceCalendarReport, ServiceSchedule,
-    ShipStep, SmallVec, StepKind, Stretch, Text, TraceEntry, TraceKind, TriggerCheck, TriggerState,
-    Verdict, WaiverOutcome,
+    OnNoData, Operand, PolicyDigest, Reason, RegionSchedule, RelativeTo, Requirement,
+    RequirementKind, RollbackCheck, RollbackTrigger, Schedule, SeenValue, ServiceCalendarReport,
+    ServiceSchedule, ShipStep, SmallVec, StepKind, Stretch, Text, TraceEntry, TraceKind,
+    TriggerCheck, TriggerState, Verdict, WaiverOutcome,
 };
 pub use error::{
     Diagnostic, Error, InputError, Location, PolicyError, Severity, SourceRange, Warning,

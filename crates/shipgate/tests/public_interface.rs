@@ -368,7 +368,7 @@ fn a_services_zone_follows_the_region_rule_and_the_digest_is_the_decisions() {
             false,
         )
         .unwrap();
-    assert_eq!(decision.policy.as_str(), engine.policy_digest());
+    assert_eq!(&*decision.policy, engine.policy_digest());
     assert!(engine.policy_digest().starts_with("sha256:"));
 }
 

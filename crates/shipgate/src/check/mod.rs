@@ -29,7 +29,7 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
     pub ir: PolicyIr,
     /// `sha256:<hex>` of the policy files (a decision's `policy`), computed once here.
-    pub policy_digest: Text,
+    pub policy_digest: crate::digest::PolicyDigest,
 }
 
 impl Compiled {
@@ -261,9 +261,7 @@ fn compile_files(
                 .iter()
                 .zip(&sources.files)
                 .map(|(name, file)| (name.as_str(), file.text.as_bytes()));
-            let policy_digest = Text::from(crate::digest::policy(
-                gate.chain(ir.calendars.imported_files()),
-            ));
+            let policy_digest = crate::digest::policy(gate.chain(ir.calendars.imported_files()));
             Ok(Compiled {
                 sources,
                 warnings: diagnostics,

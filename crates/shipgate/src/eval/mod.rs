@@ -417,7 +417,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         order,
         trace: b.trace,
         to_ship,
-        policy: policy.policy_digest.clone(),
+        policy: policy.policy_digest,
         inputs,
         engine: Text::new_static(crate::decision::ENGINE),
     })

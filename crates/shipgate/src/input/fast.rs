@@ -41,6 +41,33 @@ pub(super) fn change(text: &str) -> Option<Change> {
     Some(change)
 }
 
+/// A change at the start of `text` (JSON whitespace before it skipped), read straight into a
+/// `Change` that keeps its own text, and the text after it; `None` when the slow reader must
+/// decide. For readers of documents around a change (a replay's lines) that would otherwise
+/// read the change twice: once to find where it ends, once to read it.
+pub(crate) fn change_prefix(text: &str) -> Option<(Change, &str)> {
+    let body = text.trim_start_matches(JSON_SPACE);
+    let mut stream = serde_json::Deserializer::from_str(body).into_iter::<OneChange>();
+    let OneChange(mut change) = stream.next()?.ok()?;
+    let end = stream.byte_offset();
+    change.source = Source::text(body.get(..end)?);
+    Some((change, body.get(end..)?))
+}
+
+/// JSON's whitespace (RFC 8259 section 2); Rust's `trim` also takes Unicode spaces, which JSON
+/// refuses.
+pub(crate) const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
+/// A change as a `Deserialize` type, for serde_json's stream reader (which tells where the value
+/// ended).
+struct OneChange(Change);
+
+impl<'de> Deserialize<'de> for OneChange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OneChange, D::Error> {
+        ChangeRecord.deserialize(d).map(OneChange)
+    }
+}
+
 /// Several changes from JSON text (a list, or `{"changes": [...]}` with no other key), with
 /// unique ids; `None` when the slow reader must decide.
 pub(super) fn changes(text: &str) -> Option<Vec<Change>> {

@@ -15,7 +15,7 @@ use crate::decision::{Decision, Reason, Verdict};
 use crate::error::{Error, InputError};
 use crate::eval::{Policy, evaluate};
 use crate::graph::Catalog;
-use crate::input::{Change, Format};
+use crate::input::{Change, Format, Instant, JSON_SPACE};
 use crate::time::parse_instant;
 
 /// The longest line of a replay's changes file, in bytes (a change with its `now`).
@@ -108,6 +108,48 @@ fn replay_line(
     line: u64,
     text: &str,
 ) -> Result<Option<ReplayChange>, Error> {
+    let (change, now) = read_line(name, line, text)?;
+    let decide = |policy: &Policy, which: &str| {
+        evaluate(policy, &change, catalog, now, false)
+            .map_err(|e| at(name, line, format!("the {which} policy: {e}")))
+    };
+    let (a, b) = (decide(old, "old")?, decide(new, "new")?);
+    Ok(difference(&change.id, line, &a, &b))
+}
+
+/// The change and `now` of a line. The common shape, `{"change": {...}, "now": T}` in that
+/// order, is read in one pass; any other (keys in the other order, an unknown key, an error)
+/// is read by the reader that finds the change's end first, and whose errors the user sees.
+fn read_line(name: &str, line: u64, text: &str) -> Result<(Change, Instant), Error> {
+    if let Some((change, now)) = read_line_fast(text) {
+        let now = parse_instant(&now).map_err(|m| at(name, line, format!("now: {m}")))?;
+        return Ok((change, now));
+    }
+    read_line_slow(name, line, text)
+}
+
+fn skip(text: &str) -> &str {
+    text.trim_start_matches(JSON_SPACE)
+}
+
+/// `{"change": <change>, "now": "<text>"}` and nothing else; `None` for anything else.
+fn read_line_fast(text: &str) -> Option<(Change, std::borrow::Cow<'_, str>)> {
+    let rest = skip(text).strip_prefix('{')?;
+    let rest = skip(rest).strip_prefix("\"change\"")?;
+    let rest = skip(rest).strip_prefix(':')?;
+    let (change, rest) = Change::from_text_prefix(rest)?;
+    let rest = skip(rest).strip_prefix(',')?;
+    let rest = skip(rest).strip_prefix("\"now\"")?;
+    let rest = skip(skip(rest).strip_prefix(':')?);
+    let mut stream =
+        serde_json::Deserializer::from_str(rest).into_iter::<std::borrow::Cow<'_, str>>();
+    let now = stream.next()?.ok()?;
+    let rest = skip(rest.get(stream.byte_offset()..)?).strip_prefix('}')?;
+    skip(rest).is_empty().then_some((change, now))
+}
+
+/// The line read whole: the change found first as raw text, then read.
+fn read_line_slow(name: &str, line: u64, text: &str) -> Result<(Change, Instant), Error> {
     let parsed: Line<'_> = serde_json::from_str(text).map_err(|e| {
         at(
             name,
@@ -118,40 +160,44 @@ fn replay_line(
     let now = parse_instant(&parsed.now).map_err(|m| at(name, line, format!("now: {m}")))?;
     let change =
         Change::from_text(parsed.change.get(), Format::Json).map_err(|e| at(name, line, e))?;
-    let decide = |policy: &Policy, which: &str| {
-        evaluate(policy, &change, catalog, now, false)
-            .map_err(|e| at(name, line, format!("the {which} policy: {e}")))
-    };
-    let (a, b) = (decide(old, "old")?, decide(new, "new")?);
-    Ok(difference(&change.id, line, &a, &b))
+    Ok((change, now))
 }
 
-fn reasons(d: &Decision) -> Vec<ReplayReason> {
-    let mut out: Vec<ReplayReason> = d
+/// A decision's reasons as replay compares them (rule and message), sorted, duplicates
+/// dropped; borrowed, so that the common case, two decisions that agree, allocates nothing.
+fn reason_keys(d: &Decision) -> Vec<(&str, &str)> {
+    let mut out: Vec<(&str, &str)> = d
         .reasons
         .iter()
-        .map(|r: &Reason| ReplayReason {
-            rule: r.rule.to_string(),
-            message: r.message.to_string(),
-        })
+        .map(|r: &Reason| (r.rule.as_str(), r.message.as_str()))
         .collect();
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     out
 }
 
 fn difference(id: &str, line: u64, old: &Decision, new: &Decision) -> Option<ReplayChange> {
-    let (a, b) = (reasons(old), reasons(new));
+    let (a, b) = (reason_keys(old), reason_keys(new));
     if old.verdict == new.verdict && a == b {
         return None;
     }
+    let only = |these: &[(&str, &str)], not_in: &[(&str, &str)]| -> Vec<ReplayReason> {
+        these
+            .iter()
+            .filter(|r| !not_in.contains(r))
+            .map(|&(rule, message)| ReplayReason {
+                rule: rule.to_string(),
+                message: message.to_string(),
+            })
+            .collect()
+    };
     Some(ReplayChange {
         change: id.to_string(),
         line,
         old: old.verdict,
         new: new.verdict,
-        reasons_added: b.iter().filter(|r| !a.contains(r)).cloned().collect(),
-        reasons_removed: a.iter().filter(|r| !b.contains(r)).cloned().collect(),
+        reasons_added: only(&b, &a),
+        reasons_removed: only(&a, &b),
     })
 }
 
@@ -261,4 +307,78 @@ fn decide_chunk(
         }
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
+mod tests {
+    use super::*;
+
+    const CHANGE: &str = r#"{"id": "CHG-1", "services": ["api"], "requester": "ana", "implementer": "ben", "duration": "1h", "size": 12, "approvals": [{"by": "cleo", "group": "cab", "at": "2026-10-01T09:00:00Z"}]}"#;
+
+    /// The one-pass reader takes the common shape and reads exactly what the whole-line
+    /// reader reads: the same change (its text for the inputs digest included) and `now`.
+    #[test]
+    fn the_one_pass_reader_reads_what_the_whole_line_reader_reads() {
+        let lines = [
+            format!(r#"{{"change": {CHANGE}, "now": "2026-10-01T10:00:00Z"}}"#),
+            format!("{{\"change\":{CHANGE},\"now\":\"2026-10-01T10:00:00Z\"}}\n"),
+            format!(
+                " \t{{ \"change\" :\r\n {CHANGE} , \"now\" : \"2026-10-01T10:00:00+02:00\" }} \r\n"
+            ),
+            format!(r#"{{"change": {CHANGE}, "now": "2026-10-01T10:00:00\u005a"}}"#),
+        ];
+        for line in &lines {
+            let (fast, fast_now) =
+                read_line_fast(line).expect("the common shape is read in one pass");
+            let (slow, slow_now) = read_line_slow("c.jsonl", 1, line).unwrap();
+            assert_eq!(fast, slow, "{line}");
+            assert_eq!(parse_instant(&fast_now).unwrap(), slow_now, "{line}");
+            let (a, b) = (fast.source.kept_text(), slow.source.kept_text());
+            assert_eq!(a, b, "{line}");
+            assert_eq!(a, Some(CHANGE));
+        }
+    }
+
+    /// Every other shape goes to the whole-line reader, whose answer (a change, or the error
+    /// the user sees) is then the only one.
+    #[test]
+    fn other_shapes_are_left_to_the_whole_line_reader() {
+        let now = r#""now": "2026-10-01T10:00:00Z""#;
+        let taken_by_slow = [
+            format!(r#"{{{now}, "change": {CHANGE}}}"#),
+            format!(r#"{{"\u0063hange": {CHANGE}, {now}}}"#),
+        ];
+        for line in &taken_by_slow {
+            assert!(read_line_fast(line).is_none(), "{line}");
+            assert!(read_line("c.jsonl", 1, line).is_ok(), "{line}");
+        }
+        let refused = [
+            format!(r#"{{"change": {CHANGE}, {now}, "extra": 1}}"#),
+            format!(r#"{{"change": {CHANGE}, {now}}} x"#),
+            format!(r#"{{"change": {CHANGE}, {now}}}{{}}"#),
+            format!("{{\"change\": {CHANGE}, {now}}}\u{a0}"),
+            format!(r#"{{"change": {CHANGE}, "now": 5}}"#),
+            format!(r#"{{"change": {CHANGE}}}"#),
+            format!(r#"{{"change": {{"id": "CHG-1"}}, {now}}}"#),
+            format!(r#"{{"change": {CHANGE}, "change": {CHANGE}, {now}}}"#),
+            format!(r#"{{"change": {CHANGE}, {now}, {now}}}"#),
+            format!(r#"{{"change": {CHANGE}, "now": "yesterday"}}"#),
+        ];
+        for line in &refused {
+            let fast = read_line_fast(line);
+            let whole = read_line("c.jsonl", 7, line);
+            let err = whole.expect_err(line).to_string();
+            assert!(err.contains("c.jsonl:7"), "{line}: {err}");
+            // Only a bad `now` of the common shape is read by the one-pass reader (and then
+            // refused with the same message as the whole-line reader's).
+            if let Some((_, now)) = fast {
+                assert_eq!(now, "yesterday");
+                assert_eq!(
+                    err,
+                    read_line_slow("c.jsonl", 7, line).unwrap_err().to_string()
+                );
+            }
+        }
+    }
 }
