@@ -402,12 +402,12 @@ impl Engine {
             env,
             guard(|| {
                 let call = CalendarCall::read(env, scope, options)?;
-                let (mut value, zone) = match &call.scope {
+                let (mut value, days) = match &call.scope {
                     Scope::Region(region) => {
                         let report = self.inner.calendar(region, call.from, call.to)?;
                         let mut value = json_value(&report)?;
                         value["scope"] = serde_json::json!({ "region": region });
-                        (value, self.inner.region_timezone(region))
+                        (value, self.inner.region_days(region, call.from, call.to)?)
                     }
                     Scope::Service(service) => {
                         let catalog = call.catalog()?.resolve()?;
@@ -416,12 +416,14 @@ impl Engine {
                             .service_calendar(service, &catalog, call.from, call.to)?;
                         let mut value = json_value(&report)?;
                         value["scope"] = serde_json::json!({ "service": service });
-                        (value, self.inner.service_timezone(service, &catalog)?)
+                        let days = self
+                            .inner
+                            .service_days(service, &catalog, call.from, call.to)?;
+                        (value, days)
                     }
                 };
-                let zone = zone.unwrap_or("UTC");
-                value["timezone"] = zone.into();
-                value["days"] = json_value(&shipgate::local_days(zone, call.from, call.to)?)?;
+                value["timezone"] = days.timezone.into();
+                value["days"] = json_value(&days.days)?;
                 from_text(env, to_text(&value)?)
             }),
         )

@@ -1007,6 +1007,18 @@ pub struct LocalDay {
     pub dst_change: bool,
 }
 
+/// The local days of a region's or a service's calendar over a range, in the zone its times
+/// are read in ([`crate::Engine::region_days`], [`crate::Engine::service_days`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct CalendarDays {
+    /// The IANA zone: that of the first applying calendar with a `window`, else of the first;
+    /// `UTC` when no calendar applies.
+    pub timezone: String,
+    /// Each local day that the range touches, in order.
+    pub days: Vec<LocalDay>,
+}
+
 fn iso_date<S: serde::Serializer>(d: &chrono::NaiveDate, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&d.format("%Y-%m-%d"))
 }

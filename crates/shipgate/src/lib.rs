@@ -59,12 +59,12 @@ pub use audit::{
     RecordFilter, Tamper, TamperKind, VerifyReport,
 };
 pub use decision::{
-    BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Conflict,
-    Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, LocalDay, Obligation,
-    OnNoData, Operand, PolicyDigest, Reason, RegionSchedule, RelativeTo, Requirement,
-    RequirementKind, RollbackCheck, RollbackTrigger, Schedule, SeenValue, ServiceCalendarReport,
-    ServiceSchedule, ShipStep, SmallVec, StepKind, Stretch, Text, TraceEntry, TraceKind,
-    TriggerCheck, TriggerState, Verdict, WaiverOutcome,
+    BlackoutOccurrence, CalendarDays, CalendarReport, ChangeCalendarReport, ChangeSchedule,
+    Comparison, Conflict, Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted,
+    LocalDay, Obligation, OnNoData, Operand, PolicyDigest, Reason, RegionSchedule, RelativeTo,
+    Requirement, RequirementKind, RollbackCheck, RollbackTrigger, Schedule, SeenValue,
+    ServiceCalendarReport, ServiceSchedule, ShipStep, SmallVec, StepKind, Stretch, Text,
+    TraceEntry, TraceKind, TriggerCheck, TriggerState, Verdict, WaiverOutcome,
 };
 pub use error::{
     Diagnostic, Error, InputError, Location, PolicyError, Severity, SourceRange, Warning,
@@ -545,6 +545,32 @@ impl Engine {
             .calendars
             .region_zone(region)
             .map(|tz| tz.name())
+    }
+
+    /// The local days of a region's calendar over `[from, to)` (as [`Engine::calendar`]
+    /// bounds it), each with the UTC offsets it begins and ends with, in the zone the region's
+    /// times are read in ([`Engine::region_timezone`]; UTC when it uses no calendar): what a
+    /// month view needs to mark its DST days. An unknown region is an input error.
+    pub fn region_days(
+        &self,
+        region: &str,
+        from: Instant,
+        to: Instant,
+    ) -> Result<CalendarDays, Error> {
+        query::region_days(&self.inner.compiled, region, from, to)
+    }
+
+    /// [`Engine::region_days`] for everything that applies to a service
+    /// ([`Engine::service_calendar`]), in [`Engine::service_timezone`]'s zone.
+    pub fn service_days(
+        &self,
+        service: &str,
+        catalog: &Catalog,
+        from: Instant,
+        to: Instant,
+    ) -> Result<CalendarDays, Error> {
+        let (_, group) = eval::service_calendars(&self.inner, catalog, service)?;
+        query::service_days(&self.inner.compiled, &group, from, to)
     }
 
     /// The IANA time zone a service's calendar report is read in: of every calendar that

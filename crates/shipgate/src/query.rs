@@ -7,8 +7,8 @@
 use crate::calendar::{CalendarGroup, CalendarView, Lift, RegionId, tzdb_version, view_to_ics};
 use crate::check::Compiled;
 use crate::decision::{
-    BlackoutOccurrence, CalendarReport, ChangeCalendarReport, LocalDay, ServiceCalendarReport,
-    Stretch,
+    BlackoutOccurrence, CalendarDays, CalendarReport, ChangeCalendarReport, LocalDay,
+    ServiceCalendarReport, Stretch,
 };
 use crate::error::{Error, InputError};
 use crate::time::{Instant, format_instant};
@@ -205,6 +205,43 @@ pub fn service_calendar_ics(
         &group_view(policy, Some(group), from, to),
         from,
     ))
+}
+
+/// The local days of a region's calendar over `[from, to)`, in its zone (UTC when it uses no
+/// calendar).
+pub fn region_days(
+    policy: &Compiled,
+    region: &str,
+    from: Instant,
+    to: Instant,
+) -> Result<CalendarDays, Error> {
+    let id = region_id(policy, region)?;
+    let cals = &policy.ir.calendars;
+    group_days(cals.group_zone(cals.region_calendars(id)), from, to)
+}
+
+/// The local days of a group of calendars over `[from, to)`, in the group's zone (UTC for an
+/// empty group).
+pub fn service_days(
+    policy: &Compiled,
+    group: &CalendarGroup,
+    from: Instant,
+    to: Instant,
+) -> Result<CalendarDays, Error> {
+    group_days(policy.ir.calendars.group_zone(group.ids()), from, to)
+}
+
+fn group_days(
+    zone: Option<chrono_tz::Tz>,
+    from: Instant,
+    to: Instant,
+) -> Result<CalendarDays, Error> {
+    // Without a calendar nothing is local: the days are UTC's.
+    let timezone = zone.map_or("UTC", |tz| tz.name());
+    Ok(CalendarDays {
+        timezone: timezone.to_string(),
+        days: local_days(timezone, from, to)?,
+    })
 }
 
 /// The local days of the IANA zone `timezone` that `[from, to)` touches, in order: each with

@@ -360,6 +360,40 @@ fn a_services_zone_follows_the_region_rule_and_the_digest_is_the_decisions() {
         shipgate::Error::Input(e) => assert_eq!(e.path, "service"),
         other => panic!("expected an input error, got {other}"),
     }
+    // The days of a month in those zones: Berlin falls back on the 25th, Tokyo never.
+    let (from, to) = (
+        "2026-10-01T00:00:00+02:00".parse().unwrap(),
+        "2026-11-01T00:00:00+01:00".parse().unwrap(),
+    );
+    let berlin = engine.region_days("eu-west", from, to).unwrap();
+    assert_eq!(berlin.timezone, "Europe/Berlin");
+    assert_eq!(berlin.days.len(), 31);
+    let switched: Vec<String> = berlin
+        .days
+        .iter()
+        .filter(|d| d.dst_change)
+        .map(|d| d.date.to_string())
+        .collect();
+    assert_eq!(switched, ["2026-10-25"]);
+    let tokyo = engine.service_days("batch", &catalog, from, to).unwrap();
+    assert_eq!(tokyo.timezone, "Asia/Tokyo");
+    assert!(
+        tokyo
+            .days
+            .iter()
+            .all(|d| !d.dst_change && d.utc_offset_start == "+09:00")
+    );
+    match engine.region_days("eu-wst", from, to).unwrap_err() {
+        shipgate::Error::Input(e) => assert_eq!(e.path, "region"),
+        other => panic!("expected an input error, got {other}"),
+    }
+    match engine
+        .service_days("batch", &catalog, to, from)
+        .unwrap_err()
+    {
+        shipgate::Error::Input(e) => assert_eq!(e.path, "to"),
+        other => panic!("expected an input error, got {other}"),
+    }
     let decision = engine
         .evaluate(
             &change(serde_json::json!({})),
