@@ -22,6 +22,65 @@ pub fn metrics<'py>(
     format: Option<&str>,
 ) -> PyResult<Bound<'py, PyAny>> {
     guard(|| {
+        let m = read_metrics(py, history, from_, to, by, format)?;
+        to_python(py, &m.to_json())
+    })
+}
+
+/// The same figures as an SVG chart of the four measures week by week (`shipgate metrics
+/// --format svg`).
+#[pyfunction]
+#[pyo3(signature = (history, *, from_ = None, to = None, by = None, format = None))]
+pub fn metrics_svg<'py>(
+    py: Python<'py>,
+    history: PathBuf,
+    from_: Option<&Bound<'py, PyAny>>,
+    to: Option<&Bound<'py, PyAny>>,
+    by: Option<&str>,
+    format: Option<&str>,
+) -> PyResult<String> {
+    guard(|| {
+        read_metrics(py, history, from_, to, by, format)?
+            .to_svg()
+            .or_raise(py)
+    })
+}
+
+/// The catalog's dependency graph in waves (`shipgate graph`): `format="json"` (a dict:
+/// `services`, `tiers`, `edges`, `waves`, `cycles`), `"dot"` or `"mermaid"` (text). A cycle is
+/// drawn, not refused.
+#[pyfunction]
+#[pyo3(signature = (catalog, *, format = "json"))]
+pub fn draw_graph<'py>(
+    py: Python<'py>,
+    catalog: &Bound<'py, PyAny>,
+    format: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    guard(|| {
+        let value = crate::convert::to_json(catalog)
+            .map_err(|e| e.under("catalog"))
+            .or_raise(py)?;
+        let drawing = shipgate::Drawing::of_catalog_json(&value).or_raise(py)?;
+        match format {
+            "json" => to_python(py, &drawing.to_json()),
+            "dot" => Ok(pyo3::types::PyString::new(py, &drawing.to_dot()).into_any()),
+            "mermaid" => Ok(pyo3::types::PyString::new(py, &drawing.to_mermaid()).into_any()),
+            other => Err(PyValueError::new_err(format!(
+                "format must be \"json\", \"dot\" or \"mermaid\", got {other:?}"
+            ))),
+        }
+    })
+}
+
+fn read_metrics(
+    py: Python<'_>,
+    history: PathBuf,
+    from_: Option<&Bound<'_, PyAny>>,
+    to: Option<&Bound<'_, PyAny>>,
+    by: Option<&str>,
+    format: Option<&str>,
+) -> PyResult<shipgate::Metrics> {
+    {
         let mut query = shipgate::MetricsQuery::new();
         query.from = from_
             .map(|t| instant_arg(t, "from_"))
@@ -48,9 +107,7 @@ pub fn metrics<'py>(
                 )));
             }
         };
-        let m = py
-            .detach(|| shipgate::metrics_from_path(&history, format, &query))
-            .or_raise(py)?;
-        to_python(py, &m.to_json())
-    })
+        py.detach(|| shipgate::metrics_from_path(&history, format, &query))
+            .or_raise(py)
+    }
 }

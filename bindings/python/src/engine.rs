@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use shipgate::{InputError, Instant};
 
-use crate::convert::{instant_arg, seconds_arg, to_json, to_json_nan_as_null};
+use crate::convert::{instant_arg, seconds_arg, to_json, to_json_nan_as_null, to_python};
 use crate::decision::{Decision, RollbackCheck, Stretch};
 use crate::errors::{INPUT_ERROR, IntoPyResult, fields, guard};
 use crate::plan::Plan;
@@ -580,6 +580,99 @@ impl Engine {
         self.inner.regions()
     }
 
+    /// The policy set's digest, `sha256:<hex>`: the `policy` of every decision it makes.
+    #[getter]
+    fn policy_digest(&self) -> String {
+        self.inner.policy_digest().to_string()
+    }
+
+    /// The IANA time zone a region's times are read in; `None` for an unknown region or one
+    /// that uses no calendar.
+    fn region_timezone(&self, region: &str) -> Option<&'static str> {
+        self.inner.region_timezone(region)
+    }
+
+    /// The calendar of one region, or of one service (which needs `catalog`), over
+    /// `[from_, to)`: the dict of `shipgate calendar --format json`, with `scope`, `timezone`
+    /// (the zone the scope is read in) and `days` (each local day with its UTC offsets), the
+    /// same dict as the Node binding's `engine.calendar`.
+    #[pyo3(signature = (*, from_, to, region = None, service = None, catalog = None))]
+    fn calendar<'py>(
+        &self,
+        py: Python<'py>,
+        from_: &Bound<'py, PyAny>,
+        to: &Bound<'py, PyAny>,
+        region: Option<&str>,
+        service: Option<&str>,
+        catalog: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let from = instant_arg(from_, "from_").or_raise(py)?;
+            let to = instant_arg(to, "to").or_raise(py)?;
+            let engine = &self.inner;
+            let (report, scope, days) = match calendar_scope(region, service, catalog)? {
+                (Some(region), None) => (
+                    json_of(
+                        &py.detach(|| engine.calendar(region, from, to))
+                            .or_raise(py)?,
+                    )?,
+                    serde_json::json!({ "region": region }),
+                    py.detach(|| engine.region_days(region, from, to))
+                        .or_raise(py)?,
+                ),
+                (None, Some((service, catalog))) => {
+                    let catalog = catalog_arg(py, catalog)?;
+                    let catalog = catalog.get();
+                    (
+                        json_of(
+                            &py.detach(|| engine.service_calendar(service, catalog, from, to))
+                                .or_raise(py)?,
+                        )?,
+                        serde_json::json!({ "service": service }),
+                        py.detach(|| engine.service_days(service, catalog, from, to))
+                            .or_raise(py)?,
+                    )
+                }
+                _ => unreachable_scope()?,
+            };
+            let mut value = report;
+            value["scope"] = scope;
+            value["timezone"] = days.timezone.into();
+            value["days"] = json_of(&days.days)?;
+            to_python(py, &value)
+        })
+    }
+
+    /// `calendar` as an RFC 5545 iCalendar document (`shipgate calendar --format ics`).
+    #[pyo3(signature = (*, from_, to, region = None, service = None, catalog = None))]
+    fn calendar_ics(
+        &self,
+        py: Python<'_>,
+        from_: &Bound<'_, PyAny>,
+        to: &Bound<'_, PyAny>,
+        region: Option<&str>,
+        service: Option<&str>,
+        catalog: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        guard(|| {
+            let from = instant_arg(from_, "from_").or_raise(py)?;
+            let to = instant_arg(to, "to").or_raise(py)?;
+            let engine = &self.inner;
+            match calendar_scope(region, service, catalog)? {
+                (Some(region), None) => py
+                    .detach(|| engine.calendar_ics(region, from, to))
+                    .or_raise(py),
+                (None, Some((service, catalog))) => {
+                    let catalog = catalog_arg(py, catalog)?;
+                    let catalog = catalog.get();
+                    py.detach(|| engine.service_calendar_ics(service, catalog, from, to))
+                        .or_raise(py)
+                }
+                _ => unreachable_scope(),
+            }
+        })
+    }
+
     /// Compile warnings, one dict each: `message`, `severity` (`"warning"`), `file`, `line`,
     /// `column` (the same objects as the Node binding's `warnings`).
     #[getter]
@@ -623,4 +716,39 @@ fn change_items<'py>(changes: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyA
             PyTypeError::new_err("changes must be an iterable of dicts or shipgate.Change")
         })?
         .collect()
+}
+
+/// The scope of `calendar`: exactly one of `region` and `service`, the catalog with a service
+/// only (a region's calendar reads none, so one given there is a mistake, not ignored).
+#[allow(
+    clippy::type_complexity,
+    reason = "one (region | service, catalog) pair, read once"
+)]
+fn calendar_scope<'a, 'py>(
+    region: Option<&'a str>,
+    service: Option<&'a str>,
+    catalog: Option<&'a Bound<'py, PyAny>>,
+) -> PyResult<(Option<&'a str>, Option<(&'a str, &'a Bound<'py, PyAny>)>)> {
+    match (region, service, catalog) {
+        (Some(region), None, None) => Ok((Some(region), None)),
+        (Some(_), None, Some(_)) => Err(PyValueError::new_err(
+            "catalog is only read for a service's calendar",
+        )),
+        (None, Some(service), Some(catalog)) => Ok((None, Some((service, catalog)))),
+        (None, Some(_), None) => Err(PyValueError::new_err("a service's calendar needs catalog")),
+        _ => Err(PyValueError::new_err(
+            "give exactly one of region and service",
+        )),
+    }
+}
+
+/// `calendar_scope` answers one of the two shapes the callers match.
+fn unreachable_scope<T>() -> PyResult<T> {
+    Err(PyValueError::new_err(
+        "give exactly one of region and service",
+    ))
+}
+
+fn json_of(value: &impl serde::Serialize) -> PyResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| PyValueError::new_err(format!("cannot serialise: {e}")))
 }

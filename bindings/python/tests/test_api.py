@@ -38,6 +38,8 @@ def test_package_exports_everything_it_documents() -> None:
             "Change",
             "Conflict",
             "metrics",
+            "metrics_svg",
+            "draw_graph",
             "Decision",
             "Engine",
             "Exemption",

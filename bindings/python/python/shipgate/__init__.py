@@ -43,11 +43,15 @@ from ._shipgate import (
     Unschedulable,
     WaiverOutcome,
     __version__,
+    draw_graph,
     metrics,
+    metrics_svg,
 )
 
 __all__ = [
+    "draw_graph",
     "metrics",
+    "metrics_svg",
     "AuditLog",
     "Catalog",
     "Change",

@@ -321,6 +321,37 @@ class Engine:
     def regions(self) -> list[str]:
         """The policy set's regions, in declaration order."""
     @property
+    def policy_digest(self) -> str:
+        """``sha256:<hex>``: the ``policy`` of every decision this engine makes."""
+    def region_timezone(self, region: str) -> str | None:
+        """The IANA zone a region's times are read in; ``None`` for an unknown region or one
+        that uses no calendar."""
+    def calendar(
+        self,
+        *,
+        from_: _Instant,
+        to: _Instant,
+        region: str | None = None,
+        service: str | None = None,
+        catalog: Catalog | Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The calendar of one region, or of one service (which needs ``catalog``; a region
+        refuses one), over ``[from_, to)`` (at most three years): the dict of ``shipgate
+        calendar --format json`` with ``scope``, ``timezone`` (the zone the scope is read in)
+        and ``days`` (``{"date", "utc_offset_start", "utc_offset_end", "dst_change"}`` for each
+        local day). Bad input raises :class:`InputError` (an unknown region, ``to`` not after
+        ``from_``) or ``ValueError`` (both or neither of ``region`` and ``service``)."""
+    def calendar_ics(
+        self,
+        *,
+        from_: _Instant,
+        to: _Instant,
+        region: str | None = None,
+        service: str | None = None,
+        catalog: Catalog | Mapping[str, Any] | None = None,
+    ) -> str:
+        """:meth:`calendar` as an RFC 5545 iCalendar document."""
+    @property
     def warnings(self) -> list[CompileWarning]:
         """Compile warnings, one dict each; empty when there are none."""
     def render_warnings(self) -> str:
@@ -828,3 +859,22 @@ def metrics(
     "time_to_restore_median_s", "groups": [{"key", ...}]}`` (docs/metrics.md). A figure with
     nothing to measure is ``None``. A bad record raises :class:`InputError` naming its line
     and field (``history.jsonl:12: deployed_at``)."""
+
+def metrics_svg(
+    history: str | os.PathLike[str],
+    *,
+    from_: _Instant | None = None,
+    to: _Instant | None = None,
+    by: Literal["service", "team"] | None = None,
+    format: Literal["jsonl", "csv"] | None = None,
+) -> str:
+    """The figures of :func:`metrics` as an SVG chart of the four measures week by week
+    (``shipgate metrics --format svg``)."""
+
+def draw_graph(
+    catalog: Mapping[str, Any], *, format: Literal["json", "dot", "mermaid"] = "json"
+) -> Any:
+    """The catalog's dependency graph in waves (``shipgate graph``): a dict (``services``,
+    ``tiers``, ``edges``, ``waves``, ``cycles``) for ``"json"``, text for ``"dot"`` and
+    ``"mermaid"``. A cycle is drawn, not refused; an unknown dependency raises
+    :class:`InputError`."""
