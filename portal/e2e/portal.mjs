@@ -19,13 +19,12 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * Starts the portal (its `buildServer`, listening on port 0 of 127.0.0.1, with SHIPGATE_NOW
- * fixed unless already set) and Chromium. Returns `{ base, browser, outside, newPage, close }`.
+ * Starts the portal (its `buildServer` with "now" fixed to SHIPGATE_NOW or NOW, listening on
+ * port 0 of 127.0.0.1) and Chromium. Returns `{ base, outside, errors, newPage, close }`.
  */
 export async function startPortal() {
-  process.env.SHIPGATE_NOW ||= NOW;
   const { buildServer } = await import('../server.mjs');
-  const app = await buildServer({});
+  const app = await buildServer({ now: process.env.SHIPGATE_NOW || NOW });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address();
   const base = `http://127.0.0.1:${port}`;

@@ -26,7 +26,7 @@ test('check: an example change shows the verdict, what blocks it and the missing
   await page.locator('#verdict').waitFor();
 
   const change = await api(portal.base, '/api/examples/CHG-1043');
-  const { decision } = await api(portal.base, '/api/check', { change, now: CHECK_NOW });
+  const { decision, explain } = await api(portal.base, '/api/check', { change, now: CHECK_NOW, explain: true });
   assert.notEqual(decision.verdict, 'allow', 'the example is meant to be blocked');
   assert.equal((await page.locator('#verdict .badge').textContent()).trim(), decision.verdict.toUpperCase());
   assert.equal(await page.locator('#reasons li').count(), decision.reasons.length);
@@ -46,7 +46,10 @@ test('check: an example change shows the verdict, what blocks it and the missing
     assert.ok(next.includes(decision.schedule.next_window.start.slice(0, 16).replace('T', ' ')), next);
     assert.match(next, /eu-west: .* CET/);
   }
-  assert.ok((await page.locator('#explain-text').textContent()).length > 0);
+  // Explain: the steps left to ship, and a row per trace entry.
+  assert.equal(await page.locator('#explain-text').textContent(), explain);
+  assert.ok(decision.trace.length > 0);
+  assert.equal(await page.locator('#trace tbody tr').count(), decision.trace.length);
   await screenshot(page, 'check');
   await page.close();
 });
@@ -96,6 +99,26 @@ test('check: bad input shows the server\'s message and where it is', async () =>
   await page.close();
 });
 
+test('check: "Record in the archive" appends the decision, and the archive page lists it', async () => {
+  const before = await api(portal.base, '/api/archive');
+  const page = await portal.newPage();
+  await page.goto(`${portal.base}/check.html`);
+  await page.getByLabel('Example change').selectOption('CHG-1042');
+  await page.waitForFunction(() => document.getElementById('change').value.includes('CHG-1042'));
+  await page.getByLabel('Record in the archive').check();
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.locator('#recorded').waitFor();
+  const after = await api(portal.base, '/api/archive');
+  assert.equal(after.records.length, before.records.length + 1);
+  assert.equal(after.verify.ok, true);
+  const last = after.records.at(-1);
+  assert.equal(last.change, 'CHG-1042');
+  assert.match(await page.locator('#recorded').textContent(), new RegExp(`record ${last.seq} \\(${last.hash}\\)`));
+  await page.getByRole('link', { name: 'See the archive' }).click();
+  await page.waitForFunction((n) => document.querySelectorAll('#record-table tbody tr').length === n, after.records.length);
+  await page.close();
+});
+
 test('calendar: October 2026 in eu-west marks the day the clocks go back', async () => {
   const page = await portal.newPage();
   await page.goto(`${portal.base}/calendar.html?region=eu-west&month=2026-10`);
@@ -123,6 +146,14 @@ test('calendar: October 2026 in eu-west marks the day the clocks go back', async
   assert.match(ics.headers.get('content-type'), /text\/calendar/);
   assert.match(await ics.text(), /BEGIN:VCALENDAR/);
   await screenshot(page, 'calendar');
+  // A service's calendar: the same grid, in the zone the server reads the service in.
+  await page.getByRole('radio', { name: 'Service' }).check();
+  await page.getByLabel('Region or service').selectOption('fraud-worker');
+  await page.getByRole('button', { name: 'Show month' }).click();
+  await page.waitForFunction(() => document.querySelector('#result h2').textContent.includes('service fraud-worker'));
+  const svc = await api(portal.base, '/api/calendar?service=fraud-worker&from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z');
+  assert.match(await page.locator('#result h2').textContent(), new RegExp(`\\(${svc.timezone}\\)`));
+  assert.equal(await page.locator('#month-grid td[data-date]').count(), 31);
   await page.close();
 });
 
@@ -156,6 +187,7 @@ test('train: the Gantt chart has a bar per planned run, and a replan says what m
   assert.ok(replan.moved.length > 0, 'lengthening the first change moves something');
   assert.equal(await page.locator('#changes-since li', { hasText: 'MOVED' }).count(), replan.moved.length);
   assert.equal(await page.locator('svg.gantt rect.bar.moved').count(), replan.moved.length);
+  await screenshot(page, 'train-replan');
   await page.close();
 });
 

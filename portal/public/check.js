@@ -70,7 +70,7 @@ function stretchText(stretch, regions) {
     local.length ? el('ul', { class: 'plain' }, local.map((t) => el('li', {}, t))) : '');
 }
 
-function render({ decision: d, explain }) {
+function render({ decision: d, explain, recorded }) {
   const s = d.schedule || {};
   const regions = (s.regions || []).map((r) => r.region);
   const parts = [
@@ -129,9 +129,11 @@ function render({ decision: d, explain }) {
     ? stretchText(s.next_window, regions)
     : el('p', {}, 'No stretch within the horizon fits the whole change in every region.')));
 
-  if (d.to_ship && d.to_ship.length) {
+  if (explain || (d.to_ship && d.to_ship.length)) {
     parts.push(el('h3', {}, 'To ship'));
-    parts.push(el('ol', { class: 'plain' }, d.to_ship.map((step) => el('li', {}, step.text))));
+    parts.push(explain
+      ? el('pre', { class: 'explain', id: 'explain-text', tabindex: '0' }, explain)
+      : el('ol', { class: 'plain' }, d.to_ship.map((step) => el('li', {}, step.text))));
   }
   if (d.notify.length || d.order.length) {
     parts.push(el('h3', {}, 'Deployment'));
@@ -139,12 +141,22 @@ function render({ decision: d, explain }) {
     parts.push(el('p', {}, `Notify: ${d.notify.join(', ') || 'no one'}`));
     if (d.rollback.length) {
       parts.push(el('p', {}, `Roll back when: ${d.rollback.map((t) =>
-        `${t.metric} ${t.op} ${t.threshold}${t.relative_to ? ` of ${t.relative_to}` : ''} for ${t.for}`).join('; ')}`));
+        `${t.metric} ${t.op} ${t.relative_to ? `${Math.round(t.threshold * 100)}% of ${t.relative_to}` : t.threshold} for ${t.for}`).join('; ')}`));
     }
   }
-  if (explain) {
-    parts.push(el('h3', {}, 'Explanation'));
-    parts.push(el('pre', { class: 'explain', id: 'explain-text', tabindex: '0' }, explain));
+  if (d.trace.length) {
+    parts.push(el('details', { id: 'trace-details' },
+      el('summary', {}, `Trace: ${d.trace.length} rule(s), tier(s) and arm(s) evaluated`),
+      el('table', { id: 'trace' },
+      el('thead', {}, el('tr', {}, ['Kind', 'Name', 'Outcome', 'Where', 'What it saw'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, d.trace.map((t) => el('tr', {},
+        el('td', {}, t.kind), el('td', {}, t.name), el('td', {}, t.outcome), el('td', {}, el('code', {}, t.at)),
+        el('td', {}, (t.values || []).map((v) => el('div', { class: 'mono' },
+          `${v.expr} = ${v.error ? `error: ${v.error}` : v.result}${v.witness ? ` (for ${v.witness})` : ''}`)))))))));
+  }
+  if (recorded) {
+    parts.push(el('p', { id: 'recorded' }, `Recorded in the archive as record ${recorded.seq} (`,
+      el('span', { class: 'hash' }, recorded.hash), '). ', el('a', { href: `/archive.html` }, 'See the archive')));
   }
   parts.push(el('p', { class: 'hint' }, 'Policy ', el('span', { class: 'hash' }, d.policy), ' · inputs ',
     el('span', { class: 'hash' }, d.inputs), ` · ${d.engine}`));

@@ -128,7 +128,7 @@ function renderPlan(p) {
       const regions = r.region ? [r.region] : r.regions || [];
       const local = regions.map((g) => `${g} ${new Date(r.start).toLocaleString('en-GB', { timeZone: zoneOf(g), hour: '2-digit', minute: '2-digit', hourCycle: 'h23', weekday: 'short' })} ${zoneName(r.start, zoneOf(g))}`);
       return el('tr', {},
-        el('td', {}, r.id, moved.has(runKey(r)) ? el('span', { class: 'badge warn' }, ' MOVED') : ''),
+        el('td', {}, r.id, moved.has(runKey(r)) ? [' ', el('span', { class: 'badge warn' }, 'MOVED')] : ''),
         el('td', {}, r.region || (r.regions || []).join(', ')), el('td', { class: 'num' }, r.wave),
         el('td', {}, utcTime(r.start)), el('td', {}, utcTime(r.end)), el('td', {}, r.services.join(', ')),
         el('td', {}, local.join('; ')));
@@ -144,7 +144,7 @@ function renderReplan(p) {
   const who = (n) => (n && n.length ? ` (tell ${n.join(', ')})` : '');
   const name = (m) => (m.region ? `${m.id} in ${m.region}` : m.id);
   const items = [
-    ...(p.moved || []).map((m) => el('li', {}, el('span', { class: 'badge warn' }, 'MOVED'), ` ${name(m)}: from `, ...span(m.from), ' to ', ...span(m.to), who(m.notify))),
+    ...(p.moved || []).map((m) => el('li', {}, el('span', { class: 'badge warn' }, 'MOVED'), ` ${name(m)}: was `, ...span(m.from), '; now ', ...span(m.to), who(m.notify))),
     ...(p.newly_unschedulable || []).map((m) => el('li', {}, el('span', { class: 'badge bad' }, 'NOW UNSCHEDULABLE'), ` ${m.id}: ${m.reason}`, who(m.notify))),
     ...(p.cancelled || []).map((m) => el('li', {}, el('span', { class: 'badge bad' }, 'CANCELLED'), ` ${name(m)}`, who(m.notify))),
     ...(p.newly_planned || []).map((m) => el('li', {}, el('span', { class: 'badge good' }, 'NEWLY PLANNED'), ` ${name(m)}: `, ...span(m.to), who(m.notify))),
