@@ -75,6 +75,22 @@ test('check: the keyboard alone picks an example and submits the form', async ()
   await page.keyboard.press('Enter');
   await page.locator('#verdict').waitFor();
   assert.match(await page.locator('#verdict .badge').textContent(), /^(ALLOW|PENDING|DENY)$/);
+  // "now" was left empty: the server's now decided.
+  assert.match(await page.locator('#verdict').textContent(), /decided at 2026-12-07 08:00 UTC/);
+  await page.close();
+});
+
+test('check: an uploaded JSON file fills the change and is checked', async () => {
+  const page = await portal.newPage();
+  await page.goto(`${portal.base}/check.html`);
+  const change = await api(portal.base, '/api/examples/CHG-1042');
+  await page.getByLabel('Or upload a JSON file').setInputFiles({
+    name: 'change.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...change, id: 'CHG-UPLOADED' })),
+  });
+  await page.waitForFunction(() => document.getElementById('change').value.includes('CHG-UPLOADED'));
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.locator('#verdict').waitFor();
+  assert.match(await page.locator('#result h2').textContent(), /Decision for CHG-UPLOADED/);
   await page.close();
 });
 
@@ -177,6 +193,14 @@ test('train: the Gantt chart has a bar per planned run, and a replan says what m
   assert.ok(title.includes(first.start.slice(0, 16).replace('T', ' ')), title);
   await screenshot(page, 'train');
 
+  // The same bars in lanes by region.
+  await page.getByLabel('Group bars by').selectOption('region');
+  const lanes = await page.locator('svg.gantt .lane-label').allTextContents();
+  const regions = new Set(plan.changes.map((r) => r.region || r.regions.join(' + ')));
+  assert.deepEqual(new Set(lanes), regions);
+  assert.equal(await page.locator('svg.gantt g.run').count(), plan.changes.length);
+  await page.getByLabel('Group bars by').selectOption('wave');
+
   // Lengthen the first run's change: it and what follows it move.
   await page.getByLabel('Change', { exact: true }).selectOption(first.id);
   await page.getByLabel('Duration').fill('5h');
@@ -188,6 +212,9 @@ test('train: the Gantt chart has a bar per planned run, and a replan says what m
   assert.equal(await page.locator('#changes-since li', { hasText: 'MOVED' }).count(), replan.moved.length);
   assert.equal(await page.locator('svg.gantt rect.bar.moved').count(), replan.moved.length);
   await screenshot(page, 'train-replan');
+  // Reset edits puts back the train's own values.
+  await page.getByRole('button', { name: 'Reset edits' }).click();
+  assert.equal(await page.getByLabel('Duration').inputValue(), changes.find((c) => c.id === first.id).duration);
   await page.close();
 });
 
@@ -251,6 +278,14 @@ test('metrics: the figures per service and the chart of the four measures', asyn
   assert.ok(size[0] > 100 && size[1] > 100, `the chart loaded (${size})`);
   assert.ok((await chart.boundingBox()).height > 100, 'the chart is visible');
   await screenshot(page, 'metrics');
+  // A period narrows the figures the same way the API does.
+  await page.getByLabel('From (UTC day, included)').fill('2026-10-19');
+  await page.getByLabel('To (UTC day, excluded)').fill('2026-11-02');
+  await page.getByRole('button', { name: 'Show' }).click();
+  const period = await api(portal.base, '/api/metrics?by=service&from=2026-10-19T00:00:00Z&to=2026-11-02T00:00:00Z');
+  assert.ok(period.deployments < m.deployments);
+  await page.waitForFunction((n) => document.querySelector('#figures-table tbody tr').textContent.startsWith(`All${n}`), period.deployments);
+  assert.match(await page.locator('#metrics-chart').getAttribute('src'), /from=2026-10-19T00%3A00%3A00Z&to=2026-11-02T00%3A00%3A00Z/);
   await page.close();
 });
 
