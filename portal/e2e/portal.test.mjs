@@ -191,6 +191,11 @@ test('train: the Gantt chart has a bar per planned run, and a replan says what m
   const first = plan.changes[0];
   const title = await page.locator(`svg.gantt g.run[data-id="${first.id}"] title`).first().textContent();
   assert.ok(title.includes(first.start.slice(0, 16).replace('T', ' ')), title);
+  // The keyboard reaches the bars, and a focused bar's times are written out below the chart.
+  await page.locator('svg.gantt g.run').first().focus();
+  const detail = await page.locator('#bar-detail').textContent();
+  assert.ok(detail.includes(`UTC: ${first.start.slice(0, 16).replace('T', ' ')} UTC`), detail);
+  assert.match(detail, /eu-west: 2026-12-07 09:00 CET/);
   await screenshot(page, 'train');
 
   // The same bars in lanes by region.
@@ -215,6 +220,19 @@ test('train: the Gantt chart has a bar per planned run, and a replan says what m
   // Reset edits puts back the train's own values.
   await page.getByRole('button', { name: 'Reset edits' }).click();
   assert.equal(await page.getByLabel('Duration').inputValue(), changes.find((c) => c.id === first.id).duration);
+  await page.close();
+});
+
+test('train: a bad start is refused with the server\'s message, and the last plan is not shown as current', async () => {
+  const page = await portal.newPage();
+  await page.goto(`${portal.base}/train.html`);
+  await page.locator('#plan-summary').waitFor();
+  await page.getByLabel('Plan from (RFC 3339)').fill('next monday');
+  await page.getByRole('button', { name: 'Plan the train' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /start/);
+  assert.equal(await page.locator('#plan-summary').count(), 0);
   await page.close();
 });
 

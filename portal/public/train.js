@@ -107,7 +107,15 @@ function renderPlan(p) {
   parts.push(el('p', { id: 'plan-summary' },
     `${ids.size} change(s) planned in ${runs.length} run(s); ${p.unschedulable.length} unschedulable.`));
   if (runs.length) {
-    parts.push(el('div', { class: 'chart-wrap' }, drawGantt(runs, { groupBy: groupSelect.value, zoneOf, moved })));
+    const chart = drawGantt(runs, { groupBy: groupSelect.value, zoneOf, moved });
+    const detail = el('p', { id: 'bar-detail', 'aria-live': 'polite' }, 'Hover over or tab to a bar for its times in UTC and in each region.');
+    const describe = (event) => {
+      const run = event.target.closest('g.run');
+      if (run) detail.textContent = run.querySelector('title').textContent;
+    };
+    chart.addEventListener('focusin', describe);
+    chart.addEventListener('mouseover', describe);
+    parts.push(el('div', { class: 'chart-wrap' }, chart), detail);
   }
   if (p.unschedulable.length) {
     parts.push(el('h3', {}, 'Cannot be scheduled'));
