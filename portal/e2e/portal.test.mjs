@@ -241,12 +241,39 @@ test('graph: every service is drawn in its wave, with every edge', async () => {
   await page.goto(`${portal.base}/graph.html`);
   await page.locator('svg.graph').waitFor();
   const drawing = await api(portal.base, '/api/graph?format=json');
-  const ids = drawing.nodes ? drawing.nodes.map((n) => n.id) : drawing.services;
-  assert.equal(await page.locator('svg.graph g.node').count(), ids.length);
+  assert.equal(await page.locator('svg.graph g.node').count(), drawing.services.length);
   assert.equal(await page.locator('svg.graph path.edge').count(), drawing.edges.length);
   assert.equal(await page.locator('#waves tbody tr').count(), drawing.waves.length);
   assert.match(await page.locator('svg.graph g.node[data-id="ledger-db"]').textContent(), /tier 0/);
+  for (const [i, wave] of drawing.waves.entries()) {
+    for (const id of wave) {
+      assert.match(await page.locator(`#waves tbody tr:nth-child(${i + 1}) td`).first().textContent(), new RegExp(`${id} \\(`));
+    }
+  }
+  assert.equal(await page.locator('svg.graph .on-cycle').count(), 0);
   await screenshot(page, 'graph');
+  await page.close();
+});
+
+test('graph: a drawing with a cycle marks its services and edges and names it', async () => {
+  // The drawing of tests/graphs/cyclic-catalog.json (`shipgate graph --format json`); the
+  // portal's own catalog has no cycle, so the page is given this one.
+  const cyclic = {
+    cycles: [['orders', 'billing', 'accounts']],
+    edges: [['orders', 'billing'], ['billing', 'accounts'], ['accounts', 'orders'], ['storefront', 'orders']],
+    services: ['orders', 'billing', 'accounts', 'storefront', 'search'],
+    tiers: { accounts: 0, billing: 1, orders: 1, search: 2, storefront: 2 },
+    waves: [['search']],
+  };
+  const page = await portal.newPage();
+  await page.route('**/api/graph?format=json', (route) => route.fulfill({ json: cyclic }));
+  await page.goto(`${portal.base}/graph.html`);
+  await page.locator('svg.graph').waitFor();
+  assert.equal(await page.locator('svg.graph g.node').count(), 5);
+  assert.deepEqual(await page.locator('svg.graph g.node.on-cycle').evaluateAll((gs) => gs.map((g) => g.dataset.id)), ['orders', 'billing', 'accounts']);
+  assert.equal(await page.locator('svg.graph path.edge.on-cycle').count(), 3);
+  assert.match(await page.locator('#cycles').textContent(), /CYCLE: orders → billing → accounts/);
+  assert.match(await page.locator('svg.graph').textContent(), /no wave \(on or after a cycle\)/);
   await page.close();
 });
 

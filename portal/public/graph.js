@@ -9,19 +9,16 @@ const COL_GAP = 110;
 const ROW_GAP = 22;
 const TOP = 40;
 
-/** The drawing as `{nodes: [{id, tier, wave}], edges: [[from, to]], waves: [[id]], cycles}`. */
+/**
+ * The drawing (`shipgate graph --format json`: `services`, `tiers`, `edges` as [service,
+ * dependency], `waves`, `cycles`) as nodes with their tier and wave (none when on or after a
+ * cycle).
+ */
 function normalise(d) {
-  const edges = (d.edges || []).map((e) => (Array.isArray(e) ? e : [e.from, e.to]));
-  const waves = d.waves || [];
   const waveOf = new Map();
-  waves.forEach((ids, i) => ids.forEach((id) => waveOf.set(id, i)));
-  let nodes;
-  if (Array.isArray(d.nodes)) {
-    nodes = d.nodes.map((n) => ({ id: n.id, tier: n.tier, wave: n.wave ?? waveOf.get(n.id) }));
-  } else {
-    nodes = (d.services || []).map((id) => ({ id, tier: d.tiers ? d.tiers[id] : undefined, wave: waveOf.get(id) }));
-  }
-  return { nodes, edges, waves, cycles: d.cycles || [] };
+  d.waves.forEach((ids, i) => ids.forEach((id) => waveOf.set(id, i)));
+  const nodes = d.services.map((id) => ({ id, tier: d.tiers[id], wave: waveOf.get(id) }));
+  return { nodes, edges: d.edges, waves: d.waves, cycles: d.cycles };
 }
 
 function draw(drawing) {
@@ -29,7 +26,7 @@ function draw(drawing) {
   const onCycle = new Set(cycles.flat());
   const columns = new Map();
   for (const n of nodes) {
-    const key = n.wave === undefined || n.wave === null ? Infinity : n.wave;
+    const key = n.wave === undefined ? Infinity : n.wave;
     if (!columns.has(key)) columns.set(key, []);
     columns.get(key).push(n);
   }
@@ -45,11 +42,11 @@ function draw(drawing) {
     'aria-labelledby': 'graph-title graph-desc' });
   root.append(svg('title', { id: 'graph-title' }, `Service dependency graph in ${keys.length} waves`));
   root.append(svg('desc', { id: 'graph-desc' }, keys.map((k) =>
-    `${k === Infinity ? 'after a cycle' : `wave ${k}`}: ${columns.get(k).map((n) => `${n.id} (tier ${n.tier})`).join(', ')}`).join('. ')));
+    `${k === Infinity ? 'no wave (on or after a cycle)' : `wave ${k}`}: ${columns.get(k).map((n) => `${n.id} (tier ${n.tier})`).join(', ')}`).join('. ')));
   root.append(svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: 'auto-start-reverse' },
     svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#57606a' }))));
   keys.forEach((k, c) => root.append(svg('text', { class: 'wave-label', x: 20 + c * (NODE_W + COL_GAP), y: 22 },
-    k === Infinity ? 'after a cycle (no wave)' : `wave ${k}`)));
+    k === Infinity ? 'no wave (on or after a cycle)' : `wave ${k}`)));
   for (const [from, to] of edges) {
     const a = pos.get(from);
     const b = pos.get(to);
