@@ -337,6 +337,7 @@ test('metrics: the figures per service and the chart of the four measures', asyn
 test('home: links to the six pages, and every page has the nav and one h1', async () => {
   const page = await portal.newPage();
   await page.goto(`${portal.base}/`);
+  await page.waitForFunction(() => document.querySelectorAll('#pages a').length > 0);
   const links = await page.locator('main a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   assert.deepEqual(links, ['/check.html', '/calendar.html', '/train.html', '/graph.html', '/archive.html', '/metrics.html']);
   await screenshot(page, 'home');
@@ -344,6 +345,7 @@ test('home: links to the six pages, and every page has the nav and one h1', asyn
     await page.goto(`${portal.base}${href}`);
     assert.equal(await page.locator('h1').count(), 1, href);
     assert.equal(await page.locator(`nav a[aria-current="page"]`).getAttribute('href'), href);
+    assert.equal(await page.locator('nav a').count(), 6);
     // Every form control has a label.
     const unlabelled = await page.locator('input, select, textarea').evaluateAll((els) =>
       els.filter((e) => !e.labels || e.labels.length === 0).map((e) => e.id || e.name));

@@ -1,5 +1,6 @@
 // Fetch helpers and small DOM helpers shared by every page. The pages only show what the
 // server answers: every rule, window and plan is computed by the engine behind /api.
+import './nav.js';
 
 /** The page's alert region (`<div id="alert" role="alert">`). */
 function alertRegion() {

@@ -1,4 +1,8 @@
-import { getJSON } from './api.js';
+import { el, getJSON } from './api.js';
+import { PAGES } from './nav.js';
+
+document.getElementById('pages').replaceChildren(...PAGES.map((page) =>
+  el('li', {}, el('a', { href: page.href }, page.title), el('p', {}, page.blurb))));
 
 const health = await getJSON('/api/health').catch(() => null);
 if (health && health.policy) {
