@@ -123,12 +123,6 @@ function renderPlan(p) {
       el('li', {}, el('span', { class: 'badge bad' }, 'UNSCHEDULABLE'), ` ${u.id}: ${u.reason}`,
         u.notify && u.notify.length ? ` (tell ${u.notify.join(', ')})` : ''))));
   }
-  if (p.conflicts && p.conflicts.length) {
-    parts.push(el('h3', {}, 'Conflicts'));
-    parts.push(el('ul', { class: 'plain', id: 'conflicts' }, p.conflicts.map((c) =>
-      el('li', {}, el('span', { class: 'badge bad' }, 'CONFLICT'), ` ${c.change} on ${c.services.join(', ')}: `,
-        timeEl(c.start), ' to ', timeEl(c.end)))));
-  }
   parts.push(el('h3', {}, 'Runs'));
   parts.push(el('table', { id: 'runs' },
     el('thead', {}, el('tr', {}, ['Change', 'Region', 'Wave', 'Start (UTC)', 'End (UTC)', 'Services', 'Local start'].map((h) => el('th', { scope: 'col' }, h)))),
