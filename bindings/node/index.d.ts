@@ -712,6 +712,23 @@ export declare class Engine {
   static fromSource(text: string, name?: string, options?: EngineLimits): Engine
   /** The names of the policy set's regions, in declaration order. */
   get regions(): string[]
+  /** The policy set's digest, `sha256:<hex>`: the `policy` of every decision it makes. */
+  get policyDigest(): string
+  /**
+   * The IANA time zone a region's times are read in (`"Europe/Berlin"`): of the calendars it
+   * uses, the first with a `window`, else the first; `null` for an unknown region or one that
+   * uses no calendar.
+   */
+  regionTimezone(region: string): string | null
+  /**
+   * The calendar of one region or service over `[options.from, options.to)` (at most three
+   * years; a service needs `options.catalog`): the object of `shipgate calendar --format json`
+   * with the scope, its time zone, and each local day of the range with its UTC offsets (so a
+   * month view can mark DST days). Bad input throws an `INPUT_ERROR` at its path.
+   */
+  calendar(scope: CalendarScope, options: CalendarOptions): ScopeCalendar
+  /** `calendar` as an RFC 5545 iCalendar document (`shipgate calendar --format ics`). */
+  calendarIcs(scope: CalendarScope, options: CalendarOptions): string
   /** Compile warnings as objects; empty when there are none. */
   get warnings(): Warning[]
   /** Compile warnings rendered rustc-style; empty when there are none. */
@@ -811,6 +828,62 @@ export interface MetricsOptions {
   format?: 'jsonl' | 'csv'
 }
 
+/** What `engine.calendar` shows: one region, or one service. */
+export type CalendarScope = { region: string } | { service: string }
+
+/** Options of `engine.calendar` and `engine.calendarIcs`. */
+export interface CalendarOptions {
+  from: Time
+  to: Time
+  /** Needed for a service's calendar. */
+  catalog?: Catalog | CatalogInput
+}
+
+/** One local day of a time zone, as its offset begins and ends it. */
+export interface LocalDay {
+  /** `2026-10-25` */
+  date: string
+  /** `+02:00` */
+  utc_offset_start: string
+  /** `+01:00` */
+  utc_offset_end: string
+  /** The offsets differ: a daylight-saving switch (or a change of standard time). */
+  dst_change: boolean
+}
+
+/** The object of `engine.calendar`. */
+export interface ScopeCalendar {
+  scope: CalendarScope
+  /** For a region's calendar. */
+  region?: string
+  /** For a service's calendar: its id, regions and every calendar that applies to it. */
+  service?: string
+  regions?: string[]
+  calendars?: string[]
+  /** The IANA zone the scope is read in; `UTC` when no calendar applies. */
+  timezone: string
+  timezone_db: string
+  open: Stretch[]
+  blackouts: Array<{ name: string; start: string; end: string }>
+  days: LocalDay[]
+}
+
+/** The catalog's graph in waves (`shipgate graph --format json`). */
+export interface Drawing {
+  services: string[]
+  tiers: Record<string, number>
+  /** `[from, to]`: `from` depends on `to`. */
+  edges: Array<[string, string]>
+  waves: string[][]
+  cycles: string[][]
+}
+
+/** Options of `drawGraph`. */
+export interface DrawGraphOptions {
+  /** `json` (the default): a `Drawing`; `dot` or `mermaid`: text. */
+  format?: 'json' | 'dot' | 'mermaid'
+}
+
 /** A reason as `replay` compares it. */
 export interface ReplayReason {
   rule: string
@@ -835,3 +908,18 @@ export interface Replay {
  * throws an `INPUT_ERROR` naming its line and field.
  */
 export declare function metrics(history: string, options?: MetricsOptions): Metrics
+
+/** The delivery metrics as an SVG chart of the four measures week by week; options as `metrics`. */
+export declare function metricsSvg(history: string, options?: MetricsOptions): string
+
+/**
+ * The catalog's dependency graph in waves (`shipgate graph`): a `Drawing`, or DOT or Mermaid
+ * text. A cycle is drawn (in `cycles`), not refused; an unknown dependency throws.
+ */
+export declare function drawGraph(catalog: CatalogInput, options?: DrawGraphOptions): Drawing | string
+
+/**
+ * A JSON or YAML file (by extension) read as the engine reads its inputs: the size and nesting
+ * limits, a key given twice refused. Throws an `INPUT_ERROR` naming what is wrong.
+ */
+export declare function readDocument(path: string, options?: InputLimits): unknown

@@ -270,5 +270,8 @@ module.exports = {
   Catalog: native.Catalog,
   Change: native.Change,
   Decision,
+  drawGraph: native.drawGraph,
   metrics: native.metrics,
+  metricsSvg: native.metricsSvg,
+  readDocument: native.readDocument,
 }

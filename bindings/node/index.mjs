@@ -4,5 +4,6 @@ import { createRequire } from 'node:module'
 const require = createRequire(import.meta.url)
 const shipgate = require('./index.js')
 
-export const { AuditLog, Engine, Catalog, Change, Decision, metrics } = shipgate
+export const { AuditLog, Engine, Catalog, Change, Decision, drawGraph, metrics, metricsSvg, readDocument } =
+  shipgate
 export default shipgate

@@ -95,6 +95,26 @@ impl Engine {
         self.inner.regions()
     }
 
+    /// The policy set's digest, `sha256:<hex>`: the `policy` of every decision it makes.
+    #[napi(getter)]
+    pub fn policy_digest(&self) -> String {
+        self.inner.policy_digest().to_string()
+    }
+
+    /// The IANA time zone a region's times are read in (`"Europe/Berlin"`): of the calendars
+    /// it uses, the first with a `window`, else the first; `null` for an unknown region or one
+    /// that uses no calendar.
+    #[napi]
+    pub fn region_timezone(&self, env: &Env, region: Unknown<'_>) -> napi::Result<Option<String>> {
+        finish(
+            env,
+            guard(|| {
+                let region = string(region, "region")?;
+                Ok(self.inner.region_timezone(&region).map(str::to_string))
+            }),
+        )
+    }
+
     /// Compile warnings, one object each: `{message, severity, file, line, column}` (the same
     /// objects as the Python binding's `warnings`).
     #[napi(getter, ts_return_type = "Warning[]")]
@@ -362,6 +382,72 @@ impl Engine {
                 let window = self.inner.change_next_window(&change, &catalog, after)?;
                 let window = window.map(|(start, end)| shipgate::Stretch::new(start, end));
                 from_text(env, to_text(&window)?)
+            }),
+        )
+    }
+
+    /// The calendar of one scope, `{region}` or `{service}`, over `[options.from, options.to)`
+    /// (`options.catalog` is needed for a service): the object of `shipgate calendar --format
+    /// json` (`--service` for a service), with `scope` (the scope as given), `timezone` (the
+    /// IANA zone the scope is read in; `UTC` when no calendar applies) and `days` (each local
+    /// day of the range in that zone, with its UTC offsets and whether it changes).
+    #[napi(ts_return_type = "ScopeCalendar")]
+    pub fn calendar<'env>(
+        &self,
+        env: &'env Env,
+        scope: Unknown<'_>,
+        options: Unknown<'_>,
+    ) -> napi::Result<Unknown<'env>> {
+        finish(
+            env,
+            guard(|| {
+                let call = CalendarCall::read(env, scope, options)?;
+                let (mut value, zone) = match &call.scope {
+                    Scope::Region(region) => {
+                        let report = self.inner.calendar(region, call.from, call.to)?;
+                        let mut value = json_value(&report)?;
+                        value["scope"] = serde_json::json!({ "region": region });
+                        (value, self.inner.region_timezone(region))
+                    }
+                    Scope::Service(service) => {
+                        let catalog = call.catalog()?.resolve()?;
+                        let report = self
+                            .inner
+                            .service_calendar(service, &catalog, call.from, call.to)?;
+                        let mut value = json_value(&report)?;
+                        value["scope"] = serde_json::json!({ "service": service });
+                        (value, self.inner.service_timezone(service, &catalog)?)
+                    }
+                };
+                let zone = zone.unwrap_or("UTC");
+                value["timezone"] = zone.into();
+                value["days"] = json_value(&shipgate::local_days(zone, call.from, call.to)?)?;
+                from_text(env, to_text(&value)?)
+            }),
+        )
+    }
+
+    /// [`Engine::calendar`] as an RFC 5545 iCalendar document (`shipgate calendar --format
+    /// ics`).
+    #[napi]
+    pub fn calendar_ics(
+        &self,
+        env: &Env,
+        scope: Unknown<'_>,
+        options: Unknown<'_>,
+    ) -> napi::Result<String> {
+        finish(
+            env,
+            guard(|| {
+                let call = CalendarCall::read(env, scope, options)?;
+                Ok(match &call.scope {
+                    Scope::Region(region) => self.inner.calendar_ics(region, call.from, call.to)?,
+                    Scope::Service(service) => {
+                        let catalog = call.catalog()?.resolve()?;
+                        self.inner
+                            .service_calendar_ics(service, &catalog, call.from, call.to)?
+                    }
+                })
             }),
         )
     }
@@ -873,6 +959,150 @@ fn unreadable(e: shipgate::Error, root: &str) -> Failure {
     }
 }
 
+// --- calendars of a scope ------------------------------------------------------------------
+
+/// What `calendar` shows: one region, or one service (which needs the catalog).
+enum Scope {
+    Region(String),
+    Service(String),
+}
+
+/// One `calendar`/`calendarIcs` call with its arguments read.
+struct CalendarCall {
+    scope: Scope,
+    from: shipgate::Instant,
+    to: shipgate::Instant,
+    catalog: Option<CatalogArg>,
+}
+
+impl CalendarCall {
+    fn read(env: &Env, scope: Unknown<'_>, options: Unknown<'_>) -> Outcome<CalendarCall> {
+        // The scope is read as an options object is; its errors are the scope's.
+        let object = convert::options(Some(scope), &["region", "service"], false)
+            .map_err(|f| match f {
+                Failure::Engine(shipgate::Error::Input(e)) => reroot(e, "options", "scope").into(),
+                other => other,
+            })?
+            .ok_or_else(|| input("scope", "expected {region} or {service}, got nothing"))?;
+        let region = option(&Some(object), "region")?;
+        let service = option(&Some(object), "service")?;
+        let scope = match (region, service) {
+            (Some(r), None) => Scope::Region(string(r, "scope.region")?),
+            (None, Some(s)) => Scope::Service(string(s, "scope.service")?),
+            _ => return Err(input("scope", "expected exactly one of region and service")),
+        };
+        let opts = convert::options(Some(options), &["from", "to", "catalog"], false)?;
+        let required = |key: &str| -> Outcome<shipgate::Instant> {
+            match option(&opts, key)? {
+                Some(v) => instant(v, &format!("options.{key}")),
+                None => Err(input(format!("options.{key}"), "required")),
+            }
+        };
+        let (from, to) = (required("from")?, required("to")?);
+        let catalog = match option(&opts, "catalog")? {
+            Some(v) => Some(CatalogArg::read(env, v)?),
+            None => None,
+        };
+        Ok(CalendarCall {
+            scope,
+            from,
+            to,
+            catalog,
+        })
+    }
+
+    fn catalog(&self) -> Outcome<&CatalogArg> {
+        self.catalog
+            .as_ref()
+            .ok_or_else(|| input("options.catalog", "required for a service's calendar"))
+    }
+}
+
+fn json_value<T: serde::Serialize>(value: &T) -> Outcome<serde_json::Value> {
+    serde_json::to_value(value)
+        .map_err(|e| Failure::Internal(format!("a result did not serialise: {e}")))
+}
+
+// --- catalogs, documents, charts --------------------------------------------------------------
+
+/// The catalog's dependency graph in waves (`shipgate graph`): `options.format` `"json"` (the
+/// default; the drawing as an object), `"dot"` or `"mermaid"` (text). A catalog with a cycle is
+/// drawn with the cycle highlighted, not refused.
+#[napi(js_name = "drawGraph", ts_return_type = "Drawing | string")]
+pub fn draw_graph<'env>(
+    env: &'env Env,
+    catalog: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> napi::Result<Unknown<'env>> {
+    finish(
+        env,
+        guard(|| {
+            let value = read_input(env, catalog, "catalog")?;
+            let opts = convert::options(options, &["format"], false)?;
+            let format = match option(&opts, "format")? {
+                Some(v) if v.get_type()? != ValueType::Undefined => string(v, "options.format")?,
+                _ => "json".to_string(),
+            };
+            let drawing = shipgate::Drawing::of_catalog_json(&value)?;
+            let text = match format.as_str() {
+                "json" => return from_text(env, drawing.to_json().to_string()),
+                "dot" => drawing.to_dot(),
+                "mermaid" => drawing.to_mermaid(),
+                other => {
+                    return Err(input(
+                        "options.format",
+                        format!("expected \"json\", \"dot\" or \"mermaid\", got {other:?}"),
+                    ));
+                }
+            };
+            Ok(env.create_string(&text)?.to_unknown())
+        }),
+    )
+}
+
+/// A JSON or YAML file (by extension) read as the engine reads its inputs (size limit,
+/// nesting limit, duplicate keys refused), as plain objects: `options.maxInputBytes` changes
+/// the size limit.
+#[napi(js_name = "readDocument", ts_return_type = "unknown")]
+pub fn read_document<'env>(
+    env: &'env Env,
+    path: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> napi::Result<Unknown<'env>> {
+    finish(
+        env,
+        guard(|| {
+            let path = string(path, "path")?;
+            let limits = limits(options, true)?;
+            let file = std::fs::File::open(&path)
+                .map_err(|e| input("path", format!("cannot read {path}: {e}")))?;
+            let text =
+                shipgate::read_input_text(file, &path, limits.get(shipgate::Limit::InputBytes))
+                    .map_err(|e| unreadable(e, "path"))?;
+            let value =
+                shipgate::parse_document(&text, shipgate::Format::from_path(&path), "document")?;
+            from_text(env, to_text(&value)?)
+        }),
+    )
+}
+
+/// The delivery metrics of the history file `history` as an SVG picture (`shipgate metrics
+/// --format svg`): the four measures week by week; the options are those of `metrics`.
+#[napi(js_name = "metricsSvg")]
+pub fn metrics_svg(
+    env: &Env,
+    history: Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> napi::Result<String> {
+    finish(
+        env,
+        guard(|| {
+            let m = read_metrics(history, options)?;
+            Ok(m.to_svg()?)
+        }),
+    )
+}
+
 // --- delivery metrics ----------------------------------------------------------------------------
 
 /// The delivery metrics of the history file `history` (JSON lines, or CSV by `.csv` or
@@ -887,49 +1117,53 @@ pub fn metrics<'env>(
     finish(
         env,
         guard(|| {
-            let history = string(history, "history")?;
-            let opts = convert::options(options, &["from", "to", "by", "format"], false)?;
-            let given = |key: &str| -> Outcome<Option<Unknown<'_>>> {
-                Ok(option(&opts, key)?.filter(|v| {
-                    !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null))
-                }))
-            };
-            let mut query = shipgate::MetricsQuery::new();
-            if let Some(v) = given("from")? {
-                query.from = Some(instant(v, "options.from")?);
-            }
-            if let Some(v) = given("to")? {
-                query.to = Some(instant(v, "options.to")?);
-            }
-            if let Some(v) = given("by")? {
-                query.by = Some(match string(v, "options.by")?.as_str() {
-                    "service" => shipgate::GroupBy::Service,
-                    "team" => shipgate::GroupBy::Team,
-                    other => {
-                        return Err(input(
-                            "options.by",
-                            format!("expected \"service\" or \"team\", got {other:?}"),
-                        ));
-                    }
-                });
-            }
-            let format = match given("format")? {
-                None => None,
-                Some(v) => Some(match string(v, "options.format")?.as_str() {
-                    "jsonl" => shipgate::HistoryFormat::JsonLines,
-                    "csv" => shipgate::HistoryFormat::Csv,
-                    other => {
-                        return Err(input(
-                            "options.format",
-                            format!("expected \"jsonl\" or \"csv\", got {other:?}"),
-                        ));
-                    }
-                }),
-            };
-            let m = shipgate::metrics_from_path(&history, format, &query)?;
+            let m = read_metrics(history, options)?;
             from_text(env, to_text(&m.to_json())?)
         }),
     )
+}
+
+/// The metrics of `metrics` and `metricsSvg`, their arguments read.
+fn read_metrics(history: Unknown<'_>, options: Option<Unknown<'_>>) -> Outcome<shipgate::Metrics> {
+    let history = string(history, "history")?;
+    let opts = convert::options(options, &["from", "to", "by", "format"], false)?;
+    let given = |key: &str| -> Outcome<Option<Unknown<'_>>> {
+        Ok(option(&opts, key)?
+            .filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null))))
+    };
+    let mut query = shipgate::MetricsQuery::new();
+    if let Some(v) = given("from")? {
+        query.from = Some(instant(v, "options.from")?);
+    }
+    if let Some(v) = given("to")? {
+        query.to = Some(instant(v, "options.to")?);
+    }
+    if let Some(v) = given("by")? {
+        query.by = Some(match string(v, "options.by")?.as_str() {
+            "service" => shipgate::GroupBy::Service,
+            "team" => shipgate::GroupBy::Team,
+            other => {
+                return Err(input(
+                    "options.by",
+                    format!("expected \"service\" or \"team\", got {other:?}"),
+                ));
+            }
+        });
+    }
+    let format = match given("format")? {
+        None => None,
+        Some(v) => Some(match string(v, "options.format")?.as_str() {
+            "jsonl" => shipgate::HistoryFormat::JsonLines,
+            "csv" => shipgate::HistoryFormat::Csv,
+            other => {
+                return Err(input(
+                    "options.format",
+                    format!("expected \"jsonl\" or \"csv\", got {other:?}"),
+                ));
+            }
+        }),
+    };
+    Ok(shipgate::metrics_from_path(&history, format, &query)?)
 }
 
 // --- small readers ----------------------------------------------------------------------------

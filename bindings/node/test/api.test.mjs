@@ -40,7 +40,7 @@ describe('loading', () => {
     assert.equal(cjs.Change, Change)
     assert.equal(cjs.Decision, Decision)
     assert.equal(shipgateDefault.Engine, Engine)
-    assert.deepEqual(Object.keys(cjs).sort(), ['AuditLog', 'Catalog', 'Change', 'Decision', 'Engine', 'metrics'])
+    assert.deepEqual(Object.keys(cjs).sort(), ['AuditLog', 'Catalog', 'Change', 'Decision', 'Engine', 'drawGraph', 'metrics', 'metricsSvg', 'readDocument'])
     assert.equal(cjs.metrics, metrics)
   })
 

@@ -990,6 +990,27 @@ pub struct CalendarReport {
     pub blackouts: Vec<BlackoutOccurrence>,
 }
 
+/// One local day of a time zone (the days of a calendar's range, so that a month view can
+/// mark the days whose UTC offset changes): its date, the offset it begins and ends with, and
+/// whether they differ (a daylight-saving switch, or a change of the zone's standard time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct LocalDay {
+    /// The local date, `2026-10-25`.
+    #[serde(serialize_with = "iso_date")]
+    pub date: chrono::NaiveDate,
+    /// The offset in effect as the day begins (the instant before its first), `+02:00`.
+    pub utc_offset_start: String,
+    /// The offset in effect as the day ends (its last instant), `+01:00`.
+    pub utc_offset_end: String,
+    /// Whether the offset changes within the day: the day is not 24 hours long.
+    pub dst_change: bool,
+}
+
+fn iso_date<S: serde::Serializer>(d: &chrono::NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&d.format("%Y-%m-%d"))
+}
+
 /// Open stretches and blackouts of everything that applies to one service over a range
 /// (`shipgate calendar --service`): its regions' calendars, those of the `services where`
 /// that hold for it and those its catalog entry names, all at once.

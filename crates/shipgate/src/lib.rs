@@ -60,11 +60,11 @@ pub use audit::{
 };
 pub use decision::{
     BlackoutOccurrence, CalendarReport, ChangeCalendarReport, ChangeSchedule, Comparison, Conflict,
-    Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, Obligation, OnNoData,
-    Operand, Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind, RollbackCheck,
-    RollbackTrigger, Schedule, SeenValue, ServiceCalendarReport, ServiceSchedule, ShipStep,
-    SmallVec, StepKind, Stretch, Text, TraceEntry, TraceKind, TriggerCheck, TriggerState, Verdict,
-    WaiverOutcome,
+    Decision, ExemptBy, Exemption, Ignored, IgnoredWhy, InputsDigest, Lifted, LocalDay, Obligation,
+    OnNoData, Operand, Reason, RegionSchedule, RelativeTo, Requirement, RequirementKind,
+    RollbackCheck, RollbackTrigger, Schedule, SeenValue, ServiceCalendarReport, ServiceSchedule,
+    ShipStep, SmallVec, StepKind, Stretch, Text, TraceEntry, TraceKind, TriggerCheck, TriggerState,
+    Verdict, WaiverOutcome,
 };
 pub use error::{
     Diagnostic, Error, InputError, Location, PolicyError, Severity, SourceRange, Warning,
@@ -88,6 +88,7 @@ pub use plan::{
     Cancelled, GanttSections, MAX_PLAN_CANDIDATES, Moved, NewlyPlanned, NewlyUnschedulable, Plan,
     PlannedChange, PreviousPlan, Replan, Unschedulable,
 };
+pub use query::local_days;
 pub use replay::{MAX_REPLAY_LINE_BYTES, Replay, ReplayChange, ReplayReason};
 
 /// A compiled policy set. Cheap to clone and share between threads.
@@ -522,6 +523,12 @@ impl Engine {
         Ok(plan)
     }
 
+    /// The policy set's digest, `sha256:<hex>`: the `policy` every decision of this engine
+    /// carries (over the sorted relative paths and bytes of its files).
+    pub fn policy_digest(&self) -> &str {
+        &self.inner.compiled.policy_digest
+    }
+
     /// The tier names, ascending.
     pub fn tiers(&self) -> &[String] {
         &self.inner.compiled.ir.tiers
@@ -538,6 +545,24 @@ impl Engine {
             .calendars
             .region_zone(region)
             .map(|tz| tz.name())
+    }
+
+    /// The IANA time zone a service's calendar report is read in: of every calendar that
+    /// applies to it ([`Engine::service_calendar`]), the first with a `window`, else the
+    /// first; `None` when none applies. An unknown service is an input error at `service`.
+    pub fn service_timezone(
+        &self,
+        service: &str,
+        catalog: &Catalog,
+    ) -> Result<Option<&'static str>, Error> {
+        let (_, group) = eval::service_calendars(&self.inner, catalog, service)?;
+        Ok(self
+            .inner
+            .compiled
+            .ir
+            .calendars
+            .group_zone(group.ids())
+            .map(|tz| tz.name()))
     }
 
     /// `t` on the wall clock of the region's zone ([`Engine::region_timezone`]): the local

@@ -513,7 +513,12 @@ impl CalendarSet {
     /// that of its first calendar; `None` for an unknown region.
     pub fn region_zone(&self, name: &str) -> Option<chrono_tz::Tz> {
         let id = self.region(name)?;
-        let cals = self.region_calendars(id);
+        self.group_zone(self.region_calendars(id))
+    }
+
+    /// The time zone a group of calendars is shown in, by the rule of [`Self::region_zone`]:
+    /// the first calendar with a `window`, else the first; `None` for an empty group.
+    pub fn group_zone(&self, cals: &[CalendarId]) -> Option<chrono_tz::Tz> {
         let with_window = cals
             .iter()
             .filter_map(|c| self.cal(*c))
