@@ -327,3 +327,54 @@ fn a_named_condition_error_points_at_its_body_and_where_it_was_read() {
     assert!(text.contains("in condition `risky`, read here"), "{text}");
     assert!(text.contains("p.gate:2:19"), "{text}");
 }
+
+#[test]
+fn a_services_zone_follows_the_region_rule_and_the_digest_is_the_decisions() {
+    let engine = Engine::from_source(
+        r#"
+        calendar utc timezone "UTC" { blackout "freeze" from 2026-12-24 to 2026-12-26 }
+        calendar berlin timezone "Europe/Berlin" { window mon-fri 09:00-16:00 }
+        calendar tokyo timezone "Asia/Tokyo" { window mon-fri 10:00-15:00 }
+        region eu-west uses utc, berlin
+        region ap-east uses tokyo
+        "#,
+        "zones.gate",
+    )
+    .unwrap();
+    let catalog = Catalog::from_json(&serde_json::json!({"services": [
+        {"id": "api", "tier": 1, "regions": ["eu-west"]},
+        {"id": "batch", "tier": 2, "regions": ["ap-east", "eu-west"]},
+    ]}))
+    .unwrap();
+    // The first calendar with a window, in the order the service's calendars apply.
+    assert_eq!(
+        engine.service_timezone("api", &catalog).unwrap(),
+        Some("Europe/Berlin")
+    );
+    assert_eq!(
+        engine.service_timezone("batch", &catalog).unwrap(),
+        Some("Asia/Tokyo")
+    );
+    assert_eq!(engine.region_timezone("eu-west"), Some("Europe/Berlin"));
+    match engine.service_timezone("apo", &catalog).unwrap_err() {
+        shipgate::Error::Input(e) => assert_eq!(e.path, "service"),
+        other => panic!("expected an input error, got {other}"),
+    }
+    let decision = engine
+        .evaluate(
+            &change(serde_json::json!({})),
+            &catalog_with_regions(),
+            now(),
+            false,
+        )
+        .unwrap();
+    assert_eq!(decision.policy.as_str(), engine.policy_digest());
+    assert!(engine.policy_digest().starts_with("sha256:"));
+}
+
+fn catalog_with_regions() -> Catalog {
+    Catalog::from_json(&serde_json::json!({"services": [
+        {"id": "api", "tier": 1, "regions": ["eu-west"]},
+    ]}))
+    .unwrap()
+}
