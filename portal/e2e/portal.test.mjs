@@ -170,6 +170,7 @@ test('calendar: October 2026 in eu-west marks the day the clocks go back', async
   const svc = await api(portal.base, '/api/calendar?service=fraud-worker&from=2026-10-01T00:00:00Z&to=2026-10-02T00:00:00Z');
   assert.match(await page.locator('#result h2').textContent(), new RegExp(`\\(${svc.timezone}\\)`));
   assert.equal(await page.locator('#month-grid td[data-date]').count(), 31);
+  assert.match(await page.locator('#scope-note').textContent(), new RegExp(`fraud-worker deploys to ${svc.regions.join(', ')};.*\\(${svc.calendars.join(', ')}\\)`));
   await page.close();
 });
 

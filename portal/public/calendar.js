@@ -88,6 +88,10 @@ async function show() {
   const ics = `/api/calendar${query({ ...scope, from: `${month}-01T00:00:00Z`, to: new Date(Date.UTC(y, m, 1)).toISOString().replace('.000', ''), format: 'ics' })}`;
   result.replaceChildren(
     el('h2', {}, `${title}, ${scopeName} (${zone})`),
+    cal.scope.service
+      ? el('p', { id: 'scope-note' }, `${cal.scope.service} deploys to ${cal.regions.join(', ')}; a change to it may start when all of `,
+        `their calendars (${cal.calendars.join(', ')}) are open at once. Shown in ${zone} time.`)
+      : '',
     el('div', { class: 'legend', id: 'legend' },
       el('span', {}, el('span', { class: 'swatch open' }), 'open: changes may start'),
       el('span', {}, el('span', { class: 'swatch blackout' }), 'blackout: no change'),
