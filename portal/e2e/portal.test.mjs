@@ -41,11 +41,10 @@ test('check: an example change shows the verdict, what blocks it and the missing
   assert.match(text, new RegExp(`MISSING ${cab.needed - cab.counted.length}`));
   for (const ignored of cab.ignored) assert.ok(text.includes(`${ignored.by}: ${ignored.why}`), `${ignored.by} ignored`);
   // The whole change's next window, in UTC and in eu-west's local time.
-  if (decision.schedule.next_window) {
-    const next = await page.locator('#next-window').textContent();
-    assert.ok(next.includes(decision.schedule.next_window.start.slice(0, 16).replace('T', ' ')), next);
-    assert.match(next, /eu-west: .* CET/);
-  }
+  assert.ok(decision.schedule.next_window, 'the example has a next window');
+  const next = await page.locator('#next-window').textContent();
+  assert.ok(next.includes(decision.schedule.next_window.start.slice(0, 16).replace('T', ' ')), next);
+  assert.match(next, /eu-west: .* CET/);
   // Explain: the steps left to ship, and a row per trace entry.
   assert.equal(await page.locator('#explain-text').textContent(), explain);
   assert.ok(decision.trace.length > 0);
