@@ -835,7 +835,7 @@ export type CalendarScope = { region: string } | { service: string }
 export interface CalendarOptions {
   from: Time
   to: Time
-  /** Needed for a service's calendar. */
+  /** Needed for a service's calendar; refused (an `INPUT_ERROR`) for a region's. */
   catalog?: Catalog | CatalogInput
 }
 

@@ -188,7 +188,7 @@ export function buildServer(options = {}) {
       throw badRequest('give exactly one of the query parameters region and service', region === undefined ? 'region' : 'service')
     }
     const scope = region !== undefined ? { region } : { service }
-    const opts = { from, to, catalog: state.catalog }
+    const opts = region !== undefined ? { from, to } : { from, to, catalog: state.catalog }
     if (format === 'ics') {
       const ics = asking(calendarNames, () => state.engine.calendarIcs(scope, opts))
       reply.type('text/calendar; charset=utf-8')

@@ -59,6 +59,13 @@ describe('POST /api/check', () => {
     assert.match(typo.body.error.message, /emergency/)
     assertError(await call(app, 'POST', '/api/check', { change: { ...change, regions: ['mars'] } }), 400, 'INPUT_ERROR', 'change.regions[0]')
   })
+  test('a change nested far too deep', async () => {
+    const depth = 100_000
+    const body = `{"change":{"labels":${'['.repeat(depth)}${']'.repeat(depth)}}}`
+    const res = await call(app, 'POST', '/api/check', body)
+    assertError(res, 400, 'INPUT_ERROR')
+    assert.match(res.body.error.path, /^change\.labels\[0\]/)
+  })
   test('a body over 1 MiB', async () => {
     const padding = 'x'.repeat(BODY_LIMIT)
     assertError(await call(app, 'POST', '/api/check', { change: { ...change, title: padding } }), 413, 'TOO_LARGE')

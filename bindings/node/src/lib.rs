@@ -1000,6 +1000,13 @@ impl CalendarCall {
         };
         let (from, to) = (required("from")?, required("to")?);
         let catalog = match option(&opts, "catalog")? {
+            // A region's calendar reads no catalog: one given there is a mistake, not ignored.
+            Some(_) if matches!(scope, Scope::Region(_)) => {
+                return Err(input(
+                    "options.catalog",
+                    "only a service's calendar reads the catalog",
+                ));
+            }
             Some(v) => Some(CatalogArg::read(env, v)?),
             None => None,
         };

@@ -67,7 +67,8 @@ describe('engine.calendar', () => {
       [[{ region: 'eu-west' }, { ...october, from: 'soon' }], 'options.from', /RFC 3339/],
       [[{ region: 'eu-west' }, { from: '2026-11-01T00:00:00Z', to: '2026-10-01T00:00:00Z' }], 'to', /after/],
       [[{ region: 'eu-west' }, { from: '2026-01-01T00:00:00Z', to: '2031-01-01T00:00:00Z' }], 'to', /three years/],
-      [[{ region: 'eu-west' }, { ...october, catalog: 'x' }], 'catalog', /expected a Catalog/],
+      [[{ service: 'ledger-db' }, { ...october, catalog: 'x' }], 'catalog', /expected a Catalog/],
+      [[{ region: 'eu-west' }, { ...october, catalog }], 'options.catalog', /only a service's calendar/],
     ]
     for (const [args, path, message] of bad) {
       assertThrowsShipgate(() => engine.calendar(...args), { code: 'INPUT_ERROR', path, message })
