@@ -19,12 +19,13 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * Starts the portal (its `buildServer` with "now" fixed to SHIPGATE_NOW or NOW, listening on
- * port 0 of 127.0.0.1) and Chromium. Returns `{ base, outside, errors, newPage, close }`.
+ * Starts the portal (its `buildServer` with "now" fixed to NOW, which the tests' expectations
+ * are written for, listening on port 0 of 127.0.0.1) and Chromium. Returns `{ base, outside,
+ * errors, newPage, close }`.
  */
 export async function startPortal() {
   const { buildServer } = await import('../server.mjs');
-  const app = await buildServer({ now: process.env.SHIPGATE_NOW || NOW });
+  const app = await buildServer({ now: NOW });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address();
   const base = `http://127.0.0.1:${port}`;
