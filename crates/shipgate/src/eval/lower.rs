@@ -23,6 +23,39 @@ pub struct Policy {
     /// pass over its keys, which are kept in that order (`prepare`).
     pub change_ext_order: Box<[u16]>,
     pub service_ext_order: Box<[u16]>,
+    /// The policy's groups (SPEC 8.8) and, when declared, its kinds: a session looks up every
+    /// approval's and waiver's group and every kind of the change among them.
+    pub group_names: NameSet,
+    pub kind_names: Option<NameSet>,
+}
+
+/// A set of names a session looks names up in: a few plain strings scanned in place (a plain
+/// string compares without first asking a `Text` where its bytes are), a hash set past
+/// [`NameSet::SCANNED`], so that a lookup costs the same however many names the policy has.
+#[derive(Debug)]
+pub enum NameSet {
+    Few(Box<[Box<str>]>),
+    Many(foldhash::HashSet<Box<str>>),
+}
+
+impl NameSet {
+    const SCANNED: usize = 8;
+
+    fn new(names: &[crate::decision::Text]) -> NameSet {
+        let plain = names.iter().map(|n| Box::<str>::from(n.as_str()));
+        if names.len() > Self::SCANNED {
+            NameSet::Many(plain.collect())
+        } else {
+            NameSet::Few(plain.collect())
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        match self {
+            NameSet::Few(names) => names.iter().any(|n| **n == *name),
+            NameSet::Many(set) => set.contains(name),
+        }
+    }
 }
 
 /// The indices of `fields` ordered by name.
@@ -45,6 +78,8 @@ impl Policy {
         let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let change_ext_order = by_name(&compiled.ir.change_ext);
         let service_ext_order = by_name(&compiled.ir.service_ext);
+        let group_names = NameSet::new(&compiled.ir.groups);
+        let kind_names = compiled.ir.kinds.as_deref().map(NameSet::new);
         Policy {
             compiled,
             programs,
@@ -52,6 +87,8 @@ impl Policy {
             limits,
             change_ext_order,
             service_ext_order,
+            group_names,
+            kind_names,
         }
     }
 }

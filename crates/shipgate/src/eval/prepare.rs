@@ -256,10 +256,10 @@ fn check_change_regions(
 /// Every approval and waiver of the change names a group the policy knows (SPEC 8.8: its
 /// `groups` setting, else every group it names): an approval for `"CAB"` or `"cab "` would
 /// otherwise vanish, counted nowhere. With `kinds` declared, every kind is one of them.
-fn check_change_names(policy: &Compiled, change: &Change) -> Result<(), InputError> {
-    let ir = &policy.ir;
+fn check_change_names(policy: &super::lower::Policy, change: &Change) -> Result<(), InputError> {
+    let ir = &policy.compiled.ir;
     let groups = || ir.groups.iter().map(Text::as_str);
-    let known = |g: &str| ir.groups.iter().any(|k| k == g);
+    let known = |g: &str| policy.group_names.contains(g);
     for (i, a) in change.approvals.iter().enumerate() {
         if !known(&a.group) {
             let path = format!("change.approvals[{i}].group");
@@ -272,9 +272,9 @@ fn check_change_names(policy: &Compiled, change: &Change) -> Result<(), InputErr
             return Err(unknown_group(path, &w.group, groups()));
         }
     }
-    if let Some(kinds) = &ir.kinds {
+    if let (Some(kinds), Some(plain)) = (&ir.kinds, &policy.kind_names) {
         for (i, kind) in change.kind.iter().enumerate() {
-            if kinds.iter().any(|k| k == kind) {
+            if plain.contains(kind) {
                 continue;
             }
             let declared = kinds.iter().map(Text::as_str);
@@ -358,7 +358,7 @@ pub fn prepare<'a>(
         |name| cals.unknown_calendar(name),
     )?;
     check_change_regions(change, &services, catalog)?;
-    check_change_names(policy, change)?;
+    check_change_names(policy_set, change)?;
     // One touched service whose regions are already sorted and unique: its own, borrowed.
     let sole = match services.as_slice() {
         [one] if catalog.regions_sorted(*one) => catalog.service(*one).map(|s| (*one, s)),
