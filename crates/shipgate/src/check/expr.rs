@@ -494,69 +494,44 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
 
     fn resolve_field(&mut self, base: &Ty, field: &ast::Ident) -> Option<(Field, Ty)> {
         let name = field.name.as_str();
-        let (found, candidates): (Option<(Field, Ty)>, Vec<&str>) = match base.unopt() {
-            Ty::Change => {
-                let b = ChangeField::from_name(name).map(|f| (Field::Change(f), field_ty(f.ty())));
-                let e = self
-                    .schema
-                    .change_ext
-                    .iter()
-                    .position(|f| f.name == name)
-                    .map(|i| {
-                        (
-                            Field::ChangeExt(u16::try_from(i).unwrap_or(u16::MAX)),
-                            self.schema
-                                .change_ext
-                                .get(i)
-                                .map(|f| f.ty.clone())
-                                .unwrap_or(Ty::Any),
-                        )
-                    });
-                let mut c: Vec<&str> = builtin_change_fields().collect();
-                c.extend(self.schema.change_ext.iter().map(|f| f.name.as_str()));
-                (b.or(e), c)
-            }
-            Ty::Service => {
-                let b =
-                    ServiceField::from_name(name).map(|f| (Field::Service(f), field_ty(f.ty())));
-                let e = self
-                    .schema
-                    .service_ext
-                    .iter()
-                    .position(|f| f.name == name)
-                    .map(|i| {
-                        (
-                            Field::ServiceExt(u16::try_from(i).unwrap_or(u16::MAX)),
-                            self.schema
-                                .service_ext
-                                .get(i)
-                                .map(|f| f.ty.clone())
-                                .unwrap_or(Ty::Any),
-                        )
-                    });
-                let mut c: Vec<&str> = builtin_service_fields().collect();
-                c.extend(self.schema.service_ext.iter().map(|f| f.name.as_str()));
-                (b.or(e), c)
-            }
-            Ty::Approval => (
-                ApprovalField::from_name(name).map(|f| (Field::Approval(f), field_ty(f.ty()))),
-                ApprovalField::names().collect(),
-            ),
-            Ty::Incident => (
-                IncidentField::from_name(name).map(|f| (Field::Incident(f), field_ty(f.ty()))),
-                IncidentField::names().collect(),
-            ),
-            Ty::Waiver => (
-                WaiverField::from_name(name).map(|f| (Field::Waiver(f), field_ty(f.ty()))),
-                WaiverField::names().collect(),
-            ),
-            Ty::Record(fields) => (
-                fields.iter().position(|f| f.name == name).and_then(|i| {
-                    let ty = fields.get(i)?.ty.clone();
-                    Some((Field::Record(u16::try_from(i).ok()?), ty))
+        let found = match base.unopt() {
+            Ty::Change => ChangeField::from_name(name)
+                .map(|f| (Field::Change(f), field_ty(f.ty())))
+                .or_else(|| {
+                    let i = self.schema.change_ext.iter().position(|f| f.name == name)?;
+                    let ty = self.schema.change_ext.get(i).map(|f| f.ty.clone());
+                    Some((
+                        Field::ChangeExt(u16::try_from(i).unwrap_or(u16::MAX)),
+                        ty.unwrap_or(Ty::Any),
+                    ))
                 }),
-                fields.iter().map(|f| f.name.as_str()).collect(),
-            ),
+            Ty::Service => ServiceField::from_name(name)
+                .map(|f| (Field::Service(f), field_ty(f.ty())))
+                .or_else(|| {
+                    let i = self
+                        .schema
+                        .service_ext
+                        .iter()
+                        .position(|f| f.name == name)?;
+                    let ty = self.schema.service_ext.get(i).map(|f| f.ty.clone());
+                    Some((
+                        Field::ServiceExt(u16::try_from(i).unwrap_or(u16::MAX)),
+                        ty.unwrap_or(Ty::Any),
+                    ))
+                }),
+            Ty::Approval => {
+                ApprovalField::from_name(name).map(|f| (Field::Approval(f), field_ty(f.ty())))
+            }
+            Ty::Incident => {
+                IncidentField::from_name(name).map(|f| (Field::Incident(f), field_ty(f.ty())))
+            }
+            Ty::Waiver => {
+                WaiverField::from_name(name).map(|f| (Field::Waiver(f), field_ty(f.ty())))
+            }
+            Ty::Record(fields) => fields.iter().position(|f| f.name == name).and_then(|i| {
+                let ty = fields.get(i)?.ty.clone();
+                Some((Field::Record(u16::try_from(i).ok()?), ty))
+            }),
             other => {
                 let d = other.with_article();
                 self.err(
@@ -567,20 +542,40 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
                 return None;
             }
         };
-        match found {
-            Some(f) => Some(f),
-            None => {
-                let mut d = Diagnostic::error(
-                    field.span,
-                    format!("unknown field `{name}` on {}", base.unopt().describe()),
-                )
-                .with_label("no such field");
-                if let Some(h) = did_you_mean(name, candidates) {
-                    d = d.with_help(h);
-                }
-                self.diagnostics.push(d);
-                None
+        if found.is_some() {
+            return found;
+        }
+        let mut d = Diagnostic::error(
+            field.span,
+            format!("unknown field `{name}` on {}", base.unopt().describe()),
+        )
+        .with_label("no such field");
+        if let Some(h) = did_you_mean(name, self.field_names(base.unopt())) {
+            d = d.with_help(h);
+        }
+        self.diagnostics.push(d);
+        None
+    }
+
+    /// The fields a value of type `base` has, for "did you mean" (listed only on an error:
+    /// a field that resolves needs no list).
+    fn field_names<'s>(&'s self, base: &'s Ty) -> Vec<&'s str> {
+        match base {
+            Ty::Change => {
+                let mut c: Vec<&str> = builtin_change_fields().collect();
+                c.extend(self.schema.change_ext.iter().map(|f| f.name.as_str()));
+                c
             }
+            Ty::Service => {
+                let mut c: Vec<&str> = builtin_service_fields().collect();
+                c.extend(self.schema.service_ext.iter().map(|f| f.name.as_str()));
+                c
+            }
+            Ty::Approval => ApprovalField::names().collect(),
+            Ty::Incident => IncidentField::names().collect(),
+            Ty::Waiver => WaiverField::names().collect(),
+            Ty::Record(fields) => fields.iter().map(|f| f.name.as_str()).collect(),
+            _ => Vec::new(),
         }
     }
 

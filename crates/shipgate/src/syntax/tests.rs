@@ -1250,6 +1250,38 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert_eq!(file.items.len(), 2);
 }
 
+/// pest 2.8 (Cargo.toml says why it is held there) has no stack probe of its own: the nesting
+/// guard is what bounds its recursion. The deepest texts the guard lets through (quantifiers
+/// and brackets, a list of lists) parse on a thread with a quarter of Rust's default stack.
+#[test]
+fn deepest_accepted_nesting_parses_on_a_small_stack() {
+    let max = super::nesting::MAX_NESTING;
+    let texts = [
+        format!(
+            "tier t when {}{}x{}",
+            "any s in xs: (".repeat(max / 4),
+            "(".repeat(max / 2),
+            ")".repeat(max / 2 + max / 4),
+        ),
+        format!("tier t when {}1{} == []", "[".repeat(max), "]".repeat(max)),
+    ];
+    for text in texts {
+        let deeper = format!("tier t when ({})", &text["tier t when ".len()..]);
+        assert!(only_error(&deeper).contains("nests too deeply"), "{deeper}");
+        let items = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let (file, diags) = parse(FileId(0), &text);
+                assert!(diags.is_empty(), "{diags:?}");
+                file.items.len()
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(items, 1);
+    }
+}
+
 #[test]
 fn many_statements_are_not_nesting() {
     // `count` in approvals and `list < n` comparisons open nothing that stays open.
