@@ -56,6 +56,12 @@ pub struct ExprChecker<'a, 'g> {
     named_depth: u32,
 }
 
+/// The `extend` field `name` of `fields`, as `field` of its index, with its declared type.
+fn ext_field(fields: &[ExtField], name: &str, field: fn(u16) -> Field) -> Option<(Field, Ty)> {
+    let (i, f) = fields.iter().enumerate().find(|(_, f)| f.name == name)?;
+    Some((field(u16::try_from(i).unwrap_or(u16::MAX)), f.ty.clone()))
+}
+
 /// The checker's type of a built-in field (declared in `input::fields`).
 pub fn field_ty(ty: FieldTy) -> Ty {
     match ty {
@@ -497,28 +503,10 @@ impl<'a, 'g> ExprChecker<'a, 'g> {
         let found = match base.unopt() {
             Ty::Change => ChangeField::from_name(name)
                 .map(|f| (Field::Change(f), field_ty(f.ty())))
-                .or_else(|| {
-                    let i = self.schema.change_ext.iter().position(|f| f.name == name)?;
-                    let ty = self.schema.change_ext.get(i).map(|f| f.ty.clone());
-                    Some((
-                        Field::ChangeExt(u16::try_from(i).unwrap_or(u16::MAX)),
-                        ty.unwrap_or(Ty::Any),
-                    ))
-                }),
+                .or_else(|| ext_field(self.schema.change_ext, name, Field::ChangeExt)),
             Ty::Service => ServiceField::from_name(name)
                 .map(|f| (Field::Service(f), field_ty(f.ty())))
-                .or_else(|| {
-                    let i = self
-                        .schema
-                        .service_ext
-                        .iter()
-                        .position(|f| f.name == name)?;
-                    let ty = self.schema.service_ext.get(i).map(|f| f.ty.clone());
-                    Some((
-                        Field::ServiceExt(u16::try_from(i).unwrap_or(u16::MAX)),
-                        ty.unwrap_or(Ty::Any),
-                    ))
-                }),
+                .or_else(|| ext_field(self.schema.service_ext, name, Field::ServiceExt)),
             Ty::Approval => {
                 ApprovalField::from_name(name).map(|f| (Field::Approval(f), field_ty(f.ty())))
             }
