@@ -518,8 +518,8 @@ impl fmt::Debug for Source {
 /// `{"catalog": <catalog as given>, "change": <change as given>}`.
 ///
 /// Computed the first time it is read (an [`InputsDigest::as_str`], its `Display`, or the
-/// decision's JSON), not when the decision is made: deciding only shares two pointers. The
-/// change is the JSON (or YAML, or binding object) it was read from: a [`crate::Change`] edited
+/// decision's JSON), not when the decision is made: deciding only copies the catalog's hasher
+/// state and shares the change's source. The change is the JSON (or YAML, or binding object) it was read from: a [`crate::Change`] edited
 /// in Rust after reading keeps the digest of what was read.
 #[derive(Clone)]
 pub struct InputsDigest {

@@ -259,21 +259,22 @@ pub fn local_days(timezone: &str, from: Instant, to: Instant) -> Result<Vec<Loca
     let last = (to - chrono::TimeDelta::nanoseconds(1))
         .with_timezone(&zone)
         .date_naive();
+    // The offset in effect just before an instant: a day begins with the one its first
+    // instant follows, and ends with the one the next day begins with.
+    let before = |t: Instant| offset_at(zone, t - chrono::TimeDelta::seconds(1));
     let mut days = Vec::new();
     let mut date = first;
-    let mut start = day_start(zone, date);
+    let mut begins = before(day_start(zone, date));
     while date <= last {
         let Some(next) = date.succ_opt() else { break };
-        let end = day_start(zone, next);
-        let before = |t: Instant| offset_at(zone, t - chrono::TimeDelta::seconds(1));
-        let (begins, ends) = (before(start), before(end));
+        let ends = before(day_start(zone, next));
         days.push(LocalDay {
             date,
             utc_offset_start: begins.to_string(),
             utc_offset_end: ends.to_string(),
             dst_change: begins != ends,
         });
-        (date, start) = (next, end);
+        (date, begins) = (next, ends);
     }
     Ok(days)
 }
