@@ -22,6 +22,12 @@ thread_local! {
 }
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    /// Blocks freed by this thread while `Some` (`frees`), apart from the counts above, so the
+    /// two tests of this file can run at once.
+    static FREES: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
 fn counting() -> bool {
     COUNTING.try_with(Cell::get).unwrap_or(false)
 }
@@ -37,6 +43,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let _ = FREES.try_with(|f| f.set(f.get().map(|n| n + 1)));
         // SAFETY: the caller's contract is passed on as is.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -60,6 +67,32 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
     let out = f();
     COUNTING.with(|c| c.set(false));
     (ALLOCATIONS.load(Ordering::SeqCst), out)
+}
+
+/// Blocks freed by `f` on this thread.
+fn frees(f: impl FnOnce()) -> usize {
+    FREES.with(|c| c.set(Some(0)));
+    f();
+    FREES.with(|c| c.take()).unwrap_or(0)
+}
+
+#[test]
+fn a_batch_on_two_threads_is_freed_on_them() {
+    // Dropping a batch whole frees its decisions' blocks on the batch's threads, not on the
+    // caller's (which then frees only the vector): on one thread the caller frees them all.
+    let race = Race::new(2_000).unwrap();
+    let batch = |threads| {
+        race.engine
+            .evaluate_many_on(&race.changes, &race.catalog, now(), threads)
+    };
+    let serial = batch(1);
+    let parallel = batch(2);
+    assert_eq!(serial.len(), parallel.len());
+    let on_one = frees(|| drop(serial));
+    let on_two = frees(|| drop(parallel));
+    println!("blocks freed by the caller: {on_one} (1 thread), {on_two} (2 threads)");
+    assert!(on_one >= 2 * race.changes.len(), "{on_one} blocks freed");
+    assert!(on_two <= 8, "{on_two} blocks freed by the caller");
 }
 
 #[test]
@@ -92,10 +125,16 @@ fn a_race_decision_allocates_little() {
     }
     let mean = total as f64 / race.changes.len() as f64;
     println!("mean {mean:.1} allocations per decision, worst {worst}");
+    println!(
+        "a decision is {} bytes, a result of a batch {}",
+        std::mem::size_of::<shipgate::Decision>(),
+        std::mem::size_of::<Result<shipgate::Decision, shipgate::Error>>()
+    );
     // The budget: the decision's own vectors (requirements, reasons, schedule regions, waves,
     // who counted beyond two), messages that quote the input, nothing per rule evaluated.
     // Measured 3 for the allowed and the pending decision above, a mean of 8.8 and a worst of
-    // 17 over the corpus. Raise it only with a reason.
-    assert!(mean <= 10.0, "mean {mean:.1} allocations per decision");
-    assert!(worst <= 20, "worst {worst} allocations per decision");
+    // 17 over the corpus (unchanged since; the budget was 10 and 20 until then). Raise it only
+    // with a reason.
+    assert!(mean <= 9.0, "mean {mean:.1} allocations per decision");
+    assert!(worst <= 17, "worst {worst} allocations per decision");
 }

@@ -69,6 +69,7 @@ pub use decision::{
 pub use error::{
     Diagnostic, Error, InputError, Location, PolicyError, Severity, SourceRange, Warning,
 };
+pub use eval::Decisions;
 pub use graph::{Catalog, Drawing, DrawingKind};
 pub use input::{
     Approval, Change, Check, CheckStatus, DEFAULT_MAX_INPUT_BYTES, Format, Incident, Instant,
@@ -312,7 +313,9 @@ impl Engine {
         eval::evaluate_with(&self.inner, change, catalog, now, explain, true)
     }
 
-    /// Decides many changes, in parallel on all cores; results are in input order.
+    /// Decides many changes, in parallel on all cores; results are in input order. The
+    /// [`Decisions`] deref to a slice of results and iterate by value; dropped whole, they are
+    /// freed on as many threads as they were decided on.
     /// Takes owned changes or references (`&[Change]`, `&[&Change]`, ...), so callers that
     /// hold changes elsewhere need not copy them.
     pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
@@ -320,7 +323,7 @@ impl Engine {
         changes: &[C],
         catalog: &Catalog,
         now: Instant,
-    ) -> Vec<Result<Decision, Error>> {
+    ) -> Decisions {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         eval::evaluate_many(&self.inner, changes, catalog, now, threads)
     }
@@ -332,7 +335,7 @@ impl Engine {
         catalog: &Catalog,
         now: Instant,
         threads: usize,
-    ) -> Vec<Result<Decision, Error>> {
+    ) -> Decisions {
         eval::evaluate_many(&self.inner, changes, catalog, now, threads.max(1))
     }
 
