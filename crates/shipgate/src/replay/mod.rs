@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use crate::decision::{Decision, Reason, Verdict};
+use crate::decision::{Reason, Verdict};
 use crate::error::{Error, InputError};
-use crate::eval::{Policy, evaluate};
+use crate::eval::{Judgement, Policy, judge};
 use crate::graph::Catalog;
 use crate::input::{Change, Format, Instant, JSON_SPACE};
 use crate::time::parse_instant;
@@ -109,8 +109,9 @@ fn replay_line(
     text: &str,
 ) -> Result<Option<ReplayChange>, Error> {
     let (change, now) = read_line(name, line, text)?;
+    // Only the verdict and the reasons are compared: the rest of each decision is not built.
     let decide = |policy: &Policy, which: &str| {
-        evaluate(policy, &change, catalog, now, false)
+        judge(policy, &change, catalog, now)
             .map_err(|e| at(name, line, format!("the {which} policy: {e}")))
     };
     let (a, b) = (decide(old, "old")?, decide(new, "new")?);
@@ -164,9 +165,10 @@ fn read_line_slow(name: &str, line: u64, text: &str) -> Result<(Change, Instant)
 }
 
 /// A decision's reasons as replay compares them (rule and message), sorted, duplicates
-/// dropped; borrowed, so that the common case, two decisions that agree, allocates nothing.
-fn reason_keys(d: &Decision) -> Vec<(&str, &str)> {
-    let mut out: Vec<(&str, &str)> = d
+/// dropped; borrowed and on the stack for a few, so that the common case, two decisions that
+/// agree, allocates nothing.
+fn reason_keys(d: &Judgement) -> smallvec::SmallVec<[(&str, &str); 4]> {
+    let mut out: smallvec::SmallVec<[(&str, &str); 4]> = d
         .reasons
         .iter()
         .map(|r: &Reason| (r.rule.as_str(), r.message.as_str()))
@@ -176,7 +178,7 @@ fn reason_keys(d: &Decision) -> Vec<(&str, &str)> {
     out
 }
 
-fn difference(id: &str, line: u64, old: &Decision, new: &Decision) -> Option<ReplayChange> {
+fn difference(id: &str, line: u64, old: &Judgement, new: &Judgement) -> Option<ReplayChange> {
     let (a, b) = (reason_keys(old), reason_keys(new));
     if old.verdict == new.verdict && a == b {
         return None;
