@@ -22,7 +22,7 @@ mod observations;
 mod scheduled;
 mod text;
 
-pub(crate) use fast::{Groups, JSON_SPACE, catalog_parts};
+pub(crate) use fast::{ChangeInto, Groups, catalog_parts};
 pub(crate) use fields::ROLLOUT_PER_REGION;
 pub use fields::{Approval, Change, Check, CheckStatus, Incident, Service, Waiver};
 #[cfg(test)]
@@ -646,13 +646,6 @@ impl Change {
             }
         }
         Change::from_text_slow(text, format)
-    }
-
-    /// A change at the start of JSON text and the text after it, read in one pass; `None`
-    /// when the text does not start with a change the fast reader takes (then read the
-    /// document whole with [`Change::from_text`] or the tree, which gives the precise error).
-    pub(crate) fn from_text_prefix(text: &str) -> Option<(Change, &str)> {
-        fast::change_prefix(text)
     }
 
     /// Reads a change file, JSON or YAML by its extension ([`Format::from_path`]). A file

@@ -10,16 +10,21 @@ use crate::decision::*;
 use crate::graph::Catalog;
 use crate::time::format_duration;
 
-/// The strategy, rollback triggers and audiences.
+/// The strategy, rollback triggers and audiences (none in a lean decision, `FULL` false).
 pub struct Delivery {
     pub strategy: Option<Text>,
     pub rollback: Vec<RollbackTrigger>,
     pub notify: Vec<Text>,
 }
 
-// One step of a decision: inlined into it, as it was before the split into phases.
+// One step of a decision: inlined into it, as it was before the split into phases. A lean
+// decision runs every condition all the same: one that cannot be evaluated may add a reason,
+// and each spends the evaluation budget, whose end denies.
 #[inline]
-pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) -> Delivery {
+pub fn decide<const EXPLAIN: bool, const FULL: bool>(
+    ctx: &mut Ctx<'_>,
+    b: &mut Builder<EXPLAIN>,
+) -> Delivery {
     let explain = EXPLAIN;
     let ir = ctx.ir;
     let mut strategy = None;
@@ -32,7 +37,9 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
             Ok(h) => {
                 b.trace(TraceKind::Strategy, &arm.name, outcome(h), &arm.at);
                 if h {
-                    strategy = Some(arm.name.clone());
+                    if FULL {
+                        strategy = Some(arm.name.clone());
+                    }
                     break;
                 }
             }
@@ -61,10 +68,11 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
             Some(c) => ctx.cond(c),
         };
         match applies {
-            Ok(true) => rollback.push(trigger_out(t, index)),
-            Ok(false) => {}
+            Ok(true) if FULL => rollback.push(trigger_out(t, index)),
+            Ok(_) => {}
             // A trigger whose condition cannot be evaluated is kept: safer to watch too much.
-            Err(_) => rollback.push(trigger_out(t, index)),
+            Err(_) if FULL => rollback.push(trigger_out(t, index)),
+            Err(_) => {}
         }
         if explain {
             let o = match &applies {
@@ -97,13 +105,14 @@ pub fn decide<const EXPLAIN: bool>(ctx: &mut Ctx<'_>, b: &mut Builder<EXPLAIN>) 
                 match a {
                     // Cloned only when new, as before templates existed.
                     Audience::Fixed(t) => {
-                        if !notify.contains(t) {
+                        if FULL && !notify.contains(t) {
                             notify.push(t.clone());
                         }
                     }
+                    // Rendered in a lean decision too: its values spend the budget.
                     Audience::Template(parts) => {
                         let t = Text::from(render_message(parts, ctx));
-                        if !notify.contains(&t) {
+                        if FULL && !notify.contains(&t) {
                             notify.push(t);
                         }
                     }

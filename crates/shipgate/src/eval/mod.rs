@@ -289,6 +289,101 @@ fn context<'a>(
     }
 }
 
+/// What the phases of one decision found besides its reasons (in the builder). A lean run
+/// (`FULL` false) leaves everything but `unmet` empty (see [`Session::judge`]).
+struct Found {
+    tier: u8,
+    rules: rules::Outcome,
+    scheduled: schedule::Scheduled,
+    delivery: delivery::Delivery,
+    order: Vec<SmallVec<[Text; 4]>>,
+}
+
+/// The phases of a decision, in order: tier, rules, scopes, schedule, delivery and the
+/// budget. Every decision runs them all, full or lean: anything that can add a reason or
+/// spend the evaluation budget runs in both; with `FULL`, each also builds what the
+/// decision states (requirements, waivers, the schedule, the strategy, the order ...).
+#[inline(always)]
+fn run<'a, const EXPLAIN: bool, const FULL: bool>(
+    ctx: &mut Ctx<'a>,
+    b: &mut Builder<EXPLAIN>,
+    session: &Session<'_>,
+) -> Result<Found, Error> {
+    let Session {
+        policy: lowered,
+        change,
+        catalog,
+        now,
+        ..
+    } = *session;
+    let policy = &lowered.compiled;
+    let prep = ctx.prep;
+    let tier = tier::decide(ctx, b);
+    ctx.tier = tier;
+    let mut rules = rules::decide::<EXPLAIN, FULL>(ctx, b, now);
+    let scoped = schedule::scopes(ctx, b);
+    let scheduled =
+        schedule::schedule::<EXPLAIN, FULL>(policy, change, catalog, prep, rules.lift, &scoped, b)?;
+    if FULL && (rules.lift.blackouts || rules.lift.named != 0) {
+        let cals = &policy.ir.calendars;
+        let lifted = &scheduled.lifted;
+        for (i, e) in rules.exemptions.iter_mut().enumerate() {
+            if let Lifted::Blackout(names) = &mut e.lifts {
+                // An exemption by name lists the names it lifted; any other lifts them all.
+                match rules.named.iter().find(|(k, _)| *k == i) {
+                    Some(&(_, bits)) => names.extend(
+                        lifted
+                            .iter()
+                            .filter(|n| cals.liftable_bit(n) & bits != 0)
+                            .cloned(),
+                    ),
+                    None => names.clone_from(lifted),
+                }
+            }
+        }
+    }
+    let delivery = delivery::decide::<EXPLAIN, FULL>(ctx, b);
+    let order = if FULL {
+        delivery::order(catalog, prep)
+    } else {
+        Vec::new()
+    };
+    if ctx.over_budget
+        && !b
+            .reasons
+            .iter()
+            .any(|r| r.message.contains("evaluation budget"))
+    {
+        // Whatever the conditions that ran out decided, the decision is not an allow.
+        b.reasons.push(Reason {
+            rule: Text::new_static("budget"),
+            message: Text::from(format!(
+                "{}; failing closed",
+                expr::budget_message(ctx.budget_of)
+            )),
+            at: Text::default(),
+        });
+    }
+    Ok(Found {
+        tier,
+        rules,
+        scheduled,
+        delivery,
+        order,
+    })
+}
+
+/// A decision's verdict: deny with any reason, else pending while a requirement is unmet.
+fn verdict(reasons: &[Reason], unmet: bool) -> Verdict {
+    if !reasons.is_empty() {
+        Verdict::Deny
+    } else if unmet {
+        Verdict::Pending
+    } else {
+        Verdict::Allow
+    }
+}
+
 /// The decision, with the trace when `EXPLAIN`.
 fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<Decision, Error> {
     let Session {
@@ -311,59 +406,26 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         reasons: Vec::new(),
         explain_budget: if EXPLAIN { ctx.budget_of } else { 0 },
     };
-
-    ctx.tier = tier::decide(&mut ctx, &mut b);
-    let tier = ctx.tier;
-    let rules::Outcome {
-        mut exemptions,
-        waivers,
-        requirements,
-        obligations,
-        lift,
-        named,
-    } = rules::decide(&mut ctx, &mut b, now);
-    let scoped = schedule::scopes(&mut ctx, &mut b);
-    let schedule::Scheduled { schedule, lifted } =
-        schedule::schedule(policy, change, catalog, &prep, lift, &scoped, &mut b)?;
-    if lift.blackouts || lift.named != 0 {
-        let cals = &policy.ir.calendars;
-        for (i, e) in exemptions.iter_mut().enumerate() {
-            if let Lifted::Blackout(names) = &mut e.lifts {
-                // An exemption by name lists the names it lifted; any other lifts them all.
-                match named.iter().find(|(k, _)| *k == i) {
-                    Some(&(_, bits)) => names.extend(
-                        lifted
-                            .iter()
-                            .filter(|n| cals.liftable_bit(n) & bits != 0)
-                            .cloned(),
-                    ),
-                    None => names.clone_from(&lifted),
-                }
-            }
-        }
-    }
-    let delivery::Delivery {
-        strategy,
-        rollback,
-        notify,
-    } = delivery::decide(&mut ctx, &mut b);
-    let order = delivery::order(catalog, &prep);
-    if ctx.over_budget
-        && !b
-            .reasons
-            .iter()
-            .any(|r| r.message.contains("evaluation budget"))
-    {
-        // Whatever the conditions that ran out decided, the decision is not an allow.
-        b.reasons.push(Reason {
-            rule: Text::new_static("budget"),
-            message: Text::from(format!(
-                "{}; failing closed",
-                expr::budget_message(ctx.budget_of)
-            )),
-            at: Text::default(),
-        });
-    }
+    let Found {
+        tier,
+        rules:
+            rules::Outcome {
+                exemptions,
+                waivers,
+                requirements,
+                obligations,
+                unmet,
+                ..
+            },
+        scheduled: schedule::Scheduled { schedule, .. },
+        delivery:
+            delivery::Delivery {
+                strategy,
+                rollback,
+                notify,
+            },
+        order,
+    } = run::<EXPLAIN, true>(&mut ctx, &mut b, session)?;
 
     let (conflicts, inputs) = match scheduled {
         Some(s) if report => (
@@ -383,13 +445,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
             InputsDigest::new(catalog.inputs_part(), &change.source),
         ),
     };
-    let verdict = if !b.reasons.is_empty() {
-        Verdict::Deny
-    } else if requirements.iter().any(|r| !r.satisfied) {
-        Verdict::Pending
-    } else {
-        Verdict::Allow
-    };
+    let verdict = verdict(&b.reasons, unmet);
     let to_ship = if EXPLAIN {
         Some(explain::to_ship(ir, &b.reasons, &requirements, &schedule))
     } else {
@@ -421,6 +477,50 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         inputs,
         engine: Text::new_static(crate::decision::ENGINE),
     })
+}
+
+/// A decision's verdict and reasons, and nothing else it would state: what replay compares.
+pub struct Judgement {
+    pub verdict: Verdict,
+    pub reasons: Vec<Reason>,
+}
+
+impl Session<'_> {
+    /// The verdict and the reasons of `decide(start, false)`, exactly, without building the
+    /// rest of the decision: no requirements, waivers, schedule, delivery, order or digest.
+    pub fn judge(&self, start: Instant) -> Result<Judgement, Error> {
+        let prep = Prepared::at(&self.facts, start, self.change.duration);
+        let mut ctx = context(
+            self.policy,
+            self.change,
+            self.catalog,
+            &prep,
+            self.now.timestamp(),
+            self.reference,
+        );
+        ctx.scheduled = self.scheduled;
+        let mut b = Builder::<false> {
+            trace: Vec::new(),
+            reasons: Vec::new(),
+            explain_budget: 0,
+        };
+        let found = run::<false, false>(&mut ctx, &mut b, self)?;
+        Ok(Judgement {
+            verdict: verdict(&b.reasons, found.rules.unmet),
+            reasons: b.reasons,
+        })
+    }
+}
+
+/// [`Session::judge`] of the change at its own start: the verdict and reasons of
+/// [`evaluate`] without explain.
+pub fn judge(
+    policy: &Policy,
+    change: &Change,
+    catalog: &Catalog,
+    now: Instant,
+) -> Result<Judgement, Error> {
+    Session::new(policy, change, catalog, now, false)?.judge(change.start.unwrap_or(now))
 }
 
 /// The calendars that apply to every change touching `service` alone (SPEC 8.3): its
@@ -623,3 +723,7 @@ pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
     };
     Decisions { results, threads }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
+mod tests;

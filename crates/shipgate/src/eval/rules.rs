@@ -11,7 +11,8 @@ use crate::graph::Catalog;
 use crate::input::{Change, Check, CheckStatus};
 use crate::time::{Instant, format_duration};
 
-/// What the rules decided besides the reasons (which go to the builder).
+/// What the rules decided besides the reasons (which go to the builder). A lean decision
+/// (`FULL` false) leaves the lists empty: only `unmet`, `lift` and the reasons decide.
 pub struct Outcome {
     pub exemptions: Vec<Exemption>,
     pub waivers: Vec<WaiverOutcome>,
@@ -25,11 +26,13 @@ pub struct Outcome {
     /// those names; the others of kind blackout lift every blackout. Empty unless a name is
     /// lifted.
     pub named: Vec<(usize, u64)>,
+    /// Whether a requirement is not satisfied (the verdict is then at best pending).
+    pub unmet: bool,
 }
 
 // One step of a decision: inlined into it, as it was before the split into phases.
 #[inline]
-pub fn decide<'a, const EXPLAIN: bool>(
+pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
     ctx: &mut Ctx<'a>,
     b: &mut Builder<EXPLAIN>,
     now: Instant,
@@ -52,7 +55,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
     let mut exemptions = Vec::new();
     let mut named: Vec<(usize, u64)> = Vec::new();
     let mut lift = Lift::default();
-    let mut waivers = Vec::with_capacity(change.waivers.len());
+    let mut waivers = Vec::with_capacity(if FULL { change.waivers.len() } else { 0 });
     for (wi, w) in change.waivers.iter().enumerate() {
         if !w.blackout.is_empty() {
             let waivable = ir
@@ -64,19 +67,23 @@ pub fn decide<'a, const EXPLAIN: bool>(
                 && let Some(wb) = waivable
             {
                 lift.named |= wb.bit;
-                named.push((exemptions.len(), wb.bit));
-                // The blackouts it lifted are known once the schedule is checked.
-                exemptions.push(Exemption {
-                    by: ExemptBy::Waiver(Text::new(&w.by)),
-                    lifts: Lifted::Blackout(Vec::new()),
-                });
+                if FULL {
+                    named.push((exemptions.len(), wb.bit));
+                    // The blackouts it lifted are known once the schedule is checked.
+                    exemptions.push(Exemption {
+                        by: ExemptBy::Waiver(Text::new(&w.by)),
+                        lifts: Lifted::Blackout(Vec::new()),
+                    });
+                }
             }
             // The `waivable blackout` declaration, else the waiver's place in the change.
             let at = || match waivable {
                 Some(wb) => wb.at.to_string(),
                 None => format!("change.waivers[{wi}]"),
             };
-            waivers.push(judged_waiver(b, w, &w.blackout, at, why));
+            if FULL {
+                waivers.push(judged_waiver(b, w, &w.blackout, at, why));
+            }
             continue;
         }
         let why = waiver_rejection(ir, change, ctx.catalog, w, now, ctx.prep.end);
@@ -85,10 +92,14 @@ pub fn decide<'a, const EXPLAIN: bool>(
             && let Some(ri) = rule
         {
             exempt(ri);
-            exemptions.push(Exemption {
-                by: ExemptBy::Waiver(Text::new(&w.by)),
-                lifts: Lifted::Rule(ir.rules.get(ri).map(|r| r.name.clone()).unwrap_or_default()),
-            });
+            if FULL {
+                exemptions.push(Exemption {
+                    by: ExemptBy::Waiver(Text::new(&w.by)),
+                    lifts: Lifted::Rule(
+                        ir.rules.get(ri).map(|r| r.name.clone()).unwrap_or_default(),
+                    ),
+                });
+            }
         }
         // The `waivable` declaration, else the rule; a waiver naming no rule of the policy has
         // no policy text, so its place in the change.
@@ -97,7 +108,9 @@ pub fn decide<'a, const EXPLAIN: bool>(
             Some(r) => r.at.to_string(),
             None => format!("change.waivers[{wi}]"),
         };
-        waivers.push(judged_waiver(b, w, &w.rule, at, why));
+        if FULL {
+            waivers.push(judged_waiver(b, w, &w.rule, at, why));
+        }
     }
 
     // --- pass 1: exemptions (so that `exempt rule X` applies whatever the order) ----------
@@ -124,7 +137,9 @@ pub fn decide<'a, const EXPLAIN: bool>(
                 }
                 EffectIr::ExemptBlackout(Some(bits)) => {
                     lift.named |= *bits;
-                    named.push((exemptions.len(), *bits));
+                    if FULL {
+                        named.push((exemptions.len(), *bits));
+                    }
                     Lifted::Blackout(Vec::new())
                 }
                 EffectIr::ExemptWindow => {
@@ -133,6 +148,9 @@ pub fn decide<'a, const EXPLAIN: bool>(
                 }
                 EffectIr::ExemptRule(x) => {
                     exempt(usize::from(*x));
+                    if !FULL {
+                        continue;
+                    }
                     let name = ir
                         .rules
                         .get(usize::from(*x))
@@ -142,6 +160,9 @@ pub fn decide<'a, const EXPLAIN: bool>(
                 }
                 _ => continue,
             };
+            if !FULL {
+                continue;
+            }
             b.trace_with(
                 TraceKind::Effect,
                 &r.name,
@@ -160,6 +181,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
     // too large for the allocator's fast per-thread caches.
     let mut requirements = Vec::new();
     let mut obligations = Vec::new();
+    let mut unmet = false;
     let mut allowed = false;
     for (ri, r) in ir.rules.iter().enumerate() {
         let is_exempt = exempted.get(ri).copied().unwrap_or(false);
@@ -305,6 +327,16 @@ pub fn decide<'a, const EXPLAIN: bool>(
                     if is_exempt {
                         continue;
                     }
+                    if !FULL {
+                        // An obligation never blocks; a requirement only counts.
+                        if after.is_none() {
+                            let none = Text::default();
+                            let gname = ir.groups.get(usize::from(*group)).unwrap_or(&none);
+                            let n = approvals_counted(change, ctx.catalog, gname, ctx.now);
+                            unmet |= n < *count as usize;
+                        }
+                        continue;
+                    }
                     let gname = ir
                         .groups
                         .get(usize::from(*group))
@@ -347,6 +379,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
                         },
                         &e.at,
                     );
+                    unmet |= !satisfied;
                     requirements.push(Requirement {
                         rule: r.name.clone(),
                         kind: RequirementKind::Approval,
@@ -367,7 +400,12 @@ pub fn decide<'a, const EXPLAIN: bool>(
                         since: ctx.prep.start.saturating_sub(*secs),
                         within: text,
                     });
+                    if !FULL {
+                        unmet |= !check_done(change, name, ctx.now, recent);
+                        continue;
+                    }
                     let (done, ignored) = judge_check_evidence(change, name, ctx.now, recent);
+                    unmet |= !done;
                     b.trace_with(
                         TraceKind::Effect,
                         &r.name,
@@ -415,6 +453,7 @@ pub fn decide<'a, const EXPLAIN: bool>(
         obligations,
         lift,
         named,
+        unmet,
     }
 }
 
@@ -607,6 +646,16 @@ fn judge_check_evidence(
         }
     }
     (done, ignored)
+}
+
+/// Whether the change has evidence of check `name` that counts (`judge_check_evidence`
+/// without the list of what does not).
+fn check_done(change: &Change, name: &str, now: i64, recent: Option<Recent<'_>>) -> bool {
+    change
+        .checks
+        .iter()
+        .filter(|c| c.name == name)
+        .any(|c| judge_check(c, now, recent.as_ref()).is_none())
 }
 
 /// A template (a rule's message, a `notify` audience) rendered against the change.

@@ -18,7 +18,8 @@ use crate::input::Change;
 use crate::time::format_instant;
 
 /// The schedule, and the names of the blackouts lifted (`exempt blackout`) that met the
-/// change's run in any of its regions, each once.
+/// change's run in any of its regions, each once. A lean decision (`FULL` false) leaves the
+/// schedule's lists and window empty and `lifted` too: only its reason counts.
 pub struct Scheduled {
     pub schedule: Schedule,
     pub lifted: Vec<Text>,
@@ -217,7 +218,7 @@ fn push_instant(out: &mut String, t: crate::time::Instant) {
 // One step of a decision: inlined into it, as it was before the split into phases.
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub fn schedule<const EXPLAIN: bool>(
+pub fn schedule<const EXPLAIN: bool, const FULL: bool>(
     policy: &Compiled,
     change: &Change,
     catalog: &Catalog,
@@ -241,7 +242,7 @@ pub fn schedule<const EXPLAIN: bool>(
             .cloned()
             .unwrap_or_else(|| Text::new(r))
     };
-    let mut regions = Vec::with_capacity(prep.regions.len());
+    let mut regions = Vec::with_capacity(if FULL { prep.regions.len() } else { 0 });
     let mut allowed = true;
     // The reason's parts, `; ` between them.
     let mut blocked = String::new();
@@ -259,6 +260,9 @@ pub fn schedule<const EXPLAIN: bool>(
         };
         let Some(id) = id else {
             if !cals.has_regions() {
+                if !FULL {
+                    continue;
+                }
                 regions.push(RegionSchedule {
                     region: region_text(i, r),
                     open: true,
@@ -271,9 +275,11 @@ pub fn schedule<const EXPLAIN: bool>(
         };
         ids.push(id);
         let check = cals.check(id, start, end, lift);
-        for name in &check.lifted {
-            if !lifted.iter().any(|l| l == name) {
-                lifted.push(Text::from(name.as_str()));
+        if FULL {
+            for name in &check.lifted {
+                if !lifted.iter().any(|l| l == name) {
+                    lifted.push(Text::from(name.as_str()));
+                }
             }
         }
         if !check.open {
@@ -288,6 +294,9 @@ pub fn schedule<const EXPLAIN: bool>(
                 blocked.push_str(": ");
                 start_refused |= write_blocked(&mut blocked, &check);
             }
+        }
+        if !FULL {
+            continue;
         }
         let next_window = check.next_window.map(|(start, end)| Stretch { start, end });
         if EXPLAIN {
@@ -333,7 +342,7 @@ pub fn schedule<const EXPLAIN: bool>(
     let (services, change_schedule) = if scoped.services.is_empty() && scoped.change.is_none() {
         (Vec::new(), None)
     } else {
-        scoped_schedules(cals, catalog, scoped, start, end, lift, &mut state, b)
+        scoped_schedules::<EXPLAIN, FULL>(cals, catalog, scoped, start, end, lift, &mut state, b)
     };
     let Blocking {
         allowed,
@@ -342,7 +351,10 @@ pub fn schedule<const EXPLAIN: bool>(
         lifted,
         start_refused,
     } = state;
-    let next_window = if prep.regions.is_empty() && cals.has_regions() {
+    let next_window = if !FULL {
+        // Only a full decision states the window.
+        None
+    } else if prep.regions.is_empty() && cals.has_regions() {
         // No time would let it through.
         None
     } else if !cals.has_regions() && services.is_empty() && change_schedule.is_none() {
@@ -429,7 +441,7 @@ struct Blocking {
 /// Out of line: most policies have no scope, and their decisions should not carry this code.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-fn scoped_schedules<const EXPLAIN: bool>(
+fn scoped_schedules<const EXPLAIN: bool, const FULL: bool>(
     cals: &CalendarSet,
     catalog: &Catalog,
     scoped: &Scoped,
@@ -444,9 +456,11 @@ fn scoped_schedules<const EXPLAIN: bool>(
                             name: &dyn Fn() -> String,
                             b: &mut Builder<EXPLAIN>| {
         let check = cals.check_group(group.ids(), start, end, lift, None);
-        for name in &check.lifted {
-            if !state.lifted.iter().any(|l| l == name) {
-                state.lifted.push(Text::from(name.as_str()));
+        if FULL {
+            for name in &check.lifted {
+                if !state.lifted.iter().any(|l| l == name) {
+                    state.lifted.push(Text::from(name.as_str()));
+                }
             }
         }
         if !check.open {
@@ -471,17 +485,23 @@ fn scoped_schedules<const EXPLAIN: bool>(
                 scope_at.map(Text::as_str).unwrap_or_default(),
             );
         }
-        let names = group
-            .ids()
-            .iter()
-            .map(|&c| Text::new(cals.calendar_name(c)))
-            .collect();
+        let names = match FULL {
+            true => group
+                .ids()
+                .iter()
+                .map(|&c| Text::new(cals.calendar_name(c)))
+                .collect(),
+            false => Vec::new(),
+        };
         (check, names)
     };
-    let mut services = Vec::with_capacity(scoped.services.len());
+    let mut services = Vec::with_capacity(if FULL { scoped.services.len() } else { 0 });
     for (idx, group, at) in &scoped.services {
         let id = catalog.service(*idx).map_or("", |s| s.id.as_str());
         let (check, calendars) = scoped_check(group, at.as_ref(), &|| format!("service {id}"), b);
+        if !FULL {
+            continue;
+        }
         services.push(ServiceSchedule {
             service: Text::new(id),
             calendars,
@@ -490,14 +510,16 @@ fn scoped_schedules<const EXPLAIN: bool>(
             next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
         });
     }
-    let change = scoped.change.as_ref().map(|(group, at)| {
+    let change = scoped.change.as_ref().and_then(|(group, at)| {
         let (check, calendars) =
             scoped_check(group, Some(at), &|| "the change's calendars".to_string(), b);
-        Box::new(ChangeSchedule {
-            calendars,
-            open: check.open,
-            blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
-            next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
+        FULL.then(|| {
+            Box::new(ChangeSchedule {
+                calendars,
+                open: check.open,
+                blocked_by: check.blocked_by.into_iter().map(Text::from).collect(),
+                next_window: check.next_window.map(|(start, end)| Stretch { start, end }),
+            })
         })
     });
     (services, change)

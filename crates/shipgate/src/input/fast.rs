@@ -41,33 +41,6 @@ pub(super) fn change(text: &str) -> Option<Change> {
     Some(change)
 }
 
-/// A change at the start of `text` (JSON whitespace before it skipped), read straight into a
-/// `Change` that keeps its own text, and the text after it; `None` when the slow reader must
-/// decide. For readers of documents around a change (a replay's lines) that would otherwise
-/// read the change twice: once to find where it ends, once to read it.
-pub(crate) fn change_prefix(text: &str) -> Option<(Change, &str)> {
-    let body = text.trim_start_matches(JSON_SPACE);
-    let mut stream = serde_json::Deserializer::from_str(body).into_iter::<OneChange>();
-    let OneChange(mut change) = stream.next()?.ok()?;
-    let end = stream.byte_offset();
-    change.source = Source::text(body.get(..end)?);
-    Some((change, body.get(end..)?))
-}
-
-/// JSON's whitespace (RFC 8259 section 2); Rust's `trim` also takes Unicode spaces, which JSON
-/// refuses.
-pub(crate) const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
-
-/// A change as a `Deserialize` type, for serde_json's stream reader (which tells where the value
-/// ended).
-struct OneChange(Change);
-
-impl<'de> Deserialize<'de> for OneChange {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OneChange, D::Error> {
-        ChangeRecord.deserialize(d).map(OneChange)
-    }
-}
-
 /// Several changes from JSON text (a list, or `{"changes": [...]}` with no other key), with
 /// unique ids; `None` when the slow reader must decide.
 pub(super) fn changes(text: &str) -> Option<Vec<Change>> {
@@ -652,6 +625,303 @@ impl<'de> Visitor<'de> for GroupMap {
             }
         }
         Ok(groups)
+    }
+}
+
+// --- reading into a record read before ---------------------------------------------------------
+// A stream of changes (a replay's lines) reads each change into the one of the line before, so
+// that its strings and lists keep their allocations: each value reader can also overwrite a
+// value it read before (`ReadInto`), with the same rules and the same giving up as when it
+// builds one. What a reader accepts in place, it reads exactly as when it builds (the
+// differential tests in `fast/tests.rs` hold the two together).
+
+/// A value reader that can overwrite a value: by default it reads a new one in its place;
+/// readers of strings, lists and records reuse what is there.
+pub(super) trait ReadInto<'de>: DeserializeSeed<'de> + Copy {
+    /// Reads the value into `slot`; after an error `slot` holds anything (read the whole
+    /// value again with the slow reader).
+    fn read_into<D: Deserializer<'de>>(self, d: D, slot: &mut Self::Value) -> Result<(), D::Error> {
+        *slot = self.deserialize(d)?;
+        Ok(())
+    }
+}
+
+impl ReadInto<'_> for Flag {}
+impl ReadInto<'_> for Int {}
+impl ReadInto<'_> for Number {}
+impl ReadInto<'_> for Budget {}
+impl ReadInto<'_> for Seconds {}
+impl ReadInto<'_> for At {}
+impl ReadInto<'_> for Status {}
+impl ReadInto<'_> for Size {}
+impl ReadInto<'_> for Tier {}
+
+/// `reader` reading into `slot`, as a seed (`next_value_seed`, `next_element_seed`).
+pub(super) struct InPlace<'s, S, T>(pub(super) S, pub(super) &'s mut T);
+
+impl<'de, S: ReadInto<'de, Value = T>, T> DeserializeSeed<'de> for InPlace<'_, S, T> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.read_into(d, self.1)
+    }
+}
+
+/// A string into the string there (`Text`), and `check` must accept it.
+struct StringInto<'s>(&'s mut String, fn(&str) -> bool);
+
+impl<'de> Visitor<'de> for StringInto<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        if !(self.1)(v) {
+            return Err(give_up());
+        }
+        self.0.clear();
+        self.0.push_str(v);
+        Ok(())
+    }
+}
+
+impl<'de> ReadInto<'de> for Text {
+    fn read_into<D: Deserializer<'de>>(self, d: D, slot: &mut String) -> Result<(), D::Error> {
+        d.deserialize_any(StringInto(slot, |_| true))
+    }
+}
+
+impl<'de> ReadInto<'de> for RolloutName {
+    fn read_into<D: Deserializer<'de>>(self, d: D, slot: &mut String) -> Result<(), D::Error> {
+        d.deserialize_any(StringInto(slot, |v| super::fields::ROLLOUTS.contains(&v)))
+    }
+}
+
+impl<'de> ReadInto<'de> for Id {
+    fn read_into<D: Deserializer<'de>>(self, d: D, slot: &mut String) -> Result<(), D::Error> {
+        d.deserialize_any(StringInto(slot, |v| !v.is_empty()))
+    }
+}
+
+/// A list into the list there: its items are read into those already there, new ones are
+/// added, and those left over dropped.
+struct ListInto<'s, S, T>(S, &'s mut Vec<T>);
+
+impl<'de, S: ReadInto<'de, Value = T>, T> Visitor<'de> for ListInto<'_, S, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let ListInto(seed, items) = self;
+        let mut n = 0;
+        loop {
+            let more = match items.get_mut(n) {
+                Some(item) => seq.next_element_seed(InPlace(seed, item))?.is_some(),
+                None => match seq.next_element_seed(seed)? {
+                    Some(item) => {
+                        items.push(item);
+                        true
+                    }
+                    None => false,
+                },
+            };
+            if !more {
+                break;
+            }
+            n += 1;
+        }
+        items.truncate(n);
+        Ok(())
+    }
+}
+
+impl<'de, S: ReadInto<'de>> ReadInto<'de> for List<S> {
+    fn read_into<D: Deserializer<'de>>(
+        self,
+        d: D,
+        slot: &mut Vec<S::Value>,
+    ) -> Result<(), D::Error> {
+        d.deserialize_any(ListInto(self.0, slot))
+    }
+}
+
+impl<'de> ReadInto<'de> for UniqueIds {
+    fn read_into<D: Deserializer<'de>>(self, d: D, slot: &mut Vec<String>) -> Result<(), D::Error> {
+        List(Text).read_into(d, slot)?;
+        match first_duplicate(slot.as_slice()) {
+            None => Ok(()),
+            Some(_) => Err(give_up()),
+        }
+    }
+}
+
+/// A value or `null` into the option there.
+struct NullableInto<'s, S, T>(S, &'s mut Option<T>);
+
+impl<'de, S: ReadInto<'de, Value = T>, T> Visitor<'de> for NullableInto<'_, S, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        *self.1 = None;
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        match self.1 {
+            Some(value) => self.0.read_into(d, value),
+            None => {
+                *self.1 = Some(self.0.deserialize(d)?);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<'de, S: ReadInto<'de>> ReadInto<'de> for Nullable<S> {
+    fn read_into<D: Deserializer<'de>>(
+        self,
+        d: D,
+        slot: &mut Option<S::Value>,
+    ) -> Result<(), D::Error> {
+        d.deserialize_option(NullableInto(self.0, slot))
+    }
+}
+
+/// An element of `checks` into the check there (`CheckItem`).
+struct CheckInto<'s>(&'s mut Check);
+
+impl<'de> Visitor<'de> for CheckInto<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a check")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        let check = self.0;
+        check.name.clear();
+        check.name.push_str(v);
+        check.status = CheckStatus::Passed;
+        check.at = None;
+        check.url = None;
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        RecordInto(self.0).visit_map(map)
+    }
+}
+
+impl<'de> ReadInto<'de> for CheckItem {
+    fn read_into<D: Deserializer<'de>>(self, d: D, slot: &mut Check) -> Result<(), D::Error> {
+        d.deserialize_any(CheckInto(slot))
+    }
+}
+
+impl<'de> ReadInto<'de> for WaiverItem {
+    fn read_into<D: Deserializer<'de>>(self, d: D, slot: &mut Waiver) -> Result<(), D::Error> {
+        WaiverRecord.read_into(d, slot)?;
+        if slot.rule.is_empty() == slot.blackout.is_empty() {
+            return Err(give_up());
+        }
+        Ok(())
+    }
+}
+
+/// A record into the record there: the `Visitor` the field table generates for each record
+/// (`fields.rs`).
+pub(super) struct RecordInto<'s, T>(pub(super) &'s mut T);
+
+/// A field a record read in place does not give: back to its default, its allocation kept.
+pub(super) trait Absent {
+    fn reset(&mut self);
+}
+
+impl Absent for String {
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl<T> Absent for Vec<T> {
+    fn reset(&mut self) {
+        self.clear();
+    }
+}
+
+impl<T> Absent for Option<T> {
+    fn reset(&mut self) {
+        *self = None;
+    }
+}
+
+impl Absent for bool {
+    fn reset(&mut self) {
+        *self = false;
+    }
+}
+
+impl Absent for i64 {
+    fn reset(&mut self) {
+        *self = 0;
+    }
+}
+
+/// The default of a field read `or(default)`: built for a new record, written into the
+/// field of one read in place (a string's allocation kept).
+pub(super) trait FieldDefault<T> {
+    fn make(self) -> T;
+    fn put(self, slot: &mut T);
+}
+
+impl FieldDefault<String> for &str {
+    fn make(self) -> String {
+        self.to_string()
+    }
+
+    fn put(self, slot: &mut String) {
+        slot.clear();
+        slot.push_str(self);
+    }
+}
+
+impl FieldDefault<f64> for f64 {
+    fn make(self) -> f64 {
+        self
+    }
+
+    fn put(self, slot: &mut f64) {
+        *slot = self;
+    }
+}
+
+/// A change read into `slot`: into the change there, reusing its strings and lists, else as
+/// a new change. The change's `source` is not set (a new one's is unset; one read in place
+/// keeps the earlier one's): for readers that never digest what they read (a replay's lean
+/// decisions). After an error `slot` holds anything: read the text again with the slow
+/// reader.
+pub(crate) struct ChangeInto<'s>(pub(crate) &'s mut Option<Change>);
+
+impl<'de> DeserializeSeed<'de> for ChangeInto<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        match self.0 {
+            Some(change) => ChangeRecord.read_into(d, change),
+            None => {
+                *self.0 = Some(ChangeRecord.deserialize(d)?);
+                Ok(())
+            }
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! - the struct and the enum naming its fields (the checked IR's `Field`),
 //! - the reading from a `serde_json::Value` tree (errors with the JSON path) and the reading
 //!   straight from JSON text (serde visitors that leave anything doubtful to the tree reader),
+//!   into a new record or into one read before (`ReadInto`, which keeps its allocations),
 //! - the checker's schema (`ChangeField::ty`, `ChangeField::from_name`, ...),
 //! - the evaluator's access (`Change::field`), so no other module spells a field.
 //!
@@ -21,8 +22,9 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use super::fast::{
-    At, Budget, CheckItem, Flag, Id, Int, KeyName, List, Nullable, Number, RolloutName, Seconds,
-    Size, Status, Text, Tier, UniqueIds, WaiverItem, extra_field, fill, give_up, required,
+    Absent, At, Budget, CheckItem, FieldDefault, Flag, Id, InPlace, Int, KeyName, List, Nullable,
+    Number, ReadInto, RecordInto, RolloutName, Seconds, Size, Status, Text, Tier, UniqueIds,
+    WaiverItem, extra_field, fill, give_up, required,
 };
 use super::{Instant, JsonPath, Read, Record};
 
@@ -202,7 +204,8 @@ impl<S: Tree> Tree for List<S> {
 /// field access. See the module documentation; the declarations follow.
 ///
 /// Each stored field is `name / Variant: RustType = reader, presence => PolicyType;` where
-/// presence is `required`, `default` (absent gives `Default::default()`), `or(value)` or
+/// presence is `required`, `default` (absent gives `Default::default()`), `or(value)` (a
+/// `FieldDefault`: `&str` for a string) or
 /// `nullable` (absent or `null` gives `None`), and `, prepared` after the policy type means
 /// the evaluator reads the field from the prepared decision, not from the input; `, hidden`
 /// marks a field the policy language cannot read (a check's evidence).
@@ -372,6 +375,54 @@ macro_rules! record {
                 })
             }
         }
+
+        impl<'de> ReadInto<'de> for $Reader {
+            fn read_into<D: Deserializer<'de>>(
+                self,
+                d: D,
+                slot: &mut $Record,
+            ) -> Result<(), D::Error> {
+                d.deserialize_any(RecordInto(slot))
+            }
+        }
+
+        // The same rules as the visitor above, each field read into its place.
+        impl<'de> Visitor<'de> for RecordInto<'_, $Record> {
+            type Value = ();
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str($what)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                let record = self.0;
+                $( let mut $name = false; )*
+                $( { let _ = $extra_doc; record.extra.clear(); } )?
+                while let Some(key) = map.next_key_seed(KeyName)? {
+                    match key.as_ref() {
+                        $(
+                            stringify!($name) => {
+                                // A key seen twice gives up, as `fill` does.
+                                if std::mem::replace(&mut $name, true) {
+                                    return Err(give_up());
+                                }
+                                map.next_value_seed(InPlace(
+                                    record!(@seed $seed, $presence),
+                                    &mut record.$name,
+                                ))?
+                            }
+                        )*
+                        _ => record!(@text_other map, record.extra, key, $Field $(, $extra_doc)?),
+                    }
+                }
+                $(
+                    if !$name {
+                        record!(@absent record.$name, $presence $(($default))?);
+                    }
+                )*
+                Ok(())
+            }
+        }
     };
 
     // The evaluator's view of a stored field, by its policy type.
@@ -405,7 +456,7 @@ macro_rules! record {
         $r.or_default($key, |v, p| Tree::tree($seed, v, p))
     };
     (@tree $r:ident, $key:expr, $seed:expr, or($default:expr)) => {
-        $r.or($key, $default, |v, p| Tree::tree($seed, v, p))
+        $r.or($key, FieldDefault::make($default), |v, p| Tree::tree($seed, v, p))
     };
     (@tree $r:ident, $key:expr, $seed:expr, nullable) => {
         $r.nullable($key, |v, p| Tree::tree($seed, v, p))
@@ -414,10 +465,10 @@ macro_rules! record {
     // Keys that are not built in, in text: kept, or left to the tree reader.
     (@text_extra_init $doc:literal) => { BTreeMap::new() };
     (@text_extra_init) => { () };
-    (@text_other $map:ident, $extra:ident, $key:ident, $Field:ident, $doc:literal) => {
+    (@text_other $map:ident, $extra:expr, $key:ident, $Field:ident, $doc:literal) => {
         extra_field(&mut $map, &mut $extra, $key, $Field::REFUSED)?
     };
-    (@text_other $map:ident, $extra:ident, $key:ident, $Field:ident) => {
+    (@text_other $map:ident, $extra:expr, $key:ident, $Field:ident) => {
         return Err(give_up())
     };
 
@@ -427,7 +478,14 @@ macro_rules! record {
     (@build $slot:ident, required) => { required($slot)? };
     (@build $slot:ident, default) => { $slot.unwrap_or_default() };
     (@build $slot:ident, nullable) => { $slot.unwrap_or_default() };
-    (@build $slot:ident, or($default:expr)) => { $slot.unwrap_or($default) };
+    (@build $slot:ident, or($default:expr)) => {
+        $slot.unwrap_or_else(|| FieldDefault::make($default))
+    };
+
+    // A field absent from a record read in place.
+    (@absent $slot:expr, required) => { return Err(give_up()) };
+    (@absent $slot:expr, or($default:expr)) => { FieldDefault::put($default, &mut $slot) };
+    (@absent $slot:expr, $presence:ident) => { Absent::reset(&mut $slot) };
 }
 
 record! {
@@ -484,7 +542,7 @@ record! {
         waivers / Waivers: Vec<Waiver> = List(WaiverItem), default => Waivers;
         /// `rollout`: `all_at_once` (the default) or `per_region`: a plan then gives each of
         /// its regions a run of its own, in the order of `regions` (SPEC 8.4).
-        rollout / Rollout: String = RolloutName, or(String::from(ROLLOUT_ALL_AT_ONCE)) => Str;
+        rollout / Rollout: String = RolloutName, or(ROLLOUT_ALL_AT_ONCE) => Str;
         /// `soak`, in seconds: in a `per_region` rollout, the wait after one region's end
         /// before the next region may start.
         soak / Soak: i64 = Seconds, default => Duration;

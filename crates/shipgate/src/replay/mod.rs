@@ -5,17 +5,19 @@
 //! (a contiguous part per thread, so the output keeps the input's order), and only the changes
 //! decided differently are kept.
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use crate::decision::{Decision, Reason, Verdict};
+use crate::decision::{Reason, Verdict};
 use crate::error::{Error, InputError};
-use crate::eval::{Policy, evaluate};
+use crate::eval::{Judgement, Policy, judge};
 use crate::graph::Catalog;
-use crate::input::{Change, Format, Instant, JSON_SPACE};
+use crate::input::{Change, ChangeInto, Format, Instant};
 use crate::time::parse_instant;
 
 /// The longest line of a replay's changes file, in bytes (a change with its `now`).
@@ -92,14 +94,15 @@ struct Line<'a> {
     #[serde(borrow)]
     change: &'a RawValue,
     #[serde(borrow)]
-    now: std::borrow::Cow<'a, str>,
+    now: Cow<'a, str>,
 }
 
 fn at(name: &str, line: u64, message: impl std::fmt::Display) -> Error {
     InputError::new(format!("{name}:{line}"), message.to_string()).into()
 }
 
-/// Decides one line under both policies: `None` when they agree.
+/// Decides one line under both policies: `None` when they agree. `slot` holds the change of
+/// an earlier line, whose strings and lists this line's change is read into.
 fn replay_line(
     old: &Policy,
     new: &Policy,
@@ -107,45 +110,113 @@ fn replay_line(
     name: &str,
     line: u64,
     text: &str,
+    slot: &mut Option<Change>,
 ) -> Result<Option<ReplayChange>, Error> {
-    let (change, now) = read_line(name, line, text)?;
+    let (change, now) = read_line(name, line, text, slot)?;
+    // Only the verdict and the reasons are compared: the rest of each decision is not built.
     let decide = |policy: &Policy, which: &str| {
-        evaluate(policy, &change, catalog, now, false)
+        judge(policy, change, catalog, now)
             .map_err(|e| at(name, line, format!("the {which} policy: {e}")))
     };
     let (a, b) = (decide(old, "old")?, decide(new, "new")?);
     Ok(difference(&change.id, line, &a, &b))
 }
 
-/// The change and `now` of a line. The common shape, `{"change": {...}, "now": T}` in that
-/// order, is read in one pass; any other (keys in the other order, an unknown key, an error)
-/// is read by the reader that finds the change's end first, and whose errors the user sees.
-fn read_line(name: &str, line: u64, text: &str) -> Result<(Change, Instant), Error> {
-    if let Some((change, now)) = read_line_fast(text) {
-        let now = parse_instant(&now).map_err(|m| at(name, line, format!("now: {m}")))?;
-        return Ok((change, now));
+/// The change and `now` of a line, the change in `slot`. The common shape,
+/// `{"change": {...}, "now": T}` in that order, is read in one pass, the change into the one
+/// already in `slot`; any other (keys in the other order, an unknown key, an error) is read
+/// by the reader that finds the change's end first, and whose errors the user sees.
+///
+/// The change is read without its source (see `ChangeInto`): replay's decisions are lean and
+/// digest nothing.
+fn read_line<'s>(
+    name: &str,
+    line: u64,
+    text: &str,
+    slot: &'s mut Option<Change>,
+) -> Result<(&'s Change, Instant), Error> {
+    let now = match read_line_fast(text, slot) {
+        Some(now) => parse_instant(&now).map_err(|m| at(name, line, format!("now: {m}")))?,
+        None => {
+            let (change, now) = read_line_slow(name, line, text)?;
+            *slot = Some(change);
+            now
+        }
+    };
+    match slot {
+        Some(change) => Ok((change, now)),
+        None => Err(Error::Internal {
+            message: format!("{name}:{line}: a replay line was read without its change"),
+        }),
     }
-    read_line_slow(name, line, text)
 }
 
-fn skip(text: &str) -> &str {
-    text.trim_start_matches(JSON_SPACE)
+/// `{"change": <change>, "now": "<text>"}` and nothing else, the change read into `slot`;
+/// `None` for anything else (`slot` then holds anything).
+fn read_line_fast<'t>(text: &'t str, slot: &mut Option<Change>) -> Option<Cow<'t, str>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let now = de.deserialize_map(LineInto(slot)).ok()?;
+    de.end().ok()?;
+    Some(now)
 }
 
-/// `{"change": <change>, "now": "<text>"}` and nothing else; `None` for anything else.
-fn read_line_fast(text: &str) -> Option<(Change, std::borrow::Cow<'_, str>)> {
-    let rest = skip(text).strip_prefix('{')?;
-    let rest = skip(rest).strip_prefix("\"change\"")?;
-    let rest = skip(rest).strip_prefix(':')?;
-    let (change, rest) = Change::from_text_prefix(rest)?;
-    let rest = skip(rest).strip_prefix(',')?;
-    let rest = skip(rest).strip_prefix("\"now\"")?;
-    let rest = skip(skip(rest).strip_prefix(':')?);
-    let mut stream =
-        serde_json::Deserializer::from_str(rest).into_iter::<std::borrow::Cow<'_, str>>();
-    let now = stream.next()?.ok()?;
-    let rest = skip(rest.get(stream.byte_offset()..)?).strip_prefix('}')?;
-    skip(rest).is_empty().then_some((change, now))
+/// The error that sends a line to the whole-line reader; its text is never shown.
+fn other_shape<E: de::Error>() -> E {
+    E::custom("left to the whole-line reader")
+}
+
+/// A line's object: the key `change` (written plainly, no escapes), the change read into the
+/// slot, then the key `now` and its text, and no other key.
+struct LineInto<'s>(&'s mut Option<Change>);
+
+impl<'de> Visitor<'de> for LineInto<'_> {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a replay line")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Cow<'de, str>, A::Error> {
+        if map.next_key::<&'de str>()? != Some("change") {
+            return Err(other_shape());
+        }
+        map.next_value_seed(ChangeInto(self.0))?;
+        if map.next_key::<&'de str>()? != Some("now") {
+            return Err(other_shape());
+        }
+        let now = map.next_value_seed(NowText)?;
+        match map.next_key::<&'de str>()? {
+            None => Ok(now),
+            Some(_) => Err(other_shape()),
+        }
+    }
+}
+
+/// `now`'s text, borrowed from the line unless it has escapes.
+struct NowText;
+
+impl<'de> DeserializeSeed<'de> for NowText {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NowText {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
 }
 
 /// The line read whole: the change found first as raw text, then read.
@@ -164,9 +235,10 @@ fn read_line_slow(name: &str, line: u64, text: &str) -> Result<(Change, Instant)
 }
 
 /// A decision's reasons as replay compares them (rule and message), sorted, duplicates
-/// dropped; borrowed, so that the common case, two decisions that agree, allocates nothing.
-fn reason_keys(d: &Decision) -> Vec<(&str, &str)> {
-    let mut out: Vec<(&str, &str)> = d
+/// dropped; borrowed and on the stack for a few, so that the common case, two decisions that
+/// agree, allocates nothing.
+fn reason_keys(d: &Judgement) -> smallvec::SmallVec<[(&str, &str); 4]> {
+    let mut out: smallvec::SmallVec<[(&str, &str); 4]> = d
         .reasons
         .iter()
         .map(|r: &Reason| (r.rule.as_str(), r.message.as_str()))
@@ -176,7 +248,7 @@ fn reason_keys(d: &Decision) -> Vec<(&str, &str)> {
     out
 }
 
-fn difference(id: &str, line: u64, old: &Decision, new: &Decision) -> Option<ReplayChange> {
+fn difference(id: &str, line: u64, old: &Judgement, new: &Judgement) -> Option<ReplayChange> {
     let (a, b) = (reason_keys(old), reason_keys(new));
     if old.verdict == new.verdict && a == b {
         return None;
@@ -286,19 +358,25 @@ fn decide_chunk(
     chunk: &[(u64, String)],
 ) -> Result<Vec<ReplayChange>, Error> {
     use rayon::prelude::*;
+    // Each part of the chunk reads its lines' changes into one change (`read_line`).
     let decided: Vec<Result<Option<ReplayChange>, Error>> = chunk
         .par_iter()
         .with_min_len(16)
-        .map(|(line, text)| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                replay_line(old, new, catalog, name, *line, text)
-            }))
-            .unwrap_or_else(|_| {
-                Err(Error::Internal {
-                    message: format!("{name}:{line}: a replay worker panicked (please report it)"),
+        .map_init(
+            || None,
+            |slot, (line, text)| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    replay_line(old, new, catalog, name, *line, text, slot)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(Error::Internal {
+                        message: format!(
+                            "{name}:{line}: a replay worker panicked (please report it)"
+                        ),
+                    })
                 })
-            })
-        })
+            },
+        )
         .collect();
     let mut changed = Vec::new();
     for d in decided {
@@ -317,7 +395,8 @@ mod tests {
     const CHANGE: &str = r#"{"id": "CHG-1", "services": ["api"], "requester": "ana", "implementer": "ben", "duration": "1h", "size": 12, "approvals": [{"by": "cleo", "group": "cab", "at": "2026-10-01T09:00:00Z"}]}"#;
 
     /// The one-pass reader takes the common shape and reads exactly what the whole-line
-    /// reader reads: the same change (its text for the inputs digest included) and `now`.
+    /// reader reads: the same change and `now`, into an empty slot or into the slot of an
+    /// earlier line's change, whatever that change held.
     #[test]
     fn the_one_pass_reader_reads_what_the_whole_line_reader_reads() {
         let lines = [
@@ -328,17 +407,36 @@ mod tests {
             ),
             format!(r#"{{"change": {CHANGE}, "now": "2026-10-01T10:00:00\u005a"}}"#),
         ];
+        let earlier = [
+            None,
+            Some(Change::from_text(CHANGE, Format::Json).unwrap()),
+            Some(Change::from_text(FULL, Format::Json).unwrap()),
+        ];
         for line in &lines {
-            let (fast, fast_now) =
-                read_line_fast(line).expect("the common shape is read in one pass");
             let (slow, slow_now) = read_line_slow("c.jsonl", 1, line).unwrap();
-            assert_eq!(fast, slow, "{line}");
-            assert_eq!(parse_instant(&fast_now).unwrap(), slow_now, "{line}");
-            let (a, b) = (fast.source.kept_text(), slow.source.kept_text());
-            assert_eq!(a, b, "{line}");
-            assert_eq!(a, Some(CHANGE));
+            for before in &earlier {
+                let mut slot = before.clone();
+                let fast_now =
+                    read_line_fast(line, &mut slot).expect("the common shape is read in one pass");
+                assert_eq!(slot.as_ref(), Some(&slow), "{line}");
+                if before.is_none() {
+                    // Read without its text: replay digests nothing.
+                    assert_eq!(slot.as_ref().unwrap().source.kept_text(), None);
+                }
+                assert_eq!(parse_instant(&fast_now).unwrap(), slow_now, "{line}");
+                let (read, now) = read_line("c.jsonl", 1, line, &mut slot).unwrap();
+                assert_eq!((read, now), (&slow, slow_now));
+            }
         }
+        // And the other way round: a change with every field read into the minimal one's.
+        let mut slot = earlier[1].clone();
+        let line = format!(r#"{{"change": {FULL}, "now": "2026-10-01T10:00:00Z"}}"#);
+        read_line_fast(&line, &mut slot).unwrap();
+        assert_eq!(slot, earlier[2]);
     }
+
+    /// A change giving every field the reader keeps, for reading one change into another.
+    const FULL: &str = r#"{"id": "CHG-2", "title": "t", "kind": ["database", "config"], "services": ["api", "db"], "requester": "cy", "implementer": "dee", "approvals": [{"by": "cleo", "group": "cab", "at": "2026-10-01T09:00:00Z"}, {"by": "eli", "group": "dba", "at": "2026-10-01T09:30:00+01:00"}], "checks": ["unit", {"name": "scan", "status": "failed", "at": "2026-10-01T08:00:00Z", "url": "https://ci/1"}], "emergency": true, "incident": {"id": "INC-1", "severity": 2, "opened": "2026-10-01T07:00:00Z"}, "start": "2026-10-02T10:00:00Z", "duration": "2h", "regions": ["eu"], "size": 7, "labels": ["wip"], "backward_compatible": true, "contract_verified": true, "after": ["CHG-1"], "waivers": [{"rule": "r", "by": "fay", "group": "cab", "reason": "x", "granted_at": "2026-10-01T00:00:00Z", "expires_at": "2026-10-09T00:00:00Z"}], "rollout": "per_region", "soak": 60, "cost_center": "CC-1"}"#;
 
     /// Every other shape goes to the whole-line reader, whose answer (a change, or the error
     /// the user sees) is then the only one.
@@ -350,8 +448,8 @@ mod tests {
             format!(r#"{{"\u0063hange": {CHANGE}, {now}}}"#),
         ];
         for line in &taken_by_slow {
-            assert!(read_line_fast(line).is_none(), "{line}");
-            assert!(read_line("c.jsonl", 1, line).is_ok(), "{line}");
+            assert!(read_line_fast(line, &mut None).is_none(), "{line}");
+            assert!(read_line("c.jsonl", 1, line, &mut None).is_ok(), "{line}");
         }
         let refused = [
             format!(r#"{{"change": {CHANGE}, {now}, "extra": 1}}"#),
@@ -366,13 +464,14 @@ mod tests {
             format!(r#"{{"change": {CHANGE}, "now": "yesterday"}}"#),
         ];
         for line in &refused {
-            let fast = read_line_fast(line);
-            let whole = read_line("c.jsonl", 7, line);
+            let fast = read_line_fast(line, &mut None);
+            let mut slot = Some(Change::from_text(CHANGE, Format::Json).unwrap());
+            let whole = read_line("c.jsonl", 7, line, &mut slot);
             let err = whole.expect_err(line).to_string();
             assert!(err.contains("c.jsonl:7"), "{line}: {err}");
             // Only a bad `now` of the common shape is read by the one-pass reader (and then
             // refused with the same message as the whole-line reader's).
-            if let Some((_, now)) = fast {
+            if let Some(now) = fast {
                 assert_eq!(now, "yesterday");
                 assert_eq!(
                     err,

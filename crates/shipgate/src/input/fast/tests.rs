@@ -15,6 +15,34 @@ fn slow(text: &str) -> Result<Change, InputError> {
     Change::from_text_slow(text, Format::Json)
 }
 
+/// Changes a change is read into in place: every field given (an `extend` one too, checks
+/// with their evidence), and the fewest.
+const EARLIER: [&str; 2] = [
+    r#"{"id": "CHG-0", "title": "t", "kind": ["database", "config"], "services": ["api", "db", "web"], "requester": "cy", "implementer": "dee", "approvals": [{"by": "cleo", "group": "cab", "at": "2026-10-01T09:00:00Z"}, {"by": "eli", "group": "dba", "at": "2026-10-01T09:30:00+01:00"}, {"by": "fay", "group": "cab", "at": "2026-10-01T09:00:00Z"}], "checks": ["unit", {"name": "scan", "status": "failed", "at": "2026-10-01T08:00:00Z", "url": "https://ci/1"}], "emergency": true, "incident": {"id": "INC-1", "severity": 2, "opened": "2026-10-01T07:00:00Z"}, "start": "2026-10-02T10:00:00Z", "duration": "2h", "regions": ["eu"], "size": 7, "labels": ["wip"], "backward_compatible": true, "contract_verified": true, "after": ["CHG-1"], "waivers": [{"rule": "r", "by": "fay", "group": "cab", "reason": "x", "granted_at": "2026-10-01T00:00:00Z", "expires_at": "2026-10-09T00:00:00Z"}], "rollout": "per_region", "soak": 60, "cost_center": "CC-1"}"#,
+    r#"{"id": "C", "services": [], "requester": "", "implementer": "", "duration": 0}"#,
+];
+
+/// `text` read in place (`ChangeInto`) into nothing and into each earlier change: accepted
+/// exactly when the fast path accepts it, and then read as the fast path reads it, whatever
+/// the change held before.
+fn check_in_place(text: &str, fast: Option<&Change>) {
+    use serde::de::DeserializeSeed;
+    let earlier = EARLIER.map(|t| Some(super::change(t).unwrap()));
+    for before in [None].iter().chain(&earlier) {
+        let mut slot = before.clone();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let read = super::ChangeInto(&mut slot).deserialize(&mut de).is_ok() && de.end().is_ok();
+        assert_eq!(
+            read,
+            fast.is_some(),
+            "read in place or not as the fast path: {text}"
+        );
+        if read {
+            assert_eq!(slot.as_ref(), fast, "read in place: {text}");
+        }
+    }
+}
+
 /// `text` read by the public reader, checked against the slow reader; also whether the fast
 /// path accepted it.
 fn check(text: &str) -> (Result<Change, InputError>, bool) {
@@ -23,6 +51,7 @@ fn check(text: &str) -> (Result<Change, InputError>, bool) {
     if let Some(fast) = &fast {
         assert_eq!(Ok(fast), want.as_ref(), "fast path accepted {text}");
     }
+    check_in_place(text, fast.as_ref());
     let got = Change::from_text(text, Format::Json);
     assert_eq!(got, want, "{text}");
     (got, fast.is_some())
@@ -1093,18 +1122,22 @@ proptest! {
     #[test]
     fn an_edited_change_reads_as_the_slow_reader_reads_it(text in edited_change_text()) {
         let want = slow(&text);
-        if let Some(fast) = super::change(&text) {
-            prop_assert_eq!(Ok(&fast), want.as_ref());
+        let fast = super::change(&text);
+        if let Some(fast) = &fast {
+            prop_assert_eq!(Ok(fast), want.as_ref());
         }
+        check_in_place(&text, fast.as_ref());
         prop_assert_eq!(Change::from_text(&text, Format::Json), want);
     }
 
     #[test]
     fn fast_change_reading_agrees_with_the_slow_reader(text in change_text()) {
         let want = slow(&text);
-        if let Some(fast) = super::change(&text) {
-            prop_assert_eq!(Ok(&fast), want.as_ref());
+        let fast = super::change(&text);
+        if let Some(fast) = &fast {
+            prop_assert_eq!(Ok(fast), want.as_ref());
         }
+        check_in_place(&text, fast.as_ref());
         prop_assert_eq!(Change::from_text(&text, Format::Json), want);
     }
 
