@@ -72,6 +72,38 @@ pub fn draw_graph<'py>(
     })
 }
 
+/// A JSON or YAML file (by extension) read as the engine reads its inputs (size limit,
+/// nesting limit, a key given twice refused), as plain Python objects: the twin of Node's
+/// `readDocument`. `max_input_bytes=` changes the size limit.
+#[pyfunction]
+#[pyo3(signature = (path, **limits))]
+pub fn read_document<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    limits: Option<&Bound<'py, pyo3::types::PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    guard(|| {
+        let limits = crate::engine::limits_arg(limits, true)?;
+        let name = path.display().to_string();
+        let value = py
+            .detach(|| -> Result<serde_json::Value, shipgate::Error> {
+                let file = std::fs::File::open(&path).map_err(|e| {
+                    shipgate::InputError::new("path", format!("cannot read {name}: {e}"))
+                })?;
+                let text =
+                    shipgate::read_input_text(file, &name, limits.get(shipgate::Limit::InputBytes))
+                        .map_err(|e| crate::engine::unreadable(e, "path"))?;
+                Ok(shipgate::parse_document(
+                    &text,
+                    shipgate::Format::from_path(&name),
+                    "document",
+                )?)
+            })
+            .or_raise(py)?;
+        to_python(py, &value)
+    })
+}
+
 fn read_metrics(
     py: Python<'_>,
     history: PathBuf,

@@ -36,7 +36,7 @@ fn change_from_json(value: &serde_json::Value, root: &str) -> Result<shipgate::C
 
 /// An input file the library could not read is an input error at `root` whose message names
 /// the file (the same as Node's); any other error is the library's.
-fn unreadable(e: shipgate::Error, root: &str) -> shipgate::Error {
+pub(crate) fn unreadable(e: shipgate::Error, root: &str) -> shipgate::Error {
     match e {
         shipgate::Error::Io { path, message } => {
             InputError::new(root, format!("cannot read {path}: {message}")).into()
@@ -149,7 +149,10 @@ impl std::borrow::Borrow<shipgate::Change> for Held<'_> {
 
 /// The limits given as keyword arguments (`max_eval_steps=50_000_000`): the library knows their
 /// names, where each applies (`inputs`: where a change or catalog is read) and their ranges.
-fn limits_arg(options: Option<&Bound<'_, PyDict>>, inputs: bool) -> PyResult<shipgate::Limits> {
+pub(crate) fn limits_arg(
+    options: Option<&Bound<'_, PyDict>>,
+    inputs: bool,
+) -> PyResult<shipgate::Limits> {
     let mut given = Vec::new();
     for (key, value) in options.into_iter().flat_map(|d| d.iter()) {
         let key: String = key.extract()?;

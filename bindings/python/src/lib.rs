@@ -57,6 +57,7 @@ fn _shipgate(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(delivery::metrics, m)?)?;
     m.add_function(wrap_pyfunction!(delivery::metrics_svg, m)?)?;
     m.add_function(wrap_pyfunction!(delivery::draw_graph, m)?)?;
+    m.add_function(wrap_pyfunction!(delivery::read_document, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

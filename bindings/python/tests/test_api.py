@@ -40,6 +40,7 @@ def test_package_exports_everything_it_documents() -> None:
             "metrics",
             "metrics_svg",
             "draw_graph",
+            "read_document",
             "Decision",
             "Engine",
             "Exemption",

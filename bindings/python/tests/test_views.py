@@ -2,6 +2,7 @@
 `engine.calendar`, `calendarIcs`, `regionTimezone`, `policyDigest`, `drawGraph` and
 `metricsSvg`, each the core's answer; bad input raises with a path."""
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -82,3 +83,26 @@ def test_draw_graph_and_metrics_svg() -> None:
     assert svg.startswith("<svg ") and "Delivery metrics week by week" in svg
     with pytest.raises(ValueError, match="by must be"):
         shipgate.metrics_svg(POLICIES / "history" / "deployments.jsonl", by="region")
+
+
+def test_read_document_reads_json_and_yaml_as_the_engine_does(tmp_path: Path) -> None:
+    yaml = shipgate.read_document(POLICIES / "changes" / "chg-1044-fraud-rules.yaml")
+    assert yaml["id"] == "CHG-1044"
+    file = POLICIES / "changes" / "chg-1043-ledger-migration.json"
+    assert shipgate.read_document(file) == json.loads(file.read_text())
+    assert shipgate.read_document(str(file)) == shipgate.read_document(file)
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("id: a\nid: b\n")
+    with pytest.raises(shipgate.InputError, match="id"):
+        shipgate.read_document(twice)
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"title": "x" * 100}))
+    with pytest.raises(shipgate.InputError, match="limit"):
+        shipgate.read_document(big, max_input_bytes=50)
+    assert shipgate.read_document(big)["title"] == "x" * 100
+    with pytest.raises(shipgate.InputError) as e:
+        shipgate.read_document(tmp_path / "missing.json")
+    assert e.value.path == "path"
+    assert "missing.json" in str(e.value)
+    with pytest.raises(TypeError, match="max_inputs_bytes"):
+        shipgate.read_document(big, max_inputs_bytes=50)

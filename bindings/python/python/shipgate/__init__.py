@@ -46,10 +46,12 @@ from ._shipgate import (
     draw_graph,
     metrics,
     metrics_svg,
+    read_document,
 )
 
 __all__ = [
     "draw_graph",
+    "read_document",
     "metrics",
     "metrics_svg",
     "AuditLog",

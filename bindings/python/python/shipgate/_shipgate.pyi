@@ -871,6 +871,12 @@ def metrics_svg(
     """The figures of :func:`metrics` as an SVG chart of the four measures week by week
     (``shipgate metrics --format svg``)."""
 
+def read_document(path: str | os.PathLike[str], *, max_input_bytes: int = ...) -> Any:
+    """A JSON or YAML file (by extension) as plain Python objects, read as the engine reads its
+    inputs: the size limit (``max_input_bytes``), the nesting limit, and a key given twice
+    raises :class:`InputError`; a file that cannot be read raises :class:`InputError` at
+    ``path``. The twin of the Node binding's ``readDocument``."""
+
 def draw_graph(
     catalog: Mapping[str, Any], *, format: Literal["json", "dot", "mermaid"] = "json"
 ) -> Any:
