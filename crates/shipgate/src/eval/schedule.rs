@@ -242,7 +242,8 @@ pub fn schedule<const EXPLAIN: bool, const FULL: bool>(
             .cloned()
             .unwrap_or_else(|| Text::new(r))
     };
-    let mut regions = Vec::with_capacity(if FULL { prep.regions.len() } else { 0 });
+    let mut regions: SmallVec<[RegionSchedule; 1]> =
+        SmallVec::with_capacity(if FULL { prep.regions.len() } else { 0 });
     let mut allowed = true;
     // The reason's parts, `; ` between them.
     let mut blocked = String::new();
