@@ -177,9 +177,10 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
     }
 
     // --- pass 2: deny, allow and require effects --------------------------------------------
-    // Grown as needed: sized for every `require` of the policy, the vector would often be
-    // too large for the allocator's fast per-thread caches.
-    let mut requirements = Vec::new();
+    // Allocated at the first requirement, for four (what growing from empty gives, without
+    // the generic growth path): sized for every `require` of the policy, the vector would
+    // often be too large for the allocator's fast per-thread caches.
+    let mut requirements: Vec<Requirement> = Vec::new();
     let mut obligations = Vec::new();
     let mut unmet = false;
     let mut allowed = false;
@@ -380,6 +381,7 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
                         &e.at,
                     );
                     unmet |= !satisfied;
+                    first_requirement(&mut requirements);
                     requirements.push(Requirement {
                         rule: r.name.clone(),
                         kind: RequirementKind::Approval,
@@ -417,6 +419,7 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
                         },
                         &e.at,
                     );
+                    first_requirement(&mut requirements);
                     requirements.push(Requirement {
                         rule: r.name.clone(),
                         kind: RequirementKind::Check,
@@ -454,6 +457,14 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
         lift,
         named,
         unmet,
+    }
+}
+
+/// Makes room for the decision's requirements when the first is pushed.
+#[inline(always)]
+fn first_requirement(requirements: &mut Vec<Requirement>) {
+    if requirements.capacity() == 0 {
+        *requirements = Vec::with_capacity(4);
     }
 }
 
