@@ -242,8 +242,12 @@ pub fn schedule<const EXPLAIN: bool, const FULL: bool>(
             .cloned()
             .unwrap_or_else(|| Text::new(r))
     };
-    let mut regions: SmallVec<[RegionSchedule; 1]> =
-        SmallVec::with_capacity(if FULL { prep.regions.len() } else { 0 });
+    // Inline for one region; for more, the vector made at its size (growing a `SmallVec`
+    // out of its inline room takes a slower path).
+    let mut regions: SmallVec<[RegionSchedule; 1]> = match prep.regions.len() {
+        n if FULL && n > 1 => SmallVec::from_vec(Vec::with_capacity(n)),
+        _ => SmallVec::new(),
+    };
     let mut allowed = true;
     // The reason's parts, `; ` between them.
     let mut blocked = String::new();
