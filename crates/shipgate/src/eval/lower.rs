@@ -50,7 +50,7 @@ impl NameSet {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn contains(&self, name: &str) -> bool {
         match self {
             // Most names differ in length or first byte: only a likely match pays for the
