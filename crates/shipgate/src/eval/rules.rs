@@ -581,6 +581,8 @@ impl<'c> Lookup<'c> {
 }
 
 /// Approvals from `group` that count, and those ignored with why (see `judge_approvals`).
+/// Inlined into its one caller, as `judge_check_evidence` is.
+#[inline(always)]
 pub fn count_approvals(
     change: &Change,
     catalog: &Catalog,
