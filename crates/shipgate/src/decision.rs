@@ -16,7 +16,8 @@ pub(crate) const ENGINE: &str = concat!("shipgate ", env!("CARGO_PKG_VERSION"));
 pub use smol_str::SmolStr as Text;
 
 /// A vector stored inline up to `N` items (the `smallvec` crate); derefs to a slice. Used for
-/// [`Requirement::counted`] and the waves of [`Decision::order`].
+/// [`Requirement::counted`], [`Schedule::regions`] and [`Decision::order`] and its waves: most
+/// decisions then need no heap block for them.
 pub use smallvec::SmallVec;
 
 /// `allow`, `pending` (nothing forbids it but approvals or checks are missing) or `deny`.
@@ -436,8 +437,9 @@ pub struct Schedule {
     pub next_window: Option<Stretch>,
     /// The IANA time-zone database version used.
     pub tzdb: Text,
-    /// One entry per region of the change, in the order of the policy's declarations.
-    pub regions: Vec<RegionSchedule>,
+    /// One entry per region of the change, in the order of the policy's declarations. Stored
+    /// inline for one region; derefs to a slice.
+    pub regions: SmallVec<[RegionSchedule; 1]>,
     /// One entry per touched service with calendars of its own, in the change's order;
     /// absent from the JSON when there is none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -933,8 +935,9 @@ pub struct Decision {
     pub rollback: Vec<RollbackTrigger>,
     /// The audiences to notify.
     pub notify: Vec<Text>,
-    /// Deployment waves, each stored inline up to four services; derefs to a slice.
-    pub order: Vec<SmallVec<[Text; 4]>>,
+    /// Deployment waves, each stored inline up to four services, stored inline themselves
+    /// when there is one wave; derefs to a slice.
+    pub order: SmallVec<[SmallVec<[Text; 4]>; 1]>,
     /// The steps of evaluation, with `explain`; empty otherwise.
     pub trace: Vec<TraceEntry>,
     /// With `explain`, what stands between the change and shipping, in order: deny reasons to

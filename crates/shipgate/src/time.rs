@@ -183,6 +183,48 @@ fn insert_seconds(text: &str) -> Option<String> {
     (head.as_bytes().get(13) == Some(&b':') && offset_follows).then(|| format!("{head}:00{tail}"))
 }
 
+/// The instant `secs` seconds after `t`, a whole-second instant (`DateTime::from_timestamp` of
+/// its seconds plus `secs`, `None` where that is). Within `t`'s UTC day only the time of day
+/// moves: a decision's end an hour after its start is then built without turning a second
+/// count back into a date, which is most of that conversion's cost.
+pub fn seconds_after(t: Instant, secs: i64) -> Option<Instant> {
+    use chrono::Timelike;
+    let naive = t.naive_utc();
+    let time = naive.time();
+    if time.nanosecond() == 0
+        && let Some(tod) = i64::from(time.num_seconds_from_midnight()).checked_add(secs)
+        && let Ok(tod) = u32::try_from(tod)
+        && let Some(time) = chrono::NaiveTime::from_num_seconds_from_midnight_opt(tod, 0)
+    {
+        return Some(naive.date().and_time(time).and_utc());
+    }
+    DateTime::from_timestamp(t.timestamp().checked_add(secs)?, 0)
+}
+
+/// The instant 365 days after `t` (a whole-second instant), as
+/// `DateTime::from_timestamp(t + 365 days)` gives it: the same time of day, the date moved by
+/// its ordinal within its year (a calendar's horizon, reached by every decision of a policy
+/// without calendars).
+pub fn year_after(t: Instant) -> Option<Instant> {
+    use chrono::{Datelike, Timelike};
+    let naive = t.naive_utc();
+    let date = naive.date();
+    if naive.time().nanosecond() == 0 {
+        let year = date.year();
+        let ordinal = date.ordinal() + 365;
+        let length = if date.leap_year() { 366 } else { 365 };
+        let later = if ordinal <= length {
+            NaiveDate::from_yo_opt(year, ordinal)
+        } else {
+            NaiveDate::from_yo_opt(year.checked_add(1)?, ordinal - length)
+        };
+        if let Some(later) = later {
+            return Some(later.and_time(naive.time()).and_utc());
+        }
+    }
+    DateTime::from_timestamp(t.timestamp().checked_add(365 * 86_400)?, 0)
+}
+
 /// RFC 3339 in UTC with `Z`, to the second: `2026-12-01T10:00:00Z`.
 pub fn format_instant(instant: Instant) -> String {
     instant.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -353,11 +395,52 @@ mod tests {
         assert_eq!(utc_seconds(-62_167_219_201), None);
     }
 
+    #[test]
+    fn a_year_after_the_ends_of_leap_and_common_years() {
+        for day in [
+            "2027-12-31",
+            "2028-01-01",
+            "2028-02-28",
+            "2028-02-29",
+            "2028-03-01",
+            "2028-12-30",
+            "2028-12-31",
+            "2029-01-01",
+            "2100-02-28",
+            "2100-03-01",
+            "1999-12-31",
+            "2000-01-01",
+        ] {
+            for time in ["00:00:00", "10:00:00", "23:59:59"] {
+                let t = parse_instant(&format!("{day}T{time}Z")).unwrap();
+                let model = DateTime::from_timestamp(t.timestamp() + 365 * 86_400, 0);
+                assert_eq!(year_after(t), model, "{day}T{time}Z");
+                for by in [0, 1, 3_600, 86_399, 86_400, -1, -86_400] {
+                    let model = DateTime::from_timestamp(t.timestamp() + by, 0);
+                    assert_eq!(seconds_after(t, by), model, "{day}T{time}Z + {by}");
+                }
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn same_text_as_chrono(secs in -62_167_219_200i64..=253_402_300_799) {
             let text = utc_seconds(secs).unwrap();
             prop_assert_eq!(text.as_str(), chrono_text(secs));
+        }
+
+        /// An instant moved within its day or by a year is the instant of the moved second
+        /// count, wherever chrono has one.
+        #[test]
+        fn moved_instants_are_those_of_their_seconds(
+            secs in -62_167_219_200i64..=253_402_300_799,
+            by in prop_oneof![0i64..86_400, -86_400i64..0, 0i64..=40 * 86_400, Just(i64::MAX)],
+        ) {
+            let t = DateTime::from_timestamp(secs, 0).unwrap();
+            let model = |s: Option<i64>| s.and_then(|s| DateTime::from_timestamp(s, 0));
+            prop_assert_eq!(seconds_after(t, by), model(secs.checked_add(by)));
+            prop_assert_eq!(year_after(t), model(secs.checked_add(365 * 86_400)));
         }
 
         /// Durations read by slices read as the model reads them, errors included.

@@ -138,12 +138,12 @@ pub fn decide<const EXPLAIN: bool, const FULL: bool>(
 /// The touched services in waves: each wave's services depend only on earlier waves'.
 // One step of a decision: inlined into it, as it was before the split into phases.
 #[inline]
-pub fn order(catalog: &Catalog, prep: &Prepared<'_>) -> Vec<SmallVec<[Text; 4]>> {
+pub fn order(catalog: &Catalog, prep: &Prepared<'_>) -> SmallVec<[SmallVec<[Text; 4]>; 1]> {
     let id = |i: u32| catalog.id_text(i).cloned();
     match prep.services.as_slice() {
         // One service is one wave: no graph to walk.
         [one] => id(*one)
-            .map(|s| vec![smallvec::smallvec![s]])
+            .map(|s| smallvec::smallvec![smallvec::smallvec![s]])
             .unwrap_or_default(),
         touched => catalog
             .waves(touched)

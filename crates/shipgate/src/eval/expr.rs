@@ -586,7 +586,7 @@ fn arith<'a>(kind: ArithKind, add: bool, x: &Value<'a>, y: &Value<'a>) -> EvalRe
     })
 }
 
-#[inline]
+#[inline(always)]
 pub(super) fn ordering_holds(op: CmpOp, o: Option<Ordering>) -> bool {
     match o {
         // NaN compares false except `!=`.

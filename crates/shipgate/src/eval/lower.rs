@@ -50,9 +50,16 @@ impl NameSet {
         }
     }
 
+    #[inline(always)]
     pub fn contains(&self, name: &str) -> bool {
         match self {
-            NameSet::Few(names) => names.iter().any(|n| **n == *name),
+            // Most names differ in length or first byte: only a likely match pays for the
+            // comparison of all its bytes (a call into the C library's `memcmp`).
+            NameSet::Few(names) => names.iter().any(|n| {
+                n.len() == name.len()
+                    && n.as_bytes().first() == name.as_bytes().first()
+                    && **n == *name
+            }),
             NameSet::Many(set) => set.contains(name),
         }
     }

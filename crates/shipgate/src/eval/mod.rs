@@ -296,7 +296,7 @@ struct Found {
     rules: rules::Outcome,
     scheduled: schedule::Scheduled,
     delivery: delivery::Delivery,
-    order: Vec<SmallVec<[Text; 4]>>,
+    order: SmallVec<[SmallVec<[Text; 4]>; 1]>,
 }
 
 /// The phases of a decision, in order: tier, rules, scopes, schedule, delivery and the
@@ -346,7 +346,7 @@ fn run<'a, const EXPLAIN: bool, const FULL: bool>(
     let order = if FULL {
         delivery::order(catalog, prep)
     } else {
-        Vec::new()
+        SmallVec::new()
     };
     if ctx.over_budget
         && !b

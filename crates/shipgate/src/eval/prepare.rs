@@ -335,12 +335,18 @@ pub fn prepare<'a>(
     let policy = &policy_set.compiled;
     let policy_id = policy_set.id;
     let mut change_ext = Vec::new();
-    let read = read_slots(
-        &policy.ir.change_ext,
-        &policy_set.change_ext_order,
-        &change.extra,
-        &mut change_ext,
-    );
+    // No `extend change` field and no key beyond the built-in ones (most changes): nothing
+    // to read.
+    let read = if policy.ir.change_ext.is_empty() && change.extra.is_empty() {
+        Some(())
+    } else {
+        read_slots(
+            &policy.ir.change_ext,
+            &policy_set.change_ext_order,
+            &change.extra,
+            &mut change_ext,
+        )
+    };
     // The errors come in the order they always have: a key that is no field first, a
     // value's after the services and regions.
     if read.is_none() {

@@ -177,9 +177,10 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
     }
 
     // --- pass 2: deny, allow and require effects --------------------------------------------
-    // Grown as needed: sized for every `require` of the policy, the vector would often be
-    // too large for the allocator's fast per-thread caches.
-    let mut requirements = Vec::new();
+    // Allocated at the first requirement, for four (what growing from empty gives, without
+    // the generic growth path): sized for every `require` of the policy, the vector would
+    // often be too large for the allocator's fast per-thread caches.
+    let mut requirements: Vec<Requirement> = Vec::new();
     let mut obligations = Vec::new();
     let mut unmet = false;
     let mut allowed = false;
@@ -380,6 +381,7 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
                         &e.at,
                     );
                     unmet |= !satisfied;
+                    first_requirement(&mut requirements);
                     requirements.push(Requirement {
                         rule: r.name.clone(),
                         kind: RequirementKind::Approval,
@@ -417,6 +419,7 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
                         },
                         &e.at,
                     );
+                    first_requirement(&mut requirements);
                     requirements.push(Requirement {
                         rule: r.name.clone(),
                         kind: RequirementKind::Check,
@@ -454,6 +457,14 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
         lift,
         named,
         unmet,
+    }
+}
+
+/// Makes room for the decision's requirements when the first is pushed.
+#[inline(always)]
+fn first_requirement(requirements: &mut Vec<Requirement>) {
+    if requirements.capacity() == 0 {
+        *requirements = Vec::with_capacity(4);
     }
 }
 
@@ -570,6 +581,8 @@ impl<'c> Lookup<'c> {
 }
 
 /// Approvals from `group` that count, and those ignored with why (see `judge_approvals`).
+/// Inlined into its one caller, as `judge_check_evidence` is.
+#[inline(always)]
 pub fn count_approvals(
     change: &Change,
     catalog: &Catalog,
@@ -627,7 +640,9 @@ pub fn judge_check(check: &Check, now: i64, recent: Option<&Recent<'_>>) -> Opti
 }
 
 /// Whether the change has evidence of check `name` that counts, and every piece of evidence
-/// under that name that does not, with why (see `judge_check`).
+/// under that name that does not, with why (see `judge_check`). Inlined into its one caller:
+/// as a call, it returned the pair through memory and cost more than its scan of a few checks.
+#[inline(always)]
 fn judge_check_evidence(
     change: &Change,
     name: &str,

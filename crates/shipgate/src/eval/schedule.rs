@@ -7,7 +7,7 @@ use super::expr::Ctx;
 use super::prepare::{Facts, Prepared};
 use super::value::Value;
 use crate::calendar::{
-    CalendarGroup, CalendarId, CalendarSet, GroupCheck, Lift, RegionId, tzdb_version,
+    CalendarGroup, CalendarId, CalendarSet, GroupCheck, HORIZON_DAYS, Lift, RegionId, tzdb_version,
     unconstrained_window,
 };
 use crate::check::Compiled;
@@ -15,7 +15,7 @@ use crate::decision::*;
 use crate::error::{Error, InputError};
 use crate::graph::Catalog;
 use crate::input::Change;
-use crate::time::format_instant;
+use crate::time::{format_instant, year_after};
 
 /// The schedule, and the names of the blackouts lifted (`exempt blackout`) that met the
 /// change's run in any of its regions, each once. A lean decision (`FULL` false) leaves the
@@ -229,7 +229,7 @@ pub fn schedule<const EXPLAIN: bool, const FULL: bool>(
 ) -> Result<Scheduled, Error> {
     let cals = &policy.ir.calendars;
     let start = prep.start_at;
-    let Some(end) = chrono::DateTime::from_timestamp(prep.end, 0) else {
+    let Some(end) = crate::time::seconds_after(start, prep.end - prep.start) else {
         return Err(InputError::new(
             "change.duration",
             "the change would end outside the range of supported dates",
@@ -242,7 +242,12 @@ pub fn schedule<const EXPLAIN: bool, const FULL: bool>(
             .cloned()
             .unwrap_or_else(|| Text::new(r))
     };
-    let mut regions = Vec::with_capacity(if FULL { prep.regions.len() } else { 0 });
+    // Inline for one region; for more, the vector made at its size (growing a `SmallVec`
+    // out of its inline room takes a slower path).
+    let mut regions: SmallVec<[RegionSchedule; 1]> = match prep.regions.len() {
+        n if FULL && n > 1 => SmallVec::from_vec(Vec::with_capacity(n)),
+        _ => SmallVec::new(),
+    };
     let mut allowed = true;
     // The reason's parts, `; ` between them.
     let mut blocked = String::new();
@@ -360,12 +365,19 @@ pub fn schedule<const EXPLAIN: bool, const FULL: bool>(
     } else if !cals.has_regions() && services.is_empty() && change_schedule.is_none() {
         // No calendar applies (a policy without calendars): the change fits from its start
         // to the horizon, with no search and no conversion of its start.
-        unconstrained_window(prep.start, (prep.end - prep.start).max(1)).map(|(a, b)| Stretch {
-            start: match a == prep.start {
-                true => start,
-                false => chrono::DateTime::from_timestamp(a, 0).unwrap_or_default(),
-            },
-            end: chrono::DateTime::from_timestamp(b, 0).unwrap_or_default(),
+        unconstrained_window(prep.start, (prep.end - prep.start).max(1)).map(|(a, b)| {
+            let at = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap_or_default();
+            // Mostly from the start to the horizon a year after it: the start moved by a
+            // year, not a second count converted back to a date.
+            let from_start = a == prep.start;
+            let end = match from_start && b == prep.start.saturating_add(HORIZON_DAYS * 86_400) {
+                true => year_after(start).unwrap_or_else(|| at(b)),
+                false => at(b),
+            };
+            Stretch {
+                start: if from_start { start } else { at(a) },
+                end,
+            }
         })
     } else if allowed {
         // Every region fits from the start: the common stretch ends where the first of the

@@ -408,6 +408,7 @@ impl Catalog {
     }
 
     /// The index of a service id.
+    #[inline]
     pub(crate) fn index_of(&self, id: &str) -> Option<u32> {
         self.index.get(id).copied()
     }
