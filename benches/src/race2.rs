@@ -309,7 +309,8 @@ pub struct Race2 {
     pub requests_json: Vec<Value>,
     /// The same, as JSON text.
     pub requests_text: Vec<String>,
-    /// The same, read by shipgate.
+    /// The same, read by shipgate for its engine (`Engine::prepare_change`: the `extend`
+    /// values checked and typed once, as a tool that reads a change for a policy has them).
     pub requests: Vec<Change>,
 }
 
@@ -323,8 +324,12 @@ impl Race2 {
         let requests_text = requests_json.iter().map(Value::to_string).collect();
         let requests = requests_json
             .iter()
-            .map(Change::from_json)
-            .collect::<Result<Vec<_>, _>>()
+            .map(|r| {
+                let mut change = Change::from_json(r)?;
+                engine.prepare_change(&mut change)?;
+                Ok(change)
+            })
+            .collect::<Result<Vec<_>, shipgate::InputError>>()
             .map_err(|e| e.to_string())?;
         Ok(Race2 {
             engine,

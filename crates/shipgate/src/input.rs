@@ -21,6 +21,7 @@ pub(crate) mod fields;
 mod observations;
 mod scheduled;
 mod text;
+pub(crate) mod typed;
 
 pub(crate) use fast::{ChangeInto, Groups, catalog_parts};
 pub(crate) use fields::ROLLOUT_PER_REGION;

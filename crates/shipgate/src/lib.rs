@@ -212,6 +212,29 @@ impl Engine {
         )
     }
 
+    /// Reads a change from JSON or YAML text for this engine: [`Change::from_text`], then
+    /// [`Engine::prepare_change`]. Its `extend change` fields are checked against the
+    /// policy's declarations here, once, with the errors an evaluation would give, and kept
+    /// typed, so that every decision on it reads them without finding or checking them again
+    /// (docs/extend.md, "Reading a change for a policy").
+    pub fn read_change(&self, text: &str, format: Format) -> Result<Change, InputError> {
+        let mut change = Change::from_text(text, format)?;
+        self.prepare_change(&mut change)?;
+        Ok(change)
+    }
+
+    /// Checks `change`'s keys and `extend change` values against this engine's policy and,
+    /// when its `extend change` fields are all of the simple types (`bool`, `int`, `float`,
+    /// `string`, `duration`, `datetime`, `date`, `list<string>`, each optional or not), keeps
+    /// them typed in the change for this engine: they leave [`Change::extra`], and a decision
+    /// borrows them instead of reading them by name. The change is then for this engine only:
+    /// another engine refuses it with an error, as it refuses a field added to `extra`
+    /// afterwards. Preparing a change twice for the same engine does nothing; its `inputs`
+    /// digest and every decision on it are the same as on the change unprepared.
+    pub fn prepare_change(&self, change: &mut Change) -> Result<(), InputError> {
+        eval::typed::prepare_change(&self.inner, change)
+    }
+
     /// Decides one change at `now`. With `explain`, the decision's `trace` is filled.
     ///
     /// The same as [`Engine::session`] followed by [`Session::decide_at`] the change's own

@@ -165,10 +165,22 @@ proptest! {
         }
         let catalog = Catalog::from_json(&json!({ "services": services })).unwrap();
         let change = Change::from_json(&change).unwrap();
+        // The same change read for the engine: its `extend` values typed in slots.
+        let mut typed = change.clone();
+        engine.prepare_change(&mut typed).unwrap();
+        prop_assert!(typed.extra.is_empty(), "the values moved into slots");
         let now = "2026-12-01T09:00:00Z".parse().unwrap();
         for explain in [false, true] {
             let fast = engine.evaluate(&change, &catalog, now, explain);
             let reference = engine.evaluate_reference(&change, &catalog, now, explain);
+            let on_typed = engine.evaluate(&typed, &catalog, now, explain);
+            let reference_typed = engine.evaluate_reference(&typed, &catalog, now, explain);
+            let text = |r: &Result<shipgate::Decision, shipgate::Error>| match r {
+                Ok(d) => Ok(d.to_json()),
+                Err(e) => Err(e.to_string()),
+            };
+            prop_assert_eq!(text(&on_typed), text(&fast), "typed, policy:\n{}", policy);
+            prop_assert_eq!(text(&reference_typed), text(&fast), "typed reference, policy:\n{}", policy);
             match (fast, reference) {
                 (Ok(f), Ok(r)) => prop_assert_eq!(f.to_json(), r.to_json(), "policy:\n{}", policy),
                 (f, r) => prop_assert_eq!(

@@ -382,7 +382,8 @@ impl<'a> Ctx<'a> {
                 }
             }
             (Value::Change, Field::ChangeExt(i)) => {
-                match p.change_ext.get(usize::from(i)).cloned().flatten() {
+                let facts: &'a super::prepare::Facts<'a> = p.facts();
+                match facts.change_ext.value(usize::from(i)) {
                     Some(v) => v,
                     None => return Ok(None),
                 }

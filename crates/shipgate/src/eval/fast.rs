@@ -560,9 +560,9 @@ impl<'a> Ctx<'a> {
 
     /// The value in an `extend change` slot.
     #[inline(always)]
-    fn ext(&self, f: u16) -> Option<&'a Value<'a>> {
+    fn ext(&self, f: u16) -> Option<Value<'a>> {
         let prep: &'a super::Prepared<'a> = self.prep;
-        prep.facts().change_ext.get(usize::from(f))?.as_ref()
+        prep.facts().change_ext.value(usize::from(f))
     }
 
     /// The service bound to `slot` (a quantifier over services is running).
@@ -632,10 +632,10 @@ impl<'a> Ctx<'a> {
             Test::ServiceFlag(slot, sf) => self.bound(*slot)?.flag(*sf).ok_or_else(type_error)?,
             Test::HasIncident => self.change.incident.is_some(),
             Test::ExtFlag(f, e) => match self.ext(*f) {
-                Some(Value::Bool(b)) => *b,
+                Some(Value::Bool(b)) => b,
                 _ => self.general(e)?,
             },
-            Test::HasExt(f) => self.ext(*f).is_some(),
+            Test::HasExt(f) => self.prep.facts().change_ext.has(usize::from(*f)),
             Test::ServiceExtFlag(slot, f, e) => match self.bound_ext(*slot, *f) {
                 Some(Some(Value::Bool(b))) => *b,
                 _ => self.general(e)?,
@@ -736,7 +736,12 @@ impl<'a> Ctx<'a> {
                 return Ok(items.iter().any(|s| **s == *x));
             }
             FList::Ext(f, e) => match self.ext(*f) {
-                Some(Value::List(ListVal::Json(items, _))) => Some(*items),
+                Some(Value::List(ListVal::Json(items, _))) => Some(items),
+                // A change read for the policy: its strings, kept by the change.
+                Some(Value::List(ListVal::Strs(items))) => {
+                    self.charge(items.len().saturating_mul(steps))?;
+                    return Ok(items.iter().any(|s| s == x));
+                }
                 _ => return self.general_in(x, e),
             },
             FList::ServiceExt(slot, f, e) => match self.bound_ext(*slot, *f) {
@@ -758,6 +763,7 @@ impl<'a> Ctx<'a> {
             FList::Consts(items) => Some(StrItems::Consts(items)),
             FList::Ext(f, _) => match self.ext(*f) {
                 Some(Value::List(ListVal::Json(items, _))) => Some(StrItems::Json(items)),
+                Some(Value::List(ListVal::Strs(items))) => Some(StrItems::Strs(items)),
                 _ => None,
             },
             FList::ServiceExt(slot, f, _) => match self.bound_ext(*slot, *f) {
@@ -829,7 +835,7 @@ impl<'a> Ctx<'a> {
             FInt::Tier => i64::from(self.tier),
             FInt::ServiceTier(slot) => self.bound(*slot)?.tier,
             FInt::Date(tz, t) => self.fast_date(*tz, t)?,
-            FInt::Ext(f, e) => match self.ext(*f).and_then(ext_int) {
+            FInt::Ext(f, e) => match self.ext(*f).as_ref().and_then(ext_int) {
                 Some(i) => i,
                 None => self.general_int(e)?,
             },
@@ -861,8 +867,8 @@ impl<'a> Ctx<'a> {
             FNum::ErrorBudget(slot) => self.bound(*slot)?.error_budget,
             FNum::Int(i) => self.fast_int(i)? as f64,
             FNum::Ext(f, e) => match self.ext(*f) {
-                Some(Value::Float(x)) => *x,
-                Some(Value::Int(i)) => *i as f64,
+                Some(Value::Float(x)) => x,
+                Some(Value::Int(i)) => i as f64,
                 _ => self.general_num(e)?,
             },
             FNum::ServiceExt(slot, f, e) => match self.bound_ext(*slot, *f) {
@@ -885,6 +891,7 @@ impl<'a> Ctx<'a> {
             FStr::Implementer => &c.implementer,
             FStr::ServiceId(slot) => &self.bound(*slot)?.id,
             FStr::ServiceTeam(slot) => &self.bound(*slot)?.team,
+            // Borrowed from the change's JSON, or from a change read for the policy.
             FStr::Ext(f, e) => match self.ext(*f) {
                 Some(Value::Str(Cow::Borrowed(s))) => s,
                 _ => return self.general_str(e),

@@ -16,6 +16,7 @@ pub mod rollback;
 mod rules;
 mod schedule;
 mod tier;
+pub mod typed;
 pub mod value;
 
 use crate::decision::*;

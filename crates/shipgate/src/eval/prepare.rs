@@ -13,6 +13,7 @@ use crate::decision::Text;
 use crate::error::InputError;
 use crate::graph::Catalog;
 use crate::input::fields::ChangeField;
+use crate::input::typed::TypedValue;
 use crate::input::{Change, JsonPath, scalar, unknown_field, unknown_group};
 use crate::time::Instant;
 
@@ -27,8 +28,9 @@ pub struct Facts<'a> {
     /// them (else the schedule makes the text).
     pub region_texts: &'a [Text],
     /// `extend change` values, by field index (`None` when an optional is absent): read and
-    /// type-checked once per session, so a decision reads a slot, never a name.
-    pub change_ext: Vec<Option<Value<'a>>>,
+    /// type-checked once per session, so a decision reads a slot, never a name; borrowed
+    /// when the change was read for the policy (`typed.rs`).
+    pub change_ext: Slots<'a>,
     /// `extend service` values of the touched services, read and checked once per session:
     /// the value of field `f` of the service at position `k` of `services` is at
     /// `k * service_ext_width + f`.
@@ -65,6 +67,48 @@ impl<'a> Facts<'a> {
     pub fn dependents(&self, catalog: &Catalog) -> &[u32] {
         self.dependents
             .get_or_init(|| catalog.dependents(&self.services))
+    }
+}
+
+/// `extend change` values by field index: read for the session from the change's JSON, or
+/// those of a change read for the policy (`typed.rs`), borrowed.
+pub enum Slots<'a> {
+    Read(Vec<Option<Value<'a>>>),
+    Typed(&'a [Option<TypedValue>]),
+}
+
+impl<'a> Slots<'a> {
+    /// Field `i`'s value; `None` when it is absent (an optional) or out of range.
+    #[inline(always)]
+    pub fn value(&'a self, i: usize) -> Option<Value<'a>> {
+        match self {
+            Slots::Read(v) => v.get(i)?.clone(),
+            Slots::Typed(t) => t.get(i)?.as_ref().map(typed_value),
+        }
+    }
+
+    /// Whether field `i` has a value.
+    #[inline(always)]
+    pub fn has(&self, i: usize) -> bool {
+        match self {
+            Slots::Read(v) => v.get(i).is_some_and(Option::is_some),
+            Slots::Typed(t) => t.get(i).is_some_and(Option::is_some),
+        }
+    }
+}
+
+/// A typed value as the evaluator reads it, borrowing its text.
+#[inline(always)]
+pub fn typed_value(t: &TypedValue) -> Value<'_> {
+    match t {
+        TypedValue::Bool(b) => Value::Bool(*b),
+        TypedValue::Int(i) => Value::Int(*i),
+        TypedValue::Float(x) => Value::Float(*x),
+        TypedValue::Str(s) => Value::Str(Cow::Borrowed(s)),
+        TypedValue::Duration(s) => Value::Duration(*s),
+        TypedValue::DateTime(t) => Value::DateTime(*t),
+        TypedValue::Date(d) => Value::Date(*d),
+        TypedValue::Strs(s) => Value::List(ListVal::Strs(s)),
     }
 }
 
@@ -198,7 +242,7 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 /// Every key of the change is a built-in field or one of the policy's `extend change` fields
 /// (SPEC 8.1: a misspelt `emergancy` must not silently weaken a rule). The keys of approvals,
 /// waivers and the incident are fixed and checked when the change is read.
-fn check_change_keys(policy: &Compiled, change: &Change) -> Result<(), InputError> {
+pub(super) fn check_change_keys(policy: &Compiled, change: &Change) -> Result<(), InputError> {
     // Valid input has no key beyond the built-in fields of a policy without `extend change`:
     // the map is empty and nothing is looked up.
     if change.extra.is_empty() {
@@ -295,7 +339,7 @@ fn check_change_names(policy: &super::lower::Policy, change: &Change) -> Result<
 /// no lookup by name. `None` when a key is not a declared field, a required field is absent
 /// or a value is not of its type: the caller then reads it again field by field for the
 /// precise error.
-fn read_slots<'a>(
+pub(super) fn read_slots<'a>(
     fields: &'a [crate::check::ir::ExtField],
     order: &[u16],
     extra: &'a std::collections::BTreeMap<String, serde_json::Value>,
@@ -335,9 +379,23 @@ pub fn prepare<'a>(
     let policy = &policy_set.compiled;
     let policy_id = policy_set.id;
     let mut change_ext = Vec::new();
+    // A change read for this policy has its values in slots already.
+    let typed = match &change.typed {
+        Some(t) => {
+            if t.policy != policy_id {
+                return Err(super::typed::other_policy());
+            }
+            let slots: &'a [Option<TypedValue>] = &t.slots;
+            if let Some(key) = change.extra.keys().next() {
+                return Err(super::typed::added_after(key));
+            }
+            Some(slots)
+        }
+        None => None,
+    };
     // No `extend change` field and no key beyond the built-in ones (most changes): nothing
     // to read.
-    let read = if policy.ir.change_ext.is_empty() && change.extra.is_empty() {
+    let read = if typed.is_some() || (policy.ir.change_ext.is_empty() && change.extra.is_empty()) {
         Some(())
     } else {
         read_slots(
@@ -387,6 +445,10 @@ pub fn prepare<'a>(
     if read.is_none() {
         change_ext = read_change_ext(policy, change)?;
     }
+    let change_ext = match typed {
+        Some(slots) => Slots::Typed(slots),
+        None => Slots::Read(change_ext),
+    };
     // `extend service` fields of the touched services are validated up front, so a
     // malformed catalog entry is an input error rather than a failed rule, and kept as the
     // session's slots.
@@ -438,7 +500,7 @@ pub fn prepare<'a>(
 /// The `extend change` values field by field, with the precise error of the first required
 /// field absent or value not of its type (the keys were checked by `check_change_keys`).
 #[cold]
-fn read_change_ext<'a>(
+pub(super) fn read_change_ext<'a>(
     policy: &'a Compiled,
     change: &'a Change,
 ) -> Result<Vec<Option<Value<'a>>>, InputError> {
@@ -544,7 +606,7 @@ pub fn service_facts<'a>(
         services: smallvec::smallvec![idx],
         regions: Cow::Owned(regions),
         region_texts: &[],
-        change_ext: Vec::new(),
+        change_ext: Slots::Typed(&[]),
         service_ext: Vec::new(),
         service_ext_width: 0,
         catalog_calendars,

@@ -236,6 +236,8 @@ macro_rules! record {
             $(
                 #[doc = $source_doc]
                 pub(crate) source: crate::digest::Source,
+                /// The `extend` values read for one policy (`eval/typed.rs`), else `None`.
+                pub(crate) typed: Option<Box<super::typed::TypedExt>>,
             )?
         }
 
@@ -334,6 +336,7 @@ macro_rules! record {
                     $( extra: { let _ = $extra_doc; _extra }, )?
                     // The caller, which knows whether it may keep `value` or must copy it, sets it.
                     $( source: { let _ = $source_doc; crate::digest::Source::unset() }, )?
+                    $( typed: { let _ = $source_doc; None }, )?
                 })
             }
         }
@@ -372,6 +375,7 @@ macro_rules! record {
                     $( extra: { let _ = $extra_doc; _extra }, )?
                     // The caller, which has the text, sets it.
                     $( source: { let _ = $source_doc; crate::digest::Source::unset() }, )?
+                    $( typed: { let _ = $source_doc; None }, )?
                 })
             }
         }
@@ -398,6 +402,7 @@ macro_rules! record {
                 let record = self.0;
                 $( let mut $name = false; )*
                 $( { let _ = $extra_doc; record.extra.clear(); } )?
+                $( { let _ = $source_doc; record.typed = None; } )?
                 while let Some(key) = map.next_key_seed(KeyName)? {
                     match key.as_ref() {
                         $(
