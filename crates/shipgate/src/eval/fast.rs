@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use super::expr::{Ctx, local_date, ordering_holds, type_error};
+use super::prepare::ExtStrs;
 use super::value::{EvalError, ListVal, Value};
 use crate::check::ir::*;
 use crate::input::fields::FieldTy;
@@ -560,9 +561,9 @@ impl<'a> Ctx<'a> {
 
     /// The value in an `extend change` slot.
     #[inline(always)]
-    fn ext(&self, f: u16) -> Option<Value<'a>> {
+    fn ext(&self) -> &'a super::prepare::Slots<'a> {
         let prep: &'a super::Prepared<'a> = self.prep;
-        prep.facts().change_ext.value(usize::from(f))
+        &prep.facts().change_ext
     }
 
     /// The service bound to `slot` (a quantifier over services is running).
@@ -631,11 +632,11 @@ impl<'a> Ctx<'a> {
             Test::ChangeFlag(cf) => self.change.flag(*cf).ok_or_else(type_error)?,
             Test::ServiceFlag(slot, sf) => self.bound(*slot)?.flag(*sf).ok_or_else(type_error)?,
             Test::HasIncident => self.change.incident.is_some(),
-            Test::ExtFlag(f, e) => match self.ext(*f) {
-                Some(Value::Bool(b)) => b,
+            Test::ExtFlag(f, e) => match self.ext().bool_at(usize::from(*f)) {
+                Some(b) => b,
                 _ => self.general(e)?,
             },
-            Test::HasExt(f) => self.prep.facts().change_ext.has(usize::from(*f)),
+            Test::HasExt(f) => self.ext().has(usize::from(*f)),
             Test::ServiceExtFlag(slot, f, e) => match self.bound_ext(*slot, *f) {
                 Some(Some(Value::Bool(b))) => *b,
                 _ => self.general(e)?,
@@ -735,10 +736,10 @@ impl<'a> Ctx<'a> {
                 self.charge(items.len().saturating_mul(steps))?;
                 return Ok(items.iter().any(|s| **s == *x));
             }
-            FList::Ext(f, e) => match self.ext(*f) {
-                Some(Value::List(ListVal::Json(items, _))) => Some(items),
+            FList::Ext(f, e) => match self.ext().strs_at(usize::from(*f)) {
+                Some(ExtStrs::Json(items)) => Some(items),
                 // A change read for the policy: its strings, kept by the change.
-                Some(Value::List(ListVal::Strs(items))) => {
+                Some(ExtStrs::Strs(items)) => {
                     self.charge(items.len().saturating_mul(steps))?;
                     return Ok(items.iter().any(|s| s == x));
                 }
@@ -761,9 +762,9 @@ impl<'a> Ctx<'a> {
         Ok(match l {
             FList::Builtin(f) => Some(StrItems::Strs(self.fast_strs(*f)?)),
             FList::Consts(items) => Some(StrItems::Consts(items)),
-            FList::Ext(f, _) => match self.ext(*f) {
-                Some(Value::List(ListVal::Json(items, _))) => Some(StrItems::Json(items)),
-                Some(Value::List(ListVal::Strs(items))) => Some(StrItems::Strs(items)),
+            FList::Ext(f, _) => match self.ext().strs_at(usize::from(*f)) {
+                Some(ExtStrs::Json(items)) => Some(StrItems::Json(items)),
+                Some(ExtStrs::Strs(items)) => Some(StrItems::Strs(items)),
                 _ => None,
             },
             FList::ServiceExt(slot, f, _) => match self.bound_ext(*slot, *f) {
@@ -835,7 +836,7 @@ impl<'a> Ctx<'a> {
             FInt::Tier => i64::from(self.tier),
             FInt::ServiceTier(slot) => self.bound(*slot)?.tier,
             FInt::Date(tz, t) => self.fast_date(*tz, t)?,
-            FInt::Ext(f, e) => match self.ext(*f).as_ref().and_then(ext_int) {
+            FInt::Ext(f, e) => match self.ext().int_at(usize::from(*f)) {
                 Some(i) => i,
                 None => self.general_int(e)?,
             },
@@ -866,9 +867,8 @@ impl<'a> Ctx<'a> {
             FNum::Const(x) => *x,
             FNum::ErrorBudget(slot) => self.bound(*slot)?.error_budget,
             FNum::Int(i) => self.fast_int(i)? as f64,
-            FNum::Ext(f, e) => match self.ext(*f) {
-                Some(Value::Float(x)) => x,
-                Some(Value::Int(i)) => i as f64,
+            FNum::Ext(f, e) => match self.ext().num_at(usize::from(*f)) {
+                Some(x) => x,
                 _ => self.general_num(e)?,
             },
             FNum::ServiceExt(slot, f, e) => match self.bound_ext(*slot, *f) {
@@ -892,8 +892,8 @@ impl<'a> Ctx<'a> {
             FStr::ServiceId(slot) => &self.bound(*slot)?.id,
             FStr::ServiceTeam(slot) => &self.bound(*slot)?.team,
             // Borrowed from the change's JSON, or from a change read for the policy.
-            FStr::Ext(f, e) => match self.ext(*f) {
-                Some(Value::Str(Cow::Borrowed(s))) => s,
+            FStr::Ext(f, e) => match self.ext().str_at(usize::from(*f)) {
+                Some(s) => s,
                 _ => return self.general_str(e),
             },
             FStr::ServiceExt(slot, f, e) => match self.bound_ext(*slot, *f) {

@@ -87,6 +87,91 @@ impl<'a> Slots<'a> {
         }
     }
 
+    /// Field `i` as a bool.
+    #[inline(always)]
+    pub fn bool_at(&self, i: usize) -> Option<bool> {
+        match self {
+            Slots::Read(v) => match v.get(i)? {
+                Some(Value::Bool(b)) => Some(*b),
+                _ => None,
+            },
+            Slots::Typed(t) => match t.get(i)? {
+                Some(TypedValue::Bool(b)) => Some(*b),
+                _ => None,
+            },
+        }
+    }
+
+    /// Field `i` as an integer-like value (int, duration, date-time, date).
+    #[inline(always)]
+    pub fn int_at(&self, i: usize) -> Option<i64> {
+        match self {
+            Slots::Read(v) => match v.get(i)? {
+                Some(Value::Int(x) | Value::Duration(x) | Value::DateTime(x) | Value::Date(x)) => {
+                    Some(*x)
+                }
+                _ => None,
+            },
+            Slots::Typed(t) => match t.get(i)? {
+                Some(
+                    TypedValue::Int(x)
+                    | TypedValue::Duration(x)
+                    | TypedValue::DateTime(x)
+                    | TypedValue::Date(x),
+                ) => Some(*x),
+                _ => None,
+            },
+        }
+    }
+
+    /// Field `i` as a number (a float, or an int).
+    #[inline(always)]
+    pub fn num_at(&self, i: usize) -> Option<f64> {
+        match self {
+            Slots::Read(v) => match v.get(i)? {
+                Some(Value::Float(x)) => Some(*x),
+                Some(Value::Int(x)) => Some(*x as f64),
+                _ => None,
+            },
+            Slots::Typed(t) => match t.get(i)? {
+                Some(TypedValue::Float(x)) => Some(*x),
+                Some(TypedValue::Int(x)) => Some(*x as f64),
+                _ => None,
+            },
+        }
+    }
+
+    /// Field `i` as a string borrowed from the input.
+    #[inline(always)]
+    pub fn str_at(&'a self, i: usize) -> Option<&'a str> {
+        match self {
+            Slots::Read(v) => match v.get(i)? {
+                Some(Value::Str(Cow::Borrowed(s))) => Some(s),
+                _ => None,
+            },
+            Slots::Typed(t) => match t.get(i)? {
+                Some(TypedValue::Str(s)) => Some(s),
+                _ => None,
+            },
+        }
+    }
+
+    /// Field `i` as a list of strings: a JSON array whose elements were checked, or the
+    /// strings of a change read for the policy.
+    #[inline(always)]
+    pub fn strs_at(&'a self, i: usize) -> Option<ExtStrs<'a>> {
+        match self {
+            Slots::Read(v) => match v.get(i)? {
+                Some(Value::List(ListVal::Json(items, _))) => Some(ExtStrs::Json(items)),
+                _ => None,
+            },
+            Slots::Typed(t) => match t.get(i)? {
+                Some(TypedValue::Strs(s)) => Some(ExtStrs::Strs(s)),
+                _ => None,
+            },
+        }
+    }
+
     /// Whether field `i` has a value.
     #[inline(always)]
     pub fn has(&self, i: usize) -> bool {
@@ -95,6 +180,14 @@ impl<'a> Slots<'a> {
             Slots::Typed(t) => t.get(i).is_some_and(Option::is_some),
         }
     }
+}
+
+/// An `extend` list of strings, wherever it is kept.
+#[derive(Clone, Copy)]
+pub enum ExtStrs<'a> {
+    /// A JSON array, each element checked to be a string.
+    Json(&'a [serde_json::Value]),
+    Strs(&'a [String]),
 }
 
 /// A typed value as the evaluator reads it, borrowing its text.
