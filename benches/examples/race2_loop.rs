@@ -55,10 +55,10 @@ fn main() {
             let text = &race.requests_text[denied];
             for _ in 0..n {
                 if typed {
-                    let change = engine.read_change(black_box(text), Format::Json).unwrap();
-                    black_box(engine.evaluate(&change, catalog, now, false).unwrap());
-                } else {
                     black_box(shipgate_from_json(engine, catalog, black_box(text)).unwrap());
+                } else {
+                    let change = Change::from_text(black_box(text), Format::Json).unwrap();
+                    black_box(engine.evaluate(&change, catalog, now, false).unwrap());
                 }
             }
         }

@@ -544,13 +544,16 @@ impl Race {
     }
 }
 
-/// Reads a JSON text into shipgate's change and decides it: the "from JSON" path.
+/// Reads a JSON text into shipgate's change for the engine (`Engine::read_change`) and decides it:
+/// the "from JSON" path.
 pub fn shipgate_from_json(
     engine: &Engine,
     catalog: &Catalog,
     text: &str,
 ) -> Result<Decision, String> {
-    let change = Change::from_text(text, shipgate::Format::Json).map_err(|e| e.to_string())?;
+    let change = engine
+        .read_change(text, shipgate::Format::Json)
+        .map_err(|e| e.to_string())?;
     engine
         .evaluate(&change, catalog, now(), false)
         .map_err(|e| e.to_string())

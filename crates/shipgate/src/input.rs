@@ -23,7 +23,7 @@ mod scheduled;
 mod text;
 pub(crate) mod typed;
 
-pub(crate) use fast::{ChangeInto, Groups, catalog_parts};
+pub(crate) use fast::{ChangeInto, Groups, catalog_parts, change_typed};
 pub(crate) use fields::ROLLOUT_PER_REGION;
 pub use fields::{Approval, Change, Check, CheckStatus, Incident, Service, Waiver};
 #[cfg(test)]

@@ -212,15 +212,14 @@ impl Engine {
         )
     }
 
-    /// Reads a change from JSON or YAML text for this engine: [`Change::from_text`], then
-    /// [`Engine::prepare_change`]. Its `extend change` fields are checked against the
+    /// Reads a change from JSON or YAML text for this engine: the same as
+    /// [`Change::from_text`] then [`Engine::prepare_change`], JSON read straight into the
+    /// slots where it can be. Its `extend change` fields are checked against the
     /// policy's declarations here, once, with the errors an evaluation would give, and kept
     /// typed, so that every decision on it reads them without finding or checking them again
     /// (docs/extend.md, "Reading a change for a policy").
     pub fn read_change(&self, text: &str, format: Format) -> Result<Change, InputError> {
-        let mut change = Change::from_text(text, format)?;
-        self.prepare_change(&mut change)?;
-        Ok(change)
+        eval::typed::read_change(&self.inner, text, format)
     }
 
     /// Checks `change`'s keys and `extend change` values against this engine's policy and,

@@ -164,6 +164,12 @@ proptest! {
             services.push(s);
         }
         let catalog = Catalog::from_json(&json!({ "services": services })).unwrap();
+        // Read for the engine from text, straight into the slots, it is what the change read
+        // alone and then prepared is.
+        let text = change.to_string();
+        let mut slow = Change::from_text(&text, shipgate::Format::Json).unwrap();
+        engine.prepare_change(&mut slow).unwrap();
+        prop_assert_eq!(&engine.read_change(&text, shipgate::Format::Json).unwrap(), &slow);
         let change = Change::from_json(&change).unwrap();
         // The same change read for the engine: its `extend` values typed in slots.
         let mut typed = change.clone();

@@ -23,9 +23,9 @@ pub struct Policy {
     /// pass over its keys, which are kept in that order (`prepare`).
     pub change_ext_order: Box<[u16]>,
     pub service_ext_order: Box<[u16]>,
-    /// Every `extend change` field is of a type a change read for the policy keeps in a slot
-    /// of its own (`typed.rs`).
-    pub change_ext_slots: bool,
+    /// The `extend change` fields as a reader that reads a change for this policy knows them,
+    /// when every one is of a type kept in a slot of its own (`typed.rs`).
+    pub typed_schema: Option<crate::input::typed::TypedSchema>,
     /// The policy's groups (SPEC 8.8) and, when declared, its kinds: a session looks up every
     /// approval's and waiver's group and every kind of the change among them.
     pub group_names: NameSet,
@@ -88,11 +88,7 @@ impl Policy {
         let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let change_ext_order = by_name(&compiled.ir.change_ext);
         let service_ext_order = by_name(&compiled.ir.service_ext);
-        let change_ext_slots = compiled
-            .ir
-            .change_ext
-            .iter()
-            .all(|f| super::typed::slot_type(&f.ty));
+        let typed_schema = super::typed::schema(id, &compiled.ir.change_ext);
         let group_names = NameSet::new(&compiled.ir.groups);
         let kind_names = compiled.ir.kinds.as_deref().map(NameSet::new);
         Policy {
@@ -102,7 +98,7 @@ impl Policy {
             limits,
             change_ext_order,
             service_ext_order,
-            change_ext_slots,
+            typed_schema,
             group_names,
             kind_names,
         }

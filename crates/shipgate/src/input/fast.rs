@@ -27,6 +27,7 @@ use serde_json::value::RawValue;
 
 use super::fields::{ChangeRecord, CheckRecord, CheckStatus, ServiceRecord, Waiver, WaiverRecord};
 use super::text::Unique;
+use super::typed::{TypedExt, TypedSchema, TypedValue};
 use super::{
     Change, Check, Instant, MAX_DURATION_SECS, Service, first_duplicate, int_from_f64,
     parse_duration, parse_instant,
@@ -512,6 +513,159 @@ pub(super) fn extra_field<'de, A: MapAccess<'de>>(
         None => Ok(()),
         Some(_) => Err(give_up()),
     }
+}
+
+/// Where a record's keys that are not built in go while it is read from text.
+pub(super) trait ExtraSink {
+    /// Reads the value of `key` (not a built-in field) from `map`, or gives up.
+    fn other<'de, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        key: Cow<'de, str>,
+        refused: &[&str],
+    ) -> Result<(), A::Error>;
+
+    /// The keys kept, for the record's `extra`.
+    fn take_map(&mut self) -> BTreeMap<String, Value> {
+        BTreeMap::new()
+    }
+
+    /// The values read into slots, for a change's `typed`; giving up when one is missing.
+    fn take_typed<E: de::Error>(&mut self) -> Result<Option<Box<TypedExt>>, E> {
+        Ok(None)
+    }
+}
+
+/// A record without `extra`: any other key is refused (by the slow reader, which names it).
+pub(super) struct NoExtra;
+
+impl ExtraSink for NoExtra {
+    fn other<'de, A: MapAccess<'de>>(
+        &mut self,
+        _: &mut A,
+        _: Cow<'de, str>,
+        _: &[&str],
+    ) -> Result<(), A::Error> {
+        Err(give_up())
+    }
+}
+
+/// A record with `extra`: other keys are kept as JSON values.
+#[derive(Default)]
+pub(super) struct KeepExtra(BTreeMap<String, Value>);
+
+impl ExtraSink for KeepExtra {
+    fn other<'de, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        key: Cow<'de, str>,
+        refused: &[&str],
+    ) -> Result<(), A::Error> {
+        extra_field(map, &mut self.0, key, refused)
+    }
+
+    fn take_map(&mut self) -> BTreeMap<String, Value> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+/// A change read for one policy: its `extend change` values go straight into their slots
+/// (`TypedValue::from_json`, the reading rules of every other path). Anything else, an
+/// undeclared key, a value not of its type, a required field absent, a key given twice, gives
+/// up, and the slow reader and the evaluator's checks give the precise error.
+struct TypedExtra<'s> {
+    schema: &'s TypedSchema,
+    slots: Vec<Option<TypedValue>>,
+    seen: Vec<bool>,
+}
+
+impl ExtraSink for TypedExtra<'_> {
+    fn other<'de, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        key: Cow<'de, str>,
+        refused: &[&str],
+    ) -> Result<(), A::Error> {
+        if refused.contains(&key.as_ref()) {
+            return Err(give_up());
+        }
+        let field = self.schema.find(&key).ok_or_else(give_up)?;
+        let at = usize::from(field.index);
+        match self.seen.get_mut(at) {
+            Some(seen) if !*seen => *seen = true,
+            _ => return Err(give_up()),
+        }
+        // A key given twice inside the value gives up too.
+        let value: Value = map.next_value_seed(Unique::ANYWHERE)?;
+        if value.is_null() {
+            return if field.optional {
+                Ok(())
+            } else {
+                Err(give_up())
+            };
+        }
+        let typed = TypedValue::from_json(value, field.ty).ok_or_else(give_up)?;
+        let slot = self.slots.get_mut(at).ok_or_else(give_up)?;
+        *slot = Some(typed);
+        Ok(())
+    }
+
+    fn take_typed<E: de::Error>(&mut self) -> Result<Option<Box<TypedExt>>, E> {
+        let complete = self.schema.fields.iter().all(|f| {
+            f.optional
+                || self
+                    .slots
+                    .get(usize::from(f.index))
+                    .is_some_and(Option::is_some)
+        });
+        if !complete {
+            return Err(give_up());
+        }
+        // A policy without `extend change` fields: nothing to keep.
+        if self.schema.fields.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(TypedExt {
+            policy: self.schema.policy,
+            slots: std::mem::take(&mut self.slots).into_boxed_slice(),
+        })))
+    }
+}
+
+/// A change read for the policy `schema` describes, from JSON text; `None` when the slow
+/// reader must decide (see [`TypedExtra`]).
+pub(crate) fn change_typed(text: &str, schema: &TypedSchema) -> Option<Change> {
+    struct Seed<'s>(&'s TypedSchema);
+
+    impl<'de> DeserializeSeed<'de> for Seed<'_> {
+        type Value = Change;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Change, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Seed<'_> {
+        type Value = Change;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a change")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Change, A::Error> {
+            let width = self.0.fields.len();
+            let mut sink = TypedExtra {
+                schema: self.0,
+                slots: vec![None; width],
+                seen: vec![false; width],
+            };
+            ChangeRecord::read_map(map, &mut sink)
+        }
+    }
+
+    let mut change = read_all(text, Seed(schema))?;
+    change.source = Source::text(text);
+    Some(change)
 }
 
 /// A list of changes, or `{"changes": [...]}` with no other key (`changes_from_json`, which

@@ -22,9 +22,9 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use super::fast::{
-    Absent, At, Budget, CheckItem, FieldDefault, Flag, Id, InPlace, Int, KeyName, List, Nullable,
-    Number, ReadInto, RecordInto, RolloutName, Seconds, Size, Status, Text, Tier, UniqueIds,
-    WaiverItem, extra_field, fill, give_up, required,
+    Absent, At, Budget, CheckItem, ExtraSink, FieldDefault, Flag, Id, InPlace, Int, KeepExtra,
+    KeyName, List, NoExtra, Nullable, Number, ReadInto, RecordInto, RolloutName, Seconds, Size,
+    Status, Text, Tier, UniqueIds, WaiverItem, extra_field, fill, give_up, required,
 };
 use super::{Instant, JsonPath, Read, Record};
 
@@ -356,10 +356,21 @@ macro_rules! record {
                 f.write_str($what)
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$Record, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<$Record, A::Error> {
+                let mut sink = record!(@text_extra_init $($extra_doc)?);
+                $Reader::read_map(map, &mut sink)
+            }
+        }
+
+        impl $Reader {
+            /// The record from the keys of `map`; a key that is not built in goes to `sink`
+            /// (kept, read into a slot, or refused: see `fast::ExtraSink`).
+            #[allow(dead_code)]
+            pub(super) fn read_map<'de, A: MapAccess<'de>, S: ExtraSink>(
+                mut map: A,
+                sink: &mut S,
+            ) -> Result<$Record, A::Error> {
                 $( let mut $name: Option<$T> = None; )*
-                #[allow(unused_mut, clippy::let_unit_value)]
-                let mut _extra = record!(@text_extra_init $($extra_doc)?);
                 while let Some(key) = map.next_key_seed(KeyName)? {
                     match key.as_ref() {
                         $(
@@ -367,15 +378,15 @@ macro_rules! record {
                                 fill(&mut map, &mut $name, record!(@seed $seed, $presence))?
                             }
                         )*
-                        _ => record!(@text_other map, _extra, key, $Field $(, $extra_doc)?),
+                        _ => sink.other(&mut map, key, $Field::REFUSED)?,
                     }
                 }
                 Ok($Record {
                     $( $name: record!(@build $name, $presence $(($default))?), )*
-                    $( extra: { let _ = $extra_doc; _extra }, )?
+                    $( extra: { let _ = $extra_doc; sink.take_map() }, )?
                     // The caller, which has the text, sets it.
                     $( source: { let _ = $source_doc; crate::digest::Source::unset() }, )?
-                    $( typed: { let _ = $source_doc; None }, )?
+                    $( typed: { let _ = $source_doc; sink.take_typed()? }, )?
                 })
             }
         }
@@ -468,8 +479,8 @@ macro_rules! record {
     };
 
     // Keys that are not built in, in text: kept, or left to the tree reader.
-    (@text_extra_init $doc:literal) => { BTreeMap::new() };
-    (@text_extra_init) => { () };
+    (@text_extra_init $doc:literal) => { KeepExtra::default() };
+    (@text_extra_init) => { NoExtra };
     (@text_other $map:ident, $extra:expr, $key:ident, $Field:ident, $doc:literal) => {
         extra_field(&mut $map, &mut $extra, $key, $Field::REFUSED)?
     };

@@ -25,3 +25,85 @@ pub struct TypedExt {
     pub policy: u64,
     pub slots: Box<[Option<TypedValue>]>,
 }
+
+/// The type of a slot: what a reader that knows the policy reads a field's value as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotType {
+    Bool,
+    Int,
+    Float,
+    Str,
+    Duration,
+    DateTime,
+    Date,
+    Strs,
+}
+
+/// One `extend change` field as the reader knows it.
+#[derive(Debug, Clone)]
+pub struct SchemaField {
+    pub name: Box<str>,
+    /// Its slot: the field's index in the policy's declaration.
+    pub index: u16,
+    pub ty: SlotType,
+    /// Optional (`T?`): absent or `null` leaves the slot empty.
+    pub optional: bool,
+}
+
+/// What a reader needs to read a change's `extend change` values straight into their slots:
+/// the policy's number and its fields, sorted by name.
+#[derive(Debug, Clone)]
+pub struct TypedSchema {
+    pub policy: u64,
+    pub fields: Box<[SchemaField]>,
+}
+
+impl TypedSchema {
+    /// The field named `name`.
+    #[inline]
+    pub fn find(&self, name: &str) -> Option<&SchemaField> {
+        self.fields
+            .binary_search_by(|f| (*f.name).cmp(name))
+            .ok()
+            .and_then(|i| self.fields.get(i))
+    }
+}
+
+impl TypedValue {
+    /// `value` (not `null`) as a value of type `ty`, by the reading rules of the built-in
+    /// fields (`input::scalar`), its text moved, not copied; `None` when it is not one (the
+    /// caller reads it again for the precise error).
+    pub fn from_json(value: serde_json::Value, ty: SlotType) -> Option<TypedValue> {
+        use super::scalar;
+        use serde_json::Value as J;
+        Some(match (ty, value) {
+            (SlotType::Bool, J::Bool(b)) => TypedValue::Bool(b),
+            (SlotType::Int, v @ J::Number(_)) => TypedValue::Int(scalar::int(&v).ok()?),
+            (SlotType::Float, v @ J::Number(_)) => TypedValue::Float(scalar::number(&v).ok()?),
+            (SlotType::Str, J::String(s)) => TypedValue::Str(s),
+            (SlotType::Duration, v @ (J::String(_) | J::Number(_))) => {
+                TypedValue::Duration(scalar::duration(&v).ok()?)
+            }
+            (SlotType::DateTime, v @ J::String(_)) => {
+                TypedValue::DateTime(scalar::instant(&v).ok()?.timestamp())
+            }
+            (SlotType::Date, J::String(s)) => {
+                let d = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()?;
+                TypedValue::Date(
+                    d.signed_duration_since(crate::time::epoch_date())
+                        .num_days(),
+                )
+            }
+            (SlotType::Strs, J::Array(items)) => TypedValue::Strs(
+                items
+                    .into_iter()
+                    .map(|item| match item {
+                        J::String(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<String>>>()?,
+            ),
+            _ => return None,
+        })
+    }
+}
