@@ -1,7 +1,9 @@
 //! Text to AST: the pest grammar and the parser.
 //!
-//! - `parser`: the entry point; one pass over a file that parses, else `recovery`.
+//! - `parser`: the entry point: `fast`, else pest in one pass over the file, else `recovery`.
 //! - `build`: pest's pairs to AST nodes, one file per construct.
+//! - `fast`: a hand-written parser straight to the AST for files that parse without a
+//!   diagnostic (most of them); anything else goes to pest, so every error comes from there.
 //! - `format`: the canonical layout of a file (`shipgate fmt`).
 //! - `grammar`: the pest parser generated from `grammar.pest`.
 //! - `keywords`: the one keyword table; every Rust keyword list derives from it.
@@ -11,6 +13,7 @@
 
 pub mod ast;
 mod build;
+mod fast;
 mod format;
 mod grammar;
 mod keywords;
