@@ -41,3 +41,9 @@ pub fn format(text: &str) -> Result<String, FormatError> {
 pub fn parse(file: FileId, text: &str) -> (ast::PolicyFile, Vec<Diagnostic>) {
     parser::parse(file, text)
 }
+
+/// How the fast parser and pest differ on `text`, if they do (see `parser.rs`).
+#[cfg(feature = "testing")]
+pub fn fast_parse_difference(text: &str) -> Option<String> {
+    parser::fast_parse_difference(text)
+}
