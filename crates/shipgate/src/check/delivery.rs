@@ -1,7 +1,7 @@
 //! Phase 6: what a decision says about delivery: the `strategy` arms, the rollback
 //! triggers and the `notify` audiences.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::duplicate;
 use super::expr::{self, ExprChecker, cmp_op};

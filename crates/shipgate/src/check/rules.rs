@@ -1,7 +1,7 @@
 //! Phase 5: rules: their names (unique, so `exempt rule` and waivers can name them), the
 //! `waivable` declarations, and each rule's guard, effects and message.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::duplicate;
 use super::expr::{self, ExprChecker, GroupResolver};
@@ -20,7 +20,7 @@ pub struct RuleIndex<'i> {
 
 impl<'i> RuleIndex<'i> {
     pub fn new(items: &[&'i Item], diags: &mut Vec<Diagnostic>) -> RuleIndex<'i> {
-        let mut by_name: HashMap<&str, (u16, Span)> = HashMap::new();
+        let mut by_name: HashMap<&str, (u16, Span)> = HashMap::with_capacity(items.len());
         let mut decls: Vec<&ast::RuleDecl> = Vec::new();
         for item in items {
             let Item::Rule(r) = item else { continue };
