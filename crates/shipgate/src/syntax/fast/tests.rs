@@ -248,6 +248,11 @@ fn corners_of_the_grammar_match_pest() {
         "tier t when 1.x",
         "tier t when notable or anything or counter or inside or order",
         "tier t when [] == [[]]",
+        "rule r {\r\n\tdeny when a # note\r\n}\r\n# end\r\n",
+        "tiers low,\thigh # c\n# c2\n\ndefault deny",
+        "tier t when \"\u{e9}t\u{e9} \\\"q\\\"\" == x",
+        "# only a comment",
+        "",
     ];
     for text in texts {
         let (_, diags) = parse_with_pest(FileId(0), text);
