@@ -1,4 +1,5 @@
-//! Text to AST: the pest grammar and the parser.
+//! Text to AST: a hand-written parser for files that parse cleanly, and the pest grammar and
+//! parser for everything else (and for every error message).
 //!
 //! - `parser`: the entry point: `fast`, else pest in one pass over the file, else `recovery`.
 //! - `build`: pest's pairs to AST nodes, one file per construct.
