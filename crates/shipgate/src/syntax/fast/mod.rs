@@ -2,8 +2,9 @@
 //! straight from the text, for files that parse without any diagnostic.
 //!
 //! It answers `Some(items)` only where pest and the builder would return the same items with
-//! no diagnostic at all; anything else (a syntax error, a value the builder reports, text the
-//! nesting guard would refuse, or a case it does not try to follow) is `None`, and the pest
+//! no diagnostic at all; anything else (a syntax error, a value the builder reports, text
+//! nested more than [`MAX_FAST_NESTING`] levels, or a case it does not try to follow) is
+//! `None`, and the pest
 //! path then runs as before, so every error message and every recovery comes from there.
 //!
 //! Each function follows one grammar rule: it calls [`Parser::skip`] exactly where pest's
@@ -25,6 +26,12 @@ use super::ast::{Ident, Item, StrLit};
 use super::keywords::{STATEMENT_WORDS, is_reserved, is_word_byte};
 use super::nesting::MAX_NESTING;
 use crate::span::{FileId, Span};
+
+/// How deep the fast parser goes, counted as the nesting guard counts (an upper bound of its
+/// count). Half the guard's limit: real policies nest a few levels, and text nested deeper is
+/// left to the guard and pest, so the fast parser never needs more stack than pest does on the
+/// deepest text the guard accepts.
+const MAX_FAST_NESTING: usize = MAX_NESTING / 2;
 
 /// The items of `body` (a file's text after its first `base` bytes), if it parses without a
 /// diagnostic and this parser follows it; `None` sends the file to pest.
@@ -62,7 +69,8 @@ struct Parser<'t> {
     /// Words the nesting guard may count as a level (`any`, `all`, `count`, `list`) since the
     /// last top-level statement word, where the guard starts counting again.
     guard_words: usize,
-    /// The guard might refuse this text: depth plus those words exceeded its limit.
+    /// Deeper than the fast parser goes: depth plus those words exceeded
+    /// [`MAX_FAST_NESTING`].
     deep: bool,
     /// Where pest's `expr` pair for the expression parsed last ends.
     expr_end: usize,
@@ -240,16 +248,16 @@ impl<'t> Parser<'t> {
             Some(b"any" | b"all" | b"count" | b"list")
         ) {
             self.guard_words += 1;
-            if self.depth + self.guard_words > MAX_NESTING {
+            if self.depth + self.guard_words > MAX_FAST_NESTING {
                 self.deep = true;
             }
         }
     }
 
-    /// Opens a bracket level; `None` where the guard might refuse the text, before recursing.
+    /// Opens a bracket level; `None` deeper than [`MAX_FAST_NESTING`], before recursing.
     fn open(&mut self) -> Option<()> {
         self.depth += 1;
-        (!self.deep && self.depth + self.guard_words <= MAX_NESTING).then_some(())
+        (!self.deep && self.depth + self.guard_words <= MAX_FAST_NESTING).then_some(())
     }
 
     fn close(&mut self) {
