@@ -2,7 +2,7 @@
 //! `changes where`), with the builder's checks of times, days and dates.
 
 use super::super::ast::{
-    BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, LocalDateTimeLit, LocalTime,
+    BlackoutSpec, CalendarDecl, CalendarEntry, DateLit, DaySet, Ident, LocalDateTimeLit, LocalTime,
     RegionDecl, ScopeDecl, ScopeTarget, TimeRange, Weekday,
 };
 use super::Parser;
@@ -335,7 +335,7 @@ impl Parser<'_> {
     }
 
     /// `calendar_name ~ (comma ~ calendar_name)*`.
-    fn calendar_names(&mut self) -> Option<Vec<super::super::ast::Ident>> {
+    fn calendar_names(&mut self) -> Option<Vec<Ident>> {
         let mut names = vec![self.hyphen_ident()?];
         self.skip();
         self.comma_list(&mut names, Self::hyphen_ident)?;

@@ -1,10 +1,9 @@
 //! Items other than calendars: settings, `extend` blocks and field types, `tier` and
 //! `condition`, rules, waivers, strategy, rollback and notify.
 
-use super::super::ast::DurationLit;
 use super::super::ast::{
-    CmpOp, ConditionDecl, DefaultEffect, Effect, ExtendDecl, ExtendTarget, FieldDecl, Item,
-    NotifyDecl, RollbackDecl, RuleDecl, StrategyArm, StrategyDecl, Threshold, TierDecl,
+    CmpOp, ConditionDecl, DefaultEffect, DurationLit, Effect, ExtendDecl, ExtendTarget, FieldDecl,
+    Item, NotifyDecl, RollbackDecl, RuleDecl, StrategyArm, StrategyDecl, Threshold, TierDecl,
     TriggerDecl, TypeExpr, WaivableDecl, Waived,
 };
 use super::super::build::duration_seconds;
