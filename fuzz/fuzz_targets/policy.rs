@@ -11,6 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    // Where the fast parser answers, it must answer exactly as pest and the builder do.
+    if let Some(difference) = shipgate::fast_parse_difference(text) {
+        panic!("{difference}\n--- on ---\n{text}");
+    }
     let engine = match Engine::from_source(text, "fuzz.gate") {
         Ok(engine) => engine,
         Err(e) => {

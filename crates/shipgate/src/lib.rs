@@ -678,6 +678,15 @@ impl Session<'_> {
     }
 }
 
+/// How the syntax layer's fast parser and its pest parser differ on `text`: `None` when the
+/// fast parser declines the text (pest then decides, as always) or gives exactly pest's items
+/// with no diagnostic. For the fuzz target and tests; only with the `testing` feature.
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub fn fast_parse_difference(text: &str) -> Option<String> {
+    syntax::fast_parse_difference(text)
+}
+
 /// One `.gate` file's text in the canonical layout (`shipgate fmt`, docs/authoring.md):
 /// the same tokens and comments, laid out one way, so that the result compiles to the same
 /// engine and formatting it again changes nothing. `name` is what errors call the file.

@@ -119,6 +119,22 @@ impl SourceMap {
         }
     }
 
+    /// [`SourceMap::location`] as the decisions hold it: written without `format!` (a
+    /// compile writes one per rule, effect and arm) and, when short, without a heap block.
+    pub fn location_text(&self, span: Span) -> smol_str::SmolStr {
+        let Some(f) = self.get(span.file) else {
+            return smol_str::SmolStr::new_static("<unknown>");
+        };
+        let (l, c) = f.line_col(span.start as usize);
+        let mut out = smol_str::SmolStrBuilder::new();
+        out.push_str(&f.name);
+        for n in [l, c] {
+            out.push(':');
+            push_decimal(&mut out, n);
+        }
+        out.finish()
+    }
+
     pub fn text(&self, span: Span) -> &str {
         self.get(span.file)
             .and_then(|f| f.text.get(span.range()))
@@ -126,9 +142,46 @@ impl SourceMap {
     }
 }
 
+/// `n` in decimal.
+fn push_decimal(out: &mut smol_str::SmolStrBuilder, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(digits.get(i..).unwrap_or(&[])).unwrap_or(""));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn location_text_is_location() {
+        let mut map = SourceMap::default();
+        let name = "policies/a-rather-long-folder-name/rules.gate";
+        let id = map.add(name, "a\nbb\n\u{e9}t\n".repeat(700));
+        let short = map.add("p.gate", "x\ny");
+        for (file, at) in [
+            (id, 0),
+            (id, 3),
+            (id, 8),
+            (id, 4000),
+            (short, 2),
+            (FileId(9), 0),
+        ] {
+            let span = Span::new(file, at, at);
+            assert_eq!(map.location_text(span), map.location(span));
+        }
+    }
 
     #[test]
     fn every_line_end_counts_as_one() {

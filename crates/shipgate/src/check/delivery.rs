@@ -1,7 +1,7 @@
 //! Phase 6: what a decision says about delivery: the `strategy` arms, the rollback
 //! triggers and the `notify` audiences.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::duplicate;
 use super::expr::{self, ExprChecker, cmp_op};
@@ -28,7 +28,7 @@ pub fn strategy(
     ck: &mut ExprChecker<'_, '_>,
     sources: &SourceMap,
 ) -> Vec<StrategyArmIr> {
-    let at = |span: Span| sources.location(span);
+    let at = |span: Span| sources.location_text(span);
     let mut strategy = Vec::new();
     let mut strategy_span: Option<Span> = None;
     for item in items {
@@ -69,7 +69,7 @@ pub fn strategy(
             strategy.push(StrategyArmIr {
                 name: arm.name.name.as_str().into(),
                 cond,
-                at: at(arm.span).into(),
+                at: at(arm.span),
             });
         }
     }
@@ -81,7 +81,7 @@ pub fn triggers(
     ck: &mut ExprChecker<'_, '_>,
     sources: &SourceMap,
 ) -> Vec<TriggerIr> {
-    let at = |span: Span| sources.location(span);
+    let at = |span: Span| sources.location_text(span);
     let mut triggers = Vec::new();
     for item in items {
         let Item::Rollback(rb) = item else { continue };
@@ -115,7 +115,7 @@ pub fn triggers(
                 for_secs: t.for_.seconds,
                 when,
                 on_no_data_fire: t.on_no_data_fire,
-                at: at(t.span).into(),
+                at: at(t.span),
             });
         }
     }
@@ -151,7 +151,7 @@ pub fn rollback_owner(items: &[&Item], ck: &mut ExprChecker<'_, '_>) -> Option<T
 }
 
 pub fn notify(items: &[&Item], ck: &mut ExprChecker<'_, '_>, sources: &SourceMap) -> Vec<NotifyIr> {
-    let at = |span: Span| sources.location(span);
+    let at = |span: Span| sources.location_text(span);
     let mut notify = Vec::new();
     for item in items {
         let Item::Notify(n) = item else { continue };
@@ -186,7 +186,7 @@ pub fn notify(items: &[&Item], ck: &mut ExprChecker<'_, '_>, sources: &SourceMap
             audiences,
             written: Text::from(written.join(", ")),
             when,
-            at: at(n.span).into(),
+            at: at(n.span),
         });
     }
     notify

@@ -1,6 +1,6 @@
 //! Phase 2: `extend change` and `extend service` fields: new names with resolved types.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::duplicate;
 use super::expr;

@@ -319,7 +319,7 @@ fn check_items(
         kinds: kinds.as_deref(),
         conditions: &named,
     };
-    let at = |span: Span| sources.location(span);
+    let at = |span: Span| sources.location_text(span);
     let mut ck = ExprChecker::new(schema, sources, &mut groups);
     conditions::check_bodies(&named, &mut ck);
     let tier_rules = tiers::check(items, &tiers, &mut ck);
@@ -344,7 +344,7 @@ fn check_items(
     drop(ck);
     diags.append(&mut groups.diagnostics);
 
-    let default_at = default.map(|(_, s)| at(s)).unwrap_or_default().into();
+    let default_at = default.map(|(_, s)| at(s)).unwrap_or_default();
     let exempting_rules = (0u16..)
         .zip(&rules)
         .filter(|(_, r)| r.has_exemptions)

@@ -1,7 +1,7 @@
 //! Phase 5: rules: their names (unique, so `exempt rule` and waivers can name them), the
 //! `waivable` declarations, and each rule's guard, effects and message.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::duplicate;
 use super::expr::{self, ExprChecker, GroupResolver};
@@ -20,7 +20,7 @@ pub struct RuleIndex<'i> {
 
 impl<'i> RuleIndex<'i> {
     pub fn new(items: &[&'i Item], diags: &mut Vec<Diagnostic>) -> RuleIndex<'i> {
-        let mut by_name: HashMap<&str, (u16, Span)> = HashMap::new();
+        let mut by_name: HashMap<&str, (u16, Span)> = HashMap::with_capacity(items.len());
         let mut decls: Vec<&ast::RuleDecl> = Vec::new();
         for item in items {
             let Item::Rule(r) = item else { continue };
@@ -139,7 +139,7 @@ pub fn waivable(
                         bit,
                         group: g,
                         max: w.max.seconds,
-                        at: sources.location(w.span).into(),
+                        at: sources.location_text(w.span),
                     },
                     w.span,
                 ));
@@ -158,7 +158,7 @@ pub fn check(
     sources: &SourceMap,
     default_deny: bool,
 ) -> Vec<RuleIr> {
-    let at = |span: Span| sources.location(span);
+    let at = |span: Span| sources.location_text(span);
     let mut rules = Vec::with_capacity(index.decls.len());
     let mut exemptions: Vec<Exemption> = Vec::new();
     for (ri, r) in index.decls.iter().enumerate() {
@@ -321,7 +321,7 @@ pub fn check(
             };
             effects.push(EffectAt {
                 effect,
-                at: at(span).into(),
+                at: at(span),
                 span,
             });
         }
@@ -349,7 +349,12 @@ pub fn check(
         });
         let idx = u16::try_from(ri).unwrap_or(u16::MAX);
         let fixed_message = match &message {
-            None => Some(Text::from(format!("denied by rule {}", r.name.name))),
+            None => {
+                let mut text = smol_str::SmolStrBuilder::new();
+                text.push_str("denied by rule ");
+                text.push_str(&r.name.name);
+                Some(text.finish())
+            }
             Some(parts) => fixed_text(parts).map(Text::from),
         };
         rules.push(RuleIr {
@@ -358,11 +363,11 @@ pub fn check(
             effects,
             message,
             fixed_message,
-            at: at(r.name.span).into(),
+            at: at(r.name.span),
             waivable: waivable.get(&idx).map(|(g, m, _)| (*g, *m)),
             waivable_at: waivable
                 .get(&idx)
-                .map(|(_, _, span)| at(*span).into())
+                .map(|(_, _, span)| at(*span))
                 .unwrap_or_default(),
             has_exemptions,
         });

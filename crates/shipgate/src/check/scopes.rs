@@ -70,7 +70,7 @@ pub fn check(
             cond,
             slot,
             calendars: ids,
-            at: sources.location(decl.span).into(),
+            at: sources.location_text(decl.span),
         };
         match decl.target {
             ScopeTarget::Services => services.push(scope),

@@ -1,7 +1,7 @@
 //! Phase 1: the settings of a policy set (`tiers`, `default`, `capacity`, `groups`, `kinds`),
 //! each given at most once.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::duplicate;
 use super::expr::GroupResolver;

@@ -169,8 +169,31 @@ pub(super) const STATEMENT_WORDS: [&str; count(STATEMENT)] = words(STATEMENT);
 /// Words that open a quantifier.
 pub(super) const QUANTIFIER_WORDS: [&str; count(QUANTIFIER)] = words(QUANTIFIER);
 
+/// For each first letter `a` to `z`, the lengths of the reserved words that start with it (bit
+/// `n` for length `n`): most names are told apart by one lookup instead of a scan of the list.
+/// Built at compile time; a reserved word of 16 letters or more, or not in lowercase ASCII,
+/// fails the build here.
+const RESERVED_SHAPES: [u16; 26] = reserved_shapes();
+
+const fn reserved_shapes() -> [u16; 26] {
+    let mut out = [0u16; 26];
+    let mut i = 0;
+    while i < RESERVED_WORDS.len() {
+        let w = RESERVED_WORDS[i].as_bytes();
+        out[(w[0] - b'a') as usize] |= 1 << w.len();
+        i += 1;
+    }
+    out
+}
+
 pub(super) fn is_reserved(word: &str) -> bool {
-    RESERVED_WORDS.contains(&word)
+    let b = word.as_bytes();
+    let shape = match b.first() {
+        Some(&c @ b'a'..=b'z') => RESERVED_SHAPES.get(usize::from(c - b'a')).copied(),
+        _ => None,
+    };
+    let maybe = shape.is_some_and(|s| b.len() < 16 && s & (1 << b.len()) != 0);
+    maybe && RESERVED_WORDS.contains(&word)
 }
 
 /// A byte of a word (the grammar's `ident_char`): words end at the first other byte.
@@ -373,6 +396,18 @@ mod tests {
             firsts.insert(k.word.to_owned());
         }
         assert_eq!(firsts, with_role(ITEM));
+    }
+
+    #[test]
+    fn is_reserved_answers_as_the_list_does() {
+        for k in KEYWORDS {
+            assert_eq!(is_reserved(k.word), k.roles & RESERVED != 0, "{}", k.word);
+            assert!(!is_reserved(&format!("{}x", k.word)));
+            assert!(!is_reserved(&k.word[1..]) || RESERVED_WORDS.contains(&&k.word[1..]));
+        }
+        for w in ["", "_", "A", "And", "change", "tier", "s", "len", "x"] {
+            assert!(!is_reserved(w), "{w}");
+        }
     }
 
     #[test]

@@ -1,7 +1,10 @@
-//! Text to AST: the pest grammar and the parser.
+//! Text to AST: a hand-written parser for files that parse cleanly, and the pest grammar and
+//! parser for everything else (and for every error message).
 //!
-//! - `parser`: the entry point; one pass over a file that parses, else `recovery`.
+//! - `parser`: the entry point: `fast`, else pest in one pass over the file, else `recovery`.
 //! - `build`: pest's pairs to AST nodes, one file per construct.
+//! - `fast`: a hand-written parser straight to the AST for files that parse without a
+//!   diagnostic (most of them); anything else goes to pest, so every error comes from there.
 //! - `format`: the canonical layout of a file (`shipgate fmt`).
 //! - `grammar`: the pest parser generated from `grammar.pest`.
 //! - `keywords`: the one keyword table; every Rust keyword list derives from it.
@@ -11,6 +14,7 @@
 
 pub mod ast;
 mod build;
+mod fast;
 mod format;
 mod grammar;
 mod keywords;
@@ -37,4 +41,10 @@ pub fn format(text: &str) -> Result<String, FormatError> {
 /// an error) and every diagnostic found.
 pub fn parse(file: FileId, text: &str) -> (ast::PolicyFile, Vec<Diagnostic>) {
     parser::parse(file, text)
+}
+
+/// How the fast parser and pest differ on `text`, if they do (see `parser.rs`).
+#[cfg(feature = "testing")]
+pub fn fast_parse_difference(text: &str) -> Option<String> {
+    parser::fast_parse_difference(text)
 }

@@ -21,7 +21,6 @@ use crate::error::Diagnostic;
 use crate::span::{FileId, Span};
 use settings::default_effect;
 
-#[cfg(test)]
 pub(super) use literal::duration_seconds;
 
 /// Builds the items of one parsed piece of text that starts at `offset`.
