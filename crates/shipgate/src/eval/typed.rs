@@ -95,7 +95,11 @@ pub fn prepare_change(policy: &Policy, change: &mut Change) -> Result<(), InputE
     drop(values);
     // A policy without `extend change` fields has nothing to keep (and the check above
     // refused any key beyond the built-in ones).
-    let Some(schema) = policy.typed_schema.as_ref().filter(|s| !s.fields.is_empty()) else {
+    let Some(schema) = policy
+        .typed_schema
+        .as_ref()
+        .filter(|s| !s.fields.is_empty())
+    else {
         return Ok(());
     };
     // Every key is a declared field and every value of its type (checked above): each moves
