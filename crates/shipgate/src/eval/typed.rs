@@ -45,11 +45,7 @@ pub fn schema(policy_id: u64, fields: &[ExtField]) -> Option<TypedSchema> {
             optional,
         });
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Some(TypedSchema {
-        policy: policy_id,
-        fields: out.into_boxed_slice(),
-    })
+    Some(TypedSchema::new(policy_id, out))
 }
 
 /// The error of a change read for another policy than the one evaluating it.

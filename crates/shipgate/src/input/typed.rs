@@ -51,21 +51,33 @@ pub struct SchemaField {
 }
 
 /// What a reader needs to read a change's `extend change` values straight into their slots:
-/// the policy's number and its fields, sorted by name.
+/// the policy's number and its fields, found by name through a hash (a key costs one hash and
+/// one comparison, where a binary search over twenty names cost four or five comparisons).
 #[derive(Debug, Clone)]
 pub struct TypedSchema {
     pub policy: u64,
     pub fields: Box<[SchemaField]>,
+    by_name: foldhash::HashMap<Box<str>, usize>,
 }
 
 impl TypedSchema {
+    pub fn new(policy: u64, fields: Vec<SchemaField>) -> TypedSchema {
+        let by_name = fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), i))
+            .collect();
+        TypedSchema {
+            policy,
+            fields: fields.into_boxed_slice(),
+            by_name,
+        }
+    }
+
     /// The field named `name`.
     #[inline]
     pub fn find(&self, name: &str) -> Option<&SchemaField> {
-        self.fields
-            .binary_search_by(|f| (*f.name).cmp(name))
-            .ok()
-            .and_then(|i| self.fields.get(i))
+        self.by_name.get(name).and_then(|&i| self.fields.get(i))
     }
 }
 
