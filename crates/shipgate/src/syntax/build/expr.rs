@@ -14,14 +14,15 @@ use crate::span::Span;
 /// How deep an expression tree may grow. A run of `and` (or of `or`) is built as a balanced
 /// tree, so it counts about log2 of its length; other operators count one level each.
 /// Everything downstream walks expressions recursively, so their depth is bounded here.
-const MAX_EXPR_DEPTH: u32 = 256;
+pub(in crate::syntax) const MAX_EXPR_DEPTH: u32 = 256;
 
-/// Precedence levels, lowest first (`not` and quantifiers sit at `NOT`).
-const OR: u8 = 1;
-const AND: u8 = 2;
-const NOT: u8 = 3;
-const CMP: u8 = 4;
-const ADD: u8 = 5;
+/// Precedence levels, lowest first (`not` and quantifiers sit at `NOT`); the fast parser
+/// (`syntax/fast/expr.rs`) applies the same ones.
+pub(in crate::syntax) const OR: u8 = 1;
+pub(in crate::syntax) const AND: u8 = 2;
+pub(in crate::syntax) const NOT: u8 = 3;
+pub(in crate::syntax) const CMP: u8 = 4;
+pub(in crate::syntax) const ADD: u8 = 5;
 
 impl Builder<'_> {
     pub(super) fn expr(&mut self, p: P<'_>) -> Option<Expr> {

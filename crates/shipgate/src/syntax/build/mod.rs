@@ -21,6 +21,9 @@ use crate::error::Diagnostic;
 use crate::span::{FileId, Span};
 use settings::default_effect;
 
+/// The expression builder's depth limit and precedence levels, which the fast parser shares.
+pub(super) use expr::{ADD, AND, CMP, MAX_EXPR_DEPTH, NOT, OR};
+
 pub(super) use literal::duration_seconds;
 
 /// Builds the items of one parsed piece of text that starts at `offset`.

@@ -5,19 +5,11 @@
 use smallvec::{SmallVec, smallvec};
 
 use super::super::ast::{BinOp, CmpOp, Expr, ExprKind, Ident, Quantifier};
+// `build/expr.rs`'s depth limit and precedence levels: the two parsers must agree.
+use super::super::build::{ADD, AND, CMP, MAX_EXPR_DEPTH, NOT, OR};
 use super::Parser;
 use super::items::number;
 use super::lex;
-
-/// `build/expr.rs`'s limit on an expression tree's depth.
-const MAX_EXPR_DEPTH: u32 = 256;
-
-/// Precedence levels, lowest first, as in `build/expr.rs`.
-const OR: u8 = 1;
-const AND: u8 = 2;
-const NOT: u8 = 3;
-const CMP: u8 = 4;
-const ADD: u8 = 5;
 
 /// An operator of the run: an infix operator or `has`.
 #[derive(Clone, Copy, PartialEq)]
