@@ -269,6 +269,17 @@ pub(crate) mod scalar {
     pub(crate) fn instant(value: &Value) -> Result<super::Instant, String> {
         super::read_instant(value, &HERE).map_err(|e| e.message)
     }
+
+    /// A calendar date (`2026-12-24`), as days since 1970-01-01 (an `extend` `date`).
+    pub(crate) fn date(value: &Value) -> Result<i64, String> {
+        let Value::String(s) = value else {
+            return Err(format!("expected a date like 2026-12-24, got {value}"));
+        };
+        let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| format!("expected a date like 2026-12-24, got {s:?}"))?;
+        Ok(d.signed_duration_since(crate::time::epoch_date())
+            .num_days())
+    }
 }
 
 fn read_duration(value: &Value, path: &JsonPath) -> Read<i64> {

@@ -270,14 +270,7 @@ pub fn ext_value<'a>(
         (Ty::DateTime, J::String(_)) => {
             Value::DateTime(scalar::instant(v).map_err(at)?.timestamp())
         }
-        (Ty::Date, J::String(s)) => {
-            let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| at(format!("expected a date like 2026-12-24, got {s:?}")))?;
-            Value::Date(
-                d.signed_duration_since(crate::time::epoch_date())
-                    .num_days(),
-            )
-        }
+        (Ty::Date, J::String(_)) => Value::Date(scalar::date(v).map_err(at)?),
         (Ty::List(inner), J::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 ext_value(item, inner, &path.index(i))?;

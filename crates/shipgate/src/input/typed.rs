@@ -99,13 +99,7 @@ impl TypedValue {
             (SlotType::DateTime, v @ J::String(_)) => {
                 TypedValue::DateTime(scalar::instant(&v).ok()?.timestamp())
             }
-            (SlotType::Date, J::String(s)) => {
-                let d = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()?;
-                TypedValue::Date(
-                    d.signed_duration_since(crate::time::epoch_date())
-                        .num_days(),
-                )
-            }
+            (SlotType::Date, v @ J::String(_)) => TypedValue::Date(scalar::date(&v).ok()?),
             (SlotType::Strs, J::Array(items)) => TypedValue::Strs(
                 items
                     .into_iter()
