@@ -2,7 +2,7 @@
 // accepts, or raised accepts what the default refuses, and the error of an exceeded limit
 // names the option that raises it. Names and ranges are the library's.
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -36,10 +36,15 @@ test('maxInputBytes is lowered and raised', () => {
   assert.equal(Change.fromPath(changePath, { maxInputBytes: size }).id, 'CHG-1042')
 
   // A catalog over the 16 MiB default: refused by default, read with the limit raised.
-  const big = join(mkdtempSync(join(tmpdir(), 'shipgate-limits-')), 'catalog.json')
-  writeFileSync(big, JSON.stringify({ services: [{ id: 'api', tier: 1 }] }) + ' '.repeat(17 << 20))
-  assertThrowsShipgate(() => Catalog.fromPath(big), { code: 'INPUT_ERROR', message: /max-input-bytes/ })
-  assert.equal(Catalog.fromPath(big, { maxInputBytes: 32 << 20 }).size, 1)
+  const dir = mkdtempSync(join(tmpdir(), 'shipgate-limits-'))
+  try {
+    const big = join(dir, 'catalog.json')
+    writeFileSync(big, JSON.stringify({ services: [{ id: 'api', tier: 1 }] }) + ' '.repeat(17 << 20))
+    assertThrowsShipgate(() => Catalog.fromPath(big), { code: 'INPUT_ERROR', message: /max-input-bytes/ })
+    assert.equal(Catalog.fromPath(big, { maxInputBytes: 32 << 20 }).size, 1)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test('maxPolicyFileBytes and maxPolicyBytes bound policy text', () => {

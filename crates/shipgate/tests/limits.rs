@@ -25,12 +25,15 @@ fn policy_message(e: Error) -> String {
     }
 }
 
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("shipgate-limits-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+/// A file in a directory of its own, removed with the directory when the returned guard drops.
+fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("shipgate-limits-")
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    path
+    (dir, path)
 }
 
 #[test]
@@ -40,7 +43,7 @@ fn max_input_bytes_bounds_the_files_read_lowered_and_raised() {
         "start": "2026-12-01T10:00:00Z", "duration": "1h",
     })
     .to_string();
-    let path = temp_file("change.json", change.as_bytes());
+    let (_dir, path) = temp_file("change.json", change.as_bytes());
     let len = change.len() as u64;
     assert!(Change::from_path_with(&path, &Limits::default()).is_ok());
     let Err(Error::Io { message, .. }) =
@@ -63,7 +66,7 @@ fn max_input_bytes_bounds_the_files_read_lowered_and_raised() {
     // the limit is raised.
     let mut big = String::from(r#"{"services": [{"id": "api", "tier": 1}]}"#);
     big.push_str(&" ".repeat(17 * 1024 * 1024));
-    let path = temp_file("catalog.json", big.as_bytes());
+    let (_dir, path) = temp_file("catalog.json", big.as_bytes());
     let Err(Error::Io { message, .. }) = Catalog::from_path(&path) else {
         panic!("the default let 17 MiB through")
     };
@@ -109,7 +112,7 @@ fn max_policy_file_bytes_and_max_policy_bytes_bound_policy_text() {
     // From files too, and raised past the default: a policy file of 5 MiB (a long comment).
     let mut big = String::from("tiers low\n");
     big.push_str(&format!("# {}\n", "x".repeat(5 * 1024 * 1024)));
-    let path = temp_file("big.gate", big.as_bytes());
+    let (_dir, path) = temp_file("big.gate", big.as_bytes());
     let e = policy_message(Engine::from_path(&path).unwrap_err());
     assert!(e.contains("max-policy-file-bytes"), "{e}");
     let raised = limits(Limit::PolicyFileBytes, 8 * 1024 * 1024);
