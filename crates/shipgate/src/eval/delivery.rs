@@ -141,6 +141,7 @@ pub fn decide<const EXPLAIN: bool, const FULL: bool>(
 pub fn order(catalog: &Catalog, prep: &Prepared<'_>) -> SmallVec<[SmallVec<[Text; 4]>; 1]> {
     let id = |i: u32| catalog.id_text(i).cloned();
     match prep.services.as_slice() {
+        [] => SmallVec::new(),
         // One service is one wave: no graph to walk.
         [one] => id(*one)
             .map(|s| smallvec::smallvec![smallvec::smallvec![s]])

@@ -18,10 +18,14 @@ pub struct Ctx<'a> {
     pub ir: &'a PolicyIr,
     /// The conditions' fast forms, by `Cond::id` (see `lower`).
     pub programs: &'a [super::fast::Program],
+    /// The runs of rules that only deny, fused (`lower::fuse`).
+    pub fused: &'a [super::fast::Fused],
     pub sources: &'a SourceMap,
     pub change: &'a Change,
     pub catalog: &'a Catalog,
     pub prep: &'a Prepared<'a>,
+    /// The session's `extend change` slots (`prep.facts().change_ext`), at hand.
+    pub change_ext: &'a super::prepare::Slots<'a>,
     pub tier: u8,
     pub now: i64,
     /// Quantifier variables of the general evaluator, by slot (grown by `bind`).

@@ -40,6 +40,61 @@ impl Program {
     }
 }
 
+/// Consecutive rules that only deny (no guard, no exemption), their conditions laid end to
+/// end in one program that a decision runs in one loop, stopping only where a deny fires or a
+/// condition cannot be evaluated: the programs themselves, each `Op::End` marking where one
+/// condition ends. The rules are the same and run in the same order as one by one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fused {
+    ops: Box<[Op]>,
+    /// By `Op::End` number: the rule and its effect whose condition ends there.
+    pub ends: Box<[(u32, u32)]>,
+    /// The rules it runs: `first..end`.
+    pub first: usize,
+    pub end: usize,
+}
+
+impl Fused {
+    /// The conditions of rules `first..end`, each effect's `(rule, effect, program)` in
+    /// order.
+    pub fn new<'p>(
+        first: usize,
+        end: usize,
+        conditions: impl IntoIterator<Item = (u32, u32, &'p Program)>,
+    ) -> Fused {
+        let mut ops = Vec::new();
+        let mut ends = Vec::new();
+        for (rule, effect, p) in conditions {
+            let at = u32::try_from(ops.len()).unwrap_or(u32::MAX);
+            let moved = |to: u32| to.saturating_add(at);
+            ops.extend(p.ops.iter().map(|op| match op {
+                Op::Test { test, negate, exit } => Op::Test {
+                    test: test.clone(),
+                    negate: *negate,
+                    exit: match *exit {
+                        Exit::Never => Exit::Never,
+                        Exit::IfFalse(to) => Exit::IfFalse(moved(to)),
+                        Exit::IfTrue(to) => Exit::IfTrue(moved(to)),
+                    },
+                },
+                Op::JumpIfFalse(to) => Op::JumpIfFalse(moved(*to)),
+                Op::JumpIfTrue(to) => Op::JumpIfTrue(moved(*to)),
+                Op::Not => Op::Not,
+                Op::End(k) => Op::End(*k),
+            }));
+            // A jump to the program's end now lands here.
+            ops.push(Op::End(u32::try_from(ends.len()).unwrap_or(u32::MAX)));
+            ends.push((rule, effect));
+        }
+        Fused {
+            ops: ops.into_boxed_slice(),
+            ends: ends.into_boxed_slice(),
+            first,
+            end,
+        }
+    }
+}
+
 /// Quantifier slots whose service the fast steps can hold directly; deeper nesting runs on
 /// the general evaluator.
 pub const BOUND_SLOTS: usize = 4;
@@ -58,6 +113,9 @@ enum Op {
     JumpIfFalse(u32),
     /// `or`: when the result so far is true, it is the result.
     JumpIfTrue(u32),
+    /// In a [`Fused`] run of rules only: the condition numbered so (in `Fused::ends`) ends
+    /// here, and its deny fires when the result is true.
+    End(u32),
 }
 
 /// Where a test jumps when its value decides the `and`/`or` it is the left side of.
@@ -90,6 +148,15 @@ enum Test {
     /// A numeric comparison where one side is a float.
     Num(CmpOp, FNum, FNum),
     Str(CmpOp, FStr, FStr),
+    /// An integer-like `extend change` field compared with a constant (`field op k`); the
+    /// expression is the field's general form, run when the slot holds no such value.
+    ExtInt(CmpOp, u16, i64, Box<CExpr>),
+    /// A string `extend change` field equal to a constant (`true`) or not (`false`); the
+    /// expression is the field's general form.
+    ExtStrIs(u16, Box<str>, bool, Box<CExpr>),
+    /// A string equal to a constant (`true`) or not (`false`): only strings of the same
+    /// length are compared byte by byte.
+    StrIs(FStr, Box<str>, bool),
     /// A string in a list of strings.
     StrIn(FStr, FStrs),
     /// A string in an `extend` list of strings or a list literal of string constants.
@@ -267,6 +334,8 @@ impl Test {
             Test::Int(_, a, b) => a.is_general() || b.is_general(),
             Test::Num(_, a, b) => a.is_general() || b.is_general(),
             Test::Str(_, a, b) => a.is_general() || b.is_general(),
+            Test::StrIs(x, _, _) => x.is_general(),
+            Test::ExtInt(..) | Test::ExtStrIs(..) => false,
             Test::StrIn(x, _) => x.is_general(),
             Test::StrInList(x, l) => x.is_general() || matches!(l, FList::ServiceExt(..)),
             Test::Affix(_, a, b) => a.is_general() || b.is_general(),
@@ -379,9 +448,20 @@ fn test(e: &CExpr) -> Test {
             | CmpKind::Duration
             | CmpKind::DateTime
             | CmpKind::Date
-            | CmpKind::Tier => Test::Int(*op, int(a), int(b)),
+            | CmpKind::Tier => match (int(a), int(b)) {
+                (FInt::Ext(f, e), FInt::Const(k)) => Test::ExtInt(*op, f, k, e),
+                (FInt::Const(k), FInt::Ext(f, e)) => Test::ExtInt(flipped(*op), f, k, e),
+                (a, b) => Test::Int(*op, a, b),
+            },
             CmpKind::Num => Test::Num(*op, num(a), num(b)),
-            CmpKind::Str => Test::Str(*op, string(a), string(b)),
+            CmpKind::Str => match (op, string(a), string(b)) {
+                (CmpOp::Eq | CmpOp::Ne, x, FStr::Const(k))
+                | (CmpOp::Eq | CmpOp::Ne, FStr::Const(k), x) => match x {
+                    FStr::Ext(f, e) => Test::ExtStrIs(f, k, *op == CmpOp::Eq, e),
+                    x => Test::StrIs(x, k, *op == CmpOp::Eq),
+                },
+                (op, a, b) => Test::Str(*op, a, b),
+            },
             _ => general(),
         },
         CExpr::In(x, list) => match (string(x), strings(list)) {
@@ -412,6 +492,18 @@ fn test(e: &CExpr) -> Test {
             Test::Services(*kind, *slot, source, compile(body))
         }
         _ => general(),
+    }
+}
+
+/// The operator with its sides swapped: `k < x` is `x > k`.
+fn flipped(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Eq => CmpOp::Eq,
+        CmpOp::Ne => CmpOp::Ne,
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
     }
 }
 
@@ -562,8 +654,7 @@ impl<'a> Ctx<'a> {
     /// The value in an `extend change` slot.
     #[inline(always)]
     fn ext(&self) -> &'a super::prepare::Slots<'a> {
-        let prep: &'a super::Prepared<'a> = self.prep;
-        &prep.facts().change_ext
+        self.change_ext
     }
 
     /// The service bound to `slot` (a quantifier over services is running).
@@ -620,9 +711,76 @@ impl<'a> Ctx<'a> {
                         pc = *to as usize;
                     }
                 }
+                // Only in a fused run (`run_fused`).
+                Op::End(_) => break,
             }
         }
         Ok(acc)
+    }
+
+    /// Runs a fused run of rules from `*pc` until a deny fires (its `Fused::ends` number and
+    /// `Ok`) or a condition cannot be evaluated (its number and the error; the next condition
+    /// runs from the next call); `None` once every condition ran.
+    pub fn run_fused(
+        &mut self,
+        f: &'a Fused,
+        pc: &mut usize,
+    ) -> Option<(usize, Result<(), EvalError>)> {
+        let ops = &*f.ops;
+        let mut acc = false;
+        let mut i = *pc;
+        while let Some(op) = ops.get(i) {
+            i += 1;
+            match op {
+                Op::Test { test, negate, exit } => match self.test(test) {
+                    Ok(v) => {
+                        acc = v ^ *negate;
+                        match *exit {
+                            Exit::Never => {}
+                            Exit::IfFalse(to) => {
+                                if !acc {
+                                    i = to as usize;
+                                }
+                            }
+                            Exit::IfTrue(to) => {
+                                if acc {
+                                    i = to as usize;
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        // The condition fails; the next one starts after its end.
+                        let rest = ops.get(i..).unwrap_or_default();
+                        let (at, k) = rest.iter().enumerate().find_map(|(j, op)| match op {
+                            Op::End(k) => Some((j, *k)),
+                            _ => None,
+                        })?;
+                        *pc = i + at + 1;
+                        return Some((k as usize, Err(e)));
+                    }
+                },
+                Op::Not => acc = !acc,
+                Op::JumpIfFalse(to) => {
+                    if !acc {
+                        i = *to as usize;
+                    }
+                }
+                Op::JumpIfTrue(to) => {
+                    if acc {
+                        i = *to as usize;
+                    }
+                }
+                Op::End(k) => {
+                    if acc {
+                        *pc = i;
+                        return Some((*k as usize, Ok(())));
+                    }
+                }
+            }
+        }
+        *pc = i;
+        None
     }
 
     #[inline(always)]
@@ -654,6 +812,33 @@ impl<'a> Ctx<'a> {
                 let y = self.fast_str(b)?;
                 self.charge(super::expr::str_steps(x.len().min(y.len())))?;
                 ordering_holds(*op, Some(x.as_ref().cmp(y.as_ref())))
+            }
+            Test::ExtInt(op, f, k, e) => {
+                let x = match self.ext().int_at(usize::from(*f)) {
+                    Some(x) => x,
+                    None => self.general_int(e)?,
+                };
+                match op {
+                    CmpOp::Eq => x == *k,
+                    CmpOp::Ne => x != *k,
+                    CmpOp::Lt => x < *k,
+                    CmpOp::Le => x <= *k,
+                    CmpOp::Gt => x > *k,
+                    CmpOp::Ge => x >= *k,
+                }
+            }
+            Test::ExtStrIs(f, k, eq, e) => {
+                let x = match self.ext().str_at(usize::from(*f)) {
+                    Some(x) => x,
+                    None => &*self.general_str(e)?,
+                };
+                self.charge(super::expr::str_steps(x.len().min(k.len())))?;
+                (x.len() == k.len() && x.as_bytes() == k.as_bytes()) == *eq
+            }
+            Test::StrIs(x, k, eq) => {
+                let x = self.fast_str(x)?;
+                self.charge(super::expr::str_steps(x.len().min(k.len())))?;
+                (x.len() == k.len() && x.as_bytes() == k.as_bytes()) == *eq
             }
             Test::StrIn(x, list) => {
                 let x = self.fast_str(x)?;

@@ -2,9 +2,9 @@
 //! the engine is built. The checker knows nothing of these forms; the IR numbers its conditions
 //! (`Cond::id`) and the programs are kept beside it at those indices.
 
-use super::fast::{Program, compile};
+use super::fast::{Fused, Program, compile};
 use crate::check::Compiled;
-use crate::check::ir::{Cond, EffectIr, PolicyIr};
+use crate::check::ir::{Cond, EffectIr, PolicyIr, RuleIr};
 
 /// A compiled policy set ready to evaluate: the checked IR and its conditions' programs.
 #[derive(Debug)]
@@ -12,6 +12,9 @@ pub struct Policy {
     pub compiled: Compiled,
     /// `programs[c.id]` is the fast form of the condition `c`.
     pub programs: Box<[Program]>,
+    /// The runs of two or more consecutive rules that only deny, their conditions fused into
+    /// one program each (`fast::Fused`), in the order of the rules.
+    pub fused: Box<[Fused]>,
     /// This policy's identity, unique in the process: a catalog caches the check of its
     /// services' `extend` keys against the policy it was last checked with by this number
     /// (an address could be reused by a later policy).
@@ -85,6 +88,7 @@ impl Policy {
     pub fn new(compiled: Compiled, limits: crate::limits::Limits) -> Policy {
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let programs = lower(&compiled.ir);
+        let fused = fuse(&compiled.ir, &programs);
         let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let change_ext_order = by_name(&compiled.ir.change_ext);
         let service_ext_order = by_name(&compiled.ir.service_ext);
@@ -94,6 +98,7 @@ impl Policy {
         Policy {
             compiled,
             programs,
+            fused,
             id,
             limits,
             change_ext_order,
@@ -150,4 +155,149 @@ pub fn lower(ir: &PolicyIr) -> Box<[Program]> {
         .into_iter()
         .map(|p| p.unwrap_or_else(Program::never))
         .collect()
+}
+
+/// Whether a rule only denies: no guard, no exemption, every effect a `deny`.
+fn only_denies(r: &RuleIr) -> bool {
+    r.guard.is_none()
+        && !r.has_exemptions
+        && !r.effects.is_empty()
+        && r.effects
+            .iter()
+            .all(|e| matches!(e.effect, EffectIr::Deny(_)))
+}
+
+/// The runs of at least two consecutive rules that only deny, each fused into one program.
+pub fn fuse(ir: &PolicyIr, programs: &[Program]) -> Box<[Fused]> {
+    let mut runs = Vec::new();
+    let mut ri = 0;
+    while ri < ir.rules.len() {
+        let first = ri;
+        while ir.rules.get(ri).is_some_and(only_denies) {
+            ri += 1;
+        }
+        let rules = ir.rules.get(first..ri).unwrap_or_default();
+        let conditions: Option<Vec<_>> = rules
+            .iter()
+            .enumerate()
+            .flat_map(|(k, r)| {
+                r.effects
+                    .iter()
+                    .enumerate()
+                    .map(move |(ei, e)| match &e.effect {
+                        EffectIr::Deny(c) => Some((
+                            u32::try_from(first + k).ok()?,
+                            u32::try_from(ei).ok()?,
+                            programs.get(c.id as usize)?,
+                        )),
+                        _ => None,
+                    })
+            })
+            .collect();
+        // A condition without its program (none is) leaves the rules to run one by one.
+        if rules.len() >= 2
+            && let Some(conditions) = conditions
+        {
+            runs.push(Fused::new(first, ri, conditions));
+        }
+        ri = ri.max(first + 1);
+    }
+    runs.into_boxed_slice()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
+mod tests {
+    use crate::{Catalog, Change, Engine};
+
+    const POLICY: &str = r#"
+tiers low
+extend change { env: string, n: int?, flag: bool }
+rule a { deny when change.env == "prod" }
+rule b { deny when change.n > 2 }
+rule c {
+  deny when change.flag
+  deny when change.env != "dev"
+}
+rule guarded {
+  when change.flag
+  deny when change.env == "x"
+}
+rule d {
+  deny when "prod" == change.env and change.flag
+  message "flagged in {change.env}"
+}
+rule e { deny when change.n >= 0 or change.flag }
+rule lone_before_allow { deny when change.flag }
+rule f { allow when change.flag }
+rule g { deny when not change.flag }
+"#;
+
+    fn engine() -> Engine {
+        Engine::from_source(POLICY, "p.gate").unwrap()
+    }
+
+    /// Runs of two or more rules that only deny, one fused program each, every `deny` of a
+    /// rule numbered in order; a guarded rule, an allow and a lone rule stay out.
+    #[test]
+    fn runs_of_rules_that_only_deny_are_fused() {
+        let engine = engine();
+        let runs: Vec<_> = engine
+            .inner
+            .fused
+            .iter()
+            .map(|f| (f.first, f.end, f.ends.to_vec()))
+            .collect();
+        assert_eq!(
+            runs,
+            vec![
+                (0, 3, vec![(0, 0), (1, 0), (2, 0), (2, 1)]),
+                (4, 7, vec![(4, 0), (5, 0), (6, 0)]),
+            ]
+        );
+    }
+
+    /// The fused runs decide as the rules one by one do: the general evaluator's decision
+    /// (no fused run), the same reasons in the same order, a condition that cannot be
+    /// evaluated (an absent optional) failing closed without stopping the next rules.
+    #[test]
+    fn fused_runs_decide_as_the_rules_one_by_one() {
+        let engine = engine();
+        let catalog = Catalog::from_json(&serde_json::json!({ "services": [] })).unwrap();
+        let now = crate::time::parse_instant("2026-12-01T09:00:00Z").unwrap();
+        let mut seen_error = false;
+        for env in ["prod", "dev", "x"] {
+            for n in [None, Some(1), Some(3)] {
+                for flag in [false, true] {
+                    let mut json = serde_json::json!({
+                        "id": "C1", "services": [], "requester": "ana", "implementer": "bo",
+                        "start": "2026-12-01T10:00:00Z", "duration": "1h",
+                        "env": env, "flag": flag,
+                    });
+                    if let Some(n) = n {
+                        json["n"] = n.into();
+                    }
+                    let change = Change::from_json(&json).unwrap();
+                    let fast = engine.evaluate(&change, &catalog, now, false).unwrap();
+                    let reference = engine
+                        .evaluate_reference(&change, &catalog, now, false)
+                        .unwrap();
+                    assert_eq!(fast.to_json(), reference.to_json(), "{json}");
+                    let rules: Vec<&str> = fast.reasons.iter().map(|r| r.rule.as_str()).collect();
+                    if n.is_none() {
+                        // `change.n > 2` fails closed; rule c still runs after it.
+                        assert!(rules.contains(&"b"), "{rules:?}");
+                        assert!(
+                            fast.reasons
+                                .iter()
+                                .any(|r| r.message.contains("failing closed"))
+                        );
+                        assert_eq!(rules.contains(&"c"), flag || env != "dev", "{rules:?}");
+                        seen_error = true;
+                    }
+                }
+            }
+        }
+        assert!(seen_error);
+    }
 }

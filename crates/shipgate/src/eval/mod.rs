@@ -272,10 +272,12 @@ fn context<'a>(
     Ctx {
         ir: &policy.ir,
         programs: &lowered.programs,
+        fused: &lowered.fused,
         sources: &policy.sources,
         change,
         catalog,
         prep,
+        change_ext: &prep.facts().change_ext,
         tier: 0,
         now,
         vars: smallvec::SmallVec::new(),

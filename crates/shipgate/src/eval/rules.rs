@@ -184,7 +184,42 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
     let mut obligations = Vec::new();
     let mut unmet = false;
     let mut allowed = false;
-    for (ri, r) in ir.rules.iter().enumerate() {
+    // Runs of rules that only deny go as one program each, unless a rule is exempted (its
+    // deny is then lifted, and said so) or the decision is traced or by the reference.
+    let fused: &[super::fast::Fused] = if EXPLAIN || ctx.reference || !exempted.is_empty() {
+        &[]
+    } else {
+        ctx.fused
+    };
+    let mut fused = fused.iter().peekable();
+    let mut next = 0;
+    while let Some(r) = ir.rules.get(next) {
+        let ri = next;
+        next += 1;
+        if let Some(run) = fused.next_if(|f| f.first == ri) {
+            let mut pc = 0;
+            while let Some((k, outcome)) = ctx.run_fused(run, &mut pc) {
+                let found = run.ends.get(k).and_then(|&(ri, ei)| {
+                    let r = ir.rules.get(ri as usize)?;
+                    Some((r, r.effects.get(ei as usize)?))
+                });
+                match (found, outcome) {
+                    (Some((r, e)), Ok(())) => deny(ctx, b, r, e),
+                    (Some((r, e)), Err(err)) => {
+                        b.fail_closed(&r.name, "the deny condition", &err, &e.at)
+                    }
+                    // Not built so (`Fused::new` numbers the conditions it is given).
+                    (None, _) => b.fail_closed(
+                        "engine",
+                        "a fused rule",
+                        &EvalError::new("its condition's number is out of range"),
+                        "",
+                    ),
+                }
+            }
+            next = run.end;
+            continue;
+        }
         let is_exempt = exempted.get(ri).copied().unwrap_or(false);
         let earlier = if r.has_exemptions {
             guards
@@ -265,18 +300,9 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
                     }
                     match ctx.cond(c) {
                         Ok(true) => {
-                            let message = match (&r.fixed_message, &r.message) {
-                                (Some(m), _) => m.clone(),
-                                (None, Some(parts)) => Text::from(render_message(parts, ctx)),
-                                (None, None) => Text::from(format!("denied by rule {}", r.name)),
-                            };
                             b.trace(TraceKind::Effect, &r.name, "deny fires", &e.at);
                             b.values(ctx, c);
-                            b.reasons.push(Reason {
-                                rule: r.name.clone(),
-                                message,
-                                at: e.at.clone(),
-                            });
+                            deny(ctx, b, r, e);
                         }
                         Ok(false) => {
                             b.trace(TraceKind::Effect, &r.name, "deny does not fire", &e.at);
@@ -462,6 +488,25 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
 
 /// Makes room for the decision's requirements when the first is pushed.
 #[inline(always)]
+/// A deny fires: the reason, with the rule's message.
+fn deny<'a, const EXPLAIN: bool>(
+    ctx: &mut Ctx<'a>,
+    b: &mut Builder<EXPLAIN>,
+    r: &'a RuleIr,
+    e: &EffectAt,
+) {
+    let message = match (&r.fixed_message, &r.message) {
+        (Some(m), _) => m.clone(),
+        (None, Some(parts)) => Text::from(render_message(parts, ctx)),
+        (None, None) => Text::from(format!("denied by rule {}", r.name)),
+    };
+    b.reasons.push(Reason {
+        rule: r.name.clone(),
+        message,
+        at: e.at.clone(),
+    });
+}
+
 fn first_requirement(requirements: &mut Vec<Requirement>) {
     if requirements.capacity() == 0 {
         *requirements = Vec::with_capacity(4);
