@@ -66,24 +66,34 @@ impl Fused {
         let mut ends = Vec::new();
         for (rule, effect, p) in conditions {
             let at = u32::try_from(ops.len()).unwrap_or(u32::MAX);
+            let len = u32::try_from(p.ops.len()).unwrap_or(u32::MAX);
+            let k = u32::try_from(ends.len()).unwrap_or(u32::MAX);
+            // A jump to the program's end lands on its `End`; a jump taken when the result is
+            // false lands past it (a false condition fires nothing).
             let moved = |to: u32| to.saturating_add(at);
-            ops.extend(p.ops.iter().map(|op| match op {
+            let past_end_if = |to: u32| match to == len {
+                true => moved(to).saturating_add(1),
+                false => moved(to),
+            };
+            ops.extend(p.ops.iter().enumerate().map(|(j, op)| match op {
                 Op::Test { test, negate, exit } => Op::Test {
                     test: test.clone(),
                     negate: *negate,
                     exit: match *exit {
+                        // The last test decides the condition: it fires or not itself.
+                        Exit::Never if j + 1 == p.ops.len() => Exit::End(k),
                         Exit::Never => Exit::Never,
-                        Exit::IfFalse(to) => Exit::IfFalse(moved(to)),
+                        Exit::IfFalse(to) => Exit::IfFalse(past_end_if(to)),
                         Exit::IfTrue(to) => Exit::IfTrue(moved(to)),
+                        Exit::End(k) => Exit::End(k),
                     },
                 },
-                Op::JumpIfFalse(to) => Op::JumpIfFalse(moved(*to)),
+                Op::JumpIfFalse(to) => Op::JumpIfFalse(past_end_if(*to)),
                 Op::JumpIfTrue(to) => Op::JumpIfTrue(moved(*to)),
                 Op::Not => Op::Not,
                 Op::End(k) => Op::End(*k),
             }));
-            // A jump to the program's end now lands here.
-            ops.push(Op::End(u32::try_from(ends.len()).unwrap_or(u32::MAX)));
+            ops.push(Op::End(k));
             ends.push((rule, effect));
         }
         Fused {
@@ -124,6 +134,9 @@ enum Exit {
     Never,
     IfFalse(u32),
     IfTrue(u32),
+    /// In a [`Fused`] run only, on the last test of a condition: the condition's `Op::End`
+    /// (numbered so) follows; the test fires its deny when true and goes past the `End`.
+    End(u32),
 }
 
 /// One boolean test that reads the inputs directly.
@@ -687,7 +700,8 @@ impl<'a> Ctx<'a> {
                 Op::Test { test, negate, exit } => {
                     acc = self.test(test)? ^ *negate;
                     match *exit {
-                        Exit::Never => {}
+                        // Only in a fused run, where an `End` follows.
+                        Exit::Never | Exit::End(_) => {}
                         Exit::IfFalse(to) => {
                             if !acc {
                                 pc = to as usize;
@@ -736,6 +750,14 @@ impl<'a> Ctx<'a> {
                     Ok(v) => {
                         acc = v ^ *negate;
                         match *exit {
+                            Exit::End(k) => {
+                                // Past the `End` that follows.
+                                i += 1;
+                                if acc {
+                                    *pc = i;
+                                    return Some((k as usize, Ok(())));
+                                }
+                            }
                             Exit::Never => {}
                             Exit::IfFalse(to) => {
                                 if !acc {
@@ -827,18 +849,16 @@ impl<'a> Ctx<'a> {
                     CmpOp::Ge => x >= *k,
                 }
             }
-            Test::ExtStrIs(f, k, eq, e) => {
-                let x = match self.ext().str_at(usize::from(*f)) {
-                    Some(x) => x,
-                    None => &*self.general_str(e)?,
-                };
-                self.charge(super::expr::str_steps(x.len().min(k.len())))?;
-                (x.len() == k.len() && x.as_bytes() == k.as_bytes()) == *eq
-            }
+            Test::ExtStrIs(f, k, eq, e) => match self.ext().str_at(usize::from(*f)) {
+                Some(x) => self.str_is(x, k, *eq)?,
+                None => {
+                    let x = self.general_str(e)?;
+                    self.str_is(&x, k, *eq)?
+                }
+            },
             Test::StrIs(x, k, eq) => {
                 let x = self.fast_str(x)?;
-                self.charge(super::expr::str_steps(x.len().min(k.len())))?;
-                (x.len() == k.len() && x.as_bytes() == k.as_bytes()) == *eq
+                self.str_is(&x, k, *eq)?
             }
             Test::StrIn(x, list) => {
                 let x = self.fast_str(x)?;
@@ -864,6 +884,13 @@ impl<'a> Ctx<'a> {
             }
             Test::Expr(e) => self.general(e)?,
         })
+    }
+
+    /// `x == k` (`eq`) or `x != k`, charged as the general evaluator charges a comparison.
+    #[inline(always)]
+    fn str_is(&mut self, x: &str, k: &str, eq: bool) -> Result<bool, EvalError> {
+        self.charge(super::expr::str_steps(x.len().min(k.len())))?;
+        Ok((x.len() == k.len() && x.as_bytes() == k.as_bytes()) == eq)
     }
 
     /// `any`/`all` over services: binds each to the slot and runs the body.

@@ -208,7 +208,10 @@ pub fn fuse(ir: &PolicyIr, programs: &[Program]) -> Box<[Fused]> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may unwrap
 mod tests {
-    use crate::{Catalog, Change, Engine};
+    use super::Policy;
+    use crate::graph::Catalog;
+    use crate::input::Change;
+    use crate::limits::Limits;
 
     const POLICY: &str = r#"
 tiers low
@@ -231,10 +234,14 @@ rule e { deny when change.n >= 0 or change.flag }
 rule lone_before_allow { deny when change.flag }
 rule f { allow when change.flag }
 rule g { deny when not change.flag }
+rule h { deny when not (change.flag and change.env == "prod") }
+rule i { deny when (change.flag and change.env == "dev") or change.env == "x" }
 "#;
 
-    fn engine() -> Engine {
-        Engine::from_source(POLICY, "p.gate").unwrap()
+    fn engine() -> Policy {
+        let files = vec![("p.gate".to_string(), POLICY.to_string())];
+        let compiled = crate::check::compile_sources(files, None, &Limits::default()).unwrap();
+        Policy::new(compiled, Limits::default())
     }
 
     /// Runs of two or more rules that only deny, one fused program each, every `deny` of a
@@ -243,7 +250,6 @@ rule g { deny when not change.flag }
     fn runs_of_rules_that_only_deny_are_fused() {
         let engine = engine();
         let runs: Vec<_> = engine
-            .inner
             .fused
             .iter()
             .map(|f| (f.first, f.end, f.ends.to_vec()))
@@ -253,6 +259,7 @@ rule g { deny when not change.flag }
             vec![
                 (0, 3, vec![(0, 0), (1, 0), (2, 0), (2, 1)]),
                 (4, 7, vec![(4, 0), (5, 0), (6, 0)]),
+                (8, 11, vec![(8, 0), (9, 0), (10, 0)]),
             ]
         );
     }
@@ -278,10 +285,13 @@ rule g { deny when not change.flag }
                         json["n"] = n.into();
                     }
                     let change = Change::from_json(&json).unwrap();
-                    let fast = engine.evaluate(&change, &catalog, now, false).unwrap();
-                    let reference = engine
-                        .evaluate_reference(&change, &catalog, now, false)
-                        .unwrap();
+                    let decide = |reference| {
+                        super::super::evaluate_with(
+                            &engine, &change, &catalog, now, false, reference,
+                        )
+                        .unwrap()
+                    };
+                    let (fast, reference) = (decide(false), decide(true));
                     assert_eq!(fast.to_json(), reference.to_json(), "{json}");
                     let rules: Vec<&str> = fast.reasons.iter().map(|r| r.rule.as_str()).collect();
                     if n.is_none() {
