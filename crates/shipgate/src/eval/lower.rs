@@ -167,13 +167,25 @@ fn only_denies(r: &RuleIr) -> bool {
             .all(|e| matches!(e.effect, EffectIr::Deny(_)))
 }
 
-/// The runs of at least two consecutive rules that only deny, each fused into one program.
+/// Whether a rule can be in a fused run: one that only denies (its conditions run there), or
+/// one with a guard and no exemption (its guard runs there; where it holds, the run stops and
+/// the rule's effects go one by one).
+fn fusable(r: &RuleIr) -> bool {
+    only_denies(r) || (r.guard.is_some() && !r.has_exemptions)
+}
+
+/// The number that marks a rule's guard among a fused run's conditions (`Fused::ends`), in
+/// place of an effect's index.
+pub const GUARD: u32 = u32::MAX;
+
+/// The runs of at least two consecutive rules that can be fused, each fused into one
+/// program.
 pub fn fuse(ir: &PolicyIr, programs: &[Program]) -> Box<[Fused]> {
     let mut runs = Vec::new();
     let mut ri = 0;
     while ri < ir.rules.len() {
         let first = ri;
-        while ir.rules.get(ri).is_some_and(only_denies) {
+        while ir.rules.get(ri).is_some_and(fusable) {
             ri += 1;
         }
         let rules = ir.rules.get(first..ri).unwrap_or_default();
@@ -181,17 +193,21 @@ pub fn fuse(ir: &PolicyIr, programs: &[Program]) -> Box<[Fused]> {
             .iter()
             .enumerate()
             .flat_map(|(k, r)| {
-                r.effects
-                    .iter()
-                    .enumerate()
-                    .map(move |(ei, e)| match &e.effect {
-                        EffectIr::Deny(c) => Some((
-                            u32::try_from(first + k).ok()?,
-                            u32::try_from(ei).ok()?,
-                            programs.get(c.id as usize)?,
-                        )),
-                        _ => None,
-                    })
+                let rule = u32::try_from(first + k).ok();
+                let guard = r.guard.as_ref().map(|g| (GUARD, g));
+                let denies = r.effects.iter().enumerate().map(|(ei, e)| match &e.effect {
+                    EffectIr::Deny(c) => Some((u32::try_from(ei).ok()?, c)),
+                    _ => None,
+                });
+                // A guarded rule has its guard in the run, an unguarded one its denies.
+                let steps: Vec<Option<(u32, &Cond)>> = match guard {
+                    Some(g) => vec![Some(g)],
+                    None => denies.collect(),
+                };
+                steps.into_iter().map(move |step| {
+                    let (effect, c) = step?;
+                    Some((rule?, effect, programs.get(c.id as usize)?))
+                })
             })
             .collect();
         // A condition without its program (none is) leaves the rules to run one by one.
@@ -215,6 +231,7 @@ mod tests {
 
     const POLICY: &str = r#"
 tiers low
+groups cab
 extend change { env: string, n: int?, flag: bool }
 rule a { deny when change.env == "prod" }
 rule b { deny when change.n > 2 }
@@ -225,6 +242,10 @@ rule c {
 rule guarded {
   when change.flag
   deny when change.env == "x"
+}
+rule guarded_require {
+  when change.n > 2 or change.env == "x"
+  require approval "cab"
 }
 rule d {
   deny when "prod" == change.env and change.flag
@@ -244,10 +265,11 @@ rule i { deny when (change.flag and change.env == "dev") or change.env == "x" }
         Policy::new(compiled, Limits::default())
     }
 
-    /// Runs of two or more rules that only deny, one fused program each, every `deny` of a
-    /// rule numbered in order; a guarded rule, an allow and a lone rule stay out.
+    /// Runs of two or more rules that only deny or have a guard (and no exemption), one
+    /// fused program each: every `deny` of an unguarded rule numbered in order, a guarded
+    /// rule's guard (`GUARD`); a rule with neither stays out.
     #[test]
-    fn runs_of_rules_that_only_deny_are_fused() {
+    fn runs_of_rules_that_deny_or_have_a_guard_are_fused() {
         let engine = engine();
         let runs: Vec<_> = engine
             .fused
@@ -257,9 +279,22 @@ rule i { deny when (change.flag and change.env == "dev") or change.env == "x" }
         assert_eq!(
             runs,
             vec![
-                (0, 3, vec![(0, 0), (1, 0), (2, 0), (2, 1)]),
-                (4, 7, vec![(4, 0), (5, 0), (6, 0)]),
-                (8, 11, vec![(8, 0), (9, 0), (10, 0)]),
+                (
+                    0,
+                    8,
+                    vec![
+                        (0, 0),
+                        (1, 0),
+                        (2, 0),
+                        (2, 1),
+                        (3, super::GUARD),
+                        (4, super::GUARD),
+                        (5, 0),
+                        (6, 0),
+                        (7, 0)
+                    ]
+                ),
+                (9, 12, vec![(9, 0), (10, 0), (11, 0)]),
             ]
         );
     }
@@ -297,6 +332,10 @@ rule i { deny when (change.flag and change.env == "dev") or change.env == "x" }
                     if n.is_none() {
                         // `change.n > 2` fails closed; rule c still runs after it.
                         assert!(rules.contains(&"b"), "{rules:?}");
+                        // So does the guard of `guarded_require` (the `or`'s left side
+                        // fails before its right side is read), and the run goes on.
+                        assert!(rules.contains(&"guarded_require"), "{rules:?}");
+                        assert_eq!(rules.contains(&"d"), env == "prod" && flag, "{rules:?}");
                         assert!(
                             fast.reasons
                                 .iter()

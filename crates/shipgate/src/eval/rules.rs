@@ -184,42 +184,77 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
     let mut obligations = Vec::new();
     let mut unmet = false;
     let mut allowed = false;
-    // Runs of rules that only deny go as one program each, unless a rule is exempted (its
-    // deny is then lifted, and said so) or the decision is traced or by the reference.
+    // Runs of rules go as one program each (`lower::fuse`), unless a rule is exempted (its
+    // deny is then lifted, and said so) or the decision is traced or by the reference. A run
+    // stops where a deny fires, a condition fails, or a rule's guard holds: that rule's
+    // effects then go as below, its guard decided.
     let fused: &[super::fast::Fused] = if EXPLAIN || ctx.reference || !exempted.is_empty() {
         &[]
     } else {
         ctx.fused
     };
     let mut fused = fused.iter().peekable();
+    // The run going on, and where it is.
+    let mut running: Option<(&super::fast::Fused, usize)> = None;
     let mut next = 0;
-    while let Some(r) = ir.rules.get(next) {
-        let ri = next;
-        next += 1;
-        if let Some(run) = fused.next_if(|f| f.first == ri) {
-            let mut pc = 0;
-            while let Some((k, outcome)) = ctx.run_fused(run, &mut pc) {
-                let found = run.ends.get(k).and_then(|&(ri, ei)| {
-                    let r = ir.rules.get(ri as usize)?;
-                    Some((r, r.effects.get(ei as usize)?))
-                });
-                match (found, outcome) {
-                    (Some((r, e)), Ok(())) => deny(ctx, b, r, e),
-                    (Some((r, e)), Err(err)) => {
-                        b.fail_closed(&r.name, "the deny condition", &err, &e.at)
-                    }
-                    // Not built so (`Fused::new` numbers the conditions it is given).
-                    (None, _) => b.fail_closed(
-                        "engine",
-                        "a fused rule",
-                        &EvalError::new("its condition's number is out of range"),
-                        "",
-                    ),
+    loop {
+        // The rule to apply below, and its guard when the run decided it.
+        let (ri, decided) = match &mut running {
+            Some((run, pc)) => match ctx.run_fused(run, pc) {
+                None => {
+                    next = run.end;
+                    running = None;
+                    continue;
                 }
+                Some((k, outcome)) => {
+                    let found = run.ends.get(k).and_then(|&(ri, ei)| {
+                        let r = ir.rules.get(ri as usize)?;
+                        let effect = match ei {
+                            super::lower::GUARD => None,
+                            ei => Some(r.effects.get(ei as usize)?),
+                        };
+                        Some((ri as usize, r, effect))
+                    });
+                    match (found, outcome) {
+                        // A guard that holds, or cannot be evaluated.
+                        (Some((ri, _, None)), guard) => (ri, Some(guard.map(|()| true))),
+                        (Some((_, r, Some(e))), Ok(())) => {
+                            deny(ctx, b, r, e);
+                            continue;
+                        }
+                        (Some((_, r, Some(e))), Err(err)) => {
+                            b.fail_closed(&r.name, "the deny condition", &err, &e.at);
+                            continue;
+                        }
+                        // Not built so (`Fused::new` numbers the conditions it is given).
+                        (None, _) => {
+                            b.fail_closed(
+                                "engine",
+                                "a fused rule",
+                                &EvalError::new("its condition's number is out of range"),
+                                "",
+                            );
+                            continue;
+                        }
+                    }
+                }
+            },
+            None => {
+                let ri = next;
+                if ri >= ir.rules.len() {
+                    break;
+                }
+                next += 1;
+                if let Some(run) = fused.next_if(|f| f.first == ri) {
+                    running = Some((run, 0));
+                    continue;
+                }
+                (ri, None)
             }
-            next = run.end;
+        };
+        let Some(r) = ir.rules.get(ri) else {
             continue;
-        }
+        };
         let is_exempt = exempted.get(ri).copied().unwrap_or(false);
         let earlier = if r.has_exemptions {
             guards
@@ -229,7 +264,7 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
         } else {
             None
         };
-        let guard = match earlier {
+        let guard = match earlier.or(decided) {
             Some(g) => g,
             None => match &r.guard {
                 Some(g) => ctx.cond(g),
