@@ -40,14 +40,16 @@ impl Program {
     }
 }
 
-/// Consecutive rules that only deny (no guard, no exemption), their conditions laid end to
-/// end in one program that a decision runs in one loop, stopping only where a deny fires or a
-/// condition cannot be evaluated: the programs themselves, each `Op::End` marking where one
-/// condition ends. The rules are the same and run in the same order as one by one.
+/// Consecutive rules that only deny (no guard, no exemption) or have a guard (and no
+/// exemption), their conditions (a guarded rule's guard, another's denies) laid end to end in
+/// one program that a decision runs in one loop, stopping only where a deny fires, a guard
+/// holds, or a condition cannot be evaluated: the programs themselves, each `Op::End` marking
+/// where one condition ends. The rules are the same and run in the same order as one by one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fused {
     ops: Box<[Op]>,
-    /// By `Op::End` number: the rule and its effect whose condition ends there.
+    /// By `Op::End` number: the rule and its effect whose condition ends there, or
+    /// `lower::GUARD` for the rule's guard.
     pub ends: Box<[(u32, u32)]>,
     /// The rules it runs: `first..end`.
     pub first: usize,
@@ -732,9 +734,9 @@ impl<'a> Ctx<'a> {
         Ok(acc)
     }
 
-    /// Runs a fused run of rules from `*pc` until a deny fires (its `Fused::ends` number and
-    /// `Ok`) or a condition cannot be evaluated (its number and the error; the next condition
-    /// runs from the next call); `None` once every condition ran.
+    /// Runs a fused run of rules from `*pc` until a deny fires or a guard holds (its
+    /// `Fused::ends` number and `Ok`) or a condition cannot be evaluated (its number and the
+    /// error; the next condition runs from the next call); `None` once every condition ran.
     pub fn run_fused(
         &mut self,
         f: &'a Fused,

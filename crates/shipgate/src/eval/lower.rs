@@ -12,8 +12,9 @@ pub struct Policy {
     pub compiled: Compiled,
     /// `programs[c.id]` is the fast form of the condition `c`.
     pub programs: Box<[Program]>,
-    /// The runs of two or more consecutive rules that only deny, their conditions fused into
-    /// one program each (`fast::Fused`), in the order of the rules.
+    /// The runs of two or more consecutive rules that only deny or have a guard (and no
+    /// exemption), their conditions fused into one program each (`fast::Fused`), in the
+    /// order of the rules.
     pub fused: Box<[Fused]>,
     /// This policy's identity, unique in the process: a catalog caches the check of its
     /// services' `extend` keys against the policy it was last checked with by this number
