@@ -141,6 +141,18 @@ enum Exit {
     End(u32),
 }
 
+impl Exit {
+    /// Where a test whose result is `acc` sends the program: `Some(to)` to jump there.
+    #[inline(always)]
+    fn jump(self, acc: bool) -> Option<usize> {
+        match self {
+            Exit::IfFalse(to) if !acc => Some(to as usize),
+            Exit::IfTrue(to) if acc => Some(to as usize),
+            _ => None,
+        }
+    }
+}
+
 /// One boolean test that reads the inputs directly.
 #[derive(Debug, Clone, PartialEq)]
 enum Test {
@@ -701,19 +713,9 @@ impl<'a> Ctx<'a> {
             match op {
                 Op::Test { test, negate, exit } => {
                     acc = self.test(test)? ^ *negate;
-                    match *exit {
-                        // Only in a fused run, where an `End` follows.
-                        Exit::Never | Exit::End(_) => {}
-                        Exit::IfFalse(to) => {
-                            if !acc {
-                                pc = to as usize;
-                            }
-                        }
-                        Exit::IfTrue(to) => {
-                            if acc {
-                                pc = to as usize;
-                            }
-                        }
+                    // `Exit::End` is only in a fused run, where an `End` follows.
+                    if let Some(to) = exit.jump(acc) {
+                        pc = to;
                     }
                 }
                 Op::Not => acc = !acc,
@@ -760,28 +762,28 @@ impl<'a> Ctx<'a> {
                                     return Some((k as usize, Ok(())));
                                 }
                             }
-                            Exit::Never => {}
-                            Exit::IfFalse(to) => {
-                                if !acc {
-                                    i = to as usize;
-                                }
-                            }
-                            Exit::IfTrue(to) => {
-                                if acc {
-                                    i = to as usize;
+                            exit => {
+                                if let Some(to) = exit.jump(acc) {
+                                    i = to;
                                 }
                             }
                         }
                     }
                     Err(e) => {
-                        // The condition fails; the next one starts after its end.
+                        // The condition fails; the next one starts after its end. A run
+                        // always ends a condition with an `End`; were one missing, the error
+                        // still comes back (with no rule of the run: the caller fails closed)
+                        // and the run stops.
                         let rest = ops.get(i..).unwrap_or_default();
-                        let (at, k) = rest.iter().enumerate().find_map(|(j, op)| match op {
-                            Op::End(k) => Some((j, *k)),
+                        let Some((at, k)) = rest.iter().enumerate().find_map(|(j, op)| match op {
+                            Op::End(k) => Some((j, *k as usize)),
                             _ => None,
-                        })?;
+                        }) else {
+                            *pc = ops.len();
+                            return Some((usize::MAX, Err(e)));
+                        };
                         *pc = i + at + 1;
-                        return Some((k as usize, Err(e)));
+                        return Some((k, Err(e)));
                     }
                 },
                 Op::Not => acc = !acc,
