@@ -179,6 +179,23 @@ fn fusable(r: &RuleIr) -> bool {
 /// place of an effect's index.
 pub const GUARD: u32 = u32::MAX;
 
+/// A fusable rule's conditions in a run: a guarded rule's guard (numbered `GUARD`), an
+/// unguarded one's denies (by effect index); `None` for anything else.
+fn steps(r: &RuleIr) -> Vec<Option<(u32, &Cond)>> {
+    match &r.guard {
+        Some(g) => vec![Some((GUARD, g))],
+        None => r
+            .effects
+            .iter()
+            .enumerate()
+            .map(|(ei, e)| match &e.effect {
+                EffectIr::Deny(c) => Some((u32::try_from(ei).ok()?, c)),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
 /// The runs of at least two consecutive rules that can be fused, each fused into one
 /// program.
 pub fn fuse(ir: &PolicyIr, programs: &[Program]) -> Box<[Fused]> {
@@ -195,17 +212,7 @@ pub fn fuse(ir: &PolicyIr, programs: &[Program]) -> Box<[Fused]> {
             .enumerate()
             .flat_map(|(k, r)| {
                 let rule = u32::try_from(first + k).ok();
-                let guard = r.guard.as_ref().map(|g| (GUARD, g));
-                let denies = r.effects.iter().enumerate().map(|(ei, e)| match &e.effect {
-                    EffectIr::Deny(c) => Some((u32::try_from(ei).ok()?, c)),
-                    _ => None,
-                });
-                // A guarded rule has its guard in the run, an unguarded one its denies.
-                let steps: Vec<Option<(u32, &Cond)>> = match guard {
-                    Some(g) => vec![Some(g)],
-                    None => denies.collect(),
-                };
-                steps.into_iter().map(move |step| {
+                steps(r).into_iter().map(move |step| {
                     let (effect, c) = step?;
                     Some((rule?, effect, programs.get(c.id as usize)?))
                 })
