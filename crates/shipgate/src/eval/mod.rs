@@ -294,10 +294,13 @@ fn context<'a>(
 
 /// What the phases of one decision found besides its reasons (in the builder). A lean run
 /// (`FULL` false) leaves everything but `unmet` empty (see [`Session::judge`]).
+///
+/// The schedule is not among them: `run` puts it in `keep` as soon as it is built, so that a
+/// decision moves its 200 bytes once more, into the [`Decision`], rather than through every
+/// struct on the way (each move of it was a `memcpy`).
 struct Found {
     tier: u8,
     rules: rules::Outcome,
-    scheduled: schedule::Scheduled,
     delivery: delivery::Delivery,
     order: SmallVec<[SmallVec<[Text; 4]>; 1]>,
 }
@@ -311,6 +314,7 @@ fn run<'a, const EXPLAIN: bool, const FULL: bool>(
     ctx: &mut Ctx<'a>,
     b: &mut Builder<EXPLAIN>,
     session: &Session<'_>,
+    keep: &mut Option<Schedule>,
 ) -> Result<Found, Error> {
     let Session {
         policy: lowered,
@@ -325,11 +329,12 @@ fn run<'a, const EXPLAIN: bool, const FULL: bool>(
     ctx.tier = tier;
     let mut rules = rules::decide::<EXPLAIN, FULL>(ctx, b, now);
     let scoped = schedule::scopes(ctx, b);
-    let scheduled =
+    let schedule::Scheduled { schedule, lifted } =
         schedule::schedule::<EXPLAIN, FULL>(policy, change, catalog, prep, rules.lift, &scoped, b)?;
+    *keep = Some(schedule);
     if FULL && (rules.lift.blackouts || rules.lift.named != 0) {
         let cals = &policy.ir.calendars;
-        let lifted = &scheduled.lifted;
+        let lifted = &lifted;
         for (i, e) in rules.exemptions.iter_mut().enumerate() {
             if let Lifted::Blackout(names) = &mut e.lifts {
                 // An exemption by name lists the names it lifted; any other lifts them all.
@@ -370,7 +375,6 @@ fn run<'a, const EXPLAIN: bool, const FULL: bool>(
     Ok(Found {
         tier,
         rules,
-        scheduled,
         delivery,
         order,
     })
@@ -409,6 +413,7 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
         reasons: Vec::new(),
         explain_budget: if EXPLAIN { ctx.budget_of } else { 0 },
     };
+    let mut kept = None;
     let Found {
         tier,
         rules:
@@ -420,7 +425,6 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
                 unmet,
                 ..
             },
-        scheduled: schedule::Scheduled { schedule, .. },
         delivery:
             delivery::Delivery {
                 strategy,
@@ -428,7 +432,12 @@ fn decide<const EXPLAIN: bool>(session: &Session<'_>, start: Instant) -> Result<
                 notify,
             },
         order,
-    } = run::<EXPLAIN, true>(&mut ctx, &mut b, session)?;
+    } = run::<EXPLAIN, true>(&mut ctx, &mut b, session, &mut kept)?;
+    let Some(schedule) = kept else {
+        return Err(Error::Internal {
+            message: "a decision's schedule was not built".to_string(),
+        });
+    };
 
     let (conflicts, inputs) = match scheduled {
         Some(s) if report => (
@@ -507,7 +516,7 @@ impl Session<'_> {
             reasons: Vec::new(),
             explain_budget: 0,
         };
-        let found = run::<false, false>(&mut ctx, &mut b, self)?;
+        let found = run::<false, false>(&mut ctx, &mut b, self, &mut None)?;
         Ok(Judgement {
             verdict: verdict(&b.reasons, found.rules.unmet),
             reasons: b.reasons,
