@@ -69,7 +69,7 @@ pub use decision::{
 pub use error::{
     Diagnostic, Error, InputError, Location, PolicyError, Severity, SourceRange, Warning,
 };
-pub use eval::Decisions;
+pub use eval::batch::{Decisions, DecisionsIntoIter, DecisionsIter, DecisionsIterMut};
 pub use graph::{Catalog, Drawing, DrawingKind};
 pub use input::{
     Approval, Change, Check, CheckStatus, DEFAULT_MAX_INPUT_BYTES, Format, Incident, Instant,
@@ -336,8 +336,8 @@ impl Engine {
     }
 
     /// Decides many changes, in parallel on all cores; results are in input order. The
-    /// [`Decisions`] deref to a slice of results and iterate by value; dropped whole, they are
-    /// freed on as many threads as they were decided on.
+    /// [`Decisions`] are read by index or iterated (by reference or by value); dropped whole,
+    /// each thread frees the results it made.
     /// Takes owned changes or references (`&[Change]`, `&[&Change]`, ...), so callers that
     /// hold changes elsewhere need not copy them.
     pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
@@ -347,7 +347,7 @@ impl Engine {
         now: Instant,
     ) -> Decisions {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        eval::evaluate_many(&self.inner, changes, catalog, now, threads)
+        eval::batch::evaluate_many(&self.inner, changes, catalog, now, threads)
     }
 
     /// [`Engine::evaluate_many`] on at most `threads` threads (at least one).
@@ -358,7 +358,7 @@ impl Engine {
         now: Instant,
         threads: usize,
     ) -> Decisions {
-        eval::evaluate_many(&self.inner, changes, catalog, now, threads.max(1))
+        eval::batch::evaluate_many(&self.inner, changes, catalog, now, threads.max(1))
     }
 
     /// Replays historical changes (SPEC 8.6): decides each line of `changes` (JSON lines of

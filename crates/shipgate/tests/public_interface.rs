@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
 use serde_json::json;
-use shipgate::{Catalog, Change, Engine, Error, IgnoredWhy, Severity, Verdict};
+use shipgate::{Catalog, Change, Decision, Engine, Error, IgnoredWhy, Severity, Verdict};
 
 fn catalog() -> Catalog {
     Catalog::from_json(&json!({"services": [
@@ -204,6 +204,77 @@ fn evaluate_many_matches_serial_evaluation() {
         "ana is the requester: her approval is ignored"
     );
     assert_eq!(d.requirements[0].ignored[0].why, IgnoredWhy::Requester);
+}
+
+#[test]
+fn a_batch_in_pieces_reads_as_one_sequence() {
+    // 2,500 changes: three pieces of at most 1,024 on one thread, a dozen or more on several;
+    // every way of reading the batch gives the results of the changes in their order.
+    let engine =
+        Engine::from_source("rule big { deny when change.size > 1000 }", "p.gate").unwrap();
+    let changes: Vec<Change> = (0..2_500)
+        .map(|i| change(json!({"id": format!("C-{i}"), "size": i})))
+        .collect();
+    let cat = catalog();
+    let ids: Vec<String> = changes.iter().map(|c| c.id.clone()).collect();
+    let verdict = |i: usize| {
+        if i > 1000 {
+            Verdict::Deny
+        } else {
+            Verdict::Allow
+        }
+    };
+    for threads in [1, 2, 3] {
+        let mut many = engine.evaluate_many_on(&changes, &cat, now(), threads);
+        assert_eq!(
+            (many.len(), many.is_empty()),
+            (2_500, false),
+            "{threads} threads"
+        );
+        let it = many.iter();
+        assert_eq!(it.len(), 2_500);
+        let read: Vec<String> = it.map(|d| d.as_ref().unwrap().change.to_string()).collect();
+        assert_eq!(read, ids, "{threads} threads");
+        for i in [0, 1, 1_023, 1_024, 1_025, 2_047, 2_048, 2_499] {
+            let d = many[i].as_ref().unwrap();
+            assert_eq!(
+                (d.change.as_str(), d.verdict),
+                (ids[i].as_str(), verdict(i))
+            );
+            assert_eq!(many.get(i).unwrap().as_ref().unwrap().change, d.change);
+        }
+        assert!(many.get(2_500).is_none());
+        assert!(many.get_mut(2_500).is_none());
+        // Written through `iter_mut` and `IndexMut`, read back in place.
+        for (i, d) in many.iter_mut().enumerate() {
+            d.as_mut().unwrap().strategy = Some(format!("s{i}").into());
+        }
+        many[7].as_mut().unwrap().tier = "seventh".into();
+        assert_eq!(
+            many[1_500].as_ref().unwrap().strategy.as_deref(),
+            Some("s1500")
+        );
+        assert_eq!(many[7].as_ref().unwrap().tier, "seventh");
+        // By value: as many as it says, in order, whether taken one by one or whole.
+        let mut by_value = many.into_iter();
+        assert_eq!(by_value.len(), 2_500);
+        let first = by_value.next().unwrap().unwrap();
+        assert_eq!((first.change.as_str(), by_value.len()), ("C-0", 2_499));
+        let rest: Vec<Decision> = by_value.map(Result::unwrap).collect();
+        assert_eq!(rest.len(), 2_499);
+        assert_eq!(rest[2_498].change, "C-2499");
+        let whole = engine
+            .evaluate_many_on(&changes, &cat, now(), threads)
+            .into_vec();
+        let read: Vec<String> = whole
+            .iter()
+            .map(|d| d.as_ref().unwrap().change.to_string())
+            .collect();
+        assert_eq!(read, ids, "{threads} threads, into_vec");
+    }
+    // An empty batch.
+    let none = engine.evaluate_many(&[] as &[Change], &cat, now());
+    assert!(none.is_empty() && none.iter().next().is_none() && none.get(0).is_none());
 }
 
 #[test]
