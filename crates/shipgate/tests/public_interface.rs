@@ -278,6 +278,46 @@ fn a_batch_in_pieces_reads_as_one_sequence() {
 }
 
 #[test]
+fn batches_made_and_dropped_inside_other_batches_of_work() {
+    // A batch made on a worker of rayon's pool and dropped there (its drop asks every thread
+    // of the pool to free its pieces, the busy ones included), and a batch made in a pool of
+    // its own and dropped in another: each ends, with every result in order.
+    use rayon::prelude::*;
+    let engine = Engine::from_source("rule big { deny when change.size > 100 }", "p.gate").unwrap();
+    let changes: Vec<Change> = (0..600)
+        .map(|i| change(json!({"id": format!("C-{i}"), "size": i})))
+        .collect();
+    let cat = catalog();
+    let denied = (0..8)
+        .into_par_iter()
+        .map(|_| {
+            let many = engine.evaluate_many_on(&changes, &cat, now(), 2);
+            assert_eq!(many[599].as_ref().unwrap().change, "C-599");
+            many.iter()
+                .filter(|d| d.as_ref().unwrap().verdict == Verdict::Deny)
+                .count()
+        })
+        .sum::<usize>();
+    assert_eq!(denied, 8 * 499);
+    let other = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let many = other.install(|| engine.evaluate_many_on(&changes, &cat, now(), 3));
+    let kept: Vec<_> = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap()
+        .install(move || {
+            many.iter()
+                .map(|d| d.as_ref().unwrap().change.clone())
+                .collect()
+        });
+    assert_eq!(kept.len(), 600);
+    assert_eq!(kept[0], "C-0");
+}
+
+#[test]
 fn unknown_service_is_an_input_error_with_its_path() {
     let engine = Engine::from_source("rule r { deny when false }", "p.gate").unwrap();
     let c = change(json!({"services": ["api", "wbe"]}));
