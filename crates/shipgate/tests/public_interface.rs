@@ -272,6 +272,16 @@ fn a_batch_in_pieces_reads_as_one_sequence() {
             .collect();
         assert_eq!(read, ids, "{threads} threads, into_vec");
     }
+    // Far more threads asked for than there are pieces: no more threads than pieces are
+    // started (`threads * 4` no longer overflows into a division by zero), the same results.
+    for threads in [1 << 62, usize::MAX] {
+        let many = engine.evaluate_many_on(&changes[..200], &cat, now(), threads);
+        let read: Vec<String> = many
+            .iter()
+            .map(|d| d.as_ref().unwrap().change.to_string())
+            .collect();
+        assert_eq!(read, ids[..200]);
+    }
     // An empty batch.
     let none = engine.evaluate_many(&[] as &[Change], &cat, now());
     assert!(none.is_empty() && none.iter().next().is_none() && none.get(0).is_none());

@@ -57,8 +57,6 @@ pub struct Decisions {
     /// The results of each piece but the last.
     piece: usize,
     len: usize,
-    /// The threads of the batch.
-    threads: usize,
     /// The pool of the batch when it had one of its own (not rayon's global pool): its
     /// threads free the pieces they made.
     pool: Option<Arc<rayon::ThreadPool>>,
@@ -259,8 +257,8 @@ impl std::fmt::Debug for Decisions {
 impl Drop for Decisions {
     fn drop(&mut self) {
         let pieces = std::mem::take(&mut self.pieces);
-        if self.threads <= 1 || pieces.len() <= 1 {
-            return; // dropped here
+        if pieces.iter().all(|p| p.owner.is_none()) {
+            return; // decided on the calling thread: dropped here
         }
         // Each thread of the batch's pool frees the pieces it made; a piece that no thread of
         // the pool made (the batch was decided in another pool) is freed below, here.
@@ -340,12 +338,15 @@ pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
                 .collect(),
             piece: PIECE,
             len,
-            threads: 1,
             pool: None,
         };
     }
-    // A few pieces per thread at least, so that a small batch is shared too.
-    let piece = len.div_ceil(threads * 4).clamp(PIECE_MIN, PIECE);
+    // A few pieces per thread at least, so that a small batch is shared too; no more threads
+    // than pieces (a pool of a million threads for a thousand changes would only start them).
+    let piece = len
+        .div_ceil(threads.saturating_mul(4))
+        .clamp(PIECE_MIN, PIECE);
+    let threads = threads.min(len.div_ceil(piece));
     let work = || {
         changes
             .par_chunks(piece)
@@ -364,7 +365,6 @@ pub fn evaluate_many<C: std::borrow::Borrow<Change> + Sync>(
         pieces,
         piece,
         len,
-        threads,
         pool,
     }
 }
