@@ -521,9 +521,8 @@ pub fn decide<'a, const EXPLAIN: bool, const FULL: bool>(
     }
 }
 
-/// Makes room for the decision's requirements when the first is pushed.
-#[inline(always)]
 /// A deny fires: the reason, with the rule's message.
+#[inline(always)]
 fn deny<'a, const EXPLAIN: bool>(
     ctx: &mut Ctx<'a>,
     b: &mut Builder<EXPLAIN>,
@@ -542,6 +541,7 @@ fn deny<'a, const EXPLAIN: bool>(
     });
 }
 
+/// Makes room for the decision's requirements when the first is pushed.
 fn first_requirement(requirements: &mut Vec<Requirement>) {
     if requirements.capacity() == 0 {
         *requirements = Vec::with_capacity(4);
